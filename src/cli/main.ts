@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/load';
+import { UsageError } from './usage-error';
+import { registerConfigCommands } from './config-commands';
+
+/**
+ * The operator CLI. Each area registers its own sub-commands from its own module, so this file
+ * only wires them together and turns known errors into clear messages and exit codes.
+ */
+export function buildProgram(): Command {
+  const program = new Command('eksflow')
+    .description('Durable automation for Amazon EKS fleets on Temporal')
+    .version('0.1.0')
+    .exitOverride();
+  // Each area registers its own sub-commands from its own module.
+  registerConfigCommands(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof ConfigError || err instanceof UsageError) {
+      process.stderr.write(`eksflow: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`eksflow: ${(err as Error).message ?? String(err)}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

@@ -1,0 +1,69 @@
+import { resolve } from 'node:path';
+import { Worker, Runtime, DefaultLogger } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { AuditLog } from './audit';
+import { AwsClientFactory, SANDBOX_CREDENTIALS } from './aws/clients';
+import { connectClient, connectWorkerConnection } from './client';
+import { readEnv, type EksflowEnv } from './config/env';
+import { ConfigError, loadConfigFile } from './config/load';
+import type { EksflowConfig } from './config/schema';
+import { createLogger } from './log';
+
+/**
+ * Builds one eksflow worker: every workflow and activity on the one task queue. Run as many
+ * processes as you like; Temporal spreads the work across them.
+ */
+export async function createWorker(env: EksflowEnv, config: EksflowConfig): Promise<Worker> {
+  const client = await connectClient(env);
+  const connection = await connectWorkerConnection(env);
+  const aws = new AwsClientFactory({
+    endpoint: env.EKSFLOW_AWS_ENDPOINT,
+    pricingEndpoint: env.EKSFLOW_PRICING_ENDPOINT,
+    // The sandbox (moto) takes any credentials; real AWS uses the default chain.
+    credentials: env.EKSFLOW_AWS_ENDPOINT ? SANDBOX_CREDENTIALS : undefined,
+  });
+  const activities = createActivities({
+    aws,
+    config,
+    env,
+    now: () => new Date(),
+    audit: new AuditLog(resolve(env.EKSFLOW_AUDIT_LOG)),
+    reportsDir: resolve(env.EKSFLOW_REPORTS_DIR),
+    temporal: { client, taskQueue: env.TEMPORAL_TASK_QUEUE },
+  });
+  return Worker.create({
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    workflowsPath: require.resolve('../workflows'),
+    activities,
+  });
+}
+
+async function main(): Promise<void> {
+  const log = createLogger('worker');
+  let env: EksflowEnv;
+  let config: EksflowConfig;
+  try {
+    env = readEnv();
+    config = loadConfigFile(env.EKSFLOW_CONFIG);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`eksflow worker: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  Runtime.install({ logger: new DefaultLogger(env.EKSFLOW_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN') });
+  const worker = await createWorker(env, config);
+  log.info('worker polling', { taskQueue: env.TEMPORAL_TASK_QUEUE, address: env.TEMPORAL_ADDRESS, clusters: config.clusters.length });
+  await worker.run();
+  log.info('worker stopped');
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    process.stderr.write(`eksflow worker: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { AwsClientFactory, SANDBOX_CREDENTIALS } from '../../src/aws/clients';
+import { AuditLog } from '../../src/audit';
+import { readEnv } from '../../src/config/env';
+import { parseConfig } from '../../src/config/load';
+import type { EksflowConfig } from '../../src/config/schema';
+import { REPO_ROOT, toolPath } from '../../src/sandbox/processes';
+import { createActivities, type ActivityDeps } from '../../activities';
+
+/** The moto server started by global-setup for this test run. */
+export function motoEndpoint(): string {
+  const e = process.env.EKSFLOW_TEST_MOTO_ENDPOINT;
+  if (!e) throw new Error('EKSFLOW_TEST_MOTO_ENDPOINT is not set: run tests through jest (global-setup starts moto)');
+  return e;
+}
+
+/** The Temporal dev server started by global-setup for this test run. */
+export function temporalAddress(): string {
+  const a = process.env.EKSFLOW_TEST_TEMPORAL_ADDRESS;
+  if (!a) throw new Error('EKSFLOW_TEST_TEMPORAL_ADDRESS is not set: run tests through jest (global-setup starts it)');
+  return a;
+}
+
+export function testAwsFactory(extra: { pricingEndpoint?: string } = {}): AwsClientFactory {
+  return new AwsClientFactory({ endpoint: motoEndpoint(), credentials: SANDBOX_CREDENTIALS, maxAttempts: 2, ...extra });
+}
+
+export function testAwsClientConfig(region: string) {
+  return { endpoint: motoEndpoint(), region, credentials: SANDBOX_CREDENTIALS };
+}
+
+/** A unique, readable suffix for names in the shared moto server and task queues. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
+}
+
+/** The time-skipping test server (Java), from the provisioned launcher. One per test file. */
+export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: toolPath('temporal-test-server') } },
+  });
+}
+
+export async function connectDevServer(): Promise<{ client: Client; connection: Connection; nativeConnection: NativeConnection; close(): Promise<void> }> {
+  const connection = await Connection.connect({ address: temporalAddress() });
+  const nativeConnection = await NativeConnection.connect({ address: temporalAddress() });
+  const client = new Client({ connection });
+  return {
+    client,
+    connection,
+    nativeConnection,
+    async close() {
+      await connection.close();
+      await nativeConnection.close();
+    },
+  };
+}
+
+function sourceFiles(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) sourceFiles(p, out);
+    else if (p.endsWith('.ts')) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * The workflow bundle, built once per source state and cached on disk: every test file that
+ * runs a worker reuses it instead of re-running webpack.
+ */
+export async function workflowBundle(): Promise<{ code: string }> {
+  const files = ['workflows', 'src'].flatMap((d) => sourceFiles(join(REPO_ROOT, d))).sort();
+  const hash = createHash('sha256');
+  for (const f of files) hash.update(f).update(readFileSync(f));
+  const cacheDir = join(REPO_ROOT, '.data', 'bundle-cache');
+  const cached = join(cacheDir, `${hash.digest('hex').slice(0, 16)}.js`);
+  if (existsSync(cached)) return { code: readFileSync(cached, 'utf8') };
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+  mkdirSync(cacheDir, { recursive: true });
+  writeFileSync(cached, bundle.code);
+  return bundle;
+}
+
+const quietLogger = {
+  log() {}, trace() {}, debug() {}, info() {},
+  warn(message: string, meta?: unknown) { console.warn(message, meta ?? ''); },
+  error(message: string, meta?: unknown) { console.error(message, meta ?? ''); },
+};
+
+/** A minimal valid config for tests that only need one cluster. */
+export function testConfig(raw: unknown): EksflowConfig {
+  return parseConfig(raw, 'test config');
+}
+
+/** Activity dependencies pointed at the shared moto server, with an audit log in a temp dir. */
+export function testActivityDeps(opts: { config: EksflowConfig; client: Client; taskQueue: string; aws?: AwsClientFactory }): ActivityDeps {
+  const dir = mkdtempSync(join(tmpdir(), 'eksflow-test-'));
+  return {
+    aws: opts.aws ?? testAwsFactory(),
+    config: opts.config,
+    env: readEnv({}),
+    now: () => new Date(),
+    audit: new AuditLog(join(dir, 'audit.jsonl')),
+    reportsDir: join(dir, 'reports'),
+    temporal: { client: opts.client, taskQueue: opts.taskQueue },
+  };
+}
+
+/** Builds a worker on a connection with eksflow's real activities and the cached bundle. */
+export async function createTestWorker(opts: {
+  connection: NativeConnection;
+  taskQueue: string;
+  deps: ActivityDeps;
+  namespace?: string;
+  extra?: Partial<WorkerOptions>;
+}): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace ?? 'default',
+    taskQueue: opts.taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities(opts.deps),
+    ...opts.extra,
+  });
+}

@@ -1,0 +1,29 @@
+import type { ActivityOptions } from '@temporalio/workflow';
+
+/**
+ * Named timeout/retry presets for activities; no activity runs with implicit defaults.
+ * Non-retryable failures (validation, not found, access denied) are raised by the activities
+ * themselves as non-retryable ApplicationFailures, so they are not listed here.
+ */
+export const awsRead: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
+};
+
+/** Mutations read current state first and write only the difference, so a retry is safe. */
+export const awsMutate: ActivityOptions = {
+  startToCloseTimeout: '60 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
+};
+
+/** Deliveries to Slack/PagerDuty/SNS: a few quick retries, then the channel reports failure. */
+export const notify: ActivityOptions = {
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', maximumAttempts: 4 },
+};
+
+/** Computations over larger data (cost reports, model fits). */
+export const compute: ActivityOptions = {
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
+};
