@@ -7,6 +7,7 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   setupFilesAfterEnv: ['<rootDir>/test/support/setup-each-file.ts'],
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   testTimeout: 120000,
   verbose: false,
 };

@@ -7,7 +7,7 @@ export const configSchema = z
   .object({
     clusters: z.array(clusterSchema).min(1),
     timetable: timetableSchema.default(timetableSchema.parse({})),
-    notifications: notificationsSchema.default({}),
+    notifications: notificationsSchema.default(notificationsSchema.parse({})),
   })
   .strict()
   .superRefine((cfg, ctx) => {

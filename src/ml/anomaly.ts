@@ -1,69 +1,67 @@
 /**
  * Streaming anomaly detector for CloudWatch-like metrics: one point at a time, constant memory,
- * state that is plain JSON (a Temporal workflow or activity can persist and resume it).
+ * state that is plain JSON (a Temporal workflow or activity can persist it and resume).
  *
- * How it scores a point:
- * 1. Surprise: the distance of the value from an exponentially weighted mean, in units of an
- *    exponentially weighted mean absolute deviation (robust to the heavy tails of CPU and
- *    network metrics). A small floor relative to the level keeps a flat series from turning
- *    rounding noise into huge z-scores.
- * 2. Likelihood (the idea behind Numenta's anomaly likelihood): the short average of recent
- *    surprises is compared with the long-run distribution of that average; the tail probability
- *    is mapped to a score in [0, 1] on a log scale (0.5 ≈ one in 10^5, 1 ≈ one in 10^10).
- *    This turns "a lot more surprising than usual for this metric" into a score, so one
- *    threshold works across metrics with very different noise.
- * 3. Flag: score ≥ threshold, and not within `cooldownPoints` of the previous flag, because one
- *    incident should page once, not on every point of it.
+ * The question it asks of each point: "is this value unlike anything this metric has done
+ * recently, by more than it usually moves in one step?"
+ * - Memory of what is normal: the values seen in the last `memoryMs` (two weeks by default, so
+ *   daily and weekly peaks count as normal), kept as at most `maxIntervals` disjoint value
+ *   intervals; when there are too many, the two closest are merged (small gaps are not worth
+ *   remembering). Intervals not visited within the memory span are forgotten.
+ * - Novelty: the distance from the value to the nearest remembered interval (0 inside one).
+ * - Scale: an exponentially weighted mean of the absolute one-step change, i.e. how much the
+ *   metric usually moves per point. This makes the score unit-free: CPU percent, bytes and
+ *   request counts share one threshold.
+ * - Score: r / (1 + r) with r = novelty / scale, so 0.5 means "outside everything seen by one
+ *   typical move". A flag is raised at score ≥ threshold, at most once per `cooldownMs`,
+ *   because one incident should page once, not on every point of it.
+ *
+ * The parameters were fixed on the 13 NAB realAWSCloudwatch series in shared/data (see
+ * scripts/eval-ml.ts); they are not re-tuned on data being evaluated.
  */
 
 export interface AnomalyDetectorParams {
-  /** points before any score is emitted; statistics still learn from them */
+  /** points before any score is emitted (the memory is still filling) */
   warmupPoints: number;
-  /** smoothing of the level (per point) */
-  levelAlpha: number;
-  /** smoothing of the mean absolute deviation (per point) */
-  deviationAlpha: number;
-  /** points in the short average of surprises */
-  shortWindow: number;
-  /** smoothing of the long-run mean/variance of the short average */
-  likelihoodAlpha: number;
-  /** deviations (in mean absolute deviations) at which the surprise reaches 1 − 1/e */
-  surpriseScale: number;
-  /** floor on the deviation, as a fraction of the level's magnitude */
-  relativeDeviationFloor: number;
+  /** how long a value range stays "normal" without being seen again */
+  memoryMs: number;
+  /** bound on the remembered value intervals (memory is O(maxIntervals)) */
+  maxIntervals: number;
+  /** half-life, in points, of the typical one-step move */
+  stepHalfLifePoints: number;
   /** score at or above which a point is flagged */
   threshold: number;
-  /** points after a flag during which no new flag is raised */
-  cooldownPoints: number;
+  /** after a flag, no new flag for this long */
+  cooldownMs: number;
 }
 
-export const DEFAULT_ANOMALY_PARAMS: AnomalyDetectorParams = {
-  warmupPoints: 150,
-  levelAlpha: 0.05,
-  deviationAlpha: 0.02,
-  shortWindow: 6,
-  likelihoodAlpha: 0.002,
-  relativeDeviationFloor: 0.01,
-  surpriseScale: 4,
+const HOUR_MS = 3_600_000;
+
+export const DEFAULT_ANOMALY_PARAMS: Readonly<AnomalyDetectorParams> = Object.freeze({
+  warmupPoints: 300,
+  memoryMs: 14 * 24 * HOUR_MS,
+  maxIntervals: 32,
+  stepHalfLifePoints: 1000,
   threshold: 0.5,
-  cooldownPoints: 0,
-};
+  cooldownMs: 8 * HOUR_MS,
+});
+
+/** [low, high, last time a value fell in it (epoch ms)] */
+export type ValueInterval = [number, number, number];
 
 /** Plain-JSON detector state. */
 export interface AnomalyDetectorState {
   version: 1;
   params: AnomalyDetectorParams;
+  /** points accepted so far */
   count: number;
-  /** epoch ms of the last point seen (points at or before it are ignored) */
+  /** epoch ms of the last accepted point; points at or before it are ignored (replays are harmless) */
   lastT: number | null;
-  level: number;
-  deviation: number;
-  /** ring buffer of the last `shortWindow` surprises */
-  recentSurprises: number[];
-  recentIndex: number;
-  averageMean: number;
-  averageVariance: number;
-  pointsSinceFlag: number | null;
+  previousValue: number | null;
+  typicalStep: number;
+  /** sorted by low end, disjoint */
+  intervals: ValueInterval[];
+  lastFlagT: number | null;
 }
 
 export interface AnomalyResult {
@@ -78,85 +76,89 @@ export interface AnomalyDetector {
 }
 
 export function initialAnomalyState(params: Partial<AnomalyDetectorParams> = {}): AnomalyDetectorState {
-  const merged = { ...DEFAULT_ANOMALY_PARAMS, ...params };
   return {
     version: 1,
-    params: merged,
+    params: { ...DEFAULT_ANOMALY_PARAMS, ...params },
     count: 0,
     lastT: null,
-    level: 0,
-    deviation: 0,
-    recentSurprises: [],
-    recentIndex: 0,
-    averageMean: 0,
-    averageVariance: 0,
-    pointsSinceFlag: null,
+    previousValue: null,
+    typicalStep: 0,
+    intervals: [],
+    lastFlagT: null,
   };
 }
 
-// Standard normal upper tail, via the complementary error function (Numerical Recipes erfc approximation, |error| < 1.2e-7).
-function normalTail(z: number): number {
-  const x = z / Math.SQRT2;
-  const t = 1 / (1 + 0.5 * Math.abs(x));
-  const erfc =
-    t *
-    Math.exp(
-      -x * x -
-        1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 +
-        t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return 0.5 * (x >= 0 ? erfc : 2 - erfc);
+/** Distance from `value` to the nearest interval, and that interval's index (-1 when there is none). */
+function nearestInterval(intervals: ValueInterval[], value: number): { distance: number; index: number } {
+  let distance = Number.POSITIVE_INFINITY;
+  let index = -1;
+  for (let i = 0; i < intervals.length; i++) {
+    const [low, high] = intervals[i];
+    const d = value < low ? low - value : value > high ? value - high : 0;
+    if (d < distance) {
+      distance = d;
+      index = i;
+    }
+  }
+  return { distance, index };
 }
 
-// Maps a tail probability to [0, 1] on a log scale, as NAB's HTM does (1e-10 → 1).
-function logScore(tail: number): number {
-  return Math.min(1, Math.max(0, Math.log(tail + 1e-10) / Math.log(1e-10)));
+function remember(state: AnomalyDetectorState, value: number, t: number, nearest: { distance: number; index: number }): void {
+  const intervals = state.intervals;
+  if (nearest.index >= 0 && nearest.distance === 0) {
+    intervals[nearest.index][2] = t;
+    return;
+  }
+  let at = 0;
+  while (at < intervals.length && intervals[at][0] < value) at++;
+  intervals.splice(at, 0, [value, value, t]);
+  if (intervals.length <= state.params.maxIntervals) return;
+  let closest = 0;
+  let smallestGap = Number.POSITIVE_INFINITY;
+  for (let i = 0; i + 1 < intervals.length; i++) {
+    const gap = intervals[i + 1][0] - intervals[i][1];
+    if (gap < smallestGap) {
+      smallestGap = gap;
+      closest = i;
+    }
+  }
+  const [a, b] = [intervals[closest], intervals[closest + 1]];
+  intervals.splice(closest, 2, [a[0], Math.max(a[1], b[1]), Math.max(a[2], b[2])]);
 }
 
 /** Advances `state` by one point (mutates it) and returns the score and flag. */
 export function stepAnomalyState(state: AnomalyDetectorState, t: number, value: number): AnomalyResult {
   const p = state.params;
-  if (!Number.isFinite(value) || (state.lastT !== null && t <= state.lastT)) return { score: 0, anomaly: false };
+  if (!Number.isFinite(value) || !Number.isFinite(t) || (state.lastT !== null && t <= state.lastT)) {
+    return { score: 0, anomaly: false };
+  }
   state.lastT = t;
-  if (state.count === 0) {
-    state.level = value;
-    state.deviation = 0;
-  }
-  const floor = Math.max(p.relativeDeviationFloor * Math.abs(state.level), 1e-12);
-  const z = Math.abs(value - state.level) / Math.max(state.deviation, floor);
-  // Bounded, like a prediction error in [0, 1]: the likelihood step needs a tail it can fit with a Gaussian.
-  const surprise = 1 - Math.exp(-z / p.surpriseScale);
-  // The surprise is measured before learning from the point, so a spike cannot explain itself away.
-  state.level += p.levelAlpha * (value - state.level);
-  state.deviation += p.deviationAlpha * (Math.abs(value - state.level) - state.deviation);
+  state.intervals = state.intervals.filter((interval) => t - interval[2] <= p.memoryMs);
+  const nearest = nearestInterval(state.intervals, value);
 
-  if (state.recentSurprises.length < p.shortWindow) state.recentSurprises.push(surprise);
-  else state.recentSurprises[state.recentIndex] = surprise;
-  state.recentIndex = (state.recentIndex + 1) % p.shortWindow;
-  const average = state.recentSurprises.reduce((s, x) => s + x, 0) / state.recentSurprises.length;
-
-  state.count++;
   let score = 0;
-  if (state.count > p.warmupPoints) {
-    const sd = Math.sqrt(Math.max(state.averageVariance, 1e-4));
-    const tail = average > state.averageMean ? normalTail((average - state.averageMean) / sd) : 0.5;
-    score = logScore(tail);
+  if (state.count >= p.warmupPoints && nearest.index >= 0) {
+    // A metric that has never moved has no scale: any departure from it is maximally novel.
+    const ratio = state.typicalStep > 0 ? nearest.distance / state.typicalStep : nearest.distance > 0 ? Infinity : 0;
+    score = ratio === Infinity ? 1 : ratio / (1 + ratio);
   }
-  // Long-run statistics of the short average learn after scoring, for the same reason as above.
-  const a = state.count <= p.warmupPoints ? 1 / state.count : p.likelihoodAlpha;
-  const delta = average - state.averageMean;
-  state.averageMean += a * delta;
-  state.averageVariance = (1 - a) * (state.averageVariance + a * delta * delta);
 
-  const cooling = state.pointsSinceFlag !== null && state.pointsSinceFlag < p.cooldownPoints;
-  const anomaly = score >= p.threshold && !cooling;
-  if (anomaly) state.pointsSinceFlag = 0;
-  else if (state.pointsSinceFlag !== null) state.pointsSinceFlag++;
+  // Learn only after scoring, so a spike cannot explain itself away.
+  if (state.previousValue !== null) {
+    const weight = Math.max(1 - Math.pow(0.5, 1 / p.stepHalfLifePoints), 1 / state.count);
+    state.typicalStep += weight * (Math.abs(value - state.previousValue) - state.typicalStep);
+  }
+  state.previousValue = value;
+  remember(state, value, t, nearest);
+  state.count++;
+
+  const coolingDown = state.lastFlagT !== null && t - state.lastFlagT < p.cooldownMs;
+  const anomaly = score >= p.threshold && !coolingDown;
+  if (anomaly) state.lastFlagT = t;
   return { score, anomaly };
 }
 
-/** A detector over a fresh state, or over a state persisted earlier (e.g. in workflow history). */
+/** A detector over a fresh state, or over a state persisted earlier (e.g. returned by an activity). */
 export function createAnomalyDetector(
   params: Partial<AnomalyDetectorParams> = {},
   resumeFrom?: AnomalyDetectorState,

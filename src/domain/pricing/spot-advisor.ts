@@ -84,6 +84,11 @@ export class SpotAdvisor {
     };
   }
 
+  /** Instance types with a Linux entry in the region. */
+  typesIn(region: string): string[] {
+    return Object.keys(this.data.spot_advisor[region]?.Linux ?? {}).sort();
+  }
+
   spec(instanceType: string): { vcpu: number; memoryGiB: number } | undefined {
     const t = this.data.instance_types[instanceType];
     return t ? { vcpu: t.cores, memoryGiB: t.ram_gb } : undefined;

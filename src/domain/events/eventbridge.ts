@@ -1,0 +1,129 @@
+import { z } from 'zod';
+
+/**
+ * EventBridge events eksflow acts on, parsed once at the edge (HTTP ingress, SQS poller) into a
+ * discriminated union keyed by (source, detail-type), as Karpenter's interruption controller
+ * does. A well-formed event of a kind eksflow does not handle becomes `ignored` — a no-op, not an
+ * error — so a broad EventBridge rule never makes a consumer fail.
+ */
+
+export const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
+const instanceId = z.string().regex(INSTANCE_ID, 'an EC2 instance id such as i-0123456789abcdef0');
+
+/** The envelope every EventBridge event has. `account` and `id` are free text: AWS's own samples use placeholders. */
+const envelopeSchema = z.object({
+  version: z.string(),
+  id: z.string().min(1).max(128),
+  'detail-type': z.string().min(1),
+  source: z.string().min(1),
+  account: z.string(),
+  time: z.iso.datetime({ offset: true }),
+  region: z.string().min(1),
+  resources: z.array(z.string()).default([]),
+  detail: z.record(z.string(), z.unknown()),
+});
+
+const spotWarningDetail = z.object({
+  'instance-id': instanceId,
+  'instance-action': z.enum(['terminate', 'stop', 'hibernate']),
+});
+const rebalanceDetail = z.object({ 'instance-id': instanceId });
+export const INSTANCE_STATES = ['pending', 'running', 'stopping', 'stopped', 'shutting-down', 'terminated'] as const;
+const stateChangeDetail = z.object({ 'instance-id': instanceId, state: z.enum(INSTANCE_STATES) });
+const healthDetail = z.object({
+  service: z.string(),
+  eventTypeCode: z.string(),
+  eventTypeCategory: z.string(),
+  startTime: z.string().optional(),
+  affectedEntities: z.array(z.object({ entityValue: z.string() })).default([]),
+});
+
+interface EventBase {
+  eventId: string;
+  /** ISO 8601 time the event was emitted (the spot deadline counts from here). */
+  time: string;
+  region: string;
+  account: string;
+}
+
+export interface SpotInterruptionWarning extends EventBase {
+  kind: 'spot-interruption-warning';
+  instanceId: string;
+  instanceAction: 'terminate' | 'stop' | 'hibernate';
+}
+export interface RebalanceRecommendation extends EventBase {
+  kind: 'rebalance-recommendation';
+  instanceId: string;
+}
+export interface InstanceStateChange extends EventBase {
+  kind: 'instance-state-change';
+  instanceId: string;
+  state: (typeof INSTANCE_STATES)[number];
+}
+/** AWS Health scheduled change for EC2 (maintenance, retirement) affecting instances. */
+export interface ScheduledChange extends EventBase {
+  kind: 'scheduled-change';
+  eventTypeCode: string;
+  instanceIds: string[];
+  startTime?: string;
+}
+/** A well-formed event eksflow does not act on. */
+export interface IgnoredEvent extends EventBase {
+  kind: 'ignored';
+  source: string;
+  detailType: string;
+  reason: string;
+}
+
+export type FleetEvent = SpotInterruptionWarning | RebalanceRecommendation | InstanceStateChange | ScheduledChange | IgnoredEvent;
+export type FleetEventKind = FleetEvent['kind'];
+
+export type ParseResult = { ok: true; event: FleetEvent } | { ok: false; error: string };
+
+/** Handlers by `source|detail-type`: adding a kind is one line here plus its type. */
+const KINDS: Record<string, (base: EventBase, detail: unknown) => FleetEvent | string> = {
+  'aws.ec2|EC2 Spot Instance Interruption Warning': (base, detail) =>
+    withDetail(spotWarningDetail, detail, (d) => ({ ...base, kind: 'spot-interruption-warning', instanceId: d['instance-id'], instanceAction: d['instance-action'] })),
+  'aws.ec2|EC2 Instance Rebalance Recommendation': (base, detail) =>
+    withDetail(rebalanceDetail, detail, (d) => ({ ...base, kind: 'rebalance-recommendation', instanceId: d['instance-id'] })),
+  'aws.ec2|EC2 Instance State-change Notification': (base, detail) =>
+    withDetail(stateChangeDetail, detail, (d) => ({ ...base, kind: 'instance-state-change', instanceId: d['instance-id'], state: d.state })),
+  'aws.health|AWS Health Event': (base, detail) =>
+    withDetail(healthDetail, detail, (d): FleetEvent => {
+      const instanceIds = d.affectedEntities.map((e) => e.entityValue).filter((v) => INSTANCE_ID.test(v));
+      if (d.service !== 'EC2' || d.eventTypeCategory !== 'scheduledChange' || instanceIds.length === 0) {
+        return { ...base, kind: 'ignored', source: 'aws.health', detailType: 'AWS Health Event', reason: `health ${d.service}/${d.eventTypeCategory} with ${instanceIds.length} instance(s) is not an EC2 scheduled change` };
+      }
+      return { ...base, kind: 'scheduled-change', eventTypeCode: d.eventTypeCode, instanceIds, startTime: d.startTime };
+    }),
+};
+
+function withDetail<D, E extends FleetEvent>(schema: z.ZodType<D>, detail: unknown, build: (d: D) => E): E | string {
+  const res = schema.safeParse(detail);
+  return res.success ? build(res.data) : `detail: ${z.prettifyError(res.error)}`;
+}
+
+/** Parses an already-decoded JSON value. Errors carry zod's message naming the bad field. */
+export function parseEventBridgeEvent(raw: unknown): ParseResult {
+  const env = envelopeSchema.safeParse(raw);
+  if (!env.success) return { ok: false, error: z.prettifyError(env.error) };
+  const e = env.data;
+  const base: EventBase = { eventId: e.id, time: e.time, region: e.region, account: e.account };
+  const handler = KINDS[`${e.source}|${e['detail-type']}`];
+  if (!handler) {
+    return { ok: true, event: { ...base, kind: 'ignored', source: e.source, detailType: e['detail-type'], reason: `no handler for ${e.source} "${e['detail-type']}"` } };
+  }
+  const out = handler(base, e.detail);
+  return typeof out === 'string' ? { ok: false, error: out } : { ok: true, event: out };
+}
+
+/** Parses JSON text (an SQS message body, an HTTP body read as text). */
+export function parseEventBridgeJson(text: string): ParseResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, error: `not JSON: ${(err as Error).message}` };
+  }
+  return parseEventBridgeEvent(raw);
+}

@@ -1,0 +1,98 @@
+/**
+ * `npm start`: the whole product on an embedded sandbox — a Temporal dev server with the Web UI
+ * and a SQLite file under .data/ (state survives restarts), moto seeded with the demo fleet of
+ * eksflow.example.yaml, local Slack/PagerDuty/Pricing stand-ins, the event ingress, one worker
+ * and the IST timetable applied as Temporal Schedules. Ctrl-C stops everything it started.
+ */
+import { join } from 'node:path';
+import { connect } from 'node:net';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { readEnv } from '../config/env';
+import { ConfigError, loadConfigFile } from '../config/load';
+import { AwsClientFactory, SANDBOX_CREDENTIALS } from '../aws/clients';
+import { createWorker } from '../worker';
+import { REPO_ROOT, startMoto, startTemporalDevServer, type ManagedProcess } from './processes';
+import { seedCluster } from './seed';
+import { startReconcilerLoop } from './nodegroup-asg-reconciler';
+
+const TEMPORAL_PORT = 7233;
+const UI_PORT = 8233;
+const MOTO_PORT = 5055;
+
+const say = (msg: string) => process.stdout.write(`[eksflow] ${msg}\n`);
+
+function portInUse(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => { s.destroy(); res(true); });
+    s.once('error', () => res(false));
+  });
+}
+
+const stoppers: (() => Promise<void> | void)[] = [];
+let stopping = false;
+/** Stops what was started, newest first; the servers run in their own process groups. */
+async function stopAll(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    say('stopping…');
+    for (const stop of stoppers.reverse()) await Promise.resolve(stop()).catch(() => undefined);
+  }
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+  const configPath = process.env.EKSFLOW_CONFIG ?? join(REPO_ROOT, 'eksflow.example.yaml');
+  const config = loadConfigFile(configPath);
+  say(`config ${configPath}: ${config.clusters.length} clusters`);
+
+  const dataDir = join(REPO_ROOT, '.data');
+  for (const [port, what] of [[TEMPORAL_PORT, 'Temporal frontend'], [UI_PORT, 'Temporal UI'], [MOTO_PORT, 'moto']] as const) {
+    if (await portInUse(port)) throw new Error(`port ${port} (${what}) is already in use — is another \`npm start\` running?`);
+  }
+
+  const track = <P extends ManagedProcess>(p: P): P => { stoppers.push(() => p.stop()); return p; };
+  const [temporal, moto] = await Promise.all([
+    startTemporalDevServer({ port: TEMPORAL_PORT, uiPort: UI_PORT, dbFile: join(dataDir, 'temporal.db'), logFile: join(dataDir, 'logs', 'temporal.log') }).then(track),
+    startMoto({ port: MOTO_PORT, logFile: join(dataDir, 'logs', 'moto.log') }).then(track),
+  ]);
+  say(`Temporal dev server on ${temporal.address} (SQLite ${join('.data', 'temporal.db')}); moto on ${moto.endpoint}`);
+
+  const env = readEnv({
+    ...process.env,
+    EKSFLOW_CONFIG: configPath,
+    TEMPORAL_ADDRESS: temporal.address,
+    EKSFLOW_AWS_ENDPOINT: moto.endpoint,
+    EKSFLOW_AUDIT_LOG: process.env.EKSFLOW_AUDIT_LOG ?? join(dataDir, 'audit.jsonl'),
+  });
+
+  const aws = new AwsClientFactory({ endpoint: moto.endpoint, credentials: SANDBOX_CREDENTIALS });
+  for (const cluster of config.clusters) await seedCluster(aws, cluster);
+  const reconciler = startReconcilerLoop(aws, config.clusters, 2000, (m) => say(m));
+  stoppers.push(() => reconciler.stop());
+  say(`seeded ${config.clusters.map((c) => `${c.name} (${c.accountId}, ${c.region}, ${c.nodegroups.length} node groups)`).join(', ')}`);
+
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const worker = await createWorker(env, config);
+  const running = worker.run();
+  stoppers.push(async () => { worker.shutdown(); await running; });
+  say(`worker polling task queue "${env.TEMPORAL_TASK_QUEUE}"`);
+
+  say('');
+  say(`Temporal UI:   http://localhost:${UI_PORT}/namespaces/default/workflows`);
+  say('Try next (in another terminal):');
+  say('  npx eksflow config validate --file eksflow.example.yaml');
+  say('Ctrl-C stops everything; state is kept in .data/ for the next `npm start`.');
+  await running;
+}
+
+main().catch(async (err) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`eksflow: ${err.message}\n`);
+    await stopAll(2);
+  }
+  process.stderr.write(`eksflow: ${(err as Error).stack ?? String(err)}\n`);
+  await stopAll(1);
+});
