@@ -1,6 +1,11 @@
 import type { ActivityDeps } from './deps';
 import { withErrorClassification } from './classify';
 import { createEksActivities } from './eks';
+import { createFleetActivities } from './fleet';
+import { createAlertActivities } from './alerts';
+import { createCostActivities } from './cost';
+import { createInterruptionActivities } from './interruption';
+import { createMlActivities } from './ml';
 
 export type { ActivityDeps } from './deps';
 
@@ -11,6 +16,11 @@ export type { ActivityDeps } from './deps';
 export function createActivities(deps: ActivityDeps) {
   return withErrorClassification({
     ...createEksActivities(deps),
+    ...createFleetActivities(deps),
+    ...createAlertActivities(deps),
+    ...createCostActivities(deps),
+    ...createInterruptionActivities(deps),
+    ...createMlActivities({ cloudwatch: (t) => deps.aws.cloudwatch(t), now: deps.now }),
   });
 }
 

@@ -3,6 +3,10 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load';
 import { UsageError } from './usage-error';
 import { registerConfigCommands } from './config-commands';
+import { registerAlertCommands } from './alerts';
+import { registerReportCommands } from './report';
+import { registerScalingCommands } from './scaling';
+import { registerScheduleCommands } from './schedules';
 
 /**
  * The operator CLI. Each area registers its own sub-commands from its own module, so this file
@@ -15,6 +19,10 @@ export function buildProgram(): Command {
     .exitOverride();
   // Each area registers its own sub-commands from its own module.
   registerConfigCommands(program);
+  registerAlertCommands(program);
+  registerReportCommands(program);
+  registerScalingCommands(program);
+  registerScheduleCommands(program);
   return program;
 }
 

@@ -49,6 +49,11 @@ export const nodegroupSchema = z
     /** Stateless groups are candidates for spot recommendations. */
     workload: z.enum(['stateless', 'stateful']).default('stateless'),
     interruption: interruptionPolicySchema.default({ strategy: 'raise-capacity', onRebalance: 'notify' }),
+    /**
+     * Metric whose forecast adjusts the morning scale-up (>30% predicted increase → +20% desired).
+     * Without it the scale-up uses the configured size and records "forecast not configured".
+     */
+    demandMetric: z.string().min(1).optional(),
   })
   .strict()
   .refine((ng) => ng.kind !== 'self-managed' || ng.asgName, {

@@ -20,7 +20,13 @@ const envSchema = z.object({
   EKSFLOW_PRICING_ENDPOINT: z.string().url().optional(),
   EKSFLOW_INGRESS_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   EKSFLOW_INGRESS_TOKEN: z.string().min(16).optional(),
+  /** Public base URL of the ingress (ack links in alert messages). Default http://localhost:<port>. */
+  EKSFLOW_PUBLIC_URL: z.string().url().optional(),
   EKSFLOW_SQS_QUEUE_URL: z.string().url().optional(),
+  /** Region of the SQS queue when its URL does not name one (e.g. the sandbox's moto URL). Default us-east-1. */
+  EKSFLOW_SQS_REGION: z.string().default('us-east-1'),
+  /** Largest accepted ingress request body, bytes. */
+  EKSFLOW_INGRESS_BODY_LIMIT: z.coerce.number().int().positive().default(256 * 1024),
   /** Append-only record of every mutation eksflow applies (JSON lines). */
   EKSFLOW_AUDIT_LOG: z.string().default('.data/audit.jsonl'),
   EKSFLOW_REPORTS_DIR: z.string().default('reports'),

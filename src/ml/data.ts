@@ -63,13 +63,29 @@ export function loadNabSeries(file: string): TimeSeries {
   return { name: path.basename(file), timestamps, values };
 }
 
-/** The series files of a NAB data folder (every *.csv), sorted by name for a stable order. */
+/**
+ * The series files of a NAB data folder: every *.csv whose header is `timestamp,value` (other
+ * CSVs beside them are not series), sorted by name for a stable order.
+ */
 export function listNabSeriesFiles(dir: string): string[] {
   return fs
     .readdirSync(dir)
     .filter((name) => name.toLowerCase().endsWith('.csv'))
     .sort()
-    .map((name) => path.join(dir, name));
+    .map((name) => path.join(dir, name))
+    .filter((file) => hasNabHeader(file));
+}
+
+function hasNabHeader(file: string): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(256);
+    const length = fs.readSync(fd, buffer, 0, buffer.length, 0);
+    const header = buffer.toString('utf8', 0, length).split(/\r?\n/)[0].split(',').map((cell) => cell.trim());
+    return header.includes('timestamp') && header.includes('value');
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Label windows as epoch-ms pairs, both ends inclusive. */

@@ -13,7 +13,7 @@
 export interface HoltWintersParams {
   /** level smoothing */
   alpha: number;
-  /** trend smoothing (0 with an initial trend of 0 gives simple exponential smoothing) */
+  /** trend smoothing; 0 = no trend (with period 1: simple exponential smoothing) */
   beta: number;
   /** seasonal smoothing (ignored when period is 1) */
   gamma: number;
@@ -91,6 +91,9 @@ export function runHoltWinters(values: readonly number[], params: HoltWintersPar
   const { alpha, beta, phi } = params;
   const gamma = period > 1 ? params.gamma : 0;
   const state = initialState(values, period);
+  // beta = 0 means "no trend" (not "the first two cycles' trend forever"): a start-up slope
+  // extrapolated for weeks is exactly the failure a scale-up decision must not inherit.
+  if (beta === 0) state.trend = 0;
   const errorsByStep: number[][] = Array.from({ length: plan.horizon }, () => []);
   const scratch: number[] = new Array(plan.horizon);
   let errorSize = 0;
@@ -134,7 +137,8 @@ export function runHoltWinters(values: readonly number[], params: HoltWintersPar
 export function holtWintersGrid(period: number): HoltWintersParams[] {
   const grid: HoltWintersParams[] = [];
   for (const alpha of [0.02, 0.05, 0.1, 0.2, 0.4, 0.7]) {
-    for (const [beta, phi] of [[0, 1], [0.01, 0.9], [0.01, 0.98]] as const) {
+    // No trend, a damped trend, a linear trend.
+    for (const [beta, phi] of [[0, 1], [0.01, 0.98], [0.01, 1]] as const) {
       for (const gamma of period > 1 ? [0.02, 0.1, 0.3] : [0]) grid.push({ alpha, beta, gamma, phi, period });
     }
   }

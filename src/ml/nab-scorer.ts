@@ -183,8 +183,8 @@ export function scoreCorpus(files: CorpusFile[], threshold: number, profileName:
  * NAB's threshold optimiser: every distinct anomaly score on the scored (post-probation) rows is
  * a candidate, plus "above everything" (no detections); the corpus raw score is maximised. It
  * sweeps rows from the highest score down, so it costs one sort instead of one scoring pass per
- * candidate. Used to choose a detector's fixed thresholds on training data (that is how
- * `ANOMALY_THRESHOLDS` in anomaly.ts were set), never on the data being evaluated.
+ * candidate. For studying a detector on training data (e.g. how far its fixed threshold is
+ * from the optimum); the evaluation never uses it on the data being scored.
  */
 export function optimiseThreshold(files: CorpusFile[], profileName: NabProfileName): { threshold: number; raw: number } {
   const profile = NAB_PROFILES[profileName];

@@ -97,7 +97,7 @@ export function driftForecast(hourly: readonly number[], horizonHours: number): 
   return Array.from({ length: horizonHours }, (_, h) => last + SLOPE_CARRY * slope * (h + 1));
 }
 
-function quantileSorted(sorted: readonly number[], q: number): number {
+function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return 0;
   const position = (sorted.length - 1) * q;
   const below = Math.floor(position);
@@ -169,23 +169,40 @@ export function predictSpotPrice(history: readonly PricePoint[], opts: SpotPrice
 /**
  * How far below/above the forecast the price landed, per hour ahead, when the same rule was
  * applied at every hour of the calibration period (relative errors, rescaled to today's price).
+ * Slopes come from prefix sums so that calibrating costs O(hours × horizon), not a refit per hour.
  */
 function calibrationMargins(hourly: readonly number[], horizon: number): { below: number[]; above: number[] } {
-  const errors: number[][] = Array.from({ length: horizon }, () => []);
-  const firstOrigin = Math.max(SLOPE_WINDOW_HOURS, hourly.length - 1 - CALIBRATION_HOURS);
-  for (let origin = firstOrigin; origin + 1 < hourly.length; origin++) {
-    const forecast = driftForecast(hourly.slice(0, origin + 1), horizon);
-    for (let h = 0; h < horizon && origin + 1 + h < hourly.length; h++) {
-      errors[h].push((hourly[origin + 1 + h] - forecast[h]) / hourly[origin]);
+  const n = hourly.length;
+  const sum = new Float64Array(n + 1);
+  const weightedSum = new Float64Array(n + 1);
+  for (let j = 0; j < n; j++) {
+    sum[j + 1] = sum[j] + hourly[j];
+    weightedSum[j + 1] = weightedSum[j] + j * hourly[j];
+  }
+  const width = SLOPE_WINDOW_HOURS + 1;
+  const xMean = (width - 1) / 2;
+  const sxx = (width * (width * width - 1)) / 12;
+  const firstOrigin = Math.max(SLOPE_WINDOW_HOURS, n - 1 - CALIBRATION_HOURS);
+  const errors: Float64Array[] = Array.from({ length: horizon }, () => new Float64Array(Math.max(0, n - 1 - firstOrigin)));
+  const counts = new Int32Array(horizon);
+  for (let origin = firstOrigin; origin + 1 < n; origin++) {
+    const start = origin - SLOPE_WINDOW_HOURS;
+    const windowSum = sum[origin + 1] - sum[start];
+    const sumXY = weightedSum[origin + 1] - weightedSum[start] - start * windowSum;
+    const slope = (sumXY - xMean * windowSum) / sxx;
+    const last = hourly[origin];
+    for (let h = 0; h < horizon && origin + 1 + h < n; h++) {
+      const forecast = last + SLOPE_CARRY * slope * (h + 1);
+      errors[h][counts[h]++] = (hourly[origin + 1 + h] - forecast) / last;
     }
   }
-  const current = hourly[hourly.length - 1];
+  const current = hourly[n - 1];
   let widestBelow = 0;
   let widestAbove = 0;
   const below: number[] = [];
   const above: number[] = [];
   for (let h = 0; h < horizon; h++) {
-    const sorted = errors[h].sort((a, b) => a - b);
+    const sorted = errors[h].subarray(0, counts[h]).sort();
     // The band never narrows further ahead (later hours have fewer calibration samples).
     widestBelow = Math.max(widestBelow, -quantileSorted(sorted, INTERVAL_LOW_Q) * current);
     widestAbove = Math.max(widestAbove, quantileSorted(sorted, INTERVAL_HIGH_Q) * current);

@@ -7,11 +7,11 @@ import { gravitonEquivalents } from '../domain/pricing/graviton';
 import { OnDemandPrices, type OnDemandQuote, type PriceSourceStatus } from '../domain/pricing/on-demand-prices';
 import { PriceTable } from '../domain/pricing/on-demand-table';
 import { SpotAdvisor } from '../domain/pricing/spot-advisor';
-import { fetchSpotPriceHistory } from '../domain/pricing/spot-history-api';
 import type { SpotPoolHistory } from '../domain/pricing/spot-history';
 import { scoreRegion, summariseOpportunities, windowSeries, type OpportunityAnalysis } from '../domain/spot/opportunities';
 import { planPlacement, type PlacementPool, type PlacementRequest } from '../domain/spot/placement';
 import { defaultPriceModel, type NamedPriceModel } from '../domain/spot/price-model';
+import { ec2SpotHistory, type SpotHistorySource } from './spot-sources';
 import type { CostReport, PriceProvenance, SpotPlacementSection, SpotReport } from './types';
 
 /**
@@ -27,17 +27,26 @@ export interface AnalysisDeps {
   table: PriceTable;
   advisor: SpotAdvisor;
   priceModel: NamedPriceModel;
+  spotHistory: SpotHistorySource;
   /** Shown in the report when prices come from an endpoint override (the sandbox server). */
   pricingEndpoint?: string;
 }
 
-export function createAnalysisDeps(base: { aws: AwsClientFactory; config: EksflowConfig; now: () => Date; pricingEndpoint?: string; priceModel?: NamedPriceModel }): AnalysisDeps {
+export function createAnalysisDeps(base: {
+  aws: AwsClientFactory;
+  config: EksflowConfig;
+  now: () => Date;
+  pricingEndpoint?: string;
+  priceModel?: NamedPriceModel;
+  spotHistory?: SpotHistorySource;
+}): AnalysisDeps {
   const table = PriceTable.shipped();
   return {
     ...base,
     table,
     advisor: SpotAdvisor.shipped(),
     priceModel: base.priceModel ?? defaultPriceModel(),
+    spotHistory: base.spotHistory ?? ec2SpotHistory(base.aws),
     onDemand: new OnDemandPrices({ pricingClient: () => base.aws.pricing(), table, now: base.now }),
   };
 }
@@ -84,7 +93,7 @@ async function collectMarket(deps: AnalysisDeps, hours: number): Promise<Market>
   const regions = await Promise.all(
     [...targets].map(async ([region, target]): Promise<RegionMarket> => {
       try {
-        const histories = await fetchSpotPriceHistory(deps.aws.ec2(target), { region, instanceTypes: candidateTypes(deps, region), start: new Date(start), end: now });
+        const histories = await deps.spotHistory.fetch({ region, target, instanceTypes: candidateTypes(deps, region), start: new Date(start), end: now });
         return { region, histories };
       } catch (err) {
         const e = err as { name?: string; message?: string };
@@ -109,7 +118,7 @@ function provenance(deps: AnalysisDeps, m: Market): PriceProvenance {
   } else {
     summary = 'No On-Demand price was needed.';
   }
-  summary += ` Spot prices from DescribeSpotPriceHistory (Linux/UNIX, every AZ, last ${m.window.hours} h); interruption risk from the AWS Spot Advisor buckets shipped with eksflow.`;
+  summary += ` Spot prices: ${deps.spotHistory.label}, last ${m.window.hours} h; interruption risk from the AWS Spot Advisor buckets shipped with eksflow.`;
   return { ...m.priceStatus, summary, priceModel: deps.priceModel.name };
 }
 
@@ -127,6 +136,7 @@ function analyseMarket(deps: AnalysisDeps, m: Market): MarketAnalysis {
   const spotPrices: Record<string, SpotPrice> = {};
   for (const rm of m.regions) {
     if (rm.historyError) problems.push(rm.historyError);
+    else if (rm.histories.length === 0) problems.push(`${rm.region}: no spot price history was returned for any candidate instance type`);
     const { opportunities, problems: p } = scoreRegion({
       region: rm.region,
       histories: rm.histories,
@@ -176,7 +186,7 @@ export async function runSpotAnalysis(deps: AnalysisDeps, opts: { hours?: number
   const analysed = analyseMarket(deps, market);
   const regions = market.regions.map((r) => r.region);
   const asks: { region: string; example: boolean; request: PlacementRequest }[] = opts.placements?.length
-    ? opts.placements.map(({ region, ...request }) => ({ region: region ?? regions[0], example: false, request }))
+    ? opts.placements.map(({ region, ...request }) => ({ region: region ?? regions.find((r) => (analysed.poolsByRegion[r] ?? []).length > 0) ?? regions[0], example: false, request }))
     : regions.filter((r) => (analysed.poolsByRegion[r] ?? []).length > 0).map((region) => ({ region, example: true, request: EXAMPLE_PLACEMENT }));
   const placements: SpotPlacementSection[] = asks.map((a) => ({ region: a.region, example: a.example, result: planPlacement(a.request, analysed.poolsByRegion[a.region] ?? []) }));
   return {

@@ -129,10 +129,15 @@ export function renderCostReportHtml(r: CostReport): string {
   });
   const clusterRows = c.clusters
     .map(
-      (cl) =>
-        `<tr><td>${esc(cl.cluster)}</td><td>${esc(cl.region)}</td><td class="n">${usd(cl.hourlyBusiness)}</td><td class="n">${usd(cl.hourlyOff)}</td>` +
-        `<td class="n">${usd(cl.dailyBusinessDay)}</td><td class="n">${usd(cl.monthly)}</td><td class="n">${usd(cl.timetableSavingsMonthly)}</td>` +
-        `<td class="n">${usd(cl.spotSavingsMonthly)}</td><td>${cl.unpricedNodegroups > 0 ? `<span class="tag high">${cl.unpricedNodegroups} unpriced</span>` : ''}</td></tr>`,
+      (cl) =>       {
+        // A cluster none of whose node groups could be priced shows dashes, not a misleading $0.
+        const m = (x: number) => (cl.unpricedNodegroups === cl.nodegroups.length ? '—' : usd(x));
+        return (
+          `<tr><td>${esc(cl.cluster)}</td><td>${esc(cl.region)}</td><td class="n">${m(cl.hourlyBusiness)}</td><td class="n">${m(cl.hourlyOff)}</td>` +
+          `<td class="n">${m(cl.dailyBusinessDay)}</td><td class="n">${m(cl.monthly)}</td><td class="n">${m(cl.timetableSavingsMonthly)}</td>` +
+          `<td class="n">${m(cl.spotSavingsMonthly)}</td><td>${cl.unpricedNodegroups > 0 ? `<span class="tag high">${cl.unpricedNodegroups} unpriced</span>` : ''}</td></tr>`
+        );
+      },
     )
     .join('');
   const groupRows = c.clusters

@@ -20,6 +20,7 @@ function fmtTick(v: number): string {
   if (v === 0) return '0';
   if (v >= 100) return v.toFixed(0);
   if (v >= 1) return v.toFixed(2).replace(/\.?0+$/, '');
+  if (v >= 0.001) return v.toFixed(4).replace(/\.?0+$/, '');
   return v.toPrecision(2);
 }
 
@@ -29,7 +30,10 @@ function fmtTick(v: number): string {
  */
 export function stackedBarChart(opts: { categories: string[]; series: StackedSeries[]; yLabel: string; title: string; width?: number; height?: number }): string {
   const width = opts.width ?? 860;
-  const legendRows = Math.ceil(opts.series.length / 4);
+  // Legend entries get room for their longest name (about 7 px a character at 12 px).
+  const longest = Math.max(8, ...opts.series.map((se) => se.name.length));
+  const perRow = Math.max(1, Math.min(4, Math.floor((width - 80) / (longest * 7 + 28))));
+  const legendRows = Math.ceil(opts.series.length / perRow);
   const height = (opts.height ?? 320) + legendRows * 18;
   const m = { left: 64, right: 16, top: 28, bottom: 40 + legendRows * 18 };
   const plotW = width - m.left - m.right;
@@ -65,8 +69,8 @@ export function stackedBarChart(opts: { categories: string[]; series: StackedSer
     }
   });
   opts.series.forEach((se, s) => {
-    const lx = m.left + (s % 4) * (plotW / 4);
-    const ly = m.top + plotH + 32 + Math.floor(s / 4) * 18;
+    const lx = m.left + (s % perRow) * (plotW / perRow);
+    const ly = m.top + plotH + 32 + Math.floor(s / perRow) * 18;
     parts.push(`<rect x="${lx}" y="${ly - 9}" width="10" height="10" fill="${PALETTE[s % PALETTE.length]}"/>`);
     parts.push(`<text x="${lx + 14}" y="${ly}" class="legend">${esc(se.name)}</text>`);
   });

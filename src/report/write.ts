@@ -3,10 +3,10 @@ import { join, resolve } from 'node:path';
 import { renderCostReportHtml, renderSpotReportHtml } from './html';
 import type { AnyReport, WrittenReport } from './types';
 
-/** `2026-07-21T04:30:00Z` → `20260721-1000IST`: the IST wall clock, sortable, safe in a URL. */
+/** `2026-07-21T04:30:05Z` → `20260721-100005IST`: the IST wall clock, sortable, safe in a URL. */
 export function istStamp(iso: string): string {
   const ist = new Date(new Date(iso).getTime() + 5.5 * 3_600_000).toISOString();
-  return `${ist.slice(0, 10).replace(/-/g, '')}-${ist.slice(11, 16).replace(':', '')}IST`;
+  return `${ist.slice(0, 10).replace(/-/g, '')}-${ist.slice(11, 19).replace(/:/g, '')}IST`;
 }
 
 export function renderReportHtml(report: AnyReport): string {

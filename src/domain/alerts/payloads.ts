@@ -140,10 +140,15 @@ export function smsText(m: AlertMessage): string {
   return truncate(`eksflow ${headline(m)}${m.alert.cluster ? ` [${m.alert.cluster}]` : ''} key=${m.dedupKey}`, 300);
 }
 
+/** SNS subjects: printable ASCII, no newlines, under 100 characters. */
+function asciiSubject(text: string): string {
+  const ascii = text.replace(/[^\x20-\x7e]/g, '?');
+  return ascii.length <= 99 ? ascii : `${ascii.slice(0, 96)}...`;
+}
+
 /** Email (SNS topic) subject and body. SNS subjects must be ASCII, < 100 chars, no newlines. */
 export function emailMessage(m: AlertMessage): { subject: string; body: string } {
-  // eslint-disable-next-line no-control-regex
-  const subject = truncate(`eksflow ${headline(m)}`.replace(/[^\x20-\x7e]/g, '?'), 99);
+  const subject = asciiSubject(`eksflow ${headline(m)}`);
   const details = Object.entries(m.alert.details ?? {}).map(([k, v]) => `  ${k}: ${String(v)}`);
   const body = [
     headline(m),
@@ -166,5 +171,5 @@ export function emailMessage(m: AlertMessage): { subject: string; body: string }
 
 export function emailDigest(items: DigestLine[], label: string): { subject: string; body: string } {
   const lines = items.map((i) => `- [${i.severity}] ${i.summary} (${i.cluster ?? 'n/a'}, ${i.type}, x${i.count}) ${i.runUrl}`);
-  return { subject: truncate(`eksflow alert digest ${label}: ${items.length} alert(s)`, 99), body: [`Alerts collected outside business hours (${label}):`, '', ...lines].join('\n') };
+  return { subject: asciiSubject(`eksflow alert digest ${label}: ${items.length} alert(s)`), body: [`Alerts collected outside business hours (${label}):`, '', ...lines].join('\n') };
 }

@@ -77,3 +77,40 @@ export interface DeliveryResult {
 
 /** The message kinds a channel is asked to send during an alert's life. */
 export type DeliveryAction = 'trigger' | 'escalate' | 'acknowledge' | 'resolve';
+
+/** One notification round (or follow-up) as recorded in the alert's state. */
+export interface NotificationRecord {
+  action: DeliveryAction | 'digest';
+  level: string;
+  round: number;
+  /** Workflow time (ms since epoch). */
+  atMs: number;
+  results: DeliveryResult[];
+}
+
+/** The escalation workflow's state: plain JSON, returned by the `alertStatus` query. */
+export interface AlertState {
+  dedupKey: string;
+  workflowId: string;
+  /** Run id of the first run (kept across continue-as-new), part of delivery idempotency keys. */
+  openedRunId: string;
+  alert: AlertInput;
+  status: 'open' | 'deferred' | 'acknowledged' | 'resolved' | 'expired';
+  count: number;
+  firstSeenMs: number;
+  lastSeenMs: number;
+  /** Notifications sent so far (0 before the first); next escalation round = this value. */
+  rounds: number;
+  /** Channel kinds + levels already paged, for acknowledge/resolve follow-ups. */
+  paged: { level: string; channels: ChannelKind[] }[];
+  notifications: NotificationRecord[];
+  deferredUntilMs?: number;
+  /** When the next escalation round is due (workflow time), while the ladder is open. */
+  nextEscalationAtMs?: number;
+  /** Follow-ups already sent (acknowledge, resolve), so a continue-as-new never repeats one. */
+  followUps: ('acknowledge' | 'resolve')[];
+  acknowledged?: { by: string; via: string; atMs: number };
+  resolved?: { by: string; via: string; atMs: number; note?: string };
+  /** Monotonic counter for delivery idempotency keys. */
+  seq: number;
+}

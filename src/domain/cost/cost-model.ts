@@ -96,23 +96,28 @@ function priceGroup(region: string, ng: NodegroupConfig, book: FleetPriceBook): 
   }
   const spotPrices: number[] = [];
   const onDemandPrices: number[] = [];
-  const problems: string[] = [];
+  const missing: string[] = [];
   let estimated = false;
   for (const type of ng.instanceTypes) {
     const spot = book.spot[priceKey(region, type)];
     const od = onDemandUsd(book, region, type);
     if (!spot || od === undefined) {
-      problems.push(
-        !spot
-          ? `no spot price or Spot Advisor estimate for ${type} in ${region}`
-          : book.onDemand[priceKey(region, type)]?.note ?? `no On-Demand price for ${type} in ${region}`,
-      );
+      missing.push(type);
       continue;
     }
     spotPrices.push(spot.usdPerHour);
     onDemandPrices.push(od);
     estimated ||= spot.source === 'advisor-estimate';
   }
+  const why = (types: string[]) => {
+    const noOnDemand = types.filter((t) => onDemandUsd(book, region, t) === undefined);
+    const noSpot = types.filter((t) => !book.spot[priceKey(region, t)]);
+    const parts: string[] = [];
+    if (noSpot.length) parts.push(`no spot history or Spot Advisor estimate for ${noSpot.join(', ')}`);
+    if (noOnDemand.length) parts.push(`no On-Demand price for ${noOnDemand.join(', ')}`);
+    return `${parts.join('; ')} in ${region}`;
+  };
+  const problems = missing.length ? [why(missing)] : [];
   if (spotPrices.length === 0) return { note: 'no price', problems };
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
   // Types that could be priced carry the group; the others are listed as problems but do not void it.

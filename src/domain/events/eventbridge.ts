@@ -73,6 +73,8 @@ export interface IgnoredEvent extends EventBase {
   source: string;
   detailType: string;
   reason: string;
+  /** true: eksflow has no handler for this (source, detail-type) at all; false: a handled kind with nothing to do. */
+  unsupported: boolean;
 }
 
 export type FleetEvent = SpotInterruptionWarning | RebalanceRecommendation | InstanceStateChange | ScheduledChange | IgnoredEvent;
@@ -92,7 +94,7 @@ const KINDS: Record<string, (base: EventBase, detail: unknown) => FleetEvent | s
     withDetail(healthDetail, detail, (d): FleetEvent => {
       const instanceIds = d.affectedEntities.map((e) => e.entityValue).filter((v) => INSTANCE_ID.test(v));
       if (d.service !== 'EC2' || d.eventTypeCategory !== 'scheduledChange' || instanceIds.length === 0) {
-        return { ...base, kind: 'ignored', source: 'aws.health', detailType: 'AWS Health Event', reason: `health ${d.service}/${d.eventTypeCategory} with ${instanceIds.length} instance(s) is not an EC2 scheduled change` };
+        return { ...base, kind: 'ignored', source: 'aws.health', detailType: 'AWS Health Event', unsupported: false, reason: `health ${d.service}/${d.eventTypeCategory} with ${instanceIds.length} instance(s) is not an EC2 scheduled change` };
       }
       return { ...base, kind: 'scheduled-change', eventTypeCode: d.eventTypeCode, instanceIds, startTime: d.startTime };
     }),
@@ -111,7 +113,7 @@ export function parseEventBridgeEvent(raw: unknown): ParseResult {
   const base: EventBase = { eventId: e.id, time: e.time, region: e.region, account: e.account };
   const handler = KINDS[`${e.source}|${e['detail-type']}`];
   if (!handler) {
-    return { ok: true, event: { ...base, kind: 'ignored', source: e.source, detailType: e['detail-type'], reason: `no handler for ${e.source} "${e['detail-type']}"` } };
+    return { ok: true, event: { ...base, kind: 'ignored', source: e.source, detailType: e['detail-type'], unsupported: true, reason: `no handler for ${e.source} "${e['detail-type']}"` } };
   }
   const out = handler(base, e.detail);
   return typeof out === 'string' ? { ok: false, error: out } : { ok: true, event: out };

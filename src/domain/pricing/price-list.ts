@@ -94,7 +94,13 @@ export function extractOnDemandPrice(item: PriceListItem): ExtractedPrice | unde
 export function pickOnDemandPrice(priceList: unknown[], instanceType: string, region: string): ExtractedPrice | undefined {
   const candidates: { price: ExtractedPrice; plain: boolean }[] = [];
   for (const entry of priceList) {
-    const parsed = priceListItemSchema.safeParse(decodePriceListEntry(entry));
+    let decoded: unknown;
+    try {
+      decoded = decodePriceListEntry(entry);
+    } catch {
+      continue; // not JSON: not a product we can read
+    }
+    const parsed = priceListItemSchema.safeParse(decoded);
     if (!parsed.success) continue;
     const price = extractOnDemandPrice(parsed.data);
     if (!price || price.instanceType !== instanceType) continue;

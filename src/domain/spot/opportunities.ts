@@ -84,7 +84,7 @@ export function scoreRegion(input: OpportunityInput): { opportunities: SpotOppor
       continue;
     }
     const currentPrice = series[series.length - 1].price;
-    const outlook = input.model(series, { horizonHours: input.horizonHours ?? 24 });
+    const outlook = input.model(series, { horizonHours: input.horizonHours ?? 24, now: input.window.end });
     const info = input.interruption(history.instanceType);
     const savings = savingsPercent(currentPrice, onDemand);
     const score = opportunityScore({ savingsPercent: savings, risk: info.risk, trend: outlook.trend, volatility: outlook.volatility });

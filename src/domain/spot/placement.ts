@@ -14,6 +14,11 @@ export interface PlacementRequest {
   /** Largest share of the nodes in one Availability Zone. Default 0.7, so at least two AZs. */
   maxAzShare?: number;
   /**
+   * Largest share of the nodes on one instance type (across AZs). Default 0.5, so at least two
+   * types: a capacity crunch often hits one type in every AZ at once.
+   */
+  maxTypeShare?: number;
+  /**
    * Hours a node group runs on On-Demand after an interruption before spot capacity is back
    * (capacity rebalancing, fallback). Prices the risk in the expected cost. Default 24.
    */
@@ -47,6 +52,7 @@ export interface PlacementResult {
   request: Required<PlacementRequest>;
   capPerPool: number;
   capPerAz: number;
+  capPerType: number;
   allocations: PlacementAllocation[];
   placed: number;
   /** Expected USD per hour of the placed nodes, interruptions included. */
@@ -70,7 +76,7 @@ export function expectedPricePerNode(pool: PlacementPool, fallbackHours: number)
 }
 
 export function withDefaults(req: PlacementRequest): Required<PlacementRequest> {
-  return { maxPoolShare: 0.4, maxAzShare: 0.7, fallbackHours: 24, ...req };
+  return { maxPoolShare: 0.4, maxAzShare: 0.7, maxTypeShare: 0.5, fallbackHours: 24, ...req };
 }
 
 /** A cap as a node count: the share of `count`, rounded down, but never below one node. */
@@ -78,16 +84,69 @@ export function capFor(count: number, share: number): number {
   return Math.max(1, Math.floor(count * share + 1e-9));
 }
 
+interface Edge {
+  to: number;
+  cap: number;
+  cost: number;
+  /** Index of the reverse edge in graph[to]. */
+  rev: number;
+  /** The pool this edge stands for (type → AZ edges only). */
+  pool?: number;
+}
+
 /**
- * Chooses pools for `count` nodes at the lowest expected cost, with at most `capPerPool` nodes in
- * any pool and `capPerAz` in any AZ. Pools nest inside AZs, so these caps form a laminar matroid and
- * filling the cheapest pool first, up to whichever cap binds, is optimal. Ties go to the pool with
- * the lower risk, then to an AZ with fewer nodes so far, then by name for a stable answer.
+ * Min-cost flow by successive shortest paths (Bellman-Ford, since residual edges carry negative
+ * costs). Returns the flow pushed, at most `want`. Graphs here have a few dozen nodes.
+ */
+function minCostFlow(graph: Edge[][], source: number, sink: number, want: number): number {
+  let flow = 0;
+  while (flow < want) {
+    const dist = new Array<number>(graph.length).fill(Infinity);
+    const prev: ({ node: number; edge: number } | undefined)[] = new Array(graph.length).fill(undefined);
+    dist[source] = 0;
+    for (let round = 0; round < graph.length; round++) {
+      let changed = false;
+      for (let u = 0; u < graph.length; u++) {
+        if (dist[u] === Infinity) continue;
+        graph[u].forEach((e, i) => {
+          if (e.cap > 0 && dist[u] + e.cost < dist[e.to] - 1e-12) {
+            dist[e.to] = dist[u] + e.cost;
+            prev[e.to] = { node: u, edge: i };
+            changed = true;
+          }
+        });
+      }
+      if (!changed) break;
+    }
+    if (dist[sink] === Infinity) break;
+    let push = want - flow;
+    for (let v = sink; v !== source; v = prev[v]!.node) push = Math.min(push, graph[prev[v]!.node][prev[v]!.edge].cap);
+    for (let v = sink; v !== source; v = prev[v]!.node) {
+      const e = graph[prev[v]!.node][prev[v]!.edge];
+      e.cap -= push;
+      graph[v][e.rev].cap += push;
+    }
+    flow += push;
+  }
+  return flow;
+}
+
+function addEdge(graph: Edge[][], from: number, to: number, cap: number, cost: number, pool?: number): void {
+  graph[from].push({ to, cap, cost, rev: graph[to].length, pool });
+  graph[to].push({ to: from, cap: 0, cost: -cost, rev: graph[from].length - 1 });
+}
+
+/**
+ * Chooses pools for `count` nodes at the lowest expected cost with at most `capPerPool` nodes in a
+ * pool, `capPerType` on one instance type and `capPerAz` in one AZ. Those caps are a flow network
+ * (source → type → pool → AZ → sink), so a min-cost flow gives the exact optimum — or, when the
+ * caps cannot all be met, the cheapest placement of as many nodes as they allow.
  */
 export function planPlacement(request: PlacementRequest, pools: PlacementPool[]): PlacementResult {
   const req = withDefaults(request);
   const capPerPool = capFor(req.count, req.maxPoolShare);
   const capPerAz = capFor(req.count, req.maxAzShare);
+  const capPerType = capFor(req.count, req.maxTypeShare);
   const excluded = { tooSmall: 0, tooRisky: 0, unpriced: 0 };
   const eligible: (PlacementPool & { expected: number })[] = [];
   for (const pool of pools) {
@@ -96,27 +155,34 @@ export function planPlacement(request: PlacementRequest, pools: PlacementPool[])
     else if (riskRank(pool.risk) > riskRank(req.maxRisk)) excluded.tooRisky++;
     else eligible.push({ ...pool, expected: expectedPricePerNode(pool, req.fallbackHours) });
   }
+  // Cheapest first, so among equal-cost answers the search meets the cheaper, lower-risk pools first.
   eligible.sort(
     (a, b) => a.expected - b.expected || riskRank(a.risk) - riskRank(b.risk) || a.instanceType.localeCompare(b.instanceType) || a.availabilityZone.localeCompare(b.availabilityZone),
   );
 
-  const perAz = new Map<string, number>();
+  const types = [...new Set(eligible.map((p) => p.instanceType))];
+  const azs = [...new Set(eligible.map((p) => p.availabilityZone))];
+  const SOURCE = 0;
+  const SINK = 1;
+  const typeNode = (t: string) => 2 + types.indexOf(t);
+  const azNode = (az: string) => 2 + types.length + azs.indexOf(az);
+  const graph: Edge[][] = Array.from({ length: 2 + types.length + azs.length }, () => []);
+  for (const t of types) addEdge(graph, SOURCE, typeNode(t), capPerType, 0);
+  eligible.forEach((p, i) => addEdge(graph, typeNode(p.instanceType), azNode(p.availabilityZone), capPerPool, p.expected, i));
+  for (const az of azs) addEdge(graph, azNode(az), SINK, capPerAz, 0);
+  const placed = minCostFlow(graph, SOURCE, SINK, req.count);
+
   const allocations: PlacementAllocation[] = [];
-  let placed = 0;
-  let remaining = [...eligible];
-  while (placed < req.count && remaining.length > 0) {
-    // Among the cheapest pools of equal expected price, prefer the AZ used least so far.
-    const cheapest = remaining[0].expected;
-    const ties = remaining.filter((p) => Math.abs(p.expected - cheapest) < 1e-12 && (perAz.get(p.availabilityZone) ?? 0) < capPerAz);
-    const pool = ties.sort((a, b) => (perAz.get(a.availabilityZone) ?? 0) - (perAz.get(b.availabilityZone) ?? 0))[0] ?? remaining.find((p) => (perAz.get(p.availabilityZone) ?? 0) < capPerAz);
-    if (!pool) break;
-    remaining = remaining.filter((p) => p !== pool);
-    const room = Math.min(capPerPool, capPerAz - (perAz.get(pool.availabilityZone) ?? 0), req.count - placed);
-    if (room <= 0) continue;
-    allocations.push({ instanceType: pool.instanceType, availabilityZone: pool.availabilityZone, count: room, spotPrice: pool.spotPrice, expectedPricePerNode: pool.expected, risk: pool.risk });
-    perAz.set(pool.availabilityZone, (perAz.get(pool.availabilityZone) ?? 0) + room);
-    placed += room;
+  for (const edges of graph) {
+    for (const e of edges) {
+      if (e.pool === undefined) continue;
+      const used = capPerPool - e.cap;
+      if (used <= 0) continue;
+      const p = eligible[e.pool];
+      allocations.push({ instanceType: p.instanceType, availabilityZone: p.availabilityZone, count: used, spotPrice: p.spotPrice, expectedPricePerNode: p.expected, risk: p.risk });
+    }
   }
+  allocations.sort((a, b) => a.expectedPricePerNode - b.expectedPricePerNode || b.count - a.count || a.instanceType.localeCompare(b.instanceType) || a.availabilityZone.localeCompare(b.availabilityZone));
 
   const expectedHourlyCost = allocations.reduce((s, a) => s + a.count * a.expectedPricePerNode, 0);
   const onDemandHourlyCost = allocations.reduce((s, a) => s + a.count * (pools.find((p) => p.instanceType === a.instanceType)?.onDemandPrice ?? 0), 0);
@@ -125,6 +191,7 @@ export function planPlacement(request: PlacementRequest, pools: PlacementPool[])
     request: req,
     capPerPool,
     capPerAz,
+    capPerType,
     allocations,
     placed,
     expectedHourlyCost,
@@ -146,8 +213,11 @@ function explainPlacement(r: PlacementResult, ranked: (PlacementPool & { expecte
   const lines: string[] = [];
   lines.push(
     `Need ${q.count} node(s) with ≥${q.vcpu} vCPU and ≥${q.memoryGiB} GiB at interruption risk ≤ ${q.maxRisk}; ` +
-      `at most ${r.capPerPool} per pool (${Math.round(q.maxPoolShare * 100)}%) and ${r.capPerAz} per AZ (${Math.round(q.maxAzShare * 100)}%).`,
+      `at most ${r.capPerPool} per pool (${Math.round(q.maxPoolShare * 100)}%), ${r.capPerType} per instance type (${Math.round(q.maxTypeShare * 100)}%) and ${r.capPerAz} per AZ (${Math.round(q.maxAzShare * 100)}%).`,
   );
+  if (ranked.length + r.excluded.tooSmall + r.excluded.tooRisky + r.excluded.unpriced === 0) {
+    lines.push('No spot pool was offered: the region has no scored pools (no spot history, or no On-Demand price to compare with).');
+  }
   lines.push(
     `${ranked.length} pool(s) qualify; excluded ${r.excluded.tooSmall} too small, ${r.excluded.tooRisky} above the risk limit, ${r.excluded.unpriced} without prices.`,
   );
@@ -155,7 +225,7 @@ function explainPlacement(r: PlacementResult, ranked: (PlacementPool & { expecte
     const pools = new Set(r.allocations.map((a) => a.instanceType)).size;
     const azs = new Set(r.allocations.map((a) => a.availabilityZone)).size;
     lines.push(
-      `Filled the cheapest pools by expected price (spot, plus ${q.fallbackHours} h of On-Demand after each expected interruption) up to the caps: ` +
+      `Chose the cheapest mix by expected price (spot, plus ${q.fallbackHours} h of On-Demand after each expected interruption) within the caps (exact min-cost flow): ` +
         `${r.allocations.length} pool(s) over ${pools} type(s) and ${azs} AZ(s), ${usd(r.expectedHourlyCost)}/h expected vs ${usd(r.onDemandHourlyCost)}/h On-Demand (${r.savingsPercent.toFixed(1)}% less).`,
     );
     const used = new Set(r.allocations.map((a) => `${a.instanceType}/${a.availabilityZone}`));
@@ -164,7 +234,7 @@ function explainPlacement(r: PlacementResult, ranked: (PlacementPool & { expecte
   }
   if (!r.feasible) {
     lines.push(
-      `Only ${r.placed} of ${q.count} node(s) could be placed: too few qualifying pools or AZs for the caps. Allow a higher risk, smaller nodes, more instance types, or a larger share per pool.`,
+      `Only ${r.placed} of ${q.count} node(s) could be placed: too few qualifying pools, types or AZs for the caps. Allow a higher risk, smaller nodes, more instance types, or larger shares.`,
     );
   }
   return lines;

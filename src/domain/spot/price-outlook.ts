@@ -15,6 +15,8 @@ export interface PriceOutlook {
 export interface PriceOutlookOptions {
   /** Hours ahead the forecast looks. Default 24. */
   horizonHours?: number;
+  /** The analysis time (epoch ms): the forecast starts here, not at the last price change, which may be days old. */
+  now?: number;
 }
 
 export type PriceModel = (history: PricePoint[], opts?: PriceOutlookOptions) => PriceOutlook;

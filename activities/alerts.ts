@@ -1,0 +1,355 @@
+import { IncomingWebhook, type IncomingWebhookSendArguments } from '@slack/webhook';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import { z } from 'zod';
+import type { ActivityDeps } from './deps';
+import { activityInfoOrUndefined } from './eks';
+import { awsCall } from '../src/aws/errors';
+import { readSecretEnv } from '../src/config/env';
+import type { EksflowConfig } from '../src/config/schema';
+import { ValidationError } from '../src/errors';
+import { ackToken } from '../src/domain/alerts/ack-token';
+import { alertWorkflowId, DIGEST_WORKFLOW_PREFIX, normalizeDedupKey } from '../src/domain/alerts/dedup';
+import { istLabel } from '../src/domain/alerts/business-hours';
+import {
+  emailDigest, emailMessage, pagerdutyEvent, slackDigestMessage, slackMessage, smsText,
+  type AlertMessage, type DigestLine,
+} from '../src/domain/alerts/payloads';
+import { redactSecrets, redactUrl } from '../src/domain/alerts/redact';
+import { buildAlertPlan } from '../src/domain/alerts/routing';
+import { alertInputSchema } from '../src/domain/alerts/schema';
+import type { AlertInput, AlertPlan, AlertState, ChannelTarget, DeliveryResult } from '../src/domain/alerts/types';
+import { SA_ACTION, SA_CLUSTER, SA_SEVERITY } from '../src/search-attributes';
+import { TokenBucket } from '../src/domain/alerts/rate-limit';
+
+/** Names shared with workflows/alerts.ts (activities never import workflow code). */
+export const ALERT_WORKFLOW_TYPE = 'alertEscalation';
+export const ALERT_RAISED_SIGNAL = 'alertRaised';
+export const ALERT_ACK_SIGNAL = 'acknowledge';
+export const ALERT_RESOLVE_SIGNAL = 'resolve';
+export const ALERT_STATUS_QUERY = 'alertStatus';
+export const DIGEST_WORKFLOW_TYPE = 'alertDigest';
+export const DIGEST_ITEM_SIGNAL = 'digestItem';
+
+export interface AlertWorkflowInput {
+  alert: AlertInput;
+  plan: AlertPlan;
+  /** Carried across continue-as-new. */
+  state?: AlertState;
+  /** Continue-as-new once history has this many events (default: when the server suggests it). */
+  historyLimit?: number;
+}
+
+/** One message to one channel; `deliveryKey` makes a retried or replayed send a no-op. */
+export interface DeliveryRequest {
+  message: AlertMessage;
+  target: ChannelTarget;
+  deliveryKey: string;
+}
+
+export interface DigestItem extends DigestLine {
+  alertWorkflowId: string;
+  targets: ChannelTarget[];
+}
+
+export interface DigestDeliveryRequest {
+  target: ChannelTarget;
+  items: DigestLine[];
+  label: string;
+  deliveryKey: string;
+}
+
+function parseAlert(input: unknown): AlertInput {
+  const res = alertInputSchema.safeParse(input);
+  if (!res.success) throw new ValidationError(`alert is invalid: ${z.prettifyError(res.error)}`);
+  return { ...res.data, dedupKey: normalizeDedupKey(res.data.dedupKey) };
+}
+
+/** The secret-free routing plan for one alert, from config (validated once at start-up). */
+export function planFor(config: EksflowConfig, alert: AlertInput, ui: { baseUrl: string; namespace: string }): AlertPlan {
+  const firstCluster = config.clusters[0];
+  return buildAlertPlan({
+    notifications: config.notifications,
+    timetableHolidays: config.timetable.holidays,
+    type: alert.type,
+    uiBaseUrl: ui.baseUrl,
+    namespace: ui.namespace,
+    fallbackAws: { accountId: firstCluster.accountId, region: firstCluster.region },
+  });
+}
+
+/** Per client: does its server know eksflow's search attributes? (The time-skipping server does not.) */
+const searchAttributesSupported = new WeakMap<Client, Promise<boolean>>();
+
+/**
+ * Asks the server once per client (Operator API). A failed start must not be the probe: the
+ * time-skipping server leaves a broken execution behind when a start is rejected.
+ */
+function hasSearchAttributes(client: Client): Promise<boolean> {
+  let known = searchAttributesSupported.get(client);
+  if (!known) {
+    known = client.connection.operatorService
+      .listSearchAttributes({ namespace: client.options.namespace })
+      .then((res) => SA_SEVERITY.name in (res.customAttributes ?? {}))
+      .catch(() => false);
+    searchAttributesSupported.set(client, known);
+  }
+  return known;
+}
+
+/**
+ * Opens an alert or merges it into the open one with the same dedup key: signal-with-start on
+ * `alert/<dedup-key>`. The signal carries the occurrence; the start arguments carry the plan.
+ * Used by the `raiseAlert` activity and the CLI, so there is one way in.
+ */
+export async function openOrMergeAlert(
+  client: Client,
+  opts: { taskQueue: string; config: EksflowConfig; uiBaseUrl: string },
+  input: unknown,
+): Promise<{ workflowId: string; runId: string }> {
+  const alert = parseAlert(input);
+  const workflowId = alertWorkflowId(alert.dedupKey);
+  const plan = planFor(opts.config, alert, { baseUrl: opts.uiBaseUrl, namespace: client.options.namespace });
+  const start = (withSearchAttributes: boolean) =>
+    client.workflow.signalWithStart(ALERT_WORKFLOW_TYPE, {
+      workflowId,
+      taskQueue: opts.taskQueue,
+      args: [{ alert, plan } satisfies AlertWorkflowInput],
+      signal: ALERT_RAISED_SIGNAL,
+      signalArgs: [alert],
+      typedSearchAttributes: withSearchAttributes
+        ? [
+            { key: SA_SEVERITY, value: alert.severity },
+            { key: SA_ACTION, value: `alert:${alert.type}` },
+            ...(alert.cluster ? [{ key: SA_CLUSTER, value: alert.cluster }] : []),
+          ]
+        : undefined,
+    });
+  if (await hasSearchAttributes(client)) {
+    const handle = await start(true);
+    return { workflowId, runId: handle.signaledRunId };
+  }
+  const handle = await start(false);
+  return { workflowId, runId: handle.signaledRunId };
+}
+
+/** Per routing key: PagerDuty accepts ~120 events/min; stay under it across this process. */
+const pagerdutyBuckets = new Map<string, TokenBucket>();
+
+export function createAlertActivities(deps: ActivityDeps) {
+  const secretCache = new Map<string, { value: string; until: number }>();
+  const delivered = new Set<string>();
+
+  async function resolveSecret(ref: { env?: string; secretId?: string }): Promise<string | undefined> {
+    if (ref.env) return readSecretEnv(ref.env);
+    if (!ref.secretId) return undefined;
+    const cached = secretCache.get(ref.secretId);
+    if (cached && cached.until > Date.now()) return cached.value;
+    const where = deps.config.notifications.secrets;
+    if (!where) throw new ValidationError(`secret ${ref.secretId}: notifications.secrets (region, accountId) is not configured`);
+    const out = await awsCall(`GetSecretValue ${ref.secretId}`, () =>
+      deps.aws.secretsManager(where).send(new GetSecretValueCommand({ SecretId: ref.secretId })),
+    );
+    const value = out.SecretString;
+    if (value) secretCache.set(ref.secretId, { value, until: Date.now() + 5 * 60_000 });
+    return value;
+  }
+
+  /**
+   * A retry (attempt > 1, e.g. after a worker crash) first looks in the audit log: a message
+   * already recorded as sent is not sent again. First attempts cannot have sent anything yet.
+   */
+  function alreadyDelivered(deliveryKey: string): boolean {
+    if (delivered.has(deliveryKey)) return true;
+    const info = activityInfoOrUndefined();
+    if (!info || info.attempt <= 1) return false;
+    return deps.audit.read().some((r) => r.detail?.deliveryKey === deliveryKey);
+  }
+
+  function recordDelivery(action: string, target: string, deliveryKey: string, detail: Record<string, unknown> = {}) {
+    delivered.add(deliveryKey);
+    const info = activityInfoOrUndefined();
+    deps.audit.record({
+      action,
+      target,
+      workflowId: info?.workflowExecution?.workflowId,
+      activityId: info?.activityId,
+      attempt: info?.attempt,
+      detail: { deliveryKey, ...detail },
+    });
+  }
+
+  function ackUrl(dedupKey: string): string | undefined {
+    const secret = deps.env.EKSFLOW_INGRESS_TOKEN;
+    if (!secret) return undefined;
+    const base = (deps.env.EKSFLOW_PUBLIC_URL ?? `http://localhost:${deps.env.EKSFLOW_INGRESS_PORT}`).replace(/\/+$/, '');
+    return `${base}/alerts/${encodeURIComponent(dedupKey)}/ack?token=${ackToken(secret, dedupKey)}`;
+  }
+
+  /** Sends with the secret in hand; any error leaves without the secret in its message. */
+  async function postSlack(url: string, body: { text: string; blocks: Record<string, unknown>[] }): Promise<void> {
+    try {
+      // Our builders produce plain Block Kit JSON (checked against a schema in tests), not SDK types.
+      await new IncomingWebhook(url, { timeout: 10_000 }).send(body as unknown as IncomingWebhookSendArguments);
+    } catch (err) {
+      const e = err as { code?: string; original?: { response?: { status?: number; data?: unknown } }; message?: string };
+      const status = e.original?.response?.status;
+      const message = redactSecrets(`Slack webhook ${redactUrl(url)}: ${status ? `HTTP ${status} ${String(e.original?.response?.data ?? '')}` : e.message}`, [url]);
+      // Slack answers 4xx (other than 429) for a bad payload or a revoked webhook: retrying cannot help.
+      const nonRetryable = status !== undefined && status >= 400 && status < 500 && status !== 429;
+      throw ApplicationFailure.create({ message, type: nonRetryable ? 'ValidationError' : 'SlackDeliveryError', nonRetryable });
+    }
+  }
+
+  async function postPagerDuty(eventsUrl: string, routingKey: string, event: Record<string, unknown>): Promise<string | undefined> {
+    let bucket = pagerdutyBuckets.get(routingKey);
+    if (!bucket) pagerdutyBuckets.set(routingKey, (bucket = new TokenBucket(120, 60_000)));
+    const waitMs = bucket.take(Date.now());
+    if (waitMs > 0) {
+      throw ApplicationFailure.create({ message: 'PagerDuty: local rate limit (120 events/min per routing key)', type: 'RateLimited', nextRetryDelay: waitMs });
+    }
+    let res: Response;
+    try {
+      res = await fetch(eventsUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ routing_key: routingKey, ...event }),
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (err) {
+      throw new Error(redactSecrets(`PagerDuty ${eventsUrl}: ${(err as Error).message}`, [routingKey]));
+    }
+    const text = await res.text();
+    if (res.status === 202 || res.ok) {
+      try {
+        return (JSON.parse(text) as { dedup_key?: string }).dedup_key;
+      } catch {
+        return undefined;
+      }
+    }
+    const message = redactSecrets(`PagerDuty ${eventsUrl}: HTTP ${res.status} ${text.slice(0, 300)}`, [routingKey]);
+    // 429 and 5xx: retry with the preset's backoff. Anything else (400 invalid event): never.
+    if (res.status === 429 || res.status >= 500) throw ApplicationFailure.create({ message, type: 'PagerDutyUnavailable' });
+    throw ApplicationFailure.create({ message, type: 'ValidationError', nonRetryable: true });
+  }
+
+  const notConfigured = (channel: ChannelTarget['kind'], why: string): DeliveryResult => ({ channel, status: 'not_configured', error: why });
+
+  async function deliverSlack(req: DeliveryRequest): Promise<DeliveryResult> {
+    if (req.target.kind !== 'slack') throw new ValidationError('deliverSlack: target is not slack');
+    if (alreadyDelivered(req.deliveryKey)) return { channel: 'slack', status: 'duplicate', messageId: req.deliveryKey };
+    const url = await resolveSecret({ env: req.target.webhookUrlEnv, secretId: req.target.secretId });
+    if (!url) return notConfigured('slack', 'no Slack webhook URL (set webhookUrlEnv or secretId and provide the value)');
+    await postSlack(url, slackMessage({ ...req.message, ackUrl: ackUrl(req.message.dedupKey) }));
+    recordDelivery(`slack:${req.message.action}`, `slack:${req.message.level}`, req.deliveryKey);
+    return { channel: 'slack', status: 'delivered', messageId: req.deliveryKey };
+  }
+
+  async function deliverPagerDuty(req: DeliveryRequest): Promise<DeliveryResult> {
+    if (req.target.kind !== 'pagerduty') throw new ValidationError('deliverPagerDuty: target is not pagerduty');
+    if (alreadyDelivered(req.deliveryKey)) return { channel: 'pagerduty', status: 'duplicate', messageId: req.message.dedupKey };
+    const key = await resolveSecret({ env: req.target.routingKeyEnv, secretId: req.target.secretId });
+    if (!key) return notConfigured('pagerduty', 'no PagerDuty routing key (set routingKeyEnv or secretId and provide the value)');
+    const event = pagerdutyEvent(req.message, deps.now().toISOString());
+    const dedupKey = await postPagerDuty(req.target.eventsUrl, key, event);
+    recordDelivery(`pagerduty:${String(event.event_action)}`, `pagerduty:${req.message.level}`, req.deliveryKey, { dedupKey: req.message.dedupKey });
+    return { channel: 'pagerduty', status: 'delivered', messageId: dedupKey ?? req.message.dedupKey };
+  }
+
+  async function deliverSms(req: DeliveryRequest): Promise<DeliveryResult> {
+    if (req.target.kind !== 'sms') throw new ValidationError('deliverSms: target is not sms');
+    if (req.target.numbers.length === 0) return notConfigured('sms', 'no SMS numbers for this level');
+    if (alreadyDelivered(req.deliveryKey)) return { channel: 'sms', status: 'duplicate', messageId: req.deliveryKey };
+    const sns = deps.aws.sns(req.target.aws);
+    const ids: string[] = [];
+    for (const [i, number] of req.target.numbers.entries()) {
+      // Per-number keys: a retry after a partial send skips the numbers already texted.
+      const perNumber = `${req.deliveryKey}#${i}`;
+      if (alreadyDelivered(perNumber)) continue;
+      const out = await awsCall('SNS Publish (SMS)', () =>
+        sns.send(new PublishCommand({ PhoneNumber: number, Message: smsText(req.message), MessageAttributes: { 'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' } } })),
+      );
+      recordDelivery('sns:Publish:sms', `sms:${req.message.level}:${i}`, perNumber, { messageId: out.MessageId });
+      if (out.MessageId) ids.push(out.MessageId);
+    }
+    delivered.add(req.deliveryKey);
+    return { channel: 'sms', status: 'delivered', messageId: ids.join(',') };
+  }
+
+  async function deliverEmail(req: DeliveryRequest): Promise<DeliveryResult> {
+    if (req.target.kind !== 'email') throw new ValidationError('deliverEmail: target is not email');
+    const { topicArn, aws } = req.target;
+    if (!topicArn) return notConfigured('email', 'no email topic ARN (notifications.channels.sns.emailTopicArn)');
+    if (alreadyDelivered(req.deliveryKey)) return { channel: 'email', status: 'duplicate', messageId: req.deliveryKey };
+    const { subject, body } = emailMessage({ ...req.message, ackUrl: ackUrl(req.message.dedupKey) });
+    const out = await awsCall(`SNS Publish ${topicArn}`, () =>
+      deps.aws.sns(aws).send(new PublishCommand({ TopicArn: topicArn, Subject: subject, Message: body })),
+    );
+    recordDelivery('sns:Publish:email', topicArn, req.deliveryKey, { messageId: out.MessageId });
+    return { channel: 'email', status: 'delivered', messageId: out.MessageId };
+  }
+
+  /** One digest message on one channel (Slack or email; pages are never digested). */
+  async function deliverDigest(req: DigestDeliveryRequest): Promise<DeliveryResult> {
+    const channel = req.target.kind;
+    if (alreadyDelivered(req.deliveryKey)) return { channel, status: 'duplicate', messageId: req.deliveryKey };
+    if (req.target.kind === 'slack') {
+      const url = await resolveSecret({ env: req.target.webhookUrlEnv, secretId: req.target.secretId });
+      if (!url) return notConfigured('slack', 'no Slack webhook URL');
+      await postSlack(url, slackDigestMessage(req.items, req.label));
+      recordDelivery('slack:digest', 'slack:digest', req.deliveryKey, { items: req.items.length });
+      return { channel, status: 'delivered', messageId: req.deliveryKey };
+    }
+    if (req.target.kind === 'email') {
+      const { topicArn, aws } = req.target;
+      if (!topicArn) return notConfigured('email', 'no email topic ARN');
+      const { subject, body } = emailDigest(req.items, req.label);
+      const out = await awsCall(`SNS Publish ${topicArn}`, () => deps.aws.sns(aws).send(new PublishCommand({ TopicArn: topicArn, Subject: subject, Message: body })));
+      recordDelivery('sns:Publish:digest', topicArn, req.deliveryKey, { items: req.items.length, messageId: out.MessageId });
+      return { channel, status: 'delivered', messageId: out.MessageId };
+    }
+    return { channel, status: 'skipped', error: `${channel} is not used for digests` };
+  }
+
+  const uiBaseUrl = () => deps.config.notifications.temporalUiUrl ?? deps.env.TEMPORAL_UI_URL;
+
+  return {
+    /** Called by workflows (through workflows/lib/alerts.ts raiseAlert): open or merge. */
+    async raiseAlert(input: AlertInput): Promise<{ workflowId: string }> {
+      const { workflowId } = await openOrMergeAlert(deps.temporal.client, { taskQueue: deps.temporal.taskQueue, config: deps.config, uiBaseUrl: uiBaseUrl() }, input);
+      return { workflowId };
+    },
+    deliverSlack,
+    deliverPagerDuty,
+    deliverSms,
+    deliverEmail,
+    deliverDigest,
+    /** Adds an off-hours alert to the digest going out at `deliverAtMs` (one digest workflow per slot). */
+    async addToDigest(input: { deliverAtMs: number; item: DigestItem }): Promise<{ workflowId: string }> {
+      const workflowId = `${DIGEST_WORKFLOW_PREFIX}${istLabel(input.deliverAtMs)}`;
+      await deps.temporal.client.workflow.signalWithStart(DIGEST_WORKFLOW_TYPE, {
+        workflowId,
+        taskQueue: deps.temporal.taskQueue,
+        args: [{ deliverAtMs: input.deliverAtMs }],
+        signal: DIGEST_ITEM_SIGNAL,
+        signalArgs: [input.item],
+      });
+      return { workflowId };
+    },
+    /** Current state of alert workflows (for the digest: skip what was resolved meanwhile). */
+    async alertStatuses(workflowIds: string[]): Promise<Record<string, Pick<AlertState, 'status' | 'count'> | null>> {
+      const out: Record<string, Pick<AlertState, 'status' | 'count'> | null> = {};
+      for (const id of workflowIds) {
+        try {
+          const s = await deps.temporal.client.workflow.getHandle(id).query<AlertState>(ALERT_STATUS_QUERY);
+          out[id] = { status: s.status, count: s.count };
+        } catch {
+          out[id] = null;
+        }
+      }
+      return out;
+    },
+  };
+}

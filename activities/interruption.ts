@@ -1,0 +1,388 @@
+import {
+  CreateFleetCommand, DescribeInstancesCommand, type Instance, type Tag,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateOrUpdateTagsCommand, DeleteTagsCommand, DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand,
+  type AutoScalingGroup,
+} from '@aws-sdk/client-auto-scaling';
+import { z } from 'zod';
+import type { ActivityDeps } from './deps';
+import { activityInfoOrUndefined, createEksActivities } from './eks';
+import { cordonAndDrain, type DrainOutcome } from './kubernetes';
+import { awsCall } from '../src/aws/errors';
+import { ValidationError } from '../src/errors';
+import { readSecretEnv } from '../src/config/env';
+import type { AwsTarget, ClusterConfig } from '../src/config/clusters';
+import type { GroupFacts } from '../src/domain/interruption/plan';
+import {
+  FALLBACK_TAG, REPLACEMENT_TAG, decodeRaiseMarker, encodeRaiseMarker, planRaise, planUndo, raiseTagKey,
+  type GroupSize, type RaiseMarker,
+} from '../src/domain/interruption/capacity';
+import { fleetOverrides, similarInstanceTypes, type InstanceSpec } from '../src/domain/interruption/replacement';
+import { PriceTable } from '../src/domain/pricing/on-demand-table';
+
+/** Where an interrupted instance belongs, as found in AWS and matched against the config. Plain JSON. */
+export interface InstanceIdentity {
+  instanceId: string;
+  found: boolean;
+  state?: string;
+  instanceType?: string;
+  /** The Kubernetes node name on EKS. */
+  privateDnsName?: string;
+  launchTemplate?: { id: string; version: string };
+  /** InService instances of its group when the event arrived: anything new later is a replacement. */
+  inServiceAtReceipt: string[];
+  managed?: {
+    target: AwsTarget;
+    cluster: string;
+    nodegroup: string;
+    group: GroupFacts;
+    instanceTypes: string[];
+    asgName?: string;
+    subnets: string[];
+  };
+  unmanagedReason?: string;
+}
+
+export interface RaiseResult {
+  changed: boolean;
+  marker?: RaiseMarker;
+  requestedAt: string;
+}
+
+export interface FleetLaunchResult {
+  instanceIds: string[];
+  instanceTypes: string[];
+  /** false: an earlier attempt (or run) already launched it; nothing new was requested. */
+  created: boolean;
+  requestedAt: string;
+}
+
+export interface ReplacementStatus {
+  running: string[];
+  pending: string[];
+}
+
+export interface DrainResult {
+  skipped: boolean;
+  reason?: string;
+  outcome?: DrainOutcome;
+}
+
+const instanceIdSchema = z.string().regex(/^i-[0-9a-f]{8,17}$/, 'an EC2 instance id');
+const identifySchema = z.object({ instanceId: instanceIdSchema, region: z.string().min(1), account: z.string() });
+
+const tagsOf = (tags: Tag[] | undefined) => Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+const sortedIds = (ids: (string | undefined)[]) => ids.filter((i): i is string => !!i).sort();
+
+/** One read-modify-write of a group's size at a time in this process (see the report: across processes it is the ASG marker that guards retries, not concurrency). */
+function keyedMutex() {
+  const tails = new Map<string, Promise<unknown>>();
+  return async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = tails.get(key) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    tails.set(key, tail);
+    try {
+      return await run;
+    } finally {
+      if (tails.get(key) === tail) tails.delete(key);
+    }
+  };
+}
+
+export function createInterruptionActivities(deps: ActivityDeps) {
+  const eks = createEksActivities(deps);
+  const withGroupLock = keyedMutex();
+  let catalogue: Record<string, InstanceSpec> | undefined;
+  const instanceCatalogue = () => {
+    catalogue ??= Object.fromEntries(PriceTable.shipped().rows.map((r) => [r.instanceType, { vcpu: r.vcpu, memoryGiB: r.memoryGiB }]));
+    return catalogue;
+  };
+
+  const audit = (action: string, target: string, detail: Record<string, unknown>) => {
+    const info = activityInfoOrUndefined();
+    deps.audit.record({ action, target, workflowId: info?.workflowExecution?.workflowId, activityId: info?.activityId, attempt: info?.attempt, detail });
+  };
+
+  async function describeInstance(target: AwsTarget, instanceId: string): Promise<Instance | undefined> {
+    try {
+      const out = await deps.aws.ec2(target).send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+      return out.Reservations?.flatMap((r) => r.Instances ?? [])[0];
+    } catch (err) {
+      if (/NotFound/.test((err as Error).name ?? '')) return undefined;
+      throw err;
+    }
+  }
+
+  async function describeAsg(target: AwsTarget, asgName: string): Promise<AutoScalingGroup | undefined> {
+    const out = await awsCall(`DescribeAutoScalingGroups ${asgName}`, () =>
+      deps.aws.autoScaling(target).send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [asgName] })),
+    );
+    return out.AutoScalingGroups?.[0];
+  }
+
+  function clusterFor(identity: InstanceIdentity): ClusterConfig {
+    const m = identity.managed;
+    const cluster = m && deps.config.clusters.find((c) => c.name === m.cluster && c.accountId === m.target.accountId && c.region === m.target.region);
+    if (!m || !cluster) throw new ValidationError(`instance ${identity.instanceId} is not in a configured cluster`);
+    return cluster;
+  }
+
+  function requireAsg(identity: InstanceIdentity): { target: AwsTarget; asgName: string } {
+    const m = identity.managed;
+    if (!m?.asgName) throw new ValidationError(`instance ${identity.instanceId} is not in an Auto Scaling group`);
+    return { target: m.target, asgName: m.asgName };
+  }
+
+  /**
+   * Finds the instance in the configured clusters of the event's region (and account, when the
+   * event names a real one) and matches its tags — `eks:cluster-name`, `eks:nodegroup-name`,
+   * `aws:autoscaling:groupName` — against the config.
+   */
+  async function identifyInstance(input: { instanceId: string; region: string; account: string }): Promise<InstanceIdentity> {
+    const parsed = identifySchema.safeParse(input);
+    if (!parsed.success) throw new ValidationError(`identifyInstance: ${z.prettifyError(parsed.error)}`);
+    const { instanceId, region, account } = parsed.data;
+    const candidates = deps.config.clusters.filter((c) => c.region === region && (!/^\d{12}$/.test(account) || c.accountId === account));
+    const notFound = (reason: string): InstanceIdentity => ({ instanceId, found: false, inServiceAtReceipt: [], unmanagedReason: reason });
+    if (candidates.length === 0) return notFound(`no configured cluster in account ${account}, region ${region}`);
+    const targets = [...new Map(candidates.map((c) => [`${c.accountId}/${c.roleArn ?? ''}`, c])).values()];
+    for (const c of targets) {
+      const target: AwsTarget = { accountId: c.accountId, region: c.region, roleArn: c.roleArn };
+      const inst = await awsCall(`DescribeInstances ${instanceId}`, () => describeInstance(target, instanceId));
+      if (!inst) continue;
+      const tags = tagsOf(inst.Tags);
+      const clusterName = tags['eks:cluster-name'] ?? Object.keys(tags).find((k) => k.startsWith('kubernetes.io/cluster/'))?.slice('kubernetes.io/cluster/'.length);
+      const asgName = tags['aws:autoscaling:groupName'] || undefined;
+      const base: InstanceIdentity = {
+        instanceId,
+        found: true,
+        state: inst.State?.Name,
+        instanceType: inst.InstanceType,
+        privateDnsName: inst.PrivateDnsName || undefined,
+        inServiceAtReceipt: [],
+        launchTemplate: tags['aws:ec2launchtemplate:id'] ? { id: tags['aws:ec2launchtemplate:id'], version: tags['aws:ec2launchtemplate:version'] || '$Latest' } : undefined,
+      };
+      const cluster = candidates.find((k) => k.name === clusterName && k.accountId === c.accountId);
+      const ng = cluster?.nodegroups.find((n) => n.name === tags['eks:nodegroup-name']) ??
+        cluster?.nodegroups.find((n) => n.kind === 'self-managed' && !!asgName && n.asgName === asgName);
+      if (!cluster || !ng) {
+        return { ...base, unmanagedReason: `instance tags name cluster "${clusterName ?? '-'}", node group "${tags['eks:nodegroup-name'] ?? asgName ?? '-'}": not in the config` };
+      }
+      const asg = asgName ? await describeAsg(target, asgName) : undefined;
+      const asgLt = asg?.LaunchTemplate ?? asg?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
+      return {
+        ...base,
+        launchTemplate: asgLt?.LaunchTemplateId ? { id: asgLt.LaunchTemplateId, version: asgLt.Version ?? '$Latest' } : base.launchTemplate,
+        inServiceAtReceipt: sortedIds((asg?.Instances ?? []).filter((i) => i.LifecycleState === 'InService').map((i) => i.InstanceId)),
+        managed: {
+          target,
+          cluster: cluster.name,
+          nodegroup: ng.name,
+          group: { kind: ng.kind, capacityType: ng.capacityType, strategy: ng.interruption.strategy, onRebalance: ng.interruption.onRebalance, inAsg: !!asg },
+          instanceTypes: ng.instanceTypes,
+          asgName: asg ? asgName : undefined,
+          subnets: asg?.VPCZoneIdentifier ? asg.VPCZoneIdentifier.split(',').filter(Boolean).sort() : inst.SubnetId ? [inst.SubnetId] : [],
+        },
+      };
+    }
+    return notFound(`instance not found in ${targets.map((t) => `${t.accountId}/${t.region}`).join(', ')}`);
+  }
+
+  async function readGroupSize(identity: InstanceIdentity, asg: AutoScalingGroup): Promise<GroupSize> {
+    const m = identity.managed!;
+    if (m.group.kind === 'eks-managed') {
+      return (await eks.describeNodegroup({ target: m.target, cluster: m.cluster, nodegroup: m.nodegroup })).size;
+    }
+    return { min: asg.MinSize ?? 0, desired: asg.DesiredCapacity ?? 0, max: asg.MaxSize ?? 0 };
+  }
+
+  /** Sets desired/max absolutely: through EKS for a managed node group (EKS owns its ASG), else on the ASG. */
+  async function applyGroupSize(identity: InstanceIdentity, size: { desired: number; max: number }, token: string): Promise<void> {
+    const m = identity.managed!;
+    if (m.group.kind === 'eks-managed') {
+      await eks.applyNodegroupSize({ ref: { target: m.target, cluster: m.cluster, nodegroup: m.nodegroup }, size, requestToken: token.slice(-64) });
+      return;
+    }
+    await awsCall(`UpdateAutoScalingGroup ${m.asgName}`, () =>
+      deps.aws.autoScaling(m.target).send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: m.asgName, DesiredCapacity: size.desired, MaxSize: size.max })),
+    );
+    audit('autoscaling:UpdateAutoScalingGroup', `${m.target.accountId}/${m.target.region}/${m.asgName}`, { ...size, token });
+  }
+
+  async function writeMarker(target: AwsTarget, asgName: string, instanceId: string, marker: RaiseMarker | undefined): Promise<void> {
+    const tag = { ResourceId: asgName, ResourceType: 'auto-scaling-group', Key: raiseTagKey(instanceId) };
+    const client = deps.aws.autoScaling(target);
+    await awsCall(`${marker ? 'CreateOrUpdateTags' : 'DeleteTags'} ${asgName}`, () =>
+      marker
+        ? client.send(new CreateOrUpdateTagsCommand({ Tags: [{ ...tag, Value: encodeRaiseMarker(marker), PropagateAtLaunch: false }] }))
+        : client.send(new DeleteTagsCommand({ Tags: [tag] })),
+    );
+  }
+
+  /**
+   * Raises the instance's group by one (and max with it when at max), once per interrupted
+   * instance: the `eksflow:raise:<instance-id>` tag on the ASG says whether it already happened.
+   */
+  async function raiseGroupCapacity(input: { identity: InstanceIdentity; requestToken: string }): Promise<RaiseResult> {
+    const { identity, requestToken } = input;
+    const { target, asgName } = requireAsg(identity);
+    return withGroupLock(`${target.accountId}/${target.region}/${asgName}`, async () => {
+      const asg = await describeAsg(target, asgName);
+      if (!asg) throw new ValidationError(`Auto Scaling group ${asgName} no longer exists`);
+      const existing = decodeRaiseMarker(tagsOf(asg.Tags as Tag[])[raiseTagKey(identity.instanceId)]);
+      if (existing && existing.state !== 'raising') return { changed: false, marker: existing, requestedAt: deps.now().toISOString() };
+      const plan = existing ?? planRaise(await readGroupSize(identity, asg));
+      await writeMarker(target, asgName, identity.instanceId, { ...plan, state: 'raising' });
+      await applyGroupSize(identity, plan.target, `${requestToken}-raise`);
+      const raised: RaiseMarker = { ...plan, state: 'raised' };
+      await writeMarker(target, asgName, identity.instanceId, raised);
+      audit('eksflow:RaiseCapacity', `${target.accountId}/${target.region}/${asgName}`, { instanceId: identity.instanceId, ...raised });
+      return { changed: true, marker: raised, requestedAt: deps.now().toISOString() };
+    });
+  }
+
+  /** Undoes this instance's raise, once: −1 desired from the current size, max restored if untouched. */
+  async function undoCapacityRaise(input: { identity: InstanceIdentity; requestToken: string }): Promise<{ changed: boolean; marker?: RaiseMarker }> {
+    const { identity, requestToken } = input;
+    const { target, asgName } = requireAsg(identity);
+    return withGroupLock(`${target.accountId}/${target.region}/${asgName}`, async () => {
+      const asg = await describeAsg(target, asgName);
+      const marker = asg && decodeRaiseMarker(tagsOf(asg.Tags as Tag[])[raiseTagKey(identity.instanceId)]);
+      if (!asg || !marker) return { changed: false };
+      // An interrupted raise ('raising') is rolled back to where it started.
+      const plan: RaiseMarker =
+        marker.state === 'undoing' ? marker
+        : marker.state === 'raising' ? { state: 'undoing', before: marker.target, target: marker.before }
+        : planUndo(await readGroupSize(identity, asg), marker);
+      await writeMarker(target, asgName, identity.instanceId, plan);
+      await applyGroupSize(identity, plan.target, `${requestToken}-undo`);
+      await writeMarker(target, asgName, identity.instanceId, undefined);
+      audit('eksflow:UndoCapacityRaise', `${target.accountId}/${target.region}/${asgName}`, { instanceId: identity.instanceId, ...plan });
+      return { changed: true, marker: plan };
+    });
+  }
+
+  async function taggedInstances(target: AwsTarget, key: string, instanceId: string): Promise<Instance[]> {
+    const out = await awsCall(`DescribeInstances tag:${key}=${instanceId}`, () =>
+      deps.aws.ec2(target).send(new DescribeInstancesCommand({
+        Filters: [{ Name: `tag:${key}`, Values: [instanceId] }, { Name: 'instance-state-name', Values: ['pending', 'running'] }],
+      })),
+    );
+    return out.Reservations?.flatMap((r) => r.Instances ?? []) ?? [];
+  }
+
+  /**
+   * EC2 Fleet `instant` over diversified types of similar size in the group's subnets: spot with
+   * price-capacity-optimized for a replacement, on-demand (lowest price) for the fallback. The
+   * launched instances carry a tag naming the interrupted instance, which is what makes a retry
+   * find them instead of launching again (moto ignores ClientToken; AWS honours both).
+   */
+  async function launchFleet(input: { identity: InstanceIdentity; capacity: 'spot' | 'on-demand'; clientToken: string }): Promise<FleetLaunchResult> {
+    const { identity, capacity } = input;
+    const m = identity.managed;
+    if (!m) throw new ValidationError(`instance ${identity.instanceId} is not in a configured node group`);
+    if (!identity.launchTemplate) throw new ValidationError(`no launch template known for ${m.cluster}/${m.nodegroup}`);
+    const tagKey = capacity === 'spot' ? REPLACEMENT_TAG : FALLBACK_TAG;
+    const existing = await taggedInstances(m.target, tagKey, identity.instanceId);
+    if (existing.length > 0) {
+      return { instanceIds: sortedIds(existing.map((i) => i.InstanceId)), instanceTypes: existing.map((i) => i.InstanceType ?? ''), created: false, requestedAt: deps.now().toISOString() };
+    }
+    const types = similarInstanceTypes({ interruptedType: identity.instanceType ?? m.instanceTypes[0], configuredTypes: m.instanceTypes, catalogue: instanceCatalogue() });
+    const overrides = fleetOverrides(types, m.subnets);
+    const clientToken = input.clientToken.replace(/[^A-Za-z0-9-_]/g, '-').slice(-64);
+    const out = await awsCall(`CreateFleet ${capacity} for ${identity.instanceId}`, () =>
+      deps.aws.ec2(m.target).send(new CreateFleetCommand({
+        Type: 'instant',
+        ClientToken: clientToken,
+        TargetCapacitySpecification: { TotalTargetCapacity: 1, DefaultTargetCapacityType: capacity },
+        ...(capacity === 'spot'
+          ? { SpotOptions: { AllocationStrategy: 'price-capacity-optimized' } }
+          : { OnDemandOptions: { AllocationStrategy: 'lowest-price' } }),
+        LaunchTemplateConfigs: [{
+          LaunchTemplateSpecification: { LaunchTemplateId: identity.launchTemplate!.id, Version: identity.launchTemplate!.version },
+          Overrides: overrides as never,
+        }],
+        TagSpecifications: [{
+          ResourceType: 'instance',
+          Tags: [
+            { Key: tagKey, Value: identity.instanceId },
+            { Key: 'eks:cluster-name', Value: m.cluster },
+            { Key: 'eks:nodegroup-name', Value: m.nodegroup },
+            { Key: `kubernetes.io/cluster/${m.cluster}`, Value: 'owned' },
+          ],
+        }],
+      })),
+    );
+    const instanceIds = sortedIds((out.Instances ?? []).flatMap((i) => i.InstanceIds ?? []));
+    audit('ec2:CreateFleet', `${m.target.accountId}/${m.target.region}/${m.cluster}/${m.nodegroup}`, {
+      interruptedInstance: identity.instanceId, capacity, clientToken, fleetId: out.FleetId, instanceIds, types, errors: out.Errors?.map((e) => e.ErrorCode),
+    });
+    if (instanceIds.length === 0) {
+      // Retryable: capacity may appear on the next attempt; the activity's schedule-to-close keeps retries inside the deadline.
+      throw new Error(`CreateFleet ${capacity} launched nothing: ${(out.Errors ?? []).map((e) => `${e.ErrorCode}: ${e.ErrorMessage}`).join('; ') || 'no instances'}`);
+    }
+    return { instanceIds, instanceTypes: (out.Instances ?? []).map((i) => i.InstanceType ?? ''), created: true, requestedAt: deps.now().toISOString() };
+  }
+
+  /** Replacements that are running (and those still pending) for an interrupted instance. */
+  async function replacementStatus(input: { identity: InstanceIdentity; via: 'group' | 'fleet' }): Promise<ReplacementStatus> {
+    const { identity } = input;
+    const m = identity.managed;
+    if (!m) return { running: [], pending: [] };
+    const fleet = [
+      ...(await taggedInstances(m.target, REPLACEMENT_TAG, identity.instanceId)),
+      ...(await taggedInstances(m.target, FALLBACK_TAG, identity.instanceId)),
+    ];
+    const status: ReplacementStatus = {
+      running: fleet.filter((i) => i.State?.Name === 'running').map((i) => i.InstanceId!),
+      pending: fleet.filter((i) => i.State?.Name === 'pending').map((i) => i.InstanceId!),
+    };
+    if (input.via === 'group' && m.asgName) {
+      const asg = await describeAsg(m.target, m.asgName);
+      const known = new Set([...identity.inServiceAtReceipt, identity.instanceId]);
+      for (const i of asg?.Instances ?? []) {
+        if (!i.InstanceId || known.has(i.InstanceId)) continue;
+        (i.LifecycleState === 'InService' ? status.running : status.pending).push(i.InstanceId);
+      }
+    }
+    return { running: sortedIds(status.running), pending: sortedIds(status.pending) };
+  }
+
+  /** The interrupted instance's state now (`gone` when EC2 no longer knows it). */
+  async function interruptedInstanceState(input: { identity: InstanceIdentity }): Promise<string> {
+    const m = input.identity.managed;
+    if (!m) return 'unknown';
+    const inst = await awsCall(`DescribeInstances ${input.identity.instanceId}`, () => describeInstance(m.target, input.identity.instanceId));
+    return inst?.State?.Name ?? 'gone';
+  }
+
+  /** Cordons and drains the node when the cluster's Kubernetes API access is configured; otherwise records why not. */
+  async function drainInterruptedNode(input: { identity: InstanceIdentity }): Promise<DrainResult> {
+    const { identity } = input;
+    const cluster = clusterFor(identity);
+    const target = `${cluster.accountId}/${cluster.region}/${cluster.name}/${identity.privateDnsName ?? identity.instanceId}`;
+    const skip = (reason: string): DrainResult => {
+      audit('k8s:DrainSkipped', target, { instanceId: identity.instanceId, reason });
+      return { skipped: true, reason };
+    };
+    if (!cluster.kubernetes) return skip(`cluster ${cluster.name} has no kubernetes access configured`);
+    const token = readSecretEnv(cluster.kubernetes.tokenEnv);
+    if (!token) return skip(`environment variable ${cluster.kubernetes.tokenEnv} (the Kubernetes token) is empty`);
+    if (!identity.privateDnsName) return skip('the instance has no private DNS name (its node name)');
+    const outcome = await cordonAndDrain({ apiServer: cluster.kubernetes.apiServer, token, caFile: cluster.kubernetes.caFile }, identity.privateDnsName);
+    audit('k8s:CordonAndDrain', target, { instanceId: identity.instanceId, evicted: outcome.evicted.length, blocked: outcome.blocked });
+    return { skipped: false, outcome };
+  }
+
+  return {
+    identifyInstance,
+    raiseGroupCapacity,
+    undoCapacityRaise,
+    launchFleet,
+    replacementStatus,
+    interruptedInstanceState,
+    drainInterruptedNode,
+  };
+}

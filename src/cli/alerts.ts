@@ -1,0 +1,127 @@
+import type { Command } from 'commander';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { z } from 'zod';
+import { readEnv } from '../config/env';
+import { loadConfigFile } from '../config/load';
+import type { EksflowConfig } from '../config/schema';
+import { connectClient } from '../client';
+import { istLabel } from '../domain/alerts/business-hours';
+import { alertWorkflowId, dedupKeyFromAlertId } from '../domain/alerts/dedup';
+import { alertInputSchema } from '../domain/alerts/schema';
+import type { AlertState } from '../domain/alerts/types';
+import { ALERT_STATUS_QUERY, ALERT_WORKFLOW_TYPE, openOrMergeAlert } from '../../activities/alerts';
+import { UsageError } from './usage-error';
+
+export interface AlertCliContext {
+  client: Client;
+  config: EksflowConfig;
+  taskQueue: string;
+  uiBaseUrl: string;
+  close(): Promise<void>;
+}
+
+async function defaultContext(): Promise<AlertCliContext> {
+  const env = readEnv();
+  const config = loadConfigFile(env.EKSFLOW_CONFIG);
+  const client = await connectClient(env);
+  return {
+    client, config, taskQueue: env.TEMPORAL_TASK_QUEUE,
+    uiBaseUrl: config.notifications.temporalUiUrl ?? env.TEMPORAL_UI_URL,
+    close: () => client.connection.close(),
+  };
+}
+
+const out = (s: string) => process.stdout.write(`${s}\n`);
+
+function table(rows: string[][]): void {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  for (const r of rows) out(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  '));
+}
+
+function toWorkflowId(id: string): string {
+  try {
+    return alertWorkflowId(dedupKeyFromAlertId(id));
+  } catch (err) {
+    throw new UsageError(`bad alert id "${id}": ${(err as Error).message}`);
+  }
+}
+
+/** Signals a running alert; a missing or closed alert is a usage error (nothing changed). */
+async function signalOpenAlert(ctx: AlertCliContext, id: string, signal: 'acknowledge' | 'resolve', arg: Record<string, string>): Promise<string> {
+  const workflowId = toWorkflowId(id);
+  const handle = ctx.client.workflow.getHandle(workflowId);
+  try {
+    const desc = await handle.describe();
+    if (desc.status.name !== 'RUNNING') throw new UsageError(`alert ${workflowId} is not open (${desc.status.name.toLowerCase()})`);
+    await handle.signal(signal, arg);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new UsageError(`no alert ${workflowId}`);
+    throw err;
+  }
+  return workflowId;
+}
+
+export function registerAlertCommands(program: Command, opts: { context?: () => Promise<AlertCliContext> } = {}): void {
+  const cmd = program.command('alerts').description('Open alerts: list, acknowledge, resolve, send a test alert');
+  const withContext = async <T>(fn: (ctx: AlertCliContext) => Promise<T>): Promise<T> => {
+    const ctx = await (opts.context ?? defaultContext)();
+    try {
+      return await fn(ctx);
+    } finally {
+      await ctx.close();
+    }
+  };
+
+  cmd.command('list').description('Open alerts with severity, state, occurrences and escalation round')
+    .option('--json', 'one JSON object per line')
+    .action((o: { json?: boolean }) =>
+      withContext(async (ctx) => {
+        const rows = [['ID', 'SEVERITY', 'STATUS', 'COUNT', 'ROUND', 'FIRST SEEN (IST)', 'SUMMARY']];
+        const query = `WorkflowType = '${ALERT_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'`;
+        for await (const wf of ctx.client.workflow.list({ query })) {
+          const s = await ctx.client.workflow.getHandle(wf.workflowId).query<AlertState>(ALERT_STATUS_QUERY).catch(() => undefined);
+          if (!s) continue;
+          if (o.json) out(JSON.stringify({ id: s.workflowId, severity: s.alert.severity, status: s.status, count: s.count, rounds: s.rounds, firstSeen: new Date(s.firstSeenMs).toISOString(), summary: s.alert.summary }));
+          else rows.push([s.workflowId, s.alert.severity, s.status, String(s.count), String(s.rounds), istLabel(s.firstSeenMs), s.alert.summary]);
+        }
+        if (!o.json) table(rows);
+      }),
+    );
+
+  cmd.command('ack <id>').description('Acknowledge an open alert (id: dedup key or alert/<key>); stops its escalation')
+    .option('--by <name>', 'who acknowledges', process.env.USER ?? 'operator')
+    .action((id: string, o: { by: string }) =>
+      withContext(async (ctx) => {
+        out(`acknowledged ${await signalOpenAlert(ctx, id, 'acknowledge', { by: o.by, via: 'cli' })}`);
+      }),
+    );
+
+  cmd.command('resolve <id>').description('Resolve an open alert everywhere (PagerDuty resolve, Slack follow-up)')
+    .option('--by <name>', 'who resolves', process.env.USER ?? 'operator')
+    .option('--note <text>', 'resolution note')
+    .action((id: string, o: { by: string; note?: string }) =>
+      withContext(async (ctx) => {
+        const arg: Record<string, string> = { by: o.by, via: 'cli', ...(o.note ? { note: o.note } : {}) };
+        out(`resolved ${await signalOpenAlert(ctx, id, 'resolve', arg)}`);
+      }),
+    );
+
+  cmd.command('test').description('Raise a test alert through the real routing (channels, escalation, digest)')
+    .requiredOption('--severity <severity>', 'critical | warning | info')
+    .option('--type <type>', 'alert type', 'test_alert')
+    .option('--summary <text>', 'summary', 'eksflow test alert')
+    .option('--cluster <name>', 'cluster name')
+    .option('--key <dedupKey>', 'dedup key (default: test/<severity>/<time>)')
+    .action(async (o: { severity: string; type: string; summary: string; cluster?: string; key?: string }) => {
+      // Parsed before connecting anywhere: bad input changes nothing.
+      const parsed = alertInputSchema.safeParse({
+        severity: o.severity, type: o.type, summary: o.summary, cluster: o.cluster,
+        dedupKey: o.key ?? `test/${o.severity}/${new Date().toISOString()}`,
+      });
+      if (!parsed.success) throw new UsageError(`alerts test: ${z.prettifyError(parsed.error)}`);
+      return withContext(async (ctx) => {
+        const { workflowId } = await openOrMergeAlert(ctx.client, { taskQueue: ctx.taskQueue, config: ctx.config, uiBaseUrl: ctx.uiBaseUrl }, parsed.data);
+        out(`raised ${workflowId}`);
+      });
+    });
+}

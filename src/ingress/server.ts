@@ -1,0 +1,85 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Client } from '@temporalio/client';
+import type { EksflowConfig } from '../config/schema';
+import { parseEventBridgeEvent } from '../domain/events/eventbridge';
+import type { SpotInterruptionTiming } from '../../workflows/spot-interruption';
+import { dispatchEvent, IngressMetrics } from './dispatch';
+import { registerAlertRoutes } from './alert-routes';
+import type { Logger } from '../log';
+
+export interface IngressServerDeps {
+  client: Client;
+  taskQueue: string;
+  /** Bearer token EventBridge's API destination connection sends (`Authorization: Bearer …`). */
+  token: string;
+  config?: EksflowConfig;
+  /** Largest accepted body in bytes (larger → 413). Default 256 KiB, EventBridge's own event size limit. */
+  bodyLimit?: number;
+  workflowTiming?: SpotInterruptionTiming;
+  metrics?: IngressMetrics;
+  log?: Logger;
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** Compares in constant time: hashing first gives equal lengths, so not even the length leaks. */
+export function bearerTokenMatches(header: string | undefined, token: string): boolean {
+  const presented = /^Bearer (.+)$/.exec(header ?? '')?.[1] ?? '';
+  return timingSafeEqual(digest(presented), digest(token)) && presented.length > 0;
+}
+
+/**
+ * The HTTP ingress. `POST /events/eventbridge` takes the body an EventBridge API destination
+ * sends; it answers 202 only after Temporal accepted the workflow start (so a 5xx makes
+ * EventBridge retry), 401 without the bearer token, 400 with zod's message for malformed input,
+ * 413 above the body limit. Bad input starts nothing.
+ */
+export function buildIngressServer(deps: IngressServerDeps): FastifyInstance {
+  const app = Fastify({ bodyLimit: deps.bodyLimit ?? 256 * 1024, logger: false });
+  const metrics = deps.metrics ?? new IngressMetrics();
+  const requireToken = async (req: FastifyRequest, reply: { code(n: number): { send(b: unknown): unknown } }) => {
+    if (!bearerTokenMatches(req.headers.authorization, deps.token)) {
+      metrics.countRejected('unauthorized');
+      return reply.code(401).send({ error: 'unauthorized' });
+    }
+  };
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    metrics.countRejected(status === 413 ? 'too-large' : status === 400 ? 'malformed' : `http-${status}`);
+    if (status === 500) deps.log?.error('ingress error', { error: err.message });
+    void reply.code(status).send({ error: status === 500 ? 'internal error' : err.message });
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/metrics', { onRequest: requireToken }, async () => metrics.snapshot());
+
+  // onRequest runs before the body is read: an unauthenticated caller never gets it parsed.
+  app.post('/events/eventbridge', { onRequest: requireToken }, async (req, reply) => {
+    const parsed = parseEventBridgeEvent(req.body);
+    if (!parsed.ok) {
+      metrics.countRejected('invalid-event');
+      return reply.code(400).send({ error: parsed.error });
+    }
+    const event = parsed.event;
+    if (event.kind === 'ignored' && event.unsupported) {
+      metrics.countRejected('unsupported-kind');
+      return reply.code(400).send({ error: `unsupported event: source "${event.source}", detail-type "${event.detailType}"` });
+    }
+    let outcome;
+    try {
+      outcome = await dispatchEvent({ client: deps.client, taskQueue: deps.taskQueue, workflowTiming: deps.workflowTiming, metrics }, event);
+    } catch (err) {
+      deps.log?.error('workflow start failed', { eventId: event.eventId, error: (err as Error).message });
+      return reply.code(503).send({ error: 'could not start the workflow; retry' });
+    }
+    deps.log?.info('event accepted', { eventId: event.eventId, kind: event.kind, workflows: outcome.actions.map((a) => a.workflowId).filter(Boolean) });
+    return reply.code(202).send({ accepted: true, eventId: event.eventId, ...outcome });
+  });
+
+  // Other route modules register here, each with one line, e.g. registerAlertRoutes(app, deps).
+  registerAlertRoutes(app, deps);
+
+  return app;
+}

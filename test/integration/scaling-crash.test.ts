@@ -1,0 +1,83 @@
+import { DescribeNodegroupCommand, UpdateNodegroupConfigCommand } from '@aws-sdk/client-eks';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { scaleDownFleet } from '../../workflows';
+import { AuditLog } from '../../src/audit';
+import { seedCluster } from '../../src/sandbox/seed';
+import { reconcileNodegroupAsgs, startReconcilerLoop } from '../../src/sandbox/nodegroup-asg-reconciler';
+import { clusterKeyOf, controllerWorkflowId } from '../../src/domain/scaling/types';
+import { connectDevServer, testAwsFactory, testConfig, uniqueName } from '../support/stack';
+import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-process';
+
+/**
+ * A worker process is SIGKILLed in the middle of a gradual scale-down; another one takes over.
+ * The workflow finishes, and every step's UpdateNodegroupConfig was applied exactly once
+ * (counted in the audit log both worker processes append to).
+ */
+describe('gradual scale-down survives a worker crash', () => {
+  const aws = testAwsFactory();
+  const raw = {
+    clusters: [{
+      name: uniqueName('it-crash'), accountId: '444444444444', region: 'ap-south-1',
+      nodegroups: [{ name: 'general', instanceTypes: ['m5.large'], businessHours: { min: 2, desired: 7, max: 8 }, offHours: { min: 1, desired: 1, max: 8 } }],
+    }],
+    timetable: { scaleDownSteps: 3, scaleDownWindowMinutes: 0 },
+  };
+  const config = testConfig(raw);
+  const cluster = config.clusters[0]!;
+  const taskQueue = uniqueName('it-crash');
+  const auditLog = join(mkdtempSync(join(tmpdir(), 'eksflow-crash-')), 'audit.jsonl');
+  let stack: Awaited<ReturnType<typeof connectDevServer>>;
+  let reconciler: { stop(): void };
+  const workers: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    await seedCluster(aws, cluster);
+    await aws.eks(cluster).send(new UpdateNodegroupConfigCommand({ clusterName: cluster.name, nodegroupName: 'general', scalingConfig: { minSize: 2, desiredSize: 7, maxSize: 8 } }));
+    await reconcileNodegroupAsgs(aws, [cluster]);
+    reconciler = startReconcilerLoop(aws, [cluster], 200);
+    stack = await connectDevServer();
+  });
+
+  afterAll(async () => {
+    reconciler?.stop();
+    for (const w of workers) await w.stop().catch(() => undefined);
+    await stack?.client.workflow.getHandle(controllerWorkflowId(clusterKeyOf(cluster))).terminate('test done').catch(() => undefined);
+    await stack?.close();
+  });
+
+  it('finishes after the worker is killed between steps, each step applied exactly once', async () => {
+    workers.push(await spawnWorkerProcess({ config: raw, taskQueue, auditLog }));
+    const fleetId = uniqueName('crash-down');
+    const windowMs = 8_000;
+    const handle = await stack.client.workflow.start(scaleDownFleet, {
+      taskQueue, workflowId: fleetId,
+      args: [{ settings: { scaleDownSteps: 3, scaleDownWindowMs: windowMs, pollIntervalMs: 250, verifyTimeoutMs: 3_000 } }],
+    });
+    // Kill once step 1 is complete: the cluster workflow is then sleeping towards step 2.
+    const step1 = stack.client.workflow.getHandle(`${fleetId}/${clusterKeyOf(cluster)}/general/step-1`);
+    for (let i = 0; i < 200; i++) {
+      const status = await step1.describe().then((d) => d.status.name, () => 'NOT_STARTED');
+      if (status === 'COMPLETED') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const audit = new AuditLog(auditLog);
+    const updates = () => audit.read().filter((r) => r.action === 'eks:UpdateNodegroupConfig');
+    expect(updates()).toHaveLength(1);
+    await workers[0]!.kill();
+    expect(workers[0]!.child.signalCode).toBe('SIGKILL');
+
+    workers.push(await spawnWorkerProcess({ config: raw, taskQueue, auditLog }));
+    const result = await handle.result();
+    const c = result.clusters[0]!;
+    expect(c.status).toBe('done');
+    expect(c.steps!.map((s) => s.groups[0]!.after!.desired)).toEqual([5, 3, 1]);
+
+    const applied = updates();
+    expect(applied.map((r) => (r.detail as { after: { desired: number } }).after.desired)).toEqual([5, 3, 1]);
+    expect(new Set(applied.map((r) => (r.detail as { requestToken: string }).requestToken)).size).toBe(3);
+    const ng = await aws.eks(cluster).send(new DescribeNodegroupCommand({ clusterName: cluster.name, nodegroupName: 'general' }));
+    expect(ng.nodegroup!.scalingConfig).toMatchObject({ minSize: 1, desiredSize: 1, maxSize: 8 });
+  });
+});

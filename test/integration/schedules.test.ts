@@ -1,0 +1,89 @@
+import { ScheduleNotFoundError } from '@temporalio/client';
+import { applySchedules, scheduleIdFor } from '../../schedules/apply';
+import { resolveTimetable, TIMETABLE, type TimetableEntry } from '../../schedules/timetable';
+import { timetableSchema } from '../../src/config/timetable';
+import { registeredWorkflowTypes } from '../../schedules/from-config';
+import { istDate, istToUtcMs } from '../../src/domain/timetable/ist';
+import { connectDevServer, uniqueName } from '../support/stack';
+
+describe('the IST timetable as Temporal Schedules (dev server)', () => {
+  let stack: Awaited<ReturnType<typeof connectDevServer>>;
+  const prefix = `${uniqueName('it-sched')}/`;
+  const taskQueue = uniqueName('it-sched-q');
+  const day = 24 * 3_600_000;
+  // A holiday on the next Monday–Friday day; the day after it must still run.
+  const now = Date.now();
+  const nextWeekday = (from: number) => {
+    let t = from;
+    do { t += day; } while ([0, 6].includes(new Date(istToUtcMs(istDate(t), '12:00') + 5.5 * 3_600_000).getUTCDay()));
+    return istDate(t);
+  };
+  const holiday = nextWeekday(now);
+  const opts = { taskQueue, holidays: [holiday], catchupWindowMs: 15 * 60_000, prefix };
+  const entries = (list: readonly TimetableEntry[] = TIMETABLE) => resolveTimetable(timetableSchema.parse({ holidays: [holiday] }), registeredWorkflowTypes(), list);
+  const ids = () => entries().map((e) => scheduleIdFor(e.id, prefix));
+
+  beforeAll(async () => {
+    stack = await connectDevServer();
+  });
+
+  afterAll(async () => {
+    for (const id of ids()) await stack.client.schedule.getHandle(id).delete().catch(() => undefined);
+    await stack?.close();
+  });
+
+  it('creates every entry once; a second apply changes nothing', async () => {
+    const first = await applySchedules(stack.client, entries(), opts);
+    expect(first).toMatchObject({ created: TIMETABLE.length, updated: 0, deleted: 0 });
+    const second = await applySchedules(stack.client, entries(), opts);
+    expect(second).toMatchObject({ created: 0, updated: 0, deleted: 0, unchanged: TIMETABLE.length });
+  });
+
+  it('runs 08:00 IST as 02:30 UTC on business days, skips the holiday, and keeps disabled entries paused with the reason', async () => {
+    const desc = await stack.client.schedule.getHandle(scheduleIdFor('scale-up', prefix)).describe();
+    expect(desc.spec.timezone).toBe('Asia/Kolkata');
+    expect(desc.policies).toMatchObject({ overlap: 'SKIP', catchupWindow: 15 * 60_000 });
+    expect(desc.action).toMatchObject({ type: 'startWorkflow', workflowType: 'scaleUpFleet', taskQueue });
+    const next = desc.info.nextActionTimes.map((d) => d.toISOString());
+    expect(next.length).toBeGreaterThan(2);
+    for (const t of next) expect(t).toMatch(/T02:30:00\.000Z$/);
+    expect(next.some((t) => t.startsWith(holiday))).toBe(false);
+    expect(next).toContain(new Date(istToUtcMs(nextWeekday(istToUtcMs(holiday, '12:00')), '08:00')).toISOString());
+
+    const backups = await stack.client.schedule.getHandle(scheduleIdFor('backups', prefix)).describe();
+    expect(backups.state).toMatchObject({ paused: true, note: 'disabled: no issue delivers backups yet' });
+  });
+
+  it('a holiday really produces no action: a backfill over the holiday and the next day starts one run', async () => {
+    const id = scheduleIdFor('traffic-analysis', prefix);
+    const handle = stack.client.schedule.getHandle(id);
+    const after = nextWeekday(istToUtcMs(holiday, '12:00'));
+    await handle.backfill({ start: new Date(istToUtcMs(holiday, '00:00')), end: new Date(istToUtcMs(after, '23:59')), overlap: 'ALLOW_ALL' as never });
+    let actions: { scheduledAt: Date }[] = [];
+    for (let i = 0; i < 50 && actions.length === 0; i++) {
+      actions = (await handle.describe()).info.recentActions;
+      if (actions.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 500)); // a holiday run, if any, would be recorded by now
+    actions = (await handle.describe()).info.recentActions;
+    expect(actions.map((a) => a.scheduledAt.toISOString())).toEqual([new Date(istToUtcMs(after, '17:30')).toISOString()]);
+    for (const a of (await handle.describe()).info.recentActions as unknown as { action: { workflow: { workflowId: string } } }[]) {
+      await stack.client.workflow.getHandle(a.action.workflow.workflowId).terminate('test').catch(() => undefined);
+    }
+  });
+
+  it('updates changed entries, deletes removed ones, and leaves an operator pause alone', async () => {
+    await stack.client.schedule.getHandle(scheduleIdFor('scale-up', prefix)).pause('operator: change freeze');
+    const changed = TIMETABLE.filter((e) => e.id !== 'log-archival').map((e) => (e.id === 'gradual-scale-down' ? { ...e, time: '18:15' } : e));
+    const report = await applySchedules(stack.client, entries(changed), opts);
+    expect(report.changes.filter((c) => c.change !== 'unchanged').map((c) => [c.scheduleId, c.change]).sort()).toEqual([
+      [scheduleIdFor('gradual-scale-down', prefix), 'updated'],
+      [scheduleIdFor('log-archival', prefix), 'deleted'],
+    ]);
+    await expect(stack.client.schedule.getHandle(scheduleIdFor('log-archival', prefix)).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
+    const down = await stack.client.schedule.getHandle(scheduleIdFor('gradual-scale-down', prefix)).describe();
+    expect(down.info.nextActionTimes[0]!.toISOString()).toMatch(/T12:45:00\.000Z$/); // 18:15 IST
+    expect((await stack.client.schedule.getHandle(scheduleIdFor('scale-up', prefix)).describe()).state).toMatchObject({ paused: true, note: 'operator: change freeze' });
+    expect(await applySchedules(stack.client, entries(changed), opts)).toMatchObject({ created: 0, updated: 0, deleted: 0 });
+  });
+});

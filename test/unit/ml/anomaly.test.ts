@@ -1,0 +1,93 @@
+import { createAnomalyDetector, DEFAULT_ANOMALY_PARAMS, type AnomalyResult } from '../../../src/ml/anomaly';
+import { gaussian, seededRandom } from '../../../src/ml/metrics';
+
+const STEP_MS = 5 * 60_000;
+const T0 = Date.UTC(2024, 0, 1);
+
+function run(values: number[], params = {}): AnomalyResult[] {
+  const detector = createAnomalyDetector(params);
+  return values.map((v, i) => detector.update(T0 + i * STEP_MS, v));
+}
+
+/** Three days of a noisy daily cycle (5-minute points), like a CPU metric. */
+function noisyDailyCycle(seed: number, length = 3 * 288): number[] {
+  const normal = gaussian(seededRandom(seed));
+  return Array.from({ length }, (_, i) => 40 + 15 * Math.sin((2 * Math.PI * i) / 288) + 1.5 * normal());
+}
+
+const flagged = (results: AnomalyResult[]) => results.flatMap((r, i) => (r.anomaly ? [i] : []));
+
+describe('streaming anomaly detector', () => {
+  it('raises nothing on a flat series', () => {
+    const results = run(new Array(2000).fill(42));
+    expect(flagged(results)).toEqual([]);
+    expect(Math.max(...results.map((r) => r.score))).toBe(0);
+  });
+
+  it('flags a spike injected into a flat series at once', () => {
+    const values = new Array(1000).fill(42);
+    values[700] = 60;
+    expect(flagged(run(values))).toEqual([700]);
+  });
+
+  it('flags a spike in a noisy daily cycle within a few points, and nothing else', () => {
+    const values = noisyDailyCycle(3);
+    const spikeAt = 700;
+    values[spikeAt] += 40;
+    const hits = flagged(run(values));
+    expect(hits.length).toBeGreaterThanOrEqual(1);
+    expect(hits[0]).toBeGreaterThanOrEqual(spikeAt);
+    expect(hits[0]).toBeLessThanOrEqual(spikeAt + 3);
+    expect(hits.filter((i) => i < spikeAt)).toEqual([]);
+  });
+
+  it('stays quiet on the same noisy cycle without a spike', () => {
+    expect(flagged(run(noisyDailyCycle(3)))).toEqual([]);
+  });
+
+  it('flags a level shift to values never seen before', () => {
+    const normal = gaussian(seededRandom(5));
+    const values = Array.from({ length: 1200 }, (_, i) => (i < 900 ? 20 : 45) + normal());
+    const hits = flagged(run(values));
+    expect(hits[0]).toBeGreaterThanOrEqual(900);
+    expect(hits[0]).toBeLessThanOrEqual(902);
+  });
+
+  it('scores within [0, 1] and raises one flag per cooldown during a long incident', () => {
+    const values = [...new Array(600).fill(10), ...Array.from({ length: 50 }, (_, i) => 100 + 10 * i)];
+    const results = run(values);
+    expect(results.every((r) => r.score >= 0 && r.score <= 1)).toBe(true);
+    expect(flagged(results)).toEqual([600]);
+  });
+
+  it('resumes from a JSON round-trip of its state exactly where it left off', () => {
+    const values = noisyDailyCycle(9, 1500);
+    values[1200] += 50;
+    const uninterrupted = run(values);
+    const first = createAnomalyDetector();
+    const before = values.slice(0, 1000).map((v, i) => first.update(T0 + i * STEP_MS, v));
+    const persisted = JSON.parse(JSON.stringify(first.state()));
+    const second = createAnomalyDetector({}, persisted);
+    const after = values.slice(1000).map((v, i) => second.update(T0 + (1000 + i) * STEP_MS, v));
+    expect([...before, ...after]).toEqual(uninterrupted);
+  });
+
+  it('keeps bounded memory however long it runs', () => {
+    const random = seededRandom(1);
+    const detector = createAnomalyDetector();
+    for (let i = 0; i < 20000; i++) detector.update(T0 + i * STEP_MS, random() * 1000);
+    const state = detector.state();
+    expect(state.intervals.length).toBeLessThanOrEqual(DEFAULT_ANOMALY_PARAMS.maxIntervals);
+    expect(JSON.stringify(state).length).toBeLessThan(5000);
+  });
+
+  it('ignores replayed and out-of-order points', () => {
+    const detector = createAnomalyDetector({ warmupPoints: 0 });
+    detector.update(T0, 1);
+    detector.update(T0 + STEP_MS, 1);
+    const count = detector.state().count;
+    expect(detector.update(T0 + STEP_MS, 999)).toEqual({ score: 0, anomaly: false });
+    expect(detector.update(T0, 999)).toEqual({ score: 0, anomaly: false });
+    expect(detector.state().count).toBe(count);
+  });
+});

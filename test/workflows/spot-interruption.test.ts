@@ -1,0 +1,166 @@
+import { DescribeNodegroupCommand } from '@aws-sdk/client-eks';
+import type { Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { ActivityDeps } from '../../activities';
+import { parseEventBridgeEvent } from '../../src/domain/events/eventbridge';
+import { dispatchEvent, startInterruptionWorkflow } from '../../src/ingress/dispatch';
+import { seedCluster } from '../../src/sandbox/seed';
+import { reconcileNodegroupAsgs } from '../../src/sandbox/nodegroup-asg-reconciler';
+import type { SpotInterruptionResult, SpotInterruptionProgress } from '../../workflows/spot-interruption';
+import { sampleEventFor, type FixtureName } from '../fixtures/events/make-event';
+import { sandboxOf } from '../fixtures/interruption-sandbox';
+import { createTestWorker, createTimeSkippingEnv, testActivityDeps, testAwsFactory, testConfig, uniqueName } from '../support/stack';
+
+/**
+ * The spot interruption workflow on the time-skipping server, with the real activities against
+ * moto: the 120 s deadline, the 60 s grace and the 15 min termination wait pass in skipped time.
+ */
+describe('spotInterruption workflow (time-skipping, activities on moto)', () => {
+  const aws = testAwsFactory();
+  const account = '444444444444';
+  const region = 'us-east-1';
+  const clusterName = uniqueName('ts-spot');
+  const batchAsg = uniqueName('ts-batch');
+  const fleetAsg = uniqueName('ts-fleet');
+  const config = testConfig({
+    clusters: [{
+      name: clusterName, accountId: account, region, roleArn: `arn:aws:iam::${account}:role/eksflow-automation`,
+      nodegroups: [
+        // At max: the raise must lift max too, and the undo put it back.
+        { name: 'batch', kind: 'self-managed', asgName: batchAsg, capacityType: 'SPOT', instanceTypes: ['m5.large', 'm5a.large'],
+          businessHours: { min: 1, desired: 2, max: 2 }, offHours: { min: 1, desired: 2, max: 2 }, interruption: { strategy: 'raise-capacity', onRebalance: 'notify' } },
+        { name: 'fleet', kind: 'self-managed', asgName: fleetAsg, capacityType: 'SPOT', instanceTypes: ['c5.large'],
+          businessHours: { min: 1, desired: 2, max: 4 }, offHours: { min: 1, desired: 2, max: 4 }, interruption: { strategy: 'ec2-fleet', onRebalance: 'act' } },
+        // EKS managed spot: moto has no capacity rebalancing, and no reconciler loop runs here, so nothing ever replaces.
+        { name: 'web', capacityType: 'SPOT', instanceTypes: ['m5.large', 'm5a.large'],
+          businessHours: { min: 1, desired: 2, max: 3 }, offHours: { min: 1, desired: 2, max: 3 } },
+      ],
+    }],
+  });
+  const cluster = config.clusters[0]!;
+  const sandbox = sandboxOf(aws, cluster);
+  const taskQueue = uniqueName('ts-spot');
+  let env: TestWorkflowEnvironment;
+  let worker: Worker;
+  let running: Promise<void>;
+  let deps: ActivityDeps;
+
+  beforeAll(async () => {
+    await seedCluster(aws, cluster);
+    await reconcileNodegroupAsgs(aws, [cluster]);
+    env = await createTimeSkippingEnv();
+    deps = testActivityDeps({ config, client: env.client, taskQueue, aws });
+    worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, deps });
+    running = worker.run();
+  });
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await env?.teardown();
+  });
+
+  const dispatchDeps = () => ({ client: env.client, taskQueue }); // search attributes: detected as unsupported here
+  async function send(name: FixtureName, instanceId: string, extra: { state?: string; id?: string } = {}) {
+    const parsed = parseEventBridgeEvent(sampleEventFor(name, { instanceId, time: await env.currentTimeMs(), region, account, ...extra }));
+    if (!parsed.ok) throw new Error(parsed.error);
+    return dispatchEvent(dispatchDeps(), parsed.event);
+  }
+  const handleFor = (instanceId: string) => env.client.workflow.getHandle<() => Promise<SpotInterruptionResult>>(`spot-interruption/${instanceId}`);
+  async function waitForPhase(handle: WorkflowHandle, phase: SpotInterruptionProgress['phase']): Promise<SpotInterruptionProgress> {
+    for (let i = 0; i < 200; i++) {
+      const p = await handle.query<SpotInterruptionProgress>('progress');
+      if (p.phase === phase) return p;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`workflow never reached phase ${phase}`);
+  }
+  const auditActions = (action: string, instanceId?: string) =>
+    deps.audit.read().filter((r) => r.action === action && (!instanceId || JSON.stringify(r.detail).includes(instanceId)));
+  const alertExists = (key: string) => env.client.workflow.getHandle(`alert/${key}`).describe().then((d) => d.type, () => undefined);
+
+  it('happy path: raises the self-managed ASG (and its max) at once, sees the replacement InService, undoes the raise after termination', async () => {
+    const before = await sandbox.asg(batchAsg);
+    const interrupted = before.inService[0]!;
+    await send('ec2-spot-instance-interruption-warning', interrupted);
+    const handle = handleFor(interrupted);
+    const waiting = await waitForPhase(handle, 'waiting-for-termination');
+    expect(waiting).toMatchObject({ mode: 'replace', strategy: 'raise-capacity', cluster: clusterName, nodegroup: 'batch' });
+    expect(waiting.drain).toMatchObject({ skipped: true, reason: expect.stringMatching(/no kubernetes access/) });
+    const raised = await sandbox.asg(batchAsg);
+    expect(raised).toMatchObject({ desired: before.desired + 1, max: before.max + 1 });
+    expect(raised.tags[`eksflow:raise:${interrupted}`]).toBe(`raised:${before.desired}:${before.max}:${before.desired + 1}:${before.max + 1}`);
+
+    await sandbox.terminate(interrupted); // AWS's part: two minutes later the instance goes
+    const result = await handle.result();
+    expect(result).toMatchObject({ outcome: 'replaced', strategy: 'raise-capacity', success: true, withinDeadline: true, raiseUndone: true });
+    expect(result.newInstances).toHaveLength(1);
+    expect(before.inService).not.toContain(result.newInstances[0]);
+    expect(result.timeToRequestMs).toBeLessThan(120_000);
+    const after = await sandbox.asg(batchAsg);
+    expect(after).toMatchObject({ desired: before.desired, max: before.max });
+    expect(after.tags[`eksflow:raise:${interrupted}`]).toBeUndefined();
+    expect(auditActions('eksflow:RaiseCapacity', interrupted)).toHaveLength(1);
+    expect(auditActions('eksflow:UndoCapacityRaise', interrupted)).toHaveLength(1);
+  });
+
+  it('replacement never running: at the deadline it raises the managed group, then falls back to on-demand and raises a critical alert', async () => {
+    const web = await sandbox.asg(await webAsgName());
+    const interrupted = web.inService[0]!;
+    const startMs = await env.currentTimeMs();
+    await send('ec2-spot-instance-interruption-warning', interrupted);
+    const result = await handleFor(interrupted).result();
+    expect(result).toMatchObject({ mode: 'watch-eks', strategy: 'eks-rebalancing', outcome: 'fallback', success: true, withinDeadline: false });
+    expect(result.alerts).toEqual(['warning:spot_interruption', 'critical:spot_replacement_missed_deadline']);
+    expect(result.fallbackInstances).toHaveLength(1);
+    // The deadline and the grace passed in skipped time: the fallback came no earlier than 120 s + 60 s after the event.
+    expect((await env.currentTimeMs()) - startMs).toBeGreaterThanOrEqual(180_000);
+    const fallback = await sandbox.launchedFor(interrupted, 'fallback');
+    expect(fallback).toEqual([expect.objectContaining({ id: result.fallbackInstances[0], state: 'running', lifecycle: 'on-demand' })]);
+    expect(['m5.large', 'm5a.large', 'm6i.large', 'm5n.large', 't3.large', 'r5.large', 'r5a.large']).toContain(fallback[0]!.type);
+    expect(await alertExists(`spot-interruption/${interrupted}`)).toBe('alertEscalation');
+    expect(await alertExists(`spot-fallback/${interrupted}`)).toBe('alertEscalation');
+    // The raise went through EKS (it owns the managed group's ASG) and was undone after the termination wait.
+    expect(auditActions('eks:UpdateNodegroupConfig')).toHaveLength(2);
+    expect(result.raiseUndone).toBe(true);
+  });
+
+  it('duplicate events (same event twice, and a rebalance for the same instance) are one workflow and one fleet launch', async () => {
+    const interrupted = (await sandbox.asg(fleetAsg)).inService[0]!;
+    const first = await send('ec2-spot-instance-interruption-warning', interrupted, { id: 'dup-event-1' });
+    const again = await send('ec2-spot-instance-interruption-warning', interrupted, { id: 'dup-event-1' });
+    const rebalance = await send('ec2-instance-rebalance-recommendation', interrupted);
+    expect(first.actions[0]!.workflowId).toBe(`spot-interruption/${interrupted}`);
+    expect(again.actions[0]!.workflowId).toBe(first.actions[0]!.workflowId);
+    expect(rebalance.actions[0]!.workflowId).toBe(first.actions[0]!.workflowId);
+    const handle = handleFor(interrupted);
+    const runIds = new Set<string>();
+    for (let i = 0; i < 2; i++) {
+      const h = await startInterruptionWorkflow(dispatchDeps(), { kind: 'spot-interruption-warning', eventId: 'dup-event-1', instanceId: interrupted, time: new Date(await env.currentTimeMs()).toISOString(), region, account });
+      runIds.add((await env.client.workflow.getHandle(h).describe()).runId);
+    }
+    expect(runIds.size).toBe(1);
+    const result = await handle.result();
+    expect(result).toMatchObject({ outcome: 'replaced', strategy: 'ec2-fleet', success: true });
+    expect(result.newInstances).toHaveLength(1);
+    const launched = await sandbox.launchedFor(interrupted, 'replacement');
+    expect(launched).toEqual([expect.objectContaining({ id: result.newInstances[0], lifecycle: 'spot', state: 'running' })]);
+    expect(auditActions('ec2:CreateFleet', interrupted)).toHaveLength(1);
+  });
+
+  it('an instance of no configured cluster or group is notified only, with no AWS mutation', async () => {
+    const stranger = await sandbox.untaggedInstance();
+    const mutationsBefore = deps.audit.read().length;
+    await send('ec2-spot-instance-interruption-warning', stranger);
+    const result = await handleFor(stranger).result();
+    expect(result).toMatchObject({ mode: 'notify-only', outcome: 'notified', newInstances: [], alerts: ['warning:spot_interruption_unmanaged'] });
+    expect(result.notes.join(' ')).toMatch(/not in the config/);
+    expect(await alertExists(`spot-interruption/${stranger}`)).toBe('alertEscalation');
+    expect(deps.audit.read().length).toBe(mutationsBefore);
+  });
+
+  async function webAsgName(): Promise<string> {
+    const ng = await deps.aws.eks(cluster).send(new DescribeNodegroupCommand({ clusterName, nodegroupName: 'web' }));
+    return ng.nodegroup!.resources!.autoScalingGroups![0]!.name!;
+  }
+});

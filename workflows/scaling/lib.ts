@@ -1,0 +1,92 @@
+import { executeChild, log, proxyActivities, workflowInfo, ParentClosePolicy } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import type { NodegroupConfig } from '../../src/config/clusters';
+import type { ForecastOutcome } from '../../src/domain/scaling/plan';
+import type { ClusterSpec, GroupRef, ScalingSettings } from '../../src/domain/scaling/types';
+import type { AlertInput } from '../../src/domain/alerts/types';
+import type { NodegroupSize } from '../../src/domain/size';
+import { raiseAlert } from '../lib/alerts';
+import { awsMutate, awsRead, compute } from '../lib/presets';
+import { scaleNodegroupTo, type ScaleNodegroupResult } from '../scale-nodegroup';
+import { scaleSelfManagedGroupTo } from './scale-asg';
+
+/** Helpers shared by the scaling workflows (not workflow types: workflows/index.ts does not export them). */
+export const read = proxyActivities<Activities>(awsRead);
+export const mutate = proxyActivities<Activities>(awsMutate);
+export const publish = proxyActivities<Activities>(compute);
+/** Talking to the cluster's controller: quick, a few retries. */
+export const control = proxyActivities<Activities>({
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 5 },
+});
+
+/**
+ * The forecast activity is delivered by the ML area; it is typed here on its own so scaling
+ * works (with "forecast unavailable") whether or not a worker registers it.
+ */
+interface ForecastActivities {
+  forecastNodegroupDemand(input: { target: GroupRef['target']; cluster: string; nodegroup: string; metric: string }): Promise<{ point: number; upper: number; predictedLoadIncrease: number }>;
+}
+const ml = proxyActivities<ForecastActivities>({ ...compute, retry: { initialInterval: '2 seconds', maximumAttempts: 2 } });
+
+export async function forecastFor(cluster: ClusterSpec, ng: NodegroupConfig & { demandMetric?: string }): Promise<ForecastOutcome | undefined> {
+  if (!ng.demandMetric) return undefined;
+  try {
+    const f = await ml.forecastNodegroupDemand({ target: cluster.target, cluster: cluster.name, nodegroup: ng.name, metric: ng.demandMetric });
+    return { kind: 'forecast', predictedLoadIncrease: f.predictedLoadIncrease, point: f.point, upper: f.upper };
+  } catch (err) {
+    return { kind: 'unavailable', reason: messageOf(err) };
+  }
+}
+
+/** Applies a size and waits (durable timers) for ACTIVE + InService: scaleNodegroupTo for EKS groups. */
+export async function applyAndVerify(
+  ref: GroupRef,
+  mode: NodegroupConfig['scalingMode'],
+  size: Partial<NodegroupSize>,
+  settings: ScalingSettings,
+  workflowId: string,
+): Promise<ScaleNodegroupResult> {
+  const common = { verifyTimeoutMs: settings.verifyTimeoutMs, pollIntervalMs: settings.pollIntervalMs };
+  if (ref.kind === 'self-managed') {
+    return executeChild(scaleSelfManagedGroupTo, { workflowId, args: [{ ref, size, ...common }], parentClosePolicy: ParentClosePolicy.TERMINATE });
+  }
+  return executeChild(scaleNodegroupTo, {
+    workflowId,
+    args: [{ ref: { target: ref.target, cluster: ref.cluster, nodegroup: ref.nodegroup }, size, ...common, waitForInstances: mode === 'desired' }],
+    parentClosePolicy: ParentClosePolicy.TERMINATE,
+  });
+}
+
+/** Raises an alert; a failing alert path is logged, never allowed to fail the scaling run. */
+export async function alertSafely(alert: AlertInput): Promise<void> {
+  try {
+    await raiseAlert(alert);
+  } catch (err) {
+    log.warn('raising an alert failed', { type: alert.type, dedupKey: alert.dedupKey, error: messageOf(err) });
+  }
+}
+
+export async function reportSafely(clusterKey: string, action: string, summary: string): Promise<void> {
+  try {
+    await control.reportToController({ clusterKey, action, summary, workflowId: workflowInfo().workflowId });
+  } catch (err) {
+    log.warn('reporting to the cluster controller failed', { clusterKey, error: messageOf(err) });
+  }
+}
+
+export function messageOf(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown } | undefined;
+  // Child/activity failures wrap the real cause; the innermost message is the useful one.
+  while (e && typeof e === 'object' && e.cause && (e.cause as { message?: string }).message) e = e.cause as typeof e;
+  return e?.message ?? String(err);
+}
+
+/** Request tokens and child ids must be safe identifiers. */
+export function childId(...parts: string[]): string {
+  return parts.join('/');
+}
+
+export function priceFor(prices: Record<string, number>, cluster: ClusterSpec, ng: NodegroupConfig): number | undefined {
+  return ng.capacityType === 'ON_DEMAND' ? prices[`${cluster.target.region}/${ng.instanceTypes[0]}`] : undefined;
+}
