@@ -146,7 +146,7 @@ export async function spotInterruption(input: SpotInterruptionInput): Promise<Sp
       await raiseAlert({ ...a, details: { instanceId: trigger.instanceId, event: trigger.kind, ...a.details } });
       result.alerts.push(`${a.severity}:${a.type}`);
     } catch (err) {
-      progress.notes.push(`alert ${a.type} failed: ${(err as Error).message}`);
+      progress.notes.push(`alert ${a.type} failed: ${failureMessage(err)}`);
     }
   };
   const finish = (): SpotInterruptionResult => {
@@ -220,7 +220,7 @@ export async function spotInterruption(input: SpotInterruptionInput): Promise<Sp
       requested(r.requestedAt);
       return true;
     } catch (err) {
-      progress.notes.push(`raising capacity failed: ${(err as Error).message}`);
+      progress.notes.push(`raising capacity failed: ${failureMessage(err)}`);
       return false;
     }
   };
@@ -232,7 +232,7 @@ export async function spotInterruption(input: SpotInterruptionInput): Promise<Sp
       requested(r.requestedAt, r.instanceIds);
       return true;
     } catch (err) {
-      progress.notes.push(`spot fleet launch failed: ${(err as Error).message}`);
+      progress.notes.push(`spot fleet launch failed: ${failureMessage(err)}`);
       return false;
     }
   };
@@ -244,7 +244,7 @@ export async function spotInterruption(input: SpotInterruptionInput): Promise<Sp
       progress.fallbackIds = r.instanceIds;
       result.outcome = 'fallback';
     } catch (err) {
-      progress.notes.push(`on-demand fallback failed: ${(err as Error).message}`);
+      progress.notes.push(`on-demand fallback failed: ${failureMessage(err)}`);
       result.outcome = 'not-replaced';
     }
     await alert({
@@ -323,10 +323,17 @@ export async function spotInterruption(input: SpotInterruptionInput): Promise<Sp
   return finish();
 }
 
+/** The whole cause chain: an ActivityFailure's own message is only "Activity task failed". */
+function failureMessage(err: unknown): string {
+  const parts: string[] = [];
+  for (let e = err as { message?: string; cause?: unknown } | undefined; e && parts.length < 4; e = e.cause as typeof e) if (e.message) parts.push(e.message);
+  return parts.join(': ');
+}
+
 async function drainNode(identity: InstanceIdentity): Promise<DrainResult> {
   try {
     return await mutate.drainInterruptedNode({ identity });
   } catch (err) {
-    return { skipped: true, reason: `drain failed: ${(err as Error).message}` };
+    return { skipped: true, reason: `drain failed: ${failureMessage(err)}` };
   }
 }

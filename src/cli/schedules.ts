@@ -62,7 +62,8 @@ export function registerScheduleCommands(program: Command): void {
           if (err instanceof ScheduleNotFoundError) return undefined;
           throw err;
         });
-        const next = desc?.info.nextActionTimes[0];
+        // A paused schedule still reports the times it would run; it will not, so show none.
+        const next = desc && !desc.state.paused ? desc.info.nextActionTimes[0] : undefined;
         const state = !desc ? 'not applied' : !e.enabled ? 'disabled' : desc.state.paused ? 'paused' : 'active';
         const note = !e.enabled ? (e.disabledReason ?? '') : desc?.state.paused ? (desc.state.note ?? '').replace(DISABLED_NOTE, '') : e.description;
         rows.push([e.id, e.time, formatDays(e.days), e.workflow, state, next ? `${formatIst(next.getTime())} (${next.toISOString().slice(0, 16)}Z)` : '-', note]);

@@ -53,7 +53,19 @@ export const nodegroupSchema = z
      * Metric whose forecast adjusts the morning scale-up (>30% predicted increase → +20% desired).
      * Without it the scale-up uses the configured size and records "forecast not configured".
      */
-    demandMetric: z.string().min(1).optional(),
+    /**
+     * The CloudWatch metric that measures this group's load (CPU utilisation, request rate).
+     * When set, the 07:30 analysis and the 08:00 scale-up use its demand forecast.
+     */
+    demandMetric: z
+      .object({
+        namespace: z.string().min(1),
+        metricName: z.string().min(1),
+        dimensions: z.array(z.object({ name: z.string().min(1), value: z.string().min(1) }).strict()).max(30).default([]),
+        stat: z.string().min(1).default('Average'),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .refine((ng) => ng.kind !== 'self-managed' || ng.asgName, {

@@ -11,6 +11,7 @@ import {
   DescribeLaunchTemplatesCommand, DescribeSubnetsCommand, DescribeVpcsCommand, type EC2Client,
 } from '@aws-sdk/client-ec2';
 import { CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import type { AwsClientFactory } from '../aws/clients';
 import type { ClusterConfig, NodegroupConfig } from '../config/clusters';
 
@@ -122,4 +123,10 @@ export async function seedCluster(aws: AwsClientFactory, cluster: ClusterConfig)
     }
   }
   return { name: cluster.name, subnets };
+}
+
+/** The SNS topic the alert e-mails are published to (CreateTopic is idempotent by name). */
+export async function seedAlertTopic(aws: AwsClientFactory, target: { accountId: string; region: string; roleArn?: string }, topicArn: string): Promise<void> {
+  const name = topicArn.split(':').pop()!;
+  await aws.sns(target).send(new CreateTopicCommand({ Name: name }));
 }

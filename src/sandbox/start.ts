@@ -12,12 +12,20 @@ import { ConfigError, loadConfigFile } from '../config/load';
 import { AwsClientFactory, SANDBOX_CREDENTIALS } from '../aws/clients';
 import { createWorker } from '../worker';
 import { REPO_ROOT, startMoto, startTemporalDevServer, type ManagedProcess } from './processes';
-import { seedCluster } from './seed';
+import { seedCluster, seedAlertTopic } from './seed';
 import { startReconcilerLoop } from './nodegroup-asg-reconciler';
+import { startReceivers } from './receivers';
+import { startPricingServer } from './pricing-server';
+import { connectClient } from '../client';
+import { applySchedules } from '../../schedules/apply';
+import { applyOptionsFor, timetableFor } from '../../schedules/from-config';
 
 const TEMPORAL_PORT = 7233;
 const UI_PORT = 8233;
 const MOTO_PORT = 5055;
+/** Slack/PagerDuty stand-ins; eksflow.example.yaml points PagerDuty's events URL here. */
+const RECEIVERS_PORT = 4010;
+const PRICING_PORT = 4011;
 
 const say = (msg: string) => process.stdout.write(`[eksflow] ${msg}\n`);
 
@@ -49,7 +57,8 @@ async function main(): Promise<void> {
   say(`config ${configPath}: ${config.clusters.length} clusters`);
 
   const dataDir = join(REPO_ROOT, '.data');
-  for (const [port, what] of [[TEMPORAL_PORT, 'Temporal frontend'], [UI_PORT, 'Temporal UI'], [MOTO_PORT, 'moto']] as const) {
+  const ports = [[TEMPORAL_PORT, 'Temporal frontend'], [UI_PORT, 'Temporal UI'], [MOTO_PORT, 'moto'], [RECEIVERS_PORT, 'Slack/PagerDuty receivers'], [PRICING_PORT, 'Pricing API stand-in']] as const;
+  for (const [port, what] of ports) {
     if (await portInUse(port)) throw new Error(`port ${port} (${what}) is already in use — is another \`npm start\` running?`);
   }
 
@@ -60,16 +69,38 @@ async function main(): Promise<void> {
   ]);
   say(`Temporal dev server on ${temporal.address} (SQLite ${join('.data', 'temporal.db')}); moto on ${moto.endpoint}`);
 
+  const receivers = await startReceivers({ port: RECEIVERS_PORT });
+  stoppers.push(() => receivers.close());
+  const pricing = await startPricingServer({ port: PRICING_PORT });
+  stoppers.push(() => pricing.close());
+  say(`Slack/PagerDuty receivers on ${receivers.baseUrl}; Pricing API stand-in on ${pricing.url}`);
+
+  // The sandbox's secrets: local receiver URLs and a dummy routing key, set in this process's
+  // environment only (the worker resolves them at delivery time, as it would real ones).
+  const sandboxSecrets: Record<string, string> = {
+    EKSFLOW_SLACK_WEBHOOK_URL: receivers.slackUrlFor('primary'),
+    EKSFLOW_SLACK_WEBHOOK_URL_SECONDARY: receivers.slackUrlFor('secondary'),
+    EKSFLOW_SLACK_WEBHOOK_URL_MANAGER: receivers.slackUrlFor('manager'),
+    PAGERDUTY_ROUTING_KEY: 'sandboxsandboxsandboxsandbox0000',
+  };
+  for (const [k, v] of Object.entries(sandboxSecrets)) process.env[k] ??= v;
+
   const env = readEnv({
     ...process.env,
     EKSFLOW_CONFIG: configPath,
     TEMPORAL_ADDRESS: temporal.address,
     EKSFLOW_AWS_ENDPOINT: moto.endpoint,
+    EKSFLOW_PRICING_ENDPOINT: pricing.url,
     EKSFLOW_AUDIT_LOG: process.env.EKSFLOW_AUDIT_LOG ?? join(dataDir, 'audit.jsonl'),
   });
 
   const aws = new AwsClientFactory({ endpoint: moto.endpoint, credentials: SANDBOX_CREDENTIALS });
   for (const cluster of config.clusters) await seedCluster(aws, cluster);
+  const sns = config.notifications.channels.sns;
+  if (sns?.emailTopicArn) {
+    const accountId = sns.accountId ?? sns.emailTopicArn.split(':')[4]!;
+    await seedAlertTopic(aws, { accountId, region: sns.region, roleArn: sns.roleArn }, sns.emailTopicArn);
+  }
   const reconciler = startReconcilerLoop(aws, config.clusters, 2000, (m) => say(m));
   stoppers.push(() => reconciler.stop());
   say(`seeded ${config.clusters.map((c) => `${c.name} (${c.accountId}, ${c.region}, ${c.nodegroups.length} node groups)`).join(', ')}`);
@@ -79,6 +110,10 @@ async function main(): Promise<void> {
   const running = worker.run();
   stoppers.push(async () => { worker.shutdown(); await running; });
   say(`worker polling task queue "${env.TEMPORAL_TASK_QUEUE}"`);
+
+  const client = await connectClient(env);
+  const applied = await applySchedules(client, timetableFor(config), applyOptionsFor(config, env.TEMPORAL_TASK_QUEUE));
+  say(`timetable applied as Temporal Schedules (Asia/Kolkata): ${applied.created} created, ${applied.updated} updated, ${applied.deleted} deleted, ${applied.unchanged} unchanged`);
 
   say('');
   say(`Temporal UI:   http://localhost:${UI_PORT}/namespaces/default/workflows`);

@@ -1,5 +1,5 @@
 import { DescribeNodegroupCommand, UpdateNodegroupConfigCommand } from '@aws-sdk/client-eks';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scaleDownFleet } from '../../workflows';
@@ -9,6 +9,19 @@ import { reconcileNodegroupAsgs, startReconcilerLoop } from '../../src/sandbox/n
 import { clusterKeyOf, controllerWorkflowId } from '../../src/domain/scaling/types';
 import { connectDevServer, testAwsFactory, testConfig, uniqueName } from '../support/stack';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-process';
+
+/** Processes of a process group that are still running (zombies, which init may not reap in a container, excluded). */
+function livingInGroup(pgid: number): number[] {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((pid) => {
+    try {
+      // /proc/<pid>/stat: "pid (comm) state ppid pgrp …" — comm may contain spaces, so split after ')'.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return Number(fields[2]) === pgid && fields[0] !== 'Z' ? [Number(pid)] : [];
+    } catch {
+      return [];
+    }
+  });
+}
 
 /**
  * A worker process is SIGKILLed in the middle of a gradual scale-down; another one takes over.
@@ -67,6 +80,9 @@ describe('gradual scale-down survives a worker crash', () => {
     expect(updates()).toHaveLength(1);
     await workers[0]!.kill();
     expect(workers[0]!.child.signalCode).toBe('SIGKILL');
+    // The whole worker (tsx and the node process running it) is gone, not just its launcher.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(livingInGroup(workers[0]!.child.pid!)).toEqual([]);
 
     workers.push(await spawnWorkerProcess({ config: raw, taskQueue, auditLog }));
     const result = await handle.result();

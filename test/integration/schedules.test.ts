@@ -4,7 +4,12 @@ import { resolveTimetable, TIMETABLE, type TimetableEntry } from '../../schedule
 import { timetableSchema } from '../../src/config/timetable';
 import { registeredWorkflowTypes } from '../../schedules/from-config';
 import { istDate, istToUtcMs } from '../../src/domain/timetable/ist';
-import { connectDevServer, uniqueName } from '../support/stack';
+import { connectDevServer, temporalAddress, uniqueName } from '../support/stack';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { main as cli } from '../../src/cli/main';
 
 describe('the IST timetable as Temporal Schedules (dev server)', () => {
   let stack: Awaited<ReturnType<typeof connectDevServer>>;
@@ -85,5 +90,43 @@ describe('the IST timetable as Temporal Schedules (dev server)', () => {
     expect(down.info.nextActionTimes[0]!.toISOString()).toMatch(/T12:45:00\.000Z$/); // 18:15 IST
     expect((await stack.client.schedule.getHandle(scheduleIdFor('scale-up', prefix)).describe()).state).toMatchObject({ paused: true, note: 'operator: change freeze' });
     expect(await applySchedules(stack.client, entries(changed), opts)).toMatchObject({ created: 0, updated: 0, deleted: 0 });
+  });
+
+  it('CLI: `schedules list` shows IST and UTC next runs and why entries are disabled; trigger refuses disabled ones', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eksflow-cli-'));
+    writeFileSync(join(dir, 'eksflow.yaml'), stringify({
+      clusters: [{ name: 'c', accountId: '111111111111', region: 'ap-south-1', nodegroups: [{ name: 'g', instanceTypes: ['m5.large'], businessHours: { min: 1, desired: 1, max: 2 }, offHours: { min: 1, desired: 1, max: 2 } }] }],
+      timetable: { holidays: [holiday] },
+    }));
+    const saved = { ...process.env };
+    Object.assign(process.env, { EKSFLOW_CONFIG: join(dir, 'eksflow.yaml'), TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: taskQueue });
+    let out = '';
+    let err = '';
+    const outSpy = jest.spyOn(process.stdout, 'write').mockImplementation((c) => { out += String(c); return true; });
+    const errSpy = jest.spyOn(process.stderr, 'write').mockImplementation((c) => { err += String(c); return true; });
+    try {
+      expect(await cli(['schedules', 'apply', '--prefix', prefix])).toBe(0);
+      expect(out).toMatch(/change\(s\)/);
+      out = '';
+      expect(await cli(['schedules', 'apply', '--prefix', prefix])).toBe(0);
+      expect(out).toMatch(/^0 change\(s\): 0 created, 0 updated, 0 deleted, 12 unchanged/m);
+      out = '';
+      expect(await cli(['schedules', 'list', '--prefix', prefix])).toBe(0);
+      expect(out).toMatch(/health-verification\s+08:30\s+Mon–Fri\s+verifyFleetHealth\s+active\s+\d{4}-\d{2}-\d{2} 08:30 IST \(\d{4}-\d{2}-\d{2}T03:00Z\)/);
+      expect(out).toMatch(/scale-up\s+08:00\s+Mon–Fri\s+scaleUpFleet\s+paused\s+-\s+operator: change freeze/); // paused earlier by an operator
+      expect(out).toMatch(/performance-tuning\s+14:00\s+Mon–Fri\s+performanceTuning\s+disabled\s+-\s+no issue delivers performance tuning yet/);
+      expect(out).toMatch(/backups\s+02:00\s+daily\s+backups\s+disabled/);
+      expect(await cli(['schedules', 'trigger', 'backups', '--prefix', prefix])).toBe(2);
+      expect(err).toMatch(/backups is disabled: no issue delivers backups yet/);
+      expect(await cli(['schedules', 'pause', '--all', '--note', 'maintenance window', '--prefix', prefix])).toBe(0);
+      expect((await stack.client.schedule.getHandle(scheduleIdFor('pre-work-analysis', prefix)).describe()).state).toMatchObject({ paused: true, note: 'maintenance window' });
+      expect(await cli(['schedules', 'unpause', '--all', '--prefix', prefix])).toBe(0);
+      expect((await stack.client.schedule.getHandle(scheduleIdFor('pre-work-analysis', prefix)).describe()).state.paused).toBe(false);
+      expect((await stack.client.schedule.getHandle(scheduleIdFor('backups', prefix)).describe()).state.paused).toBe(true);
+    } finally {
+      outSpy.mockRestore();
+      errSpy.mockRestore();
+      process.env = saved;
+    }
   });
 });

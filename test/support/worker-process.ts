@@ -37,6 +37,9 @@ export async function spawnWorkerProcess(opts: { config: unknown; taskQueue: str
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // tsx runs the worker in a child node process: give both their own process group, so a kill
+    // reaches the real worker too (killing only the tsx parent left the worker running).
+    detached: true,
   });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -50,12 +53,22 @@ export async function spawnWorkerProcess(opts: { config: unknown; taskQueue: str
     child.stderr!.on('data', check);
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`worker exited with ${code}:\n${out}`)); });
   });
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try { process.kill(-child.pid!, signal); } catch { /* already gone */ }
+  };
   const waitExit = () => new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
   return {
     child,
     auditLog,
     output: () => out,
-    async kill() { child.kill('SIGKILL'); await waitExit(); },
-    async stop() { child.kill('SIGTERM'); await waitExit(); },
+    async kill() { signalGroup('SIGKILL'); await waitExit(); },
+    async stop() {
+      signalGroup('SIGTERM');
+      // A worker that does not exit promptly (open connections) is killed: no process outlives a test.
+      const timer = setTimeout(() => signalGroup('SIGKILL'), 5_000);
+      await waitExit();
+      clearTimeout(timer);
+      signalGroup('SIGKILL');
+    },
   };
 }

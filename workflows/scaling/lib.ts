@@ -20,20 +20,17 @@ export const control = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 5 },
 });
 
-/**
- * The forecast activity is delivered by the ML area; it is typed here on its own so scaling
- * works (with "forecast unavailable") whether or not a worker registers it.
- */
-interface ForecastActivities {
-  forecastNodegroupDemand(input: { target: GroupRef['target']; cluster: string; nodegroup: string; metric: string }): Promise<{ point: number; upper: number; predictedLoadIncrease: number }>;
-}
-const ml = proxyActivities<ForecastActivities>({ ...compute, retry: { initialInterval: '2 seconds', maximumAttempts: 2 } });
+/** Forecasts: a couple of quick tries, then the scale-up goes on without one ("forecast unavailable"). */
+const ml = proxyActivities<Activities>({ ...compute, retry: { initialInterval: '2 seconds', maximumAttempts: 2 } });
 
-export async function forecastFor(cluster: ClusterSpec, ng: NodegroupConfig & { demandMetric?: string }): Promise<ForecastOutcome | undefined> {
+/** The business-hours ramp the forecast looks at: 08:00 onwards, 4 hours of horizon from the run. */
+const FORECAST_HORIZON_MINUTES = 240;
+
+export async function forecastFor(cluster: ClusterSpec, ng: NodegroupConfig): Promise<ForecastOutcome | undefined> {
   if (!ng.demandMetric) return undefined;
   try {
-    const f = await ml.forecastNodegroupDemand({ target: cluster.target, cluster: cluster.name, nodegroup: ng.name, metric: ng.demandMetric });
-    return { kind: 'forecast', predictedLoadIncrease: f.predictedLoadIncrease, point: f.point, upper: f.upper };
+    const f = await ml.forecastNodegroupDemand({ target: cluster.target, metric: ng.demandMetric, horizonMinutes: FORECAST_HORIZON_MINUTES });
+    return { kind: 'forecast', predictedLoadIncrease: f.predictedLoadIncrease, peak: Math.max(...f.point), peakUpper: Math.max(...f.upper) };
   } catch (err) {
     return { kind: 'unavailable', reason: messageOf(err) };
   }

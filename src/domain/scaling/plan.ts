@@ -11,7 +11,7 @@ export const SPOT_BUFFER = 1;
 
 /** What the forecast said for a node group, or why there is none. */
 export type ForecastOutcome =
-  | { kind: 'forecast'; predictedLoadIncrease: number; point?: number; upper?: number }
+  | { kind: 'forecast'; predictedLoadIncrease: number; /** Peak of the point forecast and of its upper quantile over the horizon. */ peak?: number; peakUpper?: number }
   | { kind: 'unavailable'; reason: string };
 
 export interface GroupPlan {

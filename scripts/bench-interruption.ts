@@ -1,0 +1,179 @@
+/**
+ * `npm run bench:interruption`: how fast a spot interruption warning turns into a replacement
+ * request that reaches AWS (moto here), through the real path — HTTP ingress, Temporal dev
+ * server, worker process(es) running src/worker.ts, EC2 Fleet in moto.
+ *   single: 200 events one after another, HTTP 202 → CreateFleet accepted.
+ *   burst:  1,000 warnings posted at once, with one and with two worker processes: event time →
+ *           CreateFleet accepted, and how many made it within the 120 s notice.
+ * Prints one JSON line on stdout; progress goes to stderr.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { CreateSubnetCommand, CreateVpcCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { Client, Connection } from '@temporalio/client';
+import { stringify } from 'yaml';
+import { AwsClientFactory, SANDBOX_CREDENTIALS } from '../src/aws/clients';
+import { parseConfig } from '../src/config/load';
+import { buildIngressServer } from '../src/ingress/server';
+import { REPO_ROOT, startMoto, startTemporalDevServer } from '../src/sandbox/processes';
+import { ensureLaunchTemplate, seedCluster } from '../src/sandbox/seed';
+import type { SpotInterruptionResult } from '../workflows/spot-interruption';
+
+const SINGLE_EVENTS = Number(process.argv[2] ?? 200);
+const BURST_EVENTS = Number(process.argv[3] ?? 1000);
+const TOKEN = 'bench-interruption-token-0123456789';
+const account = '777777777777';
+const region = 'us-east-1';
+const progress = (msg: string) => process.stderr.write(`[bench:interruption] ${msg}\n`);
+
+const rawConfig = {
+  clusters: [{
+    name: 'bench-spot', accountId: account, region,
+    nodegroups: [{
+      name: 'batch', kind: 'self-managed', asgName: 'bench-spot-batch', capacityType: 'SPOT', instanceTypes: ['m5.large', 'm5a.large', 'm6i.large'],
+      businessHours: { min: 0, desired: 0, max: 10 }, offHours: { min: 0, desired: 0, max: 10 }, interruption: { strategy: 'ec2-fleet', onRebalance: 'act' },
+    }],
+  }],
+};
+
+function quantile(sorted: number[], q: number): number {
+  return sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!) : NaN;
+}
+
+async function startWorker(dir: string, env: Record<string, string>, index: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [require.resolve('tsx/cli'), join(REPO_ROOT, 'src', 'worker.ts')], {
+    cwd: REPO_ROOT, env: { ...process.env, ...env, EKSFLOW_AUDIT_LOG: join(dir, `audit-${index}.jsonl`) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+  });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${out}`)), 120_000);
+    const onData = (d: Buffer) => { out += d; if (out.includes('worker polling')) { clearTimeout(timer); resolve(); } };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`worker exited ${code}:\n${out}`)); });
+  });
+  child.stdout!.resume();
+  child.stderr!.resume();
+  return child;
+}
+
+async function stopWorker(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  try { process.kill(-child.pid!, 'SIGTERM'); } catch { /* gone */ }
+  const timer = setTimeout(() => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } }, 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'eksflow-bench-int-'));
+  const [moto, temporal] = await Promise.all([startMoto({ logFile: join(dir, 'moto.log') }), startTemporalDevServer({ headless: true, logFile: join(dir, 'temporal.log') })]);
+  const workers: ChildProcess[] = [];
+  let app: ReturnType<typeof buildIngressServer> | undefined;
+  let connection: Connection | undefined;
+  try {
+    const config = parseConfig(rawConfig, 'bench config');
+    const cluster = config.clusters[0]!;
+    const aws = new AwsClientFactory({ endpoint: moto.endpoint, credentials: SANDBOX_CREDENTIALS });
+    await seedCluster(aws, cluster);
+    // The sandbox's /24 subnets hold ~250 instances; the bench needs thousands: one /19 per phase.
+    const vpc = await aws.ec2(cluster).send(new CreateVpcCommand({ CidrBlock: '10.60.0.0/16' }));
+    const subnetFor = async (i: number) =>
+      (await aws.ec2(cluster).send(new CreateSubnetCommand({ VpcId: vpc.Vpc!.VpcId!, CidrBlock: `10.60.${i * 32}.0/19`, AvailabilityZone: `${region}${'abc'[i % 3]}` }))).Subnet!.SubnetId!;
+    const ltId = await ensureLaunchTemplate(aws.ec2(cluster), 'bench-spot-batch', cluster.nodegroups[0]!);
+    // Standalone spot nodes of the group (tagged as EKS tags them): replaced by an instant EC2 Fleet each.
+    const launch = async (count: number, phase: number): Promise<string[]> => {
+      const ids: string[] = [];
+      const subnetId = await subnetFor(phase);
+      for (let left = count; left > 0; left -= 250) {
+        const out = await aws.ec2(cluster).send(new RunInstancesCommand({
+          MinCount: Math.min(250, left), MaxCount: Math.min(250, left), LaunchTemplate: { LaunchTemplateId: ltId, Version: '$Latest' }, SubnetId: subnetId,
+          TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'eks:cluster-name', Value: cluster.name }, { Key: 'eks:nodegroup-name', Value: 'batch' }] }],
+        }));
+        ids.push(...(out.Instances ?? []).map((i) => i.InstanceId!));
+      }
+      return ids;
+    };
+    const configPath = join(dir, 'eksflow.yaml');
+    writeFileSync(configPath, stringify(rawConfig));
+    const workerEnv = { EKSFLOW_CONFIG: configPath, TEMPORAL_ADDRESS: temporal.address, EKSFLOW_AWS_ENDPOINT: moto.endpoint, EKSFLOW_REPORTS_DIR: join(dir, 'reports') };
+
+    connection = await Connection.connect({ address: temporal.address });
+    const client = new Client({ connection });
+    const post = async (instanceId: string, time: Date): Promise<{ status: number; at: number }> => {
+      const res = await fetch(`${url}/events/eventbridge`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify({
+          version: '0', id: `bench-${instanceId}`, 'detail-type': 'EC2 Spot Instance Interruption Warning', source: 'aws.ec2', account, time: time.toISOString(), region,
+          resources: [`arn:aws:ec2:${region}a:instance/${instanceId}`], detail: { 'instance-id': instanceId, 'instance-action': 'terminate' },
+        }),
+      });
+      await res.arrayBuffer();
+      return { status: res.status, at: Date.now() };
+    };
+    const requestedAt = async (instanceId: string): Promise<number> => {
+      const r = await client.workflow.getHandle<() => Promise<SpotInterruptionResult>>(`spot-interruption/${instanceId}`).result();
+      if (!r.requestedAt) throw new Error(`no replacement requested for ${instanceId}: ${JSON.stringify(r)}`);
+      return Date.parse(r.requestedAt);
+    };
+    let url = '';
+    const openIngress = async (taskQueue: string) => {
+      await app?.close();
+      app = buildIngressServer({ client, taskQueue, token: TOKEN, bodyLimit: 64 * 1024, workflowTiming: { pollIntervalMs: 1_000 } });
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    };
+
+    // (a) single events: HTTP 202 → replacement request accepted by moto.
+    progress(`single: ${SINGLE_EVENTS} events, one worker process`);
+    await openIngress('bench-single');
+    workers.push(await startWorker(dir, { ...workerEnv, TEMPORAL_TASK_QUEUE: 'bench-single' }, 0));
+    const singleIds = await launch(SINGLE_EVENTS, 0);
+    const single: number[] = [];
+    for (const id of singleIds) {
+      const r = await post(id, new Date());
+      if (r.status !== 202) throw new Error(`HTTP ${r.status} for ${id}`);
+      single.push((await requestedAt(id)) - r.at);
+    }
+    await Promise.all(workers.splice(0).map(stopWorker));
+
+    // (b) bursts: all warnings at once, event time = burst start.
+    const burst: Record<string, number>[] = [];
+    for (const workerCount of [1, 2]) {
+      const taskQueue = `bench-burst-${workerCount}`;
+      progress(`burst: ${BURST_EVENTS} events at once, ${workerCount} worker process(es)`);
+      await openIngress(taskQueue);
+      for (let i = 0; i < workerCount; i++) workers.push(await startWorker(dir, { ...workerEnv, TEMPORAL_TASK_QUEUE: taskQueue }, 10 * workerCount + i));
+      const ids = await launch(BURST_EVENTS, workerCount);
+      const start = new Date();
+      const posted = await Promise.all(ids.map((id) => post(id, start)));
+      const rejected = posted.filter((p) => p.status !== 202).length;
+      if (rejected) throw new Error(`${rejected} burst events were not accepted`);
+      const latencies = (await Promise.all(ids.map(requestedAt))).map((t) => t - start.getTime()).sort((a, b) => a - b);
+      burst.push({
+        workers: workerCount, events: ids.length,
+        p50_ms: quantile(latencies, 0.5), p99_ms: quantile(latencies, 0.99), max_ms: Math.round(latencies[latencies.length - 1]!),
+        within_deadline: latencies.filter((l) => l <= 120_000).length,
+      });
+      progress(`burst with ${workerCount}: ${JSON.stringify(burst[burst.length - 1])}`);
+      await Promise.all(workers.splice(0).map(stopWorker));
+    }
+    single.sort((a, b) => a - b);
+    process.stdout.write(`${JSON.stringify({ bench: 'interruption', single: { events: single.length, p50_ms: quantile(single, 0.5), p99_ms: quantile(single, 0.99) }, burst })}\n`);
+  } finally {
+    await Promise.all(workers.map(stopWorker));
+    await app?.close();
+    await connection?.close();
+    await Promise.all([moto.stop(), temporal.stop()]);
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench:interruption failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
