@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { ActivityDeps } from './deps';
-import { activityInfoOrUndefined } from './eks';
+import { activityInfoOrUndefined, recordMutation } from './audit';
 import { awsCall } from '../src/aws/errors';
 import { readSecretEnv } from '../src/config/env';
 import type { EksflowConfig } from '../src/config/schema';
@@ -21,7 +21,7 @@ import { redactSecrets, redactUrl } from '../src/domain/alerts/redact';
 import { buildAlertPlan } from '../src/domain/alerts/routing';
 import { alertInputSchema } from '../src/domain/alerts/schema';
 import type { AlertInput, AlertPlan, AlertState, ChannelTarget, DeliveryResult } from '../src/domain/alerts/types';
-import { SA_ACTION, SA_CLUSTER, SA_SEVERITY } from '../src/search-attributes';
+import { SA_ACTION, SA_CLUSTER, SA_SEVERITY, serverHasSearchAttributes } from '../src/search-attributes';
 import { TokenBucket } from '../src/domain/alerts/rate-limit';
 
 /** Names shared with workflows/alerts.ts (activities never import workflow code). */
@@ -80,25 +80,6 @@ export function planFor(config: EksflowConfig, alert: AlertInput, ui: { baseUrl:
   });
 }
 
-/** Per client: does its server know eksflow's search attributes? (The time-skipping server does not.) */
-const searchAttributesSupported = new WeakMap<Client, Promise<boolean>>();
-
-/**
- * Asks the server once per client (Operator API). A failed start must not be the probe: the
- * time-skipping server leaves a broken execution behind when a start is rejected.
- */
-function hasSearchAttributes(client: Client): Promise<boolean> {
-  let known = searchAttributesSupported.get(client);
-  if (!known) {
-    known = client.connection.operatorService
-      .listSearchAttributes({ namespace: client.options.namespace })
-      .then((res) => SA_SEVERITY.name in (res.customAttributes ?? {}))
-      .catch(() => false);
-    searchAttributesSupported.set(client, known);
-  }
-  return known;
-}
-
 /**
  * Opens an alert or merges it into the open one with the same dedup key: signal-with-start on
  * `alert/<dedup-key>`. The signal carries the occurrence; the start arguments carry the plan.
@@ -127,7 +108,7 @@ export async function openOrMergeAlert(
           ]
         : undefined,
     });
-  if (await hasSearchAttributes(client)) {
+  if (await serverHasSearchAttributes(client)) {
     const handle = await start(true);
     return { workflowId, runId: handle.signaledRunId };
   }
@@ -170,15 +151,7 @@ export function createAlertActivities(deps: ActivityDeps) {
 
   function recordDelivery(action: string, target: string, deliveryKey: string, detail: Record<string, unknown> = {}) {
     delivered.add(deliveryKey);
-    const info = activityInfoOrUndefined();
-    deps.audit.record({
-      action,
-      target,
-      workflowId: info?.workflowExecution?.workflowId,
-      activityId: info?.activityId,
-      attempt: info?.attempt,
-      detail: { deliveryKey, ...detail },
-    });
+    recordMutation(deps.audit, action, target, { deliveryKey, ...detail });
   }
 
   function ackUrl(dedupKey: string): string | undefined {

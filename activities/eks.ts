@@ -1,8 +1,8 @@
-import { Context } from '@temporalio/activity';
 import { DescribeNodegroupCommand, UpdateNodegroupConfigCommand } from '@aws-sdk/client-eks';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { z } from 'zod';
 import type { ActivityDeps } from './deps';
+import { recordMutation } from './audit';
 import { awsCall } from '../src/aws/errors';
 import { ValidationError } from '../src/errors';
 import { diffSize, type PartialSize, type NodegroupSize } from '../src/domain/size';
@@ -96,15 +96,7 @@ export function createEksActivities(deps: ActivityDeps) {
         }),
       ),
     );
-    const info = activityInfoOrUndefined();
-    deps.audit.record({
-      action: 'eks:UpdateNodegroupConfig',
-      target: label(ref),
-      workflowId: info?.workflowExecution?.workflowId,
-      activityId: info?.activityId,
-      attempt: info?.attempt,
-      detail: { before: current.size, after, requestToken, updateId: out.update?.id },
-    });
+    recordMutation(deps.audit, 'eks:UpdateNodegroupConfig', label(ref), { before: current.size, after, requestToken, updateId: out.update?.id });
     return { changed: true, before: current.size, after, updateId: out.update?.id };
   }
 
@@ -129,11 +121,3 @@ export function createEksActivities(deps: ActivityDeps) {
   return { describeNodegroup, applyNodegroupSize, nodegroupCapacity };
 }
 
-/** Activity info when called inside an activity; undefined when a test calls the function directly. */
-export function activityInfoOrUndefined() {
-  try {
-    return Context.current().info;
-  } catch {
-    return undefined;
-  }
-}

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { z } from 'zod';
 import type { ActivityDeps } from './deps';
-import { activityInfoOrUndefined, createEksActivities } from './eks';
+import { createEksActivities } from './eks';
+import { recordMutation } from './audit';
 import { awsCall } from '../src/aws/errors';
 import { readSecretEnv } from '../src/config/env';
 import { NotFoundError, ValidationError } from '../src/errors';
@@ -126,15 +127,7 @@ export function createFleetActivities(deps: ActivityDeps) {
         AutoScalingGroupName: ref.asgName!, MinSize: changes.min, MaxSize: changes.max, DesiredCapacity: changes.desired,
       })),
     );
-    const info = activityInfoOrUndefined();
-    deps.audit.record({
-      action: 'autoscaling:UpdateAutoScalingGroup',
-      target: label(ref),
-      workflowId: info?.workflowExecution?.workflowId,
-      activityId: info?.activityId,
-      attempt: info?.attempt,
-      detail: { before, after, requestToken, asgName: ref.asgName },
-    });
+    recordMutation(deps.audit, 'autoscaling:UpdateAutoScalingGroup', label(ref), { before, after, requestToken, asgName: ref.asgName });
     return { changed: true, before, after };
   }
 

@@ -7,7 +7,8 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { z } from 'zod';
 import type { ActivityDeps } from './deps';
-import { activityInfoOrUndefined, createEksActivities } from './eks';
+import { createEksActivities } from './eks';
+import { activityInfoOrUndefined, recordMutation } from './audit';
 import { cordonAndDrain, type DrainOutcome } from './kubernetes';
 import { awsCall } from '../src/aws/errors';
 import { ValidationError } from '../src/errors';
@@ -100,10 +101,7 @@ export function createInterruptionActivities(deps: ActivityDeps) {
     return catalogue;
   };
 
-  const audit = (action: string, target: string, detail: Record<string, unknown>) => {
-    const info = activityInfoOrUndefined();
-    deps.audit.record({ action, target, workflowId: info?.workflowExecution?.workflowId, activityId: info?.activityId, attempt: info?.attempt, detail });
-  };
+  const audit = (action: string, target: string, detail: Record<string, unknown>) => recordMutation(deps.audit, action, target, detail);
 
   async function describeInstance(target: AwsTarget, instanceId: string): Promise<Instance | undefined> {
     try {
@@ -285,7 +283,12 @@ export function createInterruptionActivities(deps: ActivityDeps) {
     if (!m) throw new ValidationError(`instance ${identity.instanceId} is not in a configured node group`);
     if (!identity.launchTemplate) throw new ValidationError(`no launch template known for ${m.cluster}/${m.nodegroup}`);
     const tagKey = capacity === 'spot' ? REPLACEMENT_TAG : FALLBACK_TAG;
-    const existing = await taggedInstances(m.target, tagKey, identity.instanceId);
+    // First attempts rely on the ClientToken (AWS returns the same fleet for it); a retry — the
+    // case where an earlier attempt may have launched before dying — also looks for the tag,
+    // which is what works on moto, which ignores ClientToken. Skipping that scan on the first
+    // attempt keeps a burst of interruptions off a filtered DescribeInstances each.
+    const attempt = activityInfoOrUndefined()?.attempt;
+    const existing = attempt === 1 ? [] : await taggedInstances(m.target, tagKey, identity.instanceId);
     if (existing.length > 0) {
       return { instanceIds: sortedIds(existing.map((i) => i.InstanceId)), instanceTypes: existing.map((i) => i.InstanceType ?? ''), created: false, requestedAt: deps.now().toISOString() };
     }
@@ -327,14 +330,17 @@ export function createInterruptionActivities(deps: ActivityDeps) {
   }
 
   /** Replacements that are running (and those still pending) for an interrupted instance. */
-  async function replacementStatus(input: { identity: InstanceIdentity; via: 'group' | 'fleet' }): Promise<ReplacementStatus> {
+  async function replacementStatus(input: { identity: InstanceIdentity; via: 'group' | 'fleet'; launchedIds?: string[] }): Promise<ReplacementStatus> {
     const { identity } = input;
     const m = identity.managed;
     if (!m) return { running: [], pending: [] };
-    const fleet = [
-      ...(await taggedInstances(m.target, REPLACEMENT_TAG, identity.instanceId)),
-      ...(await taggedInstances(m.target, FALLBACK_TAG, identity.instanceId)),
-    ];
+    // Instances a fleet launch returned are described by id: a tag-filtered scan costs far more under a burst.
+    const fleet = input.launchedIds?.length
+      ? await awsCall(`DescribeInstances ${input.launchedIds.join(',')}`, async () =>
+          (await deps.aws.ec2(m.target).send(new DescribeInstancesCommand({ InstanceIds: input.launchedIds }))).Reservations?.flatMap((r) => r.Instances ?? []) ?? [])
+      : input.via === 'fleet'
+        ? [...(await taggedInstances(m.target, REPLACEMENT_TAG, identity.instanceId)), ...(await taggedInstances(m.target, FALLBACK_TAG, identity.instanceId))]
+        : [];
     const status: ReplacementStatus = {
       running: fleet.filter((i) => i.State?.Name === 'running').map((i) => i.InstanceId!),
       pending: fleet.filter((i) => i.State?.Name === 'pending').map((i) => i.InstanceId!),

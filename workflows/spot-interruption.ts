@@ -158,9 +158,20 @@ export async function spotInterruption(input: SpotInterruptionInput): Promise<Sp
   };
 
   tagRun({ action: trigger.kind });
-  const identity = await proxyActivities<Activities>(beforeDeadline(deadlineMs)).identifyInstance({
-    instanceId: trigger.instanceId, region: trigger.region, account: trigger.account,
-  });
+  const identify = { instanceId: trigger.instanceId, region: trigger.region, account: trigger.account };
+  let identity: InstanceIdentity;
+  try {
+    identity = await proxyActivities<Activities>(beforeDeadline(deadlineMs)).identifyInstance(identify);
+  } catch (err) {
+    // Past the deadline there is nothing left to save, but the run must still end in a decision
+    // and an alert, never in a failed workflow nobody looks at: keep asking at the normal pace.
+    progress.notes.push(`identifying before the deadline failed: ${failureMessage(err)}`);
+    try {
+      identity = await read.identifyInstance(identify);
+    } catch (again) {
+      identity = { instanceId: trigger.instanceId, found: false, inServiceAtReceipt: [], unmanagedReason: `could not identify the instance: ${failureMessage(again)}` };
+    }
+  }
   const m = identity.managed;
   progress.cluster = m?.cluster;
   progress.nodegroup = m?.nodegroup;
@@ -196,7 +207,14 @@ export async function spotInterruption(input: SpotInterruptionInput): Promise<Sp
   const waitForReplacement = async (untilMs: () => number): Promise<boolean> => {
     progress.phase = plan.mode === 'watch-eks' && !raised ? 'watching-eks' : 'waiting-for-replacement';
     for (;;) {
-      const status = await proxyActivities<Activities>(beforeDeadline(untilMs())).replacementStatus({ identity, via });
+      const launchedIds = [...progress.replacementIds, ...progress.fallbackIds];
+      // A check that times out (AWS slow under a burst) is a "not yet", never the end of the run.
+      const status = await proxyActivities<Activities>(beforeDeadline(untilMs()))
+        .replacementStatus({ identity, via, launchedIds: via === 'fleet' ? launchedIds : undefined })
+        .catch((err: unknown) => {
+          progress.notes.push(`replacement check failed: ${failureMessage(err)}`);
+          return { running: [] as string[], pending: [] as string[] };
+        });
       const running = status.running.filter((id) => !progress.fallbackIds.includes(id));
       if (running.length > 0) {
         progress.replacementIds = [...new Set([...progress.replacementIds, ...running])].sort();

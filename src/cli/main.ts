@@ -4,6 +4,7 @@ import { ConfigError } from '../config/load';
 import { UsageError } from './usage-error';
 import { registerConfigCommands } from './config-commands';
 import { registerAlertCommands } from './alerts';
+import { registerEventCommands } from './events';
 import { registerReportCommands } from './report';
 import { registerScalingCommands } from './scaling';
 import { registerScheduleCommands } from './schedules';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   // Each area registers its own sub-commands from its own module.
   registerConfigCommands(program);
   registerAlertCommands(program);
+  registerEventCommands(program);
   registerReportCommands(program);
   registerScalingCommands(program);
   registerScheduleCommands(program);

@@ -5,7 +5,7 @@ import type { FleetEvent, FleetEventKind } from '../domain/events/eventbridge';
 import {
   SIGNAL_INSTANCE_STATE, SIGNAL_INTERRUPTION_EVENT, spotInterruptionWorkflowId, type InterruptionTrigger,
 } from '../domain/interruption/types';
-import { SA_ACTION, SA_INSTANCE } from '../search-attributes';
+import { SA_ACTION, SA_INSTANCE, serverHasSearchAttributes } from '../search-attributes';
 
 export interface DispatchDeps {
   client: Client;
@@ -44,25 +44,6 @@ export class IngressMetrics {
     const q = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : undefined);
     return { events: { ...this.events }, actions: { ...this.actions }, rejected: { ...this.rejected }, eventToAcceptedMs: { count: sorted.length, p50: q(0.5), p99: q(0.99) } };
   }
-}
-
-const saSupport = new WeakMap<Client, Promise<boolean>>();
-
-/**
- * Whether the server has eksflow's search attributes (the dev server and production do; the
- * time-skipping test server rejects them, and a rejected upsert fails the workflow task). Asked
- * once per client through the Operator API.
- */
-export function serverHasSearchAttributes(client: Client): Promise<boolean> {
-  let known = saSupport.get(client);
-  if (!known) {
-    known = client.connection.operatorService
-      .listSearchAttributes({ namespace: client.options.namespace })
-      .then((res) => SA_INSTANCE.name in (res.customAttributes ?? {}))
-      .catch(() => false);
-    saSupport.set(client, known);
-  }
-  return known;
 }
 
 /**

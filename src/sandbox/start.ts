@@ -17,6 +17,12 @@ import { startReconcilerLoop } from './nodegroup-asg-reconciler';
 import { startReceivers } from './receivers';
 import { startPricingServer } from './pricing-server';
 import { connectClient } from '../client';
+import { buildIngressServer } from '../ingress/server';
+import { startSqsPoller } from '../ingress/sqs-poller';
+import { IngressMetrics } from '../ingress/dispatch';
+import { createLogger } from '../log';
+import { CreateQueueCommand } from '@aws-sdk/client-sqs';
+import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { applySchedules } from '../../schedules/apply';
 import { applyOptionsFor, timetableFor } from '../../schedules/from-config';
 
@@ -26,6 +32,9 @@ const MOTO_PORT = 5055;
 /** Slack/PagerDuty stand-ins; eksflow.example.yaml points PagerDuty's events URL here. */
 const RECEIVERS_PORT = 4010;
 const PRICING_PORT = 4011;
+const INGRESS_PORT = 8080; // EKSFLOW_INGRESS_PORT's default, so the CLI finds it
+/** The sandbox's ingress bearer token (a real deployment sets EKSFLOW_INGRESS_TOKEN). */
+const SANDBOX_INGRESS_TOKEN = 'sandbox-ingress-token-change-me';
 
 const say = (msg: string) => process.stdout.write(`[eksflow] ${msg}\n`);
 
@@ -57,7 +66,7 @@ async function main(): Promise<void> {
   say(`config ${configPath}: ${config.clusters.length} clusters`);
 
   const dataDir = join(REPO_ROOT, '.data');
-  const ports = [[TEMPORAL_PORT, 'Temporal frontend'], [UI_PORT, 'Temporal UI'], [MOTO_PORT, 'moto'], [RECEIVERS_PORT, 'Slack/PagerDuty receivers'], [PRICING_PORT, 'Pricing API stand-in']] as const;
+  const ports = [[TEMPORAL_PORT, 'Temporal frontend'], [UI_PORT, 'Temporal UI'], [MOTO_PORT, 'moto'], [RECEIVERS_PORT, 'Slack/PagerDuty receivers'], [PRICING_PORT, 'Pricing API stand-in'], [INGRESS_PORT, 'event ingress']] as const;
   for (const [port, what] of ports) {
     if (await portInUse(port)) throw new Error(`port ${port} (${what}) is already in use — is another \`npm start\` running?`);
   }
@@ -82,6 +91,9 @@ async function main(): Promise<void> {
     EKSFLOW_SLACK_WEBHOOK_URL_SECONDARY: receivers.slackUrlFor('secondary'),
     EKSFLOW_SLACK_WEBHOOK_URL_MANAGER: receivers.slackUrlFor('manager'),
     PAGERDUTY_ROUTING_KEY: 'sandboxsandboxsandboxsandbox0000',
+    EKSFLOW_INGRESS_TOKEN: SANDBOX_INGRESS_TOKEN,
+    EKSFLOW_PUBLIC_URL: `http://localhost:${INGRESS_PORT}`,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   for (const [k, v] of Object.entries(sandboxSecrets)) process.env[k] ??= v;
 
@@ -112,13 +124,32 @@ async function main(): Promise<void> {
   say(`worker polling task queue "${env.TEMPORAL_TASK_QUEUE}"`);
 
   const client = await connectClient(env);
+  const metrics = new IngressMetrics();
+  const log = createLogger('ingress', 'warn');
+  const ingress = buildIngressServer({ client, taskQueue: env.TEMPORAL_TASK_QUEUE, token: env.EKSFLOW_INGRESS_TOKEN!, config, metrics, log });
+  await ingress.listen({ port: INGRESS_PORT, host: '127.0.0.1' });
+  stoppers.push(() => ingress.close());
+  // The interruption queue an EventBridge rule would feed, in the us-east-1 demo account.
+  const queueTarget = config.clusters.find((c) => c.region === 'us-east-1') ?? config.clusters[0]!;
+  const queue = await aws.sqs(queueTarget).send(new CreateQueueCommand({ QueueName: 'eksflow-interruptions' }));
+  const poller = startSqsPoller({ sqs: aws.sqs(queueTarget), queueUrl: queue.QueueUrl!, client, taskQueue: env.TEMPORAL_TASK_QUEUE, metrics, log });
+  stoppers.push(() => poller.stop());
+  say(`event ingress on http://localhost:${INGRESS_PORT} (POST /events/eventbridge); SQS poller on ${queue.QueueUrl}`);
+
   const applied = await applySchedules(client, timetableFor(config), applyOptionsFor(config, env.TEMPORAL_TASK_QUEUE));
   say(`timetable applied as Temporal Schedules (Asia/Kolkata): ${applied.created} created, ${applied.updated} updated, ${applied.deleted} deleted, ${applied.unchanged} unchanged`);
 
   say('');
   say(`Temporal UI:   http://localhost:${UI_PORT}/namespaces/default/workflows`);
-  say('Try next (in another terminal):');
-  say('  npx eksflow config validate --file eksflow.example.yaml');
+  const example = await aws.ec2(queueTarget).send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:eks:nodegroup-name', Values: ['batch-spot'] }, { Name: 'instance-state-name', Values: ['running'] }] }));
+  const instanceId = example.Reservations?.[0]?.Instances?.[0]?.InstanceId ?? 'i-0123456789abcdef0';
+  say(`Try next (in another terminal; first: export EKSFLOW_CONFIG=eksflow.example.yaml EKSFLOW_INGRESS_TOKEN=${SANDBOX_INGRESS_TOKEN}):`);
+  say('  npx eksflow scale up --cluster payments-mumbai --dry-run      # the plan 08:00 IST would apply');
+  say('  npx eksflow schedules trigger scale-up                         # run it now; watch it in the UI');
+  say('  npx eksflow scaling pause --cluster payments-mumbai --reason "release freeze" --until 2030-01-01T00:00:00Z');
+  say(`  npx eksflow events spot-warning --instance ${instanceId} --region ${queueTarget.region} --account ${queueTarget.accountId}`);
+  say('  npx eksflow alerts test --severity critical && npx eksflow alerts list');
+  say('  npx eksflow report cost --open');
   say('Ctrl-C stops everything; state is kept in .data/ for the next `npm start`.');
   await running;
 }

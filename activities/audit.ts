@@ -1,0 +1,24 @@
+import { Context } from '@temporalio/activity';
+import type { AuditLog } from '../src/audit';
+
+/** Activity info when called inside an activity; undefined when a test calls the function directly. */
+export function activityInfoOrUndefined() {
+  try {
+    return Context.current().info;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Records one applied mutation with the workflow, activity and attempt that applied it. */
+export function recordMutation(audit: AuditLog, action: string, target: string, detail: Record<string, unknown>): void {
+  const info = activityInfoOrUndefined();
+  audit.record({
+    action,
+    target,
+    workflowId: info?.workflowExecution?.workflowId,
+    activityId: info?.activityId,
+    attempt: info?.attempt,
+    detail,
+  });
+}
