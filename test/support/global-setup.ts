@@ -8,6 +8,8 @@ import { startMoto, startTemporalDevServer, REPO_ROOT } from '../../src/sandbox/
  * global-teardown stops them, so no process outlives the run.
  */
 export default async function globalSetup(): Promise<void> {
+  // The AWS SDK's Node 20 end-of-support notice would repeat in every test file and worker.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const logDir = join(REPO_ROOT, '.data', 'test-logs');
   mkdirSync(logDir, { recursive: true });
   const [moto, temporal] = await Promise.all([
