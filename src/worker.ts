@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Worker, Runtime, DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { AuditLog } from './audit';
-import { AwsClientFactory, SANDBOX_CREDENTIALS } from './aws/clients';
+import { awsClientFactoryFromEnv } from './aws/clients';
 import { connectClient, connectWorkerConnection } from './client';
 import { readEnv, type EksflowEnv } from './config/env';
 import { ConfigError, loadConfigFile } from './config/load';
@@ -16,12 +16,7 @@ import { createLogger } from './log';
 export async function createWorker(env: EksflowEnv, config: EksflowConfig): Promise<Worker> {
   const client = await connectClient(env);
   const connection = await connectWorkerConnection(env);
-  const aws = new AwsClientFactory({
-    endpoint: env.EKSFLOW_AWS_ENDPOINT,
-    pricingEndpoint: env.EKSFLOW_PRICING_ENDPOINT,
-    // The sandbox (moto) takes any credentials; real AWS uses the default chain.
-    credentials: env.EKSFLOW_AWS_ENDPOINT ? SANDBOX_CREDENTIALS : undefined,
-  });
+  const aws = awsClientFactoryFromEnv(env);
   const activities = createActivities({
     aws,
     config,

@@ -9,6 +9,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import type { AwsTarget } from '../config/clusters';
+import type { EksflowEnv } from '../config/env';
 
 export type { AwsTarget };
 
@@ -96,3 +97,13 @@ export class AwsClientFactory {
 
 /** Credentials moto accepts; never used against AWS. */
 export const SANDBOX_CREDENTIALS: AwsCredentialIdentity = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+
+/** The factory for a process's environment: the sandbox endpoints when set, else real AWS. */
+export function awsClientFactoryFromEnv(env: EksflowEnv): AwsClientFactory {
+  return new AwsClientFactory({
+    endpoint: env.EKSFLOW_AWS_ENDPOINT,
+    pricingEndpoint: env.EKSFLOW_PRICING_ENDPOINT,
+    // The sandbox (moto) takes any credentials; real AWS uses the default chain.
+    credentials: env.EKSFLOW_AWS_ENDPOINT ? SANDBOX_CREDENTIALS : undefined,
+  });
+}

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { AwsClientFactory, SANDBOX_CREDENTIALS } from '../aws/clients';
+import { awsClientFactoryFromEnv } from '../aws/clients';
 import { readEnv } from '../config/env';
 import { loadConfigFile } from '../config/load';
 import { RISK_LEVELS, type RiskLevel } from '../domain/pricing/spot-advisor';
@@ -40,11 +40,7 @@ function positive(name: string, value: string | undefined, integer = false): num
 function localDeps(opts: CommonOptions) {
   const env = readEnv();
   const config = loadConfigFile(opts.file ?? env.EKSFLOW_CONFIG);
-  const aws = new AwsClientFactory({
-    endpoint: env.EKSFLOW_AWS_ENDPOINT,
-    pricingEndpoint: env.EKSFLOW_PRICING_ENDPOINT,
-    credentials: env.EKSFLOW_AWS_ENDPOINT ? SANDBOX_CREDENTIALS : undefined,
-  });
+  const aws = awsClientFactoryFromEnv(env);
   const analysis = createAnalysisDeps({
     aws,
     config,

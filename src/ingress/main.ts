@@ -1,4 +1,4 @@
-import { AwsClientFactory, SANDBOX_CREDENTIALS } from '../aws/clients';
+import { awsClientFactoryFromEnv } from '../aws/clients';
 import { connectClient } from '../client';
 import { readEnv, type EksflowEnv } from '../config/env';
 import { ConfigError, loadConfigFile } from '../config/load';
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
 
   let poller: ReturnType<typeof startSqsPoller> | undefined;
   if (env.EKSFLOW_SQS_QUEUE_URL) {
-    const aws = new AwsClientFactory({ endpoint: env.EKSFLOW_AWS_ENDPOINT, credentials: env.EKSFLOW_AWS_ENDPOINT ? SANDBOX_CREDENTIALS : undefined });
+    const aws = awsClientFactoryFromEnv(env);
     const sqs = aws.sqs(sqsTargetFromUrl(env.EKSFLOW_SQS_QUEUE_URL, env.EKSFLOW_SQS_REGION));
     poller = startSqsPoller({ sqs, queueUrl: env.EKSFLOW_SQS_QUEUE_URL, client, taskQueue: env.TEMPORAL_TASK_QUEUE, metrics, log });
     log.info('SQS poller started', { queueUrl: env.EKSFLOW_SQS_QUEUE_URL });

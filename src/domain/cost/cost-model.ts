@@ -4,7 +4,7 @@ import { businessDayProfile, HOURS_PER_MONTH, monthlyNodeHours, scheduleHours, t
 import { onDemandUsd, priceKey, type FleetPriceBook } from './prices';
 
 /** The cost of one node group under the timetable. Money in USD. Plain JSON. */
-export interface NodegroupCost {
+export interface NodegroupCost extends CostTotals {
   cluster: string;
   accountId: string;
   region: string;
@@ -21,17 +21,6 @@ export interface NodegroupCost {
   onDemandPricePerNodeHour?: number;
   priceNote: string;
   monthlyNodeHours: number;
-  hourlyBusiness: number;
-  hourlyOff: number;
-  dailyBusinessDay: number;
-  dailyOffDay: number;
-  monthly: number;
-  /** Always on at the business size, On-Demand: the baseline savings are measured against. */
-  monthlyAlwaysOnOnDemand: number;
-  /** Timetable applied, but On-Demand. */
-  monthlyScheduledOnDemand: number;
-  timetableSavingsMonthly: number;
-  spotSavingsMonthly: number;
   /** Cost per IST hour of a business day (index = hour). */
   businessDayHourly: number[];
   /** False when a price is missing; the group is then left out of every total. */
@@ -45,7 +34,9 @@ export interface CostTotals {
   dailyBusinessDay: number;
   dailyOffDay: number;
   monthly: number;
+  /** Always on at the business size, On-Demand: the baseline savings are measured against. */
   monthlyAlwaysOnOnDemand: number;
+  /** Timetable applied, but On-Demand. */
   monthlyScheduledOnDemand: number;
   timetableSavingsMonthly: number;
   spotSavingsMonthly: number;
