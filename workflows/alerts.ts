@@ -11,7 +11,7 @@ import { ackSchema, resolveSchema, type AckInput, type ResolveInput } from '../s
 import type {
   AlertInput, AlertRoute, AlertState, ChannelKind, ChannelTarget, DeliveryAction, DeliveryResult, EscalationLevel,
 } from '../src/domain/alerts/types';
-import { pagerdutyDelivery, slackDelivery, snsDelivery } from './lib/alerts';
+import { pagerdutyDelivery, slackDelivery, snsDelivery } from './lib/presets';
 import { awsRead, notify } from './lib/presets';
 
 // Names match the constants in activities/alerts.ts (the CLI and ingress use those).

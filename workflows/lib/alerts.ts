@@ -1,4 +1,4 @@
-import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { AlertInput } from '../../src/domain/alerts/types';
 import { notify } from './presets';
@@ -17,18 +17,3 @@ export async function raiseAlert(alert: AlertInput): Promise<void> {
     source: alert.source ?? { workflowId: info.workflowId, runId: info.runId, workflowType: info.workflowType },
   });
 }
-
-/** Channel presets: each channel retries on its own schedule, so one slow channel delays no other. */
-export const slackDelivery: ActivityOptions = {
-  startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 5 },
-};
-/** PagerDuty: 429/5xx retried with backoff (the activity makes 400 non-retryable). */
-export const pagerdutyDelivery: ActivityOptions = {
-  startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 6 },
-};
-export const snsDelivery: ActivityOptions = {
-  startToCloseTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', maximumAttempts: 4 },
-};
