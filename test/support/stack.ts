@@ -40,10 +40,21 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
 }
 
-/** The time-skipping test server (Java), from the provisioned launcher. One per test file. */
+/**
+ * The time-skipping test server (Java), from the provisioned launcher. One per test file.
+ *
+ * The client's gRPC keepalive is slowed to once per 6 minutes: the SDK pings every 30 s, the Java
+ * server (grpc-netty) permits one ping per 5 minutes and, after a few, closes the connection with
+ * "too many pings" — a test file running longer than a minute or so then hangs on a dead channel.
+ * `createTimeSkipping` does not pass connection options through, so this calls the SDK's
+ * (private, SDK 1.24) `create` with them.
+ */
 export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: toolPath('temporal-test-server') } },
+  const create = (TestWorkflowEnvironment as unknown as { create(opts: unknown): Promise<TestWorkflowEnvironment> }).create.bind(TestWorkflowEnvironment);
+  return create({
+    server: { type: 'time-skipping', executable: { type: 'existing-path', path: toolPath('temporal-test-server') } },
+    supportsTimeSkipping: true,
+    connectionOptions: { channelArgs: { 'grpc.keepalive_time_ms': 6 * 60_000, 'grpc.keepalive_permit_without_calls': 0 } },
   });
 }
 
