@@ -13,7 +13,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { main as cli } from '../../src/cli/main';
+import { captureCli } from '../support/cli-capture';
 import { temporalAddress } from '../support/stack';
 
 describe('timetable scaling against moto, on the dev server', () => {
@@ -139,46 +139,38 @@ describe('timetable scaling against moto, on the dev server', () => {
   it('CLI: override/pause are validated updates returning the effective plan; bad requests exit 2 and change nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'eksflow-cli-'));
     writeFileSync(join(dir, 'eksflow.yaml'), stringify({ clusters: [virginia] }));
-    const saved = { ...process.env };
-    Object.assign(process.env, { EKSFLOW_CONFIG: join(dir, 'eksflow.yaml'), TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: taskQueue });
-    let out = '';
-    let err = '';
-    const outSpy = jest.spyOn(process.stdout, 'write').mockImplementation((c) => { out += String(c); return true; });
-    const errSpy = jest.spyOn(process.stderr, 'write').mockImplementation((c) => { err += String(c); return true; });
-    const run = async (...args: string[]) => { out = ''; err = ''; return cli(args); };
+    const c = captureCli({ EKSFLOW_CONFIG: join(dir, 'eksflow.yaml'), TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: taskQueue });
     try {
       const controller = stack.client.workflow.getHandle(controllerWorkflowId(clusterKeyOf(virginia)));
-      expect(await run('scaling', 'override', '--cluster', virginia.name, '--nodegroup', 'general', '--min', '5', '--max', '3', '--until', '2h', '--reason', 'x')).toBe(2);
-      expect(err).toMatch(/invalid override: min 5 > max 3/);
-      expect(await run('scaling', 'override', '--cluster', virginia.name, '--nodegroup', 'nope', '--desired', '3', '--until', '2h', '--reason', 'x')).toBe(2);
-      expect(err).toMatch(/unknown node group "nope"/);
-      expect(await run('scaling', 'pause', '--cluster', virginia.name, '--reason', 'x', '--until', '2020-01-01T00:00:00Z')).toBe(2);
-      expect(err).toMatch(/in the past/);
-      expect(await run('scaling', 'pause', '--cluster', 'no-such-cluster', '--reason', 'x')).toBe(2);
-      expect(err).toMatch(/unknown cluster "no-such-cluster"/);
+      expect(await c.run('scaling', 'override', '--cluster', virginia.name, '--nodegroup', 'general', '--min', '5', '--max', '3', '--until', '2h', '--reason', 'x')).toBe(2);
+      expect(c.err).toMatch(/invalid override: min 5 > max 3/);
+      expect(await c.run('scaling', 'override', '--cluster', virginia.name, '--nodegroup', 'nope', '--desired', '3', '--until', '2h', '--reason', 'x')).toBe(2);
+      expect(c.err).toMatch(/unknown node group "nope"/);
+      expect(await c.run('scaling', 'pause', '--cluster', virginia.name, '--reason', 'x', '--until', '2020-01-01T00:00:00Z')).toBe(2);
+      expect(c.err).toMatch(/in the past/);
+      expect(await c.run('scaling', 'pause', '--cluster', 'no-such-cluster', '--reason', 'x')).toBe(2);
+      expect(c.err).toMatch(/unknown cluster "no-such-cluster"/);
       expect((await controller.query(statusQuery)).overrides).toEqual([]);
 
-      expect(await run('scaling', 'override', '--cluster', virginia.name, '--nodegroup', 'general', '--desired', '4', '--until', '2h', '--reason', 'launch', '--by', 'erin')).toBe(0);
-      expect(out).toMatch(/general\s+desired\s+\S+\s+\d+\/4\/6\s+override by erin/);
+      expect(await c.run('scaling', 'override', '--cluster', virginia.name, '--nodegroup', 'general', '--desired', '4', '--until', '2h', '--reason', 'launch', '--by', 'erin')).toBe(0);
+      expect(c.out).toMatch(/general\s+desired\s+\S+\s+\d+\/4\/6\s+override by erin/);
       for (let i = 0; i < 50 && (await sizeOf(virginia, 'general')).desired !== 4; i++) await new Promise((r) => setTimeout(r, 100));
       expect((await sizeOf(virginia, 'general')).desired).toBe(4); // applied at once ("wake up now")
-      expect(await run('scaling', 'pause', '--cluster', virginia.name, '--reason', 'skip tonight', '--until', '07:30', '--by', 'erin')).toBe(0);
-      expect(out).toMatch(/PAUSED by erin: skip tonight until .* 07:30 IST/);
-      expect(await run('scaling', 'status', '--cluster', virginia.name)).toBe(0);
-      expect(out).toMatch(/paused by erin: skip tonight/);
-      expect(out).toMatch(/override general: desired=4 until .* by erin: launch/);
+      expect(await c.run('scaling', 'pause', '--cluster', virginia.name, '--reason', 'skip tonight', '--until', '07:30', '--by', 'erin')).toBe(0);
+      expect(c.out).toMatch(/PAUSED by erin: skip tonight until .* 07:30 IST/);
+      expect(await c.run('scaling', 'status', '--cluster', virginia.name)).toBe(0);
+      expect(c.out).toMatch(/paused by erin: skip tonight/);
+      expect(c.out).toMatch(/override general: desired=4 until .* by erin: launch/);
 
-      expect(await run('scale', 'down', '--cluster', virginia.name, '--dry-run')).toBe(0);
-      expect(out).toMatch(/skipped: paused by erin because skip tonight/);
-      expect(await run('scaling', 'resume', '--cluster', virginia.name)).toBe(0);
-      expect(await run('scaling', 'clear-override', '--cluster', virginia.name, '--nodegroup', 'general')).toBe(0);
-      expect(await run('scale', 'up', '--cluster', virginia.name, '--dry-run')).toBe(0);
-      expect(out).toMatch(/CLUSTER\s+NODEGROUP\s+MODE\s+STATUS\s+BEFORE\s+TARGET/);
-      expect(out).toMatch(new RegExp(`${virginia.name}\\s+general\\s+desired\\s+planned\\s+\\d+/\\d+/6\\s+2/3/6`));
+      expect(await c.run('scale', 'down', '--cluster', virginia.name, '--dry-run')).toBe(0);
+      expect(c.out).toMatch(/skipped: paused by erin because skip tonight/);
+      expect(await c.run('scaling', 'resume', '--cluster', virginia.name)).toBe(0);
+      expect(await c.run('scaling', 'clear-override', '--cluster', virginia.name, '--nodegroup', 'general')).toBe(0);
+      expect(await c.run('scale', 'up', '--cluster', virginia.name, '--dry-run')).toBe(0);
+      expect(c.out).toMatch(/CLUSTER\s+NODEGROUP\s+MODE\s+STATUS\s+BEFORE\s+TARGET/);
+      expect(c.out).toMatch(new RegExp(`${virginia.name}\\s+general\\s+desired\\s+planned\\s+\\d+/\\d+/6\\s+2/3/6`));
     } finally {
-      outSpy.mockRestore();
-      errSpy.mockRestore();
-      process.env = saved;
+      c.restore();
     }
   });
 });

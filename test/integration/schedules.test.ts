@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { main as cli } from '../../src/cli/main';
+import { captureCli } from '../support/cli-capture';
 
 describe('the IST timetable as Temporal Schedules (dev server)', () => {
   let stack: Awaited<ReturnType<typeof connectDevServer>>;
@@ -98,35 +98,26 @@ describe('the IST timetable as Temporal Schedules (dev server)', () => {
       clusters: [{ name: 'c', accountId: '111111111111', region: 'ap-south-1', nodegroups: [{ name: 'g', instanceTypes: ['m5.large'], businessHours: { min: 1, desired: 1, max: 2 }, offHours: { min: 1, desired: 1, max: 2 } }] }],
       timetable: { holidays: [holiday] },
     }));
-    const saved = { ...process.env };
-    Object.assign(process.env, { EKSFLOW_CONFIG: join(dir, 'eksflow.yaml'), TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: taskQueue });
-    let out = '';
-    let err = '';
-    const outSpy = jest.spyOn(process.stdout, 'write').mockImplementation((c) => { out += String(c); return true; });
-    const errSpy = jest.spyOn(process.stderr, 'write').mockImplementation((c) => { err += String(c); return true; });
+    const c = captureCli({ EKSFLOW_CONFIG: join(dir, 'eksflow.yaml'), TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: taskQueue });
     try {
-      expect(await cli(['schedules', 'apply', '--prefix', prefix])).toBe(0);
-      expect(out).toMatch(/change\(s\)/);
-      out = '';
-      expect(await cli(['schedules', 'apply', '--prefix', prefix])).toBe(0);
-      expect(out).toMatch(/^0 change\(s\): 0 created, 0 updated, 0 deleted, 12 unchanged/m);
-      out = '';
-      expect(await cli(['schedules', 'list', '--prefix', prefix])).toBe(0);
-      expect(out).toMatch(/health-verification\s+08:30\s+Mon–Fri\s+verifyFleetHealth\s+active\s+\d{4}-\d{2}-\d{2} 08:30 IST \(\d{4}-\d{2}-\d{2}T03:00Z\)/);
-      expect(out).toMatch(/scale-up\s+08:00\s+Mon–Fri\s+scaleUpFleet\s+paused\s+-\s+operator: change freeze/); // paused earlier by an operator
-      expect(out).toMatch(/performance-tuning\s+14:00\s+Mon–Fri\s+performanceTuning\s+disabled\s+-\s+no issue delivers performance tuning yet/);
-      expect(out).toMatch(/backups\s+02:00\s+daily\s+backups\s+disabled/);
-      expect(await cli(['schedules', 'trigger', 'backups', '--prefix', prefix])).toBe(2);
-      expect(err).toMatch(/backups is disabled: no issue delivers backups yet/);
-      expect(await cli(['schedules', 'pause', '--all', '--note', 'maintenance window', '--prefix', prefix])).toBe(0);
+      expect(await c.run('schedules', 'apply', '--prefix', prefix)).toBe(0);
+      expect(c.out).toMatch(/change\(s\)/);
+      expect(await c.run('schedules', 'apply', '--prefix', prefix)).toBe(0);
+      expect(c.out).toMatch(/^0 change\(s\): 0 created, 0 updated, 0 deleted, 12 unchanged/m);
+      expect(await c.run('schedules', 'list', '--prefix', prefix)).toBe(0);
+      expect(c.out).toMatch(/health-verification\s+08:30\s+Mon–Fri\s+verifyFleetHealth\s+active\s+\d{4}-\d{2}-\d{2} 08:30 IST \(\d{4}-\d{2}-\d{2}T03:00Z\)/);
+      expect(c.out).toMatch(/scale-up\s+08:00\s+Mon–Fri\s+scaleUpFleet\s+paused\s+-\s+operator: change freeze/); // paused earlier by an operator
+      expect(c.out).toMatch(/performance-tuning\s+14:00\s+Mon–Fri\s+performanceTuning\s+disabled\s+-\s+no issue delivers performance tuning yet/);
+      expect(c.out).toMatch(/backups\s+02:00\s+daily\s+backups\s+disabled/);
+      expect(await c.run('schedules', 'trigger', 'backups', '--prefix', prefix)).toBe(2);
+      expect(c.err).toMatch(/backups is disabled: no issue delivers backups yet/);
+      expect(await c.run('schedules', 'pause', '--all', '--note', 'maintenance window', '--prefix', prefix)).toBe(0);
       expect((await stack.client.schedule.getHandle(scheduleIdFor('pre-work-analysis', prefix)).describe()).state).toMatchObject({ paused: true, note: 'maintenance window' });
-      expect(await cli(['schedules', 'unpause', '--all', '--prefix', prefix])).toBe(0);
+      expect(await c.run('schedules', 'unpause', '--all', '--prefix', prefix)).toBe(0);
       expect((await stack.client.schedule.getHandle(scheduleIdFor('pre-work-analysis', prefix)).describe()).state.paused).toBe(false);
       expect((await stack.client.schedule.getHandle(scheduleIdFor('backups', prefix)).describe()).state.paused).toBe(true);
     } finally {
-      outSpy.mockRestore();
-      errSpy.mockRestore();
-      process.env = saved;
+      c.restore();
     }
   });
 });

@@ -4,12 +4,10 @@
  * interrupted instance (`eksflow:raise:<instance-id>`), so a retried activity, a restarted
  * worker or a second workflow run finds it and neither raises twice nor undoes twice.
  */
+import type { NodegroupSize } from '../size';
 
-export interface GroupSize {
-  min: number;
-  desired: number;
-  max: number;
-}
+/** An Auto Scaling group's size: the same triple as a node group's. */
+export type GroupSize = NodegroupSize;
 
 export const RAISE_TAG_PREFIX = 'eksflow:raise:';
 export const REPLACEMENT_TAG = 'eksflow:replacement-for';
