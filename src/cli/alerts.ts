@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { operatorName } from './operator';
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { readEnv } from '../config/env';
@@ -109,7 +110,7 @@ export function registerAlertCommands(program: Command, opts: { context?: () => 
   cmd
     .command('ack <id>')
     .description('Acknowledge an open alert (id: dedup key or alert/<key>); stops its escalation')
-    .option('--by <name>', 'who acknowledges', process.env.USER ?? 'operator')
+    .option('--by <name>', 'who acknowledges', operatorName())
     .action((id: string, o: { by: string }) =>
       withContext(async (ctx) => {
         const workflowId = toWorkflowId(id);
@@ -122,7 +123,7 @@ export function registerAlertCommands(program: Command, opts: { context?: () => 
   cmd
     .command('resolve <id>')
     .description('Resolve an open alert everywhere (PagerDuty resolve, Slack follow-up)')
-    .option('--by <name>', 'who resolves', process.env.USER ?? 'operator')
+    .option('--by <name>', 'who resolves', operatorName())
     .option('--note <text>', 'resolution note')
     .action((id: string, o: { by: string; note?: string }) =>
       withContext(async (ctx) => {

@@ -1,4 +1,3 @@
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { readEnv, type EksflowEnv } from '../config/env';
@@ -19,14 +18,8 @@ import {
 } from '../../workflows/scaling/messages';
 import { scheduleIdFor } from '../../schedules/apply';
 import { UsageError } from './usage-error';
+import { operatorName } from './operator';
 
-function operatorName(): string {
-  try {
-    return userInfo().username || 'operator';
-  } catch {
-    return 'operator';
-  }
-}
 
 interface Ctx {
   env: EksflowEnv;
