@@ -12,7 +12,7 @@ export const logsSchema = z
      */
     bucket: z
       .string()
-      .regex(/^[a-z0-9{}.-]{3,63}$/, 'an S3 bucket name (placeholders {accountId} and {region} allowed)')
+      .refine((b) => /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(b.replace('{accountId}', '123456789012').replace('{region}', 'ap-south-1')), 'an S3 bucket name (placeholders {accountId} and {region} allowed)')
       .default('eksflow-logs-{accountId}-{region}'),
     /** Key prefix; objects land under `<prefix>/<cluster>/<group>/<YYYY>/<MM>/<DD>/`. */
     prefix: z.string().regex(/^[\w.-]+(\/[\w.-]+)*$/, 'a key prefix without leading or trailing slash').default('eksflow-logs'),

@@ -3,7 +3,8 @@ import { z } from 'zod';
 const instant = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/, 'a date (YYYY-MM-DD) or an ISO-8601 time with zone')
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'not a real date');
+  // Date.parse rolls 2027-02-30 over to March; the calendar date must survive a round trip.
+  .refine((s) => !Number.isNaN(Date.parse(s)) && new Date(`${s.slice(0, 10)}T00:00:00Z`).toISOString().slice(0, 10) === s.slice(0, 10), 'not a real date');
 
 /**
  * A finding accepted on purpose until a date. `id` is a finding id (`EC2.SG_OPEN_INGRESS:sg-…/tcp/22-22/0.0.0.0/0`)

@@ -1,27 +1,16 @@
 import { ApplicationFailure, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { ClusterScanResult, SecurityScanSummary } from '../../activities/security';
+import type { ClusterScanResult } from '../../activities/security';
 import { newFindingsAlert } from '../../src/domain/security/alert';
 import { raiseAlert } from '../lib/alerts';
 import { awsRead, compute } from '../lib/presets';
-import { securityScanProgressQuery, type SecurityScanProgress } from './messages';
+import { securityScanProgressQuery, type SecurityScanInput, type SecurityScanProgress, type SecurityScanResult } from './messages';
 
 const { securityScanTargets } = proxyActivities<Activities>(awsRead);
 // A cluster scan makes many read calls; it gets the longer compute budget.
 const { scanClusterSecurity, writeSecurityScanReport } = proxyActivities<Activities>(compute);
 
-export interface SecurityScanInput {
-  /** Cluster names to scan; all configured clusters when absent. */
-  clusters?: string[];
-  /** Stable id of this scan (alert dedup key, report); the workflow id's date part by default. */
-  scanId?: string;
-}
-
-export interface SecurityScanResult extends SecurityScanSummary {
-  clustersScanned: number;
-  clustersFailed: string[];
-  alerted: boolean;
-}
+export type { SecurityScanInput, SecurityScanResult };
 
 /** The scan's id: given, else the IST date of the run's start (one scheduled scan a night). */
 function scanIdFor(input: SecurityScanInput): string {
