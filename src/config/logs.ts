@@ -33,5 +33,7 @@ export const logsSchema = z
     /** An export still not COMPLETED after this long is cancelled and counted as failed. */
     exportTimeoutMinutes: z.number().int().min(5).max(24 * 60).default(120),
   })
-  .strict();
+  .strict()
+  // Retention shorter than the catch-up window would let CloudWatch delete days not yet archived.
+  .refine((l) => l.retentionDays > l.catchUpDays + 1, { message: 'must be longer than catchUpDays + 1, or unarchived days expire before a catch-up run exports them', path: ['retentionDays'] });
 export type LogsConfig = z.infer<typeof logsSchema>;

@@ -204,7 +204,7 @@ export async function seedSecurityFindings(aws: AwsClientFactory, cluster: Clust
  * Log groups for the 04:00 archival to export: the control-plane group and a Container Insights
  * group per cluster with events spread over the last two days, and the destination bucket.
  */
-export async function seedLogGroups(aws: AwsClientFactory, cluster: ClusterConfig, opts: { bucket: string; nowMs: number; eventsPerHour?: number }): Promise<string[]> {
+export async function seedLogGroups(aws: AwsClientFactory, cluster: ClusterConfig, opts: { bucket: string; nowMs: number; eventsPerHour?: number; skipBucket?: boolean }): Promise<string[]> {
   const logs = aws.logs(cluster);
   const groups = [`/aws/eks/${cluster.name}/cluster`, `/aws/containerinsights/${cluster.name}/performance`];
   const streams: Record<string, string[]> = { [groups[0]!]: ['kube-apiserver-audit-0', 'authenticator-0'], [groups[1]!]: ['node-metrics'] };
@@ -220,6 +220,7 @@ export async function seedLogGroups(aws: AwsClientFactory, cluster: ClusterConfi
       await logs.send(new PutLogEventsCommand({ logGroupName: g, logStreamName: s, logEvents: events }));
     }
   }
+  if (opts.skipBucket) return groups;
   const s3 = aws.s3(cluster);
   const hasBucket = await s3.send(new HeadBucketCommand({ Bucket: opts.bucket })).then(() => true, () => false);
   if (!hasBucket) {

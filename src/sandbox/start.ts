@@ -12,7 +12,8 @@ import { ConfigError, loadConfigFile } from '../config/load';
 import { AwsClientFactory, SANDBOX_CREDENTIALS } from '../aws/clients';
 import { createWorker } from '../worker';
 import { REPO_ROOT, startMoto, startTemporalDevServer, type ManagedProcess } from './processes';
-import { sandboxAmiParameterTemplate, seedCluster, seedAlertTopic, seedSecurityFindings } from './seed';
+import { sandboxAmiParameterTemplate, seedCluster, seedAlertTopic, seedLogGroups, seedSecurityFindings } from './seed';
+import { expandTemplate } from '../domain/logs/plan';
 import { reconcileNodegroupAsgs, startReconcilerLoop } from './nodegroup-asg-reconciler';
 import { startReceivers } from './receivers';
 import { startPricingServer } from './pricing-server';
@@ -117,7 +118,10 @@ async function main(): Promise<void> {
   }
   // Nodes exist before the night-shift seeds look for them (the loop then keeps them in step).
   await reconcileNodegroupAsgs(aws, config.clusters);
-  for (const cluster of config.clusters) await seedSecurityFindings(aws, cluster, loaded.security.amiReleaseParameter);
+  for (const cluster of config.clusters) {
+    await seedSecurityFindings(aws, cluster, loaded.security.amiReleaseParameter);
+    await seedLogGroups(aws, cluster, { bucket: expandTemplate(config.logs.bucket, { accountId: cluster.accountId, region: cluster.region }), nowMs: Date.now() });
+  }
   const reconciler = startReconcilerLoop(aws, config.clusters, 2000, (m) => say(m));
   stoppers.push(() => reconciler.stop());
   say(`seeded ${config.clusters.map((c) => `${c.name} (${c.accountId}, ${c.region}, ${c.nodegroups.length} node groups)`).join(', ')}`);
