@@ -9,6 +9,7 @@ import { registerReportCommands } from './report';
 import { registerScalingCommands } from './scaling';
 import { registerScheduleCommands } from './schedules';
 import { registerSecurityCommands } from './security';
+import { registerLogCommands } from './logs';
 
 /**
  * The operator CLI. Each area registers its own sub-commands from its own module, so this file
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerScalingCommands(program);
   registerScheduleCommands(program);
   registerSecurityCommands(program);
+  registerLogCommands(program);
   return program;
 }
 
