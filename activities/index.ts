@@ -8,6 +8,7 @@ import { createInterruptionActivities } from './interruption';
 import { createMlActivities } from './ml';
 import { createSecurityActivities } from './security';
 import { createLogActivities } from './logs';
+import { createConfigSyncActivities } from './config-sync';
 
 export type { ActivityDeps } from './deps';
 
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createInterruptionActivities(deps),
     ...createSecurityActivities(deps),
     ...createLogActivities(deps),
+    ...createConfigSyncActivities(deps),
     ...createMlActivities({ cloudwatch: (t) => deps.aws.cloudwatch(t), now: deps.now }),
   });
 }

@@ -12,3 +12,4 @@ export { verifyClusterHealth, verifyFleetHealth } from './scaling/health';
 export { scaleSelfManagedGroupTo } from './scaling/scale-asg';
 export { securityScans } from './security/scan';
 export { logArchival } from './logs/archive';
+export { configWatch } from './config-sync/watch';
