@@ -6,6 +6,9 @@ import { createAlertActivities } from './alerts';
 import { createCostActivities } from './cost';
 import { createInterruptionActivities } from './interruption';
 import { createMlActivities } from './ml';
+import { createSecurityActivities } from './security';
+import { createLogActivities } from './logs';
+import { createConfigSyncActivities } from './config-sync';
 
 export type { ActivityDeps } from './deps';
 
@@ -20,6 +23,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createAlertActivities(deps),
     ...createCostActivities(deps),
     ...createInterruptionActivities(deps),
+    ...createSecurityActivities(deps),
+    ...createLogActivities(deps),
+    ...createConfigSyncActivities(deps),
     ...createMlActivities({ cloudwatch: (t) => deps.aws.cloudwatch(t), now: deps.now }),
   });
 }

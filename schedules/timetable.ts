@@ -39,8 +39,8 @@ export const TIMETABLE: readonly TimetableEntry[] = [
   { id: 'gradual-scale-down', time: '18:00', days: 'business', workflow: 'scaleDownFleet', args: [{}], enabled: true, description: 'gradual scale-down to off-hours sizes, 18:00–18:30' },
   { id: 'resource-cleanup', time: '19:00', days: 'business', workflow: 'resourceCleanup', args: [{}], enabled: false, disabledReason: notDelivered('resource cleanup'), description: 'resource cleanup' },
   { id: 'backups', time: '02:00', days: 'daily', workflow: 'backups', args: [{}], enabled: false, disabledReason: notDelivered('backups'), description: 'backups' },
-  { id: 'security-scans', time: '03:00', days: 'daily', workflow: 'securityScans', args: [{}], enabled: false, disabledReason: notDelivered('security scans'), description: 'security scans' },
-  { id: 'log-archival', time: '04:00', days: 'daily', workflow: 'logArchival', args: [{}], enabled: false, disabledReason: notDelivered('log archival'), description: 'log archival' },
+  { id: 'security-scans', time: '03:00', days: 'daily', workflow: 'securityScans', args: [{}], enabled: true, description: 'security scan of every cluster (EKS, EC2, IAM, AWS services), report with the diff, alert on new critical/high' },
+  { id: 'log-archival', time: '04:00', days: 'daily', workflow: 'logArchival', args: [{}], enabled: true, description: "yesterday's EKS log groups exported to S3 (one task per account at a time), then retention" },
 ];
 
 /**

@@ -8,18 +8,24 @@ import { readEnv, type EksflowEnv } from './config/env';
 import { ConfigError, loadConfigFile } from './config/load';
 import type { EksflowConfig } from './config/schema';
 import { createLogger } from './log';
+import { ConfigHolder, configWatchState, ensureConfigWatch, startConfigReload } from './client/config-sync';
+import { loadConfigFromStore } from './config-sync/store';
 
 /**
  * Builds one eksflow worker: every workflow and activity on the one task queue. Run as many
  * processes as you like; Temporal spreads the work across them.
  */
-export async function createWorker(env: EksflowEnv, config: EksflowConfig): Promise<Worker> {
+export async function createWorker(env: EksflowEnv, config: EksflowConfig | ConfigHolder): Promise<Worker> {
   const client = await connectClient(env);
   const connection = await connectWorkerConnection(env);
   const aws = awsClientFactoryFromEnv(env);
+  const holder = config instanceof ConfigHolder ? config : undefined;
   const activities = createActivities({
     aws,
-    config,
+    // With a holder (config from Parameter Store), each activity call reads the version in force.
+    get config() {
+      return holder ? holder.current : (config as EksflowConfig);
+    },
     env,
     now: () => new Date(),
     audit: new AuditLog(resolve(env.EKSFLOW_AUDIT_LOG)),
@@ -38,10 +44,22 @@ export async function createWorker(env: EksflowEnv, config: EksflowConfig): Prom
 async function main(): Promise<void> {
   const log = createLogger('worker');
   let env: EksflowEnv;
-  let config: EksflowConfig;
+  let config: EksflowConfig | ConfigHolder;
+  let reload: { stop(): void } | undefined;
   try {
     env = readEnv();
-    config = loadConfigFile(env.EKSFLOW_CONFIG);
+    if (env.EKSFLOW_CONFIG_SOURCE === 'ssm') {
+      // The watcher's applied version when it runs (never an invalid one), else the latest, validated.
+      const client = await connectClient(env);
+      const aws = awsClientFactoryFromEnv(env);
+      const state = await configWatchState(client, env.EKSFLOW_ENV);
+      const loaded = await loadConfigFromStore(aws, env, state?.applied);
+      const holder = new ConfigHolder(loaded.config, loaded.version);
+      config = holder;
+      await ensureConfigWatch(client, env.TEMPORAL_TASK_QUEUE, env.EKSFLOW_ENV);
+      reload = startConfigReload({ client, aws, env, holder, everyMs: env.EKSFLOW_CONFIG_RELOAD_SECONDS * 1000, log: (m) => log.info(m) });
+      log.info('config from Parameter Store', { env: env.EKSFLOW_ENV, version: loaded.version });
+    } else config = loadConfigFile(env.EKSFLOW_CONFIG);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`eksflow worker: ${err.message}\n`);
@@ -51,8 +69,9 @@ async function main(): Promise<void> {
   }
   Runtime.install({ logger: new DefaultLogger(env.EKSFLOW_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN') });
   const worker = await createWorker(env, config);
-  log.info('worker polling', { taskQueue: env.TEMPORAL_TASK_QUEUE, address: env.TEMPORAL_ADDRESS, clusters: config.clusters.length });
+  log.info('worker polling', { taskQueue: env.TEMPORAL_TASK_QUEUE, address: env.TEMPORAL_ADDRESS, clusters: (config instanceof ConfigHolder ? config.current : config).clusters.length });
   await worker.run();
+  reload?.stop();
   log.info('worker stopped');
 }
 

@@ -10,3 +10,6 @@ export { clusterController } from './scaling/controller';
 export { scaleUpCluster, scaleUpFleet, preWorkAnalysis } from './scaling/scale-up';
 export { scaleDownCluster, scaleDownFleet, trafficAnalysis } from './scaling/scale-down';
 export { verifyClusterHealth, verifyFleetHealth } from './scaling/health';
+export { securityScans } from './security/scan';
+export { logArchival } from './logs/archive';
+export { configWatch } from './config-sync/watch';

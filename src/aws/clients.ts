@@ -1,11 +1,18 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { Inspector2Client } from '@aws-sdk/client-inspector2';
 import { PricingClient } from '@aws-sdk/client-pricing';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import type { AwsTarget } from '../config/clusters';
@@ -46,6 +53,14 @@ export class AwsClientFactory {
   sns(t: AwsTarget): SNSClient { return this.client('sns', SNSClient, t); }
   sqs(t: AwsTarget): SQSClient { return this.client('sqs', SQSClient, t); }
   secretsManager(t: AwsTarget): SecretsManagerClient { return this.client('secretsmanager', SecretsManagerClient, t); }
+  iam(t: AwsTarget): IAMClient { return this.client('iam', IAMClient, t); }
+  ssm(t: AwsTarget): SSMClient { return this.client('ssm', SSMClient, t); }
+  logs(t: AwsTarget): CloudWatchLogsClient { return this.client('logs', CloudWatchLogsClient, t); }
+  /** Path-style addressing: the sandbox endpoint (moto) cannot resolve bucket subdomains. */
+  s3(t: AwsTarget): S3Client { return this.client('s3', S3Client, t, this.settings.endpoint ? { forcePathStyle: true } : {}); }
+  ecr(t: AwsTarget): ECRClient { return this.client('ecr', ECRClient, t); }
+  inspector2(t: AwsTarget): Inspector2Client { return this.client('inspector2', Inspector2Client, t); }
+  securityHub(t: AwsTarget): SecurityHubClient { return this.client('securityhub', SecurityHubClient, t); }
 
   /** The Pricing API lives in us-east-1 (and a few other regions) whatever the fleet's region. */
   pricing(region = 'us-east-1'): PricingClient {
@@ -63,7 +78,7 @@ export class AwsClientFactory {
     return client;
   }
 
-  private client<C>(service: string, Ctor: ClientCtor<C>, t: AwsTarget): C {
+  private client<C>(service: string, Ctor: ClientCtor<C>, t: AwsTarget, extra: Record<string, unknown> = {}): C {
     const key = `${service}/${t.accountId}/${t.region}/${t.roleArn ?? ''}`;
     let client = this.cache.get(key) as C | undefined;
     if (!client) {
@@ -72,6 +87,7 @@ export class AwsClientFactory {
         endpoint: this.settings.endpoint,
         credentials: this.credentialsFor(t),
         maxAttempts: this.settings.maxAttempts ?? 3,
+        ...extra,
       });
       this.cache.set(key, client);
     }

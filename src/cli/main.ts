@@ -8,6 +8,8 @@ import { registerEventCommands } from './events';
 import { registerReportCommands } from './report';
 import { registerScalingCommands } from './scaling';
 import { registerScheduleCommands } from './schedules';
+import { registerSecurityCommands } from './security';
+import { registerLogCommands } from './logs';
 
 /**
  * The operator CLI. Each area registers its own sub-commands from its own module, so this file
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   registerReportCommands(program);
   registerScalingCommands(program);
   registerScheduleCommands(program);
+  registerSecurityCommands(program);
+  registerLogCommands(program);
   return program;
 }
 

@@ -33,6 +33,16 @@ const envSchema = z.object({
   EKSFLOW_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** The read-only evaluation data folder (ML evaluation, benchmarks, tests); default `../shared/data` beside the repository. */
   EKSFLOW_SHARED_DATA: z.string().trim().min(1).optional(),
+  /** `file` (EKSFLOW_CONFIG) or `ssm`: the config lives in Parameter Store at /eksflow/<EKSFLOW_ENV>/config. */
+  EKSFLOW_CONFIG_SOURCE: z.enum(['file', 'ssm']).default('file'),
+  /** Environment name in the parameter path (`/eksflow/<env>/config`). */
+  EKSFLOW_ENV: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (it becomes part of an SSM parameter name)').default('default'),
+  /** Where the config parameter lives. */
+  EKSFLOW_CONFIG_SSM_REGION: z.string().default('us-east-1'),
+  EKSFLOW_CONFIG_SSM_ACCOUNT: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id').optional(),
+  EKSFLOW_CONFIG_SSM_ROLE_ARN: z.string().optional(),
+  /** How often a worker in ssm mode asks the config watcher which version is in force. */
+  EKSFLOW_CONFIG_RELOAD_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
 });
 export type EksflowEnv = z.infer<typeof envSchema>;
 

@@ -2,12 +2,16 @@ import { z } from 'zod';
 import { clusterSchema } from './clusters';
 import { timetableSchema } from './timetable';
 import { notificationsSchema } from './notifications';
+import { securitySchema } from './security';
+import { logsSchema } from './logs';
 
 export const configSchema = z
   .object({
     clusters: z.array(clusterSchema).min(1),
     timetable: timetableSchema.default(timetableSchema.parse({})),
     notifications: notificationsSchema.default(notificationsSchema.parse({})),
+    security: securitySchema.default(securitySchema.parse({})),
+    logs: logsSchema.default(logsSchema.parse({})),
   })
   .strict()
   .superRefine((cfg, ctx) => {

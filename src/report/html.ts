@@ -20,7 +20,7 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}.chart{background:#
 .tag.medium{background:#fef9c3}.tag.high,.tag.very_high{background:#fee2e2}ul{margin:4px 0 4px 18px;padding:0}small{color:#6b7280}
 `;
 
-function page(title: string, body: string): string {
+export function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title><style>${STYLE}</style></head>
@@ -28,11 +28,11 @@ function page(title: string, body: string): string {
 `;
 }
 
-function card(label: string, value: string): string {
+export function card(label: string, value: string): string {
   return `<div class="card"><div class="v">${value}</div><div class="k">${esc(label)}</div></div>`;
 }
 
-function list(items: string[]): string {
+export function list(items: string[]): string {
   return `<ul>${items.map((i) => `<li>${esc(i)}</li>`).join('')}</ul>`;
 }
 

@@ -7,15 +7,28 @@ import {
   CreateClusterCommand, CreateNodegroupCommand, DescribeClusterCommand, DescribeNodegroupCommand,
 } from '@aws-sdk/client-eks';
 import {
-  CreateLaunchTemplateCommand, CreateSubnetCommand, CreateVpcCommand, DescribeImagesCommand,
-  DescribeLaunchTemplatesCommand, DescribeSubnetsCommand, DescribeVpcsCommand, type EC2Client,
+  AuthorizeSecurityGroupIngressCommand, CreateLaunchTemplateCommand, CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand,
+  DescribeImagesCommand, DescribeInstancesCommand, DescribeLaunchTemplatesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand,
+  DescribeVpcsCommand, ModifyInstanceAttributeCommand, type EC2Client,
 } from '@aws-sdk/client-ec2';
+import { CreateLogGroupCommand, CreateLogStreamCommand, DescribeLogGroupsCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateRoleCommand, GetRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
+import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import type { AwsClientFactory } from '../aws/clients';
 import type { ClusterConfig, NodegroupConfig } from '../config/clusters';
 
 const SANDBOX_TAG = 'eksflow:sandbox';
+/**
+ * What the sandbox's clusters look like to the security scan: a Kubernetes version in extended
+ * support, the public endpoint open to the world, only the api log on, node groups one AMI release
+ * behind the (mirrored) latest. moto returns only what was set at creation, so it is set here.
+ */
+export const SANDBOX_K8S_VERSION = '1.32';
+export const SANDBOX_NODE_RELEASE = '1.32.9-20251001';
+export const SANDBOX_LATEST_RELEASE = '1.32.9-20251112';
 
 export interface SeededCluster {
   name: string;
@@ -98,7 +111,9 @@ export async function seedCluster(aws: AwsClientFactory, cluster: ClusterConfig)
     await eks.send(new CreateClusterCommand({
       name: cluster.name,
       roleArn: `arn:aws:iam::${cluster.accountId}:role/eksflow-sandbox-cluster`,
-      resourcesVpcConfig: { subnetIds: subnets },
+      version: SANDBOX_K8S_VERSION,
+      resourcesVpcConfig: { subnetIds: subnets, endpointPublicAccess: true, endpointPrivateAccess: false, publicAccessCidrs: ['0.0.0.0/0'] },
+      logging: { clusterLogging: [{ types: ['api'], enabled: true }, { types: ['audit', 'authenticator', 'controllerManager', 'scheduler'], enabled: false }] },
       tags: { [SANDBOX_TAG]: 'true' },
     }));
   }
@@ -118,6 +133,9 @@ export async function seedCluster(aws: AwsClientFactory, cluster: ClusterConfig)
         capacityType: ng.capacityType,
         instanceTypes: ng.instanceTypes,
         scalingConfig: { minSize: size.min, desiredSize: size.desired, maxSize: size.max },
+        version: SANDBOX_K8S_VERSION,
+        releaseVersion: SANDBOX_NODE_RELEASE,
+        amiType: 'AL2023_x86_64_STANDARD',
         tags: { [SANDBOX_TAG]: 'true' },
       }));
     }
@@ -129,4 +147,84 @@ export async function seedCluster(aws: AwsClientFactory, cluster: ClusterConfig)
 export async function seedAlertTopic(aws: AwsClientFactory, target: { accountId: string; region: string; roleArn?: string }, topicArn: string): Promise<void> {
   const name = topicArn.split(':').pop()!;
   await aws.sns(target).send(new CreateTopicCommand({ Name: name }));
+}
+
+/**
+ * moto refuses PutParameter under `/aws/` ("No access to reserved parameter name"), so the
+ * sandbox mirrors the EKS AMI public parameters under this prefix and points the scan there.
+ */
+export const SANDBOX_SSM_MIRROR = '/eksflow-sandbox';
+
+export function sandboxAmiParameterTemplate(template: string): string {
+  return template.startsWith('/aws/') ? `${SANDBOX_SSM_MIRROR}${template}` : template;
+}
+
+/**
+ * Security findings for the first 03:00 scan to find: an open security group (tcp/22 and tcp/443
+ * from anywhere) on the cluster's running nodes, the node role with a `*:*` policy, and the mirrored
+ * AMI release parameter one release ahead of the node groups. Idempotent.
+ */
+export async function seedSecurityFindings(aws: AwsClientFactory, cluster: ClusterConfig, amiParameterTemplate: string): Promise<{ securityGroupId: string; nodes: number }> {
+  const ec2 = aws.ec2(cluster);
+  const vpcs = await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: `tag:${SANDBOX_TAG}`, Values: ['true'] }] }));
+  const vpcId = vpcs.Vpcs?.[0]?.VpcId;
+  const groupName = `eksflow-sandbox-${cluster.name}-nodes`;
+  const found = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: [groupName] }] }));
+  let sgId = found.SecurityGroups?.[0]?.GroupId;
+  if (!sgId) {
+    sgId = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: groupName, Description: 'sandbox node group SG (open SSH on purpose)', VpcId: vpcId }))).GroupId!;
+    await ec2.send(new AuthorizeSecurityGroupIngressCommand({
+      GroupId: sgId,
+      IpPermissions: [
+        { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+        { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+      ],
+    }));
+  }
+  const nodes = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:eks:cluster-name', Values: [cluster.name] }, { Name: 'instance-state-name', Values: ['pending', 'running'] }] }));
+  let count = 0;
+  for (const i of (nodes.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
+    const groups = (i.SecurityGroups ?? []).map((g) => g.GroupId!);
+    count++;
+    if (!groups.includes(sgId)) await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: i.InstanceId, Groups: [...groups, sgId] }));
+  }
+  const iam = aws.iam(cluster);
+  const roleName = 'eksflow-sandbox-node';
+  const hasRole = await iam.send(new GetRoleCommand({ RoleName: roleName })).then(() => true, () => false);
+  if (!hasRole) {
+    await iam.send(new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) }));
+    await iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: 'sandbox-everything', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }) }));
+  }
+  const parameter = sandboxAmiParameterTemplate(amiParameterTemplate).replace('{version}', SANDBOX_K8S_VERSION).replace('{amiFamily}', 'amazon-linux-2023/x86_64/standard');
+  await aws.ssm(cluster).send(new PutParameterCommand({ Name: parameter, Value: SANDBOX_LATEST_RELEASE, Type: 'String', Overwrite: true }));
+  return { securityGroupId: sgId, nodes: count };
+}
+
+/**
+ * Log groups for the 04:00 archival to export: the control-plane group and a Container Insights
+ * group per cluster with events spread over the last two days, and the destination bucket.
+ */
+export async function seedLogGroups(aws: AwsClientFactory, cluster: ClusterConfig, opts: { bucket: string; nowMs: number; eventsPerHour?: number; skipBucket?: boolean }): Promise<string[]> {
+  const logs = aws.logs(cluster);
+  const groups = [`/aws/eks/${cluster.name}/cluster`, `/aws/containerinsights/${cluster.name}/performance`];
+  const streams: Record<string, string[]> = { [groups[0]!]: ['kube-apiserver-audit-0', 'authenticator-0'], [groups[1]!]: ['node-metrics'] };
+  for (const g of groups) {
+    const exists = (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: g }))).logGroups?.some((x) => x.logGroupName === g);
+    if (exists) continue;
+    await logs.send(new CreateLogGroupCommand({ logGroupName: g }));
+    for (const s of streams[g]!) {
+      await logs.send(new CreateLogStreamCommand({ logGroupName: g, logStreamName: s }));
+      const perHour = opts.eventsPerHour ?? 2;
+      const events = [];
+      for (let h = 48; h >= 1; h--) for (let k = 0; k < perHour; k++) events.push({ timestamp: opts.nowMs - h * 3_600_000 + k * 1000, message: JSON.stringify({ stream: s, hourAgo: h, k, verb: 'get', user: 'system:node' }) });
+      await logs.send(new PutLogEventsCommand({ logGroupName: g, logStreamName: s, logEvents: events }));
+    }
+  }
+  if (opts.skipBucket) return groups;
+  const s3 = aws.s3(cluster);
+  const hasBucket = await s3.send(new HeadBucketCommand({ Bucket: opts.bucket })).then(() => true, () => false);
+  if (!hasBucket) {
+    await s3.send(new CreateBucketCommand({ Bucket: opts.bucket, ...(cluster.region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: cluster.region as never } }) }));
+  }
+  return groups;
 }

@@ -12,8 +12,9 @@ import { ConfigError, loadConfigFile } from '../config/load';
 import { AwsClientFactory, SANDBOX_CREDENTIALS } from '../aws/clients';
 import { createWorker } from '../worker';
 import { REPO_ROOT, startMoto, startTemporalDevServer, type ManagedProcess } from './processes';
-import { seedCluster, seedAlertTopic } from './seed';
-import { startReconcilerLoop } from './nodegroup-asg-reconciler';
+import { sandboxAmiParameterTemplate, seedCluster, seedAlertTopic, seedLogGroups, seedSecurityFindings } from './seed';
+import { expandTemplate } from '../domain/logs/plan';
+import { reconcileNodegroupAsgs, startReconcilerLoop } from './nodegroup-asg-reconciler';
 import { startReceivers } from './receivers';
 import { startPricingServer } from './pricing-server';
 import { connectClient } from '../client';
@@ -62,7 +63,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
   const configPath = process.env.EKSFLOW_CONFIG ?? join(REPO_ROOT, 'eksflow.example.yaml');
-  const config = loadConfigFile(configPath);
+  const loaded = loadConfigFile(configPath);
+  // moto refuses SSM parameters under /aws/: the scan reads the sandbox's mirror of the EKS AMI parameters.
+  const config = { ...loaded, security: { ...loaded.security, amiReleaseParameter: sandboxAmiParameterTemplate(loaded.security.amiReleaseParameter) } };
   say(`config ${configPath}: ${config.clusters.length} clusters`);
 
   const dataDir = join(REPO_ROOT, '.data');
@@ -113,6 +116,12 @@ async function main(): Promise<void> {
     const accountId = sns.accountId ?? sns.emailTopicArn.split(':')[4]!;
     await seedAlertTopic(aws, { accountId, region: sns.region, roleArn: sns.roleArn }, sns.emailTopicArn);
   }
+  // Nodes exist before the night-shift seeds look for them (the loop then keeps them in step).
+  await reconcileNodegroupAsgs(aws, config.clusters);
+  for (const cluster of config.clusters) {
+    await seedSecurityFindings(aws, cluster, loaded.security.amiReleaseParameter);
+    await seedLogGroups(aws, cluster, { bucket: expandTemplate(config.logs.bucket, { accountId: cluster.accountId, region: cluster.region }), nowMs: Date.now() });
+  }
   const reconciler = startReconcilerLoop(aws, config.clusters, 2000, (m) => say(m));
   stoppers.push(() => reconciler.stop());
   say(`seeded ${config.clusters.map((c) => `${c.name} (${c.accountId}, ${c.region}, ${c.nodegroups.length} node groups)`).join(', ')}`);
@@ -150,6 +159,7 @@ async function main(): Promise<void> {
   say(`  npx eksflow events spot-warning --instance ${instanceId} --region ${queueTarget.region} --account ${queueTarget.accountId}`);
   say('  npx eksflow alerts test --severity critical && npx eksflow alerts list');
   say('  npx eksflow report cost --open');
+  say('  npx eksflow security scan && npx eksflow security findings --severity high');
   say('Ctrl-C stops everything; state is kept in .data/ for the next `npm start`.');
   await running;
 }
