@@ -2,12 +2,14 @@ import { z } from 'zod';
 import { clusterSchema } from './clusters';
 import { timetableSchema } from './timetable';
 import { notificationsSchema } from './notifications';
+import { healthSchema } from './health';
 
 export const configSchema = z
   .object({
     clusters: z.array(clusterSchema).min(1),
     timetable: timetableSchema.default(timetableSchema.parse({})),
     notifications: notificationsSchema.default(notificationsSchema.parse({})),
+    health: healthSchema.default(healthSchema.parse({})),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -16,6 +18,11 @@ export const configSchema = z
       const key = `${c.accountId}/${c.region}/${c.name}`;
       if (seen.has(key)) ctx.addIssue({ code: 'custom', message: `duplicate cluster ${key}`, path: ['clusters', i, 'name'] });
       seen.add(key);
+    });
+    cfg.health.clusters.forEach((h, i) => {
+      const matches = cfg.clusters.filter((c) => c.name === h.cluster && (!h.accountId || c.accountId === h.accountId) && (!h.region || c.region === h.region));
+      if (matches.length === 0) ctx.addIssue({ code: 'custom', message: `health: no cluster named ${h.cluster} in clusters`, path: ['health', 'clusters', i, 'cluster'] });
+      if (matches.length > 1) ctx.addIssue({ code: 'custom', message: `health: ${h.cluster} names several clusters; add accountId/region`, path: ['health', 'clusters', i, 'cluster'] });
     });
   });
 

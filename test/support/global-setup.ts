@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startMoto, startTemporalDevServer, REPO_ROOT } from '../../src/sandbox/processes';
+import { startTestPrometheus } from './prometheus';
 
 /**
  * Starts the shared real servers of one test run — a moto server and a Temporal dev server
@@ -20,5 +21,10 @@ export default async function globalSetup(): Promise<void> {
   process.env.EKSFLOW_TEST_TEMPORAL_ADDRESS = temporal.address;
   // Teardown runs in the same process; keep the handles for it.
   (globalThis as Record<string, unknown>).__eksflowTestServers = [moto, temporal];
+
+  // --- Prometheus (issue 12, health checks): one server + one controllable exporter per run. ---
+  const prometheus = await startTestPrometheus(logDir);
+  ((globalThis as Record<string, unknown>).__eksflowTestServers as { stop(): Promise<void> }[]).push(prometheus);
+  // --- end Prometheus ---
   writeFileSync(join(logDir, 'servers.json'), JSON.stringify({ moto: moto.endpoint, temporal: temporal.address, pids: [moto.child.pid, temporal.child.pid] }));
 }
