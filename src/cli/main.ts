@@ -8,6 +8,7 @@ import { registerEventCommands } from './events';
 import { registerReportCommands } from './report';
 import { registerScalingCommands } from './scaling';
 import { registerScheduleCommands } from './schedules';
+import { registerHealthCommands } from './health';
 
 /**
  * The operator CLI. Each area registers its own sub-commands from its own module, so this file
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerReportCommands(program);
   registerScalingCommands(program);
   registerScheduleCommands(program);
+  registerHealthCommands(program);
   return program;
 }
 

@@ -110,7 +110,7 @@ export type HealthActionsConfig = z.infer<typeof healthActionsSchema>;
 export const healthSchema = z
   .object({
     enabled: z.boolean().default(true),
-    intervalSeconds: z.number().int().min(5).max(3600).default(60),
+    intervalSeconds: z.number().int().min(1).max(3600).default(60),
     /** Ship the six default checks (node readiness, memory pressure, restarts, failed pods, API latency, autoscaler errors). */
     defaultChecks: z.boolean().default(true),
     /** Checks for every cluster (replacing a default of the same name). */

@@ -150,7 +150,7 @@ export async function healthMonitor(input: HealthMonitorInput): Promise<void> {
     }
     s.intervalSeconds = ev.intervalSeconds;
     s.lastEvaluation = { atMs: ev.atMs, durationMs: ev.durationMs, configured: ev.configured, ...(ev.prometheusUrl ? { prometheusUrl: ev.prometheusUrl } : {}) };
-    s.evaluations++;
+    if (actOn) s.evaluations++;
     s.defs = Object.fromEntries(ev.checks.map((c) => [c.name, c]));
     for (const name of Object.keys(s.checks)) if (!s.defs[name]) delete s.checks[name];
     if (!ev.configured) return;
