@@ -6,7 +6,9 @@ import { createFleetActivities } from './fleet';
 import { cloudwatchGateway } from './gateways/cloudwatch';
 import { jiraGateway } from './gateways/jira';
 import { prometheusGateway, type PrometheusGateway } from './gateways/prometheus';
+import type { AwsClientFactory } from '../src/aws/clients';
 import type { ClusterConfig } from '../src/config/clusters';
+import type { EksflowConfig } from '../src/config/schema';
 import type { HealthClusterConfig } from '../src/config/health';
 import { NotFoundError, ValidationError } from '../src/errors';
 import { alertWorkflowId, fnv1a, normalizeDedupKey } from '../src/domain/alerts/dedup';
@@ -86,25 +88,9 @@ export function createHealthActivities(deps: ActivityDeps) {
       return evaluate(input.clusterKey);
     },
 
-    /**
-     * Asks each cluster's Prometheus to run every check once: a PromQL syntax error (`bad_data`)
-     * names the cluster and check. Prometheus 2.42 has no /api/v1/parse_query, so the query itself is sent.
-     */
-    async validateHealthQueries(input: { clusterKeys?: string[] } = {}): Promise<{ invalid: { cluster: string; check: string; error: string }[]; unreachable: { cluster: string; error: string }[] }> {
-      const invalid: { cluster: string; check: string; error: string }[] = [];
-      const unreachable: { cluster: string; error: string }[] = [];
-      for (const h of deps.config.health.clusters) {
-        const cluster = deps.config.clusters.find((c) => c.name === h.cluster && (!h.accountId || h.accountId === c.accountId) && (!h.region || h.region === c.region));
-        if (!cluster || (input.clusterKeys && !input.clusterKeys.includes(clusterKeyOf(cluster)))) continue;
-        const g = prom({ cluster, health: h });
-        for (const c of resolveChecks(deps.config.health, h)) {
-          const r = await g.query(c.query);
-          if (r.ok) continue;
-          if (r.errorType === 'bad_data') invalid.push({ cluster: cluster.name, check: c.name, error: r.error });
-          else { unreachable.push({ cluster: cluster.name, error: `${r.errorType}: ${r.error}` }); break; }
-        }
-      }
-      return { invalid, unreachable };
+    /** PromQL validation of every configured check (see validateHealthQueries). */
+    validateHealthQueries(input: { clusterKeys?: string[] } = {}) {
+      return validateHealthQueries(deps.config, deps.aws, input.clusterKeys);
     },
 
     /** The check values as CloudWatch metrics (namespace eksflow/health, dimensions Cluster and Check). */
@@ -188,4 +174,30 @@ export function createHealthActivities(deps: ActivityDeps) {
       return { applied: true, summary: `${ng.name}: ${plan.field} ${plan.field === 'min' ? reading.size.min : reading.size.desired} → ${plan.value} (${input.reason})` };
     },
   };
+}
+
+export interface HealthValidation {
+  invalid: { cluster: string; check: string; error: string }[];
+  unreachable: { cluster: string; error: string }[];
+}
+
+/**
+ * Asks each cluster's Prometheus to run every check once: a PromQL error (`bad_data`) names the
+ * cluster and check. Prometheus 2.42 has no /api/v1/parse_query, so the query itself is sent.
+ * Used by the worker at start-up and by `eksflow config validate`-style callers.
+ */
+export async function validateHealthQueries(config: EksflowConfig, aws: AwsClientFactory, clusterKeys?: string[]): Promise<HealthValidation> {
+  const out: HealthValidation = { invalid: [], unreachable: [] };
+  for (const h of config.health.clusters) {
+    const cluster = config.clusters.find((c) => c.name === h.cluster && (!h.accountId || h.accountId === c.accountId) && (!h.region || h.region === c.region));
+    if (!cluster || (clusterKeys && !clusterKeys.includes(clusterKeyOf(cluster)))) continue;
+    const g = prometheusGateway({ aws, target: { accountId: cluster.accountId, region: cluster.region, ...(cluster.roleArn ? { roleArn: cluster.roleArn } : {}) }, endpoint: h.prometheus });
+    for (const c of resolveChecks(config.health, h)) {
+      const r = await g.query(c.query);
+      if (r.ok) continue;
+      if (r.errorType === 'bad_data') out.invalid.push({ cluster: cluster.name, check: c.name, error: r.error });
+      else { out.unreachable.push({ cluster: cluster.name, error: `${r.errorType}: ${r.error}` }); break; }
+    }
+  }
+  return out;
 }
