@@ -46,6 +46,9 @@ export function createHealthActivities(deps: ActivityDeps) {
   function find(clusterKey: string): HealthTarget {
     const cluster = deps.config.clusters.find((c) => clusterKeyOf(c) === clusterKey);
     if (!cluster) throw new NotFoundError(`no cluster ${clusterKey} in the config`);
+    return findIn(cluster);
+  }
+  function findIn(cluster: ClusterConfig): HealthTarget {
     const health = deps.config.health.clusters.find((h) => h.cluster === cluster.name && (!h.accountId || h.accountId === cluster.accountId) && (!h.region || h.region === cluster.region));
     return { cluster, ...(health ? { health } : {}) };
   }
@@ -62,7 +65,9 @@ export function createHealthActivities(deps: ActivityDeps) {
 
   /** Every configured check of one cluster, asked in parallel; failures come back as observations. */
   async function evaluate(clusterKey: string): Promise<HealthEvaluation> {
-    const t = find(clusterKey);
+    const known = deps.config.clusters.find((c) => clusterKeyOf(c) === clusterKey);
+    // A cluster removed from the config is "not configured" (shown by status), not a crash loop.
+    const t: HealthTarget = known ? findIn(known) : { cluster: { name: clusterKey.split('/').pop() ?? clusterKey } as ClusterConfig };
     const started = deps.now().getTime();
     const base = { clusterKey, cluster: t.cluster.name, intervalSeconds: deps.config.health.intervalSeconds };
     if (!t.health || !deps.config.health.enabled) {

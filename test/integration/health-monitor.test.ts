@@ -11,6 +11,10 @@ import { apiserverLatency, healthTestConfig, healthySeries, nodeReady, startJira
 import { testPrometheus } from '../support/prometheus';
 import { connectDevServer, createTestWorker, testActivityDeps, testAwsFactory, testConfig, uniqueName } from '../support/stack';
 import { writeFileSync, mkdtempSync } from 'node:fs';
+import { verifyFleetHealth } from '../../workflows';
+import { resultTable } from '../../src/domain/scaling/results';
+import { seedCluster } from '../../src/sandbox/seed';
+import { reconcileNodegroupAsgs } from '../../src/sandbox/nodegroup-asg-reconciler';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -62,6 +66,7 @@ describe('health monitor on a real Prometheus', () => {
       severityActions: { critical: ['alert', 'update_metrics'], warning: ['alert', 'create_jira_ticket', 'update_metrics'], info: ['update_metrics'] },
     });
     const config = testConfig(rawConfig);
+    await seedCluster(testAwsFactory(), config.clusters[0]);
     stack = await connectDevServer();
     deps = testActivityDeps({ config, client: stack.client, taskQueue, aws: testAwsFactory() });
     worker = await createTestWorker({ connection: stack.nativeConnection, taskQueue, deps });
@@ -189,6 +194,23 @@ describe('health monitor on a real Prometheus', () => {
     expect((await pauseHealth(stack.client, workflowId, { reason: 'x', by: 'bob' })).paused?.by).toBe('bob');
     expect((await checkHealthNow(stack.client, workflowId)).paused).toBeDefined();
     expect((await resumeHealth(stack.client, workflowId, { by: 'bob' })).paused).toBeUndefined();
+  });
+
+  test('08:30 verification: node groups and the same PromQL checks in one table', async () => {
+    const config = testConfig(rawConfig);
+    await reconcileNodegroupAsgs(testAwsFactory(), [config.clusters[0]]);
+    const result = await stack.client.workflow.execute(verifyFleetHealth, {
+      taskQueue, workflowId: uniqueName('it-verify-health'), args: [{ clusters: [cluster], settings: { pollIntervalMs: 250, verifyTimeoutMs: 5_000 } }],
+    });
+    const c = result.clusters[0];
+    expect(c.groups.map((g) => g.nodegroup)).toEqual(['ng-main']);
+    expect(c.healthChecks!.map((h) => h.check)).toEqual(['node-not-ready', 'node-memory-pressure', 'pod-restart-rate', 'failed-pods', 'apiserver-latency-p99', 'autoscaler-errors']);
+    expect(c.healthChecks!.find((h) => h.check === 'node-not-ready')).toMatchObject({ status: 'healthy', value: 0 });
+    const table = resultTable(result.clusters);
+    expect(table).toMatch(new RegExp(`${cluster}\\s+ng-main`));
+    expect(table).toMatch(new RegExp(`${cluster}\\s+check:node-memory-pressure\\s+warning\\s+healthy`));
+    // (API latency may still be high from the latency test: the 5-minute rate window remembers it.)
+    expect((result.summary.checks_healthy ?? 0) + (result.summary.checks_unhealthy ?? 0)).toBe(6);
   });
 
   test('invalid PromQL is rejected by validation, naming the cluster and check', async () => {

@@ -2,6 +2,7 @@ import { blindTransition, initialCheckState, transition, type CheckState } from 
 import { compare, observationFromResult, renderQuery, resolveChecks, DEFAULT_CHECKS, type Observation } from '../../../src/domain/health/checks';
 import { planScaleUp } from '../../../src/domain/health/actions';
 import { healthSchema } from '../../../src/config/health';
+import { verifyChecks } from '../../../src/domain/health/verify';
 
 const check: Parameters<typeof transition>[1] = { name: 'c', operator: '>', threshold: 0, for: 2, resolveAfter: 2, noData: 'nodata' };
 const v = (value: number): Observation => ({ kind: 'value', value });
@@ -156,5 +157,26 @@ describe('scale-up decision', () => {
   });
   test('bounds mode raises min', () => {
     expect(planScaleUp({ ...base, mode: 'bounds' })).toMatchObject({ apply: true, field: 'min', value: 3 });
+  });
+});
+
+describe('08:30 verification verdicts', () => {
+  const h = healthSchema.parse({});
+  const checks = resolveChecks(h, { prometheus: { url: 'http://p', auth: { type: 'none' }, selector: '', timeoutSeconds: 5 }, checks: [], disable: [] });
+  test('one look per check: breach, healthy, no data by policy, error', () => {
+    const v = verifyChecks(checks, {
+      'node-not-ready': { kind: 'value', value: 2 },
+      'node-memory-pressure': { kind: 'value', value: 0 },
+      'pod-restart-rate': { kind: 'nodata', reason: 'empty result' },
+      'failed-pods': { kind: 'error', message: 'unreachable: ECONNREFUSED' },
+      'apiserver-latency-p99': { kind: 'value', value: 0.25 },
+      'autoscaler-errors': { kind: 'nodata', reason: 'empty result' },
+    });
+    expect(v.map((x) => [x.check, x.status])).toEqual([
+      ['node-not-ready', 'unhealthy'], ['node-memory-pressure', 'healthy'], ['pod-restart-rate', 'unhealthy'],
+      ['failed-pods', 'unhealthy'], ['apiserver-latency-p99', 'healthy'], ['autoscaler-errors', 'healthy'],
+    ]);
+    expect(v[0].reason).toBe('2 > 0 nodes');
+    expect(v[3].reason).toContain('could not be evaluated');
   });
 });
