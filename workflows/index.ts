@@ -11,3 +11,4 @@ export { scaleDownCluster, scaleDownFleet, trafficAnalysis } from './scaling/sca
 export { verifyClusterHealth, verifyFleetHealth } from './scaling/health';
 export { scaleSelfManagedGroupTo } from './scaling/scale-asg';
 export { healthMonitor } from './health/monitor';
+export { cloudwatchAlarm } from './health/cloudwatch-alarm';

@@ -2,8 +2,10 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import type { EksflowConfig } from '../config/schema';
 import { healthWorkflowId } from '../domain/health/checks';
 import { clusterKeyOf } from '../domain/scaling/types';
+import type { CloudWatchAlarmStateChange } from '../domain/events/eventbridge';
+import { alarmWorkflowId } from '../domain/health/checks';
 import {
-  checkNowUpdate, healthStatusQuery, pauseHealthUpdate, resumeHealthUpdate, type HealthStatus,
+  ALARM_WORKFLOW_TYPE, alarmStateSignal, checkNowUpdate, healthStatusQuery, pauseHealthUpdate, resumeHealthUpdate, type HealthStatus,
 } from '../../workflows/health/messages';
 
 /** The clusters that have a `health.clusters` entry, with their monitor's workflow id. */
@@ -45,3 +47,10 @@ export const resumeHealth = (client: Client, workflowId: string, req: { by?: str
   client.workflow.getHandle(workflowId).executeUpdate(resumeHealthUpdate, { args: [req] });
 export const checkHealthNow = (client: Client, workflowId: string): Promise<HealthStatus> =>
   client.workflow.getHandle(workflowId).executeUpdate(checkNowUpdate, { args: [] });
+
+/** Hands a CloudWatch alarm state change to the alarm's workflow (ordered per alarm, deduplicated by event id). */
+export async function signalAlarmWorkflow(client: Client, taskQueue: string, alarm: CloudWatchAlarmStateChange): Promise<string> {
+  const workflowId = alarmWorkflowId(alarm.alarmArn);
+  await client.workflow.signalWithStart(ALARM_WORKFLOW_TYPE, { workflowId, taskQueue, args: [{ alarmArn: alarm.alarmArn }], signal: alarmStateSignal, signalArgs: [alarm] });
+  return workflowId;
+}

@@ -6,6 +6,7 @@ import {
   SIGNAL_INSTANCE_STATE, SIGNAL_INTERRUPTION_EVENT, spotInterruptionWorkflowId, type InterruptionTrigger,
 } from '../domain/interruption/types';
 import { SA_ACTION, SA_INSTANCE, serverHasSearchAttributes } from '../search-attributes';
+import { signalAlarmWorkflow } from '../client/health';
 
 export interface DispatchDeps {
   client: Client;
@@ -88,6 +89,9 @@ export async function dispatchEvent(deps: DispatchDeps, event: FleetEvent): Prom
         if (!(err instanceof WorkflowNotFoundError)) throw err;
         outcome.actions.push({ type: 'none', detail: `no running ${workflowId}` });
       }
+    } else if (action.type === 'alarm-state') {
+      const workflowId = await signalAlarmWorkflow(deps.client, deps.taskQueue, action.alarm);
+      outcome.actions.push({ type: action.type, workflowId });
     } else {
       outcome.actions.push({ type: 'none', detail: action.reason });
     }

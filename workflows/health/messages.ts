@@ -1,4 +1,5 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { CloudWatchAlarmStateChange } from '../../src/domain/events/eventbridge';
 import type { HealthActionRecord, HealthCheckStatus, HealthStatus } from '../../src/domain/health/status';
 
 /**
@@ -16,3 +17,7 @@ export const pauseHealthUpdate = defineUpdate<HealthStatus, [PauseHealthRequest]
 export const resumeHealthUpdate = defineUpdate<HealthStatus, [ResumeHealthRequest]>('resumeHealth');
 /** Evaluates now and returns the status (while paused: values only, no state change or action). */
 export const checkNowUpdate = defineUpdate<HealthStatus, []>('checkHealthNow');
+
+/** One state change of a CloudWatch alarm, to `cw-alarm/<hash of the alarm ARN>` (signal-with-start). */
+export const alarmStateSignal = defineSignal<[CloudWatchAlarmStateChange]>('alarmState');
+export const ALARM_WORKFLOW_TYPE = 'cloudwatchAlarm';

@@ -134,6 +134,14 @@ export function healthWorkflowId(c: { accountId: string; region: string; name: s
 export const checkDedupKey = (clusterKey: string, check: string) => `health/${clusterKey}/${check}`;
 export const blindDedupKey = (clusterKey: string) => `health/${clusterKey}/blind`;
 
+/** `cw-alarm/<alarm name>-<hash of the ARN>`: readable, unique per alarm. */
+export function alarmWorkflowId(alarmArn: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < alarmArn.length; i++) h = Math.imul(h ^ alarmArn.charCodeAt(i), 0x01000193) >>> 0;
+  const name = (alarmArn.split(':alarm:')[1] ?? 'alarm').replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 120);
+  return `cw-alarm/${name}-${h.toString(16).padStart(8, '0')}`;
+}
+
 export function endpointLabel(p: PrometheusEndpoint): string {
   return p.url.replace(/\/+$/, '');
 }
