@@ -9,6 +9,7 @@ import { createMlActivities } from './ml';
 import { createSecurityActivities } from './security';
 import { createLogActivities } from './logs';
 import { createConfigSyncActivities } from './config-sync';
+import { createHealthActivities } from './health';
 
 export type { ActivityDeps } from './deps';
 
@@ -26,6 +27,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSecurityActivities(deps),
     ...createLogActivities(deps),
     ...createConfigSyncActivities(deps),
+    ...createHealthActivities(deps),
     ...createMlActivities({ cloudwatch: (t) => deps.aws.cloudwatch(t), now: deps.now }),
   });
 }

@@ -31,7 +31,7 @@ const notDelivered = (what: string) => `no issue delivers ${what} yet`;
 export const TIMETABLE: readonly TimetableEntry[] = [
   { id: 'pre-work-analysis', time: '07:30', days: 'business', workflow: 'preWorkAnalysis', args: [{}], enabled: true, description: 'publish the plan the 08:00 scale-up will apply (dry run)' },
   { id: 'scale-up', time: '08:00', days: 'business', workflow: 'scaleUpFleet', args: [{}], enabled: true, description: 'production scale-up to business-hours sizes' },
-  { id: 'health-verification', time: '08:30', days: 'business', workflow: 'verifyFleetHealth', args: [{}], enabled: true, description: 'node groups at target, ACTIVE, instances InService' },
+  { id: 'health-verification', time: '08:30', days: 'business', workflow: 'verifyFleetHealth', args: [{}], enabled: true, description: 'node groups at target, ACTIVE, instances InService; the PromQL health checks' },
   { id: 'cost-analysis', time: '10:00', days: 'business', workflow: 'costAnalysis', args: [{}], enabled: true, description: 'daily cost analysis report' },
   { id: 'spot-optimization', time: '11:00', days: 'business', workflow: 'spotOptimization', args: [{}], enabled: true, description: 'spot opportunities and recommendations' },
   { id: 'performance-tuning', time: '14:00', days: 'business', workflow: 'performanceTuning', args: [{}], enabled: false, disabledReason: notDelivered('performance tuning'), description: 'performance tuning' },

@@ -133,4 +133,20 @@ if [ "$with_chromium" = 1 ]; then
   fi
 fi
 
+# 6. Prometheus (Debian's package, 2.42 on bookworm): the health checks are tested against it.
+if [ -x /usr/bin/prometheus ]; then
+  step "prometheus" "present ($(/usr/bin/prometheus --version 2>&1 | head -1 | awk '{print $3}'))"
+elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  s=$(date +%s%N)
+  step "prometheus" "installing Debian's prometheus"
+  # The package's service is not started (no init here); tests run the binary themselves.
+  (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus \
+    || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus)) >"$cache/prometheus.log" 2>&1 \
+    || { echo "[provision] apt-get could not install prometheus; see $cache/prometheus.log" >&2; exit 1; }
+  step "prometheus" "installed ($(elapsed "$s"))"
+else
+  echo "[provision] missing: install Debian's 'prometheus' package (the health tests run it)" >&2; exit 1
+fi
+ln -sfn /usr/bin/prometheus "$tools/bin/prometheus"
+
 step "done" "$(elapsed "$t0")"

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { Worker, Runtime, DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { validateHealthQueries } from '../activities/health';
+import { ensureHealthMonitors } from './client/health';
 import { AuditLog } from './audit';
 import { awsClientFactoryFromEnv } from './aws/clients';
 import { connectClient, connectWorkerConnection } from './client';
@@ -68,8 +70,24 @@ async function main(): Promise<void> {
     throw err;
   }
   Runtime.install({ logger: new DefaultLogger(env.EKSFLOW_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN') });
+  const startConfig = config instanceof ConfigHolder ? config.current : config;
+  // Health checks: invalid PromQL stops the worker naming the check; an unreachable Prometheus does
+  // not (the monitor raises "health checks blind" until it answers).
+  if (startConfig.health.enabled && startConfig.health.validateOnStart && startConfig.health.clusters.length > 0) {
+    const v = await validateHealthQueries(startConfig, awsClientFactoryFromEnv(env));
+    if (v.invalid.length > 0) {
+      process.stderr.write(`eksflow worker: invalid health check PromQL:\n${v.invalid.map((i) => `  cluster ${i.cluster}, check ${i.check}: ${i.error}`).join('\n')}\n`);
+      process.exit(2);
+    }
+    for (const u of v.unreachable) log.warn('health checks not validated: Prometheus unreachable', { cluster: u.cluster, error: u.error });
+  }
   const worker = await createWorker(env, config);
-  log.info('worker polling', { taskQueue: env.TEMPORAL_TASK_QUEUE, address: env.TEMPORAL_ADDRESS, clusters: (config instanceof ConfigHolder ? config.current : config).clusters.length });
+  // The long-lived health monitors: started if not running (idempotent), without delaying polling.
+  void connectClient(env)
+    .then((client) => ensureHealthMonitors(client, startConfig, env.TEMPORAL_TASK_QUEUE))
+    .then((r) => { if (r.length) log.info('health monitors', { started: r.filter((x) => x.started).length, running: r.filter((x) => !x.started).length }); })
+    .catch((err: Error) => log.warn('health monitors not started', { error: err.message }));
+  log.info('worker polling', { taskQueue: env.TEMPORAL_TASK_QUEUE, address: env.TEMPORAL_ADDRESS, clusters: startConfig.clusters.length });
   await worker.run();
   reload?.stop();
   log.info('worker stopped');

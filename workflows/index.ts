@@ -13,3 +13,5 @@ export { verifyClusterHealth, verifyFleetHealth } from './scaling/health';
 export { securityScans } from './security/scan';
 export { logArchival } from './logs/archive';
 export { configWatch } from './config-sync/watch';
+export { healthMonitor } from './health/monitor';
+export { cloudwatchAlarm } from './health/cloudwatch-alarm';

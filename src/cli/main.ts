@@ -10,6 +10,7 @@ import { registerScalingCommands } from './scaling';
 import { registerScheduleCommands } from './schedules';
 import { registerSecurityCommands } from './security';
 import { registerLogCommands } from './logs';
+import { registerHealthCommands } from './health';
 
 /**
  * The operator CLI. Each area registers its own sub-commands from its own module, so this file
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerScheduleCommands(program);
   registerSecurityCommands(program);
   registerLogCommands(program);
+  registerHealthCommands(program);
   return program;
 }
 

@@ -4,6 +4,7 @@ import { readEnv } from '../config/env';
 import { loadConfigFile } from '../config/load';
 import { connectClient } from '../client';
 import { formatIst } from '../domain/timetable/ist';
+import { ensureHealthMonitors } from '../client/health';
 import { applySchedules, DEFAULT_PREFIX, DISABLED_NOTE, scheduleIdFor } from '../../schedules/apply';
 import { applyOptionsFor, timetableFor } from '../../schedules/from-config';
 import type { ResolvedEntry } from '../../schedules/timetable';
@@ -50,6 +51,9 @@ export function registerScheduleCommands(program: Command): void {
       for (const c of report.changes) if (c.change !== 'unchanged') process.stdout.write(`${c.change.padEnd(8)} ${c.scheduleId}${c.detail ? ` (${c.detail})` : ''}\n`);
       const total = report.created + report.updated + report.deleted;
       process.stdout.write(`${total} change(s): ${report.created} created, ${report.updated} updated, ${report.deleted} deleted, ${report.unchanged} unchanged\n`);
+      // Long-lived monitors are not schedules, but apply is "make the deployment match the config".
+      const monitors = await ensureHealthMonitors(ctx.client, ctx.config, ctx.taskQueue);
+      if (monitors.length) process.stdout.write(`health monitors: ${monitors.filter((m) => m.started).length} started, ${monitors.filter((m) => !m.started).length} already running\n`);
     });
 
   cmd.command('list').description('Timetable entries with their schedule state and next runs (IST and UTC)')

@@ -4,6 +4,7 @@ import { timetableSchema } from './timetable';
 import { notificationsSchema } from './notifications';
 import { securitySchema } from './security';
 import { logsSchema } from './logs';
+import { healthSchema } from './health';
 
 export const configSchema = z
   .object({
@@ -12,6 +13,7 @@ export const configSchema = z
     notifications: notificationsSchema.default(notificationsSchema.parse({})),
     security: securitySchema.default(securitySchema.parse({})),
     logs: logsSchema.default(logsSchema.parse({})),
+    health: healthSchema.default(healthSchema.parse({})),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -20,6 +22,11 @@ export const configSchema = z
       const key = `${c.accountId}/${c.region}/${c.name}`;
       if (seen.has(key)) ctx.addIssue({ code: 'custom', message: `duplicate cluster ${key}`, path: ['clusters', i, 'name'] });
       seen.add(key);
+    });
+    cfg.health.clusters.forEach((h, i) => {
+      const matches = cfg.clusters.filter((c) => c.name === h.cluster && (!h.accountId || c.accountId === h.accountId) && (!h.region || c.region === h.region));
+      if (matches.length === 0) ctx.addIssue({ code: 'custom', message: `health: no cluster named ${h.cluster} in clusters`, path: ['health', 'clusters', i, 'cluster'] });
+      if (matches.length > 1) ctx.addIssue({ code: 'custom', message: `health: ${h.cluster} names several clusters; add accountId/region`, path: ['health', 'clusters', i, 'cluster'] });
     });
   });
 

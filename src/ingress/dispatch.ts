@@ -4,6 +4,7 @@ import { signalInstanceState, startInterruption } from '../client/interruption';
 import { actionsFor, type IngressAction } from '../domain/events/actions';
 import type { FleetEvent, FleetEventKind } from '../domain/events/eventbridge';
 import type { InterruptionTrigger } from '../domain/interruption/types';
+import { signalAlarmWorkflow } from '../client/health';
 
 export interface DispatchDeps {
   client: Client;
@@ -79,6 +80,9 @@ export async function dispatchEvent(deps: DispatchDeps, event: FleetEvent): Prom
       const sent = await signalInstanceState(deps.client, action.instanceId, action.state);
       if (sent.outcome === 'ok') outcome.actions.push({ type: action.type, workflowId: sent.workflowId });
       else outcome.actions.push({ type: 'none', detail: `no running ${sent.workflowId}` });
+    } else if (action.type === 'alarm-state') {
+      const workflowId = await signalAlarmWorkflow(deps.client, deps.taskQueue, action.alarm);
+      outcome.actions.push({ type: action.type, workflowId });
     } else {
       outcome.actions.push({ type: 'none', detail: action.reason });
     }

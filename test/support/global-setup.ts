@@ -1,4 +1,4 @@
-import { ensureMoto, ensureTemporalDevServer, prepareTestEnvironment } from './servers';
+import { ensureMoto, ensurePrometheus, ensureTemporalDevServer, prepareTestEnvironment } from './servers';
 
 /**
  * Global setup of the `integration` project (jest.config.js): the Temporal dev server, moto and
@@ -7,5 +7,5 @@ import { ensureMoto, ensureTemporalDevServer, prepareTestEnvironment } from './s
  */
 export default async function globalSetup(): Promise<void> {
   prepareTestEnvironment();
-  await Promise.all([ensureMoto(), ensureTemporalDevServer()]);
+  await Promise.all([ensureMoto(), ensureTemporalDevServer(), ensurePrometheus()]);
 }

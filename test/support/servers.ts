@@ -33,7 +33,7 @@ function record(name: string, server: ManagedProcess, endpoint: string): void {
   mkdirSync(TEST_LOG_DIR, { recursive: true });
   writeFileSync(
     join(TEST_LOG_DIR, 'servers.json'),
-    JSON.stringify({ ...r.endpoints, pids: r.servers.map((s) => s.child.pid) }),
+    JSON.stringify({ ...r.endpoints, pids: r.servers.map((s) => (s as Partial<ManagedProcess>).child?.pid) }),
   );
 }
 
@@ -57,4 +57,13 @@ export async function ensureTemporalDevServer(): Promise<void> {
   const temporal = await startTemporalDevServer({ headless: true, logFile: join(TEST_LOG_DIR, 'temporal.log') });
   process.env.EKSFLOW_TEST_TEMPORAL_ADDRESS = temporal.address;
   record('temporal', temporal, temporal.address);
+}
+
+/** Prometheus (Debian's package) scraping one exporter whose values the tests control (issue 12). */
+export async function ensurePrometheus(): Promise<void> {
+  if (process.env.EKSFLOW_TEST_PROMETHEUS_URL) return;
+  const { startTestPrometheus } = await import('./prometheus');
+  const prometheus = await startTestPrometheus(TEST_LOG_DIR);
+  registry().servers.push(prometheus as unknown as ManagedProcess);
+  registry().endpoints.prometheus = process.env.EKSFLOW_TEST_PROMETHEUS_URL ?? '';
 }

@@ -1,3 +1,4 @@
+import { patched } from '@temporalio/workflow';
 import { pausedMessage } from '../../src/domain/scaling/control';
 import { activeOverride, planGroup } from '../../src/domain/scaling/plan';
 import type { ClusterRunResult, FleetRunResult, GroupResult } from '../../src/domain/scaling/results';
@@ -5,6 +6,7 @@ import { groupRefOf, type ControlState } from '../../src/domain/scaling/types';
 import { healthProblems } from '../../src/domain/scaling/health';
 import { alertSafely, control, read, reportSafely } from './lib';
 import { failureMessage } from '../lib/failures';
+import { verifyChecks, type CheckVerdict } from '../../src/domain/health/verify';
 import { runForEachCluster, type ClusterRunInput, type FleetRunInput } from './fleet';
 
 /** 08:30 IST: node groups reached their targets, are ACTIVE, with instances InService; anything else alerts. */
@@ -47,23 +49,36 @@ export async function verifyClusterHealth(input: ClusterRunInput): Promise<Clust
       }
     }),
   );
+  // Workflows started before issue 12 replay without the PromQL step.
+  const healthChecks = patched('health-promql-checks') ? await promqlChecks(cluster.key) : [];
   const bad = groups.filter((g) => g.status === 'unhealthy');
-  if (bad.length) {
+  const badChecks = healthChecks.filter((h) => h.status === 'unhealthy');
+  if (bad.length || badChecks.length) {
     await alertSafely({
-      severity: 'warning',
+      severity: badChecks.some((h) => h.severity === 'critical') ? 'critical' : 'warning',
       type: 'health_check_failed',
       dedupKey: `health/${cluster.key}/${input.date}`,
-      summary: `${cluster.name}: ${bad.map((g) => `${g.nodegroup} (${g.reason})`).join('; ')}`,
+      summary: `${cluster.name}: ${[...bad.map((g) => `${g.nodegroup} (${g.reason})`), ...badChecks.map((h) => `${h.check} (${h.reason})`)].join('; ')}`.slice(0, 1000),
       cluster: cluster.name,
-      details: { unhealthy: bad.length, nodegroups: bad.map((g) => g.nodegroup).join(',') },
+      details: { unhealthy: bad.length, nodegroups: bad.map((g) => g.nodegroup).join(','), failedChecks: badChecks.map((h) => h.check).join(',') },
     });
   }
-  await reportSafely(
-    cluster.key,
-    'health',
+  const summary = [
     bad.length ? `${bad.length} unhealthy node group(s)` : 'all node groups healthy',
-  );
-  return { ...base, status: 'done', groups, finishedAtMs: Date.now() };
+    ...(healthChecks.length ? [badChecks.length ? `${badChecks.length} of ${healthChecks.length} health checks failing` : `${healthChecks.length} health checks passing`] : []),
+  ].join(', ');
+  await reportSafely(cluster.key, 'health', summary);
+  return { ...base, status: 'done', groups, ...(healthChecks.length ? { healthChecks } : {}), finishedAtMs: Date.now() };
+}
+
+/** The cluster's PromQL checks (health.clusters), one look each; none when not configured. */
+async function promqlChecks(clusterKey: string): Promise<CheckVerdict[]> {
+  try {
+    const ev = await read.evaluateHealthChecks({ clusterKey });
+    return ev.configured ? verifyChecks(ev.checks, ev.observations) : [];
+  } catch (err) {
+    return [{ check: 'prometheus', severity: 'warning', status: 'unhealthy', reason: `health checks could not be evaluated: ${failureMessage(err)}` }];
+  }
 }
 
 export async function verifyFleetHealth(input: FleetRunInput = {}): Promise<FleetRunResult> {

@@ -1,4 +1,4 @@
-import type { FleetEvent, FleetEventKind } from './eventbridge';
+import type { CloudWatchAlarmStateChange, FleetEvent, FleetEventKind } from './eventbridge';
 import type { InterruptionTrigger } from '../interruption/types';
 
 /**
@@ -10,6 +10,8 @@ export type IngressAction =
   | { type: 'start-interruption'; trigger: InterruptionTrigger }
   /** Tell a running interruption workflow its instance changed state (so it can undo a raise at once). */
   | { type: 'signal-instance-state'; instanceId: string; state: string }
+  /** A CloudWatch alarm changed state: ALARM raises, OK resolves (dedup key = alarm ARN). */
+  | { type: 'alarm-state'; alarm: CloudWatchAlarmStateChange }
   | { type: 'none'; reason: string };
 
 /** Instance states after which an interrupted instance no longer needs replacing capacity held for it. */
@@ -32,10 +34,14 @@ export function actionsFor(event: FleetEvent): IngressAction[] {
       return GONE_STATES.has(event.state)
         ? [{ type: 'signal-instance-state', instanceId: event.instanceId, state: event.state }]
         : [{ type: 'none', reason: `instance ${event.instanceId} is ${event.state}` }];
+    case 'cloudwatch-alarm':
+      return event.state === 'INSUFFICIENT_DATA'
+        ? [{ type: 'none', reason: `alarm ${event.alarmName} has insufficient data` }]
+        : [{ type: 'alarm-state', alarm: event }];
     case 'ignored':
       return [{ type: 'none', reason: event.reason }];
   }
 }
 
 /** The kinds counted by the ingress metrics, in a stable order. */
-export const EVENT_KINDS: FleetEventKind[] = ['spot-interruption-warning', 'rebalance-recommendation', 'instance-state-change', 'scheduled-change', 'ignored'];
+export const EVENT_KINDS: FleetEventKind[] = ['spot-interruption-warning', 'rebalance-recommendation', 'instance-state-change', 'scheduled-change', 'cloudwatch-alarm', 'ignored'];

@@ -38,6 +38,29 @@ const healthDetail = z.object({
   affectedEntities: z.array(z.object({ entityValue: z.string() })).default([]),
 });
 
+const alarmStateSchema = z.object({
+  value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
+  reason: z.string().default(''),
+  timestamp: z.string().default(''),
+});
+const alarmDetail = z.object({
+  alarmName: z.string().min(1).max(255),
+  state: alarmStateSchema,
+  previousState: alarmStateSchema.partial().optional(),
+  configuration: z.object({
+    description: z.string().nullish(),
+    metrics: z.array(z.object({
+      id: z.string().optional(),
+      metricStat: z.object({
+        metric: z.object({ namespace: z.string(), name: z.string(), dimensions: z.record(z.string(), z.string()).default({}) }),
+        period: z.number().optional(),
+        stat: z.string().optional(),
+      }).optional(),
+      expression: z.string().optional(),
+    })).default([]),
+  }).partial().default({}),
+});
+
 interface EventBase {
   eventId: string;
   /** ISO 8601 time the event was emitted (the spot deadline counts from here). */
@@ -67,6 +90,19 @@ export interface ScheduledChange extends EventBase {
   instanceIds: string[];
   startTime?: string;
 }
+/** CloudWatch alarm state change (EventBridge `aws.cloudwatch` / `CloudWatch Alarm State Change`). */
+export interface CloudWatchAlarmStateChange extends EventBase {
+  kind: 'cloudwatch-alarm';
+  alarmArn: string;
+  alarmName: string;
+  state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+  previousState?: string;
+  reason: string;
+  /** When the alarm changed state (ms), for ordering events of one alarm. */
+  stateAtMs: number;
+  description?: string;
+  metric?: { namespace: string; name: string; dimensions: Record<string, string>; stat?: string; periodSeconds?: number };
+}
 /** A well-formed event eksflow does not act on. */
 export interface IgnoredEvent extends EventBase {
   kind: 'ignored';
@@ -77,13 +113,31 @@ export interface IgnoredEvent extends EventBase {
   unsupported: boolean;
 }
 
-export type FleetEvent = SpotInterruptionWarning | RebalanceRecommendation | InstanceStateChange | ScheduledChange | IgnoredEvent;
+export type FleetEvent = SpotInterruptionWarning | RebalanceRecommendation | InstanceStateChange | ScheduledChange | CloudWatchAlarmStateChange | IgnoredEvent;
 export type FleetEventKind = FleetEvent['kind'];
 
 export type ParseResult = { ok: true; event: FleetEvent } | { ok: false; error: string };
 
 /** Handlers by `source|detail-type`: adding a kind is one line here plus its type. */
-const KINDS: Record<string, (base: EventBase, detail: unknown) => FleetEvent | string> = {
+const KINDS: Record<string, (base: EventBase, detail: unknown, resources: string[]) => FleetEvent | string> = {
+  'aws.cloudwatch|CloudWatch Alarm State Change': (base, detail, resources) =>
+    withDetail(alarmDetail, detail, (d): FleetEvent => {
+      const m = d.configuration.metrics?.find((x) => x.metricStat)?.metricStat;
+      // AWS writes "2019-10-02T17:04:40.989+0000"; Date.parse wants the offset as +00:00.
+      const at = Date.parse(d.state.timestamp.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+      return {
+        ...base,
+        kind: 'cloudwatch-alarm',
+        alarmArn: resources.find((r) => r.startsWith('arn:') && r.includes(':alarm:')) ?? `arn:aws:cloudwatch:${base.region}:${base.account}:alarm:${d.alarmName}`,
+        alarmName: d.alarmName,
+        state: d.state.value,
+        ...(d.previousState?.value ? { previousState: d.previousState.value } : {}),
+        reason: d.state.reason,
+        stateAtMs: Number.isFinite(at) ? at : Date.parse(base.time),
+        ...(d.configuration.description ? { description: d.configuration.description } : {}),
+        ...(m ? { metric: { namespace: m.metric.namespace, name: m.metric.name, dimensions: m.metric.dimensions, ...(m.stat ? { stat: m.stat } : {}), ...(m.period ? { periodSeconds: m.period } : {}) } } : {}),
+      };
+    }),
   'aws.ec2|EC2 Spot Instance Interruption Warning': (base, detail) =>
     withDetail(spotWarningDetail, detail, (d) => ({ ...base, kind: 'spot-interruption-warning', instanceId: d['instance-id'], instanceAction: d['instance-action'] })),
   'aws.ec2|EC2 Instance Rebalance Recommendation': (base, detail) =>
@@ -115,7 +169,7 @@ export function parseEventBridgeEvent(raw: unknown): ParseResult {
   if (!handler) {
     return { ok: true, event: { ...base, kind: 'ignored', source: e.source, detailType: e['detail-type'], unsupported: true, reason: `no handler for ${e.source} "${e['detail-type']}"` } };
   }
-  const out = handler(base, e.detail);
+  const out = handler(base, e.detail, e.resources);
   return typeof out === 'string' ? { ok: false, error: out } : { ok: true, event: out };
 }
 

@@ -36,6 +36,8 @@ export interface ClusterRunResult {
   reason?: string;
   groups: GroupResult[];
   steps?: StepRecord[];
+  /** 08:30 verification: the cluster's PromQL health checks, one look each (issue 12). */
+  healthChecks?: { check: string; severity: string; status: 'healthy' | 'unhealthy'; value?: number; reason: string }[];
   startedAtMs: number;
   finishedAtMs: number;
 }
@@ -55,6 +57,7 @@ export function summarize(clusters: ClusterRunResult[]): Record<string, number> 
   for (const c of clusters) {
     out[`clusters_${c.status}`] = (out[`clusters_${c.status}`] ?? 0) + 1;
     for (const g of c.groups) out[`groups_${g.status}`] = (out[`groups_${g.status}`] ?? 0) + 1;
+    for (const h of c.healthChecks ?? []) out[`checks_${h.status}`] = (out[`checks_${h.status}`] ?? 0) + 1;
   }
   return out;
 }
@@ -72,6 +75,7 @@ export function resultTable(clusters: ClusterRunResult[]): string {
         c.status === 'skipped' ? (c.reason ?? '') : g.reason,
       ]);
     }
+    for (const h of c.healthChecks ?? []) rows.push([c.cluster, `check:${h.check}`, h.severity, h.status, '-', '-', '-', '-', h.reason]);
   }
   const widths = rows[0]!.map((_, i) => Math.min(60, Math.max(...rows.map((r) => (r[i] ?? '').length))));
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n');
