@@ -2,12 +2,16 @@ import { z } from 'zod';
 import { clusterSchema } from './clusters';
 import { timetableSchema } from './timetable';
 import { notificationsSchema } from './notifications';
+import { backupsSchema } from './backups';
+import { cleanupSchema } from './cleanup';
 
 export const configSchema = z
   .object({
     clusters: z.array(clusterSchema).min(1),
     timetable: timetableSchema.default(timetableSchema.parse({})),
     notifications: notificationsSchema.default(notificationsSchema.parse({})),
+    backups: backupsSchema.default(backupsSchema.parse({})),
+    cleanup: cleanupSchema.default(cleanupSchema.parse({})),
   })
   .strict()
   .superRefine((cfg, ctx) => {
