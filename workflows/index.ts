@@ -10,3 +10,5 @@ export { scaleUpCluster, scaleUpFleet, preWorkAnalysis } from './scaling/scale-u
 export { scaleDownCluster, scaleDownFleet, trafficAnalysis } from './scaling/scale-down';
 export { verifyClusterHealth, verifyFleetHealth } from './scaling/health';
 export { scaleSelfManagedGroupTo } from './scaling/scale-asg';
+export { backups } from './backups/backups';
+export { backupRestoreDrill } from './backups/restore-drill';
