@@ -7,6 +7,7 @@ import { createCostActivities } from './cost';
 import { createInterruptionActivities } from './interruption';
 import { createMlActivities } from './ml';
 import { createBackupActivities } from './backups';
+import { createCleanupActivities } from './cleanup';
 
 export type { ActivityDeps } from './deps';
 
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCostActivities(deps),
     ...createInterruptionActivities(deps),
     ...createBackupActivities(deps),
+    ...createCleanupActivities(deps),
     ...createMlActivities({ cloudwatch: (t) => deps.aws.cloudwatch(t), now: deps.now }),
   });
 }

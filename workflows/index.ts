@@ -12,3 +12,4 @@ export { verifyClusterHealth, verifyFleetHealth } from './scaling/health';
 export { scaleSelfManagedGroupTo } from './scaling/scale-asg';
 export { backups } from './backups/backups';
 export { backupRestoreDrill } from './backups/restore-drill';
+export { resourceCleanup } from './cleanup/cleanup';

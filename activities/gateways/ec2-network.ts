@@ -1,6 +1,6 @@
 import {
   DeleteLaunchTemplateCommand, DeleteNetworkInterfaceCommand, DescribeAddressesCommand, DescribeLaunchTemplatesCommand,
-  DescribeNetworkInterfacesCommand, ReleaseAddressCommand, type Filter,
+  DescribeNetworkInterfacesCommand, DescribeTagsCommand, ReleaseAddressCommand, type Filter,
 } from '@aws-sdk/client-ec2';
 import type { AwsClientFactory, AwsTarget } from '../../src/aws/clients';
 import { awsCall } from '../../src/aws/errors';
@@ -11,6 +11,9 @@ import { absentIfNotFound, tagsOf } from './ebs';
  * Elastic IPs, network interfaces and launch templates of one account/region: the only code that
  * calls those EC2 APIs. Facts come back in the cleanup domain's shapes (plain JSON).
  */
+/** Tags eksflow adds to existing templates (or an operator adds to protect one). */
+const laterTagKeys = ['eksflow:cleanup-after', 'eksflow:protect'];
+
 export function ec2NetworkGateway(aws: AwsClientFactory, target: AwsTarget) {
   const ec2 = aws.ec2(target);
   const where = `${target.accountId}/${target.region}`;
@@ -56,9 +59,8 @@ export function ec2NetworkGateway(aws: AwsClientFactory, target: AwsTarget) {
       return awsCall(`DeleteNetworkInterface ${where}/${id}`, () => absentIfNotFound(ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: id }))));
     },
     /** Templates tagged with a node group (EKS tags the ones it creates; eksflow's sandbox does too). */
-    async nodegroupLaunchTemplates(ids?: string[]): Promise<Omit<LaunchTemplateFact, 'nodegroupExists' | 'usedBy'>[]> {
+    async nodegroupLaunchTemplates(): Promise<Omit<LaunchTemplateFact, 'nodegroupExists' | 'usedBy'>[]> {
       const filters: Filter[] = [{ Name: 'tag-key', Values: ['eks:nodegroup-name'] }];
-      if (ids) filters.push({ Name: 'launch-template-id', Values: ids });
       const out: Omit<LaunchTemplateFact, 'nodegroupExists' | 'usedBy'>[] = [];
       let NextToken: string | undefined;
       do {
@@ -77,6 +79,21 @@ export function ec2NetworkGateway(aws: AwsClientFactory, target: AwsTarget) {
         }
         NextToken = page.NextToken;
       } while (NextToken);
+      // Tags added after creation come from DescribeTags: moto's DescribeLaunchTemplates returns only
+      // the tags a template was created with (AWS returns all; reading both is right on either).
+      if (out.length > 0) {
+        let TagToken: string | undefined;
+        do {
+          const page = await awsCall(`DescribeTags launch-template ${where}`, () =>
+            ec2.send(new DescribeTagsCommand({ Filters: [{ Name: 'resource-type', Values: ['launch-template'] }, { Name: 'key', Values: laterTagKeys }], NextToken: TagToken })),
+          );
+          for (const t of page.Tags ?? []) {
+            const lt = out.find((x) => x.id === t.ResourceId);
+            if (lt && t.Key) lt.tags[t.Key] = t.Value ?? '';
+          }
+          TagToken = page.NextToken;
+        } while (TagToken);
+      }
       return out;
     },
     async deleteLaunchTemplate(id: string): Promise<'deleted' | 'absent'> {

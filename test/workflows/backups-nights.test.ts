@@ -21,7 +21,7 @@ describe('backups: ten nights (time-skipping)', () => {
   const cl = nightCluster('ts-backup');
   const raw = { clusters: [cl], backups: { policy: 'nightly', keep: { daily: 3, weekly: 2, monthly: 1 }, drRegion: 'us-west-2', pollSeconds: 60 } };
   const config = testConfig(raw);
-  const target = { accountId: cl.accountId, region: cl.region };
+  const target = { accountId: cl.accountId, region: cl.region, roleArn: cl.roleArn };
   const taskQueue = uniqueName('ts-backups');
   let env: TestWorkflowEnvironment;
   let plain: Client;
@@ -95,7 +95,7 @@ describe('backups: ten nights (time-skipping)', () => {
     const cl2 = nightCluster('ts-backup-wait');
     const raw2 = { clusters: [cl2], backups: { keep: { daily: 1, weekly: 0, monthly: 0 }, pollSeconds: 300, waitTimeoutMinutes: 60 } };
     const config2 = testConfig(raw2);
-    const t2 = { accountId: cl2.accountId, region: cl2.region };
+    const t2 = { accountId: cl2.accountId, region: cl2.region, roleArn: cl2.roleArn };
     const ok = await csiVolume(aws, t2, cl2.name, 'ok');
     const stuck = await csiVolume(aws, t2, cl2.name, 'stuck');
     const old = await snapshotOf(aws, t2, stuck, { 'eksflow:backup-of': stuck, 'eksflow:backup-policy': 'daily', 'eksflow:taken-at': '2020-01-01T00:00:00Z' });

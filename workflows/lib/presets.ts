@@ -42,3 +42,12 @@ export const snsDelivery: ActivityOptions = {
   startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', maximumAttempts: 4 },
 };
+
+/**
+ * Batches of AWS reads/mutations over a whole account/region (cleanup, backup pruning). Each item
+ * is re-read before it is changed, so a retry after a crash finishes the batch without repeating it.
+ */
+export const awsBatch: ActivityOptions = {
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
+};
