@@ -22,3 +22,12 @@ export function recordMutation(audit: AuditLog, action: string, target: string, 
     detail,
   });
 }
+
+/** Heartbeats when running inside an activity (batches call it per item); a no-op when a test calls the function directly. */
+export function heartbeatIfActivity(details?: unknown): void {
+  try {
+    Context.current().heartbeat(details);
+  } catch {
+    // not in an activity context
+  }
+}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ActivityDeps } from './deps';
-import { recordMutation } from './audit';
+import { heartbeatIfActivity, recordMutation } from './audit';
 import { ebsGateway, type SnapshotInfo } from './gateways/ebs';
 import { NotFoundError, ValidationError } from '../src/errors';
 import type { AwsTarget, ClusterConfig } from '../src/config/clusters';
@@ -124,6 +124,7 @@ export function createBackupActivities(deps: ActivityDeps) {
     const existing = await ebs.snapshots([{ Name: `tag:${BACKUP_RUN_TAG}`, Values: [run] }]);
     const out: TakenSnapshot[] = [];
     for (const vol of i.volumeIds) {
+      heartbeatIfActivity(vol);
       const found = existing.find((s) => s.tags[BACKUP_OF_TAG] === vol);
       if (found) {
         out.push({ volumeId: vol, snapshotId: found.snapshotId, state: found.state, created: false });
@@ -165,6 +166,7 @@ export function createBackupActivities(deps: ActivityDeps) {
     const existing = i.snapshots.length ? await dr.snapshots([{ Name: `tag:${COPY_OF_TAG}`, Values: i.snapshots.map((s) => s.snapshotId) }]) : [];
     const out: { snapshotId: string; copyId: string; created: boolean }[] = [];
     for (const s of i.snapshots) {
+      heartbeatIfActivity(s.snapshotId);
       const found = existing.find((x) => x.tags[COPY_OF_TAG] === s.snapshotId);
       if (found) {
         out.push({ snapshotId: s.snapshotId, copyId: found.snapshotId, created: false });
@@ -220,6 +222,7 @@ export function createBackupActivities(deps: ActivityDeps) {
     const current = await ebs.snapshotsById(i.deletions.map((d) => d.snapshotId));
     const out: PruneResult = { deleted: [], absent: [], refused: [] };
     for (const d of i.deletions) {
+      heartbeatIfActivity(d.snapshotId);
       const s = current.find((x) => x.snapshotId === d.snapshotId);
       if (!s) { out.absent.push(d.snapshotId); continue; }
       if (s.tags[BACKUP_OF_TAG] !== d.volumeId) { out.refused.push({ snapshotId: d.snapshotId, reason: `not an eksflow snapshot of ${d.volumeId}` }); continue; }

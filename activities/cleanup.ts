@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { ActivityDeps } from './deps';
-import { recordMutation } from './audit';
+import { heartbeatIfActivity, recordMutation } from './audit';
 import { ebsGateway } from './gateways/ebs';
 import { ec2NetworkGateway } from './gateways/ec2-network';
 import { ec2TagsGateway } from './gateways/ec2-tags';
@@ -206,6 +206,7 @@ export function createCleanupActivities(deps: ActivityDeps) {
     const assessments: Assessment[] = [];
     const scanned: TargetPlan['scanned'] = {};
     for (const kind of i.spec.kinds) {
+      heartbeatIfActivity(kind);
       const facts = await gather(i.spec, kind);
       scanned[kind] = facts.length;
       assessments.push(...facts.map((f) => assess(f, r, at)));
@@ -234,6 +235,7 @@ export function createCleanupActivities(deps: ActivityDeps) {
     };
     for (const a of i.actions) {
       if (a.type === 'report' || a.type === 'wait') continue;
+      heartbeatIfActivity(a.id);
       const name = `${a.kind}/${a.id}`;
       const f = await current(a.kind, a.id);
       if (!f) { out.absent.push(name); continue; }

@@ -2,11 +2,11 @@ import { executeChild, log, proxyActivities, sleep, workflowInfo } from '@tempor
 import type { Activities } from '../../activities';
 import type { AwsTarget } from '../../src/config/clusters';
 import { raiseAlert } from '../lib/alerts';
-import { awsMutate, awsRead } from '../lib/presets';
+import { awsBatch, awsRead } from '../lib/presets';
 import { backupRestoreDrill, type RestoreDrillResult } from './restore-drill';
 
 const read = proxyActivities<Activities>(awsRead);
-const mutate = proxyActivities<Activities>(awsMutate);
+const batch = proxyActivities<Activities>(awsBatch);
 
 export interface BackupsInput {
   /** Cluster names or keys; all configured clusters when absent. */
@@ -89,7 +89,7 @@ export async function backups(input: BackupsInput = {}): Promise<BackupsResult> 
   result.clusters = await Promise.all(plan.clusters.map(async (c): Promise<ClusterBackupResult> => {
     const out: ClusterBackupResult = { cluster: c.key, volumes: [], skipped: c.skipped, pruned: [], prunedDr: [], kept: 0, refused: [] };
     if (c.volumes.length === 0) return out;
-    const taken = await mutate.takeBackupSnapshots({ clusterKey: c.key, volumeIds: c.volumes.map((v) => v.volumeId), runKey, takenAt, dryRun });
+    const taken = await batch.takeBackupSnapshots({ clusterKey: c.key, volumeIds: c.volumes.map((v) => v.volumeId), runKey, takenAt, dryRun });
     if (dryRun) {
       out.volumes = taken.map((t) => ({ volumeId: t.volumeId, ...(t.snapshotId ? { snapshotId: t.snapshotId } : {}), state: t.snapshotId ? t.state : 'dry-run' }));
       return out;
@@ -102,7 +102,7 @@ export async function backups(input: BackupsInput = {}): Promise<BackupsResult> 
     let drDone = new Set<string>();
     if (plan.drRegion && completed.length > 0) {
       const dr: AwsTarget = { ...c.target, region: plan.drRegion };
-      const copies = await mutate.copyBackupSnapshots({ clusterKey: c.key, snapshots: completed.map((v) => ({ snapshotId: v.snapshotId!, volumeId: v.volumeId })), runKey, takenAt });
+      const copies = await batch.copyBackupSnapshots({ clusterKey: c.key, snapshots: completed.map((v) => ({ snapshotId: v.snapshotId!, volumeId: v.volumeId })), runKey, takenAt });
       const copyStates = await waitForSnapshots(dr, copies.map((x) => x.copyId), plan.pollMs, plan.waitTimeoutMs);
       for (const v of completed) {
         const copy = copies.find((x) => x.snapshotId === v.snapshotId);
@@ -119,7 +119,7 @@ export async function backups(input: BackupsInput = {}): Promise<BackupsResult> 
       const deletions = plans.flatMap((p) => p.plan.remove.map((r) => ({ snapshotId: r.id, volumeId: p.volumeId })));
       out.kept += plans.reduce((n, p) => n + p.plan.keep.length, 0);
       if (deletions.length === 0) return [];
-      const res = await mutate.deleteBackupSnapshots({ target, deletions });
+      const res = await batch.deleteBackupSnapshots({ target, deletions });
       out.refused.push(...res.refused);
       return res.deleted;
     };

@@ -49,5 +49,7 @@ export const snsDelivery: ActivityOptions = {
  */
 export const awsBatch: ActivityOptions = {
   startToCloseTimeout: '10 minutes',
+  // Heartbeats per item: a worker that dies mid-batch is noticed in seconds, not at the timeout.
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
 };
