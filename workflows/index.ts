@@ -13,3 +13,4 @@ export { scaleSelfManagedGroupTo } from './scaling/scale-asg';
 export { backups } from './backups/backups';
 export { backupRestoreDrill } from './backups/restore-drill';
 export { resourceCleanup } from './cleanup/cleanup';
+export { listBackups } from './backups/list';

@@ -8,6 +8,8 @@ import { registerEventCommands } from './events';
 import { registerReportCommands } from './report';
 import { registerScalingCommands } from './scaling';
 import { registerScheduleCommands } from './schedules';
+import { registerBackupCommands } from './backups';
+import { registerCleanupCommands } from './cleanup';
 
 /**
  * The operator CLI. Each area registers its own sub-commands from its own module, so this file
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   registerReportCommands(program);
   registerScalingCommands(program);
   registerScheduleCommands(program);
+  registerBackupCommands(program);
+  registerCleanupCommands(program);
   return program;
 }
 
