@@ -5,7 +5,7 @@ import { ebsGateway, type SnapshotInfo } from './gateways/ebs';
 import { NotFoundError, ValidationError } from '../src/errors';
 import type { AwsTarget, ClusterConfig } from '../src/config/clusters';
 import { clusterKeyOf } from '../src/domain/scaling/types';
-import { clusterOwnershipKeys, selectBackupVolumes, type VolumeFacts } from '../src/domain/backups/select';
+import { selectBackupVolumes, type VolumeFacts } from '../src/domain/backups/select';
 import { planRetention, type KeepPolicy, type RetentionPlan } from '../src/domain/backups/retention';
 import {
   BACKUP_OF_TAG, BACKUP_POLICY_TAG, BACKUP_RUN_TAG, CLUSTER_TAG, COPY_OF_TAG, PROTECT_TAG, RESTORE_DRILL_TAG, TAKEN_AT_TAG,
@@ -21,13 +21,12 @@ export interface BackupPlan {
   waitTimeoutMs: number;
   restoreDrillDay: number;
   restoreDrillAz?: string;
-  clusters: {
-    key: string;
-    name: string;
-    target: AwsTarget;
-    volumes: { volumeId: string; availabilityZone: string; sizeGiB: number }[];
-    skipped: { volumeId: string; reason: string }[];
-  }[];
+  clusters: { key: string; name: string; target: AwsTarget }[];
+}
+
+export interface BackupVolumes {
+  volumes: { volumeId: string; availabilityZone: string; sizeGiB: number }[];
+  skipped: { volumeId: string; reason: string }[];
 }
 
 export interface TakenSnapshot {
@@ -75,7 +74,7 @@ export function createBackupActivities(deps: ActivityDeps) {
   };
   const b = () => deps.config.backups;
 
-  /** The clusters to back up and the volumes selected in each (by tags), with the policy in force. */
+  /** The clusters to back up and the policy in force (from the config; no AWS call). */
   async function backupPlan(input: { clusters?: string[] } = {}): Promise<BackupPlan> {
     const { clusters: wantedList } = parse(z.object({ clusters: z.array(z.string().min(1)).optional() }).strict(), input, 'backupPlan');
     const wanted = wantedList?.length ? new Set(wantedList) : undefined;
@@ -92,23 +91,29 @@ export function createBackupActivities(deps: ActivityDeps) {
       ...(cfg.restoreDrill.availabilityZone ? { restoreDrillAz: cfg.restoreDrill.availabilityZone } : {}),
       clusters: [],
     };
-    for (const c of clusters) {
-      const target = targetOf(c);
-      // One call per ownership key: moto matches a multi-valued tag-key filter only when all keys are present.
-      const ebs = ebsGateway(deps.aws, target);
-      const byId = new Map<string, VolumeFacts>();
-      for (const key of clusterOwnershipKeys(c.name)) for (const v of await ebs.volumes([{ Name: 'tag-key', Values: [key] }])) byId.set(v.volumeId, v);
-      const vols = [...byId.values()];
-      const sel = selectBackupVolumes(vols, c.name, cfg.selector);
-      out.clusters.push({
-        key: clusterKeyOf(c),
-        name: c.name,
-        target,
-        volumes: sel.selected.map((v) => ({ volumeId: v.volumeId, availabilityZone: v.availabilityZone, sizeGiB: v.sizeGiB })),
-        skipped: sel.skipped,
-      });
-    }
+    for (const c of clusters) out.clusters.push({ key: clusterKeyOf(c), name: c.name, target: targetOf(c) });
     return out;
+  }
+
+  /** The volumes of one cluster the backup takes, selected by tags. */
+  async function backupVolumes(input: { clusterKey: string }): Promise<BackupVolumes> {
+    const i = parse(z.object({ clusterKey: z.string().min(1) }).strict(), input, 'backupVolumes');
+    const c = clusterByKey(i.clusterKey);
+    const ebs = ebsGateway(deps.aws, targetOf(c));
+    // One call per ownership tag, each narrowed to this cluster (moto matches a multi-valued
+    // tag-key filter only when a volume has all the keys).
+    const byId = new Map<string, VolumeFacts>();
+    const filters = [
+      [{ Name: 'tag-key', Values: [`kubernetes.io/cluster/${c.name}`] }],
+      [{ Name: 'tag:KubernetesCluster', Values: [c.name] }],
+      [{ Name: 'tag:eks:cluster-name', Values: [c.name] }],
+    ];
+    for (const f of filters) for (const v of await ebs.volumes(f)) byId.set(v.volumeId, v);
+    const sel = selectBackupVolumes([...byId.values()], c.name, deps.config.backups.selector);
+    return {
+      volumes: sel.selected.map((v) => ({ volumeId: v.volumeId, availabilityZone: v.availabilityZone, sizeGiB: v.sizeGiB })),
+      skipped: sel.skipped,
+    };
   }
 
   /**
@@ -298,7 +303,7 @@ export function createBackupActivities(deps: ActivityDeps) {
   }
 
   return {
-    backupPlan, takeBackupSnapshots, backupSnapshotStates, copyBackupSnapshots, planBackupPruning, deleteBackupSnapshots,
+    backupPlan, backupVolumes, takeBackupSnapshots, backupSnapshotStates, copyBackupSnapshots, planBackupPruning, deleteBackupSnapshots,
     listBackupSnapshots, latestBackupSnapshot, createDrillVolume, volumeState, deleteDrillVolume,
   };
 }

@@ -87,9 +87,10 @@ export async function backups(input: BackupsInput = {}): Promise<BackupsResult> 
   const result: BackupsResult = { runKey, takenAt, policy: plan.policy, dryRun, clusters: [], failures: [] };
 
   result.clusters = await Promise.all(plan.clusters.map(async (c): Promise<ClusterBackupResult> => {
-    const out: ClusterBackupResult = { cluster: c.key, volumes: [], skipped: c.skipped, pruned: [], prunedDr: [], kept: 0, refused: [] };
-    if (c.volumes.length === 0) return out;
-    const taken = await batch.takeBackupSnapshots({ clusterKey: c.key, volumeIds: c.volumes.map((v) => v.volumeId), runKey, takenAt, dryRun });
+    const sel = await read.backupVolumes({ clusterKey: c.key });
+    const out: ClusterBackupResult = { cluster: c.key, volumes: [], skipped: sel.skipped, pruned: [], prunedDr: [], kept: 0, refused: [] };
+    if (sel.volumes.length === 0) return out;
+    const taken = await batch.takeBackupSnapshots({ clusterKey: c.key, volumeIds: sel.volumes.map((v) => v.volumeId), runKey, takenAt, dryRun });
     if (dryRun) {
       out.volumes = taken.map((t) => ({ volumeId: t.volumeId, ...(t.snapshotId ? { snapshotId: t.snapshotId } : {}), state: t.snapshotId ? t.state : 'dry-run' }));
       return out;

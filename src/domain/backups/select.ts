@@ -26,11 +26,6 @@ export interface VolumeSelector {
 
 export const DEFAULT_SELECTOR_KEYS = ['kubernetes.io/created-for/pvc/name', 'ebs.csi.aws.com/cluster'];
 
-/** Tag keys whose presence (with the cluster name as key or value) ties a resource to a cluster. */
-export function clusterOwnershipKeys(cluster: string): string[] {
-  return [`kubernetes.io/cluster/${cluster}`, 'KubernetesCluster', 'eks:cluster-name'];
-}
-
 export function belongsToCluster(tags: Tags, cluster: string): boolean {
   return tags[`kubernetes.io/cluster/${cluster}`] !== undefined || tags.KubernetesCluster === cluster || tags['eks:cluster-name'] === cluster;
 }
