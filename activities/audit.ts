@@ -31,3 +31,18 @@ export function heartbeatIfActivity(details?: unknown): void {
     // not in an activity context
   }
 }
+
+/**
+ * Runs `fn` heartbeating every few seconds while it runs: the heartbeat says "this worker is alive",
+ * so a batch stuck behind a slow AWS call is not timed out, while a killed worker is noticed
+ * within the preset's heartbeat timeout.
+ */
+export async function withLivenessHeartbeat<T>(fn: () => Promise<T>, everyMs = 3_000): Promise<T> {
+  heartbeatIfActivity();
+  const timer = setInterval(() => heartbeatIfActivity(), everyMs);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(timer);
+  }
+}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ActivityDeps } from './deps';
-import { heartbeatIfActivity, recordMutation } from './audit';
+import { heartbeatIfActivity, recordMutation, withLivenessHeartbeat } from './audit';
 import { ebsGateway, type SnapshotInfo } from './gateways/ebs';
 import { NotFoundError, ValidationError } from '../src/errors';
 import type { AwsTarget, ClusterConfig } from '../src/config/clusters';
@@ -302,9 +302,14 @@ export function createBackupActivities(deps: ActivityDeps) {
     return r;
   }
 
+  const live = <A, R>(fn: (a: A) => Promise<R>) => (a: A) => withLivenessHeartbeat(() => fn(a));
   return {
-    backupPlan, backupVolumes, takeBackupSnapshots, backupSnapshotStates, copyBackupSnapshots, planBackupPruning, deleteBackupSnapshots,
-    listBackupSnapshots, latestBackupSnapshot, createDrillVolume, volumeState, deleteDrillVolume,
+    backupPlan, backupVolumes, backupSnapshotStates, planBackupPruning, latestBackupSnapshot, createDrillVolume, volumeState, deleteDrillVolume,
+    // Batches (the awsBatch preset, with a heartbeat timeout).
+    takeBackupSnapshots: live(takeBackupSnapshots),
+    copyBackupSnapshots: live(copyBackupSnapshots),
+    deleteBackupSnapshots: live(deleteBackupSnapshots),
+    listBackupSnapshots: live(listBackupSnapshots),
   };
 }
 

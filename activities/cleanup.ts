@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { ActivityDeps } from './deps';
-import { heartbeatIfActivity, recordMutation } from './audit';
+import { heartbeatIfActivity, recordMutation, withLivenessHeartbeat } from './audit';
 import { ebsGateway } from './gateways/ebs';
 import { ec2NetworkGateway } from './gateways/ec2-network';
 import { ec2TagsGateway } from './gateways/ec2-tags';
@@ -300,7 +300,13 @@ export function createCleanupActivities(deps: ActivityDeps) {
     return { at: input.at, dryRun: input.dryRun, jsonPath, htmlPath, totals: t, priceRegion: PRICE_REGION, priceSource: PRICE_SOURCE };
   }
 
-  return { cleanupTargets, planResourceCleanup, applyCleanupActions, writeCleanupReport };
+  return {
+    cleanupTargets,
+    writeCleanupReport,
+    // Batches (the awsBatch preset, with a heartbeat timeout).
+    planResourceCleanup: (i: Parameters<typeof planResourceCleanup>[0]) => withLivenessHeartbeat(() => planResourceCleanup(i)),
+    applyCleanupActions: (i: Parameters<typeof applyCleanupActions>[0]) => withLivenessHeartbeat(() => applyCleanupActions(i)),
+  };
 }
 
 const DELETE_ACTION: Record<CleanupKind, string> = {
