@@ -304,12 +304,14 @@ export function createBackupActivities(deps: ActivityDeps) {
 
   const live = <A, R>(fn: (a: A) => Promise<R>) => (a: A) => withLivenessHeartbeat(() => fn(a));
   return {
-    backupPlan, backupVolumes, backupSnapshotStates, planBackupPruning, latestBackupSnapshot, createDrillVolume, volumeState, deleteDrillVolume,
+    backupPlan, backupVolumes, latestBackupSnapshot, createDrillVolume, volumeState, deleteDrillVolume,
     // Batches (the awsBatch preset, with a heartbeat timeout).
     takeBackupSnapshots: live(takeBackupSnapshots),
     copyBackupSnapshots: live(copyBackupSnapshots),
     deleteBackupSnapshots: live(deleteBackupSnapshots),
     listBackupSnapshots: live(listBackupSnapshots),
+    backupSnapshotStates: live(backupSnapshotStates),
+    planBackupPruning: live(planBackupPruning),
   };
 }
 

@@ -3,13 +3,14 @@
  * one worker): the 02:00 backup (a snapshot of each selected volume, waited for, GFS-pruned) and
  * the 19:00 cleanup (every kind scanned in each account/region, candidates tagged). Prints one JSON
  * line. `scan_ms` is the 03:00 security scan when this build registers `securityScans`, else null.
- * `create_snapshot_call_ms` is the ceiling measured in the same run: one CreateSnapshot round trip
- * to this moto, p50 of 20 sequential calls — `snapshots_ms` divided by the volume count compares to it.
+ * The ceiling measured in the same run: one CreateSnapshot round trip to this moto (p50 of 20) and
+ * one tag-filtered DescribeSnapshots (p50 of 5); a backup makes about three DescribeSnapshots per
+ * cluster (find the run's snapshots, their states, the retention set) and moto serves one at a time.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateSnapshotCommand } from '@aws-sdk/client-ec2';
+import { CreateSnapshotCommand, DescribeSnapshotsCommand } from '@aws-sdk/client-ec2';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { AwsClientFactory, SANDBOX_CREDENTIALS } from '../src/aws/clients';
 import { connectClient } from '../src/client';
@@ -63,6 +64,15 @@ async function main(): Promise<void> {
       calls.push(Date.now() - t);
     }
     calls.sort((a, b) => a - b);
+    // And one tag-filtered DescribeSnapshots (what finding a run's snapshots costs on this moto,
+    // which holds ~1,300 public snapshots besides ours).
+    const describes: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = Date.now();
+      await aws.ec2(config.clusters[0]!).send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: 'tag:eksflow:backup-run', Values: ['probe'] }] }));
+      describes.push(Date.now() - t);
+    }
+    describes.sort((a, b) => a - b);
 
     const env = readEnv({
       TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: 'bench-night', EKSFLOW_AWS_ENDPOINT: moto.endpoint,
@@ -99,6 +109,7 @@ async function main(): Promise<void> {
       snapshots_pruned: b.result.clusters.reduce((n, x) => n + x.pruned.length, 0),
       snapshots_ms: b.ms,
       create_snapshot_call_ms: calls[Math.floor(calls.length / 2)],
+      describe_snapshots_call_ms: describes[Math.floor(describes.length / 2)],
       scan_ms: scanMs,
       cleanup_ms: c.ms,
       cleanup_targets: c.result.plans.length,

@@ -2,11 +2,15 @@ import { executeChild, log, proxyActivities, sleep, workflowInfo } from '@tempor
 import type { Activities } from '../../activities';
 import type { AwsTarget } from '../../src/config/clusters';
 import { raiseAlert } from '../lib/alerts';
+import { mapLimit } from '../lib/concurrency';
 import { awsBatch, awsRead } from '../lib/presets';
 import { backupRestoreDrill, type RestoreDrillResult } from './restore-drill';
 
 const read = proxyActivities<Activities>(awsRead);
 const batch = proxyActivities<Activities>(awsBatch);
+
+/** Clusters backed up at once: enough to overlap snapshot waits, few enough for EC2's API rate limits. */
+const CLUSTERS_IN_FLIGHT = 8;
 
 export interface BackupsInput {
   /** Cluster names or keys; all configured clusters when absent. */
@@ -55,7 +59,7 @@ async function waitForSnapshots(target: AwsTarget, ids: string[], pollMs: number
   let pending = ids.filter((id) => id);
   const deadline = Date.now() + timeoutMs;
   while (pending.length > 0) {
-    const states = await read.backupSnapshotStates({ target, snapshotIds: pending });
+    const states = await batch.backupSnapshotStates({ target, snapshotIds: pending });
     for (const id of pending) if (states[id] !== 'pending') final[id] = states[id] ?? 'gone';
     pending = pending.filter((id) => final[id] === undefined);
     if (pending.length === 0) break;
@@ -86,7 +90,7 @@ export async function backups(input: BackupsInput = {}): Promise<BackupsResult> 
   const plan = await read.backupPlan({ clusters: input.clusters });
   const result: BackupsResult = { runKey, takenAt, policy: plan.policy, dryRun, clusters: [], failures: [] };
 
-  result.clusters = await Promise.all(plan.clusters.map(async (c): Promise<ClusterBackupResult> => {
+  result.clusters = await mapLimit(plan.clusters, CLUSTERS_IN_FLIGHT, async (c): Promise<ClusterBackupResult> => {
     const sel = await read.backupVolumes({ clusterKey: c.key });
     const out: ClusterBackupResult = { cluster: c.key, volumes: [], skipped: sel.skipped, pruned: [], prunedDr: [], kept: 0, refused: [] };
     if (sel.volumes.length === 0) return out;
@@ -116,7 +120,7 @@ export async function backups(input: BackupsInput = {}): Promise<BackupsResult> 
 
     // Pruning only after the new snapshot completed: a volume whose backup failed keeps all it had.
     const prune = async (target: AwsTarget, volumeIds: string[]) => {
-      const plans = await read.planBackupPruning({ target, volumeIds, policy: plan.policy, keep: plan.keep });
+      const plans = await batch.planBackupPruning({ target, volumeIds, policy: plan.policy, keep: plan.keep });
       const deletions = plans.flatMap((p) => p.plan.remove.map((r) => ({ snapshotId: r.id, volumeId: p.volumeId })));
       out.kept += plans.reduce((n, p) => n + p.plan.keep.length, 0);
       if (deletions.length === 0) return [];
@@ -127,7 +131,7 @@ export async function backups(input: BackupsInput = {}): Promise<BackupsResult> 
     out.pruned = await prune(c.target, completed.map((v) => v.volumeId));
     if (plan.drRegion && drDone.size > 0) out.prunedDr = await prune({ ...c.target, region: plan.drRegion }, [...drDone]);
     return out;
-  }));
+  });
 
   const drill = input.restoreDrill ?? 'auto';
   const drillToday = drill === 'always' || (drill === 'auto' && plan.restoreDrillDay > 0 && istDayOfMonth(startedMs) === plan.restoreDrillDay);

@@ -2,11 +2,15 @@ import { log, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { ApplyResult, CleanupReport, TargetPlan } from '../../activities/cleanup';
 import { raiseAlert } from '../lib/alerts';
+import { mapLimit } from '../lib/concurrency';
 import { awsBatch, awsRead, compute } from '../lib/presets';
 
 const { cleanupTargets } = proxyActivities<Activities>(awsRead);
 const { planResourceCleanup, applyCleanupActions } = proxyActivities<Activities>(awsBatch);
 const { writeCleanupReport } = proxyActivities<Activities>(compute);
+
+/** Accounts/regions cleaned at once. */
+const TARGETS_IN_FLIGHT = 4;
 
 export interface ResourceCleanupInput {
   /** Cluster names or keys (their accounts/regions are cleaned); all configured when absent. */
@@ -33,13 +37,13 @@ export async function resourceCleanup(input: ResourceCleanupInput = {}): Promise
   const at = new Date(Date.now()).toISOString();
   const dryRun = input.dryRun ?? false;
   const specs = await cleanupTargets({ clusters: input.clusters });
-  const plans = await Promise.all(specs.map((spec) => planResourceCleanup({ spec, at })));
+  const plans = await mapLimit(specs, TARGETS_IN_FLIGHT, (spec) => planResourceCleanup({ spec, at }));
   const applied: Record<string, ApplyResult> = {};
   if (!dryRun) {
-    await Promise.all(specs.map(async (spec, i) => {
+    await mapLimit(specs, TARGETS_IN_FLIGHT, async (spec, i) => {
       const actions = plans[i]!.plan.actions.filter((a) => a.type === 'tag' || a.type === 'untag' || a.type === 'delete');
       if (actions.length > 0) applied[spec.key] = await applyCleanupActions({ spec, at, actions });
-    }));
+    });
   }
   const report = await writeCleanupReport({ at, dryRun, plans, applied });
   if (report.totals.candidates > 0 || report.totals.deleted > 0) {
