@@ -10,6 +10,8 @@ import { createSecurityActivities } from './security';
 import { createLogActivities } from './logs';
 import { createConfigSyncActivities } from './config-sync';
 import { createHealthActivities } from './health';
+import { createBackupActivities } from './backups';
+import { createCleanupActivities } from './cleanup';
 
 export type { ActivityDeps } from './deps';
 
@@ -28,6 +30,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createLogActivities(deps),
     ...createConfigSyncActivities(deps),
     ...createHealthActivities(deps),
+    ...createBackupActivities(deps),
+    ...createCleanupActivities(deps),
     ...createMlActivities({ cloudwatch: (t) => deps.aws.cloudwatch(t), now: deps.now }),
   });
 }

@@ -37,8 +37,8 @@ export const TIMETABLE: readonly TimetableEntry[] = [
   { id: 'performance-tuning', time: '14:00', days: 'business', workflow: 'performanceTuning', args: [{}], enabled: false, disabledReason: notDelivered('performance tuning'), description: 'performance tuning' },
   { id: 'traffic-analysis', time: '17:30', days: 'business', workflow: 'trafficAnalysis', args: [{}], enabled: true, description: "publish tonight's gradual scale-down plan (dry run with safety checks)" },
   { id: 'gradual-scale-down', time: '18:00', days: 'business', workflow: 'scaleDownFleet', args: [{}], enabled: true, description: 'gradual scale-down to off-hours sizes, 18:00–18:30' },
-  { id: 'resource-cleanup', time: '19:00', days: 'business', workflow: 'resourceCleanup', args: [{}], enabled: false, disabledReason: notDelivered('resource cleanup'), description: 'resource cleanup' },
-  { id: 'backups', time: '02:00', days: 'daily', workflow: 'backups', args: [{}], enabled: false, disabledReason: notDelivered('backups'), description: 'backups' },
+  { id: 'resource-cleanup', time: '19:00', days: 'business', workflow: 'resourceCleanup', args: [{}], enabled: true, description: 'tag unused volumes, snapshots, EIPs, ENIs, launch templates, instances; delete expired ones (cleanup.mode)' },
+  { id: 'backups', time: '02:00', days: 'daily', workflow: 'backups', args: [{}], enabled: true, description: 'EBS snapshots of tagged volumes, DR copy, GFS retention; monthly restore drill' },
   { id: 'security-scans', time: '03:00', days: 'daily', workflow: 'securityScans', args: [{}], enabled: true, description: 'security scan of every cluster (EKS, EC2, IAM, AWS services), report with the diff, alert on new critical/high' },
   { id: 'log-archival', time: '04:00', days: 'daily', workflow: 'logArchival', args: [{}], enabled: true, description: "yesterday's EKS log groups exported to S3 (one task per account at a time), then retention" },
 ];

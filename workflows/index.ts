@@ -15,3 +15,7 @@ export { logArchival } from './logs/archive';
 export { configWatch } from './config-sync/watch';
 export { healthMonitor } from './health/monitor';
 export { cloudwatchAlarm } from './health/cloudwatch-alarm';
+export { backups } from './backups/backups';
+export { backupRestoreDrill } from './backups/restore-drill';
+export { resourceCleanup } from './cleanup/cleanup';
+export { listBackups } from './backups/list';

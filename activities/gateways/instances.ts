@@ -11,6 +11,9 @@ import type { AwsClientFactory } from '../../src/aws/clients';
 import { awsCall } from '../../src/aws/errors';
 import type { AwsTarget } from '../../src/config/clusters';
 import { NotFoundError } from '../../src/errors';
+import { DescribeInstancesCommand as DescribeInstancesForCleanup, TerminateInstancesCommand, type Filter } from '@aws-sdk/client-ec2';
+import { absentIfNotFound, tagsOf as tagMap } from './ebs';
+import type { Tags } from '../../src/domain/backups/tags';
 import { recordMutation } from '../audit';
 import type { GatewayDeps } from './deps';
 
@@ -106,4 +109,48 @@ export async function tagInstances(
       ),
   );
   recordMutation(deps.audit, 'ec2:CreateTags', `${where(target)}/${instanceIds.join(',')}`, { tags });
+}
+
+export interface InstanceInfo {
+  instanceId: string;
+  state: string;
+  instanceType: string;
+  launchTime: string;
+  privateDnsName: string;
+  tags: Tags;
+}
+
+const info = (i: Instance): InstanceInfo => ({
+  instanceId: i.InstanceId ?? '',
+  state: i.State?.Name ?? 'unknown',
+  instanceType: i.InstanceType ?? '',
+  launchTime: (i.LaunchTime ?? new Date(0)).toISOString(),
+  privateDnsName: i.PrivateDnsName ?? '',
+  tags: tagMap(i.Tags),
+});
+
+/** EC2 instances of one account/region (reads by filter or id, terminate): the only code calling those APIs for cleanup. */
+export function instancesGateway(aws: AwsClientFactory, target: AwsTarget) {
+  const ec2 = aws.ec2(target);
+  const where = `${target.accountId}/${target.region}`;
+  async function describe(filters: Filter[]): Promise<InstanceInfo[]> {
+    const out: InstanceInfo[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await awsCall(`DescribeInstances ${where}`, () => ec2.send(new DescribeInstancesForCleanup({ Filters: filters, NextToken })));
+      out.push(...(page.Reservations ?? []).flatMap((r) => r.Instances ?? []).map(info));
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return out;
+  }
+  return {
+    describe,
+    /** By id; ids EC2 no longer knows are simply absent from the result. */
+    async byIds(ids: string[]): Promise<InstanceInfo[]> {
+      return ids.length ? describe([{ Name: 'instance-id', Values: ids }]) : [];
+    },
+    async terminate(instanceId: string): Promise<'deleted' | 'absent'> {
+      return awsCall(`TerminateInstances ${where}/${instanceId}`, () => absentIfNotFound(ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }))));
+    },
+  };
 }

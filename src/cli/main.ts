@@ -11,6 +11,8 @@ import { registerScheduleCommands } from './schedules';
 import { registerSecurityCommands } from './security';
 import { registerLogCommands } from './logs';
 import { registerHealthCommands } from './health';
+import { registerBackupCommands } from './backups';
+import { registerCleanupCommands } from './cleanup';
 
 /**
  * The operator CLI. Each area registers its own sub-commands from its own module, so this file
@@ -31,6 +33,8 @@ export function buildProgram(): Command {
   registerSecurityCommands(program);
   registerLogCommands(program);
   registerHealthCommands(program);
+  registerBackupCommands(program);
+  registerCleanupCommands(program);
   return program;
 }
 

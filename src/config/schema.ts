@@ -5,6 +5,8 @@ import { notificationsSchema } from './notifications';
 import { securitySchema } from './security';
 import { logsSchema } from './logs';
 import { healthSchema } from './health';
+import { backupsSchema } from './backups';
+import { cleanupSchema } from './cleanup';
 
 export const configSchema = z
   .object({
@@ -14,6 +16,8 @@ export const configSchema = z
     security: securitySchema.default(securitySchema.parse({})),
     logs: logsSchema.default(logsSchema.parse({})),
     health: healthSchema.default(healthSchema.parse({})),
+    backups: backupsSchema.default(backupsSchema.parse({})),
+    cleanup: cleanupSchema.default(cleanupSchema.parse({})),
   })
   .strict()
   .superRefine((cfg, ctx) => {

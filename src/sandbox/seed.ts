@@ -7,9 +7,7 @@ import {
   CreateClusterCommand, CreateNodegroupCommand, DescribeClusterCommand, DescribeNodegroupCommand,
 } from '@aws-sdk/client-eks';
 import {
-  AuthorizeSecurityGroupIngressCommand, CreateLaunchTemplateCommand, CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand,
-  DescribeImagesCommand, DescribeInstancesCommand, DescribeLaunchTemplatesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand,
-  DescribeVpcsCommand, ModifyInstanceAttributeCommand, type EC2Client,
+  AllocateAddressCommand, AuthorizeSecurityGroupIngressCommand, CreateLaunchTemplateCommand, CreateNetworkInterfaceCommand, CreateSecurityGroupCommand, CreateSnapshotCommand, CreateSubnetCommand, CreateVolumeCommand, CreateVpcCommand, DescribeImagesCommand, DescribeInstancesCommand, DescribeLaunchTemplatesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVolumesCommand, DescribeVpcsCommand, ModifyInstanceAttributeCommand, type EC2Client,
 } from '@aws-sdk/client-ec2';
 import { CreateLogGroupCommand, CreateLogStreamCommand, DescribeLogGroupsCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateRoleCommand, GetRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
@@ -227,4 +225,45 @@ export async function seedLogGroups(aws: AwsClientFactory, cluster: ClusterConfi
     await s3.send(new CreateBucketCommand({ Bucket: opts.bucket, ...(cluster.region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: cluster.region as never } }) }));
   }
   return groups;
+}
+
+const NIGHT_MARK = 'eksflow:sandbox-night';
+
+/**
+ * What the night jobs find on a sandbox's first run, per cluster: two PVC volumes to back up
+ * (one with earlier eksflow snapshots, one over a year old), a snapshot of a volume that no longer
+ * exists, two unassociated Elastic IPs, an unattached plain volume and an available network
+ * interface. Idempotent: a marker tag on the first volume says it was done.
+ */
+export async function seedNightResources(aws: AwsClientFactory, cluster: ClusterConfig, now = new Date()): Promise<{ volumes: string[]; created: boolean }> {
+  const ec2 = aws.ec2(cluster);
+  const mark = await ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: `tag:${NIGHT_MARK}`, Values: [cluster.name] }] }));
+  if ((mark.Volumes ?? []).length > 0) return { volumes: mark.Volumes!.map((v) => v.VolumeId!), created: false };
+  const tags = (type: string, kv: Record<string, string>) => [{ ResourceType: type as never, Tags: Object.entries(kv).map(([Key, Value]) => ({ Key, Value })) }];
+  const csi = (pvc: string) => ({
+    [`kubernetes.io/cluster/${cluster.name}`]: 'owned', 'ebs.csi.aws.com/cluster': 'true', 'kubernetes.io/created-for/pvc/name': pvc,
+    'kubernetes.io/created-for/pvc/namespace': 'default', [SANDBOX_TAG]: 'true',
+  });
+  const volume = async (kv: Record<string, string>, size: number) =>
+    (await ec2.send(new CreateVolumeCommand({ AvailabilityZone: `${cluster.region}a`, Size: size, VolumeType: 'gp3', TagSpecifications: tags('volume', kv) }))).VolumeId!;
+  const pg = await volume({ ...csi('data-postgres-0'), [NIGHT_MARK]: cluster.name }, 20);
+  const redis = await volume(csi('data-redis-0'), 8);
+  const daysAgo = (d: number) => new Date(now.getTime() - d * 86_400_000).toISOString();
+  const snap = (volumeId: string, backupOf: string, takenAt: string) =>
+    ec2.send(new CreateSnapshotCommand({ VolumeId: volumeId, Description: 'sandbox: an earlier eksflow backup', TagSpecifications: tags('snapshot', {
+      'eksflow:backup-of': backupOf, 'eksflow:backup-policy': 'daily', 'eksflow:taken-at': takenAt, 'eksflow:cluster': cluster.name, [SANDBOX_TAG]: 'true',
+    }) }));
+  for (const d of [1, 2, 9, 40, 400]) await snap(pg, pg, daysAgo(d));
+  await snap(redis, 'vol-0deadbeef0000001', daysAgo(500)); // its volume is long gone
+  await volume({ Name: 'orphaned by a deleted test stack', [SANDBOX_TAG]: 'true' }, 100);
+  for (let i = 0; i < 2; i++) await ec2.send(new AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: tags('elastic-ip', { [SANDBOX_TAG]: 'true' }) }));
+  const subnets = await ensureNetwork(ec2, cluster.region);
+  await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnets[0], Description: 'aws-K8S-i-0leaked0000000001', TagSpecifications: tags('network-interface', { [SANDBOX_TAG]: 'true' }) }));
+  // The launch template of a node group that was deleted (EKS leaves its templates tagged like this).
+  await ec2.send(new CreateLaunchTemplateCommand({
+    LaunchTemplateName: `eks-retired-${cluster.name}`.slice(0, 120),
+    LaunchTemplateData: { InstanceType: 'm5.large' },
+    TagSpecifications: tags('launch-template', { 'eks:cluster-name': cluster.name, 'eks:nodegroup-name': 'retired-group', [SANDBOX_TAG]: 'true' }),
+  }));
+  return { volumes: [pg, redis], created: true };
 }

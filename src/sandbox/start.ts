@@ -12,7 +12,7 @@ import { ConfigError, loadConfigFile } from '../config/load';
 import { AwsClientFactory, SANDBOX_CREDENTIALS } from '../aws/clients';
 import { createWorker } from '../worker';
 import { REPO_ROOT, startMoto, startTemporalDevServer, type ManagedProcess } from './processes';
-import { sandboxAmiParameterTemplate, seedCluster, seedAlertTopic, seedLogGroups, seedSecurityFindings } from './seed';
+import { sandboxAmiParameterTemplate, seedCluster, seedAlertTopic, seedLogGroups, seedNightResources, seedSecurityFindings } from './seed';
 import { expandTemplate } from '../domain/logs/plan';
 import { reconcileNodegroupAsgs, startReconcilerLoop } from './nodegroup-asg-reconciler';
 import { startReceivers } from './receivers';
@@ -111,6 +111,8 @@ async function main(): Promise<void> {
 
   const aws = new AwsClientFactory({ endpoint: moto.endpoint, credentials: SANDBOX_CREDENTIALS });
   for (const cluster of config.clusters) await seedCluster(aws, cluster);
+  // Something for the night jobs (backups, cleanup) to find on their first run.
+  for (const cluster of config.clusters) await seedNightResources(aws, cluster);
   const sns = config.notifications.channels.sns;
   if (sns?.emailTopicArn) {
     const accountId = sns.accountId ?? sns.emailTopicArn.split(':')[4]!;

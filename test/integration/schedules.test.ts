@@ -56,8 +56,8 @@ describe('the IST timetable as Temporal Schedules (dev server)', () => {
     expect(next.some((t) => t.startsWith(holiday))).toBe(false);
     expect(next).toContain(new Date(istToUtcMs(nextWeekday(istToUtcMs(holiday, '12:00')), '08:00')).toISOString());
 
-    const backups = await stack.client.schedule.getHandle(scheduleIdFor('backups', prefix)).describe();
-    expect(backups.state).toMatchObject({ paused: true, note: 'disabled: no issue delivers backups yet' });
+    const tuning = await stack.client.schedule.getHandle(scheduleIdFor('performance-tuning', prefix)).describe();
+    expect(tuning.state).toMatchObject({ paused: true, note: 'disabled: no issue delivers performance tuning yet' });
   });
 
   it('a holiday really produces no action: a backfill over the holiday and the next day starts one run', async () => {
@@ -110,14 +110,14 @@ describe('the IST timetable as Temporal Schedules (dev server)', () => {
       expect(c.out).toMatch(/health-verification\s+08:30\s+Mon–Fri\s+verifyFleetHealth\s+active\s+\d{4}-\d{2}-\d{2} 08:30 IST \(\d{4}-\d{2}-\d{2}T03:00Z\)/);
       expect(c.out).toMatch(/scale-up\s+08:00\s+Mon–Fri\s+scaleUpFleet\s+paused\s+-\s+operator: change freeze/); // paused earlier by an operator
       expect(c.out).toMatch(/performance-tuning\s+14:00\s+Mon–Fri\s+performanceTuning\s+disabled\s+-\s+no issue delivers performance tuning yet/);
-      expect(c.out).toMatch(/backups\s+02:00\s+daily\s+backups\s+disabled/);
-      expect(await c.run('schedules', 'trigger', 'backups', '--prefix', prefix)).toBe(2);
-      expect(c.err).toMatch(/backups is disabled: no issue delivers backups yet/);
+      expect(c.out).toMatch(/backups\s+02:00\s+daily\s+backups\s+active/);
+      expect(await c.run('schedules', 'trigger', 'performance-tuning', '--prefix', prefix)).toBe(2);
+      expect(c.err).toMatch(/performance-tuning is disabled: no issue delivers performance tuning yet/);
       expect(await c.run('schedules', 'pause', '--all', '--note', 'maintenance window', '--prefix', prefix)).toBe(0);
       expect((await stack.client.schedule.getHandle(scheduleIdFor('pre-work-analysis', prefix)).describe()).state).toMatchObject({ paused: true, note: 'maintenance window' });
       expect(await c.run('schedules', 'unpause', '--all', '--prefix', prefix)).toBe(0);
       expect((await stack.client.schedule.getHandle(scheduleIdFor('pre-work-analysis', prefix)).describe()).state.paused).toBe(false);
-      expect((await stack.client.schedule.getHandle(scheduleIdFor('backups', prefix)).describe()).state.paused).toBe(true);
+      expect((await stack.client.schedule.getHandle(scheduleIdFor('performance-tuning', prefix)).describe()).state.paused).toBe(true);
     } finally {
       c.restore();
     }

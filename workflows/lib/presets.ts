@@ -70,3 +70,14 @@ export function beforeDeadline(deadlineMs: number | undefined, nowMs: number): A
     retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '4 seconds' },
   };
 }
+
+/**
+ * Batches of AWS reads/mutations over a whole account/region (cleanup, backup pruning). Each item
+ * is re-read before it is changed, so a retry after a crash finishes the batch without repeating it.
+ */
+export const awsBatch: ActivityOptions = {
+  startToCloseTimeout: '10 minutes',
+  // Heartbeats per item: a worker that dies mid-batch is noticed in seconds, not at the timeout.
+  heartbeatTimeout: '15 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
+};

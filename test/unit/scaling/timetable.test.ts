@@ -16,7 +16,11 @@ describe('timetable data', () => {
     const byId = Object.fromEntries(entries.map((e) => [e.id, e]));
     expect(byId['scale-up']).toMatchObject({ enabled: true, days: [1, 2, 3, 4, 5], skipHolidays: true });
     expect(byId['spot-optimization']).toMatchObject({ enabled: false, disabledReason: expect.stringMatching(/spotOptimization is not registered/) });
-    expect(byId['backups']).toMatchObject({ enabled: false, disabledReason: 'no issue delivers backups yet', days: [0, 1, 2, 3, 4, 5, 6], skipHolidays: false });
+    expect(byId['performance-tuning']).toMatchObject({ enabled: false, disabledReason: 'no issue delivers performance tuning yet', days: [1, 2, 3, 4, 5], skipHolidays: true });
+    expect(byId['backups']).toMatchObject({ enabled: false, disabledReason: expect.stringMatching(/backups is not registered/), days: [0, 1, 2, 3, 4, 5, 6], skipHolidays: false });
+    const withNight = Object.fromEntries(resolveTimetable(timetableSchema.parse({}), [...registered, 'backups', 'resourceCleanup']).map((e) => [e.id, e]));
+    expect(withNight['backups']).toMatchObject({ enabled: true, time: '02:00', days: [0, 1, 2, 3, 4, 5, 6] });
+    expect(withNight['resource-cleanup']).toMatchObject({ enabled: true, time: '19:00', days: [1, 2, 3, 4, 5] });
   });
 
   it('applies per-entry config (days, time, enabled) and rejects unknown ids', () => {
