@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { awsCall } from '../src/aws/errors';
 import { NotFoundError, ValidationError } from '../src/errors';
 import {
+  anomalyDetectorParamsSchema,
+  anomalyDetectorStateSchema,
   createAnomalyDetector,
   DEFAULT_ANOMALY_PARAMS,
   type AnomalyDetectorState,
@@ -73,25 +75,9 @@ export interface ForecastNodegroupDemandResult {
   lastObserved: string;
 }
 
-const detectorParamsSchema = z.object({
-  warmupPoints: z.number().int().min(0),
-  memoryMs: z.number().positive(),
-  maxIntervals: z.number().int().min(2).max(1024),
-  stepHalfLifePoints: z.number().positive(),
-  threshold: z.number().gt(0).lt(1),
-  cooldownMs: z.number().min(0),
-});
-
-const detectorStateSchema = z.object({
-  version: z.literal(1),
-  params: detectorParamsSchema,
-  count: z.number().int().min(0),
-  lastT: z.number().nullable(),
-  previousValue: z.number().nullable(),
-  typicalStep: z.number().min(0),
-  intervals: z.array(z.tuple([z.number(), z.number(), z.number()])).max(1024),
-  lastFlagT: z.number().nullable(),
-});
+// The detector's parameter and state formats are owned (and documented) by src/ml/anomaly.ts.
+const detectorParamsSchema = anomalyDetectorParamsSchema;
+const detectorStateSchema = anomalyDetectorStateSchema;
 
 export const scoreMetricAnomaliesInput = z.object({
   target: targetSchema,
@@ -220,7 +206,7 @@ export function createMlActivities(deps: MlActivityDeps) {
     const earliest = end.getTime() - input.warmupDays * DAY_MS;
     const resumeFrom = input.state?.lastT != null ? Math.max(earliest, input.state.lastT + 1) : earliest;
     const detector = input.state
-      ? createAnomalyDetector({}, input.state as AnomalyDetectorState)
+      ? createAnomalyDetector({}, input.state)
       : createAnomalyDetector({ ...DEFAULT_ANOMALY_PARAMS, ...input.params });
     const points =
       resumeFrom < end.getTime()

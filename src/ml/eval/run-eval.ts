@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { listNabSeriesFiles, loadNabSeries, loadNabWindows, loadSpotPrices, sharedDataDir } from '../data';
 import { syntheticEvaluationSeries } from '../synthetic';
-import { detectorCorpus, evaluateAnomalyDetector, formatScoreboard, referenceScores } from './anomaly-eval';
+import { detectorTraces, evaluateAnomalyTraces, formatScoreboard, referenceScores } from './anomaly-eval';
 import { EvalArgumentError, type EvalArgs } from './cli-args';
 import { evaluateForecaster, medianStepMinutes } from './forecaster-eval';
 import { evaluatePricePredictor } from './price-eval';
@@ -77,12 +77,13 @@ export function runEvaluation(args: EvalArgs, out: EvalOutput): void {
     const windows = loadNabWindows(labels);
     // Files the labels do not mention are still forecast, but cannot be anomaly-scored.
     const labelled = nabSeries.filter((s) => s.name in windows);
-    const corpus = detectorCorpus(labelled, windows);
-    const lines = evaluateAnomalyDetector(corpus);
-    lines.forEach((l) => out.line(l));
+    const traces = detectorTraces(labelled, windows);
+    const evaluation = evaluateAnomalyTraces(traces);
+    evaluation.lines.forEach((l) => out.line(l));
+    const corpus = traces.map((t) => ({ name: t.name, anomalyScores: [], windows: t.windows }));
     const referenceDir = args.nabReference ?? firstExisting([path.join(nabDir, '..', 'reference-results')]);
     const references = referenceDir ? referenceScores(referenceDir, corpus) : [];
     out.note(`anomaly detector on ${corpus.length} files (${((Date.now() - started) / 1000).toFixed(1)} s), NAB scores:\n` +
-      formatScoreboard(lines[lines.length - 1], references));
+      formatScoreboard(evaluation.overall, references, evaluation.inSample));
   }
 }
