@@ -66,7 +66,11 @@ export type ForecastNodegroupDemandInput = z.input<typeof forecastNodegroupDeman
 export interface ForecastNodegroupDemandResult {
   point: number[];
   upper: number[];
+  /** 80% and 95% prediction intervals per step (empirical, from the model's own backtest errors) */
+  intervals: { p80: { lower: number[]; upper: number[] }; p95: { lower: number[]; upper: number[] } };
   predictedLoadIncrease: number;
+  /** the increase measured on the upper bound of the 80% interval: what the scale-up sizes for */
+  predictedLoadIncreaseUpper80: number;
   model: string;
   stepMinutes: number;
   /** time of point[0] */
@@ -186,7 +190,9 @@ export function createMlActivities(deps: MlActivityDeps) {
     return {
       point: forecast.point,
       upper: forecast.upper,
+      intervals: forecast.intervals,
       predictedLoadIncrease: forecast.predictedLoadIncrease,
+      predictedLoadIncreaseUpper80: forecast.predictedLoadIncreaseUpper80,
       model: forecast.model,
       stepMinutes,
       forecastStart: new Date(lastObserved + stepMs).toISOString(),

@@ -84,7 +84,7 @@ describe('forecast-driven scale-up against moto', () => {
 
     // 5 → ceil(5 × 1.2) = 6, + 1 spot buffer = 7.
     expect(await desiredOf('web')).toBe(7);
-    expect(JSON.stringify(groups.web)).toMatch(/forecast \+\d+% > 30%/);
+    expect(JSON.stringify(groups.web)).toMatch(/forecast \(upper bound of the 80% interval; point \+\d+%\) \+\d+% > 30%/);
     expect(await desiredOf('flat')).toBe(5);
     expect(JSON.stringify(groups.flat)).toMatch(/no adjustment/);
     expect(await desiredOf('nometric')).toBe(2);

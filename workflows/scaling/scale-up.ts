@@ -4,7 +4,7 @@ import { activeOverride, costImpactPerHour, planGroup } from '../../src/domain/s
 import { pausedMessage } from '../../src/domain/scaling/control';
 import type { ClusterRunResult, FleetRunResult, GroupResult } from '../../src/domain/scaling/results';
 import { groupRefOf, type ControlState } from '../../src/domain/scaling/types';
-import { applyAndVerify, alertSafely, childId, control, forecastFor, messageOf, priceFor, publish, read, reportSafely } from './lib';
+import { applyAndVerify, alertSafely, childId, control, forecastFor, messageOf, priceFor, publish, read, reportSafely, spotOutlookFor } from './lib';
 import { runForEachCluster, type ClusterRunInput, type FleetRunInput } from './fleet';
 
 /**
@@ -47,6 +47,8 @@ async function scaleUpGroup(input: ClusterRunInput, ng: NodegroupConfig, state: 
     const reading = await read.readGroup(ref);
     const forecast = await forecastFor(cluster, ng);
     const plan = planGroup({ ng, phase: 'business', current: reading.size, forecast, override: activeOverride(state.overrides, ng.name, Date.now()) });
+    const spotNote = await spotOutlookFor(cluster, ng, plan.target.desired);
+    if (spotNote) plan.reasons.push(spotNote);
     const costImpactUsdPerHour = costImpactPerHour(plan.current, plan.target, priceFor(input.prices, cluster, ng));
     const common = { ...head, before: plan.current, target: plan.target, forecast: plan.forecast, reason: plan.reasons.join('; '), ...(costImpactUsdPerHour !== undefined ? { costImpactUsdPerHour } : {}) };
     if (input.dryRun) return { ...common, status: 'planned' };

@@ -10,7 +10,14 @@ import { listNabSeriesFiles, loadNabSeries, loadNabWindows, loadSpotPrices, shar
 import { syntheticEvaluationSeries } from '../synthetic';
 import { detectorTraces, evaluateAnomalyTraces, formatScoreboard, referenceScores } from './anomaly-eval';
 import { EvalArgumentError, type EvalArgs } from './cli-args';
-import { evaluateForecaster, medianStepMinutes } from './forecaster-eval';
+import {
+  evaluateForecaster,
+  medianStepMinutes,
+  peerLines,
+  type ForecasterEvalLine,
+  type PeerEvalLine,
+} from './forecaster-eval';
+import { PEER_MODELS, runPeers } from './peers';
 import { evaluatePricePredictor } from './price-eval';
 
 /** Five significant digits: enough to compare models, short enough to read. Integers stay as they are. */
@@ -39,6 +46,40 @@ function firstExisting(candidates: string[]): string | undefined {
   return candidates.find((p) => fs.existsSync(p));
 }
 
+/** The forecaster's overall MASE against the best baseline or peer: the issue's goal is ratio ≤ 0.9. */
+export function compareWithOthers(overall: ForecasterEvalLine, others: PeerEvalLine[]): object | null {
+  const overallOthers = others.filter((l) => l.series === overall.series);
+  if (overallOthers.length === 0) return null;
+  const best = overallOthers.reduce((a, b) => (b.mase < a.mase ? b : a));
+  return {
+    model: 'forecaster-vs-best-other',
+    series: overall.series,
+    mase: overall.mase,
+    best_other: best.model,
+    best_other_mase: best.mase,
+    ratio: overall.mase / best.mase,
+    compared_with: overallOthers.map((l) => l.model).join(','),
+  };
+}
+
+function formatForecasterScoreboard(lines: ForecasterEvalLine[], others: PeerEvalLine[]): string {
+  const overall = lines.filter((l) => l.series.startsWith('nab/overall'));
+  const rows = [
+    `${'model'.padEnd(34)} ${'MASE'.padStart(7)}  note`,
+    ...overall.map(
+      (l) =>
+        `${`eksflow forecaster${l.selection === 'in-sample' ? ' (in-sample)' : ''}`.padEnd(34)} ${l.mase.toFixed(3).padStart(7)}  ${
+          l.selection === 'in-sample' ? `config ${l.config} chosen on all series` : 'config chosen leaving each series out'
+        }; 80%/95% interval coverage ${(100 * l.coverage_80).toFixed(1)}% / ${(100 * l.coverage_95).toFixed(1)}%`,
+    ),
+    ...others
+      .filter((l) => l.series === 'nab/overall')
+      .sort((a, b) => a.mase - b.mase)
+      .map((l) => `${l.model.padEnd(34)} ${l.mase.toFixed(3).padStart(7)}  ${l.origins} origins`),
+  ];
+  return `forecaster on NAB (MASE, 4 h horizon, lower is better):\n${rows.join('\n')}`;
+}
+
 export function runEvaluation(args: EvalArgs, out: EvalOutput): void {
   const shared = sharedDataDir();
   const nabDirArg = args.nabDir ?? (args.defaults ? path.join(shared, 'nab-aws') : undefined);
@@ -52,10 +93,32 @@ export function runEvaluation(args: EvalArgs, out: EvalOutput): void {
     const started = Date.now();
     if (nabSeries.length > 0) {
       const series = nabSeries.map((s) => ({ name: `nab/${s.name}`, values: s.values, stepMinutes: medianStepMinutes(s.timestamps) }));
-      evaluateForecaster(series, 'nab/overall').forEach((l) => out.line(l));
+      const evaluation = evaluateForecaster(series, 'nab/overall');
+      evaluation.lines.forEach((l) => out.line(l));
+      const others = [...evaluation.peerLines];
+      if (args.peers) {
+        const peers = runPeers(series, { fresh: args.freshPeers });
+        if ('unavailable' in peers) out.note(peers.unavailable);
+        else {
+          out.note(peers.note);
+          for (const model of PEER_MODELS) {
+            if (peers.mase[model]) others.push(...peerLines(model, peers.mase[model], 'nab/overall'));
+          }
+        }
+      } else {
+        out.note('statsforecast peers skipped (--no-peers)');
+      }
+      others.forEach((l) => out.line(l));
+      if (evaluation.overall) {
+        const comparison = compareWithOthers(evaluation.overall, others);
+        if (comparison) out.line(comparison);
+        out.note(formatForecasterScoreboard(evaluation.lines, others));
+      }
     }
     if (args.synthetic) {
-      evaluateForecaster(syntheticEvaluationSeries(), 'synthetic/overall').forEach((l) => out.line(l));
+      const synthetic = evaluateForecaster(syntheticEvaluationSeries(), 'synthetic/overall');
+      synthetic.lines.forEach((l) => out.line(l));
+      synthetic.peerLines.forEach((l) => out.line(l));
     }
     out.note(`forecaster evaluated in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
