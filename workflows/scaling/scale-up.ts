@@ -1,4 +1,4 @@
-import { workflowInfo } from '@temporalio/workflow';
+import { patched, workflowInfo } from '@temporalio/workflow';
 import type { NodegroupConfig } from '../../src/config/clusters';
 import { activeOverride, costImpactPerHour, planGroup } from '../../src/domain/scaling/plan';
 import { pausedMessage } from '../../src/domain/scaling/control';
@@ -47,7 +47,8 @@ async function scaleUpGroup(input: ClusterRunInput, ng: NodegroupConfig, state: 
     const reading = await read.readGroup(ref);
     const forecast = await forecastFor(cluster, ng);
     const plan = planGroup({ ng, phase: 'business', current: reading.size, forecast, override: activeOverride(state.overrides, ng.name, Date.now()) });
-    const spotNote = await spotOutlookFor(cluster, ng, plan.target.desired);
+    // Runs recorded before the spot price check existed replay without it.
+    const spotNote = patched('spot-price-outlook') ? await spotOutlookFor(cluster, ng, plan.target.desired) : null;
     if (spotNote) plan.reasons.push(spotNote);
     const costImpactUsdPerHour = costImpactPerHour(plan.current, plan.target, priceFor(input.prices, cluster, ng));
     const common = { ...head, before: plan.current, target: plan.target, forecast: plan.forecast, reason: plan.reasons.join('; '), ...(costImpactUsdPerHour !== undefined ? { costImpactUsdPerHour } : {}) };

@@ -6,8 +6,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
+  createAnomalyDetector,
   DEFAULT_ANOMALY_PARAMS,
   initialAnomalyState,
+  type AnomalyDetectorParams,
   isAnomalous,
   stepAnomalyComponents,
   type AnomalyComponents,
@@ -219,6 +221,53 @@ export function evaluateAnomalyDetector(corpusByProfile: Record<NabProfileName, 
     false_positives: byProfile.standard.perFile.reduce((s, f) => s + f.fp, 0),
   });
   return lines;
+}
+
+const HOUR_MS = 3_600_000;
+
+/** What each part of the detector adds, at the default threshold: each variant adds one change to the one before. */
+export const ABLATIONS: { name: string; params: Partial<AnomalyDetectorParams> }[] = [
+  { name: 'novelty only, 8 h cooldown (before issue 18)', params: { levelWindowPoints: 0, recordFraction: 0, cooldownMs: 8 * HOUR_MS } },
+  { name: '+ level ratio', params: { recordFraction: 0, cooldownMs: 8 * HOUR_MS } },
+  { name: '+ 12 h cooldown', params: { recordFraction: 0 } },
+  { name: '+ decaying-record rule (default)', params: {} },
+  { name: 'default without the level ratio', params: { levelWindowPoints: 0 } },
+];
+
+export interface AblationLine {
+  model: 'anomaly-ablation';
+  series: string;
+  variant: string;
+  nab_standard: number | null;
+  nab_low_fp: number | null;
+  nab_low_fn: number | null;
+  false_positives: number;
+  detected_windows: number;
+  /** raw standard score per file */
+  per_file: Record<string, number>;
+}
+
+export function ablations(series: TimeSeries[], windows: Record<string, TimeWindow[]>): AblationLine[] {
+  return ABLATIONS.map(({ name, params }) => {
+    const corpus = series.map((s) => {
+      const detector = createAnomalyDetector(params);
+      const flags = s.values.map((value, i) => (detector.update(s.timestamps[i], value).anomaly ? 1 : 0));
+      return { name: s.name, anomalyScores: flags, windows: windowsToRows(s.timestamps, windows[s.name] ?? []) };
+    });
+    const overall = evaluateAnomalyDetector(corpus).at(-1)!;
+    const standard = scoreCorpus(corpus, 1, 'standard');
+    return {
+      model: 'anomaly-ablation',
+      series: 'overall',
+      variant: name,
+      nab_standard: overall.nab_standard,
+      nab_low_fp: overall.nab_low_fp,
+      nab_low_fn: overall.nab_low_fn,
+      false_positives: overall.false_positives,
+      detected_windows: overall.detected_windows,
+      per_file: Object.fromEntries(standard.perFile.map((f) => [f.name, Number(f.score.toFixed(3))])),
+    };
+  });
 }
 
 /**

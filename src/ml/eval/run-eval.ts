@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { listNabSeriesFiles, loadNabSeries, loadNabWindows, loadSpotPrices, sharedDataDir } from '../data';
 import { syntheticEvaluationSeries } from '../synthetic';
-import { detectorTraces, evaluateAnomalyTraces, formatScoreboard, referenceScores } from './anomaly-eval';
+import { ablations, detectorTraces, evaluateAnomalyTraces, formatScoreboard, referenceScores } from './anomaly-eval';
 import { EvalArgumentError, type EvalArgs } from './cli-args';
 import {
   evaluateForecaster,
@@ -144,9 +144,15 @@ export function runEvaluation(args: EvalArgs, out: EvalOutput): void {
     const evaluation = evaluateAnomalyTraces(traces);
     evaluation.lines.forEach((l) => out.line(l));
     const corpus = traces.map((t) => ({ name: t.name, anomalyScores: [], windows: t.windows }));
+    const ablation = ablations(labelled, windows);
+    ablation.forEach((l) => out.line(l));
     const referenceDir = args.nabReference ?? firstExisting([path.join(nabDir, '..', 'reference-results')]);
     const references = referenceDir ? referenceScores(referenceDir, corpus) : [];
     out.note(`anomaly detector on ${corpus.length} files (${((Date.now() - started) / 1000).toFixed(1)} s), NAB scores:\n` +
-      formatScoreboard(evaluation.overall, references, evaluation.inSample));
+      formatScoreboard(evaluation.overall, references, evaluation.inSample) +
+      '\nwhat each change adds (threshold 0.5, standard / low FP / low FN, false positives):\n' +
+      ablation
+        .map((a) => `  ${a.variant.padEnd(48)} ${a.nab_standard?.toFixed(2)} / ${a.nab_low_fp?.toFixed(2)} / ${a.nab_low_fn?.toFixed(2)}  fp ${a.false_positives}`)
+        .join('\n'));
   }
 }
