@@ -3,8 +3,8 @@
  * scripts/ml/peers.py in the provisioned Python environment on the same histories and origins
  * as the project's forecaster, and scores their forecasts with the same MASE.
  *
- * The environment is `$EKSFLOW_PEERS_PYTHON`, else `.tools/statsforecast/bin/python` (made by
- * scripts/provision.sh). Without it the evaluation says so and goes on without the peers.
+ * The environment is `$EKSFLOW_PEERS_PYTHON` when set, else `.tools/statsforecast/bin/python` (made
+ * by scripts/provision.sh) or its cache folder. Without it the evaluation says so and goes on without the peers.
  * Forecasts are cached by a hash of the exact request and the script (so an unchanged run does
  * not refit hundreds of models); `--fresh-peers` ignores the cache.
  */
@@ -22,12 +22,13 @@ export const PEER_MODELS = ['peer:AutoETS', 'peer:AutoTheta', 'peer:MSTL'] as co
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 const script = path.join(repoRoot, 'scripts', 'ml', 'peers.py');
 
+/** The Python with statsforecast: EKSFLOW_PEERS_PYTHON when set (and only it), else the provisioned one. */
 export function peersPython(env: Record<string, string | undefined> = process.env): string | null {
+  if (env.EKSFLOW_PEERS_PYTHON !== undefined) return fs.existsSync(env.EKSFLOW_PEERS_PYTHON) ? env.EKSFLOW_PEERS_PYTHON : null;
   const candidates = [
-    env.EKSFLOW_PEERS_PYTHON,
     path.join(repoRoot, '.tools', 'statsforecast', 'bin', 'python'),
     path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'eksflow', `statsforecast-${STATSFORECAST_VERSION}`, 'bin', 'python'),
-  ].filter((p): p is string => typeof p === 'string' && p !== '');
+  ];
   return candidates.find((p) => fs.existsSync(p)) ?? null;
 }
 
