@@ -12,50 +12,63 @@ Each model is fitted on values[:origin] (the same history the project's forecast
 - MSTL: MSTL with a daily season (S), trend/remainder by AutoETS (statsforecast's default trend forecaster).
 """
 import json
+import os
 import sys
 import time
 import warnings
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
 warnings.filterwarnings("ignore")
 
 
-def main() -> None:
+MODELS = ("peer:AutoETS", "peer:AutoTheta", "peer:MSTL")
+
+
+def make_model(name: str, season: int):
     from statsforecast.models import MSTL, AutoETS, AutoTheta
 
+    if name == "peer:AutoETS":
+        return AutoETS(season_length=1)
+    if name == "peer:AutoTheta":
+        return AutoTheta(season_length=season)
+    return MSTL(season_length=[season])
+
+
+def run_task(task):
+    """One model on one series, at every origin (a task for the worker pool)."""
+    name, series, horizon, season = task
+    values = np.asarray(series["values"], dtype=float)
+    forecasts = []
+    failures = 0
+    for origin in series["origins"]:
+        history = values[:origin]
+        try:
+            mean = make_model(name, season).forecast(y=history, h=horizon)["mean"]
+            if not np.all(np.isfinite(mean)):
+                raise ValueError("non-finite forecast")
+            forecasts.append([float(v) for v in mean])
+        except Exception:  # noqa: BLE001 - a failed fit at one origin falls back to naive
+            failures += 1
+            forecasts.append([float(history[-1])] * horizon)
+    return {"model": name, "series": series["name"], "forecasts": forecasts, "failures": failures}
+
+
+def main() -> None:
     request = json.load(sys.stdin)
     horizon = int(request["horizon"])
     season = int(request["season"])
     started = time.time()
-    models = {
-        "peer:AutoETS": lambda: AutoETS(season_length=1),
-        "peer:AutoTheta": lambda: AutoTheta(season_length=season),
-        "peer:MSTL": lambda: MSTL(season_length=[season]),
-    }
     only = request.get("models")
-    for name, make in models.items():
-        if only and name not in only:
-            continue
-        for series in request["series"]:
-            values = np.asarray(series["values"], dtype=float)
-            forecasts = []
-            failures = 0
-            for origin in series["origins"]:
-                history = values[:origin]
-                try:
-                    model = make()
-                    mean = model.forecast(y=history, h=horizon)["mean"]
-                    if not np.all(np.isfinite(mean)):
-                        raise ValueError("non-finite forecast")
-                    forecasts.append([float(v) for v in mean])
-                except Exception:  # noqa: BLE001 - a failed fit at one origin falls back to naive
-                    failures += 1
-                    forecasts.append([float(history[-1])] * horizon)
-            line = {"model": name, "series": series["name"], "forecasts": forecasts, "failures": failures}
+    tasks = [(name, series, horizon, season) for name in MODELS if not only or name in only for series in request["series"]]
+    # Fits are independent: one worker per core, results written in task order (deterministic output).
+    workers = max(1, min(len(tasks), os.cpu_count() or 1))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for line in pool.map(run_task, tasks):
             sys.stdout.write(json.dumps(line) + "\n")
             sys.stdout.flush()
-    sys.stdout.write(json.dumps({"done": True, "seconds": round(time.time() - started, 1)}) + "\n")
+    sys.stdout.write(json.dumps({"done": True, "seconds": round(time.time() - started, 1), "workers": workers}) + "\n")
 
 
 if __name__ == "__main__":
