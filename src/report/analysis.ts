@@ -252,7 +252,7 @@ export interface SpotGroupOutlook {
 export async function spotGroupOutlook(deps: AnalysisDeps, q: SpotGroupOutlookQuery): Promise<SpotGroupOutlook> {
   const market = await collectMarket(deps, q.hours ?? DEFAULT_SPOT_HOURS);
   const rm = market.regions.find((r) => r.region === q.region);
-  if (!rm) return { checkedPools: 0, expensive: [], note: null, problems: [`${q.region}: not a configured region`] };
+  if (!rm) return { checkedPools: 0, expensive: [], note: `spot price outlook: ${q.region} is not a configured region`, problems: [`${q.region}: not a configured region`] };
   const { opportunities, problems } = scoreRegion({
     region: rm.region,
     histories: rm.histories,
@@ -264,7 +264,12 @@ export async function spotGroupOutlook(deps: AnalysisDeps, q: SpotGroupOutlookQu
   const types = new Set(q.instanceTypes);
   const checkedPools = opportunities.filter((o) => types.has(o.instanceType)).length;
   const expensive = expensivePools(opportunities, q.instanceTypes, q.ceiling);
-  if (expensive.length === 0) return { checkedPools, expensive, note: null, problems: [...(rm.historyError ? [rm.historyError] : []), ...problems] };
+  const allProblems = [...(rm.historyError ? [rm.historyError] : []), ...problems];
+  if (checkedPools === 0) {
+    const why = allProblems.length > 0 ? allProblems.join('; ') : 'no spot price history for them';
+    return { checkedPools, expensive, note: `spot price outlook: none of ${q.instanceTypes.join(', ')} could be checked in ${q.region} (${why})`, problems: allProblems };
+  }
+  if (expensive.length === 0) return { checkedPools, expensive, note: null, problems: allProblems };
   const excluded = new Set(expensive.map((p) => `${p.instanceType}/${p.availabilityZone}`));
   const pools: PlacementPool[] = opportunities.flatMap((o) => {
     const spec = deps.table.spec(o.instanceType) ?? deps.advisor.spec(o.instanceType);
