@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ActivityDeps } from './deps';
 import { parseInput } from './input';
 import { RISK_LEVELS } from '../src/domain/pricing/spot-advisor';
-import { createAnalysisDeps, runCostAnalysis, runSpotAnalysis, type PlacementAsk } from '../src/report/analysis';
+import { createAnalysisDeps, runCostAnalysis, runSpotAnalysis, spotGroupOutlook, type PlacementAsk, type SpotGroupOutlook } from '../src/report/analysis';
 import { summariseCostRun, summariseSpotRun, type CostRunSummary, type SpotRunSummary } from '../src/report/summary';
 import { writeReport } from '../src/report/write';
 
@@ -33,6 +33,17 @@ const placementSchema = z
   .strict();
 const spotInputSchema = z.object({ hours: hoursSchema, placements: z.array(placementSchema).max(20).optional() }).strict();
 
+const spotGroupOutlookSchema = z
+  .object({
+    region: z.string().min(1),
+    instanceTypes: z.array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/)).min(1).max(50),
+    count: z.number().int().min(0).max(10_000),
+    ceiling: z.number().gt(0).max(2),
+    hours: hoursSchema,
+  })
+  .strict();
+export type SpotGroupOutlookInput = z.input<typeof spotGroupOutlookSchema>;
+
 /**
  * The 10:00 cost analysis and the 11:00 spot optimization. Each fetches prices, computes in
  * src/domain, writes JSON + HTML into the reports folder and returns a small summary for the
@@ -55,5 +66,11 @@ export function createCostActivities(deps: ActivityDeps) {
     return summariseSpotRun(report, await writeReport(deps.reportsDir, report));
   }
 
-  return { buildCostReport, buildSpotReport };
+  /** Before a spot group's scale-up: predicted prices 24 h ahead vs the ceiling, and where to diversify. */
+  async function checkSpotGroupOutlook(input: SpotGroupOutlookInput): Promise<SpotGroupOutlook> {
+    const args = parseInput(spotGroupOutlookSchema, input, 'checkSpotGroupOutlook');
+    return spotGroupOutlook(analysis, args);
+  }
+
+  return { buildCostReport, buildSpotReport, checkSpotGroupOutlook };
 }

@@ -9,6 +9,8 @@ import { parseInput } from './input';
 import { awsTargetSchema, type AwsTarget } from '../src/config/clusters';
 import { NotFoundError } from '../src/errors';
 import {
+  anomalyDetectorParamsSchema,
+  anomalyDetectorStateSchema,
   createAnomalyDetector,
   DEFAULT_ANOMALY_PARAMS,
   type AnomalyDetectorState,
@@ -55,7 +57,15 @@ export const forecastNodegroupDemandInput = z.object({
 });
 export type ForecastNodegroupDemandInput = z.input<typeof forecastNodegroupDemandInput>;
 
-export interface ForecastNodegroupDemandResult extends Pick<DemandForecast, 'point' | 'upper' | 'predictedLoadIncrease' | 'model'> {
+export interface ForecastNodegroupDemandResult {
+  point: number[];
+  upper: number[];
+  /** 80% and 95% prediction intervals per step (empirical, from the model's own backtest errors) */
+  intervals: { p80: { lower: number[]; upper: number[] }; p95: { lower: number[]; upper: number[] } };
+  predictedLoadIncrease: number;
+  /** the increase measured on the upper bound of the 80% interval: what the scale-up sizes for */
+  predictedLoadIncreaseUpper80: number;
+  model: string;
   stepMinutes: number;
   /** time of point[0] */
   forecastStart: string;
@@ -63,25 +73,9 @@ export interface ForecastNodegroupDemandResult extends Pick<DemandForecast, 'poi
   lastObserved: string;
 }
 
-const detectorParamsSchema = z.object({
-  warmupPoints: z.number().int().min(0),
-  memoryMs: z.number().positive(),
-  maxIntervals: z.number().int().min(2).max(1024),
-  stepHalfLifePoints: z.number().positive(),
-  threshold: z.number().gt(0).lt(1),
-  cooldownMs: z.number().min(0),
-});
-
-const detectorStateSchema = z.object({
-  version: z.literal(1),
-  params: detectorParamsSchema,
-  count: z.number().int().min(0),
-  lastT: z.number().nullable(),
-  previousValue: z.number().nullable(),
-  typicalStep: z.number().min(0),
-  intervals: z.array(z.tuple([z.number(), z.number(), z.number()])).max(1024),
-  lastFlagT: z.number().nullable(),
-});
+// The detector's parameter and state formats are owned (and documented) by src/ml/anomaly.ts.
+const detectorParamsSchema = anomalyDetectorParamsSchema;
+const detectorStateSchema = anomalyDetectorStateSchema;
 
 export const scoreMetricAnomaliesInput = z.object({
   target: targetSchema,
@@ -135,7 +129,9 @@ export function createMlActivities(deps: MlActivityDeps) {
     return {
       point: forecast.point,
       upper: forecast.upper,
+      intervals: forecast.intervals,
       predictedLoadIncrease: forecast.predictedLoadIncrease,
+      predictedLoadIncreaseUpper80: forecast.predictedLoadIncreaseUpper80,
       model: forecast.model,
       stepMinutes,
       forecastStart: new Date(lastObserved + stepMs).toISOString(),
@@ -155,7 +151,7 @@ export function createMlActivities(deps: MlActivityDeps) {
     const earliest = end.getTime() - input.warmupDays * DAY_MS;
     const resumeFrom = input.state?.lastT != null ? Math.max(earliest, input.state.lastT + 1) : earliest;
     const detector = input.state
-      ? createAnomalyDetector({}, input.state as AnomalyDetectorState)
+      ? createAnomalyDetector({}, input.state)
       : createAnomalyDetector({ ...DEFAULT_ANOMALY_PARAMS, ...input.params });
     const points =
       resumeFrom < end.getTime()

@@ -3,7 +3,7 @@
 # step. Built tools are cached per version in ${XDG_CACHE_HOME:-$HOME/.cache}/eksflow so a fresh
 # clone (CI) finds them; .tools/ in the repo only points there. Nothing is downloaded from the
 # web: the Temporal CLI is built from its Go module, the test server comes from Maven Central,
-# moto from PyPI, Chromium from Debian.
+# moto and statsforecast from PyPI, Chromium from Debian.
 #   --with-chromium   also make sure headless Chromium exists (the report test uses it)
 set -euo pipefail
 
@@ -11,6 +11,7 @@ TEMPORAL_CLI_VERSION=v1.5.1
 TEMPORAL_CLI_FALLBACKS="v1.4.1 v1.3.0"
 TEST_SERVER_VERSION=1.31.0
 MOTO_VERSION=5.2.5
+STATSFORECAST_VERSION=2.1.1
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/eksflow"
@@ -117,6 +118,24 @@ else
   step "moto" "cached $venv"
 fi
 ln -sfn "$venv" "$tools/moto"
+
+# 4b. statsforecast in its own virtualenv: the forecaster's peers in `npm run eval:ml`
+#     (AutoETS, AutoTheta, MSTL). The version must match STATSFORECAST_VERSION in src/ml/eval/peers.ts.
+s=$(date +%s%N)
+sf_venv="$cache/statsforecast-$STATSFORECAST_VERSION"
+if [ ! -f "$sf_venv/.complete" ]; then
+  need python3 "run the statsforecast peers of the ML evaluation"
+  step "statsforecast" "installing statsforecast==$STATSFORECAST_VERSION into $sf_venv"
+  rm -rf "$sf_venv"
+  python3 -m venv "$sf_venv"
+  "$sf_venv/bin/pip" install -q --disable-pip-version-check "statsforecast==$STATSFORECAST_VERSION" >"$cache/statsforecast.log" 2>&1 \
+    || { echo "[provision] pip could not install statsforecast; see $cache/statsforecast.log" >&2; exit 1; }
+  touch "$sf_venv/.complete"
+  step "statsforecast" "installed ($(elapsed "$s"))"
+else
+  step "statsforecast" "cached $sf_venv"
+fi
+ln -sfn "$sf_venv" "$tools/statsforecast"
 
 # 5. Headless Chromium (only for the HTML report test).
 if [ "$with_chromium" = 1 ]; then

@@ -57,6 +57,12 @@ export const nodegroupSchema = z
      * The CloudWatch metric that measures this group's load (CPU utilisation, request rate).
      * When set, the 07:30 analysis and the 08:00 scale-up use its demand forecast.
      */
+    /**
+     * Spot groups: before a scale-up, a pool of this group whose predicted spot price 24 h ahead
+     * exceeds this fraction of its On-Demand price gets the spot placement's recommended
+     * diversification in the plan's reason. Default 0.6 (spot saving under 40%).
+     */
+    spotPriceCeiling: z.number().gt(0).max(2).optional(),
     demandMetric: z
       .object({
         namespace: z.string().min(1),

@@ -2,25 +2,37 @@
  * Streaming anomaly detector for CloudWatch-like metrics: one point at a time, constant memory,
  * state that is plain JSON (a Temporal workflow or activity can persist it and resume).
  *
- * The question it asks of each point: "is this value unlike anything this metric has done
- * recently, by more than it usually moves in one step?"
- * - Memory of what is normal: the values seen in the last `memoryMs` (two weeks by default, so
- *   daily and weekly peaks count as normal), kept as at most `maxIntervals` disjoint value
- *   intervals; when there are too many, the two closest are merged (small gaps are not worth
- *   remembering). Intervals not visited within the memory span are forgotten.
- * - Novelty: the distance from the value to the nearest remembered interval (0 inside one).
- * - Scale: an exponentially weighted mean of the absolute one-step change, i.e. how much the
- *   metric usually moves per point. This makes the score unit-free: CPU percent, bytes and
- *   request counts share one threshold.
- * - Score: r / (1 + r) with r = novelty / scale, so 0.5 means "outside everything seen by one
- *   typical move". A flag is raised at score ≥ threshold, at most once per `cooldownMs`,
- *   because one incident should page once, not on every point of it.
+ * Two questions are asked of each point, each answered by a unit-free ratio:
+ * 1. Novelty r — "is this value unlike anything this metric has done recently, by more than it
+ *    usually moves in one step?" The values of the last `memoryMs` (two weeks: daily and weekly
+ *    peaks count as normal) are kept as at most `maxIntervals` disjoint value intervals (the two
+ *    closest merge when there are too many; intervals not visited within the memory span are
+ *    forgotten). r = distance to the nearest interval ÷ the typical one-step move (an EW mean of
+ *    |Δvalue|). Catches spikes and jumps to new ranges.
+ * 2. Level z — "has the metric's level moved?" The median of the last `levelWindowPoints`
+ *    (2 h at 5 min, robust to single spikes) against an exponentially weighted mean of that median
+ *    and its mean absolute deviation (half-life `levelHalfLifePoints`). Catches sustained shifts
+ *    and changes of rhythm that stay inside the range already seen (a server whose CPU now sits
+ *    at 2.0 instead of 1.8, a burst pattern that starts to repeat).
+ * Score: q/(1+q) with q = max(r, z/levelWeight), in [0, 1); one threshold covers both, because
+ * z is put on r's scale by `levelWeight`.
  *
- * The parameters were fixed once on the 13 NAB realAWSCloudwatch series in shared/data, from a
- * small grid (threshold 0.4–0.7, cooldown 4–16 h, scale half-life 1000/2000 points; one
- * threshold for all three NAB profiles); the evaluation (scripts/eval-ml.ts) uses them as they
- * are on any data. Two weeks of memory reach a 14-day NAB file's whole past, which is the point.
+ * A point is flagged when, for either ratio, it is at or above its threshold (θ for r, θ·levelWeight
+ * for z, with θ = threshold/(1−threshold)) AND at least `recordFraction` of the largest value that
+ * ratio reached recently (a decaying maximum with half-life `recordHalfLifeMs`; for novelty the
+ * comparison is on the score r/(1+r)) — an incident
+ * that has already been reported, or a pattern that recurs every few hours, is not news — and
+ * not within `cooldownMs` of the previous flag (one incident pages once).
+ *
+ * The whole design (features, cooldown, record rule) was developed on the 13 NAB realAWSCloudwatch
+ * series in shared/data; the threshold is the one parameter the evaluation re-selects per file
+ * without looking at that file (leave-one-file-out, `npm run eval:ml`). Defaults are what that
+ * selection picks on all 13 files.
+ *
+ * State format (version 2) is stable: `anomalyDetectorStateSchema` below validates it; a version-1
+ * state (novelty only) is upgraded on resume. Scores keep their meaning across versions for r.
  */
+import { z } from 'zod';
 
 export interface AnomalyDetectorParams {
   /** points before any score is emitted (the memory is still filling) */
@@ -31,10 +43,22 @@ export interface AnomalyDetectorParams {
   maxIntervals: number;
   /** half-life, in points, of the typical one-step move */
   stepHalfLifePoints: number;
-  /** score at or above which a point is flagged */
+  /** score at or above which a point can be flagged, in (0, 1) */
   threshold: number;
   /** after a flag, no new flag for this long */
   cooldownMs: number;
+  /** points in the level median (0 disables the level ratio) */
+  levelWindowPoints: number;
+  /** half-life, in points, of the level baseline and its typical deviation */
+  levelHalfLifePoints: number;
+  /** level medians before the level ratio is scored */
+  levelWarmupPoints: number;
+  /** level z that counts as much as novelty r = 1 */
+  levelWeight: number;
+  /** half-life of the decaying maximum of each ratio (the "already reported" memory) */
+  recordHalfLifeMs: number;
+  /** a ratio must reach this share of its decaying maximum to flag */
+  recordFraction: number;
 }
 
 const HOUR_MS = 3_600_000;
@@ -45,15 +69,21 @@ export const DEFAULT_ANOMALY_PARAMS: Readonly<AnomalyDetectorParams> = Object.fr
   maxIntervals: 32,
   stepHalfLifePoints: 1000,
   threshold: 0.5,
-  cooldownMs: 8 * HOUR_MS,
+  cooldownMs: 12 * HOUR_MS,
+  levelWindowPoints: 24,
+  levelHalfLifePoints: 1000,
+  levelWarmupPoints: 150,
+  levelWeight: 10,
+  recordHalfLifeMs: 72 * HOUR_MS,
+  recordFraction: 0.8,
 });
 
 /** [low, high, last time a value fell in it (epoch ms)] */
 export type ValueInterval = [number, number, number];
 
-/** Plain-JSON detector state. */
+/** Plain-JSON detector state (version 2). */
 export interface AnomalyDetectorState {
-  version: 1;
+  version: 2;
   params: AnomalyDetectorParams;
   /** points accepted so far */
   count: number;
@@ -64,6 +94,26 @@ export interface AnomalyDetectorState {
   /** sorted by low end, disjoint */
   intervals: ValueInterval[];
   lastFlagT: number | null;
+  /** the last levelWindowPoints values, oldest first */
+  recent: number[];
+  levelMean: number;
+  levelDeviation: number;
+  /** level medians seen so far */
+  levelCount: number;
+  /** decaying maxima of the novelty score r/(1+r) and of z */
+  recordNovelty: number;
+  recordLevel: number;
+}
+
+/** The detector's view of one point: both ratios and what the flag rule needs. */
+export interface AnomalyComponents {
+  /** novelty ratio (0 inside remembered values or before warm-up) */
+  r: number;
+  /** level ratio (0 before the level warm-up) */
+  z: number;
+  /** decaying maxima of the novelty score r/(1+r) and of z, before this point */
+  recordNovelty: number;
+  recordLevel: number;
 }
 
 export interface AnomalyResult {
@@ -77,9 +127,54 @@ export interface AnomalyDetector {
   state(): AnomalyDetectorState;
 }
 
+export const anomalyDetectorParamsSchema = z.object({
+  warmupPoints: z.number().int().min(0),
+  memoryMs: z.number().positive(),
+  maxIntervals: z.number().int().min(2).max(1024),
+  stepHalfLifePoints: z.number().positive(),
+  threshold: z.number().gt(0).lt(1),
+  cooldownMs: z.number().min(0),
+  levelWindowPoints: z.number().int().min(0).max(1024),
+  levelHalfLifePoints: z.number().positive(),
+  levelWarmupPoints: z.number().int().min(0),
+  levelWeight: z.number().positive(),
+  recordHalfLifeMs: z.number().min(0),
+  recordFraction: z.number().min(0),
+});
+
+const stateCore = {
+  count: z.number().int().min(0),
+  lastT: z.number().nullable(),
+  previousValue: z.number().nullable(),
+  typicalStep: z.number().min(0),
+  intervals: z.array(z.tuple([z.number(), z.number(), z.number()])).max(1024),
+  lastFlagT: z.number().nullable(),
+};
+
+/** Validates a persisted state; version 1 (before the level ratio) is accepted and upgraded on resume. */
+export const anomalyDetectorStateSchema = z.union([
+  z.object({
+    version: z.literal(2),
+    params: anomalyDetectorParamsSchema,
+    ...stateCore,
+    recent: z.array(z.number()).max(1024),
+    levelMean: z.number(),
+    levelDeviation: z.number().min(0),
+    levelCount: z.number().int().min(0),
+    recordNovelty: z.number().min(0),
+    recordLevel: z.number().min(0),
+  }),
+  z.object({
+    version: z.literal(1),
+    params: anomalyDetectorParamsSchema.partial().extend({ threshold: z.number().gt(0).lt(1) }),
+    ...stateCore,
+  }),
+]);
+export type PersistedAnomalyState = z.infer<typeof anomalyDetectorStateSchema>;
+
 export function initialAnomalyState(params: Partial<AnomalyDetectorParams> = {}): AnomalyDetectorState {
   return {
-    version: 1,
+    version: 2,
     params: { ...DEFAULT_ANOMALY_PARAMS, ...params },
     count: 0,
     lastT: null,
@@ -87,6 +182,27 @@ export function initialAnomalyState(params: Partial<AnomalyDetectorParams> = {})
     typicalStep: 0,
     intervals: [],
     lastFlagT: null,
+    recent: [],
+    levelMean: 0,
+    levelDeviation: 0,
+    levelCount: 0,
+    recordNovelty: 0,
+    recordLevel: 0,
+  };
+}
+
+/** A version-1 state continues with the level ratio starting cold (its novelty memory is kept). */
+export function upgradeAnomalyState(state: PersistedAnomalyState | AnomalyDetectorState): AnomalyDetectorState {
+  if (state.version === 2) return structuredClone(state);
+  const fresh = initialAnomalyState({ ...DEFAULT_ANOMALY_PARAMS, ...state.params });
+  return {
+    ...fresh,
+    count: state.count,
+    lastT: state.lastT,
+    previousValue: state.previousValue,
+    typicalStep: state.typicalStep,
+    intervals: structuredClone(state.intervals),
+    lastFlagT: state.lastFlagT,
   };
 }
 
@@ -128,23 +244,65 @@ function remember(state: AnomalyDetectorState, value: number, t: number, nearest
   intervals.splice(closest, 2, [a[0], Math.max(a[1], b[1]), Math.max(a[2], b[2])]);
 }
 
-/** Advances `state` by one point (mutates it) and returns the score and flag. */
-export function stepAnomalyState(state: AnomalyDetectorState, t: number, value: number): AnomalyResult {
+/** Ratio → score in [0, 1): 0.5 at ratio 1, approaching 1 for large ratios. */
+export function ratioToScore(ratio: number): number {
+  return ratio === Infinity ? 1 : ratio / (1 + ratio);
+}
+
+/**
+ * The flag rule, separate from the state update so the evaluation can re-apply it at other
+ * thresholds to the same components (every other input is a fixed parameter).
+ */
+export function isAnomalous(c: AnomalyComponents, threshold: number, levelWeight: number, recordFraction: number): boolean {
+  const theta = threshold / (1 - threshold);
+  const novel = c.r >= theta && ratioToScore(c.r) >= recordFraction * c.recordNovelty;
+  const shifted = c.z >= theta * levelWeight && c.z >= recordFraction * c.recordLevel;
+  return novel || shifted;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  // The upper median for an even count: one of the values, never a blend of two regimes.
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Level ratio of the current window, then the baseline learns it (after scoring, like novelty). */
+function levelStep(state: AnomalyDetectorState, value: number): number {
   const p = state.params;
-  if (!Number.isFinite(value) || !Number.isFinite(t) || (state.lastT !== null && t <= state.lastT)) {
-    return { score: 0, anomaly: false };
+  if (p.levelWindowPoints <= 0) return 0;
+  state.recent.push(value);
+  if (state.recent.length > p.levelWindowPoints) state.recent.shift();
+  if (state.recent.length < p.levelWindowPoints) return 0;
+  const m = median(state.recent);
+  const distance = Math.abs(m - state.levelMean);
+  let z = 0;
+  if (state.levelCount >= p.levelWarmupPoints) {
+    z = state.levelDeviation > 0 ? distance / state.levelDeviation : distance > 0 ? Infinity : 0;
   }
+  state.levelCount++;
+  const weight = Math.max(1 - Math.pow(0.5, 1 / p.levelHalfLifePoints), 1 / state.levelCount);
+  state.levelMean += weight * (m - state.levelMean);
+  state.levelDeviation += weight * (Math.abs(m - state.levelMean) - state.levelDeviation);
+  return z;
+}
+
+/**
+ * Advances `state` by one point (mutates it) and returns both ratios with the decaying maxima
+ * they are compared against; null for a point that is ignored (not finite, or not after the last one).
+ */
+export function stepAnomalyComponents(state: AnomalyDetectorState, t: number, value: number): AnomalyComponents | null {
+  const p = state.params;
+  if (!Number.isFinite(value) || !Number.isFinite(t) || (state.lastT !== null && t <= state.lastT)) return null;
+  const elapsed = state.lastT === null ? 0 : t - state.lastT;
   state.lastT = t;
   state.intervals = state.intervals.filter((interval) => t - interval[2] <= p.memoryMs);
   const nearest = nearestInterval(state.intervals, value);
 
-  let score = 0;
+  let r = 0;
   if (state.count >= p.warmupPoints && nearest.index >= 0) {
     // A metric that has never moved has no scale: any departure from it is maximally novel.
-    const ratio = state.typicalStep > 0 ? nearest.distance / state.typicalStep : nearest.distance > 0 ? Infinity : 0;
-    score = ratio === Infinity ? 1 : ratio / (1 + ratio);
+    r = state.typicalStep > 0 ? nearest.distance / state.typicalStep : nearest.distance > 0 ? Infinity : 0;
   }
-
   // Learn only after scoring, so a spike cannot explain itself away.
   if (state.previousValue !== null) {
     const weight = Math.max(1 - Math.pow(0.5, 1 / p.stepHalfLifePoints), 1 / state.count);
@@ -153,9 +311,30 @@ export function stepAnomalyState(state: AnomalyDetectorState, t: number, value: 
   state.previousValue = value;
   remember(state, value, t, nearest);
   state.count++;
+  const z = levelStep(state, value);
 
+  // The maxima decay with time (not points), so a gap in the data also ages what was reported.
+  const decay = p.recordHalfLifeMs > 0 ? Math.pow(0.5, elapsed / p.recordHalfLifeMs) : 0;
+  const components: AnomalyComponents = {
+    r,
+    z,
+    recordNovelty: state.recordNovelty * decay,
+    recordLevel: state.recordLevel * decay,
+  };
+  // An infinite ratio is recorded as a large finite number so the state stays valid JSON.
+  state.recordNovelty = Math.max(components.recordNovelty, ratioToScore(r));
+  state.recordLevel = Math.max(components.recordLevel, Math.min(z, 1e12));
+  return components;
+}
+
+/** Advances `state` by one point (mutates it) and returns the score and flag. */
+export function stepAnomalyState(state: AnomalyDetectorState, t: number, value: number): AnomalyResult {
+  const p = state.params;
+  const c = stepAnomalyComponents(state, t, value);
+  if (c === null) return { score: 0, anomaly: false };
+  const score = ratioToScore(Math.max(c.r, c.z / p.levelWeight));
   const coolingDown = state.lastFlagT !== null && t - state.lastFlagT < p.cooldownMs;
-  const anomaly = score >= p.threshold && !coolingDown;
+  const anomaly = !coolingDown && isAnomalous(c, p.threshold, p.levelWeight, p.recordFraction);
   if (anomaly) state.lastFlagT = t;
   return { score, anomaly };
 }
@@ -163,9 +342,9 @@ export function stepAnomalyState(state: AnomalyDetectorState, t: number, value: 
 /** A detector over a fresh state, or over a state persisted earlier (e.g. returned by an activity). */
 export function createAnomalyDetector(
   params: Partial<AnomalyDetectorParams> = {},
-  resumeFrom?: AnomalyDetectorState,
+  resumeFrom?: PersistedAnomalyState | AnomalyDetectorState,
 ): AnomalyDetector {
-  const state: AnomalyDetectorState = resumeFrom ? structuredClone(resumeFrom) : initialAnomalyState(params);
+  const state: AnomalyDetectorState = resumeFrom ? upgradeAnomalyState(resumeFrom) : initialAnomalyState(params);
   return {
     update: (t, value) => stepAnomalyState(state, t, value),
     state: () => structuredClone(state),

@@ -9,6 +9,7 @@ import type { PriceTable } from '../domain/pricing/on-demand-table';
 import type { SpotAdvisor } from '../domain/pricing/spot-advisor';
 import type { SpotPoolHistory } from '../domain/pricing/spot-history';
 import { scoreRegion, summariseOpportunities, windowSeries, type OpportunityAnalysis } from '../domain/spot/opportunities';
+import { expensivePools, spotOutlookNote, type ExpensivePool } from '../domain/spot/outlook-check';
 import { planPlacement, type PlacementPool, type PlacementRequest } from '../domain/spot/placement';
 import { defaultPriceModel, type NamedPriceModel } from '../ml/price-model';
 import { shippedPriceTable, shippedSpotAdvisor } from '../data/pricing';
@@ -224,4 +225,60 @@ export async function runCostAnalysis(deps: AnalysisDeps, opts: { hours?: number
     recommendations,
     opportunities: analysed.opportunities,
   };
+}
+
+export interface SpotGroupOutlookQuery {
+  region: string;
+  instanceTypes: string[];
+  /** nodes the group is about to run */
+  count: number;
+  /** a pool is expensive when its predicted price 24 h ahead exceeds this × On-Demand */
+  ceiling: number;
+  hours?: number;
+}
+
+export interface SpotGroupOutlook {
+  /** the group's pools that were priced and checked */
+  checkedPools: number;
+  expensive: ExpensivePool[];
+  /** for the plan's reasons; null when no pool is expensive */
+  note: string | null;
+  problems: string[];
+}
+
+/**
+ * Before a spot group scales up: its pools' predicted prices 24 h ahead against the ceiling, and
+ * for expensive ones the placement planner's diversification over the other pools of the region
+ * (same shape as the group's first instance type, medium interruption risk at most).
+ */
+export async function spotGroupOutlook(deps: AnalysisDeps, q: SpotGroupOutlookQuery): Promise<SpotGroupOutlook> {
+  const market = await collectMarket(deps, q.hours ?? DEFAULT_SPOT_HOURS);
+  const rm = market.regions.find((r) => r.region === q.region);
+  if (!rm) return { checkedPools: 0, expensive: [], note: `spot price outlook: ${q.region} is not a configured region`, problems: [`${q.region}: not a configured region`] };
+  const { opportunities, problems } = scoreRegion({
+    region: rm.region,
+    histories: rm.histories,
+    onDemandPrice: (type) => market.onDemand[priceKey(rm.region, type)]?.usdPerHour,
+    interruption: (type) => deps.advisor.interruption(rm.region, type),
+    model: deps.priceModel.predict,
+    window: market.window,
+  });
+  const types = new Set(q.instanceTypes);
+  const checkedPools = opportunities.filter((o) => types.has(o.instanceType)).length;
+  const expensive = expensivePools(opportunities, q.instanceTypes, q.ceiling);
+  const allProblems = [...(rm.historyError ? [rm.historyError] : []), ...problems];
+  if (checkedPools === 0) {
+    const why = allProblems.length > 0 ? allProblems.join('; ') : 'no spot price history for them';
+    return { checkedPools, expensive, note: `spot price outlook: none of ${q.instanceTypes.join(', ')} could be checked in ${q.region} (${why})`, problems: allProblems };
+  }
+  if (expensive.length === 0) return { checkedPools, expensive, note: null, problems: allProblems };
+  const excluded = new Set(expensive.map((p) => `${p.instanceType}/${p.availabilityZone}`));
+  const pools: PlacementPool[] = opportunities.flatMap((o) => {
+    const spec = deps.table.spec(o.instanceType) ?? deps.advisor.spec(o.instanceType);
+    if (!spec || excluded.has(`${o.instanceType}/${o.availabilityZone}`)) return [];
+    return [{ instanceType: o.instanceType, availabilityZone: o.availabilityZone, spotPrice: o.forecastPrice > 0 ? o.forecastPrice : o.currentPrice, onDemandPrice: o.onDemandPrice, risk: o.interruptionRisk, interruptionRate: o.expectedInterruptionRate, vcpu: spec.vcpu, memoryGiB: spec.memoryGiB }];
+  });
+  const shape = deps.table.spec(q.instanceTypes[0]) ?? deps.advisor.spec(q.instanceTypes[0]);
+  const placement = shape && pools.length > 0 ? planPlacement({ vcpu: shape.vcpu, memoryGiB: shape.memoryGiB, count: Math.max(1, q.count), maxRisk: 'medium' }, pools) : null;
+  return { checkedPools, expensive, note: spotOutlookNote(expensive, q.ceiling, placement), problems };
 }

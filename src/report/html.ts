@@ -77,13 +77,13 @@ function opportunityTable(analysis: OpportunityAnalysis): string {
       (o) =>
         `<tr><td>${esc(o.instanceType)}</td><td>${esc(o.availabilityZone)}</td><td class="n">${usd(o.currentPrice, 4)}</td><td class="n">${usd(o.onDemandPrice, 4)}</td>` +
         `<td class="n">${pct(o.savingsPercent)}</td><td>${riskTag(o.interruptionRisk)} <small>${esc(o.interruptionLabel)}</small></td><td>${esc(o.priceTrend)}</td>` +
-        `<td class="n">${o.volatility.toFixed(3)}</td><td class="n">${usd(o.forecastPrice, 4)}</td><td class="n">${o.opportunityScore.toFixed(1)}</td>` +
+        `<td class="n">${o.volatility.toFixed(3)}</td><td class="n">${usd(o.forecastPrice, 4)} <small>${usd(o.forecastLower, 4)}–${usd(o.forecastUpper, 4)}</small></td><td class="n">${o.opportunityScore.toFixed(1)}</td>` +
         `<td>${o.recommended ? '<span class="tag yes">yes</span>' : 'no'}</td></tr>`,
     )
     .join('');
   return (
     `<table id="opportunities"><thead><tr><th>type</th><th>AZ</th><th class="n">spot $/h</th><th class="n">On-Demand $/h</th><th class="n">savings</th>` +
-    `<th>interruption risk</th><th>trend</th><th class="n">volatility</th><th class="n">forecast 24 h</th><th class="n">score</th><th>recommended</th></tr></thead><tbody>${rows || '<tr><td colspan="11">No scored pools.</td></tr>'}</tbody></table>`
+    `<th>interruption risk</th><th>trend</th><th class="n">volatility</th><th class="n">forecast 24 h <small>(90% interval)</small></th><th class="n">score</th><th>recommended</th></tr></thead><tbody>${rows || '<tr><td colspan="11">No scored pools.</td></tr>'}</tbody></table>`
   );
 }
 

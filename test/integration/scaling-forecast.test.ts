@@ -35,7 +35,8 @@ describe('forecast-driven scale-up against moto', () => {
     clusters: [{
       name, accountId: '111111111111', region: 'ap-south-1',
       nodegroups: [
-        { name: 'web', capacityType: 'SPOT', instanceTypes: ['m5.large'], demandMetric: metric('web'), businessHours: { min: 1, desired: 5, max: 10 }, offHours: { min: 1, desired: 1, max: 10 } },
+        // A ceiling no spot price stays under, so a priced pool would always be flagged.
+        { name: 'web', capacityType: 'SPOT', instanceTypes: ['m5.large'], spotPriceCeiling: 0.01, demandMetric: metric('web'), businessHours: { min: 1, desired: 5, max: 10 }, offHours: { min: 1, desired: 1, max: 10 } },
         { name: 'flat', instanceTypes: ['m5.large'], demandMetric: metric('flat'), businessHours: { min: 1, desired: 5, max: 10 }, offHours: { min: 1, desired: 1, max: 10 } },
         { name: 'nometric', instanceTypes: ['m5.large'], businessHours: { min: 1, desired: 2, max: 10 }, offHours: { min: 1, desired: 1, max: 10 } },
       ],
@@ -80,7 +81,12 @@ describe('forecast-driven scale-up against moto', () => {
 
     // 5 → ceil(5 × 1.2) = 6, + 1 spot buffer = 7.
     expect(await desiredOf('web')).toBe(7);
-    expect(JSON.stringify(groups.web)).toMatch(/forecast \+\d+% > 30%/);
+    expect(JSON.stringify(groups.web)).toMatch(/forecast \(upper bound of the 80% interval; point \+\d+%\) \+\d+% > 30%/);
+    // The spot check ran for the spot group and says why it could not price it: this cluster is in
+    // ap-south-1, which has no On-Demand price source (see README); the diversification path is
+    // covered by test/unit/cost/spot-outlook.test.ts.
+    expect(groups.web!.reason).toMatch(/spot price outlook: none of m5\.large could be checked in ap-south-1 \(.*no On-Demand price for .*m5\.large/);
+    expect(groups.flat!.reason).not.toMatch(/spot price outlook/);
     expect(await desiredOf('flat')).toBe(5);
     expect(JSON.stringify(groups.flat)).toMatch(/no adjustment/);
     expect(await desiredOf('nometric')).toBe(2);

@@ -53,19 +53,34 @@ const FORECAST_HORIZON_MINUTES = 240;
 export async function forecastFor(cluster: ClusterSpec, ng: NodegroupConfig): Promise<ForecastOutcome | undefined> {
   if (!ng.demandMetric) return undefined;
   try {
-    const f = await ml.forecastNodegroupDemand({
-      target: cluster.target,
-      metric: ng.demandMetric,
-      horizonMinutes: FORECAST_HORIZON_MINUTES,
-    });
+    const f = await ml.forecastNodegroupDemand({ target: cluster.target, metric: ng.demandMetric, horizonMinutes: FORECAST_HORIZON_MINUTES });
+    // Sized for the upper bound of the 80% interval: under-provisioning costs more than one spare node.
     return {
       kind: 'forecast',
-      predictedLoadIncrease: f.predictedLoadIncrease,
+      predictedLoadIncrease: f.predictedLoadIncreaseUpper80,
+      basis: 'upper-80',
+      pointIncrease: f.predictedLoadIncrease,
       peak: Math.max(...f.point),
-      peakUpper: Math.max(...f.upper),
+      peakUpper: Math.max(...f.intervals.p80.upper),
     };
   } catch (err) {
     return { kind: 'unavailable', reason: failureMessage(err) };
+  }
+}
+
+/**
+ * Spot groups before a scale-up: the note naming pools whose predicted price 24 h ahead exceeds
+ * the group's ceiling (a fraction of On-Demand) with the recommended diversification, or null.
+ * A failed check never blocks the scale-up; it says so instead.
+ */
+export async function spotOutlookFor(cluster: ClusterSpec, ng: NodegroupConfig, count: number): Promise<string | null> {
+  if (ng.capacityType !== 'SPOT') return null;
+  try {
+    const ceiling = ng.spotPriceCeiling ?? 0.6;
+    const r = await ml.checkSpotGroupOutlook({ region: cluster.target.region, instanceTypes: ng.instanceTypes, count, ceiling });
+    return r.note;
+  } catch (err) {
+    return `spot price outlook unavailable: ${failureMessage(err)}`;
   }
 }
 

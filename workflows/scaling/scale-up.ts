@@ -1,4 +1,4 @@
-import { workflowInfo } from '@temporalio/workflow';
+import { patched, workflowInfo } from '@temporalio/workflow';
 import type { NodegroupConfig } from '../../src/config/clusters';
 import { activeOverride, costImpactPerHour, planGroup, sizeToApply } from '../../src/domain/scaling/plan';
 import { pausedMessage } from '../../src/domain/scaling/control';
@@ -14,6 +14,7 @@ import {
   publish,
   read,
   reportSafely,
+  spotOutlookFor,
 } from './lib';
 import { failureMessage } from '../lib/failures';
 import { runForEachCluster, type ClusterRunInput, type FleetRunInput } from './fleet';
@@ -66,13 +67,10 @@ async function scaleUpGroup(input: ClusterRunInput, ng: NodegroupConfig, state: 
   try {
     const reading = await read.readGroup(ref);
     const forecast = await forecastFor(cluster, ng);
-    const plan = planGroup({
-      ng,
-      phase: 'business',
-      current: reading.size,
-      forecast,
-      override: activeOverride(state.overrides, ng.name, Date.now()),
-    });
+    const plan = planGroup({ ng, phase: 'business', current: reading.size, forecast, override: activeOverride(state.overrides, ng.name, Date.now()) });
+    // Runs recorded before the spot price check existed replay without it.
+    const spotNote = patched('spot-price-outlook') ? await spotOutlookFor(cluster, ng, plan.target.desired) : null;
+    if (spotNote) plan.reasons.push(spotNote);
     const costImpactUsdPerHour = costImpactPerHour(plan.current, plan.target, priceFor(input.prices, cluster, ng));
     const common = {
       ...head,

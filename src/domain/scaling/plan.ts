@@ -14,7 +14,12 @@ export type ForecastOutcome =
   | {
       kind: 'forecast';
       predictedLoadIncrease: number;
-      /** Peak of the point forecast and of its upper quantile over the horizon. */ peak?: number;
+      /** What predictedLoadIncrease was measured on: the point forecast, or the upper bound of its 80% interval. */
+      basis?: 'point' | 'upper-80';
+      /** The point forecast's increase, when the decision used the interval's upper bound. */
+      pointIncrease?: number;
+      /** Peak of the point forecast and of its upper quantile over the horizon. */
+      peak?: number;
       peakUpper?: number;
     }
   | { kind: 'unavailable'; reason: string };
@@ -44,6 +49,7 @@ export interface PlanGroupInput {
   override?: OverrideState;
 }
 
+const signed = (n: number) => (n < 0 ? `${n}` : `+${n}`);
 const fmt = (s: NodegroupSize) => `${s.min}/${s.desired}/${s.max}`;
 
 /** The timetable size for a phase, with an operator's override laid over it. */
@@ -85,14 +91,14 @@ export function forecastAdjust(
   if (!forecast) return { desired, note: 'forecast not configured (no demandMetric)' };
   if (forecast.kind === 'unavailable') return { desired, note: `forecast unavailable: ${forecast.reason}` };
   const pct = Math.round(forecast.predictedLoadIncrease * 100);
-  if (forecast.predictedLoadIncrease <= FORECAST_THRESHOLD)
-    return { desired, note: `forecast +${pct}% (≤ ${FORECAST_THRESHOLD * 100}%): no adjustment` };
+  const what =
+    forecast.basis === 'upper-80'
+      ? `forecast (upper bound of the 80% interval${forecast.pointIncrease !== undefined ? `; point ${signed(Math.round(forecast.pointIncrease * 100))}%` : ''})`
+      : 'forecast';
+  if (forecast.predictedLoadIncrease <= FORECAST_THRESHOLD) return { desired, note: `${what} ${signed(pct)}% (≤ ${FORECAST_THRESHOLD * 100}%): no adjustment` };
   let adjusted = Math.ceil(desired * (1 + FORECAST_UPLIFT));
-  let note = `forecast +${pct}% > ${FORECAST_THRESHOLD * 100}%: desired ${desired} → ${adjusted} (+${FORECAST_UPLIFT * 100}%)`;
-  if (capacityType === 'SPOT') {
-    adjusted += SPOT_BUFFER;
-    note += `, +${SPOT_BUFFER} spot buffer → ${adjusted}`;
-  }
+  let note = `${what} +${pct}% > ${FORECAST_THRESHOLD * 100}%: desired ${desired} → ${adjusted} (+${FORECAST_UPLIFT * 100}%)`;
+  if (capacityType === 'SPOT') { adjusted += SPOT_BUFFER; note += `, +${SPOT_BUFFER} spot buffer → ${adjusted}`; }
   return { desired: adjusted, note };
 }
 

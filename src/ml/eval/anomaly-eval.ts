@@ -5,7 +5,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createAnomalyDetector } from '../anomaly';
+import {
+  createAnomalyDetector,
+  DEFAULT_ANOMALY_PARAMS,
+  initialAnomalyState,
+  type AnomalyDetectorParams,
+  isAnomalous,
+  stepAnomalyComponents,
+  type AnomalyComponents,
+} from '../anomaly';
 import {
   loadNabDetectorRows,
   loadNabPerFileScores,
@@ -18,6 +26,7 @@ import {
   NAB_PROFILES,
   normaliseScore,
   scoreCorpus,
+  scoreFile,
   windowsToRows,
   type CorpusFile,
   type NabProfileName,
@@ -36,6 +45,9 @@ export interface AnomalyEvalLine {
   windows: number;
   detected_windows: number;
   false_positives: number;
+  /** the standard profile's threshold (per file: chosen on the other files) */
+  threshold?: number;
+  selection?: 'leave-one-file-out' | 'in-sample';
 }
 
 export interface ReferenceScore {
@@ -52,21 +64,132 @@ const PROFILE_KEYS: Record<NabProfileName, 'standard' | 'low_fp' | 'low_fn'> = {
   reward_low_FN_rate: 'low_fn',
 };
 
-/** Runs the detector (fixed default parameters) over every file; its flags are the per-row NAB scores. */
-export function detectorCorpus(series: TimeSeries[], windows: Record<string, TimeWindow[]>): CorpusFile[] {
+/**
+ * Thresholds the evaluation chooses from (score space; θ = s/(1−s) is the novelty ratio, the level
+ * ratio's bar is θ·levelWeight). The default, 0.5, is in the middle of the grid.
+ */
+export const THRESHOLD_GRID = [0.6, 0.7, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 2].map((theta) => theta / (1 + theta));
+
+/** One file's detector trace: the components of every row (null for rows the detector ignored). */
+export interface DetectorTrace {
+  name: string;
+  timestamps: number[];
+  components: (AnomalyComponents | null)[];
+  windows: CorpusFile['windows'];
+}
+
+/** Runs the detector (default parameters) once over every file; flags for any threshold come from the trace. */
+export function detectorTraces(series: TimeSeries[], windows: Record<string, TimeWindow[]>): DetectorTrace[] {
   return series.map((s) => {
-    const detector = createAnomalyDetector();
-    const flags = s.values.map((value, i) => (detector.update(s.timestamps[i], value).anomaly ? 1 : 0));
-    return { name: s.name, anomalyScores: flags, windows: windowsToRows(s.timestamps, windows[s.name] ?? []) };
+    const state = initialAnomalyState();
+    const components = s.values.map((value, i) => stepAnomalyComponents(state, s.timestamps[i], value));
+    return { name: s.name, timestamps: s.timestamps, components, windows: windowsToRows(s.timestamps, windows[s.name] ?? []) };
   });
 }
 
-export function evaluateAnomalyDetector(corpus: CorpusFile[]): AnomalyEvalLine[] {
-  // Flags are 0/1, so threshold 1 means "flagged"; the same flags are scored under every profile.
-  const byProfile = Object.fromEntries(NAB_PROFILE_NAMES.map((p) => [p, scoreCorpus(corpus, 1, p)])) as Record<
+/** The detector's flags at `threshold` (the same rule and cooldown as stepAnomalyState). */
+export function flagsAt(trace: DetectorTrace, threshold: number): number[] {
+  const p = DEFAULT_ANOMALY_PARAMS;
+  let lastFlag = Number.NEGATIVE_INFINITY;
+  return trace.components.map((c, i) => {
+    if (c === null || trace.timestamps[i] - lastFlag < p.cooldownMs) return 0;
+    if (!isAnomalous(c, threshold, p.levelWeight, p.recordFraction)) return 0;
+    lastFlag = trace.timestamps[i];
+    return 1;
+  });
+}
+
+/** Per-file corpus with the flags at one threshold per file. */
+export function corpusAt(traces: DetectorTrace[], thresholds: number[]): CorpusFile[] {
+  return traces.map((t, i) => ({ name: t.name, anomalyScores: flagsAt(t, thresholds[i]), windows: t.windows }));
+}
+
+export interface ThresholdSelection {
+  /** profile → threshold chosen for each file without looking at it */
+  leaveOneOut: Record<NabProfileName, number[]>;
+  /** profile → the threshold that is best on all files together (in-sample) */
+  inSample: Record<NabProfileName, number>;
+}
+
+/**
+ * Chooses thresholds from THRESHOLD_GRID by raw NAB score, per profile (as NAB does): for each
+ * file, the best threshold on the other files (leave-one-file-out); and the best on all files.
+ * Ties go to the lower threshold: a missed window costs as much as nine false positives.
+ */
+export function selectThresholds(traces: DetectorTrace[]): ThresholdSelection {
+  const grid = THRESHOLD_GRID;
+  // raw[g][f][profile]: flags once per threshold, scored under each profile.
+  const raw = grid.map((threshold) =>
+    traces.map((trace) => {
+      const detections = flagsAt(trace, threshold).map((f) => f === 1);
+      return Object.fromEntries(
+        NAB_PROFILE_NAMES.map((p) => [p, scoreFile(detections, trace.windows, NAB_PROFILES[p]).score]),
+      ) as Record<NabProfileName, number>;
+    }),
+  );
+  const best = (profile: NabProfileName, skip: number) => {
+    let chosen = 0;
+    let chosenSum = Number.NEGATIVE_INFINITY;
+    grid.forEach((_, g) => {
+      const sum = raw[g].reduce((acc, file, f) => (f === skip ? acc : acc + file[profile]), 0);
+      if (sum > chosenSum + 1e-12) {
+        chosen = g;
+        chosenSum = sum;
+      }
+    });
+    return grid[chosen];
+  };
+  const leaveOneOut = {} as Record<NabProfileName, number[]>;
+  const inSample = {} as Record<NabProfileName, number>;
+  for (const p of NAB_PROFILE_NAMES) {
+    leaveOneOut[p] = traces.map((_, f) => best(p, f));
+    inSample[p] = best(p, -1);
+  }
+  return { leaveOneOut, inSample };
+}
+
+export interface AnomalyEvaluation {
+  /** per-file lines (each file at its leave-one-out thresholds), then the two overall lines */
+  lines: AnomalyEvalLine[];
+  /** the headline: leave-one-file-out */
+  overall: AnomalyEvalLine;
+  inSample: AnomalyEvalLine;
+}
+
+/** Scores the traces with leave-one-file-out thresholds (headline) and in-sample thresholds. */
+export function evaluateAnomalyTraces(traces: DetectorTrace[]): AnomalyEvaluation {
+  const selection = selectThresholds(traces);
+  const perProfile = (thresholds: Record<NabProfileName, number[]>) =>
+    Object.fromEntries(NAB_PROFILE_NAMES.map((p) => [p, corpusAt(traces, thresholds[p])])) as Record<NabProfileName, CorpusFile[]>;
+  const loo = evaluateAnomalyDetector(perProfile(selection.leaveOneOut));
+  const inSampleThresholds = Object.fromEntries(
+    NAB_PROFILE_NAMES.map((p) => [p, traces.map(() => selection.inSample[p])]),
+  ) as Record<NabProfileName, number[]>;
+  const inSampleLines = evaluateAnomalyDetector(perProfile(inSampleThresholds));
+  const perFile = loo.slice(0, -1).map((line, i) => ({ ...line, threshold: selection.leaveOneOut.standard[i] }));
+  const overall: AnomalyEvalLine = { ...loo[loo.length - 1], selection: 'leave-one-file-out' };
+  const inSample: AnomalyEvalLine = {
+    ...inSampleLines[inSampleLines.length - 1],
+    series: 'overall/in-sample',
+    selection: 'in-sample',
+    threshold: selection.inSample.standard,
+  };
+  return { lines: [...perFile, overall, inSample], overall, inSample };
+}
+
+/**
+ * NAB scores of per-profile flag sets (flags are 0/1, so NAB's threshold is 1 = "flagged"). Each
+ * profile may have its own flags (its own threshold), as in NAB.
+ */
+export function evaluateAnomalyDetector(corpusByProfile: Record<NabProfileName, CorpusFile[]> | CorpusFile[]): AnomalyEvalLine[] {
+  const corpora = Array.isArray(corpusByProfile)
+    ? (Object.fromEntries(NAB_PROFILE_NAMES.map((p) => [p, corpusByProfile])) as Record<NabProfileName, CorpusFile[]>)
+    : corpusByProfile;
+  const byProfile = Object.fromEntries(NAB_PROFILE_NAMES.map((p) => [p, scoreCorpus(corpora[p], 1, p)])) as Record<
     NabProfileName,
     ReturnType<typeof scoreCorpus>
   >;
+  const corpus = corpora.standard;
   const lines: AnomalyEvalLine[] = corpus.map((file, i) => {
     const perProfile = (p: NabProfileName) => byProfile[p].perFile[i];
     const norm = (p: NabProfileName) => normaliseScore(perProfile(p).score, perProfile(p).windows, NAB_PROFILES[p]);
@@ -98,6 +221,53 @@ export function evaluateAnomalyDetector(corpus: CorpusFile[]): AnomalyEvalLine[]
     false_positives: byProfile.standard.perFile.reduce((s, f) => s + f.fp, 0),
   });
   return lines;
+}
+
+const HOUR_MS = 3_600_000;
+
+/** What each part of the detector adds, at the default threshold: each variant adds one change to the one before. */
+export const ABLATIONS: { name: string; params: Partial<AnomalyDetectorParams> }[] = [
+  { name: 'novelty only, 8 h cooldown (before issue 18)', params: { levelWindowPoints: 0, recordFraction: 0, cooldownMs: 8 * HOUR_MS } },
+  { name: '+ level ratio', params: { recordFraction: 0, cooldownMs: 8 * HOUR_MS } },
+  { name: '+ 12 h cooldown', params: { recordFraction: 0 } },
+  { name: '+ decaying-record rule (default)', params: {} },
+  { name: 'default without the level ratio', params: { levelWindowPoints: 0 } },
+];
+
+export interface AblationLine {
+  model: 'anomaly-ablation';
+  series: string;
+  variant: string;
+  nab_standard: number | null;
+  nab_low_fp: number | null;
+  nab_low_fn: number | null;
+  false_positives: number;
+  detected_windows: number;
+  /** raw standard score per file */
+  per_file: Record<string, number>;
+}
+
+export function ablations(series: TimeSeries[], windows: Record<string, TimeWindow[]>): AblationLine[] {
+  return ABLATIONS.map(({ name, params }) => {
+    const corpus = series.map((s) => {
+      const detector = createAnomalyDetector(params);
+      const flags = s.values.map((value, i) => (detector.update(s.timestamps[i], value).anomaly ? 1 : 0));
+      return { name: s.name, anomalyScores: flags, windows: windowsToRows(s.timestamps, windows[s.name] ?? []) };
+    });
+    const overall = evaluateAnomalyDetector(corpus).at(-1)!;
+    const standard = scoreCorpus(corpus, 1, 'standard');
+    return {
+      model: 'anomaly-ablation',
+      series: 'overall',
+      variant: name,
+      nab_standard: overall.nab_standard,
+      nab_low_fp: overall.nab_low_fp,
+      nab_low_fn: overall.nab_low_fn,
+      false_positives: overall.false_positives,
+      detected_windows: overall.detected_windows,
+      per_file: Object.fromEntries(standard.perFile.map((f) => [f.name, Number(f.score.toFixed(3))])),
+    };
+  });
 }
 
 /**
@@ -157,11 +327,14 @@ export function referenceScores(referenceDir: string, corpus: CorpusFile[]): Ref
 }
 
 /** A plain-text table of this detector beside the references, for people (goes to stderr). */
-export function formatScoreboard(overall: AnomalyEvalLine, references: ReferenceScore[]): string {
+export function formatScoreboard(overall: AnomalyEvalLine, references: ReferenceScore[], inSample?: AnomalyEvalLine): string {
   const fmt = (v: number | null) => (v === null ? '   n/a' : v.toFixed(2).padStart(6));
   const rows = [
     `${'detector'.padEnd(20)} ${'std'.padStart(6)} ${'lowFP'.padStart(6)} ${'lowFN'.padStart(6)}  source`,
-    `${'eksflow (this)'.padEnd(20)} ${fmt(overall.nab_standard)} ${fmt(overall.nab_low_fp)} ${fmt(overall.nab_low_fn)}  this run, ${overall.windows} windows`,
+    `${'eksflow (this)'.padEnd(20)} ${fmt(overall.nab_standard)} ${fmt(overall.nab_low_fp)} ${fmt(overall.nab_low_fn)}  this run, ${overall.windows} windows, threshold chosen leaving each file out`,
+    ...(inSample
+      ? [`${'eksflow in-sample'.padEnd(20)} ${fmt(inSample.nab_standard)} ${fmt(inSample.nab_low_fp)} ${fmt(inSample.nab_low_fn)}  this run, one threshold chosen on all files`]
+      : []),
     ...references.map(
       (r) => `${r.detector.padEnd(20)} ${fmt(r.standard)} ${fmt(r.low_fp)} ${fmt(r.low_fn)}  ${r.source}`,
     ),

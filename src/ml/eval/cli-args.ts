@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 
 export const EVAL_USAGE = `usage: eval-ml [--nab-dir DIR] [--nab-labels FILE] [--nab-reference DIR] [--spot-csv FILE]
-               [--synthetic] [--only forecaster,price,anomaly]
+               [--synthetic] [--no-peers] [--fresh-peers] [--only forecaster,price,anomaly]
 
 With no data argument, evaluates everything on the shared data (../shared/data, or
 EKSFLOW_SHARED_DATA) plus the synthetic seasonal series. With --nab-dir and/or --spot-csv,
@@ -19,6 +19,8 @@ evaluates only the data given (add --synthetic for the synthetic series too).
   --nab-reference DIR   NAB reference results to compare with (default: DIR/../reference-results if present)
   --spot-csv FILE       spot price history CSV (timestamp,availability_zone,instance_type,spot_price_usd,…)
   --synthetic           also evaluate the forecaster on the synthetic seasonal series
+  --no-peers            skip the statsforecast peers (AutoETS, AutoTheta, MSTL)
+  --fresh-peers         refit the peers even if forecasts for the same data are cached
   --only LIST           comma-separated subset of: forecaster, price, anomaly
 
 Output: one JSON line per series and model on stdout (overall lines last); a scoreboard table on stderr.`;
@@ -47,6 +49,8 @@ const argsSchema = z
     'nab-reference': existingDir('--nab-reference').optional(),
     'spot-csv': existingFile('--spot-csv').optional(),
     synthetic: z.literal(true).optional(),
+    'no-peers': z.literal(true).optional(),
+    'fresh-peers': z.literal(true).optional(),
     only: z
       .string()
       .transform((s) => s.split(',').map((m) => m.trim()).filter((m) => m !== ''))
@@ -63,12 +67,16 @@ export interface EvalArgs {
   nabReference?: string;
   spotCsv?: string;
   synthetic: boolean;
+  /** run the statsforecast peers (default true) */
+  peers: boolean;
+  /** refit the peers even when cached forecasts for the same request exist */
+  freshPeers: boolean;
   models: EvalModel[];
   /** true when no data argument was given: the shared data and the synthetic set are used */
   defaults: boolean;
 }
 
-const BOOLEAN_FLAGS = new Set(['synthetic', 'help']);
+const BOOLEAN_FLAGS = new Set(['synthetic', 'help', 'no-peers', 'fresh-peers']);
 
 /** Tokenises `--key value`, `--key=value` and boolean flags into a record for the schema. */
 function tokenise(argv: string[]): Record<string, string | true> {
@@ -135,6 +143,8 @@ export function parseEvalArgs(argv: string[]): ParseResult {
       nabReference: a['nab-reference'],
       spotCsv: a['spot-csv'],
       synthetic: a.synthetic === true || defaults,
+      peers: a['no-peers'] !== true,
+      freshPeers: a['fresh-peers'] === true,
       models: a.only ?? [...MODELS],
       defaults,
     },

@@ -1,4 +1,4 @@
-import { createAnomalyDetector, DEFAULT_ANOMALY_PARAMS, type AnomalyResult } from '../../../src/ml/anomaly';
+import { anomalyDetectorStateSchema, createAnomalyDetector, DEFAULT_ANOMALY_PARAMS, type AnomalyResult } from '../../../src/ml/anomaly';
 import { gaussian, seededRandom } from '../../../src/ml/metrics';
 
 const STEP_MS = 5 * 60_000;
@@ -89,5 +89,33 @@ describe('streaming anomaly detector', () => {
     expect(detector.update(T0 + STEP_MS, 999)).toEqual({ score: 0, anomaly: false });
     expect(detector.update(T0, 999)).toEqual({ score: 0, anomaly: false });
     expect(detector.state().count).toBe(count);
+  });
+
+  it('flags a sustained level shift that stays inside the range already seen', () => {
+    // Level 20 with small noise and occasional spikes to ±10; then the level moves to 26, inside the spikes' range.
+    const random = seededRandom(11);
+    const noise = () => (random() < 0.1 ? 20 : 2) * (random() - 0.5);
+    const values = Array.from({ length: 1200 }, (_, i) => (i < 800 ? 20 : 26) + noise());
+    const hits = flagged(run(values, { warmupPoints: 100 }));
+    expect(hits.filter((i) => i < 800)).toEqual([]);
+    expect(hits.some((i) => i >= 800 && i <= 830)).toBe(true);
+  });
+
+  it('does not re-flag an incident it already reported once the cooldown ends', () => {
+    const values = [...new Array(600).fill(10), ...new Array(600).fill(100)];
+    const hits = flagged(run(values, { cooldownMs: 2 * 3_600_000 }));
+    expect(hits).toEqual([600]);
+  });
+
+  it('resumes from a version-1 state, keeping its novelty memory', () => {
+    const values = noisyDailyCycle(4, 1000);
+    const current = createAnomalyDetector();
+    values.forEach((v, i) => current.update(T0 + i * STEP_MS, v));
+    const { version: _version, recent: _r, levelMean: _m, levelDeviation: _d, levelCount: _c, recordNovelty: _n, recordLevel: _l, ...core } =
+      current.state();
+    const v1 = anomalyDetectorStateSchema.parse({ ...core, version: 1, params: { threshold: 0.5, warmupPoints: 300 } });
+    const resumed = createAnomalyDetector({}, v1);
+    expect(resumed.state()).toMatchObject({ version: 2, count: 1000, intervals: current.state().intervals, levelCount: 0 });
+    expect(resumed.update(T0 + 1000 * STEP_MS, 500).anomaly).toBe(true);
   });
 });

@@ -1,6 +1,9 @@
 import * as path from 'node:path';
 import { parseEvalArgs } from '../../../src/ml/eval/cli-args';
-import { evaluateForecasterOnSeries } from '../../../src/ml/eval/forecaster-eval';
+import { detectorTraces, evaluateAnomalyTraces, selectThresholds, THRESHOLD_GRID } from '../../../src/ml/eval/anomaly-eval';
+import { bestConfig, evaluateForecasterOnSeries, type ForecasterEvalLine, type SeriesErrors } from '../../../src/ml/eval/forecaster-eval';
+import { runPeers } from '../../../src/ml/eval/peers';
+import { compareWithOthers } from '../../../src/ml/eval/run-eval';
 import { evaluatePricePredictor } from '../../../src/ml/eval/price-eval';
 import { dailySinePlusTrend } from '../../../src/ml/synthetic';
 import type { SpotPriceRow } from '../../../src/ml/data';
@@ -61,5 +64,65 @@ describe('rolling-origin evaluations', () => {
     expect(overall.mae).toBeLessThan(overall.mae_last_value);
     expect(overall.trend_accuracy).toBe(1);
     expect(overall.coverage).toBeGreaterThan(0.9);
+  });
+});
+
+describe('model selection without the scored series or file', () => {
+  it('picks the forecaster configuration that is best on the other series', () => {
+    const configs = [
+      { name: 'a', levelWindowsMinutes: [60], seasonalAdvantage: 0 },
+      { name: 'b', levelWindowsMinutes: [120], seasonalAdvantage: 0 },
+    ];
+    const errors = (a: number, b: number): SeriesErrors => ({
+      name: 's', horizon: 1, origins: [1], configs: { a: [a], b: [b] }, coverage: { a: [1, 1, 1], b: [1, 1, 1] },
+      baselines: { naive: [1], seasonalNaive: [1], mean1h: [1] },
+    });
+    // 'b' is far better on series 0 only; on the others 'a' wins.
+    const all = [errors(5, 1), errors(1, 1.2), errors(1, 1.2)];
+    expect(bestConfig(all, -1, configs)).toBe('b');
+    expect(bestConfig(all, 0, configs)).toBe('a');
+    expect(bestConfig(all, 1, configs)).toBe('b');
+  });
+
+  it('compares the forecaster with the best baseline or peer on the overall line', () => {
+    const overall = { model: 'forecaster', series: 'nab/overall', mase: 0.9 } as ForecasterEvalLine;
+    const others = [
+      { model: 'peer:mean1h', series: 'nab/overall', mase: 1.2, origins: 3 },
+      { model: 'peer:AutoETS', series: 'nab/overall', mase: 1.0, origins: 3 },
+      { model: 'peer:AutoETS', series: 'nab/x', mase: 0.1, origins: 1 },
+    ];
+    expect(compareWithOthers(overall, others)).toMatchObject({ best_other: 'peer:AutoETS', best_other_mase: 1.0, ratio: 0.9 });
+  });
+
+  it('says why the statsforecast peers did not run when their Python is missing', () => {
+    const previous = process.env.EKSFLOW_PEERS_PYTHON;
+    process.env.EKSFLOW_PEERS_PYTHON = path.join(repoRoot, 'no-such-python');
+    try {
+      expect(runPeers([{ name: 's', values: [1, 2, 3], stepMinutes: 5 }])).toEqual({ unavailable: expect.stringMatching(/statsforecast peers not run: no Python environment/) });
+    } finally {
+      if (previous === undefined) delete process.env.EKSFLOW_PEERS_PYTHON;
+      else process.env.EKSFLOW_PEERS_PYTHON = previous;
+    }
+  });
+
+  it('chooses the anomaly threshold per file from the other files only', () => {
+    const t0 = Date.UTC(2024, 0, 1);
+    const flat = (n: number, spikeAt: number, spike: number) => Array.from({ length: n }, (_, i) => (i === spikeAt ? spike : 10 + (i % 7) * 0.1));
+    const series = [0, 1, 2].map((k) => ({ name: `f${k}`, timestamps: Array.from({ length: 2000 }, (_, i) => t0 + i * 300_000), values: flat(2000, 1500, 10.5 + k) }));
+    const windows = Object.fromEntries(series.map((s) => [s.name, [[s.timestamps[1490], s.timestamps[1520]] as [number, number]]]));
+    const traces = detectorTraces(series, windows);
+    const selection = selectThresholds(traces);
+    for (const p of ['standard', 'reward_low_FP_rate', 'reward_low_FN_rate'] as const) {
+      selection.leaveOneOut[p].forEach((t) => expect(THRESHOLD_GRID).toContain(t));
+      expect(THRESHOLD_GRID).toContain(selection.inSample[p]);
+    }
+    const evaluation = evaluateAnomalyTraces(traces);
+    expect(evaluation.overall).toMatchObject({ series: 'overall', selection: 'leave-one-file-out', windows: 3 });
+    expect(evaluation.inSample).toMatchObject({ series: 'overall/in-sample', selection: 'in-sample' });
+  });
+
+  it('accepts --no-peers and --fresh-peers', () => {
+    const parsed = parseEvalArgs(['--no-peers', '--fresh-peers']);
+    expect(parsed).toEqual({ ok: true, args: expect.objectContaining({ peers: false, freshPeers: true }) });
   });
 });

@@ -1,5 +1,5 @@
 import { forecastDemand } from '../../../src/ml/forecaster';
-import { meanAbsoluteError, naiveScale } from '../../../src/ml/metrics';
+import { meanAbsoluteError, naiveScale, seededRandom } from '../../../src/ml/metrics';
 import { businessHoursWeekly, dailySinePlusTrend } from '../../../src/ml/synthetic';
 
 const HORIZON = 48; // 4 h of 5-minute steps
@@ -63,5 +63,52 @@ describe('demand forecaster', () => {
 
   it('rejects an empty history', () => {
     expect(() => forecastDemand({ history: [], stepMinutes: 5, horizonSteps: 6 })).toThrow(/empty history/);
+  });
+});
+
+describe('demand forecaster: robust level and prediction intervals', () => {
+  /** A flat load with rare large bursts (a CloudWatch CPU metric between batch jobs). */
+  function spiky(seed: number, length: number, level = 5): number[] {
+    const random = seededRandom(seed);
+    return Array.from({ length }, () => level + random() * 0.5 + (random() < 0.05 ? 40 * random() : 0));
+  }
+
+  it('forecasts a spiky flat load with the robust level, not pulled up by the bursts', () => {
+    const history = spiky(1, 4 * 288);
+    const forecast = forecastDemand({ history, stepMinutes: 5, horizonSteps: HORIZON });
+    expect(forecast.model).toBe('robust-level');
+    forecast.point.forEach((p) => expect(p).toBeGreaterThan(5));
+    forecast.point.forEach((p) => expect(p).toBeLessThan(5.5));
+  });
+
+  it('follows a level shift within two hours', () => {
+    const history = [...spiky(2, 4 * 288, 5), ...spiky(3, 24, 20)];
+    const forecast = forecastDemand({ history, stepMinutes: 5, horizonSteps: HORIZON });
+    expect(forecast.point[0]).toBeGreaterThan(19);
+  });
+
+  it('nests its intervals (95% around 80% around the point) and covers about what it says', () => {
+    const values = spiky(4, 8 * 288);
+    let in80 = 0;
+    let in95 = 0;
+    let total = 0;
+    for (let origin = 4 * 288; origin + HORIZON <= values.length; origin += 72) {
+      const forecast = forecastDemand({ history: values.slice(0, origin), stepMinutes: 5, horizonSteps: HORIZON });
+      const { p80, p95 } = forecast.intervals;
+      forecast.point.forEach((p, h) => {
+        expect(p95.lower[h]).toBeLessThanOrEqual(p80.lower[h]);
+        expect(p80.lower[h]).toBeLessThanOrEqual(p);
+        expect(p).toBeLessThanOrEqual(p80.upper[h]);
+        expect(p80.upper[h]).toBeLessThanOrEqual(p95.upper[h]);
+        expect(forecast.upper[h]).toBeCloseTo(p80.upper[h], 9);
+        const actual = values[origin + h];
+        if (actual >= p80.lower[h] && actual <= p80.upper[h]) in80++;
+        if (actual >= p95.lower[h] && actual <= p95.upper[h]) in95++;
+        total++;
+      });
+    }
+    expect(in80 / total).toBeGreaterThan(0.7);
+    expect(in80 / total).toBeLessThan(0.9);
+    expect(in95 / total).toBeGreaterThan(0.9);
   });
 });

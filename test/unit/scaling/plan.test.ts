@@ -142,3 +142,17 @@ describe('planGroup', () => {
     expect(costImpactPerHour({ min: 1, desired: 1, max: 8 }, { min: 2, desired: 4, max: 8 })).toBeUndefined();
   });
 });
+
+describe('plan: forecast sized on the upper bound of the 80% interval', () => {
+  it('says in the reason that the interval bound decided, with the point increase beside it', () => {
+    const p = planGroup({
+      ng: ng(),
+      phase: 'business',
+      current: { min: 1, desired: 1, max: 8 },
+      forecast: { kind: 'forecast', predictedLoadIncrease: 0.45, basis: 'upper-80', pointIncrease: 0.1 },
+    });
+    expect(p.target.desired).toBe(5);
+    expect(p.forecast).toBe('forecast (upper bound of the 80% interval; point +10%) +45% > 30%: desired 4 → 5 (+20%)');
+    expect(p.reasons.join('; ')).toMatch(/upper bound of the 80% interval/);
+  });
+});

@@ -1,0 +1,109 @@
+/**
+ * statsforecast peers (AutoETS, AutoTheta, MSTL) for the forecaster evaluation: runs
+ * scripts/ml/peers.py in the provisioned Python environment on the same histories and origins
+ * as the project's forecaster, and scores their forecasts with the same MASE.
+ *
+ * The environment is `$EKSFLOW_PEERS_PYTHON` when set, else `.tools/statsforecast/bin/python` (made
+ * by scripts/provision.sh) or its cache folder. Without it the evaluation says so and goes on without the peers.
+ * Forecasts are cached by a hash of the exact request and the script (so an unchanged run does
+ * not refit hundreds of models); `--fresh-peers` ignores the cache.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { meanAbsoluteError, naiveScale } from '../metrics';
+import { evaluationOrigins, horizonSteps, type ForecastSeries } from './forecaster-eval';
+
+export const STATSFORECAST_VERSION = '2.1.1';
+export const PEER_MODELS = ['peer:AutoETS', 'peer:AutoTheta', 'peer:MSTL'] as const;
+
+const repoRoot = path.resolve(__dirname, '..', '..', '..');
+const script = path.join(repoRoot, 'scripts', 'ml', 'peers.py');
+
+/** The Python with statsforecast: EKSFLOW_PEERS_PYTHON when set (and only it), else the provisioned one. */
+export function peersPython(env: Record<string, string | undefined> = process.env): string | null {
+  if (env.EKSFLOW_PEERS_PYTHON !== undefined) return fs.existsSync(env.EKSFLOW_PEERS_PYTHON) ? env.EKSFLOW_PEERS_PYTHON : null;
+  const candidates = [
+    path.join(repoRoot, '.tools', 'statsforecast', 'bin', 'python'),
+    path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'eksflow', `statsforecast-${STATSFORECAST_VERSION}`, 'bin', 'python'),
+  ];
+  return candidates.find((p) => fs.existsSync(p)) ?? null;
+}
+
+export interface PeerResult {
+  /** model → per series (in input order) the MASE at each origin */
+  mase: Record<string, { name: string; mase: number[] }[]>;
+  note: string;
+}
+
+interface PeerLine {
+  model: string;
+  series: string;
+  forecasts: number[][];
+  failures: number;
+}
+
+function cacheDir(): string {
+  return path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'eksflow', 'ml-peers');
+}
+
+/** Runs the peers, or returns why they could not run (the caller prints it and carries on). */
+export function runPeers(series: ForecastSeries[], options: { fresh?: boolean } = {}): PeerResult | { unavailable: string } {
+  const python = peersPython();
+  if (python === null) {
+    return {
+      unavailable:
+        `statsforecast peers not run: no Python environment with statsforecast ${STATSFORECAST_VERSION} ` +
+        '(run `bash scripts/provision.sh`, or set EKSFLOW_PEERS_PYTHON)',
+    };
+  }
+  if (series.length === 0) return { mase: {}, note: 'no series' };
+  const horizon = horizonSteps(series[0].stepMinutes);
+  const season = Math.round(1440 / series[0].stepMinutes);
+  const request = {
+    horizon,
+    season,
+    series: series.map((s) => ({ name: s.name, values: s.values, origins: evaluationOrigins(s) })),
+  };
+  const body = JSON.stringify(request);
+  const key = createHash('sha256').update(body).update(fs.readFileSync(script)).update(STATSFORECAST_VERSION).digest('hex').slice(0, 24);
+  const cached = path.join(cacheDir(), `${key}.jsonl`);
+  let output: string;
+  let how: string;
+  if (!options.fresh && fs.existsSync(cached)) {
+    output = fs.readFileSync(cached, 'utf8');
+    how = `cached forecasts ${cached} (same data, origins and script; --fresh-peers refits)`;
+  } else {
+    const started = Date.now();
+    const run = spawnSync(python, [script], { input: body, encoding: 'utf8', maxBuffer: 1 << 30, timeout: 60 * 60_000 });
+    if (run.status !== 0) {
+      return { unavailable: `statsforecast peers failed (exit ${run.status ?? run.signal}): ${(run.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}` };
+    }
+    output = run.stdout;
+    fs.mkdirSync(cacheDir(), { recursive: true });
+    fs.writeFileSync(cached, output);
+    how = `fitted in this run (${((Date.now() - started) / 1000).toFixed(0)} s)`;
+  }
+  const lines = output
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as PeerLine | { done: true });
+  const mase: PeerResult['mase'] = {};
+  const failures: string[] = [];
+  for (const line of lines) {
+    if ('done' in line) continue;
+    const s = request.series.find((r) => r.name === line.series);
+    if (!s) continue;
+    const values = series.find((x) => x.name === line.series)!.values;
+    const errors = s.origins.map((origin, k) => {
+      const history = values.slice(0, origin);
+      const actual = values.slice(origin, origin + horizon);
+      return meanAbsoluteError(actual, line.forecasts[k]) / naiveScale(history);
+    });
+    (mase[line.model] ??= []).push({ name: line.series, mase: errors });
+    if (line.failures > 0) failures.push(`${line.model} ${line.series}: ${line.failures} origins fell back to naive`);
+  }
+  return { mase, note: `statsforecast ${STATSFORECAST_VERSION} peers: ${how}${failures.length ? `; ${failures.join('; ')}` : ''}` };
+}
