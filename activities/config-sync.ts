@@ -18,7 +18,13 @@ export function createConfigSyncActivities(deps: ActivityDeps) {
     const stored = await store.read();
     if (!stored) return { name: store.name, version: 0, valid: false, issues: ['nothing stored'] };
     const parsed = parseConfigText(stored.text, `${store.name}:${stored.version}`);
-    return { name: store.name, version: stored.version, valid: parsed.ok, issues: parsed.ok ? [] : parsed.issues, lastModified: stored.lastModified };
+    return {
+      name: store.name,
+      version: stored.version,
+      valid: parsed.ok,
+      issues: parsed.ok ? [] : parsed.issues,
+      lastModified: stored.lastModified,
+    };
   }
   return { readConfigVersion };
 }

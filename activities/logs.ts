@@ -6,7 +6,15 @@ import { logsGateway } from './gateways/logs';
 import { s3Gateway } from './gateways/s3';
 import type { AwsTarget } from '../src/config/clusters';
 import { ValidationError } from '../src/errors';
-import { archiveDays, expandTemplate, exportKey, isIsoDate, planExports, type ArchiveGroup, type ExportItem } from '../src/domain/logs/plan';
+import {
+  archiveDays,
+  expandTemplate,
+  exportKey,
+  isIsoDate,
+  planExports,
+  type ArchiveGroup,
+  type ExportItem,
+} from '../src/domain/logs/plan';
 
 export const MARKER = '_eksflow-archived.json';
 const ACTIVE = new Set(['PENDING', 'RUNNING', 'PENDING_CANCEL']);
@@ -43,18 +51,38 @@ interface Marker {
   to: number;
 }
 
-const targetSchema = z.object({ accountId: z.string().regex(/^\d{12}$/), region: z.string().min(1), roleArn: z.string().optional() });
-const planSchema = z.object({ date: z.string().refine(isIsoDate, 'a date as YYYY-MM-DD'), clusters: z.array(z.string().min(1)).optional() }).strict();
+const targetSchema = z.object({
+  accountId: z.string().regex(/^\d{12}$/),
+  region: z.string().min(1),
+  roleArn: z.string().optional(),
+});
+const planSchema = z
+  .object({
+    date: z.string().refine(isIsoDate, 'a date as YYYY-MM-DD'),
+    clusters: z.array(z.string().min(1)).optional(),
+  })
+  .strict();
 const itemSchema = z
   .object({
-    key: z.string(), accountId: z.string().regex(/^\d{12}$/), region: z.string(), roleArn: z.string().optional(), cluster: z.string(), group: z.string().startsWith('/'),
-    bucket: z.string().min(3), day: z.string().refine(isIsoDate), fromMs: z.number().int(), toMs: z.number().int(), destinationPrefix: z.string().min(1),
+    key: z.string(),
+    accountId: z.string().regex(/^\d{12}$/),
+    region: z.string(),
+    roleArn: z.string().optional(),
+    cluster: z.string(),
+    group: z.string().startsWith('/'),
+    bucket: z.string().min(3),
+    day: z.string().refine(isIsoDate),
+    fromMs: z.number().int(),
+    toMs: z.number().int(),
+    destinationPrefix: z.string().min(1),
   })
   .strict();
 const startSchema = z.object({ item: itemSchema, ignoreTaskIds: z.array(z.string()).default([]) }).strict();
 const taskSchema = z.object({ target: targetSchema, taskId: z.string().min(1) }).strict();
 const verifySchema = z.object({ item: itemSchema, taskId: z.string().min(1) }).strict();
-const retentionSchema = z.object({ target: targetSchema, group: z.string().startsWith('/'), days: z.number().int().positive() }).strict();
+const retentionSchema = z
+  .object({ target: targetSchema, group: z.string().startsWith('/'), days: z.number().int().positive() })
+  .strict();
 
 function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
   const res = schema.safeParse(input ?? {});
@@ -62,16 +90,26 @@ function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
   return res.data;
 }
 
-const targetOf = (i: { accountId: string; region: string; roleArn?: string }): AwsTarget => ({ accountId: i.accountId, region: i.region, ...(i.roleArn ? { roleArn: i.roleArn } : {}) });
+const targetOf = (i: { accountId: string; region: string; roleArn?: string }): AwsTarget => ({
+  accountId: i.accountId,
+  region: i.region,
+  ...(i.roleArn ? { roleArn: i.roleArn } : {}),
+});
 const markerKey = (item: ExportItem) => `${item.destinationPrefix}/${MARKER}`;
 /** Export task names are limited to 512 chars; a short hash keeps them unique per (group, day). */
-const taskName = (item: ExportItem) => `eksflow-${item.day}-${createHash('sha256').update(item.key).digest('hex').slice(0, 12)}`;
+const taskName = (item: ExportItem) =>
+  `eksflow-${item.day}-${createHash('sha256').update(item.key).digest('hex').slice(0, 12)}`;
 
 /** The 04:00 log archival: plan, export one task at a time per account, verify, set retention. */
 export function createLogActivities(deps: ActivityDeps) {
   const settings = () => {
     const l = deps.config.logs;
-    return { pollSeconds: l.pollSeconds, maxAttempts: l.maxAttempts, exportTimeoutMinutes: l.exportTimeoutMinutes, retentionDays: l.retentionDays };
+    return {
+      pollSeconds: l.pollSeconds,
+      maxAttempts: l.maxAttempts,
+      exportTimeoutMinutes: l.exportTimeoutMinutes,
+      retentionDays: l.retentionDays,
+    };
   };
 
   async function readMarker(item: ExportItem): Promise<Marker | undefined> {
@@ -87,7 +125,9 @@ export function createLogActivities(deps: ActivityDeps) {
   async function planLogArchival(input: { date: string; clusters?: string[] }): Promise<LogArchivalPlan> {
     const args = parse(planSchema, input, 'planLogArchival');
     const cfg = deps.config.logs;
-    const clusters = args.clusters ? deps.config.clusters.filter((c) => args.clusters!.includes(c.name)) : deps.config.clusters;
+    const clusters = args.clusters
+      ? deps.config.clusters.filter((c) => args.clusters!.includes(c.name))
+      : deps.config.clusters;
     const unknown = (args.clusters ?? []).filter((n) => !deps.config.clusters.some((c) => c.name === n));
     if (unknown.length) throw new ValidationError(`unknown cluster(s) ${unknown.join(', ')}`);
     const problems: string[] = [];
@@ -100,7 +140,10 @@ export function createLogActivities(deps: ActivityDeps) {
       if (!bucketOk.has(bk)) {
         const exists = await s3Gateway(deps.aws, target).bucketExists(bucket);
         bucketOk.set(bk, exists);
-        if (!exists) problems.push(`bucket ${bucket} does not exist in ${c.accountId}/${c.region}: nothing of ${c.name} exported (create it with a policy allowing logs.${c.region}.amazonaws.com)`);
+        if (!exists)
+          problems.push(
+            `bucket ${bucket} does not exist in ${c.accountId}/${c.region}: nothing of ${c.name} exported (create it with a policy allowing logs.${c.region}.amazonaws.com)`,
+          );
       }
       if (!bucketOk.get(bk)) continue;
       const seen = new Set(groups.map((g) => `${g.accountId}/${g.region}${g.group}`));
@@ -121,7 +164,12 @@ export function createLogActivities(deps: ActivityDeps) {
       const m = await readMarker(item);
       if (m) alreadyArchived.push({ key: item.key, objects: m.objects, bytes: m.bytes });
     }
-    const items = planExports(groups, days, alreadyArchived.map((a) => a.key), cfg.prefix);
+    const items = planExports(
+      groups,
+      days,
+      alreadyArchived.map((a) => a.key),
+      cfg.prefix,
+    );
     return { date: args.date, days, groups, items, alreadyArchived, problems, settings: settings() };
   }
 
@@ -137,17 +185,37 @@ export function createLogActivities(deps: ActivityDeps) {
     const logs = logsGateway(deps.aws, targetOf(item));
     const tasks = (await logs.exportTasks()).filter((t) => t.taskId && !ignoreTaskIds.includes(t.taskId));
     const ours = (t: (typeof tasks)[number]) =>
-      t.logGroupName === item.group && t.destination === item.bucket && t.destinationPrefix === item.destinationPrefix && t.from === item.fromMs && t.to === item.toMs;
+      t.logGroupName === item.group &&
+      t.destination === item.bucket &&
+      t.destinationPrefix === item.destinationPrefix &&
+      t.from === item.fromMs &&
+      t.to === item.toMs;
     const mine = tasks.find((t) => ours(t) && (ACTIVE.has(t.status?.code ?? '') || t.status?.code === 'COMPLETED'));
     if (mine) return { status: 'resumed', taskId: mine.taskId! };
     const other = tasks.find((t) => ACTIVE.has(t.status?.code ?? ''));
     if (other) return { status: 'busy', activeTaskId: other.taskId!, activeGroup: other.logGroupName };
-    const taskId = await logs.createExportTask({ taskName: taskName(item), logGroupName: item.group, fromMs: item.fromMs, toMs: item.toMs, bucket: item.bucket, prefix: item.destinationPrefix });
-    recordMutation(deps.audit, 'logs:CreateExportTask', `${item.accountId}/${item.region}${item.group}`, { taskId, day: item.day, from: item.fromMs, to: item.toMs, destination: `s3://${item.bucket}/${item.destinationPrefix}` });
+    const taskId = await logs.createExportTask({
+      taskName: taskName(item),
+      logGroupName: item.group,
+      fromMs: item.fromMs,
+      toMs: item.toMs,
+      bucket: item.bucket,
+      prefix: item.destinationPrefix,
+    });
+    recordMutation(deps.audit, 'logs:CreateExportTask', `${item.accountId}/${item.region}${item.group}`, {
+      taskId,
+      day: item.day,
+      from: item.fromMs,
+      to: item.toMs,
+      destination: `s3://${item.bucket}/${item.destinationPrefix}`,
+    });
     return { status: 'started', taskId };
   }
 
-  async function logExportStatus(input: { target: AwsTarget; taskId: string }): Promise<{ code: string; message?: string }> {
+  async function logExportStatus(input: {
+    target: AwsTarget;
+    taskId: string;
+  }): Promise<{ code: string; message?: string }> {
     const { target, taskId } = parse(taskSchema, input, 'logExportStatus');
     const t = await logsGateway(deps.aws, target).exportTask(taskId);
     return { code: t?.status?.code ?? 'UNKNOWN', message: t?.status?.message };
@@ -159,7 +227,9 @@ export function createLogActivities(deps: ActivityDeps) {
     const t = await logs.exportTask(taskId);
     if (!t || !ACTIVE.has(t.status?.code ?? '') || t.status?.code === 'PENDING_CANCEL') return { cancelled: false };
     await logs.cancelExportTask(taskId);
-    recordMutation(deps.audit, 'logs:CancelExportTask', `${target.accountId}/${target.region}${t.logGroupName ?? ''}`, { taskId });
+    recordMutation(deps.audit, 'logs:CancelExportTask', `${target.accountId}/${target.region}${t.logGroupName ?? ''}`, {
+      taskId,
+    });
     return { cancelled: true };
   }
 
@@ -170,30 +240,52 @@ export function createLogActivities(deps: ActivityDeps) {
   async function verifyLogExport(input: { item: ExportItem; taskId: string }): Promise<VerifyResult> {
     const { item, taskId } = parse(verifySchema, input, 'verifyLogExport');
     const s3 = s3Gateway(deps.aws, targetOf(item));
-    const objects = (await s3.list(item.bucket, `${item.destinationPrefix}/`)).filter((o) => !o.key.endsWith(`/${MARKER}`) && !o.key.endsWith('/aws-logs-write-test'));
+    const objects = (await s3.list(item.bucket, `${item.destinationPrefix}/`)).filter(
+      (o) => !o.key.endsWith(`/${MARKER}`) && !o.key.endsWith('/aws-logs-write-test'),
+    );
     const bytes = objects.reduce((n, o) => n + o.size, 0);
     let empty = false;
     if (objects.length === 0) {
       if (await logsGateway(deps.aws, targetOf(item)).hasEvents(item.group, item.fromMs, item.toMs)) {
-        return { ok: false, empty: false, objects: 0, bytes: 0, reason: `export ${taskId} COMPLETED but wrote nothing under s3://${item.bucket}/${item.destinationPrefix}/ although the day has events` };
+        return {
+          ok: false,
+          empty: false,
+          objects: 0,
+          bytes: 0,
+          reason: `export ${taskId} COMPLETED but wrote nothing under s3://${item.bucket}/${item.destinationPrefix}/ although the day has events`,
+        };
       }
       empty = true;
     }
-    const marker: Marker = { taskId, objects: objects.length, bytes, archivedAt: deps.now().toISOString(), from: item.fromMs, to: item.toMs };
+    const marker: Marker = {
+      taskId,
+      objects: objects.length,
+      bytes,
+      archivedAt: deps.now().toISOString(),
+      from: item.fromMs,
+      to: item.toMs,
+    };
     await s3.put(item.bucket, markerKey(item), JSON.stringify(marker));
     recordMutation(deps.audit, 's3:PutObject', `s3://${item.bucket}/${markerKey(item)}`, { ...marker });
     return { ok: true, empty, objects: objects.length, bytes };
   }
 
   /** Sets the group's retention (read first; written only when different). */
-  async function setLogRetention(input: { target: AwsTarget; group: string; days: number }): Promise<{ changed: boolean; before?: number }> {
+  async function setLogRetention(input: {
+    target: AwsTarget;
+    group: string;
+    days: number;
+  }): Promise<{ changed: boolean; before?: number }> {
     const { target, group, days } = parse(retentionSchema, input, 'setLogRetention');
     const logs = logsGateway(deps.aws, target);
     const g = await logs.group(group);
     if (!g) throw new ValidationError(`log group ${group} does not exist in ${target.accountId}/${target.region}`);
     if (g.retentionInDays === days) return { changed: false, before: days };
     await logs.putRetention(group, days);
-    recordMutation(deps.audit, 'logs:PutRetentionPolicy', `${target.accountId}/${target.region}${group}`, { before: g.retentionInDays ?? null, after: days });
+    recordMutation(deps.audit, 'logs:PutRetentionPolicy', `${target.accountId}/${target.region}${group}`, {
+      before: g.retentionInDays ?? null,
+      after: days,
+    });
     return { changed: true, before: g.retentionInDays };
   }
 

@@ -30,7 +30,14 @@ export interface ClusterScanResult {
   scope: string;
   findings: Finding[];
   problems: string[];
-  counts: { nodegroups: number; instances: number; securityGroups: number; volumes: number; launchTemplates: number; roles: number };
+  counts: {
+    nodegroups: number;
+    instances: number;
+    securityGroups: number;
+    volumes: number;
+    launchTemplates: number;
+    roles: number;
+  };
 }
 
 export interface SecurityReportInput {
@@ -56,7 +63,14 @@ export interface SecurityScanSummary {
   headline: string;
 }
 
-const targetSchema = z.object({ accountId: z.string().regex(/^\d{12}$/), region: z.string().min(1), roleArn: z.string().optional(), cluster: z.string().min(1) }).strict();
+const targetSchema = z
+  .object({
+    accountId: z.string().regex(/^\d{12}$/),
+    region: z.string().min(1),
+    roleArn: z.string().optional(),
+    cluster: z.string().min(1),
+  })
+  .strict();
 const targetsInputSchema = z.object({ clusters: z.array(z.string().min(1)).optional() }).strict();
 
 function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
@@ -65,7 +79,8 @@ function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
   return res.data;
 }
 
-const errText = (err: unknown) => `${(err as { name?: string }).name ?? 'Error'}: ${(err as Error).message ?? String(err)}`;
+const errText = (err: unknown) =>
+  `${(err as { name?: string }).name ?? 'Error'}: ${(err as Error).message ?? String(err)}`;
 const LATEST = 'security-latest.json';
 const PREVIOUS = 'security-previous.json';
 
@@ -89,11 +104,20 @@ async function gatherInventory(deps: ActivityDeps, t: ScanTarget, problems: stri
     if (name && !latest.has(name)) {
       const p = await ssm.get(name);
       latest.set(name, p?.Value);
-      if (!p) problems.push(`AMI release parameter ${name} not found in ${t.accountId}/${t.region}: node group AMI age not checked`);
+      if (!p)
+        problems.push(
+          `AMI release parameter ${name} not found in ${t.accountId}/${t.region}: node group AMI age not checked`,
+        );
     }
     ngs.push({
-      name: ng.nodegroupName ?? '?', arn: ng.nodegroupArn, releaseVersion: ng.releaseVersion, kubernetesVersion: k8s, amiType: ng.amiType,
-      latestReleaseVersion: name ? latest.get(name) : undefined, latestReleaseParameter: name, nodeRoleArn: ng.nodeRole,
+      name: ng.nodegroupName ?? '?',
+      arn: ng.nodegroupArn,
+      releaseVersion: ng.releaseVersion,
+      kubernetesVersion: k8s,
+      amiType: ng.amiType,
+      latestReleaseVersion: name ? latest.get(name) : undefined,
+      latestReleaseParameter: name,
+      nodeRoleArn: ng.nodeRole,
     });
   }
 
@@ -112,7 +136,13 @@ async function gatherInventory(deps: ActivityDeps, t: ScanTarget, problems: stri
   for (const [id, version] of ltRefs) {
     const v = await ec2.launchTemplateVersion(id, version);
     if (!v) continue;
-    launchTemplates.push({ id, name: v.LaunchTemplateName, version: v.VersionNumber ?? 0, httpTokens: v.LaunchTemplateData?.MetadataOptions?.HttpTokens, httpEndpoint: v.LaunchTemplateData?.MetadataOptions?.HttpEndpoint });
+    launchTemplates.push({
+      id,
+      name: v.LaunchTemplateName,
+      version: v.VersionNumber ?? 0,
+      httpTokens: v.LaunchTemplateData?.MetadataOptions?.HttpTokens,
+      httpEndpoint: v.LaunchTemplateData?.MetadataOptions?.HttpEndpoint,
+    });
   }
 
   // Node roles: the managed node groups' roles and the instance profiles' roles (self-managed nodes).
@@ -138,7 +168,11 @@ async function gatherInventory(deps: ActivityDeps, t: ScanTarget, problems: stri
       }
       nodeRoles.push({ arn, name, attachedPolicies: withDocs, inlinePolicies: await iam.inlinePolicies(name) });
     } catch (err) {
-      if ((err as { name?: string }).name === 'NoSuchEntityException' || (err as { name?: string }).name === 'NoSuchEntity') problems.push(`node role ${arn} not found in IAM`);
+      if (
+        (err as { name?: string }).name === 'NoSuchEntityException' ||
+        (err as { name?: string }).name === 'NoSuchEntity'
+      )
+        problems.push(`node role ${arn} not found in IAM`);
       else throw err;
     }
   }
@@ -170,18 +204,31 @@ async function gatherInventory(deps: ActivityDeps, t: ScanTarget, problems: stri
       id: g.GroupId!,
       name: g.GroupName,
       ingress: (g.IpPermissions ?? []).map((p) => ({
-        protocol: p.IpProtocol ?? '-1', fromPort: p.FromPort, toPort: p.ToPort,
-        ipv4: (p.IpRanges ?? []).map((r) => r.CidrIp!).filter(Boolean), ipv6: (p.Ipv6Ranges ?? []).map((r) => r.CidrIpv6!).filter(Boolean),
+        protocol: p.IpProtocol ?? '-1',
+        fromPort: p.FromPort,
+        toPort: p.ToPort,
+        ipv4: (p.IpRanges ?? []).map((r) => r.CidrIp!).filter(Boolean),
+        ipv6: (p.Ipv6Ranges ?? []).map((r) => r.CidrIpv6!).filter(Boolean),
       })),
     })),
-    volumes: volumes.map((v) => ({ id: v.VolumeId!, encrypted: v.Encrypted === true, instanceIds: (v.Attachments ?? []).map((a) => a.InstanceId!).filter(Boolean), sizeGiB: v.Size })),
+    volumes: volumes.map((v) => ({
+      id: v.VolumeId!,
+      encrypted: v.Encrypted === true,
+      instanceIds: (v.Attachments ?? []).map((a) => a.InstanceId!).filter(Boolean),
+      sizeGiB: v.Size,
+    })),
     launchTemplates,
     nodeRoles,
   };
 }
 
 /** Findings AWS services already hold for the cluster's resources, when enabled in config. */
-async function serviceFindings(deps: ActivityDeps, t: ScanTarget, inv: ClusterInventory, problems: string[]): Promise<Finding[]> {
+async function serviceFindings(
+  deps: ActivityDeps,
+  t: ScanTarget,
+  inv: ClusterInventory,
+  problems: string[],
+): Promise<Finding[]> {
   const sources = deps.config.security.sources;
   const scope = scopeOf({ ...t, cluster: t.cluster });
   const out: Finding[] = [];
@@ -217,7 +264,11 @@ async function serviceFindings(deps: ActivityDeps, t: ScanTarget, inv: ClusterIn
       const ref = parseEcrImage(image);
       if (!ref || (ref.region && ref.region !== t.region)) continue;
       try {
-        const scan = await ecr.scanFindings(ref.repository, ref.digest ? { imageDigest: ref.digest } : { imageTag: ref.tag ?? 'latest' }, ref.registryId);
+        const scan = await ecr.scanFindings(
+          ref.repository,
+          ref.digest ? { imageDigest: ref.digest } : { imageTag: ref.tag ?? 'latest' },
+          ref.registryId,
+        );
         if (!scan) {
           problems.push(`ecr: no scan results for ${image} in ${t.accountId}/${t.region}`);
           continue;
@@ -238,10 +289,18 @@ async function serviceFindings(deps: ActivityDeps, t: ScanTarget, inv: ClusterIn
 export function createSecurityActivities(deps: ActivityDeps) {
   async function securityScanTargets(input: { clusters?: string[] } = {}): Promise<ScanTarget[]> {
     const args = parse(targetsInputSchema, input, 'securityScanTargets');
-    const all = deps.config.clusters.map((c) => ({ accountId: c.accountId, region: c.region, ...(c.roleArn ? { roleArn: c.roleArn } : {}), cluster: c.name }));
+    const all = deps.config.clusters.map((c) => ({
+      accountId: c.accountId,
+      region: c.region,
+      ...(c.roleArn ? { roleArn: c.roleArn } : {}),
+      cluster: c.name,
+    }));
     if (!args.clusters) return all;
     const unknown = args.clusters.filter((n) => !all.some((t) => t.cluster === n));
-    if (unknown.length) throw new ValidationError(`unknown cluster(s) ${unknown.join(', ')} (configured: ${all.map((t) => t.cluster).join(', ')})`);
+    if (unknown.length)
+      throw new ValidationError(
+        `unknown cluster(s) ${unknown.join(', ')} (configured: ${all.map((t) => t.cluster).join(', ')})`,
+      );
     return all.filter((t) => args.clusters!.includes(t.cluster));
   }
 
@@ -250,14 +309,25 @@ export function createSecurityActivities(deps: ActivityDeps) {
     const problems: string[] = [];
     const inv = await gatherInventory(deps, t, problems);
     const findings = [
-      ...evaluateCluster(inv, { atMs: deps.now().getTime(), allowedPublicPorts: deps.config.security.allowedPublicPorts, versionWarningDays: deps.config.security.versionWarningDays }),
+      ...evaluateCluster(inv, {
+        atMs: deps.now().getTime(),
+        allowedPublicPorts: deps.config.security.allowedPublicPorts,
+        versionWarningDays: deps.config.security.versionWarningDays,
+      }),
       ...(await serviceFindings(deps, t, inv, problems)),
     ];
     return {
       scope: scopeOf(t),
       findings,
       problems,
-      counts: { nodegroups: inv.nodegroups.length, instances: inv.instances.length, securityGroups: inv.securityGroups.length, volumes: inv.volumes.length, launchTemplates: inv.launchTemplates.length, roles: inv.nodeRoles.length },
+      counts: {
+        nodegroups: inv.nodegroups.length,
+        instances: inv.instances.length,
+        securityGroups: inv.securityGroups.length,
+        volumes: inv.volumes.length,
+        launchTemplates: inv.launchTemplates.length,
+        roles: inv.nodeRoles.length,
+      },
     };
   }
 
@@ -286,16 +356,29 @@ export function createSecurityActivities(deps: ActivityDeps) {
     const generatedAt = deps.now().toISOString();
     const previous = await previousReport(input.scanId);
     const { report, diff } = buildScanReport({
-      scanId: input.scanId, generatedAt, scopes: input.scopes, findings: input.findings, problems: input.problems,
-      suppressions: deps.config.security.suppress, previous,
+      scanId: input.scanId,
+      generatedAt,
+      scopes: input.scopes,
+      findings: input.findings,
+      problems: input.problems,
+      suppressions: deps.config.security.suppress,
+      previous,
     });
     const written = await writeSecurityReport(deps.reportsDir, report);
     await copyFile(written.jsonPath, join(resolve(deps.reportsDir), LATEST));
     const active = report.findings.length;
     return {
-      scanId: report.scanId, generatedAt, htmlPath: written.htmlPath, jsonPath: written.jsonPath, counts: report.counts,
-      totalActive: active, newFindings: diff.new, resolved: diff.resolved.length, suppressed: report.suppressed.length,
-      expiredSuppressions: report.expiredSuppressions.length, problems: report.problems,
+      scanId: report.scanId,
+      generatedAt,
+      htmlPath: written.htmlPath,
+      jsonPath: written.jsonPath,
+      counts: report.counts,
+      totalActive: active,
+      newFindings: diff.new,
+      resolved: diff.resolved.length,
+      suppressed: report.suppressed.length,
+      expiredSuppressions: report.expiredSuppressions.length,
+      problems: report.problems,
       headline: `${active} open finding(s) (${report.counts.critical} critical, ${report.counts.high} high); ${diff.new.length} new, ${diff.resolved.length} resolved, ${report.suppressed.length} suppressed`,
     };
   }

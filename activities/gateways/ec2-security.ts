@@ -1,10 +1,17 @@
 import {
-  DescribeInstancesCommand, DescribeLaunchTemplateVersionsCommand, DescribeSecurityGroupsCommand, DescribeVolumesCommand,
-  type Instance, type LaunchTemplateVersion, type SecurityGroup, type Volume,
+  DescribeInstancesCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeVolumesCommand,
+  type Instance,
+  type LaunchTemplateVersion,
+  type SecurityGroup,
+  type Volume,
 } from '@aws-sdk/client-ec2';
 import type { AwsClientFactory, AwsTarget } from '../../src/aws/clients';
 
-const chunks = <T>(xs: T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
+const chunks = <T>(xs: T[], n: number): T[][] =>
+  Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
 /** EC2 reads of a cluster's nodes: instances, their security groups, volumes and launch templates. */
 export function ec2SecurityGateway(aws: AwsClientFactory, target: AwsTarget) {
@@ -20,8 +27,14 @@ export function ec2SecurityGateway(aws: AwsClientFactory, target: AwsTarget) {
       for (const f of filters) {
         let NextToken: string | undefined;
         do {
-          const page = await ec2.send(new DescribeInstancesCommand({ Filters: [...f, { Name: 'instance-state-name', Values: ['pending', 'running'] }], NextToken }));
-          for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) if (i.InstanceId) seen.set(i.InstanceId, i);
+          const page = await ec2.send(
+            new DescribeInstancesCommand({
+              Filters: [...f, { Name: 'instance-state-name', Values: ['pending', 'running'] }],
+              NextToken,
+            }),
+          );
+          for (const r of page.Reservations ?? [])
+            for (const i of r.Instances ?? []) if (i.InstanceId) seen.set(i.InstanceId, i);
           NextToken = page.NextToken;
         } while (NextToken);
       }
@@ -41,7 +54,9 @@ export function ec2SecurityGateway(aws: AwsClientFactory, target: AwsTarget) {
         if (part.length === 0) continue;
         let NextToken: string | undefined;
         do {
-          const page = await ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: part }], NextToken }));
+          const page = await ec2.send(
+            new DescribeVolumesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: part }], NextToken }),
+          );
           out.push(...(page.Volumes ?? []));
           NextToken = page.NextToken;
         } while (NextToken);
@@ -50,7 +65,12 @@ export function ec2SecurityGateway(aws: AwsClientFactory, target: AwsTarget) {
     },
     /** The given version of a launch template (`$Default` when none is named). */
     async launchTemplateVersion(id: string, version?: string): Promise<LaunchTemplateVersion | undefined> {
-      const out = await ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: id, Versions: [version && version !== '$Latest' ? version : version ?? '$Default'] }));
+      const out = await ec2.send(
+        new DescribeLaunchTemplateVersionsCommand({
+          LaunchTemplateId: id,
+          Versions: [version && version !== '$Latest' ? version : (version ?? '$Default')],
+        }),
+      );
       return out.LaunchTemplateVersions?.[0];
     },
   };

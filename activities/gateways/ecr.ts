@@ -12,14 +12,26 @@ export interface EcrImageScan {
 export function ecrGateway(aws: AwsClientFactory, target: AwsTarget) {
   const client = aws.ecr(target);
   return {
-    async scanFindings(repository: string, imageId: ImageIdentifier, registryId?: string): Promise<EcrImageScan | undefined> {
+    async scanFindings(
+      repository: string,
+      imageId: ImageIdentifier,
+      registryId?: string,
+    ): Promise<EcrImageScan | undefined> {
       const findings: ImageScanFinding[] = [];
       let nextToken: string | undefined;
       let digest = imageId.imageDigest ?? '';
       let status = 'UNKNOWN';
       try {
         do {
-          const page = await client.send(new DescribeImageScanFindingsCommand({ repositoryName: repository, imageId, registryId, nextToken, maxResults: 1000 }));
+          const page = await client.send(
+            new DescribeImageScanFindingsCommand({
+              repositoryName: repository,
+              imageId,
+              registryId,
+              nextToken,
+              maxResults: 1000,
+            }),
+          );
           digest = page.imageId?.imageDigest ?? digest;
           status = page.imageScanStatus?.status ?? status;
           findings.push(...(page.imageScanFindings?.findings ?? []));
@@ -27,7 +39,12 @@ export function ecrGateway(aws: AwsClientFactory, target: AwsTarget) {
         } while (nextToken);
       } catch (err) {
         const name = (err as { name?: string }).name;
-        if (name === 'ScanNotFoundException' || name === 'ImageNotFoundException' || name === 'RepositoryNotFoundException') return undefined;
+        if (
+          name === 'ScanNotFoundException' ||
+          name === 'ImageNotFoundException' ||
+          name === 'RepositoryNotFoundException'
+        )
+          return undefined;
         throw err;
       }
       return { repository, digest, status, findings };

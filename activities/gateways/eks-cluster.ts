@@ -1,4 +1,10 @@
-import { DescribeClusterCommand, DescribeNodegroupCommand, ListNodegroupsCommand, type Cluster, type Nodegroup } from '@aws-sdk/client-eks';
+import {
+  DescribeClusterCommand,
+  DescribeNodegroupCommand,
+  ListNodegroupsCommand,
+  type Cluster,
+  type Nodegroup,
+} from '@aws-sdk/client-eks';
 import type { AwsClientFactory, AwsTarget } from '../../src/aws/clients';
 
 /** EKS cluster and node group reads (the security scan's view of the control plane). */

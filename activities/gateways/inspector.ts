@@ -11,14 +11,16 @@ export function inspectorGateway(aws: AwsClientFactory, target: AwsTarget) {
       for (let i = 0; i < resourceIds.length && out.length < max; i += 10) {
         let nextToken: string | undefined;
         do {
-          const page = await client.send(new ListFindingsCommand({
-            filterCriteria: {
-              findingStatus: [{ comparison: 'EQUALS', value: 'ACTIVE' }],
-              resourceId: resourceIds.slice(i, i + 10).map((value) => ({ comparison: 'EQUALS', value })),
-            },
-            maxResults: 100,
-            nextToken,
-          }));
+          const page = await client.send(
+            new ListFindingsCommand({
+              filterCriteria: {
+                findingStatus: [{ comparison: 'EQUALS', value: 'ACTIVE' }],
+                resourceId: resourceIds.slice(i, i + 10).map((value) => ({ comparison: 'EQUALS', value })),
+              },
+              maxResults: 100,
+              nextToken,
+            }),
+          );
           out.push(...(page.findings ?? []));
           nextToken = page.nextToken;
         } while (nextToken && out.length < max);

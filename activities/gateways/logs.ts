@@ -1,6 +1,12 @@
 import {
-  CancelExportTaskCommand, CreateExportTaskCommand, DescribeExportTasksCommand, DescribeLogGroupsCommand, FilterLogEventsCommand,
-  PutRetentionPolicyCommand, type ExportTask, type LogGroup,
+  CancelExportTaskCommand,
+  CreateExportTaskCommand,
+  DescribeExportTasksCommand,
+  DescribeLogGroupsCommand,
+  FilterLogEventsCommand,
+  PutRetentionPolicyCommand,
+  type ExportTask,
+  type LogGroup,
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { AwsClientFactory, AwsTarget } from '../../src/aws/clients';
 
@@ -35,17 +41,33 @@ export function logsGateway(aws: AwsClientFactory, target: AwsTarget) {
     async exportTask(taskId: string): Promise<ExportTask | undefined> {
       return (await logs.send(new DescribeExportTasksCommand({ taskId }))).exportTasks?.[0];
     },
-    async createExportTask(input: { taskName: string; logGroupName: string; fromMs: number; toMs: number; bucket: string; prefix: string }): Promise<string> {
-      const out = await logs.send(new CreateExportTaskCommand({
-        taskName: input.taskName, logGroupName: input.logGroupName, from: input.fromMs, to: input.toMs, destination: input.bucket, destinationPrefix: input.prefix,
-      }));
+    async createExportTask(input: {
+      taskName: string;
+      logGroupName: string;
+      fromMs: number;
+      toMs: number;
+      bucket: string;
+      prefix: string;
+    }): Promise<string> {
+      const out = await logs.send(
+        new CreateExportTaskCommand({
+          taskName: input.taskName,
+          logGroupName: input.logGroupName,
+          from: input.fromMs,
+          to: input.toMs,
+          destination: input.bucket,
+          destinationPrefix: input.prefix,
+        }),
+      );
       return out.taskId!;
     },
     async cancelExportTask(taskId: string): Promise<void> {
       await logs.send(new CancelExportTaskCommand({ taskId }));
     },
     async hasEvents(logGroupName: string, fromMs: number, toMs: number): Promise<boolean> {
-      const out = await logs.send(new FilterLogEventsCommand({ logGroupName, startTime: fromMs, endTime: toMs, limit: 1 }));
+      const out = await logs.send(
+        new FilterLogEventsCommand({ logGroupName, startTime: fromMs, endTime: toMs, limit: 1 }),
+      );
       return (out.events ?? []).length > 0;
     },
     async putRetention(logGroupName: string, days: number): Promise<void> {

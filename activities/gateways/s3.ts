@@ -9,14 +9,16 @@ export interface S3ObjectInfo {
 /** S3 objects: put, get, list under a prefix (archives, markers, exports). */
 export function s3Gateway(aws: AwsClientFactory, target: AwsTarget) {
   const s3 = aws.s3(target);
-  const missing = (err: unknown) => ['NoSuchKey', 'NotFound', 'NoSuchBucket'].includes((err as { name?: string }).name ?? '');
+  const missing = (err: unknown) =>
+    ['NoSuchKey', 'NotFound', 'NoSuchBucket'].includes((err as { name?: string }).name ?? '');
   return {
     async bucketExists(bucket: string): Promise<boolean> {
       try {
         await s3.send(new HeadBucketCommand({ Bucket: bucket }));
         return true;
       } catch (err) {
-        if (missing(err) || (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
+        if (missing(err) || (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404)
+          return false;
         throw err;
       }
     },

@@ -10,14 +10,16 @@ export function securityHubGateway(aws: AwsClientFactory, target: AwsTarget) {
       for (let i = 0; i < resourceIds.length && out.length < max; i += 20) {
         let NextToken: string | undefined;
         do {
-          const page = await client.send(new GetFindingsCommand({
-            Filters: {
-              RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
-              ResourceId: resourceIds.slice(i, i + 20).map((Value) => ({ Value, Comparison: 'EQUALS' })),
-            },
-            MaxResults: 100,
-            NextToken,
-          }));
+          const page = await client.send(
+            new GetFindingsCommand({
+              Filters: {
+                RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
+                ResourceId: resourceIds.slice(i, i + 20).map((Value) => ({ Value, Comparison: 'EQUALS' })),
+              },
+              MaxResults: 100,
+              NextToken,
+            }),
+          );
           out.push(...(page.Findings ?? []));
           NextToken = page.NextToken;
         } while (NextToken && out.length < max);

@@ -16,7 +16,16 @@ export function ssmGateway(aws: AwsClientFactory, target: AwsTarget) {
     },
     /** Writes a new version; returns it. */
     async put(name: string, value: string, type: ParameterType, description?: string): Promise<number> {
-      const out = await ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: type, Overwrite: true, Description: description, Tier: value.length > 4096 ? 'Advanced' : 'Standard' }));
+      const out = await ssm.send(
+        new PutParameterCommand({
+          Name: name,
+          Value: value,
+          Type: type,
+          Overwrite: true,
+          Description: description,
+          Tier: value.length > 4096 ? 'Advanced' : 'Standard',
+        }),
+      );
       return out.Version ?? 0;
     },
   };

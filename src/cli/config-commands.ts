@@ -10,7 +10,11 @@ import { lineDiff, renderDiff } from '../domain/config-sync/diff';
 import { UsageError } from './usage-error';
 
 function storeFor(env: EksflowEnv, envName?: string) {
-  const e = envName ? readEnv({ ...process.env, EKSFLOW_ENV: envName }) : env;
+  if (envName !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(envName))
+    throw new UsageError(
+      `--env must be letters, digits, _ . - (it becomes part of an SSM parameter name), got "${envName}"`,
+    );
+  const e = envName ? { ...env, EKSFLOW_ENV: envName } : env;
   return configStore(awsClientFactoryFromEnv(e), configStoreTarget(e), e.EKSFLOW_ENV);
 }
 
@@ -38,12 +42,19 @@ export function registerConfigCommands(program: Command): void {
 
   config
     .command('push')
-    .description('Validate the config file and store it in Parameter Store (/eksflow/<env>/config); nothing is written when it is invalid or unchanged')
+    .description(
+      'Validate the config file and store it in Parameter Store (/eksflow/<env>/config); nothing is written when it is invalid or unchanged',
+    )
     .option('-f, --file <path>', 'config file (default EKSFLOW_CONFIG)')
     .option('--env <name>', 'environment (default EKSFLOW_ENV)')
-    .option('--type <type>', 'String or SecureString (the config holds secret names only, never values)', 'SecureString')
+    .option(
+      '--type <type>',
+      'String or SecureString (the config holds secret names only, never values)',
+      'SecureString',
+    )
     .action(async (opts: { file?: string; env?: string; type: string }) => {
-      if (opts.type !== 'String' && opts.type !== 'SecureString') throw new UsageError(`--type must be String or SecureString, got "${opts.type}"`);
+      if (opts.type !== 'String' && opts.type !== 'SecureString')
+        throw new UsageError(`--type must be String or SecureString, got "${opts.type}"`);
       const env = readEnv();
       const path = opts.file ?? env.EKSFLOW_CONFIG;
       loadConfigFile(path); // an invalid file is never pushed: this throws with the fields named
@@ -54,8 +65,19 @@ export function registerConfigCommands(program: Command): void {
         process.stdout.write(`${store.name}: unchanged (version ${r.version})\n`);
         return;
       }
-      new AuditLog(resolve(env.EKSFLOW_AUDIT_LOG)).record({ action: 'ssm:PutParameter', target: store.name, detail: { version: r.version, previous: r.previous ?? null, file: resolve(path), bytes: Buffer.byteLength(text) } });
-      process.stdout.write(`${store.name}: version ${r.version} stored${r.previous ? ` (was ${r.previous})` : ''}; workers in ssm mode apply it once the config watcher has validated it\n`);
+      new AuditLog(resolve(env.EKSFLOW_AUDIT_LOG)).record({
+        action: 'ssm:PutParameter',
+        target: store.name,
+        detail: {
+          version: r.version,
+          previous: r.previous ?? null,
+          file: resolve(path),
+          bytes: Buffer.byteLength(text),
+        },
+      });
+      process.stdout.write(
+        `${store.name}: version ${r.version} stored${r.previous ? ` (was ${r.previous})` : ''}; workers in ssm mode apply it once the config watcher has validated it\n`,
+      );
     });
 
   config
@@ -66,12 +88,16 @@ export function registerConfigCommands(program: Command): void {
     .option('--param-version <n>', 'a specific parameter version')
     .action(async (opts: { out?: string; env?: string; paramVersion?: string }) => {
       const version = opts.paramVersion === undefined ? undefined : Number(opts.paramVersion);
-      if (version !== undefined && (!Number.isInteger(version) || version < 1)) throw new UsageError(`--param-version must be a positive integer, got "${opts.paramVersion}"`);
+      if (version !== undefined && (!Number.isInteger(version) || version < 1))
+        throw new UsageError(`--param-version must be a positive integer, got "${opts.paramVersion}"`);
       const store = storeFor(readEnv(), opts.env);
       const stored = await store.read(version);
       if (!stored) throw new UsageError(`nothing stored at ${store.name}${version ? `:${version}` : ''}`);
       const parsed = parseConfigText(stored.text, `${store.name}:${stored.version}`);
-      if (!parsed.ok) process.stderr.write(`eksflow: warning: ${store.name}:${stored.version} is invalid (workers will not apply it):\n  ${parsed.issues.join('\n  ')}\n`);
+      if (!parsed.ok)
+        process.stderr.write(
+          `eksflow: warning: ${store.name}:${stored.version} is invalid (workers will not apply it):\n  ${parsed.issues.join('\n  ')}\n`,
+        );
       if (opts.out) {
         writeFileSync(opts.out, stored.text);
         process.stdout.write(`${store.name}:${stored.version} → ${opts.out}\n`);
@@ -90,7 +116,10 @@ export function registerConfigCommands(program: Command): void {
       const store = storeFor(env, opts.env);
       const stored = await store.read();
       const text = renderDiff(lineDiff(stored?.text ?? '', local));
-      if (!stored) process.stdout.write(`${store.name}: nothing stored yet; \`eksflow config push\` would store ${path} as version 1\n`);
+      if (!stored)
+        process.stdout.write(
+          `${store.name}: nothing stored yet; \`eksflow config push\` would store ${path} as version 1\n`,
+        );
       else if (!text) process.stdout.write(`${store.name}:${stored.version} and ${path} are identical\n`);
       else process.stdout.write(`--- ${store.name}:${stored.version}\n+++ ${path}\n${text}`);
     });

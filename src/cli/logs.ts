@@ -12,7 +12,9 @@ export function registerLogCommands(program: Command): void {
   const logs = program.command('logs').description('Log archival (04:00 IST): EKS log groups → S3, then retention');
   logs
     .command('archive')
-    .description("Export a day's events of every cluster's log groups to S3 (the logArchival workflow) and print the run summary")
+    .description(
+      "Export a day's events of every cluster's log groups to S3 (the logArchival workflow) and print the run summary",
+    )
     .option('--date <YYYY-MM-DD>', 'IST day to archive (default: yesterday, IST)')
     .option('-c, --cluster <name...>', 'only these clusters')
     .option('--dry-run', 'list what would be exported; export nothing, change no retention')
@@ -24,12 +26,19 @@ export function registerLogCommands(program: Command): void {
       const env = readEnv();
       const config = loadConfigFile(env.EKSFLOW_CONFIG);
       const unknown = (opts.cluster ?? []).filter((c) => !config.clusters.some((x) => x.name === c));
-      if (unknown.length) throw new UsageError(`unknown cluster(s) ${unknown.join(', ')} (configured: ${config.clusters.map((c) => c.name).join(', ')})`);
+      if (unknown.length)
+        throw new UsageError(
+          `unknown cluster(s) ${unknown.join(', ')} (configured: ${config.clusters.map((c) => c.name).join(', ')})`,
+        );
       const client = await connectClient(env);
       try {
         const { workflowId, result } = await runLogArchival(client, {
           taskQueue: env.TEMPORAL_TASK_QUEUE,
-          input: { date, ...(opts.cluster ? { clusters: opts.cluster } : {}), ...(opts.dryRun ? { dryRun: true } : {}) },
+          input: {
+            date,
+            ...(opts.cluster ? { clusters: opts.cluster } : {}),
+            ...(opts.dryRun ? { dryRun: true } : {}),
+          },
           wait: opts.wait,
         });
         if (!result) {
@@ -41,10 +50,15 @@ export function registerLogCommands(program: Command): void {
           return;
         }
         process.stdout.write(`${result.headline}\n`);
-        process.stdout.write(`days ${result.days.join(', ')} · ${result.groups} group(s) · ${result.tasks} export task(s) · ${result.objects} object(s), ${mib(result.bytes)} · ${(result.durationMs / 1000).toFixed(0)} s\n`);
+        process.stdout.write(
+          `days ${result.days.join(', ')} · ${result.groups} group(s) · ${result.tasks} export task(s) · ${result.objects} object(s), ${mib(result.bytes)} · ${(result.durationMs / 1000).toFixed(0)} s\n`,
+        );
         for (const f of result.failed) process.stdout.write(`  FAILED ${f.key}: ${f.reason}\n`);
         for (const p of result.problems) process.stdout.write(`  problem: ${p}\n`);
-        if (result.retention.skipped.length) process.stdout.write(`  retention not changed (days not all archived): ${result.retention.skipped.join(', ')}\n`);
+        if (result.retention.skipped.length)
+          process.stdout.write(
+            `  retention not changed (days not all archived): ${result.retention.skipped.join(', ')}\n`,
+          );
         process.stdout.write(`workflow: ${workflowId}\n`);
       } finally {
         await client.connection.close();

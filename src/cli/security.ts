@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseDocument } from 'yaml';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { connectClient } from '../client';
 import { runSecurityScan } from '../client/security';
 import { readEnv } from '../config/env';
@@ -14,14 +14,22 @@ import { UsageError } from './usage-error';
 
 function latestReport(dir: string): SecurityScanReport {
   const p = join(resolve(dir), 'security-latest.json');
-  if (!existsSync(p)) throw new UsageError(`no security scan report in ${resolve(dir)} yet: run \`eksflow security scan\` first`);
+  if (!existsSync(p))
+    throw new UsageError(`no security scan report in ${resolve(dir)} yet: run \`eksflow security scan\` first`);
   return JSON.parse(readFileSync(p, 'utf8')) as SecurityScanReport;
 }
 
 /** Adds a suppression to the config file, keeping its comments; the whole config is validated before writing. */
-export function addSuppression(path: string, entry: unknown): { added: z.infer<typeof suppressionSchema>; total: number } {
+export function addSuppression(
+  path: string,
+  entry: unknown,
+): { added: z.infer<typeof suppressionSchema>; total: number } {
   const parsed = suppressionSchema.safeParse(entry);
-  if (!parsed.success) throw new ConfigError(`suppression is invalid:\n  ${formatIssues(parsed.error).join('\n  ')}`, formatIssues(parsed.error));
+  if (!parsed.success)
+    throw new ConfigError(
+      `suppression is invalid:\n  ${formatIssues(parsed.error).join('\n  ')}`,
+      formatIssues(parsed.error),
+    );
   loadConfigFile(path); // the file must be valid before we touch it
   const doc = parseDocument(readFileSync(path, 'utf8'));
   const list = (doc.getIn(['security', 'suppress']) as { toJSON(): unknown[] } | undefined)?.toJSON() ?? [];
@@ -34,7 +42,9 @@ export function addSuppression(path: string, entry: unknown): { added: z.infer<t
 }
 
 export function registerSecurityCommands(program: Command): void {
-  const security = program.command('security').description('Nightly security scan (03:00 IST): findings, report, suppressions');
+  const security = program
+    .command('security')
+    .description('Nightly security scan (03:00 IST): findings, report, suppressions');
 
   security
     .command('scan')
@@ -46,10 +56,17 @@ export function registerSecurityCommands(program: Command): void {
       const env = readEnv();
       const config = loadConfigFile(env.EKSFLOW_CONFIG);
       const unknown = (opts.cluster ?? []).filter((c) => !config.clusters.some((x) => x.name === c));
-      if (unknown.length) throw new UsageError(`unknown cluster(s) ${unknown.join(', ')} (configured: ${config.clusters.map((c) => c.name).join(', ')})`);
+      if (unknown.length)
+        throw new UsageError(
+          `unknown cluster(s) ${unknown.join(', ')} (configured: ${config.clusters.map((c) => c.name).join(', ')})`,
+        );
       const client = await connectClient(env);
       try {
-        const { workflowId, result } = await runSecurityScan(client, { taskQueue: env.TEMPORAL_TASK_QUEUE, input: opts.cluster ? { clusters: opts.cluster } : {}, wait: opts.wait });
+        const { workflowId, result } = await runSecurityScan(client, {
+          taskQueue: env.TEMPORAL_TASK_QUEUE,
+          input: opts.cluster ? { clusters: opts.cluster } : {},
+          wait: opts.wait,
+        });
         if (!result) {
           process.stdout.write(`started ${workflowId}\n`);
           return;
@@ -57,9 +74,12 @@ export function registerSecurityCommands(program: Command): void {
         if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else {
           process.stdout.write(`${result.headline}\n`);
-          for (const f of result.newFindings) process.stdout.write(`  NEW ${f.severity.padEnd(13)} ${f.title} (${f.resource})\n`);
+          for (const f of result.newFindings)
+            process.stdout.write(`  NEW ${f.severity.padEnd(13)} ${f.title} (${f.resource})\n`);
           for (const p of result.problems) process.stdout.write(`  problem: ${p}\n`);
-          process.stdout.write(`report: ${result.htmlPath}\njson:   ${result.jsonPath}\nworkflow: ${workflowId}${result.alerted ? ' (alert raised)' : ''}\n`);
+          process.stdout.write(
+            `report: ${result.htmlPath}\njson:   ${result.jsonPath}\nworkflow: ${workflowId}${result.alerted ? ' (alert raised)' : ''}\n`,
+          );
         }
       } finally {
         await client.connection.close();
@@ -74,17 +94,28 @@ export function registerSecurityCommands(program: Command): void {
     .option('--new', 'only findings new in the latest scan')
     .option('--json', 'print as JSON')
     .action((opts: { out?: string; severity: string; new?: boolean; json?: boolean }) => {
-      if (!(SEVERITIES as readonly string[]).includes(opts.severity)) throw new UsageError(`--severity must be one of ${SEVERITIES.join(', ')}, got "${opts.severity}"`);
+      if (!(SEVERITIES as readonly string[]).includes(opts.severity))
+        throw new UsageError(`--severity must be one of ${SEVERITIES.join(', ')}, got "${opts.severity}"`);
       const floor = SEVERITY_ORDER[opts.severity as FindingSeverity];
       const report = latestReport(opts.out ?? readEnv().EKSFLOW_REPORTS_DIR);
-      const shown = report.findings.filter((f) => SEVERITY_ORDER[f.severity] <= floor && (!opts.new || f.status === 'new'));
+      const shown = report.findings.filter(
+        (f) => SEVERITY_ORDER[f.severity] <= floor && (!opts.new || f.status === 'new'),
+      );
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
         return;
       }
-      process.stdout.write(`scan ${report.scanId} (${report.generatedAt}): ${shown.length} of ${report.findings.length} open finding(s); ${report.resolved.length} resolved, ${report.suppressed.length} suppressed\n`);
-      for (const f of shown) process.stdout.write(`${f.status === 'new' ? 'NEW ' : '    '}${f.severity.padEnd(13)} ${f.id}\n      ${f.evidence}\n      fix: ${f.remediation}\n`);
-      for (const s of report.expiredSuppressions) process.stdout.write(`expired suppression: ${s.id}${s.resource ? ` on ${s.resource}` : ''} (until ${s.until}: ${s.reason})\n`);
+      process.stdout.write(
+        `scan ${report.scanId} (${report.generatedAt}): ${shown.length} of ${report.findings.length} open finding(s); ${report.resolved.length} resolved, ${report.suppressed.length} suppressed\n`,
+      );
+      for (const f of shown)
+        process.stdout.write(
+          `${f.status === 'new' ? 'NEW ' : '    '}${f.severity.padEnd(13)} ${f.id}\n      ${f.evidence}\n      fix: ${f.remediation}\n`,
+        );
+      for (const s of report.expiredSuppressions)
+        process.stdout.write(
+          `expired suppression: ${s.id}${s.resource ? ` on ${s.resource}` : ''} (until ${s.until}: ${s.reason})\n`,
+        );
     });
 
   security
@@ -96,7 +127,14 @@ export function registerSecurityCommands(program: Command): void {
     .option('-f, --file <path>', 'config file (default EKSFLOW_CONFIG)')
     .action((id: string, opts: { reason: string; until: string; resource?: string; file?: string }) => {
       const path = opts.file ?? readEnv().EKSFLOW_CONFIG;
-      const { added, total } = addSuppression(path, { id, reason: opts.reason, until: opts.until, ...(opts.resource ? { resource: opts.resource } : {}) });
-      process.stdout.write(`${path}: suppressed ${added.id}${added.resource ? ` on ${added.resource}` : ''} until ${added.until} (${total} suppression(s)); workers pick it up at their next start or config reload\n`);
+      const { added, total } = addSuppression(path, {
+        id,
+        reason: opts.reason,
+        until: opts.until,
+        ...(opts.resource ? { resource: opts.resource } : {}),
+      });
+      process.stdout.write(
+        `${path}: suppressed ${added.id}${added.resource ? ` on ${added.resource}` : ''} until ${added.until} (${total} suppression(s)); workers pick it up at their next start or config reload\n`,
+      );
     });
 }

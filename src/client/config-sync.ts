@@ -3,10 +3,21 @@ import type { AwsClientFactory } from '../aws/clients';
 import type { EksflowEnv } from '../config/env';
 import type { EksflowConfig } from '../config/schema';
 import { loadConfigFromStore } from '../config-sync/store';
-import { configCheckSignal, configWatchStateQuery, configWatchWorkflowId, type ConfigWatchInput, type ConfigWatchState } from '../../workflows/config-sync/messages';
+import {
+  configCheckSignal,
+  configWatchStateQuery,
+  configWatchWorkflowId,
+  type ConfigWatchInput,
+  type ConfigWatchState,
+} from '../../workflows/config-sync/messages';
 
 /** Starts the env's config watcher if it is not running, and asks it to check the parameter now. */
-export async function ensureConfigWatch(client: Client, taskQueue: string, env: string, pollSeconds?: number): Promise<string> {
+export async function ensureConfigWatch(
+  client: Client,
+  taskQueue: string,
+  env: string,
+  pollSeconds?: number,
+): Promise<string> {
   const workflowId = configWatchWorkflowId(env);
   await client.workflow.signalWithStart<(i: ConfigWatchInput) => Promise<never>, []>('configWatch', {
     workflowId,
@@ -28,7 +39,10 @@ export async function configWatchState(client: Client, env: string): Promise<Con
 
 /** The config a worker in ssm mode uses: swapped when the watcher applies a new valid version. */
 export class ConfigHolder {
-  constructor(public current: EksflowConfig, public version: number) {}
+  constructor(
+    public current: EksflowConfig,
+    public version: number,
+  ) {}
 }
 
 /**
@@ -36,7 +50,14 @@ export class ConfigHolder {
  * when it names a newer version, loads exactly that version (validated again) and swaps it in.
  * Activities read `deps.config` per call, so new activity calls see the new version.
  */
-export function startConfigReload(opts: { client: Client; aws: AwsClientFactory; env: EksflowEnv; holder: ConfigHolder; everyMs: number; log: (msg: string) => void }): { stop(): void; tick(): Promise<void> } {
+export function startConfigReload(opts: {
+  client: Client;
+  aws: AwsClientFactory;
+  env: EksflowEnv;
+  holder: ConfigHolder;
+  everyMs: number;
+  log: (msg: string) => void;
+}): { stop(): void; tick(): Promise<void> } {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const tick = async () => {

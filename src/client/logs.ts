@@ -12,12 +12,15 @@ export async function runLogArchival(
   opts: { taskQueue: string; input: LogArchivalInput & { date: string }; wait?: boolean },
 ): Promise<{ workflowId: string; result?: LogArchivalSummary }> {
   const workflowId = `log-archival/${opts.input.date}${opts.input.dryRun ? '/dry-run' : ''}`;
-  const handle = await client.workflow.start<(i: LogArchivalInput) => Promise<LogArchivalSummary>>(LOG_ARCHIVAL_WORKFLOW, {
-    taskQueue: opts.taskQueue,
-    workflowId,
-    args: [opts.input],
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-  });
+  const handle = await client.workflow.start<(i: LogArchivalInput) => Promise<LogArchivalSummary>>(
+    LOG_ARCHIVAL_WORKFLOW,
+    {
+      taskQueue: opts.taskQueue,
+      workflowId,
+      args: [opts.input],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    },
+  );
   if (opts.wait === false) return { workflowId };
   return { workflowId, result: await handle.result() };
 }

@@ -14,11 +14,14 @@ export async function runSecurityScan(
   opts: { taskQueue: string; input: SecurityScanInput; now?: Date; wait?: boolean },
 ): Promise<{ workflowId: string; result?: SecurityScanResult }> {
   const workflowId = manualScanId(opts.now ?? new Date());
-  const handle = await client.workflow.start<(i: SecurityScanInput) => Promise<SecurityScanResult>>(SECURITY_SCAN_WORKFLOW, {
-    taskQueue: opts.taskQueue,
-    workflowId,
-    args: [opts.input],
-  });
+  const handle = await client.workflow.start<(i: SecurityScanInput) => Promise<SecurityScanResult>>(
+    SECURITY_SCAN_WORKFLOW,
+    {
+      taskQueue: opts.taskQueue,
+      workflowId,
+      args: [opts.input],
+    },
+  );
   if (opts.wait === false) return { workflowId };
   return { workflowId, result: await handle.result() };
 }

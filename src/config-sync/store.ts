@@ -52,10 +52,17 @@ export function configStore(aws: AwsClientFactory, target: AwsTarget, envName: s
       return { name, version: p.Version ?? 0, text: p.Value, lastModified: p.LastModifiedDate?.toISOString() };
     },
     /** Writes only when the text differs from the current version; returns the version in force. */
-    async write(text: string, type: 'String' | 'SecureString'): Promise<{ changed: boolean; version: number; previous?: number }> {
-      if (Buffer.byteLength(text) > 8192) throw new ConfigError(`config is ${Buffer.byteLength(text)} bytes; Parameter Store holds at most 8192 (advanced tier)`);
+    async write(
+      text: string,
+      type: 'String' | 'SecureString',
+    ): Promise<{ changed: boolean; version: number; previous?: number }> {
+      if (Buffer.byteLength(text) > 8192)
+        throw new ConfigError(
+          `config is ${Buffer.byteLength(text)} bytes; Parameter Store holds at most 8192 (advanced tier)`,
+        );
       const current = await this.read();
-      if (current && current.text === text) return { changed: false, version: current.version, previous: current.version };
+      if (current && current.text === text)
+        return { changed: false, version: current.version, previous: current.version };
       const version = await ssm.put(name, text, type, 'eksflow configuration (eksflow config push)');
       return { changed: true, version, previous: current?.version };
     },
@@ -63,11 +70,22 @@ export function configStore(aws: AwsClientFactory, target: AwsTarget, envName: s
 }
 
 /** A worker in `ssm` mode loads its config here at start; an invalid stored config stops it with the fields named. */
-export async function loadConfigFromStore(aws: AwsClientFactory, env: EksflowEnv, version?: number): Promise<{ config: EksflowConfig; version: number }> {
+export async function loadConfigFromStore(
+  aws: AwsClientFactory,
+  env: EksflowEnv,
+  version?: number,
+): Promise<{ config: EksflowConfig; version: number }> {
   const store = configStore(aws, configStoreTarget(env), env.EKSFLOW_ENV);
   const stored = await store.read(version);
-  if (!stored) throw new ConfigError(`no config in Parameter Store at ${store.name}${version ? `:${version}` : ''} (push one with \`eksflow config push\`)`);
+  if (!stored)
+    throw new ConfigError(
+      `no config in Parameter Store at ${store.name}${version ? `:${version}` : ''} (push one with \`eksflow config push\`)`,
+    );
   const parsed = parseConfigText(stored.text, `${store.name}:${stored.version}`);
-  if (!parsed.ok) throw new ConfigError(`${store.name}:${stored.version} is invalid:\n  ${parsed.issues.join('\n  ')}`, parsed.issues);
+  if (!parsed.ok)
+    throw new ConfigError(
+      `${store.name}:${stored.version} is invalid:\n  ${parsed.issues.join('\n  ')}`,
+      parsed.issues,
+    );
   return { config: parsed.config, version: stored.version };
 }

@@ -2,9 +2,17 @@ import { z } from 'zod';
 
 const instant = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/, 'a date (YYYY-MM-DD) or an ISO-8601 time with zone')
+  .regex(
+    /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/,
+    'a date (YYYY-MM-DD) or an ISO-8601 time with zone',
+  )
   // Date.parse rolls 2027-02-30 over to March; the calendar date must survive a round trip.
-  .refine((s) => !Number.isNaN(Date.parse(s)) && new Date(`${s.slice(0, 10)}T00:00:00Z`).toISOString().slice(0, 10) === s.slice(0, 10), 'not a real date');
+  .refine(
+    (s) =>
+      !Number.isNaN(Date.parse(s)) &&
+      new Date(`${s.slice(0, 10)}T00:00:00Z`).toISOString().slice(0, 10) === s.slice(0, 10),
+    'not a real date',
+  );
 
 /**
  * A finding accepted on purpose until a date. `id` is a finding id (`EC2.SG_OPEN_INGRESS:sg-…/tcp/22-22/0.0.0.0/0`)
@@ -47,7 +55,16 @@ export const securitySchema = z
       .strict()
       .default({ inspector2: false, securityHub: false, ecr: false }),
     /** Images to check in ECR besides those seen running (repository:tag or repository@sha256:…). */
-    ecrImages: z.array(z.string().regex(/^[a-z0-9][a-z0-9._/-]*(:[\w.-]+|@sha256:[a-f0-9]{64})$/, 'repository:tag or repository@sha256:digest')).default([]),
+    ecrImages: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^[a-z0-9][a-z0-9._/-]*(:[\w.-]+|@sha256:[a-f0-9]{64})$/,
+            'repository:tag or repository@sha256:digest',
+          ),
+      )
+      .default([]),
     suppress: z.array(suppressionSchema).default([]),
   })
   .strict();

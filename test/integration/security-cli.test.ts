@@ -19,7 +19,17 @@ clusters:
         offHours: { min: 1, desired: 1, max: 3 }
 `;
 
-const f = (id: string, severity: Finding['severity']): Finding => ({ id, ruleId: id.split(':')[0]!, severity, title: `title ${id}`, resource: id.split(':')[1]!, evidence: `evidence ${id}`, remediation: 'fix it', source: 'eksflow', scope: '123456789012/ap-south-1/prod' });
+const f = (id: string, severity: Finding['severity']): Finding => ({
+  id,
+  ruleId: id.split(':')[0]!,
+  severity,
+  title: `title ${id}`,
+  resource: id.split(':')[1]!,
+  evidence: `evidence ${id}`,
+  remediation: 'fix it',
+  source: 'eksflow',
+  scope: '123456789012/ap-south-1/prod',
+});
 
 describe('eksflow security findings|suppress (in-process CLI)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'eksflow-sec-cli-'));
@@ -29,10 +39,23 @@ describe('eksflow security findings|suppress (in-process CLI)', () => {
 
   beforeAll(async () => {
     writeFileSync(file, CONFIG);
-    const deps = { ...testActivityDeps({ config: loadConfigFile(file), client: undefined as never, taskQueue: 'x' }), reportsDir: reports };
+    const deps = {
+      ...testActivityDeps({ config: loadConfigFile(file), client: undefined as never, taskQueue: 'x' }),
+      reportsDir: reports,
+    };
     const act = createSecurityActivities(deps);
-    await act.writeSecurityScanReport({ scanId: 'n1', scopes: ['123456789012/ap-south-1/prod'], findings: [f('A:sg-1', 'high'), f('B:i-1', 'low')], problems: [] });
-    await act.writeSecurityScanReport({ scanId: 'n2', scopes: ['123456789012/ap-south-1/prod'], findings: [f('A:sg-1', 'high'), f('C:vol-1', 'critical')], problems: [] });
+    await act.writeSecurityScanReport({
+      scanId: 'n1',
+      scopes: ['123456789012/ap-south-1/prod'],
+      findings: [f('A:sg-1', 'high'), f('B:i-1', 'low')],
+      problems: [],
+    });
+    await act.writeSecurityScanReport({
+      scanId: 'n2',
+      scopes: ['123456789012/ap-south-1/prod'],
+      findings: [f('A:sg-1', 'high'), f('C:vol-1', 'critical')],
+      problems: [],
+    });
     cli = captureCli({ EKSFLOW_CONFIG: file, EKSFLOW_REPORTS_DIR: reports });
   });
   afterAll(() => cli.restore());
@@ -49,12 +72,36 @@ describe('eksflow security findings|suppress (in-process CLI)', () => {
   });
 
   it('suppress: appended to the config file (comments kept), validated; bad input changes nothing and names the field', async () => {
-    expect(await cli.run('security', 'suppress', 'A:sg-1', '--reason', 'bastion until the VPN lands', '--until', '2027-01-31')).toBe(0);
+    expect(
+      await cli.run(
+        'security',
+        'suppress',
+        'A:sg-1',
+        '--reason',
+        'bastion until the VPN lands',
+        '--until',
+        '2027-01-31',
+      ),
+    ).toBe(0);
     expect(cli.out).toMatch(/suppressed A:sg-1 until 2027-01-31 \(1 suppression\(s\)\)/);
     const text = readFileSync(file, 'utf8');
     expect(text).toContain('# keep this comment');
-    expect(loadConfigFile(file).security.suppress).toEqual([{ id: 'A:sg-1', reason: 'bastion until the VPN lands', until: '2027-01-31' }]);
-    expect(await cli.run('security', 'suppress', 'EC2.IMDSV1_ALLOWED', '--resource', 'i-1', '--reason', 'legacy', '--until', '2027-02-30')).toBe(2);
+    expect(loadConfigFile(file).security.suppress).toEqual([
+      { id: 'A:sg-1', reason: 'bastion until the VPN lands', until: '2027-01-31' },
+    ]);
+    expect(
+      await cli.run(
+        'security',
+        'suppress',
+        'EC2.IMDSV1_ALLOWED',
+        '--resource',
+        'i-1',
+        '--reason',
+        'legacy',
+        '--until',
+        '2027-02-30',
+      ),
+    ).toBe(2);
     expect(cli.err).toMatch(/until: not a real date|until: a date/);
     expect(await cli.run('security', 'suppress', 'X:y', '--reason', 'ok reason', '--until', 'tomorrow')).toBe(2);
     expect(cli.err).toMatch(/until: a date \(YYYY-MM-DD\) or an ISO-8601 time with zone/);
@@ -63,7 +110,10 @@ describe('eksflow security findings|suppress (in-process CLI)', () => {
 
   it('bad security config is rejected with the field named', async () => {
     const bad = join(dir, 'bad.yaml');
-    writeFileSync(bad, `${CONFIG}security:\n  allowedPublicPorts: [443, 70000]\n  suppress: [{ id: X, reason: ok reason, until: "2027-01-01", extra: 1 }]\n`);
+    writeFileSync(
+      bad,
+      `${CONFIG}security:\n  allowedPublicPorts: [443, 70000]\n  suppress: [{ id: X, reason: ok reason, until: "2027-01-01", extra: 1 }]\n`,
+    );
     expect(await cli.run('config', 'validate', '--file', bad)).toBe(2);
     expect(cli.err).toMatch(/security\.allowedPublicPorts\[1\]/);
     expect(cli.err).toMatch(/security\.suppress\[0\]/);

@@ -6,8 +6,20 @@ import { ConfigHolder, ensureConfigWatch, startConfigReload } from '../../src/cl
 import { readEnv } from '../../src/config/env';
 import { loadConfigFromStore } from '../../src/config-sync/store';
 import type { AlertInput } from '../../src/domain/alerts/types';
-import { configWatchStateQuery, configWatchWorkflowId, type ConfigWatchState } from '../../workflows/config-sync/messages';
-import { createTestWorker, createTimeSkippingEnv, motoEndpoint, testActivityDeps, testAwsFactory, testConfig, uniqueName } from '../support/stack';
+import {
+  configWatchStateQuery,
+  configWatchWorkflowId,
+  type ConfigWatchState,
+} from '../../workflows/config-sync/messages';
+import {
+  createTestWorker,
+  createTimeSkippingEnv,
+  motoEndpoint,
+  testActivityDeps,
+  testAwsFactory,
+  testConfig,
+  uniqueName,
+} from '../support/stack';
 
 const yaml = (desired: number, region = 'ap-south-1') => `clusters:
   - name: prod
@@ -35,7 +47,8 @@ describe('configWatch (time-skipping, SSM on moto)', () => {
   let running: Promise<void>;
   let deps: ActivityDeps;
 
-  const put = (value: string) => ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: 'SecureString', Overwrite: true }));
+  const put = (value: string) =>
+    ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: 'SecureString', Overwrite: true }));
   const state = () => env.client.workflow.getHandle(configWatchWorkflowId(envName)).query(configWatchStateQuery);
   async function until(pred: (s: ConfigWatchState) => boolean): Promise<ConfigWatchState> {
     for (let i = 0; i < 100; i++) {
@@ -49,10 +62,48 @@ describe('configWatch (time-skipping, SSM on moto)', () => {
   beforeAll(async () => {
     await put(yaml(2));
     env = await createTimeSkippingEnv();
-    deps = { ...testActivityDeps({ config: testConfig(JSON.parse(JSON.stringify({ clusters: [{ name: 'x', accountId: '123456789012', region: 'ap-south-1', nodegroups: [{ name: 'n', instanceTypes: ['m5.large'], businessHours: { min: 1, desired: 1, max: 1 }, offHours: { min: 1, desired: 1, max: 1 } }] }] }))), client: env.client, taskQueue, aws }), env: eksflowEnv };
+    deps = {
+      ...testActivityDeps({
+        config: testConfig(
+          JSON.parse(
+            JSON.stringify({
+              clusters: [
+                {
+                  name: 'x',
+                  accountId: '123456789012',
+                  region: 'ap-south-1',
+                  nodegroups: [
+                    {
+                      name: 'n',
+                      instanceTypes: ['m5.large'],
+                      businessHours: { min: 1, desired: 1, max: 1 },
+                      offHours: { min: 1, desired: 1, max: 1 },
+                    },
+                  ],
+                },
+              ],
+            }),
+          ),
+        ),
+        client: env.client,
+        taskQueue,
+        aws,
+      }),
+      env: eksflowEnv,
+    };
     worker = await createTestWorker({
-      connection: env.nativeConnection, taskQueue, deps,
-      extra: { activities: { ...createActivities(deps), raiseAlert: async (a: AlertInput) => { alerts.push(a); return { workflowId: `alert/${a.dedupKey}` }; } } },
+      connection: env.nativeConnection,
+      taskQueue,
+      deps,
+      extra: {
+        activities: {
+          ...createActivities(deps),
+          raiseAlert: async (a: AlertInput) => {
+            alerts.push(a);
+            return { workflowId: `alert/${a.dedupKey}` };
+          },
+        },
+      },
     });
     running = worker.run();
   });
@@ -67,14 +118,35 @@ describe('configWatch (time-skipping, SSM on moto)', () => {
     expect(await until((s) => s.applied === 1)).toMatchObject({ applied: 1, lastSeen: 1, rejected: [] });
 
     const holder = new ConfigHolder((await loadConfigFromStore(aws, eksflowEnv)).config, 1);
-    const reload = startConfigReload({ client: env.client, aws, env: eksflowEnv, holder, everyMs: 3_600_000, log: () => {} });
+    const reload = startConfigReload({
+      client: env.client,
+      aws,
+      env: eksflowEnv,
+      holder,
+      everyMs: 3_600_000,
+      log: () => {},
+    });
     try {
       await put(yaml(5, 'mumbai'));
       const rejected = await until((s) => s.lastSeen === 2);
       expect(rejected).toMatchObject({ applied: 1, lastSeen: 2 });
-      expect(rejected.rejected).toEqual([{ version: 2, issues: [expect.stringMatching(/^clusters\[0\]\.region: an AWS region/)], at: expect.any(String) }]);
-      expect(alerts).toEqual([expect.objectContaining({ type: 'config_invalid', severity: 'warning', dedupKey: `config-invalid/${envName}/2` })]);
-      expect(alerts[0]!.summary).toMatch(/version 2 is invalid and was not applied \(version 1 stays in force\): clusters\[0\]\.region/);
+      expect(rejected.rejected).toEqual([
+        {
+          version: 2,
+          issues: [expect.stringMatching(/^clusters\[0\]\.region: an AWS region/)],
+          at: expect.any(String),
+        },
+      ]);
+      expect(alerts).toEqual([
+        expect.objectContaining({
+          type: 'config_invalid',
+          severity: 'warning',
+          dedupKey: `config-invalid/${envName}/2`,
+        }),
+      ]);
+      expect(alerts[0]!.summary).toMatch(
+        /version 2 is invalid and was not applied \(version 1 stays in force\): clusters\[0\]\.region/,
+      );
       await reload.tick();
       expect(holder.version).toBe(1);
       expect(holder.current.clusters[0]!.nodegroups[0]!.businessHours.desired).toBe(2);

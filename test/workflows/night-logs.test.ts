@@ -10,7 +10,14 @@ import { datedPrefix, istDate, overlaps, yesterdayIst } from '../../src/domain/l
 import { seedLogGroups } from '../../src/sandbox/seed';
 import { logArchival } from '../../workflows';
 import type { LogArchivalProgress, LogArchivalSummary } from '../../workflows/logs/messages';
-import { createTestWorker, createTimeSkippingEnv, testActivityDeps, testAwsFactory, testConfig, uniqueName } from '../support/stack';
+import {
+  createTestWorker,
+  createTimeSkippingEnv,
+  testActivityDeps,
+  testAwsFactory,
+  testConfig,
+  uniqueName,
+} from '../support/stack';
 
 /**
  * The 04:00 log archival on the time-skipping server with the real activities against moto.
@@ -26,8 +33,21 @@ describe('logArchival night (time-skipping, activities on moto)', () => {
   const A = '791111111111';
   const B = '792222222222';
   const C = '793333333333';
-  const ng = [{ name: 'ng', instanceTypes: ['m5.large'], businessHours: { min: 1, desired: 1, max: 2 }, offHours: { min: 1, desired: 1, max: 2 } }];
-  const cl = (name: string, accountId: string) => ({ name, accountId, region, roleArn: `arn:aws:iam::${accountId}:role/eksflow-automation`, nodegroups: ng });
+  const ng = [
+    {
+      name: 'ng',
+      instanceTypes: ['m5.large'],
+      businessHours: { min: 1, desired: 1, max: 2 },
+      offHours: { min: 1, desired: 1, max: 2 },
+    },
+  ];
+  const cl = (name: string, accountId: string) => ({
+    name,
+    accountId,
+    region,
+    roleArn: `arn:aws:iam::${accountId}:role/eksflow-automation`,
+    nodegroups: ng,
+  });
   const config = testConfig({
     clusters: [cl(`${u}-a1`, A), cl(`${u}-a2`, A), cl(`${u}-b1`, B), cl(`${u}-c1`, C)],
     logs: { bucket: `${u}-{accountId}-{region}`, catchUpDays: 1, retentionDays: 30, pollSeconds: 30, maxAttempts: 3 },
@@ -44,12 +64,23 @@ describe('logArchival night (time-skipping, activities on moto)', () => {
 
   beforeAll(async () => {
     // Account C gets log groups but no bucket: its cluster is reported, the rest goes on.
-    for (const c of config.clusters) await seedLogGroups(aws, c, { bucket: bucketOf(c.accountId), nowMs, skipBucket: c.accountId === C });
+    for (const c of config.clusters)
+      await seedLogGroups(aws, c, { bucket: bucketOf(c.accountId), nowMs, skipBucket: c.accountId === C });
     env = await createTimeSkippingEnv();
     deps = testActivityDeps({ config, client: env.client, taskQueue, aws });
     worker = await createTestWorker({
-      connection: env.nativeConnection, taskQueue, deps,
-      extra: { activities: { ...createActivities(deps), raiseAlert: async (a: AlertInput) => { alerts.push(a); return { workflowId: `alert/${a.dedupKey}` }; } } },
+      connection: env.nativeConnection,
+      taskQueue,
+      deps,
+      extra: {
+        activities: {
+          ...createActivities(deps),
+          raiseAlert: async (a: AlertInput) => {
+            alerts.push(a);
+            return { workflowId: `alert/${a.dedupKey}` };
+          },
+        },
+      },
     });
     running = worker.run();
   });
@@ -61,18 +92,39 @@ describe('logArchival night (time-skipping, activities on moto)', () => {
 
   const audit = (action: string) => deps.audit.read().filter((r) => r.action === action);
   const keys = async (acct: string, prefix: string) =>
-    ((await aws.s3({ accountId: acct, region, roleArn: `arn:aws:iam::${acct}:role/eksflow-automation` }).send(new ListObjectsV2Command({ Bucket: bucketOf(acct), Prefix: prefix }))).Contents ?? []).map((o) => o.Key!);
+    (
+      (
+        await aws
+          .s3({ accountId: acct, region, roleArn: `arn:aws:iam::${acct}:role/eksflow-automation` })
+          .send(new ListObjectsV2Command({ Bucket: bucketOf(acct), Prefix: prefix }))
+      ).Contents ?? []
+    ).map((o) => o.Key!);
 
   it('night 1: every group × day exported and verified, one export at a time per account, retention set, bucket problem alerted', async () => {
     const start = await env.currentTimeMs();
-    const r = await env.client.workflow.execute(logArchival, { taskQueue, workflowId: `log-archival/${u}-1`, args: [{ date }] });
-    expect(r).toMatchObject({ date, groups: 6, planned: 12, exported: 12, empty: 0, alreadyArchived: 0, failed: [], tasks: 12 });
+    const r = await env.client.workflow.execute(logArchival, {
+      taskQueue,
+      workflowId: `log-archival/${u}-1`,
+      args: [{ date }],
+    });
+    expect(r).toMatchObject({
+      date,
+      groups: 6,
+      planned: 12,
+      exported: 12,
+      empty: 0,
+      alreadyArchived: 0,
+      failed: [],
+      tasks: 12,
+    });
     expect(r.objects).toBeGreaterThanOrEqual(12);
     expect(r.bytes).toBeGreaterThan(0);
     // Durable waits: 12 exports, two accounts in parallel, each poll 30 s → at least 8 × 30 s of (skipped) time.
     expect((await env.currentTimeMs()) - start).toBeGreaterThanOrEqual(8 * 30_000);
     for (const acct of [A, B]) {
-      const mine = r.exports.filter((e) => e.accountId === acct).map((e) => e.outcome as { startedMs: number; endedMs: number });
+      const mine = r.exports
+        .filter((e) => e.accountId === acct)
+        .map((e) => e.outcome as { startedMs: number; endedMs: number });
       expect(mine.length).toBe(acct === A ? 8 : 4);
       expect(overlaps(mine)).toBe(false);
     }
@@ -85,30 +137,55 @@ describe('logArchival night (time-skipping, activities on moto)', () => {
     // Retention on all six groups, recorded once each.
     expect(r.retention).toMatchObject({ days: 30, unchanged: 0, skipped: [] });
     expect(r.retention.changed).toHaveLength(6);
-    const groups = (await aws.logs({ accountId: A, region, roleArn: `arn:aws:iam::${A}:role/eksflow-automation` }).send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/aws/eks/${u}-a1/` }))).logGroups!;
+    const groups = (
+      await aws
+        .logs({ accountId: A, region, roleArn: `arn:aws:iam::${A}:role/eksflow-automation` })
+        .send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/aws/eks/${u}-a1/` }))
+    ).logGroups!;
     expect(groups.map((x) => x.retentionInDays)).toEqual([30]);
     expect(audit('logs:CreateExportTask')).toHaveLength(12);
     expect(audit('logs:PutRetentionPolicy')).toHaveLength(6);
     // Account C: no bucket → a problem, one warning alert for the night.
-    expect(r.problems).toEqual([expect.stringMatching(new RegExp(`^bucket ${bucketOf(C)} does not exist in ${C}/${region}`))]);
-    expect(alerts.map((a) => [a.type, a.severity, a.dedupKey])).toEqual([['log_archival_failed', 'warning', `log-archival/${date}`]]);
+    expect(r.problems).toEqual([
+      expect.stringMatching(new RegExp(`^bucket ${bucketOf(C)} does not exist in ${C}/${region}`)),
+    ]);
+    expect(alerts.map((a) => [a.type, a.severity, a.dedupKey])).toEqual([
+      ['log_archival_failed', 'warning', `log-archival/${date}`],
+    ]);
   });
 
   it('night 1 again (a rerun): nothing exported twice, retention untouched', async () => {
-    const r = await env.client.workflow.execute(logArchival, { taskQueue, workflowId: `log-archival/${u}-1b`, args: [{ date, clusters: [`${u}-a1`, `${u}-a2`, `${u}-b1`] }] });
-    expect(r).toMatchObject({ planned: 0, exported: 0, alreadyArchived: 12, tasks: 0, failed: [], retention: { changed: [], unchanged: 6 } });
+    const r = await env.client.workflow.execute(logArchival, {
+      taskQueue,
+      workflowId: `log-archival/${u}-1b`,
+      args: [{ date, clusters: [`${u}-a1`, `${u}-a2`, `${u}-b1`] }],
+    });
+    expect(r).toMatchObject({
+      planned: 0,
+      exported: 0,
+      alreadyArchived: 12,
+      tasks: 0,
+      failed: [],
+      retention: { changed: [], unchanged: 6 },
+    });
     expect(audit('logs:CreateExportTask')).toHaveLength(12);
     expect(audit('logs:PutRetentionPolicy')).toHaveLength(6);
   });
 
   it('night 2: only the new day is exported; a task cancelled under it is started again (attempt 2) and never counted twice', async () => {
     const next = istDate(Date.parse(`${date}T12:00:00Z`) + 86_400_000);
-    const handle = await env.client.workflow.start(logArchival, { taskQueue, workflowId: `log-archival/${u}-2`, args: [{ date: next, clusters: [`${u}-b1`] }] });
+    const handle = await env.client.workflow.start(logArchival, {
+      taskQueue,
+      workflowId: `log-archival/${u}-2`,
+      args: [{ date: next, clusters: [`${u}-b1`] }],
+    });
     // Time stands still until we wait for the result: cancel B's first export task while the workflow sleeps.
     const target = { accountId: B, region, roleArn: `arn:aws:iam::${B}:role/eksflow-automation` };
     let cancelled: string | undefined;
     for (let i = 0; i < 100 && !cancelled; i++) {
-      const t = (await logsGateway(aws, target).exportTasks()).find((x) => x.destinationPrefix?.endsWith(next.replace(/-/g, '/')) && x.status?.code !== 'CANCELLED');
+      const t = (await logsGateway(aws, target).exportTasks()).find(
+        (x) => x.destinationPrefix?.endsWith(next.replace(/-/g, '/')) && x.status?.code !== 'CANCELLED',
+      );
       if (t) {
         await aws.logs(target).send(new CancelExportTaskCommand({ taskId: t.taskId }));
         cancelled = t.taskId;
@@ -126,7 +203,11 @@ describe('logArchival night (time-skipping, activities on moto)', () => {
 
   it('dry run plans and changes nothing', async () => {
     const before = deps.audit.read().length;
-    const r = await env.client.workflow.execute(logArchival, { taskQueue, workflowId: `log-archival/${u}-dry`, args: [{ date: istDate(Date.parse(`${date}T12:00:00Z`) + 2 * 86_400_000), clusters: [`${u}-a1`], dryRun: true }] });
+    const r = await env.client.workflow.execute(logArchival, {
+      taskQueue,
+      workflowId: `log-archival/${u}-dry`,
+      args: [{ date: istDate(Date.parse(`${date}T12:00:00Z`) + 2 * 86_400_000), clusters: [`${u}-a1`], dryRun: true }],
+    });
     // a1's groups: the day after `date` was never archived (night 2 ran for b1 only), nor the one after.
     expect(r).toMatchObject({ dryRun: true, planned: 4, tasks: 0, exported: 0 });
     expect(r.headline).toMatch(/\(dry run\): 4 export\(s\) owed over 2 group\(s\); 0 already archived/);

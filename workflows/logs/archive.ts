@@ -1,10 +1,22 @@
 import { log, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { LogArchivalPlan } from '../../activities/logs';
-import { groupsReadyForRetention, queuesByAccount, yesterdayIst, type ExportItem, type ExportOutcome } from '../../src/domain/logs/plan';
+import {
+  groupsReadyForRetention,
+  queuesByAccount,
+  yesterdayIst,
+  type ExportItem,
+  type ExportOutcome,
+} from '../../src/domain/logs/plan';
 import { raiseAlert } from '../lib/alerts';
 import { awsMutate, awsRead } from '../lib/presets';
-import { logArchivalProgressQuery, type ExportRecord, type LogArchivalInput, type LogArchivalProgress, type LogArchivalSummary } from './messages';
+import {
+  logArchivalProgressQuery,
+  type ExportRecord,
+  type LogArchivalInput,
+  type LogArchivalProgress,
+  type LogArchivalSummary,
+} from './messages';
 
 const { planLogArchival, logExportStatus } = proxyActivities<Activities>(awsRead);
 const { startLogExport, verifyLogExport, cancelLogExport, setLogRetention } = proxyActivities<Activities>(awsMutate);
@@ -16,19 +28,33 @@ export type { LogArchivalInput, LogArchivalSummary };
  * objects. A FAILED or CANCELLED task, or one that wrote nothing for a day with events, is started
  * again (a new task) up to maxAttempts; a day already archived is never exported again.
  */
-const targetOf = (i: ExportItem) => ({ accountId: i.accountId, region: i.region, ...(i.roleArn ? { roleArn: i.roleArn } : {}) });
+const targetOf = (i: ExportItem) => ({
+  accountId: i.accountId,
+  region: i.region,
+  ...(i.roleArn ? { roleArn: i.roleArn } : {}),
+});
 
-async function exportOne(item: ExportItem, s: LogArchivalPlan['settings'], counters: { tasks: number }): Promise<ExportOutcome> {
+async function exportOne(
+  item: ExportItem,
+  s: LogArchivalPlan['settings'],
+  counters: { tasks: number },
+): Promise<ExportOutcome> {
   const tried: string[] = [];
   let attempts = 0;
   let reason = 'not started';
   const busySince = Date.now();
   while (attempts < s.maxAttempts) {
     const started = await startLogExport({ item, ignoreTaskIds: tried });
-    if (started.status === 'already-archived') return { status: 'already-archived', objects: started.objects, bytes: started.bytes };
+    if (started.status === 'already-archived')
+      return { status: 'already-archived', objects: started.objects, bytes: started.bytes };
     if (started.status === 'busy') {
       // Another export (not ours) holds the account's one slot: wait for it, within the timeout.
-      if (Date.now() - busySince > s.exportTimeoutMinutes * 60_000) return { status: 'failed', attempts, reason: `account busy with export ${started.activeTaskId} (${started.activeGroup ?? '?'}) for over ${s.exportTimeoutMinutes} min` };
+      if (Date.now() - busySince > s.exportTimeoutMinutes * 60_000)
+        return {
+          status: 'failed',
+          attempts,
+          reason: `account busy with export ${started.activeTaskId} (${started.activeGroup ?? '?'}) for over ${s.exportTimeoutMinutes} min`,
+        };
       await sleep(s.pollSeconds * 1000);
       continue;
     }
@@ -44,7 +70,15 @@ async function exportOne(item: ExportItem, s: LogArchivalPlan['settings'], count
         if (v.ok) {
           return v.empty
             ? { status: 'empty', taskId, attempts, startedMs: t0, endedMs: Date.now() }
-            : { status: 'exported', taskId, attempts, objects: v.objects, bytes: v.bytes, startedMs: t0, endedMs: Date.now() };
+            : {
+                status: 'exported',
+                taskId,
+                attempts,
+                objects: v.objects,
+                bytes: v.bytes,
+                startedMs: t0,
+                endedMs: Date.now(),
+              };
         }
         reason = v.reason ?? 'verification failed';
         break;
@@ -80,9 +114,15 @@ export async function logArchival(input: LogArchivalInput = {}): Promise<LogArch
   const plan = await planLogArchival({ date, ...(input.clusters ? { clusters: input.clusters } : {}) });
   progress.planned = plan.items.length;
   const outcomes: Record<string, ExportOutcome> = {};
-  for (const a of plan.alreadyArchived) outcomes[a.key] = { status: 'already-archived', objects: a.objects, bytes: a.bytes };
+  for (const a of plan.alreadyArchived)
+    outcomes[a.key] = { status: 'already-archived', objects: a.objects, bytes: a.bytes };
   const counters = { tasks: 0 };
-  const retention: LogArchivalSummary['retention'] = { days: plan.settings.retentionDays, changed: [], unchanged: 0, skipped: [] };
+  const retention: LogArchivalSummary['retention'] = {
+    days: plan.settings.retentionDays,
+    changed: [],
+    unchanged: 0,
+    skipped: [],
+  };
 
   if (!input.dryRun) {
     progress.phase = 'exporting';
@@ -104,22 +144,43 @@ export async function logArchival(input: LogArchivalInput = {}): Promise<LogArch
         retention.skipped.push(k);
         continue;
       }
-      const r = await setLogRetention({ target: { accountId: g.accountId, region: g.region, ...(g.roleArn ? { roleArn: g.roleArn } : {}) }, group: g.group, days: plan.settings.retentionDays });
+      const r = await setLogRetention({
+        target: { accountId: g.accountId, region: g.region, ...(g.roleArn ? { roleArn: g.roleArn } : {}) },
+        group: g.group,
+        days: plan.settings.retentionDays,
+      });
       if (r.changed) retention.changed.push(k);
       else retention.unchanged++;
     }
   }
 
-  const exports: ExportRecord[] = plan.items.filter((i) => outcomes[i.key]).map((i) => ({ key: i.key, accountId: i.accountId, group: i.group, day: i.day, outcome: outcomes[i.key]! }));
+  const exports: ExportRecord[] = plan.items
+    .filter((i) => outcomes[i.key])
+    .map((i) => ({ key: i.key, accountId: i.accountId, group: i.group, day: i.day, outcome: outcomes[i.key]! }));
   const all = Object.values(outcomes);
-  const failed = exports.filter((e) => e.outcome.status === 'failed').map((e) => ({ key: e.key, reason: (e.outcome as { reason: string }).reason }));
+  const failed = exports
+    .filter((e) => e.outcome.status === 'failed')
+    .map((e) => ({ key: e.key, reason: (e.outcome as { reason: string }).reason }));
   const objects = all.reduce((n, o) => n + ('objects' in o ? o.objects : 0), 0);
   const bytes = all.reduce((n, o) => n + ('bytes' in o ? o.bytes : 0), 0);
   const count = (st: ExportOutcome['status']) => all.filter((o) => o.status === st).length;
   const summary: LogArchivalSummary = {
-    date, days: plan.days, dryRun: input.dryRun === true, groups: plan.groups.length, planned: plan.items.length,
-    exported: count('exported'), empty: count('empty'), alreadyArchived: count('already-archived'), failed, tasks: counters.tasks, objects, bytes,
-    retention, durationMs: Date.now() - startedMs, exports, problems: plan.problems,
+    date,
+    days: plan.days,
+    dryRun: input.dryRun === true,
+    groups: plan.groups.length,
+    planned: plan.items.length,
+    exported: count('exported'),
+    empty: count('empty'),
+    alreadyArchived: count('already-archived'),
+    failed,
+    tasks: counters.tasks,
+    objects,
+    bytes,
+    retention,
+    durationMs: Date.now() - startedMs,
+    exports,
+    problems: plan.problems,
     headline: input.dryRun
       ? `log archival ${date} (dry run): ${plan.items.length} export(s) owed over ${plan.groups.length} group(s); ${plan.alreadyArchived.length} already archived`
       : `log archival ${date}: ${count('exported')} exported, ${count('empty')} empty, ${count('already-archived')} already archived, ${failed.length} failed; ${counters.tasks} task(s), ${objects} object(s), ${bytes} bytes; retention ${plan.settings.retentionDays} d set on ${retention.changed.length} group(s)`,

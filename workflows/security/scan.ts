@@ -4,7 +4,12 @@ import type { ClusterScanResult } from '../../activities/security';
 import { newFindingsAlert } from '../../src/domain/security/alert';
 import { raiseAlert } from '../lib/alerts';
 import { awsRead, compute } from '../lib/presets';
-import { securityScanProgressQuery, type SecurityScanInput, type SecurityScanProgress, type SecurityScanResult } from './messages';
+import {
+  securityScanProgressQuery,
+  type SecurityScanInput,
+  type SecurityScanProgress,
+  type SecurityScanResult,
+} from './messages';
 
 const { securityScanTargets } = proxyActivities<Activities>(awsRead);
 // A cluster scan makes many read calls; it gets the longer compute budget.

@@ -29,7 +29,9 @@ export function istDayWindow(date: string): { fromMs: number; toMs: number } {
 /** `date` and the `catchUpDays` days before it, oldest first. */
 export function archiveDays(date: string, catchUpDays: number): string[] {
   const base = Date.parse(`${date}T00:00:00Z`);
-  return Array.from({ length: catchUpDays + 1 }, (_, i) => new Date(base - (catchUpDays - i) * DAY_MS).toISOString().slice(0, 10));
+  return Array.from({ length: catchUpDays + 1 }, (_, i) =>
+    new Date(base - (catchUpDays - i) * DAY_MS).toISOString().slice(0, 10),
+  );
 }
 
 export function expandTemplate(template: string, values: Record<string, string>): string {
@@ -69,16 +71,30 @@ export function exportKey(g: Pick<ArchiveGroup, 'accountId' | 'region' | 'group'
  * deterministic order (account, region, group, day). A group's creation time is not used to skip
  * days: events can be ingested with earlier timestamps, and an empty day costs one quick task.
  */
-export function planExports(groups: ArchiveGroup[], days: string[], archived: ReadonlySet<string> | readonly string[], prefix: string): ExportItem[] {
+export function planExports(
+  groups: ArchiveGroup[],
+  days: string[],
+  archived: ReadonlySet<string> | readonly string[],
+  prefix: string,
+): ExportItem[] {
   const done = new Set(archived);
   const out: ExportItem[] = [];
-  const sorted = [...groups].sort((a, b) => cmp(`${a.accountId}/${a.region}/${a.group}`, `${b.accountId}/${b.region}/${b.group}`));
+  const sorted = [...groups].sort((a, b) =>
+    cmp(`${a.accountId}/${a.region}/${a.group}`, `${b.accountId}/${b.region}/${b.group}`),
+  );
   for (const g of sorted) {
     for (const day of days) {
       const w = istDayWindow(day);
       const key = exportKey(g, day);
       if (done.has(key)) continue;
-      out.push({ ...g, key, day, fromMs: w.fromMs, toMs: w.toMs, destinationPrefix: datedPrefix(prefix, g.accountId, g.region, g.group, day) });
+      out.push({
+        ...g,
+        key,
+        day,
+        fromMs: w.fromMs,
+        toMs: w.toMs,
+        destinationPrefix: datedPrefix(prefix, g.accountId, g.region, g.group, day),
+      });
     }
   }
   return out;
@@ -94,15 +110,34 @@ export function queuesByAccount(items: ExportItem[]): Record<string, ExportItem[
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export type ExportOutcome =
-  | { status: 'exported'; taskId: string; attempts: number; objects: number; bytes: number; startedMs: number; endedMs: number }
+  | {
+      status: 'exported';
+      taskId: string;
+      attempts: number;
+      objects: number;
+      bytes: number;
+      startedMs: number;
+      endedMs: number;
+    }
   | { status: 'already-archived'; objects: number; bytes: number }
   | { status: 'empty'; taskId: string; attempts: number; startedMs: number; endedMs: number }
   | { status: 'failed'; attempts: number; reason: string; taskId?: string };
 
 /** Groups whose every planned day is archived (exported, empty, or done before) get the retention policy. */
-export function groupsReadyForRetention(items: Pick<ExportItem, 'accountId' | 'region' | 'group' | 'key'>[], outcomes: Record<string, ExportOutcome>, allGroups: Pick<ArchiveGroup, 'accountId' | 'region' | 'group'>[]): string[] {
-  const failed = new Set(items.filter((i) => outcomes[i.key]?.status === 'failed' || !outcomes[i.key]).map((i) => `${i.accountId}/${i.region}${i.group}`));
-  return allGroups.map((g) => `${g.accountId}/${g.region}${g.group}`).filter((k) => !failed.has(k)).sort(cmp);
+export function groupsReadyForRetention(
+  items: Pick<ExportItem, 'accountId' | 'region' | 'group' | 'key'>[],
+  outcomes: Record<string, ExportOutcome>,
+  allGroups: Pick<ArchiveGroup, 'accountId' | 'region' | 'group'>[],
+): string[] {
+  const failed = new Set(
+    items
+      .filter((i) => outcomes[i.key]?.status === 'failed' || !outcomes[i.key])
+      .map((i) => `${i.accountId}/${i.region}${i.group}`),
+  );
+  return allGroups
+    .map((g) => `${g.accountId}/${g.region}${g.group}`)
+    .filter((k) => !failed.has(k))
+    .sort(cmp);
 }
 
 /** True when two export intervals of one account overlap (the one-at-a-time rule broken). */

@@ -36,20 +36,32 @@ export function releaseAgeDays(current: string, latest: string): number | undefi
 /** The SSM parameter family for an EKS AMI type (`AL2023_x86_64_STANDARD` → `amazon-linux-2023/x86_64/standard`). */
 export function amiFamilyFor(amiType: string | undefined): string | undefined {
   switch (amiType ?? 'AL2023_x86_64_STANDARD') {
-    case 'AL2023_x86_64_STANDARD': return 'amazon-linux-2023/x86_64/standard';
-    case 'AL2023_ARM_64_STANDARD': return 'amazon-linux-2023/arm64/standard';
-    case 'AL2023_x86_64_NVIDIA': return 'amazon-linux-2023/x86_64/nvidia';
-    case 'AL2023_x86_64_NEURON': return 'amazon-linux-2023/x86_64/neuron';
-    case 'AL2_x86_64': return 'amazon-linux-2';
-    case 'AL2_x86_64_GPU': return 'amazon-linux-2-gpu';
-    case 'AL2_ARM_64': return 'amazon-linux-2-arm64';
+    case 'AL2023_x86_64_STANDARD':
+      return 'amazon-linux-2023/x86_64/standard';
+    case 'AL2023_ARM_64_STANDARD':
+      return 'amazon-linux-2023/arm64/standard';
+    case 'AL2023_x86_64_NVIDIA':
+      return 'amazon-linux-2023/x86_64/nvidia';
+    case 'AL2023_x86_64_NEURON':
+      return 'amazon-linux-2023/x86_64/neuron';
+    case 'AL2_x86_64':
+      return 'amazon-linux-2';
+    case 'AL2_x86_64_GPU':
+      return 'amazon-linux-2-gpu';
+    case 'AL2_ARM_64':
+      return 'amazon-linux-2-arm64';
     // Bottlerocket and Windows publish under other parameter trees; a custom AMI has no release to compare.
-    default: return undefined;
+    default:
+      return undefined;
   }
 }
 
 /** The parameter name for a template such as `/aws/service/eks/optimized-ami/{version}/{amiFamily}/recommended/release_version`. */
-export function releaseParameterName(template: string, k8sVersion: string, amiType: string | undefined): string | undefined {
+export function releaseParameterName(
+  template: string,
+  k8sVersion: string,
+  amiType: string | undefined,
+): string | undefined {
   const family = amiFamilyFor(amiType);
   if (!family) return undefined;
   return template.replace('{version}', k8sVersion).replace('{amiFamily}', family);

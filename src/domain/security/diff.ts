@@ -14,7 +14,11 @@ export interface FindingsDiff {
  * Compares this scan's active findings with the previous scan's, by stable id. A scope (cluster)
  * this scan failed to read keeps its previous findings out of "resolved": a failed read is not a fix.
  */
-export function diffFindings(previous: Finding[] | undefined, current: Finding[], scannedScopes: string[]): FindingsDiff {
+export function diffFindings(
+  previous: Finding[] | undefined,
+  current: Finding[],
+  scannedScopes: string[],
+): FindingsDiff {
   const before = new Map((previous ?? []).map((f) => [f.id, f]));
   const now = new Set(current.map((f) => f.id));
   const scanned = new Set(scannedScopes);

@@ -3,15 +3,20 @@ import type { Finding, FindingSeverity } from './types';
 /** Maps the services' severity labels (CRITICAL, HIGH, …, UNTRIAGED, UNDEFINED) onto ours. */
 export function severityFromLabel(label: string | undefined): FindingSeverity {
   switch ((label ?? '').toUpperCase()) {
-    case 'CRITICAL': return 'critical';
-    case 'HIGH': return 'high';
-    case 'MEDIUM': return 'medium';
-    case 'LOW': return 'low';
-    default: return 'informational';
+    case 'CRITICAL':
+      return 'critical';
+    case 'HIGH':
+      return 'high';
+    case 'MEDIUM':
+      return 'medium';
+    case 'LOW':
+      return 'low';
+    default:
+      return 'informational';
   }
 }
 
-const clip = (s: string | undefined, n = 400) => (s && s.length > n ? `${s.slice(0, n - 1)}…` : s ?? '');
+const clip = (s: string | undefined, n = 400) => (s && s.length > n ? `${s.slice(0, n - 1)}…` : (s ?? ''));
 
 /** The fields of an Inspector2 finding eksflow reads (ListFindings). */
 export interface Inspector2FindingLike {
@@ -55,7 +60,8 @@ export interface AsffFindingLike {
 }
 
 export function fromSecurityHub(f: AsffFindingLike, scope: string): Finding | undefined {
-  if (!f.Id || f.RecordState === 'ARCHIVED' || f.Workflow?.Status === 'SUPPRESSED' || f.Workflow?.Status === 'RESOLVED') return undefined;
+  if (!f.Id || f.RecordState === 'ARCHIVED' || f.Workflow?.Status === 'SUPPRESSED' || f.Workflow?.Status === 'RESOLVED')
+    return undefined;
   const rec = f.Remediation?.Recommendation;
   return {
     id: `securityhub:${f.Id}`,
@@ -98,8 +104,13 @@ export function fromEcr(repository: string, digest: string, f: EcrFindingLike, s
 }
 
 /** `123.dkr.ecr.us-east-1.amazonaws.com/team/app:1.2` → repository `team/app`, tag `1.2` (ECR images only). */
-export function parseEcrImage(image: string): { registryId?: string; region?: string; repository: string; tag?: string; digest?: string } | undefined {
-  const m = /^(?:(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/)?([a-z0-9][a-z0-9._/-]*?)(?::([\w.-]+)|@(sha256:[a-f0-9]{64}))?$/.exec(image);
+export function parseEcrImage(
+  image: string,
+): { registryId?: string; region?: string; repository: string; tag?: string; digest?: string } | undefined {
+  const m =
+    /^(?:(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/)?([a-z0-9][a-z0-9._/-]*?)(?::([\w.-]+)|@(sha256:[a-f0-9]{64}))?$/.exec(
+      image,
+    );
   // Another registry (docker.io/…, ghcr.io/…): not ECR, nothing to look up.
   if (!m || (!m[1] && /^[^/]*[.:][^/]*\//.test(image))) return undefined;
   return { registryId: m[1], region: m[2], repository: m[3]!, tag: m[4], digest: m[5] };

@@ -45,7 +45,11 @@ const DAY_MS = 86_400_000;
 const endOf = (date: string) => Date.parse(`${date}T00:00:00Z`) + DAY_MS;
 
 /** Where `version` (`1.29`, or `1.29.3` / `v1.29` as some tools print it) stands on `atMs`. */
-export function supportPhase(version: string, atMs: number, table: readonly EksVersionSupport[] = EKS_VERSIONS): SupportPhase {
+export function supportPhase(
+  version: string,
+  atMs: number,
+  table: readonly EksVersionSupport[] = EKS_VERSIONS,
+): SupportPhase {
   const minor = /^v?(\d+\.\d+)/.exec(version)?.[1];
   const entry = minor ? table.find((e) => e.version === minor) : undefined;
   if (!entry) return { phase: 'unknown' };

@@ -43,7 +43,10 @@ function eksRules(inv: ClusterInventory, o: RuleOptions): Draft[] {
   const cidrs = c.publicAccessCidrs.length > 0 ? c.publicAccessCidrs : [OPEN_V4];
   if (c.endpointPublicAccess && (cidrs.includes(OPEN_V4) || cidrs.includes(OPEN_V6))) {
     out.push({
-      key: c.arn, ruleId: RULES.publicEndpoint, severity: 'high', resource: c.arn,
+      key: c.arn,
+      ruleId: RULES.publicEndpoint,
+      severity: 'high',
+      resource: c.arn,
       title: 'Cluster API endpoint is public and open to the whole internet',
       evidence: `endpointPublicAccess=true, publicAccessCidrs=[${cidrs.join(', ')}]`,
       remediation: `Restrict the public endpoint to known ranges or turn it off: aws eks update-cluster-config --name ${c.name} --resources-vpc-config endpointPublicAccess=true,publicAccessCidrs=<office/VPN CIDRs> (or endpointPublicAccess=false,endpointPrivateAccess=true).`,
@@ -52,7 +55,10 @@ function eksRules(inv: ClusterInventory, o: RuleOptions): Draft[] {
   const missing = REQUIRED_LOG_TYPES.filter((t) => !c.loggingEnabled.includes(t));
   if (missing.length > 0) {
     out.push({
-      key: c.arn, ruleId: RULES.controlPlaneLogging, severity: 'medium', resource: c.arn,
+      key: c.arn,
+      ruleId: RULES.controlPlaneLogging,
+      severity: 'medium',
+      resource: c.arn,
       title: `Control-plane logging off for ${missing.join(', ')}`,
       evidence: `enabled log types: [${c.loggingEnabled.join(', ') || 'none'}]; missing: [${missing.join(', ')}]`,
       remediation: `aws eks update-cluster-config --name ${c.name} --logging '{"clusterLogging":[{"types":["api","audit","authenticator"],"enabled":true}]}'`,
@@ -60,9 +66,13 @@ function eksRules(inv: ClusterInventory, o: RuleOptions): Draft[] {
   }
   if (!c.encryptedResources.includes('secrets')) {
     out.push({
-      key: c.arn, ruleId: RULES.secretsEncryption, severity: 'medium', resource: c.arn,
+      key: c.arn,
+      ruleId: RULES.secretsEncryption,
+      severity: 'medium',
+      resource: c.arn,
       title: 'Kubernetes secrets are not envelope-encrypted with a customer KMS key',
-      evidence: 'encryptionConfig has no entry for resources ["secrets"] (EKS 1.28+ applies only its default AWS-owned key)',
+      evidence:
+        'encryptionConfig has no entry for resources ["secrets"] (EKS 1.28+ applies only its default AWS-owned key)',
       remediation: `aws eks associate-encryption-config --cluster-name ${c.name} --encryption-config '[{"resources":["secrets"],"provider":{"keyArn":"<KMS key ARN>"}}]' (irreversible; the key must stay enabled).`,
     });
   }
@@ -78,18 +88,47 @@ function versionRule(inv: ClusterInventory, version: string, o: RuleOptions): Dr
   const upgrade = `Upgrade one minor version at a time: aws eks update-cluster-version --name ${c.name} --kubernetes-version <next>, then the node groups.`;
   switch (p.phase) {
     case 'unknown':
-      return [{ ...base, severity: 'informational', title: `Kubernetes ${version} is not in eksflow's version table`,
-        evidence: `version ${version} not listed ${src}`, remediation: 'Check the EKS release calendar; update the table (src/domain/security/k8s-versions.ts) if the version is newer than the table.' }];
+      return [
+        {
+          ...base,
+          severity: 'informational',
+          title: `Kubernetes ${version} is not in eksflow's version table`,
+          evidence: `version ${version} not listed ${src}`,
+          remediation:
+            'Check the EKS release calendar; update the table (src/domain/security/k8s-versions.ts) if the version is newer than the table.',
+        },
+      ];
     case 'unsupported':
-      return [{ ...base, severity: 'critical', title: `Kubernetes ${version} is past the end of extended support`,
-        evidence: `extended support ended ${p.entry.endOfExtendedSupport} (${p.daysSince} days ago); EKS upgrades such clusters itself ${src}`, remediation: upgrade }];
+      return [
+        {
+          ...base,
+          severity: 'critical',
+          title: `Kubernetes ${version} is past the end of extended support`,
+          evidence: `extended support ended ${p.entry.endOfExtendedSupport} (${p.daysSince} days ago); EKS upgrades such clusters itself ${src}`,
+          remediation: upgrade,
+        },
+      ];
     case 'extended':
-      return [{ ...base, severity: 'high', title: `Kubernetes ${version} is past the end of standard support (extended support, extra cost)`,
-        evidence: `standard support ended ${p.entry.endOfStandardSupport}; extended support ends ${p.entry.endOfExtendedSupport} (${p.daysLeft} days left) ${src}`, remediation: upgrade }];
+      return [
+        {
+          ...base,
+          severity: 'high',
+          title: `Kubernetes ${version} is past the end of standard support (extended support, extra cost)`,
+          evidence: `standard support ended ${p.entry.endOfStandardSupport}; extended support ends ${p.entry.endOfExtendedSupport} (${p.daysLeft} days left) ${src}`,
+          remediation: upgrade,
+        },
+      ];
     case 'standard':
       if (p.daysLeft > o.versionWarningDays) return [];
-      return [{ ...base, severity: 'low', title: `Kubernetes ${version} leaves standard support in ${p.daysLeft} days`,
-        evidence: `standard support ends ${p.entry.endOfStandardSupport} ${src}`, remediation: upgrade }];
+      return [
+        {
+          ...base,
+          severity: 'low',
+          title: `Kubernetes ${version} leaves standard support in ${p.daysLeft} days`,
+          evidence: `standard support ends ${p.entry.endOfStandardSupport} ${src}`,
+          remediation: upgrade,
+        },
+      ];
   }
 }
 
@@ -102,7 +141,10 @@ function amiRules(inv: ClusterInventory): Draft[] {
     const age = releaseAgeDays(ng.releaseVersion, ng.latestReleaseVersion);
     const resource = ng.arn ?? `${inv.cluster.name}/${ng.name}`;
     out.push({
-      key: resource, ruleId: RULES.amiOutdated, severity: age !== undefined && age > 90 ? 'high' : 'medium', resource,
+      key: resource,
+      ruleId: RULES.amiOutdated,
+      severity: age !== undefined && age > 90 ? 'high' : 'medium',
+      resource,
       title: `Node group ${ng.name} runs an AMI release older than the latest`,
       evidence: `releaseVersion ${ng.releaseVersion}; latest ${ng.latestReleaseVersion} (${ng.latestReleaseParameter ?? 'SSM public parameter'})${age !== undefined ? `, ${age} days newer` : ''}`,
       remediation: `aws eks update-nodegroup-version --cluster-name ${inv.cluster.name} --nodegroup-name ${ng.name} (rolls the nodes onto the latest AMI release).`,
@@ -119,15 +161,18 @@ function securityGroupRules(inv: ClusterInventory, o: RuleOptions): Draft[] {
     if (!nodeSgs.has(sg.id)) continue;
     for (const rule of sg.ingress) {
       const allTraffic = rule.protocol === '-1' || rule.protocol === 'all';
-      const from = allTraffic ? 0 : rule.fromPort ?? 0;
-      const to = allTraffic ? 65535 : rule.toPort ?? 65535;
+      const from = allTraffic ? 0 : (rule.fromPort ?? 0);
+      const to = allTraffic ? 65535 : (rule.toPort ?? 65535);
       const allowed = !allTraffic && rule.protocol === 'tcp' && from === to && o.allowedPublicPorts.includes(from);
       if (allowed) continue;
       for (const cidr of [...rule.ipv4.filter((c) => c === OPEN_V4), ...rule.ipv6.filter((c) => c === OPEN_V6)]) {
         const ports = allTraffic ? 'all' : `${from}-${to}`;
         const proto = allTraffic ? 'all' : rule.protocol;
         out.push({
-          key: `${sg.id}/${proto}/${ports}/${cidr}`, ruleId: RULES.sgOpenIngress, severity: allTraffic ? 'critical' : 'high', resource: sg.id,
+          key: `${sg.id}/${proto}/${ports}/${cidr}`,
+          ruleId: RULES.sgOpenIngress,
+          severity: allTraffic ? 'critical' : 'high',
+          resource: sg.id,
           title: `Node security group ${sg.name ?? sg.id} allows ${allTraffic ? 'all traffic' : `${proto} ${from === to ? from : `${from}-${to}`}`} from ${cidr}`,
           evidence: `ingress ${proto} ports ${ports} from ${cidr} on ${sg.id}${sg.name ? ` (${sg.name})` : ''}, attached to cluster nodes; only ${o.allowedPublicPorts.map((p) => `tcp/${p}`).join(', ') || 'nothing'} may be public`,
           remediation: `Remove the rule: aws ec2 revoke-security-group-ingress --group-id ${sg.id} --ip-permissions '${JSON.stringify([{ IpProtocol: allTraffic ? '-1' : proto, ...(allTraffic ? {} : { FromPort: from, ToPort: to }), ...(cidr === OPEN_V6 ? { Ipv6Ranges: [{ CidrIpv6: cidr }] } : { IpRanges: [{ CidrIp: cidr }] }) }])}' and allow only the load balancer or known ranges.`,
@@ -143,7 +188,10 @@ function instanceRules(inv: ClusterInventory): Draft[] {
   for (const i of inv.instances) {
     if (i.httpEndpoint !== 'disabled' && i.httpTokens !== 'required') {
       out.push({
-        key: i.id, ruleId: RULES.imdsv1, severity: 'high', resource: i.id,
+        key: i.id,
+        ruleId: RULES.imdsv1,
+        severity: 'high',
+        resource: i.id,
         title: `Node ${i.id} allows IMDSv1`,
         evidence: `MetadataOptions.HttpTokens=${i.httpTokens ?? 'unset (optional)'}${i.nodegroup ? ` (node group ${i.nodegroup})` : ''}`,
         remediation: `aws ec2 modify-instance-metadata-options --instance-id ${i.id} --http-tokens required --http-put-response-hop-limit 2; fix the launch template so new nodes start that way.`,
@@ -151,10 +199,14 @@ function instanceRules(inv: ClusterInventory): Draft[] {
     }
     if (i.publicIp) {
       out.push({
-        key: i.id, ruleId: RULES.publicIp, severity: 'medium', resource: i.id,
+        key: i.id,
+        ruleId: RULES.publicIp,
+        severity: 'medium',
+        resource: i.id,
         title: `Node ${i.id} has a public IP address`,
         evidence: `PublicIpAddress=${i.publicIp}${i.nodegroup ? ` (node group ${i.nodegroup})` : ''}`,
-        remediation: 'Run nodes in private subnets (MapPublicIpOnLaunch=false, AssociatePublicIpAddress=false in the launch template) and reach the internet through a NAT gateway.',
+        remediation:
+          'Run nodes in private subnets (MapPublicIpOnLaunch=false, AssociatePublicIpAddress=false in the launch template) and reach the internet through a NAT gateway.',
       });
     }
   }
@@ -163,16 +215,23 @@ function instanceRules(inv: ClusterInventory): Draft[] {
     const attached = v.instanceIds.filter((id) => nodeIds.has(id));
     if (v.encrypted || attached.length === 0) continue;
     out.push({
-      key: v.id, ruleId: RULES.ebsUnencrypted, severity: 'medium', resource: v.id,
+      key: v.id,
+      ruleId: RULES.ebsUnencrypted,
+      severity: 'medium',
+      resource: v.id,
       title: `Unencrypted EBS volume ${v.id} attached to a node`,
       evidence: `Encrypted=false; attached to ${attached.join(', ')}${v.sizeGiB !== undefined ? `; ${v.sizeGiB} GiB` : ''}`,
-      remediation: 'Turn on EBS encryption by default (aws ec2 enable-ebs-encryption-by-default) and roll the nodes; for data volumes, snapshot, copy encrypted and restore.',
+      remediation:
+        'Turn on EBS encryption by default (aws ec2 enable-ebs-encryption-by-default) and roll the nodes; for data volumes, snapshot, copy encrypted and restore.',
     });
   }
   for (const lt of inv.launchTemplates) {
     if (lt.httpEndpoint === 'disabled' || lt.httpTokens === 'required') continue;
     out.push({
-      key: lt.id, ruleId: RULES.launchTemplateImdsv1, severity: 'medium', resource: lt.id,
+      key: lt.id,
+      ruleId: RULES.launchTemplateImdsv1,
+      severity: 'medium',
+      resource: lt.id,
       title: `Launch template ${lt.name ?? lt.id} does not require IMDSv2`,
       evidence: `version ${lt.version}: MetadataOptions.HttpTokens=${lt.httpTokens ?? 'unset (optional)'}`,
       remediation: `Create a new version with MetadataOptions {HttpTokens: required, HttpPutResponseHopLimit: 2} (aws ec2 create-launch-template-version --launch-template-id ${lt.id} …) and make it the node group's version.`,
@@ -203,13 +262,22 @@ function iamRules(inv: ClusterInventory): Draft[] {
   const out: Draft[] = [];
   for (const role of inv.nodeRoles) {
     const reasons = [
-      ...role.attachedPolicies.filter((p) => p.arn.endsWith(ADMIN_POLICY_ARN_SUFFIX)).map((p) => `managed policy ${p.arn} attached`),
-      ...role.attachedPolicies.filter((p) => !p.arn.endsWith(ADMIN_POLICY_ARN_SUFFIX) && p.document && grantsEverything(p.document)).map((p) => `managed policy ${p.name} allows *:* on *`),
-      ...role.inlinePolicies.filter((p) => grantsEverything(p.document)).map((p) => `inline policy ${p.name} allows *:* on *`),
+      ...role.attachedPolicies
+        .filter((p) => p.arn.endsWith(ADMIN_POLICY_ARN_SUFFIX))
+        .map((p) => `managed policy ${p.arn} attached`),
+      ...role.attachedPolicies
+        .filter((p) => !p.arn.endsWith(ADMIN_POLICY_ARN_SUFFIX) && p.document && grantsEverything(p.document))
+        .map((p) => `managed policy ${p.name} allows *:* on *`),
+      ...role.inlinePolicies
+        .filter((p) => grantsEverything(p.document))
+        .map((p) => `inline policy ${p.name} allows *:* on *`),
     ];
     if (reasons.length === 0) continue;
     out.push({
-      key: role.arn, ruleId: RULES.nodeRoleAdmin, severity: 'critical', resource: role.arn,
+      key: role.arn,
+      ruleId: RULES.nodeRoleAdmin,
+      severity: 'critical',
+      resource: role.arn,
       title: `Node role ${role.name} has administrator access`,
       evidence: reasons.join('; '),
       remediation: `Every pod that can reach the instance metadata gets these rights. Detach them (aws iam detach-role-policy --role-name ${role.name} --policy-arn …) and keep only AmazonEKSWorkerNodePolicy, AmazonEC2ContainerRegistryReadOnly and AmazonEKS_CNI_Policy (better: IRSA / Pod Identity for the CNI).`,
@@ -220,7 +288,13 @@ function iamRules(inv: ClusterInventory): Draft[] {
 
 /** Every eksflow check over one cluster's inventory, sorted by severity then id. */
 export function evaluateCluster(inv: ClusterInventory, o: RuleOptions): Finding[] {
-  const drafts = [...eksRules(inv, o), ...amiRules(inv), ...securityGroupRules(inv, o), ...instanceRules(inv), ...iamRules(inv)];
+  const drafts = [
+    ...eksRules(inv, o),
+    ...amiRules(inv),
+    ...securityGroupRules(inv, o),
+    ...instanceRules(inv),
+    ...iamRules(inv),
+  ];
   return sortFindings(finish(inv, drafts));
 }
 

@@ -44,13 +44,21 @@ export function buildScanReport(input: BuildScanInput): { report: SecurityScanRe
   const s = applySuppressions(sortFindings(unique), input.suppressions, atMs);
   const diff = diffFindings(input.previous?.findings, s.active, input.scopes);
   const newIds = new Set(diff.new.map((f) => f.id));
-  const counts = Object.fromEntries(SEVERITIES.map((sev) => [sev, s.active.filter((f) => f.severity === sev).length])) as Record<FindingSeverity, number>;
+  const counts = Object.fromEntries(
+    SEVERITIES.map((sev) => [sev, s.active.filter((f) => f.severity === sev).length]),
+  ) as Record<FindingSeverity, number>;
   const bySource: Partial<Record<FindingSource, number>> = {};
   for (const f of s.active) bySource[f.source] = (bySource[f.source] ?? 0) + 1;
   const ageDays = tableAgeDays(atMs);
   const problems = [...input.problems];
-  if (ageDays > 183) problems.push(`the Kubernetes version table is ${ageDays} days old (${VERSION_TABLE_DATE}); check ${VERSION_TABLE_SOURCE} and update it`);
-  for (const e of s.expired) problems.push(`suppression of ${e.id}${e.resource ? ` on ${e.resource}` : ''} expired ${e.until} (reason was: ${e.reason})`);
+  if (ageDays > 183)
+    problems.push(
+      `the Kubernetes version table is ${ageDays} days old (${VERSION_TABLE_DATE}); check ${VERSION_TABLE_SOURCE} and update it`,
+    );
+  for (const e of s.expired)
+    problems.push(
+      `suppression of ${e.id}${e.resource ? ` on ${e.resource}` : ''} expired ${e.until} (reason was: ${e.reason})`,
+    );
   return {
     diff,
     report: {

@@ -2,7 +2,13 @@
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'informational'] as const;
 export type FindingSeverity = (typeof SEVERITIES)[number];
 
-export const SEVERITY_ORDER: Record<FindingSeverity, number> = { critical: 0, high: 1, medium: 2, low: 3, informational: 4 };
+export const SEVERITY_ORDER: Record<FindingSeverity, number> = {
+  critical: 0,
+  high: 1,
+  medium: 2,
+  low: 3,
+  informational: 4,
+};
 
 export type FindingSource = 'eksflow' | 'inspector2' | 'securityhub' | 'ecr';
 
@@ -25,7 +31,9 @@ export interface Finding {
 }
 
 export function sortFindings(findings: Finding[]): Finding[] {
-  return [...findings].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return [...findings].sort(
+    (a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
 }
 
 export function scopeOf(t: { accountId: string; region: string; cluster: string }): string {

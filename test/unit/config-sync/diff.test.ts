@@ -7,9 +7,16 @@ describe('config diff', () => {
 
   it('line diff keeps common lines and marks removals and additions in order', () => {
     expect(lineDiff('a\nb\nc\n', 'a\nB\nc\nd\n')).toEqual([
-      { op: ' ', text: 'a' }, { op: '-', text: 'b' }, { op: '+', text: 'B' }, { op: ' ', text: 'c' }, { op: '+', text: 'd' },
+      { op: ' ', text: 'a' },
+      { op: '-', text: 'b' },
+      { op: '+', text: 'B' },
+      { op: ' ', text: 'c' },
+      { op: '+', text: 'd' },
     ]);
-    expect(lineDiff('', 'x')).toEqual([{ op: '-', text: '' }, { op: '+', text: 'x' }]);
+    expect(lineDiff('', 'x')).toEqual([
+      { op: '-', text: '' },
+      { op: '+', text: 'x' },
+    ]);
   });
 
   it('renders hunks with context and an ellipsis between them; empty when equal', () => {

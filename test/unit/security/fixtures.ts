@@ -18,13 +18,33 @@ export function cleanInventory(): ClusterInventory {
       encryptionKeyArn: 'arn:aws:kms:ap-south-1:111111111111:key/abc',
     },
     nodegroups: [
-      { name: 'web', arn: 'arn:ng/web', releaseVersion: '1.35.0-20261101', latestReleaseVersion: '1.35.0-20261101', amiType: 'AL2023_x86_64_STANDARD', nodeRoleArn: 'arn:aws:iam::111111111111:role/node' },
+      {
+        name: 'web',
+        arn: 'arn:ng/web',
+        releaseVersion: '1.35.0-20261101',
+        latestReleaseVersion: '1.35.0-20261101',
+        amiType: 'AL2023_x86_64_STANDARD',
+        nodeRoleArn: 'arn:aws:iam::111111111111:role/node',
+      },
     ],
     instances: [
-      { id: 'i-1', nodegroup: 'web', httpTokens: 'required', securityGroupIds: ['sg-node'], launchTemplate: { id: 'lt-1', version: '1' } },
+      {
+        id: 'i-1',
+        nodegroup: 'web',
+        httpTokens: 'required',
+        securityGroupIds: ['sg-node'],
+        launchTemplate: { id: 'lt-1', version: '1' },
+      },
     ],
     securityGroups: [
-      { id: 'sg-node', name: 'nodes', ingress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, ipv4: ['0.0.0.0/0'], ipv6: ['::/0'] }, { protocol: '-1', ipv4: ['10.0.0.0/16'], ipv6: [] }] },
+      {
+        id: 'sg-node',
+        name: 'nodes',
+        ingress: [
+          { protocol: 'tcp', fromPort: 443, toPort: 443, ipv4: ['0.0.0.0/0'], ipv6: ['::/0'] },
+          { protocol: '-1', ipv4: ['10.0.0.0/16'], ipv6: [] },
+        ],
+      },
       { id: 'sg-other', name: 'not-a-node-group', ingress: [{ protocol: '-1', ipv4: ['0.0.0.0/0'], ipv6: [] }] },
     ],
     volumes: [
@@ -36,8 +56,18 @@ export function cleanInventory(): ClusterInventory {
       {
         arn: 'arn:aws:iam::111111111111:role/node',
         name: 'node',
-        attachedPolicies: [{ name: 'AmazonEKSWorkerNodePolicy', arn: 'arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy' }],
-        inlinePolicies: [{ name: 'logs', document: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'logs:*', Resource: '*' }] }) }],
+        attachedPolicies: [
+          { name: 'AmazonEKSWorkerNodePolicy', arn: 'arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy' },
+        ],
+        inlinePolicies: [
+          {
+            name: 'logs',
+            document: JSON.stringify({
+              Version: '2012-10-17',
+              Statement: [{ Effect: 'Allow', Action: 'logs:*', Resource: '*' }],
+            }),
+          },
+        ],
       },
     ],
   };

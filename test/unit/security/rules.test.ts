@@ -1,4 +1,9 @@
-import { compareReleaseVersions, parseReleaseVersion, releaseAgeDays, releaseParameterName } from '../../../src/domain/security/ami';
+import {
+  compareReleaseVersions,
+  parseReleaseVersion,
+  releaseAgeDays,
+  releaseParameterName,
+} from '../../../src/domain/security/ami';
 import { supportPhase, tableAgeDays, EKS_VERSIONS } from '../../../src/domain/security/k8s-versions';
 import { evaluateCluster, grantsEverything, RULES } from '../../../src/domain/security/rules';
 import { AT, cleanInventory } from './fixtures';
@@ -36,16 +41,24 @@ describe('security rules', () => {
     const inv = cleanInventory();
     inv.cluster.loggingEnabled = ['api', 'scheduler'];
     const [f] = evaluateCluster(inv, opts);
-    expect(f).toMatchObject({ ruleId: RULES.controlPlaneLogging, severity: 'medium', title: 'Control-plane logging off for audit, authenticator',
-      evidence: 'enabled log types: [api, scheduler]; missing: [audit, authenticator]' });
+    expect(f).toMatchObject({
+      ruleId: RULES.controlPlaneLogging,
+      severity: 'medium',
+      title: 'Control-plane logging off for audit, authenticator',
+      evidence: 'enabled log types: [api, scheduler]; missing: [audit, authenticator]',
+    });
     inv.cluster.loggingEnabled = [];
-    expect(evaluateCluster(inv, opts)[0]!.evidence).toBe('enabled log types: [none]; missing: [api, audit, authenticator]');
+    expect(evaluateCluster(inv, opts)[0]!.evidence).toBe(
+      'enabled log types: [none]; missing: [api, audit, authenticator]',
+    );
   });
 
   it('secrets encryption: missing encryptionConfig for secrets is a finding', () => {
     const inv = cleanInventory();
     inv.cluster.encryptedResources = [];
-    expect(evaluateCluster(inv, opts).map((f) => [f.ruleId, f.severity])).toEqual([[RULES.secretsEncryption, 'medium']]);
+    expect(evaluateCluster(inv, opts).map((f) => [f.ruleId, f.severity])).toEqual([
+      [RULES.secretsEncryption, 'medium'],
+    ]);
   });
 
   it.each([
@@ -91,11 +104,19 @@ describe('security rules', () => {
     const ng = inv.nodegroups[0]!;
     ng.releaseVersion = '1.35.0-20261001';
     expect(evaluateCluster(inv, opts).map((f) => [f.id, f.severity, f.evidence])).toEqual([
-      ['EKS.NODE_AMI_OUTDATED:arn:ng/web', 'medium', 'releaseVersion 1.35.0-20261001; latest 1.35.0-20261101 (SSM public parameter), 31 days newer'],
+      [
+        'EKS.NODE_AMI_OUTDATED:arn:ng/web',
+        'medium',
+        'releaseVersion 1.35.0-20261001; latest 1.35.0-20261101 (SSM public parameter), 31 days newer',
+      ],
     ]);
     ng.releaseVersion = '1.35.0-20260701';
-    ng.latestReleaseParameter = '/aws/service/eks/optimized-ami/1.35/amazon-linux-2023/x86_64/standard/recommended/release_version';
-    expect(evaluateCluster(inv, opts)[0]).toMatchObject({ severity: 'high', evidence: expect.stringContaining('(/aws/service/eks/optimized-ami/1.35/') });
+    ng.latestReleaseParameter =
+      '/aws/service/eks/optimized-ami/1.35/amazon-linux-2023/x86_64/standard/recommended/release_version';
+    expect(evaluateCluster(inv, opts)[0]).toMatchObject({
+      severity: 'high',
+      evidence: expect.stringContaining('(/aws/service/eks/optimized-ami/1.35/'),
+    });
     ng.releaseVersion = '1.35.1-20261101';
     expect(ids(inv)).toEqual([]);
     ng.releaseVersion = '1.35.0-20260701';
@@ -111,9 +132,16 @@ describe('security rules', () => {
     expect(compareReleaseVersions('1.31.9-20241109', '1.31.2-20241201')).toBeLessThan(0);
     expect(compareReleaseVersions('x', '1.31.2-20241201')).toBeUndefined();
     expect(releaseAgeDays('1.31.2-20241109', '1.31.2-20250109')).toBe(61);
-    expect(releaseParameterName('/aws/service/eks/optimized-ami/{version}/{amiFamily}/recommended/release_version', '1.31', 'AL2_x86_64'))
-      .toBe('/aws/service/eks/optimized-ami/1.31/amazon-linux-2/recommended/release_version');
-    expect(releaseParameterName('/p/{version}/{amiFamily}', '1.31', undefined)).toBe('/p/1.31/amazon-linux-2023/x86_64/standard');
+    expect(
+      releaseParameterName(
+        '/aws/service/eks/optimized-ami/{version}/{amiFamily}/recommended/release_version',
+        '1.31',
+        'AL2_x86_64',
+      ),
+    ).toBe('/aws/service/eks/optimized-ami/1.31/amazon-linux-2/recommended/release_version');
+    expect(releaseParameterName('/p/{version}/{amiFamily}', '1.31', undefined)).toBe(
+      '/p/1.31/amazon-linux-2023/x86_64/standard',
+    );
     expect(releaseParameterName('/p/{version}/{amiFamily}', '1.31', 'CUSTOM')).toBeUndefined();
   });
 
@@ -134,10 +162,15 @@ describe('security rules', () => {
       ['high', 'EC2.SG_OPEN_INGRESS:sg-node/udp/443-443/0.0.0.0/0'],
     ]);
     expect(found[1]!.title).toBe('Node security group nodes allows tcp 22 from 0.0.0.0/0');
-    expect(found[1]!.evidence).toBe('ingress tcp ports 22-22 from 0.0.0.0/0 on sg-node (nodes), attached to cluster nodes; only tcp/443 may be public');
+    expect(found[1]!.evidence).toBe(
+      'ingress tcp ports 22-22 from 0.0.0.0/0 on sg-node (nodes), attached to cluster nodes; only tcp/443 may be public',
+    );
     expect(found[2]!.remediation).toContain('"Ipv6Ranges":[{"CidrIpv6":"::/0"}]');
     // The allowed list is configuration: with none allowed, 443 is a finding too.
-    expect(ids(cleanInventory(), { ...opts, allowedPublicPorts: [] })).toEqual(['EC2.SG_OPEN_INGRESS:sg-node/tcp/443-443/0.0.0.0/0', 'EC2.SG_OPEN_INGRESS:sg-node/tcp/443-443/::/0']);
+    expect(ids(cleanInventory(), { ...opts, allowedPublicPorts: [] })).toEqual([
+      'EC2.SG_OPEN_INGRESS:sg-node/tcp/443-443/0.0.0.0/0',
+      'EC2.SG_OPEN_INGRESS:sg-node/tcp/443-443/::/0',
+    ]);
   });
 
   it('instances: IMDSv1 (optional or unset tokens) is high unless the endpoint is disabled; a public IP is medium', () => {
@@ -157,7 +190,10 @@ describe('security rules', () => {
   it('unencrypted volumes count only when attached to a node; launch templates without IMDSv2', () => {
     const inv = cleanInventory();
     inv.volumes.push({ id: 'vol-2', encrypted: false, instanceIds: ['i-1'], sizeGiB: 100 });
-    inv.launchTemplates.push({ id: 'lt-2', name: 'batch', version: 3, httpTokens: 'optional' }, { id: 'lt-3', version: 1 });
+    inv.launchTemplates.push(
+      { id: 'lt-2', name: 'batch', version: 3, httpTokens: 'optional' },
+      { id: 'lt-3', version: 1 },
+    );
     expect(evaluateCluster(inv, opts).map((f) => [f.id, f.evidence])).toEqual([
       ['EC2.EBS_UNENCRYPTED:vol-2', 'Encrypted=false; attached to i-1; 100 GiB'],
       ['EC2.LAUNCH_TEMPLATE_IMDSV1:lt-2', 'version 3: MetadataOptions.HttpTokens=optional'],
@@ -169,11 +205,18 @@ describe('security rules', () => {
     const inv = cleanInventory();
     const role = inv.nodeRoles[0]!;
     role.attachedPolicies.push({ name: 'AdministratorAccess', arn: 'arn:aws:iam::aws:policy/AdministratorAccess' });
-    role.inlinePolicies.push({ name: 'oops', document: JSON.stringify({ Statement: { Effect: 'Allow', Action: ['s3:GetObject', '*:*'], Resource: ['*'] } }) });
+    role.inlinePolicies.push({
+      name: 'oops',
+      document: JSON.stringify({ Statement: { Effect: 'Allow', Action: ['s3:GetObject', '*:*'], Resource: ['*'] } }),
+    });
     const [f, ...rest] = evaluateCluster(inv, opts);
     expect(rest).toEqual([]);
-    expect(f).toMatchObject({ id: 'IAM.NODE_ROLE_ADMIN:arn:aws:iam::111111111111:role/node', severity: 'critical',
-      evidence: 'managed policy arn:aws:iam::aws:policy/AdministratorAccess attached; inline policy oops allows *:* on *' });
+    expect(f).toMatchObject({
+      id: 'IAM.NODE_ROLE_ADMIN:arn:aws:iam::111111111111:role/node',
+      severity: 'critical',
+      evidence:
+        'managed policy arn:aws:iam::aws:policy/AdministratorAccess attached; inline policy oops allows *:* on *',
+    });
   });
 
   it('grantsEverything reads the policy grammar: Deny, NotAction, narrower resources and bad JSON grant nothing', () => {
