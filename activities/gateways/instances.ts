@@ -30,7 +30,9 @@ export function instancesGateway(aws: AwsClientFactory, target: AwsTarget) {
     const out: InstanceInfo[] = [];
     let NextToken: string | undefined;
     do {
-      const page = await awsCall(`DescribeInstances ${where}`, () => ec2.send(new DescribeInstancesCommand({ Filters: filters, NextToken })));
+      const page = await awsCall(`DescribeInstances ${where}`, () =>
+        ec2.send(new DescribeInstancesCommand({ Filters: filters, NextToken })),
+      );
       out.push(...(page.Reservations ?? []).flatMap((r) => r.Instances ?? []).map(info));
       NextToken = page.NextToken;
     } while (NextToken);
@@ -43,7 +45,9 @@ export function instancesGateway(aws: AwsClientFactory, target: AwsTarget) {
       return ids.length ? describe([{ Name: 'instance-id', Values: ids }]) : [];
     },
     async terminate(instanceId: string): Promise<'deleted' | 'absent'> {
-      return awsCall(`TerminateInstances ${where}/${instanceId}`, () => absentIfNotFound(ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }))));
+      return awsCall(`TerminateInstances ${where}/${instanceId}`, () =>
+        absentIfNotFound(ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }))),
+      );
     },
   };
 }
