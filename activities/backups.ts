@@ -8,8 +8,16 @@ import { clusterKeyOf } from '../src/domain/scaling/types';
 import { selectBackupVolumes, type VolumeFacts } from '../src/domain/backups/select';
 import { planRetention, type KeepPolicy, type RetentionPlan } from '../src/domain/backups/retention';
 import {
-  BACKUP_OF_TAG, BACKUP_POLICY_TAG, BACKUP_RUN_TAG, CLUSTER_TAG, COPY_OF_TAG, PROTECT_TAG, RESTORE_DRILL_TAG, TAKEN_AT_TAG,
-  tagValue, type Tags,
+  BACKUP_OF_TAG,
+  BACKUP_POLICY_TAG,
+  BACKUP_RUN_TAG,
+  CLUSTER_TAG,
+  COPY_OF_TAG,
+  PROTECT_TAG,
+  RESTORE_DRILL_TAG,
+  TAKEN_AT_TAG,
+  tagValue,
+  type Tags,
 } from '../src/domain/backups/tags';
 
 /** What one night's backup works on, read from the config once and recorded in the workflow's history. */
@@ -50,12 +58,16 @@ export interface BackupSnapshotView extends SnapshotInfo {
   region: string;
 }
 
-const targetSchema = z.object({ accountId: z.string().regex(/^\d{12}$/), region: z.string().min(1), roleArn: z.string().optional() }).strict();
+const targetSchema = z
+  .object({ accountId: z.string().regex(/^\d{12}$/), region: z.string().min(1), roleArn: z.string().optional() })
+  .strict();
 const snapshotId = z.string().regex(/^snap-[0-9a-f]{8,17}$/, 'a snapshot id');
 const volumeId = z.string().regex(/^vol-[0-9a-f]{8,17}$/, 'a volume id');
 const runKey = z.string().min(1).max(200);
 const iso = z.iso.datetime({ offset: true });
-const keepSchema = z.object({ daily: z.number().int().min(0), weekly: z.number().int().min(0), monthly: z.number().int().min(0) }).strict();
+const keepSchema = z
+  .object({ daily: z.number().int().min(0), weekly: z.number().int().min(0), monthly: z.number().int().min(0) })
+  .strict();
 
 function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
   const res = schema.safeParse(input);
@@ -63,10 +75,15 @@ function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
   return res.data;
 }
 
-const targetOf = (c: ClusterConfig): AwsTarget => ({ accountId: c.accountId, region: c.region, ...(c.roleArn ? { roleArn: c.roleArn } : {}) });
+const targetOf = (c: ClusterConfig): AwsTarget => ({
+  accountId: c.accountId,
+  region: c.region,
+  ...(c.roleArn ? { roleArn: c.roleArn } : {}),
+});
 
 export function createBackupActivities(deps: ActivityDeps) {
-  const audit = (action: string, target: string, detail: Record<string, unknown>) => recordMutation(deps.audit, action, target, detail);
+  const audit = (action: string, target: string, detail: Record<string, unknown>) =>
+    recordMutation(deps.audit, action, target, detail);
   const clusterByKey = (key: string): ClusterConfig => {
     const c = deps.config.clusters.find((x) => clusterKeyOf(x) === key);
     if (!c) throw new NotFoundError(`no configured cluster ${key}`);
@@ -76,10 +93,15 @@ export function createBackupActivities(deps: ActivityDeps) {
 
   /** The clusters to back up and the policy in force (from the config; no AWS call). */
   async function backupPlan(input: { clusters?: string[] } = {}): Promise<BackupPlan> {
-    const { clusters: wantedList } = parse(z.object({ clusters: z.array(z.string().min(1)).optional() }).strict(), input, 'backupPlan');
+    const { clusters: wantedList } = parse(
+      z.object({ clusters: z.array(z.string().min(1)).optional() }).strict(),
+      input,
+      'backupPlan',
+    );
     const wanted = wantedList?.length ? new Set(wantedList) : undefined;
     const clusters = deps.config.clusters.filter((c) => !wanted || wanted.has(c.name) || wanted.has(clusterKeyOf(c)));
-    if (wanted && clusters.length === 0) throw new NotFoundError(`no configured cluster matches ${[...wanted].join(', ')}`);
+    if (wanted && clusters.length === 0)
+      throw new NotFoundError(`no configured cluster matches ${[...wanted].join(', ')}`);
     const cfg = b();
     const out: BackupPlan = {
       policy: cfg.policy,
@@ -111,7 +133,11 @@ export function createBackupActivities(deps: ActivityDeps) {
     for (const f of filters) for (const v of await ebs.volumes(f)) byId.set(v.volumeId, v);
     const sel = selectBackupVolumes([...byId.values()], c.name, deps.config.backups.selector);
     return {
-      volumes: sel.selected.map((v) => ({ volumeId: v.volumeId, availabilityZone: v.availabilityZone, sizeGiB: v.sizeGiB })),
+      volumes: sel.selected.map((v) => ({
+        volumeId: v.volumeId,
+        availabilityZone: v.availabilityZone,
+        sizeGiB: v.sizeGiB,
+      })),
       skipped: sel.skipped,
     };
   }
@@ -121,8 +147,26 @@ export function createBackupActivities(deps: ActivityDeps) {
    * tag written atomically with the snapshot and looked for first: a retry (or a second worker)
    * finds the snapshot instead of taking another.
    */
-  async function takeBackupSnapshots(input: { clusterKey: string; volumeIds: string[]; runKey: string; takenAt: string; dryRun?: boolean }): Promise<TakenSnapshot[]> {
-    const i = parse(z.object({ clusterKey: z.string().min(1), volumeIds: z.array(volumeId), runKey, takenAt: iso, dryRun: z.boolean().optional() }).strict(), input, 'takeBackupSnapshots');
+  async function takeBackupSnapshots(input: {
+    clusterKey: string;
+    volumeIds: string[];
+    runKey: string;
+    takenAt: string;
+    dryRun?: boolean;
+  }): Promise<TakenSnapshot[]> {
+    const i = parse(
+      z
+        .object({
+          clusterKey: z.string().min(1),
+          volumeIds: z.array(volumeId),
+          runKey,
+          takenAt: iso,
+          dryRun: z.boolean().optional(),
+        })
+        .strict(),
+      input,
+      'takeBackupSnapshots',
+    );
     const c = clusterByKey(i.clusterKey);
     const ebs = ebsGateway(deps.aws, targetOf(c));
     const run = tagValue(i.runKey);
@@ -147,28 +191,62 @@ export function createBackupActivities(deps: ActivityDeps) {
         [CLUSTER_TAG]: tagValue(c.name),
         Name: tagValue(`eksflow ${c.name} ${vol}`),
       };
-      const snap = await ebs.createSnapshot({ volumeId: vol, description: `eksflow backup of ${vol} (${c.name}, policy ${deps.config.backups.policy})`, tags });
-      audit('ec2:CreateSnapshot', `${i.clusterKey}/${vol}`, { snapshotId: snap.snapshotId, runKey: run, takenAt: i.takenAt, policy: deps.config.backups.policy });
+      const snap = await ebs.createSnapshot({
+        volumeId: vol,
+        description: `eksflow backup of ${vol} (${c.name}, policy ${deps.config.backups.policy})`,
+        tags,
+      });
+      audit('ec2:CreateSnapshot', `${i.clusterKey}/${vol}`, {
+        snapshotId: snap.snapshotId,
+        runKey: run,
+        takenAt: i.takenAt,
+        policy: deps.config.backups.policy,
+      });
       out.push({ volumeId: vol, snapshotId: snap.snapshotId, state: snap.state, created: true });
     }
     return out;
   }
 
   /** State of each snapshot (`gone` when it no longer exists). */
-  async function backupSnapshotStates(input: { target: AwsTarget; snapshotIds: string[] }): Promise<Record<string, string>> {
-    const i = parse(z.object({ target: targetSchema, snapshotIds: z.array(snapshotId) }).strict(), input, 'backupSnapshotStates');
+  async function backupSnapshotStates(input: {
+    target: AwsTarget;
+    snapshotIds: string[];
+  }): Promise<Record<string, string>> {
+    const i = parse(
+      z.object({ target: targetSchema, snapshotIds: z.array(snapshotId) }).strict(),
+      input,
+      'backupSnapshotStates',
+    );
     const found = await ebsGateway(deps.aws, i.target).snapshotsById(i.snapshotIds);
     return Object.fromEntries(i.snapshotIds.map((id) => [id, found.find((s) => s.snapshotId === id)?.state ?? 'gone']));
   }
 
   /** Copies completed snapshots to the DR region; an existing copy (tag `eksflow:copy-of`) is reused. */
-  async function copyBackupSnapshots(input: { clusterKey: string; snapshots: { snapshotId: string; volumeId: string }[]; runKey: string; takenAt: string }): Promise<{ snapshotId: string; copyId: string; created: boolean }[]> {
-    const i = parse(z.object({ clusterKey: z.string().min(1), snapshots: z.array(z.object({ snapshotId, volumeId }).strict()), runKey, takenAt: iso }).strict(), input, 'copyBackupSnapshots');
+  async function copyBackupSnapshots(input: {
+    clusterKey: string;
+    snapshots: { snapshotId: string; volumeId: string }[];
+    runKey: string;
+    takenAt: string;
+  }): Promise<{ snapshotId: string; copyId: string; created: boolean }[]> {
+    const i = parse(
+      z
+        .object({
+          clusterKey: z.string().min(1),
+          snapshots: z.array(z.object({ snapshotId, volumeId }).strict()),
+          runKey,
+          takenAt: iso,
+        })
+        .strict(),
+      input,
+      'copyBackupSnapshots',
+    );
     const cfg = deps.config.backups;
     if (!cfg.drRegion) throw new ValidationError('backups.drRegion is not configured');
     const c = clusterByKey(i.clusterKey);
     const dr = ebsGateway(deps.aws, { ...targetOf(c), region: cfg.drRegion });
-    const existing = i.snapshots.length ? await dr.snapshots([{ Name: `tag:${COPY_OF_TAG}`, Values: i.snapshots.map((s) => s.snapshotId) }]) : [];
+    const existing = i.snapshots.length
+      ? await dr.snapshots([{ Name: `tag:${COPY_OF_TAG}`, Values: i.snapshots.map((s) => s.snapshotId) }])
+      : [];
     const out: { snapshotId: string; copyId: string; created: boolean }[] = [];
     for (const s of i.snapshots) {
       heartbeatIfActivity(s.snapshotId);
@@ -191,7 +269,11 @@ export function createBackupActivities(deps: ActivityDeps) {
           [COPY_OF_TAG]: s.snapshotId,
         },
       });
-      audit('ec2:CopySnapshot', `${c.accountId}/${cfg.drRegion}/${s.snapshotId}`, { copyId, sourceRegion: c.region, volumeId: s.volumeId });
+      audit('ec2:CopySnapshot', `${c.accountId}/${cfg.drRegion}/${s.snapshotId}`, {
+        copyId,
+        sourceRegion: c.region,
+        volumeId: s.volumeId,
+      });
       out.push({ snapshotId: s.snapshotId, copyId, created: true });
     }
     return out;
@@ -201,8 +283,19 @@ export function createBackupActivities(deps: ActivityDeps) {
    * The retention plan per volume over eksflow's completed snapshots of it under this policy, in
    * one region. Pending, failed and other policies' snapshots are never in it.
    */
-  async function planBackupPruning(input: { target: AwsTarget; volumeIds: string[]; policy: string; keep: KeepPolicy }): Promise<{ volumeId: string; plan: RetentionPlan }[]> {
-    const i = parse(z.object({ target: targetSchema, volumeIds: z.array(volumeId), policy: z.string().min(1), keep: keepSchema }).strict(), input, 'planBackupPruning');
+  async function planBackupPruning(input: {
+    target: AwsTarget;
+    volumeIds: string[];
+    policy: string;
+    keep: KeepPolicy;
+  }): Promise<{ volumeId: string; plan: RetentionPlan }[]> {
+    const i = parse(
+      z
+        .object({ target: targetSchema, volumeIds: z.array(volumeId), policy: z.string().min(1), keep: keepSchema })
+        .strict(),
+      input,
+      'planBackupPruning',
+    );
     if (i.volumeIds.length === 0) return [];
     const snaps = await ebsGateway(deps.aws, i.target).snapshots([
       { Name: `tag:${BACKUP_OF_TAG}`, Values: i.volumeIds },
@@ -210,8 +303,17 @@ export function createBackupActivities(deps: ActivityDeps) {
       { Name: 'status', Values: ['completed'] },
     ]);
     return i.volumeIds.map((vol) => {
-      const mine = snaps.filter((s) => s.tags[BACKUP_OF_TAG] === vol && s.tags[BACKUP_POLICY_TAG] === i.policy && s.state === 'completed' && s.tags[PROTECT_TAG] === undefined);
-      const plan = planRetention(mine.map((s) => ({ id: s.snapshotId, takenAt: takenAtOf(s) })), i.keep);
+      const mine = snaps.filter(
+        (s) =>
+          s.tags[BACKUP_OF_TAG] === vol &&
+          s.tags[BACKUP_POLICY_TAG] === i.policy &&
+          s.state === 'completed' &&
+          s.tags[PROTECT_TAG] === undefined,
+      );
+      const plan = planRetention(
+        mine.map((s) => ({ id: s.snapshotId, takenAt: takenAtOf(s) })),
+        i.keep,
+      );
       return { volumeId: vol, plan };
     });
   }
@@ -221,57 +323,124 @@ export function createBackupActivities(deps: ActivityDeps) {
    * unprotected eksflow snapshot of the named volume is deleted; one already gone counts as
    * `absent` (a retry after its delete succeeded), so nothing is deleted or recorded twice.
    */
-  async function deleteBackupSnapshots(input: { target: AwsTarget; deletions: { snapshotId: string; volumeId: string }[]; dryRun?: boolean }): Promise<PruneResult> {
-    const i = parse(z.object({ target: targetSchema, deletions: z.array(z.object({ snapshotId, volumeId }).strict()), dryRun: z.boolean().optional() }).strict(), input, 'deleteBackupSnapshots');
+  async function deleteBackupSnapshots(input: {
+    target: AwsTarget;
+    deletions: { snapshotId: string; volumeId: string }[];
+    dryRun?: boolean;
+  }): Promise<PruneResult> {
+    const i = parse(
+      z
+        .object({
+          target: targetSchema,
+          deletions: z.array(z.object({ snapshotId, volumeId }).strict()),
+          dryRun: z.boolean().optional(),
+        })
+        .strict(),
+      input,
+      'deleteBackupSnapshots',
+    );
     const ebs = ebsGateway(deps.aws, i.target);
     const current = await ebs.snapshotsById(i.deletions.map((d) => d.snapshotId));
     const out: PruneResult = { deleted: [], absent: [], refused: [] };
     for (const d of i.deletions) {
       heartbeatIfActivity(d.snapshotId);
       const s = current.find((x) => x.snapshotId === d.snapshotId);
-      if (!s) { out.absent.push(d.snapshotId); continue; }
-      if (s.tags[BACKUP_OF_TAG] !== d.volumeId) { out.refused.push({ snapshotId: d.snapshotId, reason: `not an eksflow snapshot of ${d.volumeId}` }); continue; }
-      if (s.tags[PROTECT_TAG] !== undefined) { out.refused.push({ snapshotId: d.snapshotId, reason: 'protected (eksflow:protect)' }); continue; }
-      if (i.dryRun) { out.refused.push({ snapshotId: d.snapshotId, reason: 'dry run' }); continue; }
+      if (!s) {
+        out.absent.push(d.snapshotId);
+        continue;
+      }
+      if (s.tags[BACKUP_OF_TAG] !== d.volumeId) {
+        out.refused.push({ snapshotId: d.snapshotId, reason: `not an eksflow snapshot of ${d.volumeId}` });
+        continue;
+      }
+      if (s.tags[PROTECT_TAG] !== undefined) {
+        out.refused.push({ snapshotId: d.snapshotId, reason: 'protected (eksflow:protect)' });
+        continue;
+      }
+      if (i.dryRun) {
+        out.refused.push({ snapshotId: d.snapshotId, reason: 'dry run' });
+        continue;
+      }
       const result = await ebs.deleteSnapshot(d.snapshotId);
-      if (result === 'absent') { out.absent.push(d.snapshotId); continue; }
-      audit('ec2:DeleteSnapshot', `${i.target.accountId}/${i.target.region}/${d.snapshotId}`, { volumeId: d.volumeId, takenAt: takenAtOf(s), reason: 'retention' });
+      if (result === 'absent') {
+        out.absent.push(d.snapshotId);
+        continue;
+      }
+      audit('ec2:DeleteSnapshot', `${i.target.accountId}/${i.target.region}/${d.snapshotId}`, {
+        volumeId: d.volumeId,
+        takenAt: takenAtOf(s),
+        reason: 'retention',
+      });
       out.deleted.push(d.snapshotId);
     }
     return out;
   }
 
   /** eksflow's snapshots of the configured clusters (newest first), for `eksflow backups list` and the drill. */
-  async function listBackupSnapshots(input: { clusters?: string[]; limit?: number } = {}): Promise<BackupSnapshotView[]> {
-    const i = parse(z.object({ clusters: z.array(z.string().min(1)).optional(), limit: z.number().int().positive().max(10_000).optional() }).strict(), input, 'listBackupSnapshots');
+  async function listBackupSnapshots(
+    input: { clusters?: string[]; limit?: number } = {},
+  ): Promise<BackupSnapshotView[]> {
+    const i = parse(
+      z
+        .object({
+          clusters: z.array(z.string().min(1)).optional(),
+          limit: z.number().int().positive().max(10_000).optional(),
+        })
+        .strict(),
+      input,
+      'listBackupSnapshots',
+    );
     const wanted = i.clusters?.length ? new Set(i.clusters) : undefined;
     const out: BackupSnapshotView[] = [];
-    const regions = (c: ClusterConfig) => [c.region, ...(deps.config.backups.drRegion && deps.config.backups.drRegion !== c.region ? [deps.config.backups.drRegion] : [])];
+    const regions = (c: ClusterConfig) => [
+      c.region,
+      ...(deps.config.backups.drRegion && deps.config.backups.drRegion !== c.region
+        ? [deps.config.backups.drRegion]
+        : []),
+    ];
     for (const c of deps.config.clusters.filter((x) => !wanted || wanted.has(x.name) || wanted.has(clusterKeyOf(x)))) {
       for (const region of regions(c)) {
-        const snaps = await ebsGateway(deps.aws, { ...targetOf(c), region }).snapshots([{ Name: `tag:${CLUSTER_TAG}`, Values: [tagValue(c.name)] }, { Name: 'tag-key', Values: [BACKUP_OF_TAG] }]);
+        const snaps = await ebsGateway(deps.aws, { ...targetOf(c), region }).snapshots([
+          { Name: `tag:${CLUSTER_TAG}`, Values: [tagValue(c.name)] },
+          { Name: 'tag-key', Values: [BACKUP_OF_TAG] },
+        ]);
         out.push(...snaps.map((s) => ({ ...s, cluster: clusterKeyOf(c), region })));
       }
     }
-    out.sort((a, z2) => Date.parse(takenAtOf(z2)) - Date.parse(takenAtOf(a)) || (a.snapshotId < z2.snapshotId ? -1 : 1));
+    out.sort(
+      (a, z2) => Date.parse(takenAtOf(z2)) - Date.parse(takenAtOf(a)) || (a.snapshotId < z2.snapshotId ? -1 : 1),
+    );
     return i.limit ? out.slice(0, i.limit) : out;
   }
 
   /** The newest completed eksflow snapshot in a cluster's own region (the restore drill's subject). */
-  async function latestBackupSnapshot(input: { clusters?: string[] } = {}): Promise<(BackupSnapshotView & { target: AwsTarget; availabilityZone?: string }) | undefined> {
+  async function latestBackupSnapshot(
+    input: { clusters?: string[] } = {},
+  ): Promise<(BackupSnapshotView & { target: AwsTarget; availabilityZone?: string }) | undefined> {
     const all = (await listBackupSnapshots({ clusters: input.clusters })).filter((s) => s.state === 'completed');
     for (const s of all) {
       const c = clusterByKey(s.cluster);
       if (s.region !== c.region) continue;
-      const vol = await ebsGateway(deps.aws, targetOf(c)).volume(s.volumeId).catch(() => undefined);
+      const vol = await ebsGateway(deps.aws, targetOf(c))
+        .volume(s.volumeId)
+        .catch(() => undefined);
       return { ...s, target: targetOf(c), ...(vol ? { availabilityZone: vol.availabilityZone } : {}) };
     }
     return undefined;
   }
 
   /** Restore drill: a volume from the snapshot (client token + drill tag, so a retry never makes two). */
-  async function createDrillVolume(input: { target: AwsTarget; snapshotId: string; availabilityZone: string; runKey: string }): Promise<{ volumeId: string; state: string; created: boolean }> {
-    const i = parse(z.object({ target: targetSchema, snapshotId, availabilityZone: z.string().min(1), runKey }).strict(), input, 'createDrillVolume');
+  async function createDrillVolume(input: {
+    target: AwsTarget;
+    snapshotId: string;
+    availabilityZone: string;
+    runKey: string;
+  }): Promise<{ volumeId: string; state: string; created: boolean }> {
+    const i = parse(
+      z.object({ target: targetSchema, snapshotId, availabilityZone: z.string().min(1), runKey }).strict(),
+      input,
+      'createDrillVolume',
+    );
     const ebs = ebsGateway(deps.aws, i.target);
     const key = tagValue(i.runKey);
     const found = await ebs.volumes([{ Name: `tag:${RESTORE_DRILL_TAG}`, Values: [key] }]);
@@ -282,7 +451,11 @@ export function createBackupActivities(deps: ActivityDeps) {
       clientToken: i.runKey.replace(/[^A-Za-z0-9-_]/g, '-').slice(-64),
       tags: { [RESTORE_DRILL_TAG]: key, Name: `eksflow restore drill ${i.snapshotId}` },
     });
-    audit('ec2:CreateVolume', `${i.target.accountId}/${i.target.region}/${v.volumeId}`, { snapshotId: i.snapshotId, availabilityZone: i.availabilityZone, purpose: 'restore-drill' });
+    audit('ec2:CreateVolume', `${i.target.accountId}/${i.target.region}/${v.volumeId}`, {
+      snapshotId: i.snapshotId,
+      availabilityZone: i.availabilityZone,
+      purpose: 'restore-drill',
+    });
     return { volumeId: v.volumeId, state: v.state, created: true };
   }
 
@@ -296,15 +469,25 @@ export function createBackupActivities(deps: ActivityDeps) {
     const ebs = ebsGateway(deps.aws, i.target);
     const v = await ebs.volume(i.volumeId);
     if (!v) return 'absent';
-    if (v.tags[RESTORE_DRILL_TAG] === undefined) throw new ValidationError(`volume ${i.volumeId} is not a restore-drill volume`);
+    if (v.tags[RESTORE_DRILL_TAG] === undefined)
+      throw new ValidationError(`volume ${i.volumeId} is not a restore-drill volume`);
     const r = await ebs.deleteVolume(i.volumeId);
-    if (r === 'deleted') audit('ec2:DeleteVolume', `${i.target.accountId}/${i.target.region}/${i.volumeId}`, { purpose: 'restore-drill' });
+    if (r === 'deleted')
+      audit('ec2:DeleteVolume', `${i.target.accountId}/${i.target.region}/${i.volumeId}`, { purpose: 'restore-drill' });
     return r;
   }
 
-  const live = <A, R>(fn: (a: A) => Promise<R>) => (a: A) => withLivenessHeartbeat(() => fn(a));
+  const live =
+    <A, R>(fn: (a: A) => Promise<R>) =>
+    (a: A) =>
+      withLivenessHeartbeat(() => fn(a));
   return {
-    backupPlan, backupVolumes, latestBackupSnapshot, createDrillVolume, volumeState, deleteDrillVolume,
+    backupPlan,
+    backupVolumes,
+    latestBackupSnapshot,
+    createDrillVolume,
+    volumeState,
+    deleteDrillVolume,
     // Batches (the awsBatch preset, with a heartbeat timeout).
     takeBackupSnapshots: live(takeBackupSnapshots),
     copyBackupSnapshots: live(copyBackupSnapshots),

@@ -17,9 +17,24 @@ import { retentionHorizonDays } from '../src/domain/backups/retention';
 import { BACKUP_OF_TAG, CLEANUP_AFTER_TAG } from '../src/domain/backups/tags';
 import { FALLBACK_TAG, REPLACEMENT_TAG } from '../src/domain/interruption/capacity';
 import {
-  CLEANUP_KIND_NAMES, assess, type Assessment, type CandidateRules, type CleanupKind, type InstanceFact, type LaunchTemplateFact, type ResourceFact,
+  CLEANUP_KIND_NAMES,
+  assess,
+  type Assessment,
+  type CandidateRules,
+  type CleanupKind,
+  type InstanceFact,
+  type LaunchTemplateFact,
+  type ResourceFact,
 } from '../src/domain/cleanup/candidates';
-import { deletable, planCleanup, totals, type CleanupAction, type CleanupPlan, type CleanupTotals, type PlanSettings } from '../src/domain/cleanup/plan';
+import {
+  deletable,
+  planCleanup,
+  totals,
+  type CleanupAction,
+  type CleanupPlan,
+  type CleanupTotals,
+  type PlanSettings,
+} from '../src/domain/cleanup/plan';
 import { PRICE_REGION, PRICE_SOURCE } from '../src/domain/cleanup/prices';
 import { PriceTable } from '../src/domain/pricing/on-demand-table';
 import { esc as escapeHtml } from '../src/report/escape';
@@ -57,13 +72,23 @@ export interface CleanupReport {
   priceSource: string;
 }
 
-const targetSchema = z.object({ accountId: z.string().regex(/^\d{12}$/), region: z.string().min(1), roleArn: z.string().optional() }).strict();
+const targetSchema = z
+  .object({ accountId: z.string().regex(/^\d{12}$/), region: z.string().min(1), roleArn: z.string().optional() })
+  .strict();
 const kindSchema = z.enum(CLEANUP_KIND_NAMES);
-const specSchema = z.object({ key: z.string().min(1), target: targetSchema, clusters: z.array(z.string()), kinds: z.array(kindSchema) }).strict();
-const actionSchema = z.object({
-  type: z.enum(['report', 'tag', 'wait', 'delete', 'untag']), kind: kindSchema, id: z.string().min(1), reason: z.string(), monthlyUsd: z.number(),
-  cleanupAfter: z.string().optional(),
-}).strict();
+const specSchema = z
+  .object({ key: z.string().min(1), target: targetSchema, clusters: z.array(z.string()), kinds: z.array(kindSchema) })
+  .strict();
+const actionSchema = z
+  .object({
+    type: z.enum(['report', 'tag', 'wait', 'delete', 'untag']),
+    kind: kindSchema,
+    id: z.string().min(1),
+    reason: z.string(),
+    monthlyUsd: z.number(),
+    cleanupAfter: z.string().optional(),
+  })
+  .strict();
 const iso = z.iso.datetime({ offset: true });
 
 function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
@@ -72,10 +97,12 @@ function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
   return res.data;
 }
 
-const isNotFound = (err: unknown) => /NotFound/.test((err as { name?: string }).name ?? '') || /NotFound/.test((err as { type?: string }).type ?? '');
+const isNotFound = (err: unknown) =>
+  /NotFound/.test((err as { name?: string }).name ?? '') || /NotFound/.test((err as { type?: string }).type ?? '');
 
 export function createCleanupActivities(deps: ActivityDeps) {
-  const audit = (action: string, target: string, detail: Record<string, unknown>) => recordMutation(deps.audit, action, target, detail);
+  const audit = (action: string, target: string, detail: Record<string, unknown>) =>
+    recordMutation(deps.audit, action, target, detail);
   const eks = createEksActivities(deps);
   let prices: PriceTable | undefined;
   const usdPerHour = (region: string, type: string) => {
@@ -96,7 +123,11 @@ export function createCleanupActivities(deps: ActivityDeps) {
   }
   function settings(): PlanSettings {
     const c = deps.config.cleanup;
-    return { modes: c.mode as PlanSettings['modes'], graceHours: c.graceHours, networkInterfaceMinAgeHours: c.networkInterfaceMinAgeHours };
+    return {
+      modes: c.mode as PlanSettings['modes'],
+      graceHours: c.graceHours,
+      networkInterfaceMinAgeHours: c.networkInterfaceMinAgeHours,
+    };
   }
 
   /** The accounts/regions of the configured clusters (and the DR region, for snapshots only). */
@@ -105,7 +136,11 @@ export function createCleanupActivities(deps: ActivityDeps) {
     const wanted = i.clusters?.length ? new Set(i.clusters) : undefined;
     const specs = new Map<string, CleanupTargetSpec>();
     for (const c of deps.config.clusters.filter((x) => !wanted || wanted.has(x.name) || wanted.has(clusterKeyOf(x)))) {
-      const target: AwsTarget = { accountId: c.accountId, region: c.region, ...(c.roleArn ? { roleArn: c.roleArn } : {}) };
+      const target: AwsTarget = {
+        accountId: c.accountId,
+        region: c.region,
+        ...(c.roleArn ? { roleArn: c.roleArn } : {}),
+      };
       const add = (t: AwsTarget, kinds: CleanupKind[]) => {
         const key = `${t.accountId}/${t.region}`;
         const s = specs.get(key) ?? { key, target: t, clusters: [], kinds: [] };
@@ -117,7 +152,13 @@ export function createCleanupActivities(deps: ActivityDeps) {
       const dr = deps.config.backups.drRegion;
       if (dr && dr !== c.region) add({ ...target, region: dr }, ['snapshots']);
     }
-    return [...specs.values()].sort((a, b) => (a.key < b.key ? -1 : 1)).map((s) => ({ ...s, clusters: s.clusters.sort(), kinds: CLEANUP_KIND_NAMES.filter((k) => s.kinds.includes(k)) }));
+    return [...specs.values()]
+      .sort((a, b) => (a.key < b.key ? -1 : 1))
+      .map((s) => ({
+        ...s,
+        clusters: s.clusters.sort(),
+        kinds: CLEANUP_KIND_NAMES.filter((k) => s.kinds.includes(k)),
+      }));
   }
 
   async function nodegroupExists(target: AwsTarget, cluster: string, nodegroup: string): Promise<boolean> {
@@ -134,8 +175,16 @@ export function createCleanupActivities(deps: ActivityDeps) {
     const inst = instancesGateway(deps.aws, target);
     const states = { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] };
     const launched = [
-      ...(await inst.describe([{ Name: 'tag-key', Values: [REPLACEMENT_TAG] }, states])).map((i) => ({ i, purpose: 'replacement' as const, of: i.tags[REPLACEMENT_TAG]! })),
-      ...(await inst.describe([{ Name: 'tag-key', Values: [FALLBACK_TAG] }, states])).map((i) => ({ i, purpose: 'fallback' as const, of: i.tags[FALLBACK_TAG]! })),
+      ...(await inst.describe([{ Name: 'tag-key', Values: [REPLACEMENT_TAG] }, states])).map((i) => ({
+        i,
+        purpose: 'replacement' as const,
+        of: i.tags[REPLACEMENT_TAG]!,
+      })),
+      ...(await inst.describe([{ Name: 'tag-key', Values: [FALLBACK_TAG] }, states])).map((i) => ({
+        i,
+        purpose: 'fallback' as const,
+        of: i.tags[FALLBACK_TAG]!,
+      })),
     ];
     if (launched.length === 0) return [];
     const interrupted = await inst.byIds([...new Set(launched.map((l) => l.of))]);
@@ -146,15 +195,26 @@ export function createCleanupActivities(deps: ActivityDeps) {
       const nodegroup = i.tags['eks:nodegroup-name'];
       const gk = `${cluster}/${nodegroup}`;
       if (cluster && nodegroup && !capacity.has(gk)) {
-        const cap = await eks.nodegroupCapacity({ target, cluster, nodegroup }).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
+        const cap = await eks
+          .nodegroupCapacity({ target, cluster, nodegroup })
+          .catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
         capacity.set(gk, cap ? { desired: cap.desired, inService: cap.inService } : undefined);
       }
       const group = capacity.get(gk);
       out.push({
-        kind: 'instances', id: i.instanceId, tags: i.tags, state: i.state, instanceType: i.instanceType, launchTime: i.launchTime, purpose,
-        interruptedInstanceId: of, interruptedState: interrupted.find((x) => x.instanceId === of)?.state ?? 'gone',
+        kind: 'instances',
+        id: i.instanceId,
+        tags: i.tags,
+        state: i.state,
+        instanceType: i.instanceType,
+        launchTime: i.launchTime,
+        purpose,
+        interruptedInstanceId: of,
+        interruptedState: interrupted.find((x) => x.instanceId === of)?.state ?? 'gone',
         ...(group ? { group } : {}),
-        ...(usdPerHour(target.region, i.instanceType) !== undefined ? { usdPerHour: usdPerHour(target.region, i.instanceType) } : {}),
+        ...(usdPerHour(target.region, i.instanceType) !== undefined
+          ? { usdPerHour: usdPerHour(target.region, i.instanceType) }
+          : {}),
       });
     }
     return out;
@@ -168,15 +228,39 @@ export function createCleanupActivities(deps: ActivityDeps) {
     const uniq = <T extends { id: string }>(xs: T[]) => [...new Map(xs.map((x) => [x.id, x])).values()];
     switch (kind) {
       case 'volumes': {
-        const vols = [...(await ebs.volumes([{ Name: 'status', Values: ['available'] }])), ...(await ebs.volumes([{ Name: 'tag-key', Values: [CLEANUP_AFTER_TAG] }]))];
-        return uniq(vols.map((v) => ({ kind: 'volumes' as const, id: v.volumeId, tags: v.tags, state: v.state, createTime: v.createTime, sizeGiB: v.sizeGiB, volumeType: v.volumeType, attachedTo: v.attachedTo })));
+        const vols = [
+          ...(await ebs.volumes([{ Name: 'status', Values: ['available'] }])),
+          ...(await ebs.volumes([{ Name: 'tag-key', Values: [CLEANUP_AFTER_TAG] }])),
+        ];
+        return uniq(
+          vols.map((v) => ({
+            kind: 'volumes' as const,
+            id: v.volumeId,
+            tags: v.tags,
+            state: v.state,
+            createTime: v.createTime,
+            sizeGiB: v.sizeGiB,
+            volumeType: v.volumeType,
+            attachedTo: v.attachedTo,
+          })),
+        );
       }
       case 'snapshots':
-        return (await ebs.snapshots([{ Name: 'tag-key', Values: [BACKUP_OF_TAG] }])).map((s) => ({ kind: 'snapshots' as const, id: s.snapshotId, tags: s.tags, state: s.state, startTime: s.startTime, sizeGiB: s.sizeGiB }));
+        return (await ebs.snapshots([{ Name: 'tag-key', Values: [BACKUP_OF_TAG] }])).map((s) => ({
+          kind: 'snapshots' as const,
+          id: s.snapshotId,
+          tags: s.tags,
+          state: s.state,
+          startTime: s.startTime,
+          sizeGiB: s.sizeGiB,
+        }));
       case 'elasticIps':
         return net.elasticIps();
       case 'networkInterfaces':
-        return uniq([...(await net.networkInterfaces([{ Name: 'status', Values: ['available'] }])), ...(await net.networkInterfaces([{ Name: 'tag-key', Values: [CLEANUP_AFTER_TAG] }]))]);
+        return uniq([
+          ...(await net.networkInterfaces([{ Name: 'status', Values: ['available'] }])),
+          ...(await net.networkInterfaces([{ Name: 'tag-key', Values: [CLEANUP_AFTER_TAG] }])),
+        ]);
       case 'launchTemplates': {
         const lts = await net.nodegroupLaunchTemplates();
         if (lts.length === 0) return [];
@@ -221,8 +305,16 @@ export function createCleanupActivities(deps: ActivityDeps) {
    * `eksflow:cleanup-after` time has passed; one already gone counts as `absent` (a retry after its
    * delete succeeded). A tag already present is never moved.
    */
-  async function applyCleanupActions(input: { spec: CleanupTargetSpec; at: string; actions: CleanupAction[] }): Promise<ApplyResult> {
-    const i = parse(z.object({ spec: specSchema, at: iso, actions: z.array(actionSchema) }).strict(), input, 'applyCleanupActions');
+  async function applyCleanupActions(input: {
+    spec: CleanupTargetSpec;
+    at: string;
+    actions: CleanupAction[];
+  }): Promise<ApplyResult> {
+    const i = parse(
+      z.object({ spec: specSchema, at: iso, actions: z.array(actionSchema) }).strict(),
+      input,
+      'applyCleanupActions',
+    );
     const at = new Date(i.at).toISOString();
     const { target } = i.spec;
     const where = i.spec.key;
@@ -239,11 +331,20 @@ export function createCleanupActivities(deps: ActivityDeps) {
       heartbeatIfActivity(a.id);
       const name = `${a.kind}/${a.id}`;
       const f = await current(a.kind, a.id);
-      if (!f) { out.absent.push(name); continue; }
+      if (!f) {
+        out.absent.push(name);
+        continue;
+      }
       const now = assess(f, r, at);
-      if (now.protected) { out.refused.push({ id: name, reason: 'protected (eksflow:protect)' }); continue; }
+      if (now.protected) {
+        out.refused.push({ id: name, reason: 'protected (eksflow:protect)' });
+        continue;
+      }
       if (a.type === 'tag') {
-        if (!now.candidate) { out.refused.push({ id: name, reason: `no longer a candidate: ${now.reason}` }); continue; }
+        if (!now.candidate) {
+          out.refused.push({ id: name, reason: `no longer a candidate: ${now.reason}` });
+          continue;
+        }
         if (now.cleanupAfter !== undefined && now.cleanupAfter !== 'invalid') continue; // an earlier attempt tagged it
         await tags.set(a.id, { [CLEANUP_AFTER_TAG]: a.cleanupAfter! });
         audit('ec2:CreateTags', `${where}/${name}`, { [CLEANUP_AFTER_TAG]: a.cleanupAfter, reason: a.reason });
@@ -254,10 +355,25 @@ export function createCleanupActivities(deps: ActivityDeps) {
         audit('ec2:DeleteTags', `${where}/${name}`, { key: CLEANUP_AFTER_TAG, reason: a.reason });
         out.untagged.push(name);
       } else {
-        if (!deletable(now, at)) { out.refused.push({ id: name, reason: now.candidate ? `tag ${now.cleanupAfter ?? 'missing'} not expired at ${at}` : `no longer a candidate: ${now.reason}` }); continue; }
+        if (!deletable(now, at)) {
+          out.refused.push({
+            id: name,
+            reason: now.candidate
+              ? `tag ${now.cleanupAfter ?? 'missing'} not expired at ${at}`
+              : `no longer a candidate: ${now.reason}`,
+          });
+          continue;
+        }
         const res = await deleteResource(target, f);
-        if (res === 'absent') { out.absent.push(name); continue; }
-        audit(DELETE_ACTION[a.kind], `${where}/${name}`, { reason: now.reason, cleanupAfter: now.cleanupAfter, monthlyUsd: now.monthlyUsd });
+        if (res === 'absent') {
+          out.absent.push(name);
+          continue;
+        }
+        audit(DELETE_ACTION[a.kind], `${where}/${name}`, {
+          reason: now.reason,
+          cleanupAfter: now.cleanupAfter,
+          monthlyUsd: now.monthlyUsd,
+        });
         out.deleted.push(name);
       }
     }
@@ -267,17 +383,28 @@ export function createCleanupActivities(deps: ActivityDeps) {
   async function deleteResource(target: AwsTarget, f: ResourceFact): Promise<'deleted' | 'absent'> {
     const net = ec2NetworkGateway(deps.aws, target);
     switch (f.kind) {
-      case 'volumes': return ebsGateway(deps.aws, target).deleteVolume(f.id);
-      case 'snapshots': return ebsGateway(deps.aws, target).deleteSnapshot(f.id);
-      case 'elasticIps': return net.releaseElasticIp(f.id);
-      case 'networkInterfaces': return net.deleteNetworkInterface(f.id);
-      case 'launchTemplates': return net.deleteLaunchTemplate(f.id);
-      case 'instances': return instancesGateway(deps.aws, target).terminate(f.id);
+      case 'volumes':
+        return ebsGateway(deps.aws, target).deleteVolume(f.id);
+      case 'snapshots':
+        return ebsGateway(deps.aws, target).deleteSnapshot(f.id);
+      case 'elasticIps':
+        return net.releaseElasticIp(f.id);
+      case 'networkInterfaces':
+        return net.deleteNetworkInterface(f.id);
+      case 'launchTemplates':
+        return net.deleteLaunchTemplate(f.id);
+      case 'instances':
+        return instancesGateway(deps.aws, target).terminate(f.id);
     }
   }
 
   /** JSON + HTML report of a run under reportsDir/cleanup/. */
-  async function writeCleanupReport(input: { at: string; dryRun: boolean; plans: TargetPlan[]; applied: Record<string, ApplyResult> }): Promise<CleanupReport> {
+  async function writeCleanupReport(input: {
+    at: string;
+    dryRun: boolean;
+    plans: TargetPlan[];
+    applied: Record<string, ApplyResult>;
+  }): Promise<CleanupReport> {
     const deleted = new Set(Object.values(input.applied).flatMap((a) => a.deleted));
     const all = input.plans.flatMap((p) => p.plan.actions);
     const t = totals(all, deleted);
@@ -286,27 +413,49 @@ export function createCleanupActivities(deps: ActivityDeps) {
     const stamp = input.at.replace(/[:.]/g, '-');
     const jsonPath = join(dir, `cleanup-${stamp}.json`);
     const htmlPath = join(dir, `cleanup-${stamp}.html`);
-    const body = { at: input.at, dryRun: input.dryRun, totals: t, priceRegion: PRICE_REGION, priceSource: PRICE_SOURCE, targets: input.plans.map((p) => ({ ...p, applied: input.applied[p.key] })) };
+    const body = {
+      at: input.at,
+      dryRun: input.dryRun,
+      totals: t,
+      priceRegion: PRICE_REGION,
+      priceSource: PRICE_SOURCE,
+      targets: input.plans.map((p) => ({ ...p, applied: input.applied[p.key] })),
+    };
     writeFileSync(jsonPath, `${JSON.stringify(body, null, 2)}\n`);
-    const rows = input.plans.flatMap((p) => p.plan.actions.map((a) => {
-      const done = deleted.has(`${a.kind}/${a.id}`) ? 'deleted' : a.type;
-      return `<tr><td>${escapeHtml(p.key)}</td><td>${escapeHtml(a.kind)}</td><td>${escapeHtml(a.id)}</td><td>${escapeHtml(done)}</td><td>${escapeHtml(a.cleanupAfter ?? '')}</td><td style="text-align:right">${a.monthlyUsd.toFixed(2)}</td><td>${escapeHtml(a.reason)}</td></tr>`;
-    }));
-    writeFileSync(htmlPath, `<!doctype html><html><head><meta charset="utf-8"><title>eksflow cleanup ${escapeHtml(input.at)}</title>
+    const rows = input.plans.flatMap((p) =>
+      p.plan.actions.map((a) => {
+        const done = deleted.has(`${a.kind}/${a.id}`) ? 'deleted' : a.type;
+        return `<tr><td>${escapeHtml(p.key)}</td><td>${escapeHtml(a.kind)}</td><td>${escapeHtml(a.id)}</td><td>${escapeHtml(done)}</td><td>${escapeHtml(a.cleanupAfter ?? '')}</td><td style="text-align:right">${a.monthlyUsd.toFixed(2)}</td><td>${escapeHtml(a.reason)}</td></tr>`;
+      }),
+    );
+    writeFileSync(
+      htmlPath,
+      `<!doctype html><html><head><meta charset="utf-8"><title>eksflow cleanup ${escapeHtml(input.at)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px}</style></head><body>
 <h1>Resource cleanup ${input.dryRun ? '(plan — nothing changed)' : ''}</h1>
 <p>${escapeHtml(input.at)} · ${t.candidates} candidate(s) worth $${t.candidateUsdMonth.toFixed(2)}/month · ${t.tagged} tagged · ${t.deleted} deleted, $${t.reclaimedUsdMonth.toFixed(2)}/month reclaimed</p>
 <table><tr><th>account/region</th><th>kind</th><th>id</th><th>action</th><th>cleanup after</th><th>$/month</th><th>why</th></tr>${rows.join('\n')}</table>
-<p><small>Prices: ${escapeHtml(PRICE_SOURCE)} (${PRICE_REGION} figures for every region).</small></p></body></html>\n`);
-    return { at: input.at, dryRun: input.dryRun, jsonPath, htmlPath, totals: t, priceRegion: PRICE_REGION, priceSource: PRICE_SOURCE };
+<p><small>Prices: ${escapeHtml(PRICE_SOURCE)} (${PRICE_REGION} figures for every region).</small></p></body></html>\n`,
+    );
+    return {
+      at: input.at,
+      dryRun: input.dryRun,
+      jsonPath,
+      htmlPath,
+      totals: t,
+      priceRegion: PRICE_REGION,
+      priceSource: PRICE_SOURCE,
+    };
   }
 
   return {
     cleanupTargets,
     writeCleanupReport,
     // Batches (the awsBatch preset, with a heartbeat timeout).
-    planResourceCleanup: (i: Parameters<typeof planResourceCleanup>[0]) => withLivenessHeartbeat(() => planResourceCleanup(i)),
-    applyCleanupActions: (i: Parameters<typeof applyCleanupActions>[0]) => withLivenessHeartbeat(() => applyCleanupActions(i)),
+    planResourceCleanup: (i: Parameters<typeof planResourceCleanup>[0]) =>
+      withLivenessHeartbeat(() => planResourceCleanup(i)),
+    applyCleanupActions: (i: Parameters<typeof applyCleanupActions>[0]) =>
+      withLivenessHeartbeat(() => applyCleanupActions(i)),
   };
 }
 

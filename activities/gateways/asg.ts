@@ -156,9 +156,14 @@ export function asgGateway(aws: AwsClientFactory, target: AwsTarget) {
       const users: Record<string, string[]> = {};
       let NextToken: string | undefined;
       do {
-        const page = await awsCall(`DescribeAutoScalingGroups ${target.accountId}/${target.region}`, () => asg.send(new DescribeAutoScalingGroupsCommand({ NextToken })));
+        const page = await awsCall(`DescribeAutoScalingGroups ${target.accountId}/${target.region}`, () =>
+          asg.send(new DescribeAutoScalingGroupsCommand({ NextToken })),
+        );
         for (const g of page.AutoScalingGroups ?? []) {
-          const ids = [g.LaunchTemplate?.LaunchTemplateId, g.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification?.LaunchTemplateId];
+          const ids = [
+            g.LaunchTemplate?.LaunchTemplateId,
+            g.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification?.LaunchTemplateId,
+          ];
           for (const id of ids) if (id) (users[id] ??= []).push(g.AutoScalingGroupName ?? '');
         }
         NextToken = page.NextToken;

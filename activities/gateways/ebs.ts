@@ -1,6 +1,14 @@
 import {
-  CopySnapshotCommand, CreateSnapshotCommand, CreateVolumeCommand, DeleteSnapshotCommand, DeleteVolumeCommand,
-  DescribeSnapshotsCommand, DescribeVolumesCommand, type Filter, type Snapshot, type Volume,
+  CopySnapshotCommand,
+  CreateSnapshotCommand,
+  CreateVolumeCommand,
+  DeleteSnapshotCommand,
+  DeleteVolumeCommand,
+  DescribeSnapshotsCommand,
+  DescribeVolumesCommand,
+  type Filter,
+  type Snapshot,
+  type Volume,
 } from '@aws-sdk/client-ec2';
 import type { AwsClientFactory, AwsTarget } from '../../src/aws/clients';
 import { awsCall } from '../../src/aws/errors';
@@ -73,7 +81,9 @@ export function ebsGateway(aws: AwsClientFactory, target: AwsTarget) {
     const out: VolumeFacts[] = [];
     let NextToken: string | undefined;
     do {
-      const page = await awsCall(`DescribeVolumes ${where}`, () => ec2.send(new DescribeVolumesCommand({ Filters: filters, NextToken, MaxResults: 500 })));
+      const page = await awsCall(`DescribeVolumes ${where}`, () =>
+        ec2.send(new DescribeVolumesCommand({ Filters: filters, NextToken, MaxResults: 500 })),
+      );
       out.push(...(page.Volumes ?? []).map(volumeFacts));
       NextToken = page.NextToken;
     } while (NextToken);
@@ -110,45 +120,66 @@ export function ebsGateway(aws: AwsClientFactory, target: AwsTarget) {
     },
     async createSnapshot(input: { volumeId: string; description: string; tags: Tags }): Promise<SnapshotInfo> {
       const s = await awsCall(`CreateSnapshot ${where}/${input.volumeId}`, () =>
-        ec2.send(new CreateSnapshotCommand({
-          VolumeId: input.volumeId,
-          Description: input.description,
-          TagSpecifications: [{ ResourceType: 'snapshot', Tags: tagList(input.tags) }],
-        })),
+        ec2.send(
+          new CreateSnapshotCommand({
+            VolumeId: input.volumeId,
+            Description: input.description,
+            TagSpecifications: [{ ResourceType: 'snapshot', Tags: tagList(input.tags) }],
+          }),
+        ),
       );
       return snapshotInfo({ ...s, Tags: s.Tags ?? tagList(input.tags) });
     },
     /** Runs in the destination region (this gateway's target). */
-    async copySnapshot(input: { sourceRegion: string; sourceSnapshotId: string; description: string; tags: Tags; kmsKeyId?: string }): Promise<string> {
+    async copySnapshot(input: {
+      sourceRegion: string;
+      sourceSnapshotId: string;
+      description: string;
+      tags: Tags;
+      kmsKeyId?: string;
+    }): Promise<string> {
       const out = await awsCall(`CopySnapshot ${input.sourceRegion}/${input.sourceSnapshotId} → ${where}`, () =>
-        ec2.send(new CopySnapshotCommand({
-          SourceRegion: input.sourceRegion,
-          SourceSnapshotId: input.sourceSnapshotId,
-          Description: input.description,
-          ...(input.kmsKeyId ? { Encrypted: true, KmsKeyId: input.kmsKeyId } : {}),
-          TagSpecifications: [{ ResourceType: 'snapshot', Tags: tagList(input.tags) }],
-        })),
+        ec2.send(
+          new CopySnapshotCommand({
+            SourceRegion: input.sourceRegion,
+            SourceSnapshotId: input.sourceSnapshotId,
+            Description: input.description,
+            ...(input.kmsKeyId ? { Encrypted: true, KmsKeyId: input.kmsKeyId } : {}),
+            TagSpecifications: [{ ResourceType: 'snapshot', Tags: tagList(input.tags) }],
+          }),
+        ),
       );
       return out.SnapshotId ?? '';
     },
     /** `absent` when it was already gone (a retry after a delete that succeeded). */
     async deleteSnapshot(snapshotId: string): Promise<'deleted' | 'absent'> {
-      return awsCall(`DeleteSnapshot ${where}/${snapshotId}`, () => absentIfNotFound(ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId }))));
+      return awsCall(`DeleteSnapshot ${where}/${snapshotId}`, () =>
+        absentIfNotFound(ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId }))),
+      );
     },
-    async createVolume(input: { availabilityZone: string; snapshotId: string; clientToken: string; tags: Tags }): Promise<VolumeFacts> {
+    async createVolume(input: {
+      availabilityZone: string;
+      snapshotId: string;
+      clientToken: string;
+      tags: Tags;
+    }): Promise<VolumeFacts> {
       const v = await awsCall(`CreateVolume ${where} from ${input.snapshotId}`, () =>
-        ec2.send(new CreateVolumeCommand({
-          AvailabilityZone: input.availabilityZone,
-          SnapshotId: input.snapshotId,
-          VolumeType: 'gp3',
-          ClientToken: input.clientToken,
-          TagSpecifications: [{ ResourceType: 'volume', Tags: tagList(input.tags) }],
-        })),
+        ec2.send(
+          new CreateVolumeCommand({
+            AvailabilityZone: input.availabilityZone,
+            SnapshotId: input.snapshotId,
+            VolumeType: 'gp3',
+            ClientToken: input.clientToken,
+            TagSpecifications: [{ ResourceType: 'volume', Tags: tagList(input.tags) }],
+          }),
+        ),
       );
       return volumeFacts({ ...v, Tags: v.Tags ?? tagList(input.tags) });
     },
     async deleteVolume(volumeId: string): Promise<'deleted' | 'absent'> {
-      return awsCall(`DeleteVolume ${where}/${volumeId}`, () => absentIfNotFound(ec2.send(new DeleteVolumeCommand({ VolumeId: volumeId }))));
+      return awsCall(`DeleteVolume ${where}/${volumeId}`, () =>
+        absentIfNotFound(ec2.send(new DeleteVolumeCommand({ VolumeId: volumeId }))),
+      );
     },
   };
 }

@@ -1,6 +1,12 @@
 import {
-  DeleteLaunchTemplateCommand, DeleteNetworkInterfaceCommand, DescribeAddressesCommand, DescribeLaunchTemplatesCommand,
-  DescribeNetworkInterfacesCommand, DescribeTagsCommand, ReleaseAddressCommand, type Filter,
+  DeleteLaunchTemplateCommand,
+  DeleteNetworkInterfaceCommand,
+  DescribeAddressesCommand,
+  DescribeLaunchTemplatesCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeTagsCommand,
+  ReleaseAddressCommand,
+  type Filter,
 } from '@aws-sdk/client-ec2';
 import type { AwsClientFactory, AwsTarget } from '../../src/aws/clients';
 import { awsCall } from '../../src/aws/errors';
@@ -20,20 +26,28 @@ export function ec2NetworkGateway(aws: AwsClientFactory, target: AwsTarget) {
   return {
     async elasticIps(allocationIds?: string[]): Promise<ElasticIpFact[]> {
       const out = await awsCall(`DescribeAddresses ${where}`, () =>
-        ec2.send(new DescribeAddressesCommand(allocationIds ? { Filters: [{ Name: 'allocation-id', Values: allocationIds }] } : {})),
+        ec2.send(
+          new DescribeAddressesCommand(
+            allocationIds ? { Filters: [{ Name: 'allocation-id', Values: allocationIds }] } : {},
+          ),
+        ),
       );
-      return (out.Addresses ?? []).filter((a) => a.AllocationId).map((a) => ({
-        kind: 'elasticIps' as const,
-        id: a.AllocationId!,
-        tags: tagsOf(a.Tags),
-        publicIp: a.PublicIp ?? '',
-        // moto returns '' rather than omitting the field for an unassociated address.
-        ...(a.AssociationId ? { associationId: a.AssociationId } : {}),
-        ...(a.NetworkInterfaceId ? { networkInterfaceId: a.NetworkInterfaceId } : {}),
-      }));
+      return (out.Addresses ?? [])
+        .filter((a) => a.AllocationId)
+        .map((a) => ({
+          kind: 'elasticIps' as const,
+          id: a.AllocationId!,
+          tags: tagsOf(a.Tags),
+          publicIp: a.PublicIp ?? '',
+          // moto returns '' rather than omitting the field for an unassociated address.
+          ...(a.AssociationId ? { associationId: a.AssociationId } : {}),
+          ...(a.NetworkInterfaceId ? { networkInterfaceId: a.NetworkInterfaceId } : {}),
+        }));
     },
     async releaseElasticIp(allocationId: string): Promise<'deleted' | 'absent'> {
-      return awsCall(`ReleaseAddress ${where}/${allocationId}`, () => absentIfNotFound(ec2.send(new ReleaseAddressCommand({ AllocationId: allocationId }))));
+      return awsCall(`ReleaseAddress ${where}/${allocationId}`, () =>
+        absentIfNotFound(ec2.send(new ReleaseAddressCommand({ AllocationId: allocationId }))),
+      );
     },
     async networkInterfaces(filters: Filter[]): Promise<NetworkInterfaceFact[]> {
       const out: NetworkInterfaceFact[] = [];
@@ -42,21 +56,25 @@ export function ec2NetworkGateway(aws: AwsClientFactory, target: AwsTarget) {
         const page = await awsCall(`DescribeNetworkInterfaces ${where}`, () =>
           ec2.send(new DescribeNetworkInterfacesCommand({ Filters: filters, NextToken, MaxResults: 1000 })),
         );
-        out.push(...(page.NetworkInterfaces ?? []).map((n) => ({
-          kind: 'networkInterfaces' as const,
-          id: n.NetworkInterfaceId ?? '',
-          tags: tagsOf(n.TagSet),
-          status: n.Status ?? 'unknown',
-          interfaceType: n.InterfaceType ?? 'interface',
-          requesterManaged: n.RequesterManaged ?? false,
-          description: n.Description ?? '',
-        })));
+        out.push(
+          ...(page.NetworkInterfaces ?? []).map((n) => ({
+            kind: 'networkInterfaces' as const,
+            id: n.NetworkInterfaceId ?? '',
+            tags: tagsOf(n.TagSet),
+            status: n.Status ?? 'unknown',
+            interfaceType: n.InterfaceType ?? 'interface',
+            requesterManaged: n.RequesterManaged ?? false,
+            description: n.Description ?? '',
+          })),
+        );
         NextToken = page.NextToken;
       } while (NextToken);
       return out;
     },
     async deleteNetworkInterface(id: string): Promise<'deleted' | 'absent'> {
-      return awsCall(`DeleteNetworkInterface ${where}/${id}`, () => absentIfNotFound(ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: id }))));
+      return awsCall(`DeleteNetworkInterface ${where}/${id}`, () =>
+        absentIfNotFound(ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: id }))),
+      );
     },
     /** Templates tagged with a node group (EKS tags the ones it creates; eksflow's sandbox does too). */
     async nodegroupLaunchTemplates(): Promise<Omit<LaunchTemplateFact, 'nodegroupExists' | 'usedBy'>[]> {
@@ -64,7 +82,9 @@ export function ec2NetworkGateway(aws: AwsClientFactory, target: AwsTarget) {
       const out: Omit<LaunchTemplateFact, 'nodegroupExists' | 'usedBy'>[] = [];
       let NextToken: string | undefined;
       do {
-        const page = await awsCall(`DescribeLaunchTemplates ${where}`, () => ec2.send(new DescribeLaunchTemplatesCommand({ Filters: filters, NextToken })));
+        const page = await awsCall(`DescribeLaunchTemplates ${where}`, () =>
+          ec2.send(new DescribeLaunchTemplatesCommand({ Filters: filters, NextToken })),
+        );
         for (const lt of page.LaunchTemplates ?? []) {
           const tags = tagsOf(lt.Tags);
           out.push({
@@ -85,7 +105,15 @@ export function ec2NetworkGateway(aws: AwsClientFactory, target: AwsTarget) {
         let TagToken: string | undefined;
         do {
           const page = await awsCall(`DescribeTags launch-template ${where}`, () =>
-            ec2.send(new DescribeTagsCommand({ Filters: [{ Name: 'resource-type', Values: ['launch-template'] }, { Name: 'key', Values: laterTagKeys }], NextToken: TagToken })),
+            ec2.send(
+              new DescribeTagsCommand({
+                Filters: [
+                  { Name: 'resource-type', Values: ['launch-template'] },
+                  { Name: 'key', Values: laterTagKeys },
+                ],
+                NextToken: TagToken,
+              }),
+            ),
           );
           for (const t of page.Tags ?? []) {
             const lt = out.find((x) => x.id === t.ResourceId);
@@ -97,7 +125,9 @@ export function ec2NetworkGateway(aws: AwsClientFactory, target: AwsTarget) {
       return out;
     },
     async deleteLaunchTemplate(id: string): Promise<'deleted' | 'absent'> {
-      return awsCall(`DeleteLaunchTemplate ${where}/${id}`, () => absentIfNotFound(ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: id }))));
+      return awsCall(`DeleteLaunchTemplate ${where}/${id}`, () =>
+        absentIfNotFound(ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: id }))),
+      );
     },
   };
 }

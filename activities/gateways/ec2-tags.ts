@@ -9,11 +9,18 @@ export function ec2TagsGateway(aws: AwsClientFactory, target: AwsTarget) {
   return {
     async set(resourceId: string, tags: Tags): Promise<void> {
       await awsCall(`CreateTags ${resourceId}`, () =>
-        ec2.send(new CreateTagsCommand({ Resources: [resourceId], Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) })),
+        ec2.send(
+          new CreateTagsCommand({
+            Resources: [resourceId],
+            Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+          }),
+        ),
       );
     },
     async remove(resourceId: string, keys: string[]): Promise<void> {
-      await awsCall(`DeleteTags ${resourceId}`, () => ec2.send(new DeleteTagsCommand({ Resources: [resourceId], Tags: keys.map((Key) => ({ Key })) })));
+      await awsCall(`DeleteTags ${resourceId}`, () =>
+        ec2.send(new DeleteTagsCommand({ Resources: [resourceId], Tags: keys.map((Key) => ({ Key })) })),
+      );
     },
   };
 }

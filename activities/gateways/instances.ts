@@ -150,7 +150,9 @@ export function instancesGateway(aws: AwsClientFactory, target: AwsTarget) {
       return ids.length ? describe([{ Name: 'instance-id', Values: ids }]) : [];
     },
     async terminate(instanceId: string): Promise<'deleted' | 'absent'> {
-      return awsCall(`TerminateInstances ${where}/${instanceId}`, () => absentIfNotFound(ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }))));
+      return awsCall(`TerminateInstances ${where}/${instanceId}`, () =>
+        absentIfNotFound(ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }))),
+      );
     },
   };
 }

@@ -11,17 +11,32 @@ export interface Starter {
 
 const stamp = () => new Date().toISOString().replace(/[:.]/g, '-');
 
-export async function runBackups(s: Starter, input: BackupsInput, workflowId = `backups/manual/${stamp()}`): Promise<BackupsResult> {
+export async function runBackups(
+  s: Starter,
+  input: BackupsInput,
+  workflowId = `backups/manual/${stamp()}`,
+): Promise<BackupsResult> {
   const h = await s.client.workflow.start('backups', { taskQueue: s.taskQueue, workflowId, args: [input] });
   return h.result() as Promise<BackupsResult>;
 }
 
-export async function runRestoreDrill(s: Starter, input: RestoreDrillInput, workflowId = `backups/restore-drill/${stamp()}`): Promise<RestoreDrillResult> {
+export async function runRestoreDrill(
+  s: Starter,
+  input: RestoreDrillInput,
+  workflowId = `backups/restore-drill/${stamp()}`,
+): Promise<RestoreDrillResult> {
   const h = await s.client.workflow.start('backupRestoreDrill', { taskQueue: s.taskQueue, workflowId, args: [input] });
   return h.result() as Promise<RestoreDrillResult>;
 }
 
-export async function listBackups(s: Starter, input: { clusters?: string[]; limit?: number }): Promise<BackupSnapshotView[]> {
-  const h = await s.client.workflow.start('listBackups', { taskQueue: s.taskQueue, workflowId: `backups/list/${stamp()}`, args: [input] });
+export async function listBackups(
+  s: Starter,
+  input: { clusters?: string[]; limit?: number },
+): Promise<BackupSnapshotView[]> {
+  const h = await s.client.workflow.start('listBackups', {
+    taskQueue: s.taskQueue,
+    workflowId: `backups/list/${stamp()}`,
+    args: [input],
+  });
   return h.result() as Promise<BackupSnapshotView[]>;
 }

@@ -1,14 +1,26 @@
 import { z } from 'zod';
 import { keepSchema } from './backups';
 
-export const CLEANUP_KINDS = ['volumes', 'snapshots', 'elasticIps', 'networkInterfaces', 'launchTemplates', 'instances'] as const;
+export const CLEANUP_KINDS = [
+  'volumes',
+  'snapshots',
+  'elasticIps',
+  'networkInterfaces',
+  'launchTemplates',
+  'instances',
+] as const;
 export type CleanupKindKey = (typeof CLEANUP_KINDS)[number];
 
 const mode = z.enum(['report', 'tag', 'delete']);
 export type CleanupMode = z.infer<typeof mode>;
 
 const perKind = z
-  .object(Object.fromEntries(CLEANUP_KINDS.map((k) => [k, mode.default('report')])) as Record<CleanupKindKey, z.ZodDefault<typeof mode>>)
+  .object(
+    Object.fromEntries(CLEANUP_KINDS.map((k) => [k, mode.default('report')])) as Record<
+      CleanupKindKey,
+      z.ZodDefault<typeof mode>
+    >,
+  )
   .strict();
 
 /**
@@ -20,9 +32,20 @@ const perKind = z
 export const cleanupSchema = z
   .object({
     /** One mode for every kind, or per kind; kinds not named stay `report`. */
-    mode: z.union([mode, perKind]).default('report').transform((m) => (typeof m === 'string' ? Object.fromEntries(CLEANUP_KINDS.map((k) => [k, m])) as Record<CleanupKindKey, CleanupMode> : m)),
+    mode: z
+      .union([mode, perKind])
+      .default('report')
+      .transform((m) =>
+        typeof m === 'string'
+          ? (Object.fromEntries(CLEANUP_KINDS.map((k) => [k, m])) as Record<CleanupKindKey, CleanupMode>)
+          : m,
+      ),
     /** Time between tagging a candidate and deleting it. */
-    graceHours: z.number().min(0).max(24 * 90).default(24),
+    graceHours: z
+      .number()
+      .min(0)
+      .max(24 * 90)
+      .default(24),
     /** Unattached volumes older than this are candidates. */
     volumeMinAgeDays: z.number().min(0).max(3650).default(7),
     /**
@@ -31,9 +54,18 @@ export const cleanupSchema = z
      */
     includePvcVolumes: z.boolean().default(false),
     /** `available` network interfaces are deleted only after being seen unused this long. */
-    networkInterfaceMinAgeHours: z.number().min(0).max(24 * 365).default(6),
+    networkInterfaceMinAgeHours: z
+      .number()
+      .min(0)
+      .max(24 * 365)
+      .default(6),
     /** An instance eksflow launched that has not joined the cluster after this long has no purpose. */
-    instanceJoinGraceMinutes: z.number().int().min(1).max(24 * 60).default(30),
+    instanceJoinGraceMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(30),
     /** Retention of snapshots whose policy (`eksflow:backup-policy`) is not the configured backups policy. */
     unknownPolicyKeep: keepSchema.optional(),
   })

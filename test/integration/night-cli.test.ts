@@ -5,9 +5,23 @@ import { stringify } from 'yaml';
 import type { Worker } from '@temporalio/worker';
 import { seedCluster } from '../../src/sandbox/seed';
 import { reconcileNodegroupAsgs } from '../../src/sandbox/nodegroup-asg-reconciler';
-import { connectDevServer, createTestWorker, temporalAddress, testActivityDeps, testAwsFactory, testConfig, uniqueName } from '../support/stack';
+import {
+  connectDevServer,
+  createTestWorker,
+  temporalAddress,
+  testActivityDeps,
+  testAwsFactory,
+  testConfig,
+  uniqueName,
+} from '../support/stack';
 import { captureCli } from '../support/cli-capture';
-import { cleanupWorldState, csiVolume, nightCluster, seedCleanupWorld, snapshotsTagged } from '../support/night-fixtures';
+import {
+  cleanupWorldState,
+  csiVolume,
+  nightCluster,
+  seedCleanupWorld,
+  snapshotsTagged,
+} from '../support/night-fixtures';
 
 /**
  * The operator's view on the dev server with moto: `eksflow backups run|list|verify --latest` and
@@ -34,11 +48,19 @@ describe('night jobs from the CLI (dev server + moto)', () => {
     stack = await connectDevServer();
     await seedCluster(aws, config.clusters[0]!);
     await reconcileNodegroupAsgs(aws, config.clusters);
-    worker = await createTestWorker({ connection: stack.nativeConnection, taskQueue, deps: testActivityDeps({ config, client: stack.client, taskQueue, aws }) });
+    worker = await createTestWorker({
+      connection: stack.nativeConnection,
+      taskQueue,
+      deps: testActivityDeps({ config, client: stack.client, taskQueue, aws }),
+    });
     running = worker.run();
     const dir = mkdtempSync(join(tmpdir(), 'eksflow-night-cli-'));
     writeFileSync(join(dir, 'eksflow.yaml'), stringify(raw));
-    cli = captureCli({ EKSFLOW_CONFIG: join(dir, 'eksflow.yaml'), TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: taskQueue });
+    cli = captureCli({
+      EKSFLOW_CONFIG: join(dir, 'eksflow.yaml'),
+      TEMPORAL_ADDRESS: temporalAddress(),
+      TEMPORAL_TASK_QUEUE: taskQueue,
+    });
   });
 
   afterAll(async () => {
@@ -64,7 +86,9 @@ describe('night jobs from the CLI (dev server + moto)', () => {
 
     expect(await cli.run('backups', 'list')).toBe(0);
     expect(cli.out).toMatch(/^SNAPSHOT\s+CLUSTER\s+REGION\s+VOLUME/m);
-    expect(cli.out).toMatch(new RegExp(`snap-[0-9a-f]+\\s+\\S+\\s+ap-south-1\\s+${vol}\\s+\\S+\\s+completed\\s+8\\s+daily`));
+    expect(cli.out).toMatch(
+      new RegExp(`snap-[0-9a-f]+\\s+\\S+\\s+ap-south-1\\s+${vol}\\s+\\S+\\s+completed\\s+8\\s+daily`),
+    );
     expect(cli.out).toMatch(new RegExp(`eu-west-1\\s+${vol}`));
     expect(cli.out).toMatch(/^2 snapshot\(s\)$/m);
 
@@ -72,7 +96,12 @@ describe('night jobs from the CLI (dev server + moto)', () => {
     expect(cli.err).toMatch(/give --latest/);
     expect(await cli.run('backups', 'verify', '--latest', '--az', 'nowhere')).toBe(2);
     expect(await cli.run('backups', 'verify', '--latest', '--cluster', cl.name, '--az', `${cl.region}b`)).toBe(0);
-    expect(cli.out).toMatch(new RegExp(`^OK: volume from snap-[0-9a-f]+ became available\\n  snapshot snap-[0-9a-f]+ \\(${cl.accountId}/${cl.region}/${cl.name}\\) → volume vol-[0-9a-f]+ in ${cl.region}b, available after \\d+ s, deleted: yes`, 'm'));
+    expect(cli.out).toMatch(
+      new RegExp(
+        `^OK: volume from snap-[0-9a-f]+ became available\\n  snapshot snap-[0-9a-f]+ \\(${cl.accountId}/${cl.region}/${cl.name}\\) → volume vol-[0-9a-f]+ in ${cl.region}b, available after \\d+ s, deleted: yes`,
+        'm',
+      ),
+    );
     expect(await cli.run('backups', 'run', '--cluster', 'no-such-cluster')).toBe(2);
     expect(cli.err).toMatch(/unknown cluster "no-such-cluster"/);
   });

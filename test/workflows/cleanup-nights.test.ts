@@ -6,7 +6,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resourceCleanup } from '../../workflows';
 import { seedCluster } from '../../src/sandbox/seed';
 import { reconcileNodegroupAsgs } from '../../src/sandbox/nodegroup-asg-reconciler';
-import { createTestWorker, createTimeSkippingEnv, testActivityDeps, testAwsFactory, testConfig, uniqueName } from '../support/stack';
+import {
+  createTestWorker,
+  createTimeSkippingEnv,
+  testActivityDeps,
+  testAwsFactory,
+  testConfig,
+  uniqueName,
+} from '../support/stack';
 import { cleanupWorldState, nightCluster, seedCleanupWorld, type CleanupWorld } from '../support/night-fixtures';
 
 const DAY = 86_400_000;
@@ -22,7 +29,19 @@ describe('resource cleanup: tag, then delete a day later (time-skipping)', () =>
   const cl = nightCluster('ts-cleanup');
   const raw = {
     clusters: [cl],
-    cleanup: { mode: { volumes: 'delete', snapshots: 'delete', elasticIps: 'delete', networkInterfaces: 'delete', launchTemplates: 'tag', instances: 'delete' }, graceHours: 24, volumeMinAgeDays: 1, networkInterfaceMinAgeHours: 6 },
+    cleanup: {
+      mode: {
+        volumes: 'delete',
+        snapshots: 'delete',
+        elasticIps: 'delete',
+        networkInterfaces: 'delete',
+        launchTemplates: 'tag',
+        instances: 'delete',
+      },
+      graceHours: 24,
+      volumeMinAgeDays: 1,
+      networkInterfaceMinAgeHours: 6,
+    },
   };
   const config = testConfig(raw);
   const cluster = config.clusters[0]!;
@@ -52,8 +71,12 @@ describe('resource cleanup: tag, then delete a day later (time-skipping)', () =>
     await env?.teardown();
   });
 
-  const run = async (dryRun = false) => (await plain.workflow.start(resourceCleanup, { taskQueue, workflowId: uniqueName('cleanup'), args: [{ dryRun }] })).result();
-  const ids = (r: Awaited<ReturnType<typeof run>>, type: string) => r.plans.flatMap((p) => p.plan.actions.filter((a) => a.type === type).map((a) => a.id)).sort();
+  const run = async (dryRun = false) =>
+    (
+      await plain.workflow.start(resourceCleanup, { taskQueue, workflowId: uniqueName('cleanup'), args: [{ dryRun }] })
+    ).result();
+  const ids = (r: Awaited<ReturnType<typeof run>>, type: string) =>
+    r.plans.flatMap((p) => p.plan.actions.filter((a) => a.type === type).map((a) => a.id)).sort();
 
   it('plans, tags, and deletes only expired candidates that are still unused', async () => {
     await env.sleep(2 * DAY); // the seeded volumes are now older than volumeMinAgeDays
@@ -62,17 +85,32 @@ describe('resource cleanup: tag, then delete a day later (time-skipping)', () =>
     const plan = await run(true);
     expect(plan.dryRun).toBe(true);
     expect(plan.applied).toEqual({});
-    expect(ids(plan, 'tag')).toEqual([w.oldVolume, w.reusedVolume, w.eip, w.eni, w.oldSnapshot, w.goneTemplate, w.replacement].sort());
+    expect(ids(plan, 'tag')).toEqual(
+      [w.oldVolume, w.reusedVolume, w.eip, w.eni, w.oldSnapshot, w.goneTemplate, w.replacement].sort(),
+    );
     expect(await cleanupWorldState(aws, target, w)).toEqual(before); // a plan changes nothing
 
     const first = await run();
     const applied = first.applied[`${cl.accountId}/${cl.region}`]!;
-    expect(applied.tagged.map((x) => x.split('/')[1]).sort()).toEqual([w.oldVolume, w.reusedVolume, w.eip, w.eni, w.oldSnapshot, w.goneTemplate, w.replacement].sort());
+    expect(applied.tagged.map((x) => x.split('/')[1]).sort()).toEqual(
+      [w.oldVolume, w.reusedVolume, w.eip, w.eni, w.oldSnapshot, w.goneTemplate, w.replacement].sort(),
+    );
     expect(applied.deleted).toEqual([]);
     expect(first.plans[0]!.plan.protectedCandidates).toEqual([`volumes/${w.protectedVolume}`]);
     const tagged = await cleanupWorldState(aws, target, w);
     const expectedAfter = new Date(Date.parse(first.at) + DAY).toISOString();
-    expect(tagged).toMatchObject({ oldVolume: expectedAfter, eip: expectedAfter, oldSnapshot: expectedAfter, goneTemplate: expectedAfter, replacement: expectedAfter, protectedVolume: null, pvcVolume: null, foreignSnapshot: null, liveTemplate: null, worker: null });
+    expect(tagged).toMatchObject({
+      oldVolume: expectedAfter,
+      eip: expectedAfter,
+      oldSnapshot: expectedAfter,
+      goneTemplate: expectedAfter,
+      replacement: expectedAfter,
+      protectedVolume: null,
+      pvcVolume: null,
+      foreignSnapshot: null,
+      liveTemplate: null,
+      worker: null,
+    });
     expect(tagged.eni).toBe(expectedAfter); // max(grace 24 h, ENI minimum 6 h)
     // $/month found: 2 × 50 GiB gp3 ($4 each), the EIP ($3.65), the 50 GiB snapshot ($2.50), an m5.large.
     expect(first.report.totals).toMatchObject({ candidates: 7, tagged: 7, deleted: 0, reclaimedUsdMonth: 0 });
@@ -80,7 +118,9 @@ describe('resource cleanup: tag, then delete a day later (time-skipping)', () =>
     expect(existsSync(first.report.htmlPath)).toBe(true);
 
     // In between, the reused volume is attached to an instance again.
-    await aws.ec2(target).send(new AttachVolumeCommand({ VolumeId: w.reusedVolume, InstanceId: w.worker, Device: '/dev/sdf' }));
+    await aws
+      .ec2(target)
+      .send(new AttachVolumeCommand({ VolumeId: w.reusedVolume, InstanceId: w.worker, Device: '/dev/sdf' }));
 
     // 12 hours later nothing has expired: the run waits.
     await env.sleep(DAY / 2);
@@ -91,16 +131,32 @@ describe('resource cleanup: tag, then delete a day later (time-skipping)', () =>
     await env.sleep(DAY / 2);
     const second = await run();
     const done = second.applied[`${cl.accountId}/${cl.region}`]!;
-    expect(done.deleted.map((x) => x.split('/')[1]).sort()).toEqual([w.oldVolume, w.eip, w.eni, w.oldSnapshot, w.replacement].sort());
+    expect(done.deleted.map((x) => x.split('/')[1]).sort()).toEqual(
+      [w.oldVolume, w.eip, w.eni, w.oldSnapshot, w.replacement].sort(),
+    );
     expect(ids(second, 'wait')).toEqual([w.goneTemplate]); // launch templates: mode tag
     expect(second.report.totals.reclaimedUsdMonth).toBeCloseTo(4 + 3.65 + 2.5 + 0.096 * 730, 2);
     const after = await cleanupWorldState(aws, target, w);
-    expect(Object.keys(after).sort()).toEqual(['foreignSnapshot', 'goneTemplate', 'liveTemplate', 'protectedVolume', 'pvcVolume', 'reusedVolume', 'worker']);
+    expect(Object.keys(after).sort()).toEqual([
+      'foreignSnapshot',
+      'goneTemplate',
+      'liveTemplate',
+      'protectedVolume',
+      'pvcVolume',
+      'reusedVolume',
+      'worker',
+    ]);
     expect(after.reusedVolume).toBeNull();
 
     const audit = deps.audit.read();
     const deletes = audit.filter((a) => /Delete|Release|Terminate/.test(a.action) && a.action !== 'ec2:DeleteTags');
-    expect(deletes.map((a) => a.action).sort()).toEqual(['ec2:DeleteNetworkInterface', 'ec2:DeleteSnapshot', 'ec2:DeleteVolume', 'ec2:ReleaseAddress', 'ec2:TerminateInstances']);
+    expect(deletes.map((a) => a.action).sort()).toEqual([
+      'ec2:DeleteNetworkInterface',
+      'ec2:DeleteSnapshot',
+      'ec2:DeleteVolume',
+      'ec2:ReleaseAddress',
+      'ec2:TerminateInstances',
+    ]);
     const report = JSON.parse(readFileSync(second.report.jsonPath, 'utf8')) as { priceSource: string };
     expect(report.priceSource).toMatch(/aws.amazon.com\/ebs\/pricing/);
   });

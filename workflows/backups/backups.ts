@@ -54,7 +54,12 @@ export interface BackupsResult {
  * Waits durably (workflow timers, not activity sleeps) until every snapshot leaves `pending`,
  * or the timeout passes; returns the final state of each.
  */
-async function waitForSnapshots(target: AwsTarget, ids: string[], pollMs: number, timeoutMs: number): Promise<Record<string, string>> {
+async function waitForSnapshots(
+  target: AwsTarget,
+  ids: string[],
+  pollMs: number,
+  timeoutMs: number,
+): Promise<Record<string, string>> {
   const final: Record<string, string> = {};
   let pending = ids.filter((id) => id);
   const deadline = Date.now() + timeoutMs;
@@ -92,28 +97,67 @@ export async function backups(input: BackupsInput = {}): Promise<BackupsResult> 
 
   result.clusters = await mapLimit(plan.clusters, CLUSTERS_IN_FLIGHT, async (c): Promise<ClusterBackupResult> => {
     const sel = await read.backupVolumes({ clusterKey: c.key });
-    const out: ClusterBackupResult = { cluster: c.key, volumes: [], skipped: sel.skipped, pruned: [], prunedDr: [], kept: 0, refused: [] };
+    const out: ClusterBackupResult = {
+      cluster: c.key,
+      volumes: [],
+      skipped: sel.skipped,
+      pruned: [],
+      prunedDr: [],
+      kept: 0,
+      refused: [],
+    };
     if (sel.volumes.length === 0) return out;
-    const taken = await batch.takeBackupSnapshots({ clusterKey: c.key, volumeIds: sel.volumes.map((v) => v.volumeId), runKey, takenAt, dryRun });
+    const taken = await batch.takeBackupSnapshots({
+      clusterKey: c.key,
+      volumeIds: sel.volumes.map((v) => v.volumeId),
+      runKey,
+      takenAt,
+      dryRun,
+    });
     if (dryRun) {
-      out.volumes = taken.map((t) => ({ volumeId: t.volumeId, ...(t.snapshotId ? { snapshotId: t.snapshotId } : {}), state: t.snapshotId ? t.state : 'dry-run' }));
+      out.volumes = taken.map((t) => ({
+        volumeId: t.volumeId,
+        ...(t.snapshotId ? { snapshotId: t.snapshotId } : {}),
+        state: t.snapshotId ? t.state : 'dry-run',
+      }));
       return out;
     }
-    const states = await waitForSnapshots(c.target, taken.map((t) => t.snapshotId), plan.pollMs, plan.waitTimeoutMs);
-    out.volumes = taken.map((t) => ({ volumeId: t.volumeId, snapshotId: t.snapshotId, state: states[t.snapshotId] ?? 'gone' }));
+    const states = await waitForSnapshots(
+      c.target,
+      taken.map((t) => t.snapshotId),
+      plan.pollMs,
+      plan.waitTimeoutMs,
+    );
+    out.volumes = taken.map((t) => ({
+      volumeId: t.volumeId,
+      snapshotId: t.snapshotId,
+      state: states[t.snapshotId] ?? 'gone',
+    }));
     const completed = out.volumes.filter((v) => v.state === 'completed');
-    for (const v of out.volumes) if (v.state !== 'completed') result.failures.push(`${c.key}/${v.volumeId}: snapshot ${v.snapshotId} ${v.state}`);
+    for (const v of out.volumes)
+      if (v.state !== 'completed') result.failures.push(`${c.key}/${v.volumeId}: snapshot ${v.snapshotId} ${v.state}`);
 
     let drDone = new Set<string>();
     if (plan.drRegion && completed.length > 0) {
       const dr: AwsTarget = { ...c.target, region: plan.drRegion };
-      const copies = await batch.copyBackupSnapshots({ clusterKey: c.key, snapshots: completed.map((v) => ({ snapshotId: v.snapshotId!, volumeId: v.volumeId })), runKey, takenAt });
-      const copyStates = await waitForSnapshots(dr, copies.map((x) => x.copyId), plan.pollMs, plan.waitTimeoutMs);
+      const copies = await batch.copyBackupSnapshots({
+        clusterKey: c.key,
+        snapshots: completed.map((v) => ({ snapshotId: v.snapshotId!, volumeId: v.volumeId })),
+        runKey,
+        takenAt,
+      });
+      const copyStates = await waitForSnapshots(
+        dr,
+        copies.map((x) => x.copyId),
+        plan.pollMs,
+        plan.waitTimeoutMs,
+      );
       for (const v of completed) {
         const copy = copies.find((x) => x.snapshotId === v.snapshotId);
         v.copyId = copy?.copyId;
-        v.copyState = copy ? copyStates[copy.copyId] ?? 'gone' : 'missing';
-        if (v.copyState !== 'completed') result.failures.push(`${c.key}/${v.volumeId}: DR copy ${v.copyId ?? '-'} ${v.copyState}`);
+        v.copyState = copy ? (copyStates[copy.copyId] ?? 'gone') : 'missing';
+        if (v.copyState !== 'completed')
+          result.failures.push(`${c.key}/${v.volumeId}: DR copy ${v.copyId ?? '-'} ${v.copyState}`);
       }
       drDone = new Set(completed.filter((v) => v.copyState === 'completed').map((v) => v.volumeId));
     }
@@ -128,16 +172,25 @@ export async function backups(input: BackupsInput = {}): Promise<BackupsResult> 
       out.refused.push(...res.refused);
       return res.deleted;
     };
-    out.pruned = await prune(c.target, completed.map((v) => v.volumeId));
-    if (plan.drRegion && drDone.size > 0) out.prunedDr = await prune({ ...c.target, region: plan.drRegion }, [...drDone]);
+    out.pruned = await prune(
+      c.target,
+      completed.map((v) => v.volumeId),
+    );
+    if (plan.drRegion && drDone.size > 0)
+      out.prunedDr = await prune({ ...c.target, region: plan.drRegion }, [...drDone]);
     return out;
   });
 
   const drill = input.restoreDrill ?? 'auto';
-  const drillToday = drill === 'always' || (drill === 'auto' && plan.restoreDrillDay > 0 && istDayOfMonth(startedMs) === plan.restoreDrillDay);
+  const drillToday =
+    drill === 'always' ||
+    (drill === 'auto' && plan.restoreDrillDay > 0 && istDayOfMonth(startedMs) === plan.restoreDrillDay);
   if (!dryRun && drillToday) {
     try {
-      result.restoreDrill = await executeChild(backupRestoreDrill, { workflowId: `${runKey}/restore-drill`, args: [{ clusters: input.clusters }] });
+      result.restoreDrill = await executeChild(backupRestoreDrill, {
+        workflowId: `${runKey}/restore-drill`,
+        args: [{ clusters: input.clusters }],
+      });
       if (!result.restoreDrill.ok) result.failures.push(`restore drill: ${result.restoreDrill.detail}`);
     } catch (err) {
       result.failures.push(`restore drill failed: ${String(err)}`);

@@ -38,7 +38,12 @@ export async function backupRestoreDrill(input: RestoreDrillInput = {}): Promise
   const timeoutMs = input.timeoutMs ?? 30 * 60_000;
   const base = { snapshotId: latest.snapshotId, cluster: latest.cluster, availabilityZone: az };
   const started = Date.now();
-  const vol = await mutate.createDrillVolume({ target: latest.target, snapshotId: latest.snapshotId, availabilityZone: az, runKey: workflowInfo().workflowId });
+  const vol = await mutate.createDrillVolume({
+    target: latest.target,
+    snapshotId: latest.snapshotId,
+    availabilityZone: az,
+    runKey: workflowInfo().workflowId,
+  });
   let state = vol.state;
   while (state !== 'available' && state !== 'error' && state !== 'gone' && Date.now() - started < timeoutMs) {
     await sleep(pollMs);
@@ -51,7 +56,9 @@ export async function backupRestoreDrill(input: RestoreDrillInput = {}): Promise
   const ok = state === 'available';
   return {
     ok,
-    detail: ok ? `volume from ${latest.snapshotId} became available` : `volume from ${latest.snapshotId} ended ${state === 'creating' ? 'still creating (timeout)' : state}`,
+    detail: ok
+      ? `volume from ${latest.snapshotId} became available`
+      : `volume from ${latest.snapshotId} ended ${state === 'creating' ? 'still creating (timeout)' : state}`,
     ...base,
     volumeId: vol.volumeId,
     availableAfterMs,

@@ -41,7 +41,9 @@ export async function resourceCleanup(input: ResourceCleanupInput = {}): Promise
   const applied: Record<string, ApplyResult> = {};
   if (!dryRun) {
     await mapLimit(specs, TARGETS_IN_FLIGHT, async (spec, i) => {
-      const actions = plans[i]!.plan.actions.filter((a) => a.type === 'tag' || a.type === 'untag' || a.type === 'delete');
+      const actions = plans[i]!.plan.actions.filter(
+        (a) => a.type === 'tag' || a.type === 'untag' || a.type === 'delete',
+      );
       if (actions.length > 0) applied[spec.key] = await applyCleanupActions({ spec, at, actions });
     });
   }

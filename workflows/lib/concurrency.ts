@@ -3,7 +3,11 @@
  * a workflow (it only awaits the promises it is given): fleet-wide jobs use it so 50 clusters do
  * not put 50 concurrent batches on one account's API rate limits.
  */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   const lane = async () => {

@@ -56,8 +56,14 @@ export function weekBucket(iso: string, offsetMinutes = IST_OFFSET_MINUTES): str
   return `${day.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
 }
 
-export function planRetention(snapshots: readonly RetentionInput[], keep: KeepPolicy, offsetMinutes = IST_OFFSET_MINUTES): RetentionPlan {
-  const sorted = [...snapshots].sort((a, b) => Date.parse(b.takenAt) - Date.parse(a.takenAt) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+export function planRetention(
+  snapshots: readonly RetentionInput[],
+  keep: KeepPolicy,
+  offsetMinutes = IST_OFFSET_MINUTES,
+): RetentionPlan {
+  const sorted = [...snapshots].sort(
+    (a, b) => Date.parse(b.takenAt) - Date.parse(a.takenAt) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
+  );
   const rules: { reason: Exclude<KeepReason, 'latest'>; count: number; bucket: (iso: string) => string }[] = [
     { reason: 'daily', count: keep.daily, bucket: (t) => dayBucket(t, offsetMinutes) },
     { reason: 'weekly', count: keep.weekly, bucket: (t) => weekBucket(t, offsetMinutes) },

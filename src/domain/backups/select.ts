@@ -27,7 +27,11 @@ export interface VolumeSelector {
 export const DEFAULT_SELECTOR_KEYS = ['kubernetes.io/created-for/pvc/name', 'ebs.csi.aws.com/cluster'];
 
 export function belongsToCluster(tags: Tags, cluster: string): boolean {
-  return tags[`kubernetes.io/cluster/${cluster}`] !== undefined || tags.KubernetesCluster === cluster || tags['eks:cluster-name'] === cluster;
+  return (
+    tags[`kubernetes.io/cluster/${cluster}`] !== undefined ||
+    tags.KubernetesCluster === cluster ||
+    tags['eks:cluster-name'] === cluster
+  );
 }
 
 export interface VolumeSelection {
@@ -37,7 +41,11 @@ export interface VolumeSelection {
 
 const BACKUP_STATES = new Set(['available', 'in-use']);
 
-export function selectBackupVolumes(volumes: readonly VolumeFacts[], cluster: string, selector: VolumeSelector): VolumeSelection {
+export function selectBackupVolumes(
+  volumes: readonly VolumeFacts[],
+  cluster: string,
+  selector: VolumeSelector,
+): VolumeSelection {
   const out: VolumeSelection = { selected: [], skipped: [] };
   for (const v of [...volumes].sort((a, b) => (a.volumeId < b.volumeId ? -1 : 1))) {
     if (!belongsToCluster(v.tags, cluster)) continue;

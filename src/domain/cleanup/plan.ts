@@ -39,12 +39,20 @@ export function cleanupAfterFor(kind: CleanupKind, at: string, s: PlanSettings):
 
 /** True when the resource may be deleted now: still a candidate, not protected, its tag expired. */
 export function deletable(a: Assessment, at: string): boolean {
-  return a.candidate && !a.protected && a.cleanupAfter !== undefined && a.cleanupAfter !== 'invalid' && Date.parse(a.cleanupAfter) <= Date.parse(at);
+  return (
+    a.candidate &&
+    !a.protected &&
+    a.cleanupAfter !== undefined &&
+    a.cleanupAfter !== 'invalid' &&
+    Date.parse(a.cleanupAfter) <= Date.parse(at)
+  );
 }
 
 export function planCleanup(assessments: readonly Assessment[], at: string, s: PlanSettings): CleanupPlan {
   const plan: CleanupPlan = { actions: [], protectedCandidates: [] };
-  const sorted = [...assessments].sort((a, b) => (a.kind === b.kind ? (a.id < b.id ? -1 : 1) : a.kind < b.kind ? -1 : 1));
+  const sorted = [...assessments].sort((a, b) =>
+    a.kind === b.kind ? (a.id < b.id ? -1 : 1) : a.kind < b.kind ? -1 : 1,
+  );
   for (const a of sorted) {
     const mode = s.modes[a.kind];
     const base = { kind: a.kind, id: a.id, reason: a.reason, monthlyUsd: a.monthlyUsd };
@@ -53,7 +61,8 @@ export function planCleanup(assessments: readonly Assessment[], at: string, s: P
       continue;
     }
     if (!a.candidate) {
-      if (a.cleanupAfter !== undefined && mode !== 'report') plan.actions.push({ ...base, type: 'untag', reason: `no longer a candidate: ${a.reason}` });
+      if (a.cleanupAfter !== undefined && mode !== 'report')
+        plan.actions.push({ ...base, type: 'untag', reason: `no longer a candidate: ${a.reason}` });
       continue;
     }
     if (mode === 'report') {

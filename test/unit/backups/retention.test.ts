@@ -1,4 +1,10 @@
-import { dayBucket, monthBucket, planRetention, retentionHorizonDays, weekBucket } from '../../../src/domain/backups/retention';
+import {
+  dayBucket,
+  monthBucket,
+  planRetention,
+  retentionHorizonDays,
+  weekBucket,
+} from '../../../src/domain/backups/retention';
 import { selectBackupVolumes, type VolumeFacts } from '../../../src/domain/backups/select';
 
 /** One snapshot per night at 02:00 IST (20:30 UTC the day before) for `n` nights ending on `last` (IST date). */
@@ -33,11 +39,27 @@ describe('grandfather-father-son retention', () => {
     expect(kept).toEqual([
       // daily: Nov 24–30. weekly (4): Nov 30 (W49) and Nov 29 (W48) are daily ones too, then the
       // Sundays closing W47 and W46.
-      '2026-11-30', '2026-11-29', '2026-11-28', '2026-11-27', '2026-11-26', '2026-11-25', '2026-11-24',
-      '2026-11-22', '2026-11-15',
+      '2026-11-30',
+      '2026-11-29',
+      '2026-11-28',
+      '2026-11-27',
+      '2026-11-26',
+      '2026-11-25',
+      '2026-11-24',
+      '2026-11-22',
+      '2026-11-15',
       // monthly: the last day of each earlier month, back to 11 months before this one.
-      '2026-10-31', '2026-09-30', '2026-08-31', '2026-07-31', '2026-06-30', '2026-05-31', '2026-04-30',
-      '2026-03-31', '2026-02-28', '2026-01-31', '2025-12-31',
+      '2026-10-31',
+      '2026-09-30',
+      '2026-08-31',
+      '2026-07-31',
+      '2026-06-30',
+      '2026-05-31',
+      '2026-04-30',
+      '2026-03-31',
+      '2026-02-28',
+      '2026-01-31',
+      '2025-12-31',
     ]);
     expect(plan.keep[0]!.reasons).toEqual(['latest', 'daily', 'weekly', 'monthly']);
     expect(plan.keep.find((k) => dayBucket(k.takenAt) === '2026-11-22')!.reasons).toEqual(['weekly']);
@@ -62,7 +84,11 @@ describe('grandfather-father-son retention', () => {
   });
 
   it('is idempotent: planning again over what it kept removes nothing (so a retried prune deletes nothing new)', () => {
-    for (const [n, keep] of [[60, { daily: 3, weekly: 2, monthly: 2 }], [400, { daily: 7, weekly: 4, monthly: 12 }], [10, { daily: 1, weekly: 0, monthly: 5 }]] as const) {
+    for (const [n, keep] of [
+      [60, { daily: 3, weekly: 2, monthly: 2 }],
+      [400, { daily: 7, weekly: 4, monthly: 12 }],
+      [10, { daily: 1, weekly: 0, monthly: 5 }],
+    ] as const) {
       const first = planRetention(nightly('2026-11-30', n), keep);
       const again = planRetention(first.keep, keep);
       expect(again.remove).toEqual([]);
@@ -86,20 +112,34 @@ describe('grandfather-father-son retention', () => {
 
 describe('volume selection', () => {
   const vol = (id: string, tags: Record<string, string>, state = 'in-use'): VolumeFacts => ({
-    volumeId: id, availabilityZone: 'ap-south-1a', sizeGiB: 10, volumeType: 'gp3', state, createTime: '2026-11-01T00:00:00Z', attachedTo: [], tags,
+    volumeId: id,
+    availabilityZone: 'ap-south-1a',
+    sizeGiB: 10,
+    volumeType: 'gp3',
+    state,
+    createTime: '2026-11-01T00:00:00Z',
+    attachedTo: [],
+    tags,
   });
-  const selector = { anyOfTagKeys: ['kubernetes.io/created-for/pvc/name', 'ebs.csi.aws.com/cluster'], tags: [{ key: 'backup', value: 'yes' }] };
+  const selector = {
+    anyOfTagKeys: ['kubernetes.io/created-for/pvc/name', 'ebs.csi.aws.com/cluster'],
+    tags: [{ key: 'backup', value: 'yes' }],
+  };
 
   it('selects the cluster’s CSI volumes and configured tags, skipping other clusters, untagged and unusable volumes', () => {
-    const out = selectBackupVolumes([
-      vol('vol-1', { 'kubernetes.io/cluster/prod': 'owned', 'kubernetes.io/created-for/pvc/name': 'data-db-0' }),
-      vol('vol-2', { KubernetesCluster: 'prod', 'ebs.csi.aws.com/cluster': 'true' }, 'available'),
-      vol('vol-3', { 'eks:cluster-name': 'prod', backup: 'yes' }),
-      vol('vol-4', { 'eks:cluster-name': 'prod', backup: 'no' }),
-      vol('vol-5', { 'kubernetes.io/cluster/staging': 'owned', 'ebs.csi.aws.com/cluster': 'true' }),
-      vol('vol-6', { 'kubernetes.io/cluster/prod': 'owned', 'ebs.csi.aws.com/cluster': 'true' }, 'creating'),
-      vol('vol-7', { 'ebs.csi.aws.com/cluster': 'true' }),
-    ], 'prod', selector);
+    const out = selectBackupVolumes(
+      [
+        vol('vol-1', { 'kubernetes.io/cluster/prod': 'owned', 'kubernetes.io/created-for/pvc/name': 'data-db-0' }),
+        vol('vol-2', { KubernetesCluster: 'prod', 'ebs.csi.aws.com/cluster': 'true' }, 'available'),
+        vol('vol-3', { 'eks:cluster-name': 'prod', backup: 'yes' }),
+        vol('vol-4', { 'eks:cluster-name': 'prod', backup: 'no' }),
+        vol('vol-5', { 'kubernetes.io/cluster/staging': 'owned', 'ebs.csi.aws.com/cluster': 'true' }),
+        vol('vol-6', { 'kubernetes.io/cluster/prod': 'owned', 'ebs.csi.aws.com/cluster': 'true' }, 'creating'),
+        vol('vol-7', { 'ebs.csi.aws.com/cluster': 'true' }),
+      ],
+      'prod',
+      selector,
+    );
     expect(out.selected.map((v) => v.volumeId)).toEqual(['vol-1', 'vol-2', 'vol-3']);
     expect(out.skipped).toEqual([
       { volumeId: 'vol-4', reason: 'no selector tag' },
