@@ -12,3 +12,4 @@ export { verifyClusterHealth, verifyFleetHealth } from './scaling/health';
 export { scaleSelfManagedGroupTo } from './scaling/scale-asg';
 export { healthMonitor } from './health/monitor';
 export { cloudwatchAlarm } from './health/cloudwatch-alarm';
+export { anomalyMonitor } from './health/anomaly';
