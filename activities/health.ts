@@ -1,4 +1,8 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { esc } from '../src/report/escape';
+import { lineChartSvg } from '../src/report/line-chart';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { ActivityDeps } from './deps';
 import { recordMutation } from './audit';
@@ -123,6 +127,31 @@ export function createHealthActivities(deps: ActivityDeps) {
       const key = await g.createIssue({ summary: input.summary, description: input.description, labels: ['eksflow', 'eksflow-health', label] });
       recordMutation(deps.audit, 'jira:CreateIssue', key, { dedupKey: input.dedupKey, label });
       return { key, created: true };
+    },
+
+    /**
+     * The anomaly report linked from the alert: the last `chartHours` of the metric as an inline
+     * SVG line chart with the flagged points marked, written as one HTML file under reportsDir.
+     */
+    async writeAnomalyReport(input: { id: string; anomalies: { timestamp: string; value: number; score: number }[] }): Promise<{ path: string; url: string; points: number }> {
+      const m = deps.config.health.anomalies.find((a) => a.id === input.id);
+      if (!m) throw new NotFoundError(`no anomaly metric ${input.id} in health.anomalies`);
+      const end = deps.now().getTime();
+      const target = { accountId: m.accountId, region: m.region, ...(m.roleArn ? { roleArn: m.roleArn } : {}) };
+      const data = await cloudwatchGateway({ aws: deps.aws, target }).getMetricData(
+        [{ id: 'm', namespace: m.namespace, metricName: m.metricName, dimensions: m.dimensions, stat: m.stat, periodSeconds: m.periodSeconds }],
+        end - m.chartHours * 3_600_000, end,
+      );
+      const points = (data.m ?? []).filter((p) => Number.isFinite(p.v));
+      const title = `${m.namespace} ${m.metricName}${m.dimensions.map((d) => ` ${d.name}=${d.value}`).join('')} (${m.stat}, ${m.periodSeconds}s), last ${m.chartHours} h`;
+      const svg = lineChartSvg({ points, marks: input.anomalies.map((a) => ({ t: Date.parse(a.timestamp), v: a.value })), title, yLabel: m.stat });
+      const rows = input.anomalies.map((a) => `<tr><td>${esc(a.timestamp)}</td><td>${esc(a.value)}</td><td>${esc(a.score.toFixed(3))}</td></tr>`).join('');
+      const html = `<!doctype html><html><head><meta charset="utf-8"><title>Anomaly ${esc(m.id)}</title></head><body><h1>Anomaly on ${esc(m.id)}</h1>${svg}<table><thead><tr><th>time</th><th>value</th><th>score</th></tr></thead><tbody>${rows}</tbody></table></body></html>`;
+      const dir = join(deps.reportsDir, 'anomalies');
+      mkdirSync(dir, { recursive: true });
+      const path = join(dir, `${m.id}-${deps.now().toISOString().replace(/[:.]/g, '-')}.html`);
+      writeFileSync(path, html);
+      return { path, url: `file://${path}`, points: points.length };
     },
 
     /** Resolves the alert with this dedup key if it is open (nothing to do otherwise). */

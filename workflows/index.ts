@@ -19,3 +19,4 @@ export { backups } from './backups/backups';
 export { backupRestoreDrill } from './backups/restore-drill';
 export { resourceCleanup } from './cleanup/cleanup';
 export { listBackups } from './backups/list';
+export { anomalyMonitor } from './health/anomaly';

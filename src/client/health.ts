@@ -28,6 +28,22 @@ export async function ensureHealthMonitors(client: Client, config: EksflowConfig
       out.push({ workflowId: t.workflowId, started: false });
     }
   }
+  return [...out, ...(await ensureAnomalyMonitors(client, config, taskQueue))];
+}
+
+/** Starts one `anomaly/<id>` monitor per `health.anomalies` entry that is not running. */
+export async function ensureAnomalyMonitors(client: Client, config: EksflowConfig, taskQueue: string): Promise<{ workflowId: string; started: boolean }[]> {
+  const out: { workflowId: string; started: boolean }[] = [];
+  for (const metric of config.health.enabled ? config.health.anomalies : []) {
+    const workflowId = `anomaly/${metric.id}`;
+    try {
+      await client.workflow.start('anomalyMonitor', { workflowId, taskQueue, args: [{ metric }] });
+      out.push({ workflowId, started: true });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      out.push({ workflowId, started: false });
+    }
+  }
   return out;
 }
 

@@ -107,6 +107,28 @@ export const healthActionsSchema = z
   .strict();
 export type HealthActionsConfig = z.infer<typeof healthActionsSchema>;
 
+/** A CloudWatch metric watched live by the streaming anomaly detector (`anomaly/<id>`). */
+export const anomalyMetricSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'an id: lower-case letters, digits and -'),
+    accountId: z.string().regex(/^\d{12}$/),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region'),
+    roleArn: z.string().startsWith('arn:').optional(),
+    namespace: z.string().min(1),
+    metricName: z.string().min(1),
+    dimensions: z.array(z.object({ name: z.string().min(1), value: z.string().min(1) }).strict()).max(30).default([]),
+    stat: z.string().min(1).default('Average'),
+    periodSeconds: z.number().int().min(60).multipleOf(60).default(300),
+    /** History read on the first run, so the detector starts warmed up. */
+    warmupDays: z.number().positive().max(63).default(14),
+    /** Score threshold (default: the one chosen on the NAB data, src/ml/anomaly.ts). */
+    threshold: z.number().min(0).max(1).optional(),
+    /** Hours of the metric drawn in the alert's chart. */
+    chartHours: z.number().int().min(1).max(72).default(6),
+  })
+  .strict();
+export type AnomalyMetricConfig = z.infer<typeof anomalyMetricSchema>;
+
 export const healthSchema = z
   .object({
     enabled: z.boolean().default(true),
@@ -125,6 +147,7 @@ export const healthSchema = z
       .strict()
       .default({ critical: ['alert', 'scale_up_nodes', 'update_metrics'], warning: ['alert', 'create_jira_ticket', 'update_metrics'], info: ['update_metrics'] }),
     actions: healthActionsSchema.default(healthActionsSchema.parse({})),
+    anomalies: z.array(anomalyMetricSchema).default([]),
     /** Validate every check's PromQL against each cluster's Prometheus when the worker starts. */
     validateOnStart: z.boolean().default(true),
   })
