@@ -2,12 +2,14 @@ import { z } from 'zod';
 import { clusterSchema } from './clusters';
 import { timetableSchema } from './timetable';
 import { notificationsSchema } from './notifications';
+import { apiSchema } from './api';
 
 export const configSchema = z
   .object({
     clusters: z.array(clusterSchema).min(1),
     timetable: timetableSchema.default(timetableSchema.parse({})),
     notifications: notificationsSchema.default(notificationsSchema.parse({})),
+    api: apiSchema.default(apiSchema.parse({})),
   })
   .strict()
   .superRefine((cfg, ctx) => {
