@@ -1,4 +1,6 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createSign } from 'node:crypto';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -53,6 +55,12 @@ describe('operator API (/api/v1) on the dev server and moto', () => {
   let jwksUrl: string;
   let privateKey: KeyLike;
   let config: ReturnType<typeof testConfig>;
+  // A local stand-in for sns.<region>.amazonaws.com: the signing certificate and the SubscribeURL.
+  let snsHost: Server;
+  let snsBase: string;
+  let snsKey: string;
+  const snsHits: string[] = [];
+  const topicArn = 'arn:aws:sns:ap-south-1:123456789012:eksflow-manual';
 
   const call = async (
     method: string,
@@ -93,9 +101,40 @@ describe('operator API (/api/v1) on the dev server and moto', () => {
     await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', r));
     jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/.well-known/jwks.json`;
 
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(dir, 'sns.key'),
+        '-out',
+        join(dir, 'sns.pem'),
+        '-subj',
+        '/CN=sns.test',
+        '-days',
+        '1',
+      ],
+      { stdio: 'ignore' },
+    );
+    snsKey = readFileSync(join(dir, 'sns.key'), 'utf8');
+    const certPem = readFileSync(join(dir, 'sns.pem'), 'utf8');
+    snsHost = createServer((req, res) => {
+      snsHits.push(req.url ?? '');
+      if (req.url?.startsWith('/SimpleNotificationService-test.pem')) res.end(certPem);
+      else if (req.url?.startsWith('/confirm')) res.end('<ConfirmSubscriptionResponse/>');
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => snsHost.listen(0, '127.0.0.1', r));
+    snsBase = `http://127.0.0.1:${(snsHost.address() as AddressInfo).port}`;
+
     config = testConfig({
       clusters: [cluster],
       api: {
+        sns: { topics: [{ arn: topicArn, role: 'operator' }], certUrlPattern: '^http://127\\.0\\.0\\.1:\\d+/' },
         tokens: (Object.keys(TOKENS) as (keyof typeof TOKENS)[]).map((role) => ({
           name: `${role}-bot`,
           role,
@@ -147,6 +186,116 @@ describe('operator API (/api/v1) on the dev server and moto', () => {
     await worker?.stop();
     await stack?.close();
     await new Promise((r) => jwks?.close(r));
+    await new Promise((r) => snsHost?.close(r));
+  });
+
+  /** Signs an SNS message the way Amazon SNS does (string to sign per the AWS documentation). */
+  const snsMessage = (
+    fields: Record<string, string>,
+    version: '1' | '2' = '2',
+    certPath = '/SimpleNotificationService-test.pem',
+  ) => {
+    const m: Record<string, string> = {
+      MessageId: uniqueName('msg'),
+      TopicArn: topicArn,
+      Timestamp: new Date().toISOString(),
+      SignatureVersion: version,
+      SigningCertURL: `${snsBase}${certPath}`,
+      ...fields,
+    };
+    const keys =
+      m.Type === 'Notification'
+        ? ['Message', 'MessageId', 'Subject', 'Timestamp', 'TopicArn', 'Type']
+        : ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'];
+    const text = keys
+      .filter((k) => m[k] !== undefined)
+      .map((k) => `${k}\n${m[k]}\n`)
+      .join('');
+    m.Signature = createSign(version === '1' ? 'RSA-SHA1' : 'RSA-SHA256')
+      .update(text)
+      .sign(snsKey, 'base64');
+    return m;
+  };
+  const postSns = (m: Record<string, string>) =>
+    fetch(`${base}/sns`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': m.Type ?? '' },
+      body: JSON.stringify(m),
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+
+  test('SNS: a signed subscription confirmation is confirmed by GETting the SubscribeURL', async () => {
+    const res = await postSns(
+      snsMessage(
+        {
+          Type: 'SubscriptionConfirmation',
+          Token: 'tok-123',
+          Message: 'You have chosen to subscribe',
+          SubscribeURL: `${snsBase}/confirm?Token=tok-123`,
+        },
+        '1',
+      ),
+    );
+    expect(res).toEqual({ status: 200, body: { confirmed: true, topic: topicArn } });
+    expect(snsHits).toContain('/confirm?Token=tok-123');
+  });
+
+  test('SNS: signed manual triggers (SignatureVersion 1 and 2) run the API operation with the topic role', async () => {
+    const pause = await postSns(
+      snsMessage({
+        Type: 'Notification',
+        Subject: 'eksflow',
+        Message: JSON.stringify({ action: 'pause', cluster: cluster.name, reason: 'sns drill' }),
+      }),
+    );
+    expect(pause.status).toBe(200);
+    expect(pause.body.result.paused).toEqual(
+      expect.objectContaining({ by: 'sns:eksflow-manual', reason: 'sns drill' }),
+    );
+    expect((await controllerState()).paused?.by).toBe('sns:eksflow-manual');
+    const resume = await postSns(
+      snsMessage({ Type: 'Notification', Message: JSON.stringify({ action: 'resume', cluster: cluster.name }) }, '1'),
+    );
+    expect(resume.status).toBe(200);
+    expect((await controllerState()).paused).toBeUndefined();
+    const scale = await postSns(
+      snsMessage({
+        Type: 'Notification',
+        Message: JSON.stringify({ action: 'scale-up', cluster: cluster.name, dryRun: true }),
+      }),
+    );
+    expect(scale.status).toBe(202);
+    expect(scale.body.result.workflowId).toMatch(/^plan-up\//);
+    // The certificate was fetched once and cached.
+    expect(snsHits.filter((h) => h.startsWith('/SimpleNotificationService')).length).toBe(1);
+  });
+
+  test('SNS: a tampered, unsigned, foreign-certificate or unknown-topic message changes nothing', async () => {
+    const good = snsMessage({
+      Type: 'Notification',
+      Message: JSON.stringify({ action: 'pause', cluster: cluster.name }),
+    });
+    expect(
+      (await postSns({ ...good, Message: JSON.stringify({ action: 'pause', cluster: cluster.name, reason: 'evil' }) }))
+        .status,
+    ).toBe(403);
+    const hitsBefore = snsHits.length;
+    const foreign = snsMessage({ Type: 'Notification', Message: '{}' });
+    const evil = await postSns({ ...foreign, SigningCertURL: 'https://evil.example/SimpleNotificationService-x.pem' });
+    expect(evil.status).toBe(403);
+    expect(evil.body.error).toMatch(/not an Amazon SNS host/);
+    expect(snsHits.length).toBe(hitsBefore);
+    const other = snsMessage({
+      Type: 'Notification',
+      TopicArn: 'arn:aws:sns:ap-south-1:123456789012:other',
+      Message: JSON.stringify({ action: 'resume', cluster: cluster.name }),
+    });
+    expect((await postSns(other)).status).toBe(403);
+    const bad = await postSns(
+      snsMessage({ Type: 'Notification', Message: JSON.stringify({ action: 'reboot-everything' }) }),
+    );
+    expect(bad.status).toBe(400);
+    expect((await postSns({ ...good, Signature: '' })).status).toBe(400);
+    expect((await controllerState()).paused).toBeUndefined();
   });
 
   test('without a valid token nothing is read or changed; a viewer cannot mutate', async () => {
