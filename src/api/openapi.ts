@@ -57,7 +57,10 @@ export function buildOpenApi(ops: Operation[]): JsonSchema {
       '403': err(`the token's role is below ${op.role}`),
       '429': err('rate limit reached for this token'),
     };
-    if (op.params) responses['404'] = err('not found');
+    if (op.params) {
+      responses['404'] = err('not found');
+      responses['414'] = err('a path parameter longer than the server accepts');
+    }
     if (op.method === 'POST') responses['409'] = err('the request does not fit the current state; nothing changed');
     paths[op.path] ??= {};
     paths[op.path]![op.method.toLowerCase()] = {

@@ -82,7 +82,7 @@ export interface Operation {
 
 // ---- shared schemas -------------------------------------------------------------------------
 
-export const errorSchema = z.object({ error: z.string() }).meta({ id: 'Error' });
+export const errorSchema = z.object({ error: z.string() }).loose().meta({ id: 'Error' });
 
 const clusterParam = z.object({
   cluster: z.string().min(1).max(300).meta({ description: 'cluster name or <account>/<region>/<name>' }),

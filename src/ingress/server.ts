@@ -52,7 +52,12 @@ export function bearerTokenMatches(header: string | undefined, token: string): b
  * 413 above the body limit. Bad input starts nothing.
  */
 export function buildIngressServer(deps: IngressServerDeps): FastifyInstance {
-  const app = Fastify({ bodyLimit: deps.bodyLimit ?? 256 * 1024, logger: false });
+  // Alert ids (dedup keys) and workflow ids travel URL-encoded in API paths: room for them (longer → 414).
+  const app = Fastify({
+    bodyLimit: deps.bodyLimit ?? 256 * 1024,
+    logger: false,
+    routerOptions: { maxParamLength: 4096 },
+  });
   const metrics = deps.metrics ?? new IngressMetrics();
   const requireToken = async (req: FastifyRequest, reply: { code(n: number): { send(b: unknown): unknown } }) => {
     if (!bearerTokenMatches(req.headers.authorization, deps.token)) {
