@@ -18,7 +18,7 @@ export interface SpotOptimizationInput {
 }
 
 const hoursSchema = z.number().int().min(1).max(24 * 90).optional();
-const costInputSchema = z.object({ hours: hoursSchema }).strict();
+export const costInputSchema = z.object({ hours: hoursSchema }).strict();
 const placementSchema = z
   .object({
     region: z.string().optional(),
@@ -31,7 +31,7 @@ const placementSchema = z
     fallbackHours: z.number().min(0).optional(),
   })
   .strict();
-const spotInputSchema = z.object({ hours: hoursSchema, placements: z.array(placementSchema).max(20).optional() }).strict();
+export const spotInputSchema = z.object({ hours: hoursSchema, placements: z.array(placementSchema).max(20).optional() }).strict();
 
 const spotGroupOutlookSchema = z
   .object({

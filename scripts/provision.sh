@@ -12,6 +12,7 @@ TEMPORAL_CLI_FALLBACKS="v1.4.1 v1.3.0"
 TEST_SERVER_VERSION=1.31.0
 MOTO_VERSION=5.2.5
 STATSFORECAST_VERSION=2.1.1
+SCHEMATHESIS_VERSION=4.32.5
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/eksflow"
@@ -136,6 +137,23 @@ else
   step "statsforecast" "cached $sf_venv"
 fi
 ln -sfn "$sf_venv" "$tools/statsforecast"
+
+# 4b. schemathesis in its own virtualenv: the operator API fuzz test (test/integration/api-fuzz.test.ts).
+s=$(date +%s%N)
+st_venv="$cache/schemathesis-$SCHEMATHESIS_VERSION"
+if [ ! -f "$st_venv/.complete" ]; then
+  need python3 "run the schemathesis API fuzzer"
+  step "schemathesis" "installing schemathesis==$SCHEMATHESIS_VERSION into $st_venv"
+  rm -rf "$st_venv"
+  python3 -m venv "$st_venv"
+  "$st_venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" >"$cache/schemathesis.log" 2>&1 \
+    || { echo "[provision] pip could not install schemathesis; see $cache/schemathesis.log" >&2; exit 1; }
+  touch "$st_venv/.complete"
+  step "schemathesis" "installed ($(elapsed "$s"))"
+else
+  step "schemathesis" "cached $st_venv"
+fi
+ln -sfn "$st_venv" "$tools/schemathesis"
 
 # 5. Headless Chromium (only for the HTML report test).
 if [ "$with_chromium" = 1 ]; then

@@ -1,21 +1,25 @@
 import type { Command } from 'commander';
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { readEnv, type EksflowEnv } from '../config/env';
 import { loadConfigFile } from '../config/load';
 import type { EksflowConfig } from '../config/schema';
 import { connectClient } from '../client';
-import { ensureController } from '../client/scaling';
-import type { EffectivePlan } from '../domain/scaling/control';
-import { resultTable, type FleetRunResult } from '../domain/scaling/results';
-import { clusterKeyOf, clusterSpecOf, type ClusterSpec } from '../domain/scaling/types';
-import { formatIst, istDate, parseUntil } from '../domain/timetable/ist';
 import {
-  clearOverrideUpdate,
-  overrideUpdate,
-  pauseUpdate,
-  resumeUpdate,
-  statusQuery,
-} from '../../workflows/scaling/messages';
+  clearNodegroupOverride,
+  clusterStatus,
+  controllerTarget,
+  findCluster as findConfiguredCluster,
+  overrideNodegroup,
+  pauseCluster,
+  resumeCluster,
+  startManualScale,
+  type ControllerTarget,
+} from '../client/scaling';
+import type { EffectivePlan } from '../domain/scaling/control';
+import { resultTable } from '../domain/scaling/results';
+import type { ClusterSpec } from '../domain/scaling/types';
+import { formatIst, parseUntil } from '../domain/timetable/ist';
+import { EksflowError } from '../errors';
 import { scheduleIdFor } from '../../schedules/apply';
 import { UsageError } from './usage-error';
 import { operatorName } from './operator';
@@ -26,16 +30,12 @@ interface Ctx {
   config: EksflowConfig;
   client: Client;
   cluster: ClusterSpec;
+  target: ControllerTarget;
 }
 
-/** Finds a configured cluster by name or `<account>/<region>/<name>`. */
+/** Finds a configured cluster by name or `<account>/<region>/<name>` (src/client/scaling.ts; a usage error here). */
 export function findCluster(config: EksflowConfig, wanted: string): ClusterSpec {
-  const matches = config.clusters.filter((c) => c.name === wanted || clusterKeyOf(c) === wanted);
-  if (matches.length === 0)
-    throw new UsageError(`unknown cluster "${wanted}" (configured: ${config.clusters.map((c) => c.name).join(', ')})`);
-  if (matches.length > 1)
-    throw new UsageError(`"${wanted}" names several clusters; use one of ${matches.map(clusterKeyOf).join(', ')}`);
-  return clusterSpecOf(matches[0]!);
+  return asUsageSync(() => findConfiguredCluster(config, wanted));
 }
 
 async function context(clusterName: string | undefined): Promise<Ctx> {
@@ -44,25 +44,24 @@ async function context(clusterName: string | undefined): Promise<Ctx> {
   const config = loadConfigFile(env.EKSFLOW_CONFIG);
   const cluster = findCluster(config, clusterName);
   const client = await connectClient(env);
-  return { env, config, client, cluster };
+  return { env, config, client, cluster, target: controllerTarget(config, env.TEMPORAL_TASK_QUEUE, cluster) };
 }
 
-/** Starts the cluster's controller if needed and brings its view of the config up to date. */
-function controller(ctx: Ctx) {
-  return ensureController(ctx.client, {
-    taskQueue: ctx.env.TEMPORAL_TASK_QUEUE,
-    cluster: ctx.cluster,
-    calendar: { businessDays: ctx.config.timetable.businessDays, holidays: ctx.config.timetable.holidays },
-  });
+function asUsageSync<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof EksflowError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
-/** A rejected update (validator) is the operator's input being wrong: exit 2 with the reason. */
+/** A rejected request (the controller's validator) is the operator's input being wrong: exit 2 with the reason. */
 async function asUsage<T>(p: Promise<T>): Promise<T> {
   try {
     return await p;
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError)
-      throw new UsageError(((err.cause as Error | undefined)?.message ?? err.message).replace(/^Error: /, ''));
+    if (err instanceof EksflowError) throw new UsageError(err.message);
     throw err;
   }
 }
@@ -121,9 +120,8 @@ export function registerScalingCommands(program: Command): void {
     .action(async (o: { cluster?: string; reason: string; until?: string; by: string }) => {
       const ctx = await context(o.cluster);
       const untilMs = until(o.until, false);
-      const handle = await controller(ctx);
       const plan = await asUsage(
-        handle.executeUpdate(pauseUpdate, { args: [{ reason: o.reason, by: o.by, ...(untilMs ? { untilMs } : {}) }] }),
+        pauseCluster(ctx.client, ctx.target, { reason: o.reason, by: o.by, ...(untilMs ? { untilMs } : {}) }),
       );
       process.stdout.write(`${planTable(plan)}\n`);
     });
@@ -135,7 +133,7 @@ export function registerScalingCommands(program: Command): void {
     .option(...by)
     .action(async (o: { cluster?: string; by: string }) => {
       const ctx = await context(o.cluster);
-      const plan = await asUsage((await controller(ctx)).executeUpdate(resumeUpdate, { args: [{ by: o.by }] }));
+      const plan = await asUsage(resumeCluster(ctx.client, ctx.target, { by: o.by }));
       process.stdout.write(`${planTable(plan)}\n`);
     });
 
@@ -171,7 +169,7 @@ export function registerScalingCommands(program: Command): void {
           ...(o.desired !== undefined ? { desired: intOption(o.desired, '--desired') } : {}),
           ...(o.max !== undefined ? { max: intOption(o.max, '--max') } : {}),
         };
-        const plan = await asUsage((await controller(ctx)).executeUpdate(overrideUpdate, { args: [req] }));
+        const plan = await asUsage(overrideNodegroup(ctx.client, ctx.target, req));
         process.stdout.write(`${planTable(plan)}\n`);
       },
     );
@@ -184,9 +182,7 @@ export function registerScalingCommands(program: Command): void {
     .option(...by)
     .action(async (o: { cluster?: string; nodegroup: string; by: string }) => {
       const ctx = await context(o.cluster);
-      const plan = await asUsage(
-        (await controller(ctx)).executeUpdate(clearOverrideUpdate, { args: [{ nodegroup: o.nodegroup, by: o.by }] }),
-      );
+      const plan = await asUsage(clearNodegroupOverride(ctx.client, ctx.target, { nodegroup: o.nodegroup, by: o.by }));
       process.stdout.write(`${planTable(plan)}\n`);
     });
 
@@ -196,8 +192,7 @@ export function registerScalingCommands(program: Command): void {
     .option('--cluster <name>')
     .action(async (o: { cluster?: string }) => {
       const ctx = await context(o.cluster);
-      const handle = await controller(ctx);
-      const status = await handle.query(statusQuery);
+      const { status } = await clusterStatus(ctx.client, ctx.target);
       const out = [`cluster ${ctx.cluster.key}`];
       out.push(
         status.paused
@@ -234,12 +229,14 @@ export function registerScalingCommands(program: Command): void {
       .option('--dry-run', 'print the plan as a table, change nothing')
       .action(async (o: { cluster?: string; dryRun?: boolean }) => {
         const ctx = await context(o.cluster);
-        const workflow = direction === 'up' ? 'scaleUpFleet' : 'scaleDownFleet';
-        const result = await ctx.client.workflow.execute<(i: unknown) => Promise<FleetRunResult>>(workflow, {
+        const handle = await startManualScale(ctx.client, {
           taskQueue: ctx.env.TEMPORAL_TASK_QUEUE,
-          workflowId: `${o.dryRun ? 'plan' : 'scale'}-${direction}/${ctx.cluster.key}/${istDate(Date.now())}/manual-${Date.now()}`,
-          args: [{ clusters: [ctx.cluster.key], dryRun: Boolean(o.dryRun) }],
+          clusterKey: ctx.cluster.key,
+          direction,
+          dryRun: Boolean(o.dryRun),
+          by: operatorName(),
         });
+        const result = await handle.result();
         process.stdout.write(`${resultTable(result.clusters)}\n`);
         const c = result.clusters[0];
         if (c && (c.status === 'skipped' || c.status === 'stopped' || c.status === 'failed'))

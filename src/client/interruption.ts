@@ -5,7 +5,9 @@ import type { spotInterruption } from '../../workflows/interruption/spot-interru
 import {
   instanceStateSignal,
   interruptionEventSignal,
+  progressQuery,
   SPOT_INTERRUPTION_WORKFLOW_TYPE,
+  type SpotInterruptionProgress,
   type SpotInterruptionTiming,
 } from '../../workflows/interruption/messages';
 
@@ -63,4 +65,20 @@ export async function signalInstanceState(
     if (err instanceof WorkflowNotFoundError) return { workflowId, outcome: 'not_found' };
     throw err;
   }
+}
+
+/** Every running interruption workflow with its progress (phase, seconds left); unreadable ones are skipped. */
+export async function interruptionsInFlight(
+  client: Client,
+): Promise<(SpotInterruptionProgress & { workflowId: string })[]> {
+  const out: (SpotInterruptionProgress & { workflowId: string })[] = [];
+  const query = `WorkflowType = '${SPOT_INTERRUPTION_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'`;
+  for await (const wf of client.workflow.list({ query })) {
+    const p = await client.workflow
+      .getHandle(wf.workflowId)
+      .query(progressQuery)
+      .catch(() => undefined);
+    if (p) out.push({ ...p, workflowId: wf.workflowId });
+  }
+  return out;
 }

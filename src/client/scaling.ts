@@ -1,13 +1,42 @@
-import type { Client, WorkflowHandle } from '@temporalio/client';
-import { controllerWorkflowId, type ClusterSpec, type ControlState } from '../domain/scaling/types';
+import {
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
+import type { EksflowConfig } from '../config/schema';
+import type {
+  ClearOverrideRequest,
+  EffectivePlan,
+  OverrideRequest,
+  PauseRequest,
+  ResumeRequest,
+} from '../domain/scaling/control';
+import type { FleetRunResult } from '../domain/scaling/results';
+import {
+  clusterKeyOf,
+  clusterSpecOf,
+  controllerWorkflowId,
+  type ClusterSpec,
+  type ControlState,
+} from '../domain/scaling/types';
+import { istDate } from '../domain/timetable/ist';
+import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { BusinessCalendar } from '../domain/timetable/phase';
 import type { clusterController } from '../../workflows/scaling/controller';
 import {
+  clearOverrideUpdate,
   configureSignal,
   controlStateQuery,
   CONTROLLER_WORKFLOW_TYPE,
+  effectivePlanQuery,
+  overrideUpdate,
+  pauseUpdate,
+  resumeUpdate,
+  statusQuery,
   type ClusterControllerInput,
   type ControllerConfig,
+  type ControllerStatus,
 } from '../../workflows/scaling/messages';
 
 /**
@@ -38,4 +67,109 @@ export async function readControlState(
   opts: { taskQueue: string; cluster: ClusterSpec; calendar: BusinessCalendar },
 ): Promise<ControlState> {
   return (await ensureController(client, opts)).query(controlStateQuery);
+}
+
+/** Where a cluster's controller runs and what it needs to know: built once per caller from config. */
+export interface ControllerTarget {
+  taskQueue: string;
+  cluster: ClusterSpec;
+  calendar: BusinessCalendar;
+}
+
+/** Finds a configured cluster by name or `<account>/<region>/<name>`; NotFoundError/ValidationError otherwise. */
+export function findCluster(config: EksflowConfig, wanted: string): ClusterSpec {
+  const matches = config.clusters.filter((c) => c.name === wanted || clusterKeyOf(c) === wanted);
+  if (matches.length === 0)
+    throw new NotFoundError(
+      `unknown cluster "${wanted}" (configured: ${config.clusters.map((c) => c.name).join(', ')})`,
+    );
+  if (matches.length > 1)
+    throw new ValidationError(`"${wanted}" names several clusters; use one of ${matches.map(clusterKeyOf).join(', ')}`);
+  return clusterSpecOf(matches[0]!);
+}
+
+export function controllerTarget(config: EksflowConfig, taskQueue: string, cluster: ClusterSpec): ControllerTarget {
+  return {
+    taskQueue,
+    cluster,
+    calendar: { businessDays: config.timetable.businessDays, holidays: config.timetable.holidays },
+  };
+}
+
+/**
+ * A rejected update (the controller's validator) is the caller's input being wrong: a
+ * ValidationError with the validator's message, or a ConflictError when the request does not fit
+ * the controller's current state (clearing an override that is not there).
+ */
+async function controlUpdate(p: Promise<EffectivePlan>): Promise<EffectivePlan> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      const message = ((err.cause as Error | undefined)?.message ?? err.message).replace(/^Error: /, '');
+      throw /has no override/.test(message) ? new ConflictError(message) : new ValidationError(message);
+    }
+    throw err;
+  }
+}
+
+export async function pauseCluster(client: Client, t: ControllerTarget, req: PauseRequest): Promise<EffectivePlan> {
+  return controlUpdate((await ensureController(client, t)).executeUpdate(pauseUpdate, { args: [req] }));
+}
+
+export async function resumeCluster(client: Client, t: ControllerTarget, req: ResumeRequest): Promise<EffectivePlan> {
+  return controlUpdate((await ensureController(client, t)).executeUpdate(resumeUpdate, { args: [req] }));
+}
+
+export async function overrideNodegroup(
+  client: Client,
+  t: ControllerTarget,
+  req: OverrideRequest,
+): Promise<EffectivePlan> {
+  return controlUpdate((await ensureController(client, t)).executeUpdate(overrideUpdate, { args: [req] }));
+}
+
+export async function clearNodegroupOverride(
+  client: Client,
+  t: ControllerTarget,
+  req: ClearOverrideRequest,
+): Promise<EffectivePlan> {
+  return controlUpdate((await ensureController(client, t)).executeUpdate(clearOverrideUpdate, { args: [req] }));
+}
+
+/** The controller's status and its effective plan (the sizes in force now). */
+export async function clusterStatus(
+  client: Client,
+  t: ControllerTarget,
+): Promise<{ status: ControllerStatus; plan: EffectivePlan }> {
+  const handle = await ensureController(client, t);
+  const [status, plan] = await Promise.all([handle.query(statusQuery), handle.query(effectivePlanQuery)]);
+  return { status, plan };
+}
+
+/** The workflow type and id of a manual fleet run (`scale up|down`, with or without dry run). */
+export function manualScaleRun(
+  direction: 'up' | 'down',
+  clusterKey: string,
+  dryRun: boolean,
+  nowMs: number,
+): { workflowType: 'scaleUpFleet' | 'scaleDownFleet'; workflowId: string } {
+  return {
+    workflowType: direction === 'up' ? 'scaleUpFleet' : 'scaleDownFleet',
+    workflowId: `${dryRun ? 'plan' : 'scale'}-${direction}/${clusterKey}/${istDate(nowMs)}/manual-${nowMs}`,
+  };
+}
+
+/** Starts a manual scale-up/down of one cluster (the CLI waits for its result, the API answers 202). */
+export async function startManualScale(
+  client: Client,
+  opts: { taskQueue: string; clusterKey: string; direction: 'up' | 'down'; dryRun: boolean; by?: string },
+): Promise<WorkflowHandleWithFirstExecutionRunId<(i: unknown) => Promise<FleetRunResult>>> {
+  const run = manualScaleRun(opts.direction, opts.clusterKey, opts.dryRun, Date.now());
+  return client.workflow.start<(i: unknown) => Promise<FleetRunResult>>(run.workflowType, {
+    taskQueue: opts.taskQueue,
+    workflowId: run.workflowId,
+    args: [{ clusters: [opts.clusterKey], dryRun: opts.dryRun }],
+    ...(opts.by ? { memo: { requestedBy: opts.by } } : {}),
+  });
 }

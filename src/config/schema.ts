@@ -7,6 +7,7 @@ import { logsSchema } from './logs';
 import { healthSchema } from './health';
 import { backupsSchema } from './backups';
 import { cleanupSchema } from './cleanup';
+import { apiSchema } from './api';
 
 export const configSchema = z
   .object({
@@ -18,6 +19,7 @@ export const configSchema = z
     health: healthSchema.default(healthSchema.parse({})),
     backups: backupsSchema.default(backupsSchema.parse({})),
     cleanup: cleanupSchema.default(cleanupSchema.parse({})),
+    api: apiSchema.default(apiSchema.parse({})),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -1,3 +1,6 @@
+import { resolve } from 'node:path';
+import { currentSizesFrom, tokensFromSecret } from '../api/aws-reads';
+import { AuditLog } from '../audit';
 import { awsClientFactoryFromEnv } from '../aws/clients';
 import { connectClient } from '../client';
 import { readEnv, type EksflowEnv } from '../config/env';
@@ -38,15 +41,43 @@ async function main(): Promise<void> {
   const config = loadConfigFile(env.EKSFLOW_CONFIG);
   const client = await connectClient(env);
   const metrics = new IngressMetrics();
-  const app = buildIngressServer({ client, taskQueue: env.TEMPORAL_TASK_QUEUE, token: env.EKSFLOW_INGRESS_TOKEN, config, bodyLimit: env.EKSFLOW_INGRESS_BODY_LIMIT, metrics, log });
+  const aws = awsClientFactoryFromEnv(env);
+  const first = config.clusters[0]!;
+  // Tokens kept in Secrets Manager join the configured ones; a bad secret stops start-up with its reason.
+  const extraTokens = config.api.tokensSecretId
+    ? await tokensFromSecret(aws, { accountId: first.accountId, region: first.region }, config.api.tokensSecretId)
+    : [];
+  const api = {
+    reportsDir: resolve(env.EKSFLOW_REPORTS_DIR),
+    temporalUiUrl: config.notifications.temporalUiUrl ?? env.TEMPORAL_UI_URL,
+    audit: new AuditLog(resolve(env.EKSFLOW_AUDIT_LOG)),
+    currentSizes: currentSizesFrom(aws, config.clusters),
+    extraTokens,
+  };
+  const app = buildIngressServer({
+    client,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    token: env.EKSFLOW_INGRESS_TOKEN,
+    config,
+    bodyLimit: env.EKSFLOW_INGRESS_BODY_LIMIT,
+    metrics,
+    log,
+    api,
+  });
   await app.listen({ port: env.EKSFLOW_INGRESS_PORT, host: '0.0.0.0' });
   log.info('ingress listening', { port: env.EKSFLOW_INGRESS_PORT, taskQueue: env.TEMPORAL_TASK_QUEUE });
 
   let poller: ReturnType<typeof startSqsPoller> | undefined;
   if (env.EKSFLOW_SQS_QUEUE_URL) {
-    const aws = awsClientFactoryFromEnv(env);
     const sqs = aws.sqs(sqsTargetFromUrl(env.EKSFLOW_SQS_QUEUE_URL, env.EKSFLOW_SQS_REGION));
-    poller = startSqsPoller({ sqs, queueUrl: env.EKSFLOW_SQS_QUEUE_URL, client, taskQueue: env.TEMPORAL_TASK_QUEUE, metrics, log });
+    poller = startSqsPoller({
+      sqs,
+      queueUrl: env.EKSFLOW_SQS_QUEUE_URL,
+      client,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      metrics,
+      log,
+    });
     log.info('SQS poller started', { queueUrl: env.EKSFLOW_SQS_QUEUE_URL });
   }
 

@@ -7,6 +7,11 @@ import type { SpotInterruptionTiming } from '../../workflows/interruption/messag
 import { dispatchEvent, IngressMetrics } from './dispatch';
 import { registerAlertRoutes } from './alert-routes';
 import type { Logger } from '../log';
+import type { AuditLog } from '../audit';
+import { Authenticator } from '../api/auth';
+import { registerApiRoutes } from '../api/routes';
+import { registerSnsRoute, type SnsVerifier } from '../api/sns';
+import { registerStatusPage, type CurrentSizes } from '../api/status-page';
 
 export interface IngressServerDeps {
   client: Client;
@@ -19,6 +24,17 @@ export interface IngressServerDeps {
   workflowTiming?: SpotInterruptionTiming;
   metrics?: IngressMetrics;
   log?: Logger;
+  /** The operator API, status page and SNS triggers (registered when `config` is given). */
+  api?: {
+    reportsDir: string;
+    temporalUiUrl: string;
+    audit?: AuditLog;
+    schedulePrefix?: string;
+    currentSizes?: CurrentSizes;
+    /** Tokens read at start-up from Secrets Manager (`api.tokensSecretId`), added to the configured ones. */
+    extraTokens?: EksflowConfig['api']['tokens'];
+    sns?: SnsVerifier;
+  };
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -36,7 +52,12 @@ export function bearerTokenMatches(header: string | undefined, token: string): b
  * 413 above the body limit. Bad input starts nothing.
  */
 export function buildIngressServer(deps: IngressServerDeps): FastifyInstance {
-  const app = Fastify({ bodyLimit: deps.bodyLimit ?? 256 * 1024, logger: false });
+  // Alert ids (dedup keys) and workflow ids travel URL-encoded in API paths: room for them (longer → 414).
+  const app = Fastify({
+    bodyLimit: deps.bodyLimit ?? 256 * 1024,
+    logger: false,
+    routerOptions: { maxParamLength: 4096 },
+  });
   const metrics = deps.metrics ?? new IngressMetrics();
   const requireToken = async (req: FastifyRequest, reply: { code(n: number): { send(b: unknown): unknown } }) => {
     if (!bearerTokenMatches(req.headers.authorization, deps.token)) {
@@ -65,21 +86,51 @@ export function buildIngressServer(deps: IngressServerDeps): FastifyInstance {
     const event = parsed.event;
     if (event.kind === 'ignored' && event.unsupported) {
       metrics.countRejected('unsupported-kind');
-      return reply.code(400).send({ error: `unsupported event: source "${event.source}", detail-type "${event.detailType}"` });
+      return reply
+        .code(400)
+        .send({ error: `unsupported event: source "${event.source}", detail-type "${event.detailType}"` });
     }
     let outcome;
     try {
-      outcome = await dispatchEvent({ client: deps.client, taskQueue: deps.taskQueue, workflowTiming: deps.workflowTiming, metrics }, event);
+      outcome = await dispatchEvent(
+        { client: deps.client, taskQueue: deps.taskQueue, workflowTiming: deps.workflowTiming, metrics },
+        event,
+      );
     } catch (err) {
       deps.log?.error('workflow start failed', { eventId: event.eventId, error: (err as Error).message });
       return reply.code(503).send({ error: 'could not start the workflow; retry' });
     }
-    deps.log?.info('event accepted', { eventId: event.eventId, kind: event.kind, workflows: outcome.actions.map((a) => a.workflowId).filter(Boolean) });
+    deps.log?.info('event accepted', {
+      eventId: event.eventId,
+      kind: event.kind,
+      workflows: outcome.actions.map((a) => a.workflowId).filter(Boolean),
+    });
     return reply.code(202).send({ accepted: true, eventId: event.eventId, ...outcome });
   });
 
   // Other route modules register here, each with one line, e.g. registerAlertRoutes(app, deps).
   registerAlertRoutes(app, deps);
+  if (deps.config) {
+    const config = deps.config;
+    const api = deps.api ?? { reportsDir: 'reports', temporalUiUrl: 'http://localhost:8233' };
+    const auth = new Authenticator(config.api, [...config.api.tokens, ...(api.extraTokens ?? [])], deps.token);
+    const apiDeps = {
+      client: deps.client,
+      taskQueue: deps.taskQueue,
+      config,
+      reportsDir: api.reportsDir,
+      temporalUiUrl: api.temporalUiUrl,
+      audit: api.audit,
+      schedulePrefix: api.schedulePrefix,
+      workflowTiming: deps.workflowTiming,
+      auth,
+      api: config.api,
+      log: deps.log,
+    };
+    registerApiRoutes(app, apiDeps);
+    registerStatusPage(app, { ...apiDeps, currentSizes: api.currentSizes });
+    registerSnsRoute(app, { ...apiDeps, sns: api.sns });
+  }
 
   return app;
 }

@@ -4,7 +4,7 @@
  * eksflow.example.yaml, local Slack/PagerDuty/Pricing stand-ins, the event ingress, one worker
  * and the IST timetable applied as Temporal Schedules. Ctrl-C stops everything it started.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { connect } from 'node:net';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { readEnv } from '../config/env';
@@ -19,6 +19,8 @@ import { startReceivers } from './receivers';
 import { startPricingServer } from './pricing-server';
 import { connectClient } from '../client';
 import { buildIngressServer } from '../ingress/server';
+import { currentSizesFrom } from '../api/aws-reads';
+import { AuditLog } from '../audit';
 import { startSqsPoller } from '../ingress/sqs-poller';
 import { IngressMetrics } from '../ingress/dispatch';
 import { createLogger } from '../log';
@@ -137,7 +139,13 @@ async function main(): Promise<void> {
   const client = await connectClient(env);
   const metrics = new IngressMetrics();
   const log = createLogger('ingress', 'warn');
-  const ingress = buildIngressServer({ client, taskQueue: env.TEMPORAL_TASK_QUEUE, token: env.EKSFLOW_INGRESS_TOKEN!, config, metrics, log });
+  const api = {
+    reportsDir: resolve(env.EKSFLOW_REPORTS_DIR),
+    temporalUiUrl: `http://localhost:${UI_PORT}`,
+    audit: new AuditLog(env.EKSFLOW_AUDIT_LOG),
+    currentSizes: currentSizesFrom(aws, config.clusters),
+  };
+  const ingress = buildIngressServer({ client, taskQueue: env.TEMPORAL_TASK_QUEUE, token: env.EKSFLOW_INGRESS_TOKEN!, config, metrics, log, api });
   await ingress.listen({ port: INGRESS_PORT, host: '127.0.0.1' });
   stoppers.push(() => ingress.close());
   // The interruption queue an EventBridge rule would feed, in the us-east-1 demo account.
@@ -152,6 +160,7 @@ async function main(): Promise<void> {
 
   say('');
   say(`Temporal UI:   http://localhost:${UI_PORT}/namespaces/default/workflows`);
+  say(`Status page:   http://localhost:${INGRESS_PORT}/ (sign in with the ingress token, ${SANDBOX_INGRESS_TOKEN}); API reference: http://localhost:${INGRESS_PORT}/api/v1/docs`);
   const example = await aws.ec2(queueTarget).send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:eks:nodegroup-name', Values: ['batch-spot'] }, { Name: 'instance-state-name', Values: ['running'] }] }));
   const instanceId = example.Reservations?.[0]?.Instances?.[0]?.InstanceId ?? 'i-0123456789abcdef0';
   say(`Try next (in another terminal; first: export EKSFLOW_CONFIG=eksflow.example.yaml EKSFLOW_INGRESS_TOKEN=${SANDBOX_INGRESS_TOKEN}):`);
