@@ -3,6 +3,7 @@ import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { prometheusGateway } from '../../activities/gateways/prometheus';
 import { testAwsFactory, uniqueName } from '../support/stack';
 import { testPrometheus } from '../support/prometheus';
+import { spawnWorkerProcess } from '../support/worker-process';
 
 /**
  * The Prometheus gateway's auth against a local receiver that records what arrives (bearer from an
@@ -51,4 +52,16 @@ describe('Prometheus gateway', () => {
     const down = prometheusGateway({ aws, target, endpoint: { url: 'http://127.0.0.1:9', auth: { type: 'none' }, selector: '', timeoutSeconds: 2 } });
     expect(await down.query('up')).toMatchObject({ ok: false, errorType: 'unreachable' });
   });
+
+  test('the worker refuses to start on invalid PromQL, naming cluster and check', async () => {
+    const cluster = uniqueName('badq').replace(/[^a-z0-9-]/g, '');
+    const config = {
+      clusters: [{ name: cluster, accountId: '123456789012', region: 'ap-south-1', nodegroups: [{ name: 'ng', instanceTypes: ['m5.large'], businessHours: { min: 1, desired: 1, max: 2 }, offHours: { min: 1, desired: 1, max: 2 } }] }],
+      health: {
+        clusters: [{ cluster, prometheus: { url: testPrometheus().url } }],
+        checks: [{ name: 'half-written', query: 'sum(kube_pod_status_phase{phase="Failed"}', operator: '>', threshold: 1, severity: 'warning' }],
+      },
+    };
+    await expect(spawnWorkerProcess({ config, taskQueue: uniqueName('badq') })).rejects.toThrow(new RegExp(`worker exited with 2[\\s\\S]*cluster ${cluster}, check half-written: .*parse error`));
+  }, 120_000);
 });
