@@ -36,7 +36,7 @@ import {
   type PlanSettings,
 } from '../src/domain/cleanup/plan';
 import { PRICE_REGION, PRICE_SOURCE } from '../src/domain/cleanup/prices';
-import { PriceTable } from '../src/domain/pricing/on-demand-table';
+import type { PriceTable } from '../src/domain/pricing/on-demand-table';
 import { esc as escapeHtml } from '../src/report/escape';
 
 /** One account/region to clean, with the configured clusters in it and the kinds looked at there. */

@@ -33,6 +33,10 @@ const envSchema = z.object({
   EKSFLOW_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** The read-only evaluation data folder (ML evaluation, benchmarks, tests); default `../shared/data` beside the repository. */
   EKSFLOW_SHARED_DATA: z.string().trim().min(1).optional(),
+  /** A Python with statsforecast for the ML evaluation's peers (default: the provisioned venv). */
+  EKSFLOW_PEERS_PYTHON: z.string().optional(),
+  /** Where provisioned tools are cached (`$XDG_CACHE_HOME/eksflow`, default ~/.cache/eksflow). */
+  XDG_CACHE_HOME: z.string().optional(),
   /** `file` (EKSFLOW_CONFIG) or `ssm`: the config lives in Parameter Store at /eksflow/<EKSFLOW_ENV>/config. */
   EKSFLOW_CONFIG_SOURCE: z.enum(['file', 'ssm']).default('file'),
   /** Environment name in the parameter path (`/eksflow/<env>/config`). */

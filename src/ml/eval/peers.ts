@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { readEnv, type EksflowEnv } from '../../config/env';
 import { meanAbsoluteError, naiveScale } from '../metrics';
 import { evaluationOrigins, horizonSteps, type ForecastSeries } from './forecaster-eval';
 
@@ -23,7 +24,7 @@ const repoRoot = path.resolve(__dirname, '..', '..', '..');
 const script = path.join(repoRoot, 'scripts', 'ml', 'peers.py');
 
 /** The Python with statsforecast: EKSFLOW_PEERS_PYTHON when set (and only it), else the provisioned one. */
-export function peersPython(env: Record<string, string | undefined> = process.env): string | null {
+export function peersPython(env: Pick<EksflowEnv, 'EKSFLOW_PEERS_PYTHON' | 'XDG_CACHE_HOME'> = readEnv()): string | null {
   if (env.EKSFLOW_PEERS_PYTHON !== undefined) return fs.existsSync(env.EKSFLOW_PEERS_PYTHON) ? env.EKSFLOW_PEERS_PYTHON : null;
   const candidates = [
     path.join(repoRoot, '.tools', 'statsforecast', 'bin', 'python'),
@@ -46,7 +47,7 @@ interface PeerLine {
 }
 
 function cacheDir(): string {
-  return path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'eksflow', 'ml-peers');
+  return path.join(readEnv().XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'eksflow', 'ml-peers');
 }
 
 /** Runs the peers, or returns why they could not run (the caller prints it and carries on). */
