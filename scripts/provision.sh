@@ -11,6 +11,9 @@ TEMPORAL_CLI_VERSION=v1.5.1
 TEMPORAL_CLI_FALLBACKS="v1.4.1 v1.3.0"
 TEST_SERVER_VERSION=1.31.0
 MOTO_VERSION=5.2.5
+CFN_LINT_VERSION=1.58.0
+HELM_VERSION=v3.21.4
+KUBECONFORM_VERSION=v0.8.0
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/eksflow"
@@ -118,7 +121,45 @@ else
 fi
 ln -sfn "$venv" "$tools/moto"
 
-# 5. Headless Chromium (only for the HTML report test).
+# 5. Deployment tooling: cfn-lint (PyPI) for the CloudFormation template, Helm and kubeconform
+#    (Go modules) for the chart. kubeconform never fetches schemas here: the chart test points it at
+#    the OpenAPI schema of the kube-apiserver module (test/integration/deploy-helm.test.ts).
+s=$(date +%s%N)
+cfn_venv="$cache/cfn-lint-$CFN_LINT_VERSION"
+if [ ! -f "$cfn_venv/.complete" ]; then
+  need python3 "run cfn-lint"
+  step "cfn-lint" "installing cfn-lint==$CFN_LINT_VERSION into $cfn_venv"
+  rm -rf "$cfn_venv"
+  python3 -m venv "$cfn_venv"
+  "$cfn_venv/bin/pip" install -q --disable-pip-version-check "cfn-lint==$CFN_LINT_VERSION" >"$cache/cfn-lint.log" 2>&1 \
+    || { echo "[provision] pip could not install cfn-lint; see $cache/cfn-lint.log" >&2; exit 1; }
+  touch "$cfn_venv/.complete"
+  step "cfn-lint" "installed ($(elapsed "$s"))"
+else
+  step "cfn-lint" "cached $cfn_venv"
+fi
+ln -sfn "$cfn_venv/bin/cfn-lint" "$tools/bin/cfn-lint"
+
+go_tool() { # name version module
+  local name=$1 version=$2 module=$3 s dir
+  s=$(date +%s%N)
+  dir="$cache/$name-$version"
+  if [ ! -x "$dir/bin/$name" ]; then
+    need go "build $name (go install $module)"
+    step "$name" "building $version from its Go module (a minute or two, once)"
+    GOBIN="$dir/bin.partial" GOFLAGS=-buildvcs=false nice -n 10 go install "$module@$version" >"$cache/$name-$version.log" 2>&1 \
+      || { echo "[provision] could not build $name; see $cache/$name-$version.log" >&2; exit 1; }
+    rm -rf "$dir/bin" && mv "$dir/bin.partial" "$dir/bin"
+    step "$name" "built ($(elapsed "$s"))"
+  else
+    step "$name" "cached $dir/bin/$name"
+  fi
+  ln -sfn "$dir/bin/$name" "$tools/bin/$name"
+}
+go_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm
+go_tool kubeconform "$KUBECONFORM_VERSION" github.com/yannh/kubeconform/cmd/kubeconform
+
+# 6. Headless Chromium (only for the HTML report test).
 if [ "$with_chromium" = 1 ]; then
   if [ -x /usr/bin/chromium ]; then
     step "chromium" "present"

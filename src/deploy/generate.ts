@@ -1,3 +1,4 @@
+import { eventsTemplate } from './cloudformation';
 import { actionUses, buildPolicy } from '../iam/policies';
 import { scanCommands } from '../iam/scan';
 
@@ -10,9 +11,12 @@ import { scanCommands } from '../iam/scan';
 export function generatedFiles(root: string): Record<string, string> {
   const uses = actionUses(scanCommands(root));
   const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
+  const worker = buildPolicy(uses, 'worker');
+  const cluster = buildPolicy(uses, 'cluster');
   return {
-    'deploy/iam/worker-policy.json': json(buildPolicy(uses, 'worker')),
-    'deploy/iam/cluster-role-policy.json': json(buildPolicy(uses, 'cluster')),
+    'deploy/iam/worker-policy.json': json(worker),
+    'deploy/iam/cluster-role-policy.json': json(cluster),
+    'deploy/cloudformation/eksflow-events.yaml': eventsTemplate(worker, cluster),
     'deploy/iam/actions.json': json(uses),
   };
 }
