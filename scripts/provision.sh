@@ -14,6 +14,7 @@ MOTO_VERSION=5.2.5
 CFN_LINT_VERSION=1.58.0
 HELM_VERSION=v3.21.4
 KUBECONFORM_VERSION=v0.8.0
+K8S_OPENAPI_VERSION=v1.35.4
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/eksflow"
@@ -158,6 +159,23 @@ go_tool() { # name version module
 }
 go_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm
 go_tool kubeconform "$KUBECONFORM_VERSION" github.com/yannh/kubeconform/cmd/kubeconform
+
+# The Kubernetes OpenAPI (swagger) document kubeconform validates the chart against, taken from
+# the k8s.io/kubernetes Go module (api/openapi-spec/swagger.json) rather than fetched at run time.
+s=$(date +%s%N)
+openapi="$cache/k8s-openapi-$K8S_OPENAPI_VERSION/swagger.json"
+if [ ! -f "$openapi" ]; then
+  need go "fetch the Kubernetes OpenAPI schema (go mod download k8s.io/kubernetes)"
+  step "k8s openapi" "fetching k8s.io/kubernetes@$K8S_OPENAPI_VERSION from the Go proxy"
+  moddir=$(cd /tmp && GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@$K8S_OPENAPI_VERSION" 2>"$cache/k8s-openapi.log" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -n "$moddir" ] && [ -f "$moddir/api/openapi-spec/swagger.json" ] \
+    || { echo "[provision] could not fetch the Kubernetes OpenAPI document; see $cache/k8s-openapi.log" >&2; exit 1; }
+  mkdir -p "$(dirname "$openapi")" && cp "$moddir/api/openapi-spec/swagger.json" "$openapi.partial" && mv "$openapi.partial" "$openapi"
+  step "k8s openapi" "fetched ($(elapsed "$s"))"
+else
+  step "k8s openapi" "cached $openapi"
+fi
+ln -sfn "$openapi" "$tools/k8s-openapi.json"
 
 # 6. Headless Chromium (only for the HTML report test).
 if [ "$with_chromium" = 1 ]; then

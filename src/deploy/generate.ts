@@ -1,4 +1,5 @@
 import { eventsTemplate } from './cloudformation';
+import { helmValuesSchema } from './helm-schema';
 import { actionUses, buildPolicy } from '../iam/policies';
 import { scanCommands } from '../iam/scan';
 
@@ -18,5 +19,6 @@ export function generatedFiles(root: string): Record<string, string> {
     'deploy/iam/cluster-role-policy.json': json(cluster),
     'deploy/cloudformation/eksflow-events.yaml': eventsTemplate(worker, cluster),
     'deploy/iam/actions.json': json(uses),
+    'deploy/helm/eksflow/values.schema.json': json(helmValuesSchema()),
   };
 }
