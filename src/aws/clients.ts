@@ -3,6 +3,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { PricingClient } from '@aws-sdk/client-pricing';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -46,6 +47,23 @@ export class AwsClientFactory {
   sns(t: AwsTarget): SNSClient { return this.client('sns', SNSClient, t); }
   sqs(t: AwsTarget): SQSClient { return this.client('sqs', SQSClient, t); }
   secretsManager(t: AwsTarget): SecretsManagerClient { return this.client('secretsmanager', SecretsManagerClient, t); }
+
+  /** S3 in the worker's own account (reports); path-style against the sandbox endpoint. */
+  s3(region: string): S3Client {
+    const key = `s3/${region}`;
+    let client = this.cache.get(key) as S3Client | undefined;
+    if (!client) {
+      client = new S3Client({
+        region,
+        endpoint: this.settings.endpoint,
+        forcePathStyle: this.settings.endpoint !== undefined,
+        credentials: this.settings.credentials,
+        maxAttempts: this.settings.maxAttempts ?? 3,
+      });
+      this.cache.set(key, client);
+    }
+    return client;
+  }
 
   /** The Pricing API lives in us-east-1 (and a few other regions) whatever the fleet's region. */
   pricing(region = 'us-east-1'): PricingClient {

@@ -32,6 +32,11 @@ const envSchema = z.object({
   /** Append-only record of every mutation eksflow applies (JSON lines). */
   EKSFLOW_AUDIT_LOG: z.string().default('.data/audit.jsonl'),
   EKSFLOW_REPORTS_DIR: z.string().default('reports'),
+  /** Reports are also written here (SSE) and linked through the ingress; local folder only when unset. */
+  EKSFLOW_REPORTS_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
+  EKSFLOW_REPORTS_REGION: z.string().default('us-east-1'),
+  /** SSE-KMS key for report objects; SSE-S3 (AES256) when unset. */
+  EKSFLOW_REPORTS_KMS_KEY_ID: z.string().min(1).optional(),
   EKSFLOW_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** The read-only evaluation data folder (ML evaluation, benchmarks, tests); default `../shared/data` beside the repository. */
   EKSFLOW_SHARED_DATA: z.string().trim().min(1).optional(),

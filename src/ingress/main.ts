@@ -5,6 +5,7 @@ import { ConfigError, loadConfigFile } from '../config/load';
 import { createLogger } from '../log';
 import { IngressMetrics } from './dispatch';
 import { buildIngressServer } from './server';
+import { reportSourceFromEnv } from './reports';
 import { startSqsPoller } from './sqs-poller';
 
 /** Account and region of a queue URL: `https://sqs.<region>.amazonaws.com/<account>/<name>` (the sandbox URL names no region). */
@@ -38,7 +39,8 @@ async function main(): Promise<void> {
   const config = loadConfigFile(env.EKSFLOW_CONFIG);
   const client = await connectClient(env);
   const metrics = new IngressMetrics();
-  const app = buildIngressServer({ client, taskQueue: env.TEMPORAL_TASK_QUEUE, token: env.EKSFLOW_INGRESS_TOKEN, config, bodyLimit: env.EKSFLOW_INGRESS_BODY_LIMIT, metrics, log });
+  const reports = reportSourceFromEnv(env, awsClientFactoryFromEnv(env));
+  const app = buildIngressServer({ client, taskQueue: env.TEMPORAL_TASK_QUEUE, token: env.EKSFLOW_INGRESS_TOKEN, config, bodyLimit: env.EKSFLOW_INGRESS_BODY_LIMIT, metrics, log, reports });
   await app.listen({ port: env.EKSFLOW_INGRESS_PORT, host: '0.0.0.0' });
   log.info('ingress listening', { port: env.EKSFLOW_INGRESS_PORT, taskQueue: env.TEMPORAL_TASK_QUEUE });
 

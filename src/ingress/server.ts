@@ -6,6 +6,7 @@ import { parseEventBridgeEvent } from '../domain/events/eventbridge';
 import type { SpotInterruptionTiming } from '../../workflows/interruption/messages';
 import { dispatchEvent, IngressMetrics } from './dispatch';
 import { registerAlertRoutes } from './alert-routes';
+import { registerReportRoutes, type ReportSource } from './reports';
 import type { Logger } from '../log';
 
 export interface IngressServerDeps {
@@ -19,6 +20,8 @@ export interface IngressServerDeps {
   workflowTiming?: SpotInterruptionTiming;
   metrics?: IngressMetrics;
   log?: Logger;
+  /** Serves `GET /reports/:id` when given (reportSourceFromEnv). */
+  reports?: ReportSource;
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -53,6 +56,9 @@ export function buildIngressServer(deps: IngressServerDeps): FastifyInstance {
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  if (deps.reports) {
+    registerReportRoutes(app, { token: deps.token, reports: deps.reports, bearerOk: (h) => bearerTokenMatches(h, deps.token) });
+  }
   app.get('/metrics', { onRequest: requireToken }, async () => metrics.snapshot());
 
   // onRequest runs before the body is read: an unauthenticated caller never gets it parsed.

@@ -20,6 +20,7 @@ import { startPricingServer } from './pricing-server';
 import { connectClient } from '../client';
 import { buildIngressServer } from '../ingress/server';
 import { startSqsPoller } from '../ingress/sqs-poller';
+import { reportSourceFromEnv } from '../ingress/reports';
 import { IngressMetrics } from '../ingress/dispatch';
 import { createLogger } from '../log';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
@@ -127,7 +128,9 @@ async function main(): Promise<void> {
   const client = await connectClient(env);
   const metrics = new IngressMetrics();
   const log = createLogger('ingress', 'warn');
-  const ingress = buildIngressServer({ client, taskQueue: env.TEMPORAL_TASK_QUEUE, token: env.EKSFLOW_INGRESS_TOKEN!, config, metrics, log });
+  // Reports written by the worker are served at http://localhost:8080/reports/:id (the notification links).
+  const reports = reportSourceFromEnv(env, aws);
+  const ingress = buildIngressServer({ client, taskQueue: env.TEMPORAL_TASK_QUEUE, token: env.EKSFLOW_INGRESS_TOKEN!, config, metrics, log, reports });
   await ingress.listen({ port: INGRESS_PORT, host: '127.0.0.1' });
   stoppers.push(() => ingress.close());
   // The interruption queue an EventBridge rule would feed, in the us-east-1 demo account.

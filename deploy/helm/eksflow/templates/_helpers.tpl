@@ -71,6 +71,8 @@ app.kubernetes.io/component: {{ .component }}
 {{- with .Values.reports.bucket }}
 - name: EKSFLOW_REPORTS_BUCKET
   value: {{ . | quote }}
+- name: EKSFLOW_REPORTS_REGION
+  value: {{ $.Values.aws.region | quote }}
 {{- end }}
 {{- with .Values.reports.kmsKeyId }}
 - name: EKSFLOW_REPORTS_KMS_KEY_ID
