@@ -5,6 +5,8 @@
 # web: the Temporal CLI is built from its Go module, the test server comes from Maven Central,
 # moto from PyPI, Chromium from Debian.
 #   --with-chromium   also make sure headless Chromium exists (the report test uses it)
+#   --with-deploy     also cfn-lint, Helm, kubeconform and the Kubernetes OpenAPI document (the
+#                     deploy/ tests use them; `npm start` does not need them)
 set -euo pipefail
 
 TEMPORAL_CLI_VERSION=v1.5.1
@@ -21,9 +23,11 @@ cache="${XDG_CACHE_HOME:-$HOME/.cache}/eksflow"
 tools="$root/.tools"
 mkdir -p "$cache" "$tools/bin"
 with_chromium=0
+with_deploy=0
 for arg in "$@"; do
   case "$arg" in
     --with-chromium) with_chromium=1 ;;
+    --with-deploy) with_deploy=1 ;;
     *) echo "provision: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
@@ -125,6 +129,7 @@ ln -sfn "$venv" "$tools/moto"
 # 5. Deployment tooling: cfn-lint (PyPI) for the CloudFormation template, Helm and kubeconform
 #    (Go modules) for the chart. kubeconform never fetches schemas here: the chart test points it at
 #    the OpenAPI schema of the kube-apiserver module (test/integration/deploy-helm.test.ts).
+if [ "$with_deploy" = 1 ]; then
 s=$(date +%s%N)
 cfn_venv="$cache/cfn-lint-$CFN_LINT_VERSION"
 if [ ! -f "$cfn_venv/.complete" ]; then
@@ -176,6 +181,7 @@ else
   step "k8s openapi" "cached $openapi"
 fi
 ln -sfn "$openapi" "$tools/k8s-openapi.json"
+fi
 
 # 6. Headless Chromium (only for the HTML report test).
 if [ "$with_chromium" = 1 ]; then
