@@ -3,7 +3,7 @@
 # Not in the image (.dockerignore): src/sandbox (the local sandbox), test/, scripts/; and no
 # devDependencies (@temporalio/testing, jest, eslint, typescript…): `npm ci --omit=dev`.
 # test/unit/image-contents.test.ts checks that the code the image runs imports none of them.
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./

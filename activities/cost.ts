@@ -4,7 +4,13 @@ import { parseInput } from './input';
 import { RISK_LEVELS } from '../src/domain/pricing/spot-advisor';
 import { createAnalysisDeps, runCostAnalysis, runSpotAnalysis, spotGroupOutlook, type PlacementAsk, type SpotGroupOutlook } from '../src/report/analysis';
 import { summariseCostRun, summariseSpotRun, type CostRunSummary, type SpotRunSummary } from '../src/report/summary';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { writeReport } from '../src/report/write';
+import { reportUrl } from '../src/domain/reports/link';
+import type { WrittenReport } from '../src/report/types';
+import { recordMutation } from './audit';
+import { putReportObject } from './gateways/reports';
 
 export interface CostAnalysisInput {
   /** Spot history look-back in hours (default 168). */
@@ -52,18 +58,55 @@ export type SpotGroupOutlookInput = z.input<typeof spotGroupOutlookSchema>;
  */
 export function createCostActivities(deps: ActivityDeps) {
   // One per worker: the On-Demand price cache (per day) lives as long as the worker.
-  const analysis = createAnalysisDeps({ aws: deps.aws, config: deps.config, now: deps.now, pricingEndpoint: deps.env.EKSFLOW_PRICING_ENDPOINT });
+  const analysis = createAnalysisDeps({
+    aws: deps.aws,
+    config: deps.config,
+    now: deps.now,
+    pricingEndpoint: deps.env.EKSFLOW_PRICING_ENDPOINT,
+  });
+
+  /**
+   * Copies the written report to the report bucket (when configured) and returns the link a
+   * person opens: the ingress's `GET /reports/:id` with a per-report token, never a worker path.
+   */
+  async function publish(files: WrittenReport): Promise<{ url?: string; objects?: string[] }> {
+    const id = basename(files.htmlPath, '.html');
+    const env = deps.env;
+    let objects: string[] | undefined;
+    if (env.EKSFLOW_REPORTS_BUCKET) {
+      const bucket = {
+        s3: deps.aws.reportsS3(env.EKSFLOW_REPORTS_REGION),
+        bucket: env.EKSFLOW_REPORTS_BUCKET,
+        kmsKeyId: env.EKSFLOW_REPORTS_KMS_KEY_ID,
+      };
+      objects = [
+        await putReportObject(bucket, id, 'html', await readFile(files.htmlPath, 'utf8')),
+        await putReportObject(bucket, id, 'json', await readFile(files.jsonPath, 'utf8')),
+      ];
+      recordMutation(deps.audit, 'put-report', `s3://${bucket.bucket}/reports/${id}`, { objects });
+    }
+    const url = env.EKSFLOW_INGRESS_TOKEN
+      ? reportUrl(
+          env.EKSFLOW_PUBLIC_URL ?? `http://localhost:${env.EKSFLOW_INGRESS_PORT}`,
+          env.EKSFLOW_INGRESS_TOKEN,
+          id,
+        )
+      : undefined;
+    return { url, objects };
+  }
 
   async function buildCostReport(input: CostAnalysisInput = {}): Promise<CostRunSummary> {
     const args = parseInput(costInputSchema, input ?? {}, 'buildCostReport');
     const report = await runCostAnalysis(analysis, args);
-    return summariseCostRun(report, await writeReport(deps.reportsDir, report));
+    const files = await writeReport(deps.reportsDir, report);
+    return { ...summariseCostRun(report, files), ...(await publish(files)) };
   }
 
   async function buildSpotReport(input: SpotOptimizationInput = {}): Promise<SpotRunSummary> {
     const args = parseInput(spotInputSchema, input ?? {}, 'buildSpotReport');
     const report = await runSpotAnalysis(analysis, args);
-    return summariseSpotRun(report, await writeReport(deps.reportsDir, report));
+    const files = await writeReport(deps.reportsDir, report);
+    return { ...summariseSpotRun(report, files), ...(await publish(files)) };
   }
 
   /** Before a spot group's scale-up: predicted prices 24 h ahead vs the ceiling, and where to diversify. */

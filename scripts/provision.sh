@@ -5,6 +5,8 @@
 # web: the Temporal CLI is built from its Go module, the test server comes from Maven Central,
 # moto and statsforecast from PyPI, Chromium from Debian.
 #   --with-chromium   also make sure headless Chromium exists (the report test uses it)
+#   --with-deploy     also cfn-lint, Helm, kubeconform and the Kubernetes OpenAPI document (the
+#                     deploy/ tests use them; `npm start` does not need them)
 set -euo pipefail
 
 TEMPORAL_CLI_VERSION=v1.5.1
@@ -13,15 +15,21 @@ TEST_SERVER_VERSION=1.31.0
 MOTO_VERSION=5.2.5
 STATSFORECAST_VERSION=2.1.1
 SCHEMATHESIS_VERSION=4.32.5
+CFN_LINT_VERSION=1.58.0
+HELM_VERSION=v3.21.4
+KUBECONFORM_VERSION=v0.8.0
+K8S_OPENAPI_VERSION=v1.35.4
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/eksflow"
 tools="$root/.tools"
 mkdir -p "$cache" "$tools/bin"
 with_chromium=0
+with_deploy=0
 for arg in "$@"; do
   case "$arg" in
     --with-chromium) with_chromium=1 ;;
+    --with-deploy) with_deploy=1 ;;
     *) echo "provision: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
@@ -155,7 +163,64 @@ else
 fi
 ln -sfn "$st_venv" "$tools/schemathesis"
 
-# 5. Headless Chromium (only for the HTML report test).
+# 5. Deployment tooling: cfn-lint (PyPI) for the CloudFormation template, Helm and kubeconform
+#    (Go modules) for the chart. kubeconform never fetches schemas here: the chart test points it at
+#    the OpenAPI schema of the kube-apiserver module (test/integration/deploy-helm.test.ts).
+if [ "$with_deploy" = 1 ]; then
+s=$(date +%s%N)
+cfn_venv="$cache/cfn-lint-$CFN_LINT_VERSION"
+if [ ! -f "$cfn_venv/.complete" ]; then
+  need python3 "run cfn-lint"
+  step "cfn-lint" "installing cfn-lint==$CFN_LINT_VERSION into $cfn_venv"
+  rm -rf "$cfn_venv"
+  python3 -m venv "$cfn_venv"
+  "$cfn_venv/bin/pip" install -q --disable-pip-version-check "cfn-lint==$CFN_LINT_VERSION" >"$cache/cfn-lint.log" 2>&1 \
+    || { echo "[provision] pip could not install cfn-lint; see $cache/cfn-lint.log" >&2; exit 1; }
+  touch "$cfn_venv/.complete"
+  step "cfn-lint" "installed ($(elapsed "$s"))"
+else
+  step "cfn-lint" "cached $cfn_venv"
+fi
+ln -sfn "$cfn_venv/bin/cfn-lint" "$tools/bin/cfn-lint"
+
+go_tool() { # name version module
+  local name=$1 version=$2 module=$3 s dir
+  s=$(date +%s%N)
+  dir="$cache/$name-$version"
+  if [ ! -x "$dir/bin/$name" ]; then
+    need go "build $name (go install $module)"
+    step "$name" "building $version from its Go module (a minute or two, once)"
+    GOBIN="$dir/bin.partial" GOFLAGS=-buildvcs=false nice -n 10 go install "$module@$version" >"$cache/$name-$version.log" 2>&1 \
+      || { echo "[provision] could not build $name; see $cache/$name-$version.log" >&2; exit 1; }
+    rm -rf "$dir/bin" && mv "$dir/bin.partial" "$dir/bin"
+    step "$name" "built ($(elapsed "$s"))"
+  else
+    step "$name" "cached $dir/bin/$name"
+  fi
+  ln -sfn "$dir/bin/$name" "$tools/bin/$name"
+}
+go_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm
+go_tool kubeconform "$KUBECONFORM_VERSION" github.com/yannh/kubeconform/cmd/kubeconform
+
+# The Kubernetes OpenAPI (swagger) document kubeconform validates the chart against, taken from
+# the k8s.io/kubernetes Go module (api/openapi-spec/swagger.json) rather than fetched at run time.
+s=$(date +%s%N)
+openapi="$cache/k8s-openapi-$K8S_OPENAPI_VERSION/swagger.json"
+if [ ! -f "$openapi" ]; then
+  need go "fetch the Kubernetes OpenAPI schema (go mod download k8s.io/kubernetes)"
+  step "k8s openapi" "fetching k8s.io/kubernetes@$K8S_OPENAPI_VERSION from the Go proxy"
+  moddir=$(cd /tmp && GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@$K8S_OPENAPI_VERSION" 2>"$cache/k8s-openapi.log" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -n "$moddir" ] && [ -f "$moddir/api/openapi-spec/swagger.json" ] \
+    || { echo "[provision] could not fetch the Kubernetes OpenAPI document; see $cache/k8s-openapi.log" >&2; exit 1; }
+  mkdir -p "$(dirname "$openapi")" && cp "$moddir/api/openapi-spec/swagger.json" "$openapi.partial" && mv "$openapi.partial" "$openapi"
+  step "k8s openapi" "fetched ($(elapsed "$s"))"
+else
+  step "k8s openapi" "cached $openapi"
+fi
+ln -sfn "$openapi" "$tools/k8s-openapi.json"
+fi
+
+# 6. Headless Chromium (only for the HTML report test).
 if [ "$with_chromium" = 1 ]; then
   if [ -x /usr/bin/chromium ]; then
     step "chromium" "present"

@@ -62,6 +62,23 @@ export class AwsClientFactory {
   inspector2(t: AwsTarget): Inspector2Client { return this.client('inspector2', Inspector2Client, t); }
   securityHub(t: AwsTarget): SecurityHubClient { return this.client('securityhub', SecurityHubClient, t); }
 
+  /** S3 in the worker's own account (reports; no role assumed); path-style against the sandbox endpoint. */
+  reportsS3(region: string): S3Client {
+    const key = `s3/${region}`;
+    let client = this.cache.get(key) as S3Client | undefined;
+    if (!client) {
+      client = new S3Client({
+        region,
+        endpoint: this.settings.endpoint,
+        forcePathStyle: this.settings.endpoint !== undefined,
+        credentials: this.settings.credentials,
+        maxAttempts: this.settings.maxAttempts ?? 3,
+      });
+      this.cache.set(key, client);
+    }
+    return client;
+  }
+
   /** The Pricing API lives in us-east-1 (and a few other regions) whatever the fleet's region. */
   pricing(region = 'us-east-1'): PricingClient {
     const key = `pricing/${region}`;

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { join } from 'node:path';
+import { applySandboxEnv } from '../config/env';
 import { ConfigError } from '../config/load';
 import { UsageError } from './usage-error';
 import { registerConfigCommands } from './config-commands';
@@ -39,6 +41,8 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // A second terminal beside `npm start` talks to the sandbox without exports (.data/sandbox.env).
+  applySandboxEnv(join(__dirname, '..', '..'));
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });

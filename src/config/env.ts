@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { formatIssues, ConfigError } from './load';
 
@@ -30,6 +32,11 @@ const envSchema = z.object({
   /** Append-only record of every mutation eksflow applies (JSON lines). */
   EKSFLOW_AUDIT_LOG: z.string().default('.data/audit.jsonl'),
   EKSFLOW_REPORTS_DIR: z.string().default('reports'),
+  /** Reports are also written here (SSE) and linked through the ingress; local folder only when unset. */
+  EKSFLOW_REPORTS_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
+  EKSFLOW_REPORTS_REGION: z.string().default('us-east-1'),
+  /** SSE-KMS key for report objects; SSE-S3 (AES256) when unset. */
+  EKSFLOW_REPORTS_KMS_KEY_ID: z.string().min(1).optional(),
   EKSFLOW_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** The read-only evaluation data folder (ML evaluation, benchmarks, tests); default `../shared/data` beside the repository. */
   EKSFLOW_SHARED_DATA: z.string().trim().min(1).optional(),
@@ -63,4 +70,39 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EksflowEnv {
 export function readSecretEnv(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const value = env[name];
   return value && value.length > 0 ? value : undefined;
+}
+
+/**
+ * `npm start` writes the sandbox's endpoints and credentials to `.data/sandbox.env`, so the CLI
+ * in a second terminal reaches the same moto, Pricing stand-in, Temporal and ingress without
+ * exports. It is applied only when it cannot redirect a real setup: no EKSFLOW_AWS_ENDPOINT is
+ * set and the config in use is the example one. Variables already set win.
+ * EKSFLOW_SANDBOX_ENV names another file (tests).
+ */
+export function applySandboxEnv(repoRoot: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const file = env.EKSFLOW_SANDBOX_ENV ?? join(repoRoot, '.data', 'sandbox.env');
+  if (env.EKSFLOW_AWS_ENDPOINT || !existsSync(file)) return undefined;
+  const example = join(repoRoot, 'eksflow.example.yaml');
+  if (env.EKSFLOW_CONFIG && resolve(env.EKSFLOW_CONFIG) !== example) return undefined;
+  for (const [key, value] of Object.entries(parseEnvFile(readFileSync(file, 'utf8')))) env[key] ??= value;
+  return file;
+}
+
+/** `KEY=value` lines; `#` comments and blank lines skipped; no quoting or expansion. */
+export function parseEnvFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^\s*([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line);
+    if (m) out[m[1]] = m[2].trim();
+  }
+  return out;
+}
+
+export function formatEnvFile(values: Record<string, string>, header: string): string {
+  return `${header
+    .split('\n')
+    .map((l) => `# ${l}`)
+    .join('\n')}\n${Object.entries(values)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n')}\n`;
 }

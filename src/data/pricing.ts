@@ -10,6 +10,7 @@ import { SpotAdvisor } from '../domain/pricing/spot-advisor';
 export const SHIPPED_PRICE_FILES = [
   join(__dirname, 'pricing', 'ec2-on-demand.csv'),
   join(__dirname, 'pricing', 'ec2-on-demand-graviton.csv'),
+  join(__dirname, 'pricing', 'ec2-on-demand-ap-south-1.csv'),
 ];
 export const SHIPPED_ADVISOR_FILE = join(__dirname, 'pricing', 'spot-advisor.json');
 

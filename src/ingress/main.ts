@@ -8,6 +8,7 @@ import { ConfigError, loadConfigFile } from '../config/load';
 import { createLogger } from '../log';
 import { IngressMetrics } from './dispatch';
 import { buildIngressServer } from './server';
+import { reportSourceFromEnv } from './reports';
 import { startSqsPoller } from './sqs-poller';
 
 /** Account and region of a queue URL: `https://sqs.<region>.amazonaws.com/<account>/<name>` (the sandbox URL names no region). */
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
     metrics,
     log,
     api,
+    reports: reportSourceFromEnv(env, aws),
   });
   await app.listen({ port: env.EKSFLOW_INGRESS_PORT, host: '0.0.0.0' });
   log.info('ingress listening', { port: env.EKSFLOW_INGRESS_PORT, taskQueue: env.TEMPORAL_TASK_QUEUE });

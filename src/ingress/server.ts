@@ -6,6 +6,7 @@ import { parseEventBridgeEvent } from '../domain/events/eventbridge';
 import type { SpotInterruptionTiming } from '../../workflows/interruption/messages';
 import { dispatchEvent, IngressMetrics } from './dispatch';
 import { registerAlertRoutes } from './alert-routes';
+import { registerReportRoutes, type ReportSource } from './reports';
 import type { Logger } from '../log';
 import type { AuditLog } from '../audit';
 import { Authenticator } from '../api/auth';
@@ -35,6 +36,8 @@ export interface IngressServerDeps {
     extraTokens?: EksflowConfig['api']['tokens'];
     sns?: SnsVerifier;
   };
+  /** Serves `GET /reports/:id` when given (reportSourceFromEnv). */
+  reports?: ReportSource;
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -74,6 +77,9 @@ export function buildIngressServer(deps: IngressServerDeps): FastifyInstance {
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  if (deps.reports) {
+    registerReportRoutes(app, { token: deps.token, reports: deps.reports, bearerOk: (h) => bearerTokenMatches(h, deps.token) });
+  }
   app.get('/metrics', { onRequest: requireToken }, async () => metrics.snapshot());
 
   // onRequest runs before the body is read: an unauthenticated caller never gets it parsed.

@@ -17,6 +17,10 @@ export interface CostRunSummary {
   problems: number;
   /** One line for Slack/notifications. */
   headline: string;
+  /** The link people open (ingress `GET /reports/:id?token=…`); absent without an ingress token. */
+  url?: string;
+  /** Where the report was stored (`s3://bucket/key`) when a report bucket is configured. */
+  objects?: string[];
 }
 
 export interface SpotRunSummary {
@@ -33,6 +37,8 @@ export interface SpotRunSummary {
   pricingApiReachable?: boolean;
   problems: number;
   headline: string;
+  url?: string;
+  objects?: string[];
 }
 
 const money = (x: number) => `$${Math.round(x).toLocaleString('en-US')}`;

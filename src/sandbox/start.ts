@@ -4,10 +4,11 @@
  * eksflow.example.yaml, local Slack/PagerDuty/Pricing stand-ins, the event ingress, one worker
  * and the IST timetable applied as Temporal Schedules. Ctrl-C stops everything it started.
  */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { connect } from 'node:net';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { readEnv } from '../config/env';
+import { formatEnvFile, readEnv } from '../config/env';
 import { ConfigError, loadConfigFile } from '../config/load';
 import { AwsClientFactory, SANDBOX_CREDENTIALS } from '../aws/clients';
 import { createWorker } from '../worker';
@@ -22,6 +23,7 @@ import { buildIngressServer } from '../ingress/server';
 import { currentSizesFrom } from '../api/aws-reads';
 import { AuditLog } from '../audit';
 import { startSqsPoller } from '../ingress/sqs-poller';
+import { reportSourceFromEnv } from '../ingress/reports';
 import { IngressMetrics } from '../ingress/dispatch';
 import { createLogger } from '../log';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
@@ -145,7 +147,7 @@ async function main(): Promise<void> {
     audit: new AuditLog(env.EKSFLOW_AUDIT_LOG),
     currentSizes: currentSizesFrom(aws, config.clusters),
   };
-  const ingress = buildIngressServer({ client, taskQueue: env.TEMPORAL_TASK_QUEUE, token: env.EKSFLOW_INGRESS_TOKEN!, config, metrics, log, api });
+  const ingress = buildIngressServer({ client, taskQueue: env.TEMPORAL_TASK_QUEUE, token: env.EKSFLOW_INGRESS_TOKEN!, config, metrics, log, api, reports: reportSourceFromEnv(env, aws) });
   await ingress.listen({ port: INGRESS_PORT, host: '127.0.0.1' });
   stoppers.push(() => ingress.close());
   // The interruption queue an EventBridge rule would feed, in the us-east-1 demo account.
@@ -158,12 +160,34 @@ async function main(): Promise<void> {
   const applied = await applySchedules(client, timetableFor(config), applyOptionsFor(config, env.TEMPORAL_TASK_QUEUE));
   say(`timetable applied as Temporal Schedules (Asia/Kolkata): ${applied.created} created, ${applied.updated} updated, ${applied.deleted} deleted, ${applied.unchanged} unchanged`);
 
+  const sandboxEnvFile = join(dataDir, 'sandbox.env');
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(
+    sandboxEnvFile,
+    formatEnvFile(
+      {
+        EKSFLOW_CONFIG: configPath,
+        TEMPORAL_ADDRESS: temporal.address,
+        TEMPORAL_UI_URL: `http://localhost:${UI_PORT}`,
+        EKSFLOW_AWS_ENDPOINT: moto.endpoint,
+        EKSFLOW_PRICING_ENDPOINT: pricing.url,
+        AWS_ACCESS_KEY_ID: SANDBOX_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: SANDBOX_CREDENTIALS.secretAccessKey,
+        EKSFLOW_INGRESS_TOKEN: env.EKSFLOW_INGRESS_TOKEN!,
+        EKSFLOW_PUBLIC_URL: `http://localhost:${INGRESS_PORT}`,
+        EKSFLOW_AUDIT_LOG: env.EKSFLOW_AUDIT_LOG,
+      },
+      'Written by `npm start` while the sandbox runs (removed when it stops). The CLI reads it when\nEKSFLOW_AWS_ENDPOINT is unset and the config is eksflow.example.yaml (src/config/env.ts).',
+    ),
+  );
+  stoppers.push(() => rmSync(sandboxEnvFile, { force: true }));
+
   say('');
   say(`Temporal UI:   http://localhost:${UI_PORT}/namespaces/default/workflows`);
   say(`Status page:   http://localhost:${INGRESS_PORT}/ (sign in with the ingress token, ${SANDBOX_INGRESS_TOKEN}); API reference: http://localhost:${INGRESS_PORT}/api/v1/docs`);
   const example = await aws.ec2(queueTarget).send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:eks:nodegroup-name', Values: ['batch-spot'] }, { Name: 'instance-state-name', Values: ['running'] }] }));
   const instanceId = example.Reservations?.[0]?.Instances?.[0]?.InstanceId ?? 'i-0123456789abcdef0';
-  say(`Try next (in another terminal; first: export EKSFLOW_CONFIG=eksflow.example.yaml EKSFLOW_INGRESS_TOKEN=${SANDBOX_INGRESS_TOKEN}):`);
+  say(`Try next in another terminal (the CLI reads ${join('.data', 'sandbox.env')}; no exports needed):`);
   say('  npx eksflow scale up --cluster payments-mumbai --dry-run      # the plan 08:00 IST would apply');
   say('  npx eksflow schedules trigger scale-up                         # run it now; watch it in the UI');
   say('  npx eksflow scaling pause --cluster payments-mumbai --reason "release freeze" --until 2030-01-01T00:00:00Z');

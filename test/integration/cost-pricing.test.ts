@@ -54,7 +54,7 @@ describe('On-Demand prices through the local GetProducts server and the real Pri
 
   it('says clearly when a region has no prices or a type is unknown', async () => {
     const p = prices();
-    expect(await p.quote('ap-south-1', 'm5.large')).toMatchObject({ source: 'none', note: expect.stringMatching(/no On-Demand Linux price for m5\.large in ap-south-1/) });
+    expect(await p.quote('sa-east-1', 'm5.large')).toMatchObject({ source: 'none', note: expect.stringMatching(/no On-Demand Linux price for m5\.large in sa-east-1/) });
     expect(await p.quote('us-east-1', 'zz9.huge')).toMatchObject({ source: 'none', note: expect.stringMatching(/zz9\.huge in us-east-1 \(unknown instance type/) });
   });
 
@@ -68,10 +68,12 @@ describe('On-Demand prices through the local GetProducts server and the real Pri
       { region: 'us-east-1', instanceType: 'm5.large' },
       { region: 'us-east-1', instanceType: 'r5.large' },
       { region: 'ap-south-1', instanceType: 'm5.large' },
+      { region: 'sa-east-1', instanceType: 'm5.large' },
     ]);
     expect(all['us-east-1/m5.large']).toEqual({ region: 'us-east-1', instanceType: 'm5.large', usdPerHour: 0.096, source: 'fallback-table', sourceDate: '2026-07-20' });
     expect(all['us-east-1/r5.large']).toMatchObject({ usdPerHour: 0.126, source: 'fallback-table' });
-    expect(all['ap-south-1/m5.large']).toMatchObject({ source: 'none', note: expect.stringMatching(/Pricing API is unreachable and the shipped price table has no prices for ap-south-1/) });
+    expect(all['ap-south-1/m5.large']).toMatchObject({ usdPerHour: 0.101, source: 'fallback-table', sourceDate: '2025-04-24' });
+    expect(all['sa-east-1/m5.large']).toMatchObject({ source: 'none', note: expect.stringMatching(/Pricing API is unreachable and the shipped price table has no prices for sa-east-1/) });
     expect(p.status()).toMatchObject({ apiReachable: false, fallbackReason: expect.stringMatching(/ECONNREFUSED/) });
   });
 

@@ -91,7 +91,7 @@ describe('HTML reports in headless Chromium', () => {
     expect(await page.locator('#chart-cost-by-hour svg rect').count()).toBeGreaterThan(24 * 3);
     expect(await page.locator('#chart-opportunities svg circle').count()).toBe(report.opportunities.all.length);
     expect(report.opportunities.all.length).toBeGreaterThan(0);
-    await expect(page.locator('#problems').innerText()).resolves.toMatch(/zz9\.huge[\s\S]*ap-south-1/);
+    await expect(page.locator('#problems').innerText()).resolves.toMatch(/zz9\.huge/);
     expect(await page.locator('#recommendations tbody tr').count()).toBe(Math.max(1, report.recommendations.recommendations.length));
     await page.close();
   });

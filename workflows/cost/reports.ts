@@ -20,12 +20,13 @@ async function announce(kind: 'cost' | 'spot', summary: CostRunSummary | SpotRun
       dedupKey: `${kind}-report/${istDate(Date.parse(summary.generatedAt))}`,
       summary: summary.headline,
       details: {
-        report: summary.htmlPath,
+        report: summary.url ?? summary.htmlPath,
         json: summary.jsonPath,
         problems: summary.problems,
         pricingApiReachable: summary.pricingApiReachable ?? 'not asked',
       },
-      links: [{ label: kind === 'cost' ? 'Cost report' : 'Spot report', url: `file://${summary.htmlPath}` }],
+      // The ingress link (backed by the report bucket); a worker-local path only when no ingress is set up.
+      links: [{ label: kind === 'cost' ? 'Cost report' : 'Spot report', url: summary.url ?? `file://${summary.htmlPath}` }],
     });
     return true;
   } catch (err) {

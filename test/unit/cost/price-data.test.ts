@@ -10,6 +10,8 @@ describe('shipped price data', () => {
   it('is an exact copy of the evaluation data', () => {
     const original = sharedDataPath(['ec2-on-demand.csv']);
     expect(readFileSync(SHIPPED_PRICE_FILES[0], 'utf8')).toBe(readFileSync(original, 'utf8'));
+    const mumbai = SHIPPED_PRICE_FILES.find((f) => f.endsWith('ec2-on-demand-ap-south-1.csv'))!;
+    expect(readFileSync(mumbai, 'utf8')).toBe(readFileSync(sharedDataPath(['ec2-on-demand-ap-south-1.csv']), 'utf8'));
   });
 
   it('keeps the Spot Advisor Linux entries of the evaluation data', () => {
@@ -24,12 +26,13 @@ describe('shipped price data', () => {
     expect(shipped.interruption('ap-south-1', 'm5n.large')).toMatchObject({ risk: 'unknown' });
   });
 
-  it('states source dates and has no ap-south-1 prices', () => {
+  it('states source dates and prices ap-south-1 from the Mumbai price list', () => {
     const table = shippedPriceTable();
     expect(table.price('us-east-1', 'm5.large')).toMatchObject({ usdPerHour: 0.096, sourceDate: '2026-07-20' });
     expect(table.price('us-east-1', 'm6g.large')).toMatchObject({ usdPerHour: 0.077, sourceDate: '2026-01-19' });
-    expect(table.price('ap-south-1', 'm5.large')).toBeUndefined();
-    expect(table.regions()).toEqual(['us-east-1']);
+    expect(table.price('ap-south-1', 'm5.large')).toMatchObject({ usdPerHour: 0.101, sourceDate: '2025-04-24' });
+    expect(table.price('ap-south-1', 'm5n.large')).toBeUndefined();
+    expect(table.regions()).toEqual(['ap-south-1', 'us-east-1']);
   });
 
   it('rejects a malformed price row with the row number', () => {
