@@ -109,6 +109,14 @@ export function registerStatusPage(app: FastifyInstance, deps: StatusPageDeps): 
   });
 }
 
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
+}
+
 async function requireRole(
   deps: StatusPageDeps,
   req: FastifyRequest,
@@ -118,7 +126,7 @@ async function requireRole(
   const p = await authenticateRequest(deps.auth, req);
   // A cross-site form cannot carry the SameSite=Strict cookie; an Origin from elsewhere is refused too.
   const origin = req.headers.origin;
-  if (origin && origin !== 'null' && new URL(origin).host !== req.headers.host) {
+  if (origin && origin !== 'null' && hostOf(origin) !== req.headers.host) {
     void reply
       .code(403)
       .type('text/html; charset=utf-8')
