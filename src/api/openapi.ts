@@ -60,7 +60,7 @@ export function buildOpenApi(ops: Operation[]): JsonSchema {
     if (op.params) {
       responses['404'] = err('not found');
       responses['414'] = err('a path parameter longer than the server accepts');
-    }
+    } else if (op.notFound) responses['404'] = err(`not found: ${op.notFound}`);
     if (op.method === 'POST') responses['409'] = err('the request does not fit the current state; nothing changed');
     paths[op.path] ??= {};
     paths[op.path]![op.method.toLowerCase()] = {

@@ -1,5 +1,19 @@
-import type { Client } from '@temporalio/client';
+import { readFileSync } from 'node:fs';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { stringify as stringifyYaml } from 'yaml';
 import { z } from 'zod';
+import { awsClientFactoryFromEnv, type AwsClientFactory } from '../aws/clients';
+import { listBackups, startBackups, startRestoreDrill } from '../client/backups';
+import { startCleanup } from '../client/cleanup';
+import { configStoreFor, diffConfig, pullConfig, pushConfigText } from '../client/config-sync';
+import { checkHealthNow, healthMonitorTargets, healthStatus, pauseHealth, resumeHealth } from '../client/health';
+import { runLogArchival } from '../client/logs';
+import { addSuppressionToText, latestSecurityReport, openFindings, runSecurityScan } from '../client/security';
+import { readEnv, type EksflowEnv } from '../config/env';
+import { suppressionSchema } from '../config/security';
+import { healthWorkflowId } from '../domain/health/checks';
+import { isIsoDate, yesterdayIst } from '../domain/logs/plan';
+import { SEVERITIES } from '../domain/security/types';
 import type { AuditLog } from '../audit';
 import type { ApiRole } from '../config/api';
 import type { EksflowConfig } from '../config/schema';
@@ -47,6 +61,12 @@ export interface ApiDeps {
   audit?: AuditLog;
   schedulePrefix?: string;
   workflowTiming?: SpotInterruptionTiming;
+  /** AWS clients for the config store (Parameter Store); built from the environment when absent. */
+  aws?: AwsClientFactory;
+  /** The environment (EKSFLOW_ENV, the config store's account/region); read when absent. */
+  env?: EksflowEnv;
+  /** The config file this server runs with (`config diff`); EKSFLOW_CONFIG when absent. */
+  configPath?: string;
 }
 
 export interface OperationContext {
@@ -75,6 +95,8 @@ export interface Operation {
   response: z.ZodType;
   /** 200, or 202 for long operations (the answer names the workflow). */
   status: 200 | 202;
+  /** When a 404 can answer an operation without path parameters (documented in the OpenAPI). */
+  notFound?: string;
   /** The CLI verbs (`scaling pause`) this operation makes reachable over HTTP. */
   cli?: string[];
   handler(ctx: OperationContext): Promise<unknown>;
@@ -264,6 +286,107 @@ const reportFile = z
     html: z.string(),
   })
   .meta({ id: 'ReportFile' });
+
+// ---- night features: schemas and helpers ------------------------------------------------------
+
+const envField = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (part of an SSM parameter name)')
+  .meta({ description: 'environment (default: the server’s EKSFLOW_ENV)' });
+const envQuery = z.object({ env: envField.optional() }).strict();
+const storedConfigQuery = z
+  .object({
+    env: envField.optional(),
+    version: z.coerce.number().int().min(1).max(1_000_000).optional().meta({ description: 'a parameter version' }),
+  })
+  .strict();
+const pushConfigBody = z
+  .object({
+    text: z.string().min(1).max(8192).meta({ description: 'the config file (YAML or JSON)' }),
+    type: z.enum(['String', 'SecureString']).default('SecureString'),
+    env: envField.optional(),
+  })
+  .strict();
+const clusterList = z
+  .array(z.string().min(1).max(300))
+  .min(1)
+  .max(100)
+  .meta({ description: 'cluster names or <account>/<region>/<name>; all configured clusters when absent' });
+const clustersBody = z.object({ clusters: clusterList.optional() }).strict();
+const findingsQuery = z
+  .object({
+    severity: z.enum(SEVERITIES).default('low').meta({ description: 'lowest severity to show' }),
+    new: z.enum(['true', 'false']).optional().meta({ description: 'only findings new in the latest scan' }),
+  })
+  .strict();
+const suppressBody = suppressionSchema.extend({ env: envField.optional() }).strict();
+const logsBody = z
+  .object({
+    date: z
+      .string()
+      .refine(isIsoDate, 'a calendar date as YYYY-MM-DD')
+      .optional()
+      .meta({ description: 'IST day to archive (default: yesterday, IST)' }),
+    clusters: clusterList.optional(),
+    dryRun: z.boolean().default(false),
+  })
+  .strict();
+const healthPauseBody = z.object({ reason: z.string().min(1).max(500) }).strict();
+const backupsQuery = z
+  .object({
+    cluster: z.string().min(1).max(300).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
+  })
+  .strict();
+const backupsRunBody = z.object({ clusters: clusterList.optional(), dryRun: z.boolean().default(false) }).strict();
+const verifyBody = z
+  .object({
+    clusters: clusterList.optional(),
+    availabilityZone: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'an availability zone such as ap-south-1a')
+      .optional(),
+  })
+  .strict();
+const healthView = z.object({}).loose().meta({ id: 'HealthStatus' });
+
+const envOf = (ctx: OperationContext): EksflowEnv => ctx.deps.env ?? readEnv();
+const storeOf = (ctx: OperationContext, envName?: string) => {
+  const env = envOf(ctx);
+  return configStoreFor(ctx.deps.aws ?? awsClientFactoryFromEnv(env), env, envName);
+};
+const starter = (ctx: OperationContext) => ({ client: ctx.deps.client, taskQueue: ctx.deps.taskQueue });
+/** A cluster named in a body or query: unknown is a bad request (400), not a missing resource. */
+function namedCluster(ctx: OperationContext, name: string) {
+  try {
+    return findCluster(ctx.deps.config, name);
+  } catch (err) {
+    if (err instanceof NotFoundError) throw new ValidationError(err.message);
+    throw err;
+  }
+}
+const clusterKeys = (ctx: OperationContext, names?: string[]) => names?.map((c) => namedCluster(ctx, c).key);
+
+/** The health monitor of the path's cluster; 404 when the cluster has no health checks configured. */
+function healthTarget(ctx: OperationContext): string {
+  const { cluster } = target(ctx);
+  if (!healthMonitorTargets(ctx.deps.config).some((t) => t.clusterKey === cluster.key))
+    throw new NotFoundError(`cluster ${cluster.name} has no health checks (add it under health.clusters)`);
+  return healthWorkflowId(ctx.deps.config.clusters.find((c) => clusterKeyOf(c) === cluster.key)!);
+}
+
+/** The monitor's own validation (already paused, …) is a 409; a monitor that is not running a 404. */
+async function healthCall<T>(p: Promise<T>, workflowId: string): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError)
+      throw new ConflictError(((err.cause as Error | undefined)?.message ?? err.message).replace(/^Error: /, ''));
+    if (err instanceof WorkflowNotFoundError)
+      throw new NotFoundError(`no health monitor ${workflowId} is running: start a worker (it starts the monitors)`);
+    throw err;
+  }
+}
 
 // ---- the operations -------------------------------------------------------------------------
 
@@ -686,6 +809,358 @@ export const OPERATIONS: Operation[] = [
       return accepted(ctx, workflowId);
     },
   },
+  // ---- night features: config sync, security, logs, health, backups, cleanup -------------------
+  {
+    id: 'pullConfig',
+    notFound: 'nothing stored there (or no such version)',
+    method: 'GET',
+    path: '/api/v1/config/stored',
+    role: 'viewer',
+    tag: 'config',
+    summary:
+      'The config stored in Parameter Store (latest or ?version) with its validation; `config pull` over HTTP: the text is returned, no file is written',
+    query: storedConfigQuery,
+    response: z
+      .object({
+        name: z.string(),
+        version: z.number(),
+        text: z.string(),
+        lastModified: z.string().optional(),
+        valid: z.boolean(),
+        issues: z.array(z.string()),
+      })
+      .meta({ id: 'StoredConfig' }),
+    status: 200,
+    cli: ['config pull'],
+    handler: async (ctx) => {
+      const q = storedConfigQuery.parse(ctx.query);
+      const store = storeOf(ctx, q.env);
+      const stored = await pullConfig(store, q.version);
+      if (!stored) throw new NotFoundError(`nothing stored at ${store.name}${q.version ? `:${q.version}` : ''}`);
+      return stored;
+    },
+  },
+  {
+    id: 'diffConfig',
+    notFound: 'this server runs without a config file',
+    method: 'GET',
+    path: '/api/v1/config/diff',
+    role: 'viewer',
+    tag: 'config',
+    summary:
+      "How the config file this server runs with (EKSFLOW_CONFIG) differs from the stored config: `config diff` on the server's host",
+    query: envQuery,
+    response: z
+      .object({
+        name: z.string(),
+        storedVersion: z.number().optional(),
+        file: z.string(),
+        identical: z.boolean(),
+        diff: z.string(),
+      })
+      .meta({ id: 'ConfigDiff' }),
+    status: 200,
+    cli: ['config diff'],
+    handler: async (ctx) => {
+      const q = envQuery.parse(ctx.query);
+      const file = ctx.deps.configPath ?? envOf(ctx).EKSFLOW_CONFIG;
+      let local: string;
+      try {
+        local = readFileSync(file, 'utf8');
+      } catch {
+        throw new NotFoundError(`this server has no config file to compare (${file}): it runs from the stored config`);
+      }
+      return { ...(await diffConfig(storeOf(ctx, q.env), local)), file };
+    },
+  },
+  {
+    id: 'pushConfig',
+    method: 'POST',
+    path: '/api/v1/config/push',
+    role: 'admin',
+    tag: 'config',
+    summary:
+      'Validate config text (YAML) and store it in Parameter Store; nothing is written when it is invalid (400 with the fields) or unchanged. `config push` with the text in the body',
+    body: pushConfigBody,
+    response: z
+      .object({ name: z.string(), changed: z.boolean(), version: z.number(), previous: z.number().optional() })
+      .meta({ id: 'ConfigPush' }),
+    status: 200,
+    cli: ['config push'],
+    handler: async (ctx) => {
+      const body = pushConfigBody.parse(ctx.body);
+      const store = storeOf(ctx, body.env);
+      const r = await pushConfigText(store, body.text, body.type, `request body (${ctx.principal.name})`);
+      if (r.changed)
+        audit(ctx, 'config-push', store.name, {
+          version: r.version,
+          previous: r.previous ?? null,
+          bytes: Buffer.byteLength(body.text),
+        });
+      return r;
+    },
+  },
+  {
+    id: 'runSecurityScan',
+    method: 'POST',
+    path: '/api/v1/security/scan',
+    role: 'operator',
+    tag: 'security',
+    summary: 'Run a security scan now (the securityScans workflow)',
+    body: clustersBody,
+    response: acceptedSchema,
+    status: 202,
+    cli: ['security scan'],
+    handler: async (ctx) => {
+      const body = clustersBody.parse(ctx.body ?? {});
+      const clusters = body.clusters?.map((c) => namedCluster(ctx, c).name);
+      const { workflowId } = await runSecurityScan(ctx.deps.client, {
+        taskQueue: ctx.deps.taskQueue,
+        input: clusters ? { clusters } : {},
+        wait: false,
+      });
+      audit(ctx, 'security-scan', workflowId, { clusters: clusters ?? 'all' });
+      return accepted(ctx, workflowId);
+    },
+  },
+  {
+    id: 'listSecurityFindings',
+    notFound: 'no scan report yet',
+    method: 'GET',
+    path: '/api/v1/security/findings',
+    role: 'viewer',
+    tag: 'security',
+    summary: 'Open findings of the latest scan (at or above ?severity, ?new=true for new ones only)',
+    query: findingsQuery,
+    response: z
+      .object({
+        scanId: z.string(),
+        generatedAt: z.string(),
+        total: z.number(),
+        findings: z.array(z.object({ id: z.string(), severity: z.string(), status: z.string() }).loose()),
+        resolved: z.number(),
+        suppressed: z.number(),
+        expiredSuppressions: z.array(z.object({ id: z.string() }).loose()),
+      })
+      .meta({ id: 'SecurityFindings' }),
+    status: 200,
+    cli: ['security findings'],
+    handler: async (ctx) => {
+      const q = findingsQuery.parse(ctx.query);
+      const report = latestSecurityReport(ctx.deps.reportsDir);
+      if (!report) throw new NotFoundError('no security scan report yet: run a scan first');
+      return {
+        scanId: report.scanId,
+        generatedAt: report.generatedAt,
+        total: report.findings.length,
+        findings: openFindings(report, { severity: q.severity, onlyNew: q.new === 'true' }),
+        resolved: report.resolved.length,
+        suppressed: report.suppressed.length,
+        expiredSuppressions: report.expiredSuppressions,
+      };
+    },
+  },
+  {
+    id: 'suppressFinding',
+    notFound: 'no config stored in Parameter Store yet',
+    method: 'POST',
+    path: '/api/v1/security/suppress',
+    role: 'admin',
+    tag: 'security',
+    summary:
+      'Accept a finding (or a rule, optionally on one resource) until a date. The CLI edits the local config file; over HTTP the suppression is added to the stored config in Parameter Store (a new version, validated first), which workers in ssm mode apply, and the answer carries the YAML entry for the file',
+    body: suppressBody,
+    response: z
+      .object({
+        name: z.string(),
+        version: z.number(),
+        previous: z.number().optional(),
+        added: z.object({ id: z.string() }).loose(),
+        total: z.number(),
+        snippet: z.string(),
+      })
+      .meta({ id: 'Suppression' }),
+    status: 200,
+    cli: ['security suppress'],
+    handler: async (ctx) => {
+      const { env, ...entry } = suppressBody.parse(ctx.body);
+      const store = storeOf(ctx, env);
+      const stored = await store.read();
+      if (!stored) throw new NotFoundError(`nothing stored at ${store.name}: push the config first`);
+      const source = `${store.name}:${stored.version}`;
+      const { text, added, total } = addSuppressionToText(stored.text, entry, source);
+      const r = await pushConfigText(store, text, 'SecureString', source);
+      audit(ctx, 'security-suppress', store.name, { suppression: added, version: r.version });
+      return {
+        name: store.name,
+        version: r.version,
+        ...(r.previous !== undefined ? { previous: r.previous } : {}),
+        added,
+        total,
+        snippet: stringifyYaml({ security: { suppress: [added] } }),
+      };
+    },
+  },
+  {
+    id: 'archiveLogs',
+    method: 'POST',
+    path: '/api/v1/logs/archive',
+    role: 'operator',
+    tag: 'logs',
+    summary: "Export a day's events of every cluster's log groups to S3 (the logArchival workflow); dryRun: plan only",
+    body: logsBody,
+    response: acceptedSchema,
+    status: 202,
+    cli: ['logs archive'],
+    handler: async (ctx) => {
+      const body = logsBody.parse(ctx.body ?? {});
+      const date = body.date ?? yesterdayIst(Date.now());
+      const clusters = body.clusters?.map((c) => namedCluster(ctx, c).name);
+      const { workflowId } = await runLogArchival(ctx.deps.client, {
+        taskQueue: ctx.deps.taskQueue,
+        input: { date, ...(clusters ? { clusters } : {}), ...(body.dryRun ? { dryRun: true } : {}) },
+        wait: false,
+      });
+      audit(ctx, 'logs-archive', workflowId, { date, dryRun: body.dryRun });
+      return accepted(ctx, workflowId);
+    },
+  },
+  {
+    id: 'getHealth',
+    method: 'GET',
+    path: '/api/v1/health/{cluster}',
+    role: 'viewer',
+    tag: 'health',
+    summary: "A cluster's health checks: state, value, since (the health monitor's status)",
+    params: clusterParam,
+    response: healthView,
+    status: 200,
+    cli: ['health status'],
+    handler: async (ctx) => {
+      const wf = healthTarget(ctx);
+      return healthCall(healthStatus(ctx.deps.client, wf), wf);
+    },
+  },
+  ...(['check', 'pause', 'resume'] as const).map((verb): Operation => ({
+    id: `${verb}Health`,
+    method: 'POST',
+    path: `/api/v1/health/{cluster}/${verb}`,
+    role: 'operator',
+    tag: 'health',
+    summary:
+      verb === 'check'
+        ? 'Evaluate every check now (while paused: values only)'
+        : verb === 'pause'
+          ? 'Stop evaluating (maintenance); open alerts stay'
+          : 'Evaluate again',
+    params: clusterParam,
+    body: verb === 'pause' ? healthPauseBody : emptyBody,
+    response: healthView,
+    status: 200,
+    cli: [`health ${verb}`],
+    handler: async (ctx) => {
+      const wf = healthTarget(ctx);
+      const by = ctx.principal.name;
+      let status: Promise<unknown>;
+      if (verb === 'pause') {
+        const body = healthPauseBody.parse(ctx.body);
+        status = pauseHealth(ctx.deps.client, wf, { by, reason: body.reason });
+      } else {
+        emptyBody.parse(ctx.body ?? {});
+        status = verb === 'check' ? checkHealthNow(ctx.deps.client, wf) : resumeHealth(ctx.deps.client, wf, { by });
+      }
+      const out = await healthCall(status, wf);
+      if (verb !== 'check') audit(ctx, `health-${verb}`, wf, {});
+      return out;
+    },
+  })),
+  {
+    id: 'listBackups',
+    method: 'GET',
+    path: '/api/v1/backups',
+    role: 'viewer',
+    tag: 'backups',
+    summary: "eksflow's snapshots, newest first (?cluster, ?limit)",
+    query: backupsQuery,
+    response: z.object({
+      snapshots: z.array(
+        z
+          .object({ snapshotId: z.string(), cluster: z.string(), region: z.string(), state: z.string() })
+          .loose()
+          .meta({ id: 'BackupSnapshot' }),
+      ),
+    }),
+    status: 200,
+    cli: ['backups list'],
+    handler: async (ctx) => {
+      const q = backupsQuery.parse(ctx.query);
+      const clusters = q.cluster ? [namedCluster(ctx, q.cluster).key] : undefined;
+      return { snapshots: await listBackups(starter(ctx), { clusters, limit: q.limit }) };
+    },
+  },
+  {
+    id: 'runBackups',
+    method: 'POST',
+    path: '/api/v1/backups/run',
+    role: 'operator',
+    tag: 'backups',
+    summary: 'Run the backup now (as the 02:00 IST schedule does); dryRun: select volumes and report only',
+    body: backupsRunBody,
+    response: acceptedSchema,
+    status: 202,
+    cli: ['backups run'],
+    handler: async (ctx) => {
+      const body = backupsRunBody.parse(ctx.body ?? {});
+      const clusters = clusterKeys(ctx, body.clusters);
+      const workflowId = await startBackups(starter(ctx), { clusters, dryRun: body.dryRun, restoreDrill: 'never' });
+      audit(ctx, 'backups-run', workflowId, { dryRun: body.dryRun, clusters: clusters ?? 'all' });
+      return accepted(ctx, workflowId);
+    },
+  },
+  {
+    id: 'verifyBackup',
+    method: 'POST',
+    path: '/api/v1/backups/verify',
+    role: 'operator',
+    tag: 'backups',
+    summary: 'Restore drill: a volume from the newest completed snapshot becomes available, then is deleted',
+    body: verifyBody,
+    response: acceptedSchema,
+    status: 202,
+    cli: ['backups verify'],
+    handler: async (ctx) => {
+      const body = verifyBody.parse(ctx.body ?? {});
+      const clusters = clusterKeys(ctx, body.clusters);
+      const workflowId = await startRestoreDrill(starter(ctx), {
+        clusters,
+        ...(body.availabilityZone ? { availabilityZone: body.availabilityZone } : {}),
+      });
+      audit(ctx, 'backups-verify', workflowId, { clusters: clusters ?? 'all' });
+      return accepted(ctx, workflowId);
+    },
+  },
+  ...(['plan', 'run'] as const).map((verb): Operation => ({
+    id: verb === 'plan' ? 'planCleanup' : 'runCleanup',
+    method: 'POST',
+    path: `/api/v1/cleanup/${verb}`,
+    role: 'operator',
+    tag: 'cleanup',
+    summary:
+      verb === 'plan'
+        ? 'What a cleanup run would tag and delete, with $/month (a resourceCleanup run that changes nothing)'
+        : 'Tag cleanup candidates and delete expired ones, as cleanup.mode allows per kind',
+    body: clustersBody,
+    response: acceptedSchema,
+    status: 202,
+    cli: [`cleanup ${verb}`],
+    handler: async (ctx) => {
+      const body = clustersBody.parse(ctx.body ?? {});
+      const clusters = clusterKeys(ctx, body.clusters);
+      const workflowId = await startCleanup(starter(ctx), { clusters, dryRun: verb === 'plan' });
+      audit(ctx, `cleanup-${verb}`, workflowId, { clusters: clusters ?? 'all' });
+      return accepted(ctx, workflowId);
+    },
+  })),
   {
     id: 'getWorkflow',
     method: 'GET',

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { z } from 'zod';
+import { ConfigError } from '../config/load';
 import { EksflowError, ErrorType } from '../errors';
 import type { ApiConfig } from '../config/api';
 import type { Logger } from '../log';
@@ -53,6 +54,8 @@ const STATUS_OF: Record<string, number> = {
 /** The HTTP answer of an error: zod and eksflow errors are the caller's (4xx with the message), the rest 500/503. */
 export function httpError(err: unknown): { status: number; error: string } {
   if (err instanceof z.ZodError) return { status: 400, error: `invalid request: ${z.prettifyError(err)}` };
+  // Config text a caller sent (or a suppression for it) that does not validate: the issues name the fields.
+  if (err instanceof ConfigError) return { status: 400, error: err.message };
   if (err instanceof EksflowError) return { status: STATUS_OF[err.type] ?? 503, error: err.message };
   const e = err as Error & { statusCode?: number };
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return { status: e.statusCode, error: e.message };

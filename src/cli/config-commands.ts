@@ -3,10 +3,9 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { AuditLog } from '../audit';
 import { awsClientFactoryFromEnv } from '../aws/clients';
-import { configStore, configStoreTarget, parseConfigText } from '../config-sync/store';
+import { configStoreFor, diffConfig, pullConfig, pushConfigText } from '../client/config-sync';
 import { readEnv, type EksflowEnv } from '../config/env';
 import { ConfigError, loadConfigFile } from '../config/load';
-import { lineDiff, renderDiff } from '../domain/config-sync/diff';
 import { UsageError } from './usage-error';
 
 function storeFor(env: EksflowEnv, envName?: string) {
@@ -15,7 +14,7 @@ function storeFor(env: EksflowEnv, envName?: string) {
       `--env must be letters, digits, _ . - (it becomes part of an SSM parameter name), got "${envName}"`,
     );
   const e = envName ? { ...env, EKSFLOW_ENV: envName } : env;
-  return configStore(awsClientFactoryFromEnv(e), configStoreTarget(e), e.EKSFLOW_ENV);
+  return configStoreFor(awsClientFactoryFromEnv(e), e);
 }
 
 function readLocal(path: string): string {
@@ -60,7 +59,7 @@ export function registerConfigCommands(program: Command): void {
       loadConfigFile(path); // an invalid file is never pushed: this throws with the fields named
       const text = readLocal(path);
       const store = storeFor(env, opts.env);
-      const r = await store.write(text, opts.type);
+      const r = await pushConfigText(store, text, opts.type, path);
       if (!r.changed) {
         process.stdout.write(`${store.name}: unchanged (version ${r.version})\n`);
         return;
@@ -91,12 +90,11 @@ export function registerConfigCommands(program: Command): void {
       if (version !== undefined && (!Number.isInteger(version) || version < 1))
         throw new UsageError(`--param-version must be a positive integer, got "${opts.paramVersion}"`);
       const store = storeFor(readEnv(), opts.env);
-      const stored = await store.read(version);
+      const stored = await pullConfig(store, version);
       if (!stored) throw new UsageError(`nothing stored at ${store.name}${version ? `:${version}` : ''}`);
-      const parsed = parseConfigText(stored.text, `${store.name}:${stored.version}`);
-      if (!parsed.ok)
+      if (!stored.valid)
         process.stderr.write(
-          `eksflow: warning: ${store.name}:${stored.version} is invalid (workers will not apply it):\n  ${parsed.issues.join('\n  ')}\n`,
+          `eksflow: warning: ${store.name}:${stored.version} is invalid (workers will not apply it):\n  ${stored.issues.join('\n  ')}\n`,
         );
       if (opts.out) {
         writeFileSync(opts.out, stored.text);
@@ -114,13 +112,12 @@ export function registerConfigCommands(program: Command): void {
       const path = opts.file ?? env.EKSFLOW_CONFIG;
       const local = readLocal(path);
       const store = storeFor(env, opts.env);
-      const stored = await store.read();
-      const text = renderDiff(lineDiff(stored?.text ?? '', local));
-      if (!stored)
+      const { storedVersion, diff: text } = await diffConfig(store, local);
+      if (storedVersion === undefined)
         process.stdout.write(
           `${store.name}: nothing stored yet; \`eksflow config push\` would store ${path} as version 1\n`,
         );
-      else if (!text) process.stdout.write(`${store.name}:${stored.version} and ${path} are identical\n`);
-      else process.stdout.write(`--- ${store.name}:${stored.version}\n+++ ${path}\n${text}`);
+      else if (!text) process.stdout.write(`${store.name}:${storedVersion} and ${path} are identical\n`);
+      else process.stdout.write(`--- ${store.name}:${storedVersion}\n+++ ${path}\n${text}`);
     });
 }

@@ -1,22 +1,21 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { connectClient } from '../client';
-import { runSecurityScan } from '../client/security';
+import { addSuppressionToText, latestSecurityReport, openFindings, runSecurityScan } from '../client/security';
 import { readEnv } from '../config/env';
-import { ConfigError, formatIssues, loadConfigFile, parseConfig } from '../config/load';
-import { suppressionSchema } from '../config/security';
+import { loadConfigFile } from '../config/load';
+import type { suppressionSchema } from '../config/security';
 import type { SecurityScanReport } from '../domain/security/scan';
-import { SEVERITIES, SEVERITY_ORDER, type FindingSeverity } from '../domain/security/types';
+import { SEVERITIES, type FindingSeverity } from '../domain/security/types';
 import { UsageError } from './usage-error';
 
 function latestReport(dir: string): SecurityScanReport {
-  const p = join(resolve(dir), 'security-latest.json');
-  if (!existsSync(p))
+  const report = latestSecurityReport(dir);
+  if (!report)
     throw new UsageError(`no security scan report in ${resolve(dir)} yet: run \`eksflow security scan\` first`);
-  return JSON.parse(readFileSync(p, 'utf8')) as SecurityScanReport;
+  return report;
 }
 
 /** Adds a suppression to the config file, keeping its comments; the whole config is validated before writing. */
@@ -24,21 +23,10 @@ export function addSuppression(
   path: string,
   entry: unknown,
 ): { added: z.infer<typeof suppressionSchema>; total: number } {
-  const parsed = suppressionSchema.safeParse(entry);
-  if (!parsed.success)
-    throw new ConfigError(
-      `suppression is invalid:\n  ${formatIssues(parsed.error).join('\n  ')}`,
-      formatIssues(parsed.error),
-    );
-  loadConfigFile(path); // the file must be valid before we touch it
-  const doc = parseDocument(readFileSync(path, 'utf8'));
-  const list = (doc.getIn(['security', 'suppress']) as { toJSON(): unknown[] } | undefined)?.toJSON() ?? [];
-  const next = [...(list as unknown[]), parsed.data];
-  if (!doc.has('security')) doc.set('security', doc.createNode({}));
-  doc.setIn(['security', 'suppress'], doc.createNode(next));
-  parseConfig(doc.toJS(), path);
-  writeFileSync(path, doc.toString());
-  return { added: parsed.data, total: next.length };
+  loadConfigFile(path); // the file must be valid before we touch it (its own error names the file)
+  const { text, added, total } = addSuppressionToText(readFileSync(path, 'utf8'), entry, path);
+  writeFileSync(path, text);
+  return { added, total };
 }
 
 export function registerSecurityCommands(program: Command): void {
@@ -96,11 +84,8 @@ export function registerSecurityCommands(program: Command): void {
     .action((opts: { out?: string; severity: string; new?: boolean; json?: boolean }) => {
       if (!(SEVERITIES as readonly string[]).includes(opts.severity))
         throw new UsageError(`--severity must be one of ${SEVERITIES.join(', ')}, got "${opts.severity}"`);
-      const floor = SEVERITY_ORDER[opts.severity as FindingSeverity];
       const report = latestReport(opts.out ?? readEnv().EKSFLOW_REPORTS_DIR);
-      const shown = report.findings.filter(
-        (f) => SEVERITY_ORDER[f.severity] <= floor && (!opts.new || f.status === 'new'),
-      );
+      const shown = openFindings(report, { severity: opts.severity as FindingSeverity, onlyNew: opts.new });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
         return;

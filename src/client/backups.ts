@@ -16,8 +16,8 @@ export async function runBackups(
   input: BackupsInput,
   workflowId = `backups/manual/${stamp()}`,
 ): Promise<BackupsResult> {
-  const h = await s.client.workflow.start('backups', { taskQueue: s.taskQueue, workflowId, args: [input] });
-  return h.result() as Promise<BackupsResult>;
+  await startBackups(s, input, workflowId);
+  return s.client.workflow.getHandle(workflowId).result() as Promise<BackupsResult>;
 }
 
 export async function runRestoreDrill(
@@ -25,8 +25,8 @@ export async function runRestoreDrill(
   input: RestoreDrillInput,
   workflowId = `backups/restore-drill/${stamp()}`,
 ): Promise<RestoreDrillResult> {
-  const h = await s.client.workflow.start('backupRestoreDrill', { taskQueue: s.taskQueue, workflowId, args: [input] });
-  return h.result() as Promise<RestoreDrillResult>;
+  await startRestoreDrill(s, input, workflowId);
+  return s.client.workflow.getHandle(workflowId).result() as Promise<RestoreDrillResult>;
 }
 
 export async function listBackups(
@@ -39,4 +39,24 @@ export async function listBackups(
     args: [input],
   });
   return h.result() as Promise<BackupSnapshotView[]>;
+}
+
+/** Starts the backup run and returns its workflow id without waiting (the API answers 202 with it). */
+export async function startBackups(
+  s: Starter,
+  input: BackupsInput,
+  workflowId = `backups/manual/${stamp()}`,
+): Promise<string> {
+  await s.client.workflow.start('backups', { taskQueue: s.taskQueue, workflowId, args: [input] });
+  return workflowId;
+}
+
+/** Starts a restore drill and returns its workflow id without waiting. */
+export async function startRestoreDrill(
+  s: Starter,
+  input: RestoreDrillInput,
+  workflowId = `backups/restore-drill/${stamp()}`,
+): Promise<string> {
+  await s.client.workflow.start('backupRestoreDrill', { taskQueue: s.taskQueue, workflowId, args: [input] });
+  return workflowId;
 }

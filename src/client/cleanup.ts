@@ -9,6 +9,16 @@ export async function runCleanup(
   input: ResourceCleanupInput,
   workflowId = `cleanup/${input.dryRun ? 'plan' : 'manual'}/${stamp()}`,
 ): Promise<ResourceCleanupResult> {
-  const h = await s.client.workflow.start('resourceCleanup', { taskQueue: s.taskQueue, workflowId, args: [input] });
-  return h.result() as Promise<ResourceCleanupResult>;
+  await startCleanup(s, input, workflowId);
+  return s.client.workflow.getHandle(workflowId).result() as Promise<ResourceCleanupResult>;
+}
+
+/** Starts `resourceCleanup` (a plan when `dryRun`) and returns its workflow id without waiting. */
+export async function startCleanup(
+  s: { client: Client; taskQueue: string },
+  input: ResourceCleanupInput,
+  workflowId = `cleanup/${input.dryRun ? 'plan' : 'manual'}/${stamp()}`,
+): Promise<string> {
+  await s.client.workflow.start('resourceCleanup', { taskQueue: s.taskQueue, workflowId, args: [input] });
+  return workflowId;
 }

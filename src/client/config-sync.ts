@@ -1,8 +1,11 @@
 import type { Client } from '@temporalio/client';
 import type { AwsClientFactory } from '../aws/clients';
 import type { EksflowEnv } from '../config/env';
+import { ConfigError } from '../config/load';
 import type { EksflowConfig } from '../config/schema';
-import { loadConfigFromStore } from '../config-sync/store';
+import { configStore, configStoreTarget, loadConfigFromStore, parseConfigText } from '../config-sync/store';
+import { lineDiff, renderDiff } from '../domain/config-sync/diff';
+import { NotFoundError, ValidationError } from '../errors';
 import {
   configCheckSignal,
   configWatchStateQuery,
@@ -84,5 +87,77 @@ export function startConfigReload(opts: {
       if (timer) clearTimeout(timer);
     },
     tick,
+  };
+}
+
+export type ConfigStore = ReturnType<typeof configStore>;
+
+/** The Parameter Store config of an environment (`envName`, or EKSFLOW_ENV); the name becomes part of the parameter name. */
+export function configStoreFor(aws: AwsClientFactory, env: EksflowEnv, envName?: string): ConfigStore {
+  if (envName !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(envName))
+    throw new ValidationError(
+      `env must be letters, digits, _ . - (it becomes part of an SSM parameter name), got "${envName}"`,
+    );
+  const e = envName ? { ...env, EKSFLOW_ENV: envName } : env;
+  return configStore(aws, configStoreTarget(e), e.EKSFLOW_ENV);
+}
+
+export interface PulledConfig {
+  name: string;
+  version: number;
+  text: string;
+  lastModified?: string;
+  /** Whether workers would apply it; `issues` name the fields when not. */
+  valid: boolean;
+  issues: string[];
+}
+
+/** The stored config (latest or `version`) with its validation; undefined when nothing is stored there. */
+export async function pullConfig(store: ConfigStore, version?: number): Promise<PulledConfig | undefined> {
+  let stored;
+  try {
+    stored = await store.read(version);
+  } catch (err) {
+    // Asking for a version that never existed is the caller's mistake, not an outage.
+    if ((err as { name?: string }).name === 'ParameterVersionNotFound')
+      throw new NotFoundError(`${store.name} has no version ${version}`);
+    throw err;
+  }
+  if (!stored) return undefined;
+  const parsed = parseConfigText(stored.text, `${store.name}:${stored.version}`);
+  return {
+    name: stored.name,
+    version: stored.version,
+    text: stored.text,
+    ...(stored.lastModified ? { lastModified: stored.lastModified } : {}),
+    valid: parsed.ok,
+    issues: parsed.ok ? [] : parsed.issues,
+  };
+}
+
+/** Validates config text and stores it (only when it differs); an invalid text is never pushed. */
+export async function pushConfigText(
+  store: ConfigStore,
+  text: string,
+  type: 'String' | 'SecureString',
+  source: string,
+): Promise<{ name: string; changed: boolean; version: number; previous?: number }> {
+  const parsed = parseConfigText(text, source);
+  if (!parsed.ok) throw new ConfigError(`${source} is invalid:\n  ${parsed.issues.join('\n  ')}`, parsed.issues);
+  return { name: store.name, ...(await store.write(text, type)) };
+}
+
+/** How `localText` differs from the stored (latest) config: a line diff, empty when identical. */
+export async function diffConfig(
+  store: ConfigStore,
+  localText: string,
+): Promise<{ name: string; storedVersion?: number; identical: boolean; diff: string }> {
+  const stored = await store.read();
+  const diff = renderDiff(lineDiff(stored?.text ?? '', localText));
+  return {
+    name: store.name,
+    ...(stored ? { storedVersion: stored.version } : {}),
+    identical: stored !== undefined && diff === '',
+    diff,
   };
 }

@@ -108,11 +108,20 @@ export const RULES: Rule[] = [
     condition: EKS_INSTANCE,
   },
   {
-    sid: 'DeleteEksflowManaged',
+    // Backup pruning and cleanup delete only snapshots eksflow made (tagged by the backup job).
+    sid: 'DeleteEksflowSnapshots',
+    policy: 'cluster',
+    match: /^ec2:DeleteSnapshot$/,
+    resource: '*',
+    condition: { Null: { 'ec2:ResourceTag/eksflow:backup-of': 'false' } },
+  },
+  {
+    // Cleanup deletes in two phases: only what it tagged as a candidate earlier may be deleted.
+    sid: 'DeleteCleanupCandidates',
     policy: 'cluster',
     match: /^ec2:Delete/,
     resource: '*',
-    condition: { StringEquals: { 'ec2:ResourceTag/eksflow-managed': 'true' } },
+    condition: { Null: { 'ec2:ResourceTag/eksflow:cleanup-after': 'false' } },
   },
   {
     sid: 'PassNodeRole',

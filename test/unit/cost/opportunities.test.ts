@@ -62,12 +62,12 @@ describe('opportunities over the real us-east-1 spot history (last 7 days)', () 
   });
 
   it('reports a region without On-Demand prices in one clear message instead of failing', () => {
-    const mumbai = histories.map((h) => ({ ...h, region: 'ap-south-1', availabilityZone: h.availabilityZone.replace('us-east-1', 'ap-south-1') }));
-    const r = scoreRegion({ ...input, region: 'ap-south-1', histories: mumbai, onDemandPrice: (t) => table.price('ap-south-1', t)?.usdPerHour, model: mlPriceModel.predict });
+    const saoPaulo = histories.map((h) => ({ ...h, region: 'sa-east-1', availabilityZone: h.availabilityZone.replace('us-east-1', 'sa-east-1') }));
+    const r = scoreRegion({ ...input, region: 'sa-east-1', histories: saoPaulo, onDemandPrice: (t) => table.price('sa-east-1', t)?.usdPerHour, model: mlPriceModel.predict });
     expect(r.opportunities).toEqual([]);
     expect(r.problems).toHaveLength(1);
-    expect(r.problems[0]).toMatch(/^ap-south-1: no On-Demand price for c5\.2xlarge, c5\.large, .* — their spot pools are not scored/);
-    const a = summariseOpportunities(['ap-south-1'], [], r.problems);
+    expect(r.problems[0]).toMatch(/^sa-east-1: no On-Demand price for c5\.2xlarge, c5\.large, .* — their spot pools are not scored/);
+    const a = summariseOpportunities(['sa-east-1'], [], r.problems);
     expect(a.summary).toEqual({ avgSavingsPercent: 0, bestSavingsPercent: 0, recommendedCount: 0 });
   });
 });
