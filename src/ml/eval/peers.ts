@@ -78,7 +78,7 @@ export function runPeers(series: ForecastSeries[], options: { fresh?: boolean } 
     how = `cached forecasts ${cached} (same data, origins and script; --fresh-peers refits)`;
   } else {
     const started = Date.now();
-    const run = spawnSync(python, [script], { input: body, encoding: 'utf8', maxBuffer: 1 << 30, timeout: 60 * 60_000 });
+    const run = spawnSync(python, [script], { input: body, encoding: 'utf8', maxBuffer: 1 << 30, timeout: 4 * 60 * 60_000 });
     if (run.status !== 0) {
       return { unavailable: `statsforecast peers failed (exit ${run.status ?? run.signal}): ${(run.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}` };
     }
