@@ -6,6 +6,7 @@ import { createAlertActivities } from './alerts';
 import { createCostActivities } from './cost';
 import { createInterruptionActivities } from './interruption';
 import { createMlActivities } from './ml';
+import { createKubernetesActivities } from './kubernetes';
 
 export type { ActivityDeps } from './deps';
 
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAlertActivities(deps),
     ...createCostActivities(deps),
     ...createInterruptionActivities(deps),
+    ...createKubernetesActivities(deps),
     ...createMlActivities({ cloudwatch: (t) => deps.aws.cloudwatch(t), now: deps.now }),
   });
 }

@@ -133,4 +133,7 @@ if [ "$with_chromium" = 1 ]; then
   fi
 fi
 
+# 6. etcd, kube-apiserver, kube-controller-manager (the real Kubernetes API the tests drain against).
+bash "$root/scripts/provision-kubernetes.sh"
+
 step "done" "$(elapsed "$t0")"

@@ -10,3 +10,4 @@ export { scaleUpCluster, scaleUpFleet, preWorkAnalysis } from './scaling/scale-u
 export { scaleDownCluster, scaleDownFleet, trafficAnalysis } from './scaling/scale-down';
 export { verifyClusterHealth, verifyFleetHealth } from './scaling/health';
 export { scaleSelfManagedGroupTo } from './scaling/scale-asg';
+export { drainNode } from './drain/drain-node';

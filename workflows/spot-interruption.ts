@@ -1,5 +1,5 @@
 import {
-  condition, defineQuery, defineSignal, proxyActivities, setHandler, sleep, upsertSearchAttributes,
+  condition, defineQuery, defineSignal, executeChild, ParentClosePolicy, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -11,6 +11,8 @@ import { QUERY_PROGRESS, SIGNAL_INSTANCE_STATE, SIGNAL_INTERRUPTION_EVENT, type 
 import { SA_ACTION, SA_CLUSTER, SA_INSTANCE, SA_SEVERITY } from '../src/search-attributes';
 import { raiseAlert } from './lib/alerts';
 import { awsMutate, awsRead } from './lib/presets';
+import { drainNode as drainNodeWorkflow } from './drain/drain-node';
+import { drainWorkflowId } from './drain/messages';
 
 export interface SpotInterruptionTiming {
   /** Between checks that the replacement runs. Default 5 s: the notice is only 120 s. */
@@ -303,13 +305,17 @@ export async function spotInterruption(input: SpotInterruptionInput): Promise<Sp
     // The replacement request goes out first; the drain runs alongside it, never before it.
     const request = plan.strategy === 'raise-capacity' ? raiseCapacity() : launchSpotFleet();
     const drainNow = deadlineMs !== undefined;
-    const drain = drainNow ? drainNode(identity) : undefined;
+    const drain = drainNow ? drainNode(identity, deadlineMs) : undefined;
     const ok = await request;
     const softEnd = Date.now() + timing.replacementWaitMs;
     replacedInTime = ok && (await waitForReplacement(() => deadlineMs ?? softEnd));
     if (replacedInTime) result.outcome = 'replaced';
-    if (!drainNow && replacedInTime) progress.drain = await drainNode(identity);
+    if (!drainNow && replacedInTime) progress.drain = await drainNode(identity, undefined);
     if (drain) progress.drain = await drain;
+    const d = progress.drain?.outcome;
+    if (d && d.status !== 'drained') {
+      progress.notes.push(`drain ${d.status}${d.error ? `: ${d.error}` : ''}${d.blocked.length ? `; left on the node: ${d.blocked.map((b) => `${b.pod} (${b.reason})`).join('; ')}` : ''}`);
+    }
     if (!replacedInTime && deadlineMs !== undefined) await fallBackToOnDemand(ok ? 'replacement not running' : 'replacement request failed');
     else if (!replacedInTime) {
       result.outcome = 'not-replaced';
@@ -348,9 +354,29 @@ function failureMessage(err: unknown): string {
   return parts.join(': ');
 }
 
-async function drainNode(identity: InstanceIdentity): Promise<DrainResult> {
+/**
+ * Drains the interrupted node in its own workflow (drain/<cluster>/<instance>): cordon, evictions
+ * that respect PodDisruptionBudgets, retried until the deadline. A drain that cannot reach the
+ * API reports so; it never holds up the replacement, which was requested before it started.
+ */
+async function drainNode(identity: InstanceIdentity, deadlineMs: number | undefined): Promise<DrainResult> {
+  if (!patched('drain-as-workflow')) {
+    try {
+      return await mutate.drainInterruptedNode({ identity });
+    } catch (err) {
+      return { skipped: true, reason: `drain failed: ${failureMessage(err)}` };
+    }
+  }
+  const m = identity.managed!;
+  const clusterKey = `${m.target.accountId}/${m.target.region}/${m.cluster}`;
   try {
-    return await mutate.drainInterruptedNode({ identity });
+    const outcome = await executeChild(drainNodeWorkflow, {
+      workflowId: drainWorkflowId(clusterKey, identity.instanceId),
+      args: [{ clusterKey, instanceId: identity.instanceId, deadlineMs, reason: `spot interruption of ${identity.instanceId}` }],
+      parentClosePolicy: ParentClosePolicy.TERMINATE,
+    });
+    if (outcome.status === 'skipped') return { skipped: true, reason: outcome.error, outcome };
+    return { skipped: false, outcome, ...(outcome.status === 'drained' ? {} : { reason: outcome.error ?? outcome.status }) };
   } catch (err) {
     return { skipped: true, reason: `drain failed: ${failureMessage(err)}` };
   }

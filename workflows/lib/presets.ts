@@ -42,3 +42,17 @@ export const snsDelivery: ActivityOptions = {
   startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', maximumAttempts: 4 },
 };
+
+/**
+ * Kubernetes API calls of a drain: short attempts, quick retries (an unreachable API or a 5xx is
+ * retried; 401/403/404 are not), heartbeats while a pass evicts many pods, and never past the
+ * drain's deadline (at least 5 s, so a late step still gets one real attempt).
+ */
+export function kubernetesBefore(deadlineMs: number, nowMs: number): ActivityOptions {
+  return {
+    startToCloseTimeout: '30 seconds',
+    heartbeatTimeout: '10 seconds',
+    scheduleToCloseTimeout: Math.max(5_000, deadlineMs - nowMs),
+    retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds' },
+  };
+}
