@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { DescribeAutoScalingGroupsCommand, TerminateInstanceInAutoScalingGroupCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { z } from 'zod';
 import type { ActivityDeps } from './deps';
 import { createEksActivities } from './eks';
@@ -207,5 +207,27 @@ export function createFleetActivities(deps: ActivityDeps) {
     return { path };
   }
 
-  return { listFleet, readGroup, applyGroupSize, workloadRequests, controlState, reportToController, publishPlan };
+  /**
+   * Removes one drained instance from a self-managed group and lowers desired with it
+   * (TerminateInstanceInAutoScalingGroup --should-decrement-desired-capacity). Idempotent: an
+   * instance already gone from the group, or already terminating, is not terminated again.
+   */
+  async function terminateAsgInstance(input: { ref: GroupRef; instanceId: string; requestToken: string }): Promise<{ changed: boolean; desired: number }> {
+    const ref = parse(groupRefSchema, input.ref, 'terminateAsgInstance');
+    if (ref.kind !== 'self-managed') throw new ValidationError(`${label(ref)} is EKS managed: EKS drains and removes its instances`);
+    const g = await describeAsg(ref);
+    const inst = (g.Instances ?? []).find((i) => i.InstanceId === input.instanceId);
+    if (!inst || /^Terminating/.test(inst.LifecycleState ?? '')) return { changed: false, desired: g.DesiredCapacity ?? 0 };
+    if ((g.DesiredCapacity ?? 0) - 1 < (g.MinSize ?? 0)) {
+      throw new ValidationError(`${label(ref)}: removing ${input.instanceId} would take desired below min ${g.MinSize}`);
+    }
+    const out = await awsCall(`TerminateInstanceInAutoScalingGroup ${input.instanceId}`, () =>
+      deps.aws.autoScaling(ref.target).send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: input.instanceId, ShouldDecrementDesiredCapacity: true })));
+    recordMutation(deps.audit, 'autoscaling:TerminateInstanceInAutoScalingGroup', label(ref), {
+      instanceId: input.instanceId, decrementDesired: true, requestToken: input.requestToken, activityId: out.Activity?.ActivityId,
+    });
+    return { changed: true, desired: (g.DesiredCapacity ?? 1) - 1 };
+  }
+
+  return { listFleet, readGroup, applyGroupSize, workloadRequests, controlState, reportToController, publishPlan, terminateAsgInstance };
 }

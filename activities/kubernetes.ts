@@ -6,7 +6,12 @@ import { KubernetesGateways, type KubernetesGateway, type V1Node } from './gatew
 import type { ClusterConfig, DrainRules } from '../src/config/clusters';
 import { NotFoundError, ValidationError } from '../src/errors';
 import { clusterKeyOf } from '../src/domain/scaling/types';
-import { planDrain, podKey, selectorMatches, type DrainPlan } from '../src/domain/drain/pods';
+import { classifyPod, planDrain, podKey, selectorMatches, type DrainPlan } from '../src/domain/drain/pods';
+import { pickNodesToRemove, type NodeLoad, type ScaleInPick } from '../src/domain/drain/scale-in';
+import { cpuMillis, memoryBytes } from '../src/domain/scaling/k8s-quantity';
+import { decideWorkload, type WorkloadView } from '../src/domain/downscale/workloads';
+import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { awsCall } from '../src/aws/errors';
 
 /** Gateways are per worker process (they hold sockets and tokens), shared by every activity group. */
 const gatewaysByDeps = new WeakMap<ActivityDeps, KubernetesGateways>();
@@ -67,6 +72,13 @@ export interface DrainPlanResult extends DrainPlan {
   nodeExists: boolean;
   /** For each pod to evict that a PodDisruptionBudget selects, its budgets and how many disruptions they allow now. */
   budgets: Record<string, { name: string; disruptionsAllowed: number }[]>;
+}
+
+export interface DownscaleResult {
+  skipped: boolean;
+  reason?: string;
+  changes: { kind: string; workload: string; from: number; to: number; why: string }[];
+  unchanged: number;
 }
 
 export type EvictResult = {
@@ -172,5 +184,84 @@ export function createKubernetesActivities(deps: ActivityDeps) {
     });
   }
 
-  return { k8sCordonNode, k8sDrainPlan, k8sEvictPods };
+  /** Uncordons a node a scale-in gave up on (its drain did not finish), so it takes pods again. */
+  async function k8sUncordonNode(input: { clusterKey: string; node: string }): Promise<{ changed: boolean }> {
+    const gw = await gateways.forCluster(configuredCluster(deps, input.clusterKey));
+    if (!(await gw.getNode(input.node))) return { changed: false };
+    const changed = await gw.setUnschedulable(input.node, false);
+    if (changed) audit('k8s:UncordonNode', `${input.clusterKey}/${input.node}`, {});
+    return { changed };
+  }
+
+  /**
+   * The `count` InService instances of a self-managed group to remove, by their nodes' load
+   * (fewest pods, then lowest requests), skipping nodes annotated eksflow.io/scale-down-disabled.
+   * Instances without a node in the API are not picked: eksflow cannot know what runs there.
+   */
+  async function pickScaleInNodes(input: { clusterKey: string; asgName: string; count: number }): Promise<ScaleInPick & { notes: string[] }> {
+    const cluster = configuredCluster(deps, input.clusterKey);
+    const target = { accountId: cluster.accountId, region: cluster.region, roleArn: cluster.roleArn };
+    const out = await awsCall(`DescribeAutoScalingGroups ${input.asgName}`, () =>
+      deps.aws.autoScaling(target).send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [input.asgName] })));
+    const instances = (out.AutoScalingGroups?.[0]?.Instances ?? []).filter((i) => i.LifecycleState === 'InService').map((i) => i.InstanceId!);
+    const gw = await gateways.forCluster(cluster);
+    const nodes = await gw.listNodes();
+    const pods = await gw.listPods();
+    const notes: string[] = [];
+    const loads: NodeLoad[] = [];
+    for (const id of instances) {
+      const node = nodeOfInstance(nodes, id);
+      const name = node?.metadata?.name;
+      if (!node || !name) {
+        notes.push(`instance ${id} has no node in the Kubernetes API: not picked`);
+        continue;
+      }
+      const moving = pods.filter((p) => p.spec?.nodeName === name && classifyPod(p, { force: true, deleteEmptyDirData: true }).action === 'evict');
+      const req = moving.flatMap((p) => p.spec?.containers ?? []).reduce(
+        (a, c) => ({ cpu: a.cpu + cpuMillis(c.resources?.requests?.cpu), mem: a.mem + memoryBytes(c.resources?.requests?.memory) }), { cpu: 0, mem: 0 });
+      loads.push({ node: name, instanceId: id, annotations: node.metadata?.annotations ?? {}, pods: moving.length, cpuMillis: req.cpu, memoryBytes: req.mem });
+    }
+    return { ...pickNodesToRemove(loads, input.count), notes };
+  }
+
+  /**
+   * Workload downscaling at a timetable phase: Deployments/StatefulSets in scope go to their
+   * downtime replicas at 'down' (original count kept in eksflow.io/original-replicas, in the same
+   * patch) and back at 'up'. Each patch carries the resourceVersion it decided on, so a workload
+   * changed meanwhile is re-decided on the retry, never overwritten blindly.
+   */
+  async function downscaleWorkloads(input: { clusterKey: string; phase: 'down' | 'up'; dryRun?: boolean }): Promise<DownscaleResult> {
+    const cluster = configuredCluster(deps, input.clusterKey);
+    const policy = cluster.kubernetes?.downscaling;
+    if (!cluster.kubernetes || !policy?.enabled) return { skipped: true, reason: `workload downscaling is not configured for ${cluster.name}`, changes: [], unchanged: 0 };
+    const gw = await gateways.forCluster(cluster);
+    const [namespaces, deployments, statefulSets] = await Promise.all([gw.listNamespaces(), gw.listDeployments(), gw.listStatefulSets()]);
+    const nsAnn = new Map(namespaces.map((n) => [n.metadata?.name ?? '', n.metadata?.annotations ?? {}]));
+    const nowMs = deps.now().getTime();
+    const result: DownscaleResult = { skipped: false, changes: [], unchanged: 0 };
+    const all = [
+      ...deployments.map((d) => ({ kind: 'Deployment' as const, o: d })),
+      ...statefulSets.map((s) => ({ kind: 'StatefulSet' as const, o: s })),
+    ];
+    for (const { kind, o } of all) {
+      const view: WorkloadView = {
+        kind, namespace: o.metadata?.namespace ?? 'default', name: o.metadata?.name ?? '', replicas: o.spec?.replicas ?? 1,
+        annotations: o.metadata?.annotations ?? {}, namespaceAnnotations: nsAnn.get(o.metadata?.namespace ?? '') ?? {},
+      };
+      const d = decideWorkload(view, policy, input.phase, nowMs);
+      if (d.action === 'none') {
+        result.unchanged++;
+        continue;
+      }
+      const change = { kind, workload: `${view.namespace}/${view.name}`, from: view.replicas, to: d.to, why: d.why };
+      if (!input.dryRun) {
+        await gw.patchWorkload(kind, view.namespace, view.name, { replicas: d.to, annotations: d.annotations, resourceVersion: o.metadata?.resourceVersion });
+        audit(`k8s:Scale${kind}`, `${input.clusterKey}/${view.namespace}/${view.name}`, { from: view.replicas, to: d.to, phase: input.phase });
+      }
+      result.changes.push(change);
+    }
+    return result;
+  }
+
+  return { k8sCordonNode, k8sDrainPlan, k8sEvictPods, k8sUncordonNode, pickScaleInNodes, downscaleWorkloads };
 }

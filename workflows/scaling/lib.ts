@@ -3,12 +3,13 @@ import type { Activities } from '../../activities';
 import type { NodegroupConfig } from '../../src/config/clusters';
 import type { ForecastOutcome } from '../../src/domain/scaling/plan';
 import type { ClusterSpec, GroupRef, ScalingSettings } from '../../src/domain/scaling/types';
+import type { ClusterRunResult } from '../../src/domain/scaling/results';
 import type { AlertInput } from '../../src/domain/alerts/types';
 import type { NodegroupSize } from '../../src/domain/size';
 import { raiseAlert } from '../lib/alerts';
 import { awsMutate, awsRead, compute } from '../lib/presets';
 import { scaleNodegroupTo, type ScaleNodegroupResult } from '../scale-nodegroup';
-import { scaleSelfManagedGroupTo } from './scale-asg';
+import { scaleSelfManagedGroupTo, type ScaleInOutcome } from './scale-asg';
 
 /** Helpers shared by the scaling workflows (not workflow types: workflows/index.ts does not export them). */
 export const read = proxyActivities<Activities>(awsRead);
@@ -43,10 +44,11 @@ export async function applyAndVerify(
   size: Partial<NodegroupSize>,
   settings: ScalingSettings,
   workflowId: string,
-): Promise<ScaleNodegroupResult> {
+  scaleIn?: { clusterKey: string },
+): Promise<ScaleNodegroupResult & { scaleIn?: ScaleInOutcome }> {
   const common = { verifyTimeoutMs: settings.verifyTimeoutMs, pollIntervalMs: settings.pollIntervalMs };
   if (ref.kind === 'self-managed') {
-    return executeChild(scaleSelfManagedGroupTo, { workflowId, args: [{ ref, size, ...common }], parentClosePolicy: ParentClosePolicy.TERMINATE });
+    return executeChild(scaleSelfManagedGroupTo, { workflowId, args: [{ ref, size, ...common, ...(scaleIn ? { scaleIn } : {}) }], parentClosePolicy: ParentClosePolicy.TERMINATE });
   }
   return executeChild(scaleNodegroupTo, {
     workflowId,
@@ -86,4 +88,20 @@ export function childId(...parts: string[]): string {
 
 export function priceFor(prices: Record<string, number>, cluster: ClusterSpec, ng: NodegroupConfig): number | undefined {
   return ng.capacityType === 'ON_DEMAND' ? prices[`${cluster.target.region}/${ng.instanceTypes[0]}`] : undefined;
+}
+
+/**
+ * Workload downscaling for one cluster at a timetable phase. Only runs when the cluster has a
+ * Kubernetes API; a failure is reported in the run's result, never fails the node scaling.
+ */
+export async function scaleWorkloads(cluster: ClusterSpec, phase: 'down' | 'up'): Promise<ClusterRunResult['workloads']> {
+  if (!cluster.kubernetes) return undefined;
+  try {
+    const r = await mutate.downscaleWorkloads({ clusterKey: cluster.key, phase });
+    if (r.skipped) return undefined;
+    if (r.changes.length) await reportSafely(cluster.key, `workloads-${phase}`, r.changes.map((c) => `${c.kind} ${c.workload} ${c.from}→${c.to}`).join(', '));
+    return { changes: r.changes, unchanged: r.unchanged };
+  } catch (err) {
+    return { changes: [], unchanged: 0, error: messageOf(err) };
+  }
 }

@@ -7,7 +7,7 @@ import type { ClusterRunResult, FleetRunResult, GroupResult, StepRecord } from '
 import { checkScaleDownStep } from '../../src/domain/scaling/safety';
 import { groupRefOf, type ControlState } from '../../src/domain/scaling/types';
 import type { NodegroupSize } from '../../src/domain/size';
-import { alertSafely, applyAndVerify, childId, control, messageOf, priceFor, publish, read, reportSafely } from './lib';
+import { alertSafely, applyAndVerify, childId, control, messageOf, priceFor, publish, read, reportSafely, scaleWorkloads } from './lib';
 import { runForEachCluster, type ClusterRunInput, type FleetRunInput } from './fleet';
 
 interface GroupTrack {
@@ -68,6 +68,8 @@ export async function scaleDownCluster(input: ClusterRunInput): Promise<ClusterR
     return { ...base, status: 'planned', groups: [...tracks.map((t) => t.last), ...failed], finishedAtMs: Date.now() };
   }
 
+  // Workloads first: scaling them down is what lets the node steps actually free nodes.
+  const workloads = await scaleWorkloads(cluster, 'down');
   const offsets = stepOffsetsMs(settings.scaleDownSteps, settings.scaleDownWindowMs);
   const stepsDone: StepRecord[] = [];
   let stopped: string | undefined;
@@ -92,7 +94,7 @@ export async function scaleDownCluster(input: ClusterRunInput): Promise<ClusterR
   await reportSafely(cluster.key, 'scale-down', summary);
   return {
     ...base, status: stopped ? 'stopped' : 'done', ...(stopped ? { reason: stopped } : {}),
-    groups, steps: stepsDone, finishedAtMs: Date.now(),
+    groups, steps: stepsDone, ...(workloads ? { workloads } : {}), finishedAtMs: Date.now(),
   };
 }
 
@@ -126,10 +128,16 @@ async function scaleDownStep(input: ClusterRunInput, t: GroupTrack, i: number, s
       return { ...head, status: 'blocked', after: current, reason: verdict.reason!, recommendation: verdict.recommendation!, checks: verdict.checks };
     }
     const skipped = verdict.checks.filter((c) => c.status === 'skipped').map((c) => `${c.name} check skipped: ${c.detail}`);
-    const r = await applyAndVerify(ref, t.ng.scalingMode, proposed, input.settings, childId(workflowInfo().workflowId, t.ng.name, `step-${i + 1}`));
+    // Self-managed groups with a Kubernetes API: eksflow picks, drains and removes the nodes itself.
+    const scaleIn = t.ng.kind === 'self-managed' && t.ng.scalingMode === 'desired' && cluster.kubernetes ? { clusterKey: cluster.key } : undefined;
+    const r = await applyAndVerify(ref, t.ng.scalingMode, proposed, input.settings, childId(workflowInfo().workflowId, t.ng.name, `step-${i + 1}`), scaleIn);
+    const scaleInNotes = r.scaleIn ? [
+      ...(r.scaleIn.removed.length ? [`drained and removed ${r.scaleIn.removed.map((x) => `${x.node} (${x.instanceId})`).join(', ')}`] : []),
+      ...r.scaleIn.notes,
+    ] : [];
     return {
       ...head, status: r.status, after: r.after, inService: r.inService, checks: verdict.checks,
-      reason: [`step ${i + 1}: ${fmt(r.before)} → ${fmt(r.after)}`, ...skipped].join('; '),
+      reason: [`step ${i + 1}: ${fmt(r.before)} → ${fmt(r.after)}`, ...scaleInNotes, ...skipped].join('; '),
     };
   } catch (err) {
     return { ...head, status: 'failed', reason: `step ${i + 1}: ${messageOf(err)}` };

@@ -4,7 +4,7 @@ import { activeOverride, costImpactPerHour, planGroup } from '../../src/domain/s
 import { pausedMessage } from '../../src/domain/scaling/control';
 import type { ClusterRunResult, FleetRunResult, GroupResult } from '../../src/domain/scaling/results';
 import { groupRefOf, type ControlState } from '../../src/domain/scaling/types';
-import { applyAndVerify, alertSafely, childId, control, forecastFor, messageOf, priceFor, publish, read, reportSafely } from './lib';
+import { applyAndVerify, alertSafely, childId, control, forecastFor, messageOf, priceFor, publish, read, reportSafely, scaleWorkloads } from './lib';
 import { runForEachCluster, type ClusterRunInput, type FleetRunInput } from './fleet';
 
 /**
@@ -24,6 +24,8 @@ export async function scaleUpCluster(input: ClusterRunInput): Promise<ClusterRun
     return { ...base, status: 'skipped', reason, groups: [], finishedAtMs: Date.now() };
   }
   const groups = await Promise.all(cluster.nodegroups.map((ng) => scaleUpGroup(input, ng, state)));
+  // Workloads come back once their nodes are there.
+  const workloads = dryRun ? undefined : await scaleWorkloads(cluster, 'up');
   for (const g of groups.filter((g) => g.status === 'timeout' || g.status === 'failed')) {
     await alertSafely({
       severity: 'warning',
@@ -36,7 +38,7 @@ export async function scaleUpCluster(input: ClusterRunInput): Promise<ClusterRun
   }
   const counts = groups.map((g) => `${g.nodegroup}:${g.status}`).join(', ');
   await reportSafely(cluster.key, dryRun ? 'scale-up-plan' : 'scale-up', `${dryRun ? 'planned' : 'scale-up'} ${counts}`);
-  return { ...base, status: dryRun ? 'planned' : 'done', groups, finishedAtMs: Date.now() };
+  return { ...base, status: dryRun ? 'planned' : 'done', groups, ...(workloads ? { workloads } : {}), finishedAtMs: Date.now() };
 }
 
 async function scaleUpGroup(input: ClusterRunInput, ng: NodegroupConfig, state: ControlState): Promise<GroupResult> {

@@ -36,6 +36,8 @@ export interface ClusterRunResult {
   reason?: string;
   groups: GroupResult[];
   steps?: StepRecord[];
+  /** Workload downscaling of this run (when the cluster's Kubernetes API and downscaling are configured). */
+  workloads?: { changes: { kind: string; workload: string; from: number; to: number; why: string }[]; unchanged: number; error?: string };
   startedAtMs: number;
   finishedAtMs: number;
 }
