@@ -196,7 +196,7 @@ export function createKubernetesActivities(deps: ActivityDeps) {
   /**
    * The `count` InService instances of a self-managed group to remove, by their nodes' load
    * (fewest pods, then lowest requests), skipping nodes annotated eksflow.io/scale-down-disabled.
-   * Instances without a node in the API are not picked: eksflow cannot know what runs there.
+   * Instances that never registered as nodes go first: nothing runs there.
    */
   async function pickScaleInNodes(input: { clusterKey: string; asgName: string; count: number }): Promise<ScaleInPick & { notes: string[] }> {
     const cluster = configuredCluster(deps, input.clusterKey);
@@ -207,13 +207,12 @@ export function createKubernetesActivities(deps: ActivityDeps) {
     const gw = await gateways.forCluster(cluster);
     const nodes = await gw.listNodes();
     const pods = await gw.listPods();
-    const notes: string[] = [];
     const loads: NodeLoad[] = [];
     for (const id of instances) {
       const node = nodeOfInstance(nodes, id);
       const name = node?.metadata?.name;
       if (!node || !name) {
-        notes.push(`instance ${id} has no node in the Kubernetes API: not picked`);
+        loads.push({ instanceId: id, annotations: {}, pods: 0, cpuMillis: 0, memoryBytes: 0 });
         continue;
       }
       const moving = pods.filter((p) => p.spec?.nodeName === name && classifyPod(p, { force: true, deleteEmptyDirData: true }).action === 'evict');
@@ -221,7 +220,9 @@ export function createKubernetesActivities(deps: ActivityDeps) {
         (a, c) => ({ cpu: a.cpu + cpuMillis(c.resources?.requests?.cpu), mem: a.mem + memoryBytes(c.resources?.requests?.memory) }), { cpu: 0, mem: 0 });
       loads.push({ node: name, instanceId: id, annotations: node.metadata?.annotations ?? {}, pods: moving.length, cpuMillis: req.cpu, memoryBytes: req.mem });
     }
-    return { ...pickNodesToRemove(loads, input.count), notes };
+    const pick = pickNodesToRemove(loads, input.count);
+    const notes = pick.picked.filter((p) => p.node === undefined).map((p) => `instance ${p.instanceId} has no node in the Kubernetes API: removed without a drain`);
+    return { ...pick, notes };
   }
 
   /**

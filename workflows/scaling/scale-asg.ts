@@ -24,7 +24,7 @@ export interface ScaleSelfManagedInput {
 }
 
 export interface ScaleInOutcome {
-  removed: { instanceId: string; node: string }[];
+  removed: { instanceId: string; node?: string }[];
   /** Nodes whose drain did not finish: uncordoned and kept. */
   kept: { instanceId: string; node: string; drain: DrainNodeResult['status']; blocked: DrainNodeResult['blocked'] }[];
   notes: string[];
@@ -79,6 +79,11 @@ async function scaleInByNodes(
   const pick = await read.pickScaleInNodes({ clusterKey, asgName: ref.asgName!, count: before.desired - size.desired! });
   outcome.notes.push(...pick.notes, ...pick.excluded.map((e) => `${e.node} kept: ${e.reason}`));
   for (const n of pick.picked) {
+    if (n.node === undefined) {
+      await mutate.terminateAsgInstance({ ref, instanceId: n.instanceId, requestToken: `${requestToken}-${n.instanceId}`.slice(-64) });
+      outcome.removed.push({ instanceId: n.instanceId });
+      continue;
+    }
     const drain = await executeChild(drainNode, {
       workflowId: drainWorkflowId(clusterKey, n.node),
       args: [{ clusterKey, node: n.node, reason: `scale-in of ${ref.nodegroup}` }],

@@ -132,7 +132,7 @@ async function scaleDownStep(input: ClusterRunInput, t: GroupTrack, i: number, s
     const scaleIn = t.ng.kind === 'self-managed' && t.ng.scalingMode === 'desired' && cluster.kubernetes ? { clusterKey: cluster.key } : undefined;
     const r = await applyAndVerify(ref, t.ng.scalingMode, proposed, input.settings, childId(workflowInfo().workflowId, t.ng.name, `step-${i + 1}`), scaleIn);
     const scaleInNotes = r.scaleIn ? [
-      ...(r.scaleIn.removed.length ? [`drained and removed ${r.scaleIn.removed.map((x) => `${x.node} (${x.instanceId})`).join(', ')}`] : []),
+      ...(r.scaleIn.removed.length ? [`drained and removed ${r.scaleIn.removed.map((x) => (x.node ? `${x.node} (${x.instanceId})` : x.instanceId)).join(', ')}`] : []),
       ...r.scaleIn.notes,
     ] : [];
     return {
