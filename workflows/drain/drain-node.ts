@@ -61,6 +61,7 @@ export async function drainNode(input: DrainNodeInput): Promise<DrainNodeResult>
     result.skipped = plan.skipped.map((s) => ({ pod: s.pod, reason: s.reason === 'daemonset' ? 'DaemonSet pod' : 'mirror pod' }));
     if (!plan.nodeExists) return finish('drained', { error: 'the node was deleted during the drain' });
     progress.pending = [...plan.evict.map(podKey), ...plan.refused.map((r) => r.pod)];
+    for (const key of Object.keys(refusals)) if (!progress.pending.includes(key)) delete refusals[key];
     const toEvict: DrainPod[] = plan.evict.filter((p) => !p.terminating && !evictedUids[p.uid]);
     let progressed = false;
     if (toEvict.length > 0 && Date.now() < deadlineMs) {
