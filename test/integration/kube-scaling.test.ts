@@ -3,6 +3,7 @@ import type { Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { scaleDownFleet, scaleUpFleet } from '../../workflows';
 import { seedCluster } from '../../src/sandbox/seed';
+import { startPricingServer } from '../../src/sandbox/pricing-server';
 import { clusterKeyOf, controllerWorkflowId } from '../../src/domain/scaling/types';
 import { pauseUpdate, resumeUpdate } from '../../workflows/scaling/messages';
 import { ANN } from '../../src/domain/downscale/workloads';
@@ -129,7 +130,7 @@ describe('scaling with the real Kubernetes API', () => {
 
     clock = Date.parse('2026-11-30T18:00:00+05:30');
     const down = await stack.client.workflow.execute(scaleDownFleet, { taskQueue, workflowId: uniqueName('kscale-evening'), args: [{ settings, clusters: [name] }] });
-    expect(down.clusters[0]!.workloads!.changes.map((c) => c.workload).sort()).toEqual([`${batchNs}/jobs`, `${dn}/db`, `${dn}/web`]);
+    expect(down.clusters[0]!.workloads!.changes.map((c) => c.workload).sort()).toEqual([`${batchNs}/jobs`, `${dn}/db`, `${dn}/web`].sort());
     expect(await replicas()).toEqual({
       ...initial,
       [`${dn}/web`]: [0, '3'], [`${dn}/db`]: [0, '1'], [`${batchNs}/jobs`]: [0, '2'],
@@ -145,7 +146,7 @@ describe('scaling with the real Kubernetes API', () => {
 
     await controller.executeUpdate(resumeUpdate, { args: [{ by: 'test' }] });
     const up = await stack.client.workflow.execute(scaleUpFleet, { taskQueue, workflowId: uniqueName('kscale-morning'), args: [{ settings, clusters: [name] }] });
-    expect(up.clusters[0]!.workloads!.changes.map((c) => `${c.workload}:${c.from}→${c.to}`).sort()).toEqual([`${batchNs}/jobs:0→2`, `${dn}/db:0→1`, `${dn}/web:0→3`]);
+    expect(up.clusters[0]!.workloads!.changes.map((c) => `${c.workload}:${c.from}→${c.to}`).sort()).toEqual([`${batchNs}/jobs:0→2`, `${dn}/db:0→1`, `${dn}/web:0→3`].sort());
     expect(await replicas()).toEqual(initial);
     const audit = deps.audit.read().filter((r) => r.action.startsWith('k8s:Scale'));
     expect(audit).toHaveLength(6);
@@ -153,7 +154,9 @@ describe('scaling with the real Kubernetes API', () => {
 
   it('splits the node group\'s cost by namespace from pod requests', async () => {
     clock = Date.now();
-    const acts = createActivities(deps);
+    const pricing = await startPricingServer();
+    const acts = createActivities({ ...deps, aws: testAwsFactory({ pricingEndpoint: pricing.url }) });
+    try {
     const summary = await acts.buildCostReport({ hours: 24 });
     const report = JSON.parse(require('node:fs').readFileSync(summary.jsonPath, 'utf8'));
     const section = report.namespaceCosts.find((s: { nodegroup: string }) => s.nodegroup === ng);
@@ -165,5 +168,8 @@ describe('scaling with the real Kubernetes API', () => {
     expect(shares.__idle__).toBeCloseTo(1 - shares[appsNs], 6);
     expect(section.split.reduce((s: number, x: { monthly: number }) => s + x.monthly, 0)).toBeCloseTo(section.monthly, 6);
     expect(require('node:fs').readFileSync(summary.htmlPath, 'utf8')).toContain('Cost by namespace');
+    } finally {
+      await pricing.close();
+    }
   });
 });

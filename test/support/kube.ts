@@ -160,13 +160,12 @@ export async function startKube(opts: { logDir: string }): Promise<KubeControlPl
     writeFileSync(eksflowKubeconfig, kubeconfigYaml(url, certFile, 'eksflow-test', eksflowToken));
 
     const kcmLog = join(opts.logDir, 'kube-controller-manager.log');
-    const kcm = launch(kcmBin, [
+    children.push(launch(kcmBin, [
       `--kubeconfig=${adminKubeconfig}`, `--authentication-kubeconfig=${adminKubeconfig}`, `--authorization-kubeconfig=${adminKubeconfig}`,
       '--controllers=disruption-controller,pod-garbage-collector-controller,namespace-controller,garbage-collector-controller',
       '--leader-elect=false', '--bind-address=127.0.0.1', `--secure-port=${await freePort()}`,
       '--use-service-account-credentials=false', `--cert-dir=${join(dir, 'kcm')}`, '--v=1',
-    ], kcmLog);
-    children.push(kcm);
+    ], kcmLog));
 
     // eksflow's ClusterRole, exactly as shipped.
     await applyManifest(adminKubeconfig, join(REPO_ROOT, 'deploy', 'rbac', 'eksflow.yaml'));
