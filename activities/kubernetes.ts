@@ -101,6 +101,14 @@ async function runLimited<T, R>(items: T[], limit: number, fn: (t: T) => Promise
   return out;
 }
 
+function priorHeartbeat<T>(): T | undefined {
+  try {
+    return Context.current().info.heartbeatDetails as T | undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function heartbeat(detail?: unknown): void {
   try {
     Context.current().heartbeat(detail);
@@ -167,16 +175,22 @@ export function createKubernetesActivities(deps: ActivityDeps) {
   async function k8sEvictPods(input: { clusterKey: string; node: string; pods: { namespace: string; name: string; uid: string }[] }): Promise<EvictResult[]> {
     const { clusterKey, node, pods } = parse(evictSchema, input, 'k8sEvictPods');
     const gw = await gateways.forCluster(configuredCluster(deps, clusterKey));
-    let done = 0;
+    // Evictions an earlier attempt of this pass made (it timed out or its worker died) come back
+    // in its heartbeat details: reported as evicted, never requested again.
+    const earlier = new Set(priorHeartbeat<{ evicted?: string[] }>()?.evicted ?? []);
+    const evictedUids = [...earlier];
     return runLimited(pods, 8, async (p): Promise<EvictResult> => {
       const key = podKey(p);
+      if (earlier.has(p.uid)) return { pod: key, uid: p.uid, result: 'evicted' };
       const current = await gw.getPod(p.namespace, p.name);
-      heartbeat(++done);
+      heartbeat({ evicted: evictedUids });
       if (!current || current.metadata?.uid !== p.uid || current.spec?.nodeName !== node) return { pod: key, uid: p.uid, result: 'gone' };
       if (current.metadata?.deletionTimestamp) return { pod: key, uid: p.uid, result: 'already-terminating' };
       const r = await gw.evict(p.namespace, p.name, p.uid);
       if (r.outcome === 'evicted') {
         audit('k8s:EvictPod', `${clusterKey}/${node}/${key}`, { uid: p.uid });
+        evictedUids.push(p.uid);
+        heartbeat({ evicted: evictedUids });
         return { pod: key, uid: p.uid, result: 'evicted' };
       }
       if (r.outcome === 'gone') return { pod: key, uid: p.uid, result: 'gone' };

@@ -50,8 +50,8 @@ export const snsDelivery: ActivityOptions = {
  */
 export function kubernetesBefore(deadlineMs: number, nowMs: number): ActivityOptions {
   return {
-    startToCloseTimeout: '30 seconds',
-    heartbeatTimeout: '10 seconds',
+    startToCloseTimeout: '2 minutes',
+    heartbeatTimeout: '30 seconds',
     scheduleToCloseTimeout: Math.max(5_000, deadlineMs - nowMs),
     retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds' },
   };
