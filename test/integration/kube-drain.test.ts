@@ -1,3 +1,4 @@
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
 import { KubernetesGateways, KubernetesGateway } from '../../activities/gateways/kubernetes';
@@ -52,12 +53,17 @@ describe('drain against the real Kubernetes API', () => {
 
   const evictions = () => deps.audit.read().filter((r) => r.action === 'k8s:EvictPod');
 
-  it('authenticates with a token from the environment and with a kubeconfig, and says so when the token is rejected', async () => {
+  it('authenticates with a token from the environment or Secrets Manager and with a kubeconfig, and says so when the token is rejected', async () => {
     const gateways = new KubernetesGateways({ aws, now: () => new Date() });
     const byToken = await gateways.forCluster(testConfig({ clusters: [cluster(kube.kubernetesConfig(tokenEnv))] }).clusters[0]!);
     expect(await byToken.version()).toMatch(/^v1\.3\d\./);
     const byKubeconfig = await gateways.forCluster(testConfig({ clusters: [{ ...cluster({ kubeconfig: kube.endpoints.eksflowKubeconfig }), name: `${name}-kc` }] }).clusters[0]!);
     expect((await byKubeconfig.listNodes()).length).toBeGreaterThanOrEqual(0);
+    // A token kept in Secrets Manager (moto), by secret id.
+    const secretId = `${name}/kubernetes-token`;
+    await aws.secretsManager({ accountId: '555555555555', region: 'ap-south-1' }).send(new CreateSecretCommand({ Name: secretId, SecretString: kube.endpoints.eksflowToken }));
+    const bySecret = await gateways.forCluster(testConfig({ clusters: [{ ...cluster({ apiServer: kube.endpoints.url, caFile: kube.endpoints.caFile, tokenSecretId: secretId }), name: `${name}-sm` }] }).clusters[0]!);
+    expect(await bySecret.version()).toMatch(/^v1\.3\d\./);
     const badEnv = `${tokenEnv}_BAD`;
     process.env[badEnv] = 'not-a-valid-token';
     const bad = await gateways.forCluster(testConfig({ clusters: [{ ...cluster({ apiServer: kube.endpoints.url, caFile: kube.endpoints.caFile, tokenEnv: badEnv }), name: `${name}-bad` }] }).clusters[0]!);
