@@ -1,5 +1,8 @@
 # eksflow worker / ingress image. TypeScript runs through tsx (a runtime dependency), so the
 # image is the source plus production node_modules; no separate build step to drift from.
+# Not in the image (.dockerignore): src/sandbox (the local sandbox), test/, scripts/; and no
+# devDependencies (@temporalio/testing, jest, eslint, typescript…): `npm ci --omit=dev`.
+# test/unit/image-contents.test.ts checks that the code the image runs imports none of them.
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production

@@ -1,46 +1,20 @@
 import { IncomingWebhook, type IncomingWebhookSendArguments } from '@slack/webhook';
-import { PublishCommand } from '@aws-sdk/client-sns';
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { ApplicationFailure } from '@temporalio/common';
-import type { Client } from '@temporalio/client';
-import { z } from 'zod';
 import type { ActivityDeps } from './deps';
 import { activityInfoOrUndefined, recordMutation } from './audit';
-import { awsCall } from '../src/aws/errors';
+import { secretString } from './gateways/secrets';
+import { publishSms, publishToTopic } from './gateways/sns';
 import { readSecretEnv } from '../src/config/env';
-import type { EksflowConfig } from '../src/config/schema';
-import { ValidationError } from '../src/errors';
+import { ThrottledError, UnavailableError, ValidationError } from '../src/errors';
 import { ackToken } from '../src/domain/alerts/ack-token';
-import { alertWorkflowId, DIGEST_WORKFLOW_PREFIX, normalizeDedupKey } from '../src/domain/alerts/dedup';
-import { istLabel } from '../src/domain/alerts/business-hours';
 import {
   emailDigest, emailMessage, pagerdutyEvent, slackDigestMessage, slackMessage, smsText,
   type AlertMessage, type DigestLine,
 } from '../src/domain/alerts/payloads';
 import { redactSecrets, redactUrl } from '../src/domain/alerts/redact';
-import { buildAlertPlan } from '../src/domain/alerts/routing';
-import { alertInputSchema } from '../src/domain/alerts/schema';
-import type { AlertInput, AlertPlan, AlertState, ChannelTarget, DeliveryResult } from '../src/domain/alerts/types';
-import { SA_ACTION, SA_CLUSTER, SA_SEVERITY, serverHasSearchAttributes } from '../src/search-attributes';
+import type { AlertInput, AlertState, ChannelTarget, DeliveryResult } from '../src/domain/alerts/types';
+import { addToDigest, alertStatuses, openOrMergeAlert } from '../src/client/alerts';
+import type { DigestItem } from '../workflows/alerts/messages';
 import { TokenBucket } from '../src/domain/alerts/rate-limit';
-
-/** Names shared with workflows/alerts.ts (activities never import workflow code). */
-export const ALERT_WORKFLOW_TYPE = 'alertEscalation';
-export const ALERT_RAISED_SIGNAL = 'alertRaised';
-export const ALERT_ACK_SIGNAL = 'acknowledge';
-export const ALERT_RESOLVE_SIGNAL = 'resolve';
-export const ALERT_STATUS_QUERY = 'alertStatus';
-export const DIGEST_WORKFLOW_TYPE = 'alertDigest';
-export const DIGEST_ITEM_SIGNAL = 'digestItem';
-
-export interface AlertWorkflowInput {
-  alert: AlertInput;
-  plan: AlertPlan;
-  /** Carried across continue-as-new. */
-  state?: AlertState;
-  /** Continue-as-new once history has this many events (default: when the server suggests it). */
-  historyLimit?: number;
-}
 
 /** One message to one channel; `deliveryKey` makes a retried or replayed send a no-op. */
 export interface DeliveryRequest {
@@ -49,71 +23,11 @@ export interface DeliveryRequest {
   deliveryKey: string;
 }
 
-export interface DigestItem extends DigestLine {
-  alertWorkflowId: string;
-  targets: ChannelTarget[];
-}
-
 export interface DigestDeliveryRequest {
   target: ChannelTarget;
   items: DigestLine[];
   label: string;
   deliveryKey: string;
-}
-
-function parseAlert(input: unknown): AlertInput {
-  const res = alertInputSchema.safeParse(input);
-  if (!res.success) throw new ValidationError(`alert is invalid: ${z.prettifyError(res.error)}`);
-  return { ...res.data, dedupKey: normalizeDedupKey(res.data.dedupKey) };
-}
-
-/** The secret-free routing plan for one alert, from config (validated once at start-up). */
-export function planFor(config: EksflowConfig, alert: AlertInput, ui: { baseUrl: string; namespace: string }): AlertPlan {
-  const firstCluster = config.clusters[0];
-  return buildAlertPlan({
-    notifications: config.notifications,
-    timetableHolidays: config.timetable.holidays,
-    type: alert.type,
-    uiBaseUrl: ui.baseUrl,
-    namespace: ui.namespace,
-    fallbackAws: { accountId: firstCluster.accountId, region: firstCluster.region },
-  });
-}
-
-/**
- * Opens an alert or merges it into the open one with the same dedup key: signal-with-start on
- * `alert/<dedup-key>`. The signal carries the occurrence; the start arguments carry the plan.
- * Used by the `raiseAlert` activity and the CLI, so there is one way in.
- */
-export async function openOrMergeAlert(
-  client: Client,
-  opts: { taskQueue: string; config: EksflowConfig; uiBaseUrl: string },
-  input: unknown,
-): Promise<{ workflowId: string; runId: string }> {
-  const alert = parseAlert(input);
-  const workflowId = alertWorkflowId(alert.dedupKey);
-  const plan = planFor(opts.config, alert, { baseUrl: opts.uiBaseUrl, namespace: client.options.namespace });
-  const start = (withSearchAttributes: boolean) =>
-    client.workflow.signalWithStart(ALERT_WORKFLOW_TYPE, {
-      workflowId,
-      taskQueue: opts.taskQueue,
-      args: [{ alert, plan } satisfies AlertWorkflowInput],
-      signal: ALERT_RAISED_SIGNAL,
-      signalArgs: [alert],
-      typedSearchAttributes: withSearchAttributes
-        ? [
-            { key: SA_SEVERITY, value: alert.severity },
-            { key: SA_ACTION, value: `alert:${alert.type}` },
-            ...(alert.cluster ? [{ key: SA_CLUSTER, value: alert.cluster }] : []),
-          ]
-        : undefined,
-    });
-  if (await serverHasSearchAttributes(client)) {
-    const handle = await start(true);
-    return { workflowId, runId: handle.signaledRunId };
-  }
-  const handle = await start(false);
-  return { workflowId, runId: handle.signaledRunId };
 }
 
 /** Per routing key: PagerDuty accepts ~120 events/min; stay under it across this process. */
@@ -127,14 +41,11 @@ export function createAlertActivities(deps: ActivityDeps) {
     if (ref.env) return readSecretEnv(ref.env);
     if (!ref.secretId) return undefined;
     const cached = secretCache.get(ref.secretId);
-    if (cached && cached.until > Date.now()) return cached.value;
+    if (cached && cached.until > deps.now().getTime()) return cached.value;
     const where = deps.config.notifications.secrets;
     if (!where) throw new ValidationError(`secret ${ref.secretId}: notifications.secrets (region, accountId) is not configured`);
-    const out = await awsCall(`GetSecretValue ${ref.secretId}`, () =>
-      deps.aws.secretsManager(where).send(new GetSecretValueCommand({ SecretId: ref.secretId })),
-    );
-    const value = out.SecretString;
-    if (value) secretCache.set(ref.secretId, { value, until: Date.now() + 5 * 60_000 });
+    const value = await secretString(deps.aws, where, ref.secretId);
+    if (value) secretCache.set(ref.secretId, { value, until: deps.now().getTime() + 5 * 60_000 });
     return value;
   }
 
@@ -172,16 +83,18 @@ export function createAlertActivities(deps: ActivityDeps) {
       const message = redactSecrets(`Slack webhook ${redactUrl(url)}: ${status ? `HTTP ${status} ${String(e.original?.response?.data ?? '')}` : e.message}`, [url]);
       // Slack answers 4xx (other than 429) for a bad payload or a revoked webhook: retrying cannot help.
       const nonRetryable = status !== undefined && status >= 400 && status < 500 && status !== 429;
-      throw ApplicationFailure.create({ message, type: nonRetryable ? 'ValidationError' : 'SlackDeliveryError', nonRetryable });
+      const details = { httpStatus: status };
+      if (nonRetryable) throw new ValidationError(message, { details });
+      throw status === 429 ? new ThrottledError(message, { details }) : new UnavailableError(message, { details });
     }
   }
 
   async function postPagerDuty(eventsUrl: string, routingKey: string, event: Record<string, unknown>): Promise<string | undefined> {
     let bucket = pagerdutyBuckets.get(routingKey);
     if (!bucket) pagerdutyBuckets.set(routingKey, (bucket = new TokenBucket(120, 60_000)));
-    const waitMs = bucket.take(Date.now());
+    const waitMs = bucket.take(deps.now().getTime());
     if (waitMs > 0) {
-      throw ApplicationFailure.create({ message: 'PagerDuty: local rate limit (120 events/min per routing key)', type: 'RateLimited', nextRetryDelay: waitMs });
+      throw new ThrottledError('PagerDuty: local rate limit (120 events/min per routing key)', { retryAfterMs: waitMs });
     }
     let res: Response;
     try {
@@ -192,7 +105,7 @@ export function createAlertActivities(deps: ActivityDeps) {
         signal: AbortSignal.timeout(10_000),
       });
     } catch (err) {
-      throw new Error(redactSecrets(`PagerDuty ${eventsUrl}: ${(err as Error).message}`, [routingKey]));
+      throw new UnavailableError(redactSecrets(`PagerDuty ${eventsUrl}: ${(err as Error).message}`, [routingKey]));
     }
     const text = await res.text();
     if (res.status === 202 || res.ok) {
@@ -204,8 +117,10 @@ export function createAlertActivities(deps: ActivityDeps) {
     }
     const message = redactSecrets(`PagerDuty ${eventsUrl}: HTTP ${res.status} ${text.slice(0, 300)}`, [routingKey]);
     // 429 and 5xx: retry with the preset's backoff. Anything else (400 invalid event): never.
-    if (res.status === 429 || res.status >= 500) throw ApplicationFailure.create({ message, type: 'PagerDutyUnavailable' });
-    throw ApplicationFailure.create({ message, type: 'ValidationError', nonRetryable: true });
+    const details = { httpStatus: res.status };
+    if (res.status === 429) throw new ThrottledError(message, { details });
+    if (res.status >= 500) throw new UnavailableError(message, { details });
+    throw new ValidationError(message, { details });
   }
 
   const notConfigured = (channel: ChannelTarget['kind'], why: string): DeliveryResult => ({ channel, status: 'not_configured', error: why });
@@ -235,17 +150,14 @@ export function createAlertActivities(deps: ActivityDeps) {
     if (req.target.kind !== 'sms') throw new ValidationError('deliverSms: target is not sms');
     if (req.target.numbers.length === 0) return notConfigured('sms', 'no SMS numbers for this level');
     if (alreadyDelivered(req.deliveryKey)) return { channel: 'sms', status: 'duplicate', messageId: req.deliveryKey };
-    const sns = deps.aws.sns(req.target.aws);
     const ids: string[] = [];
     for (const [i, number] of req.target.numbers.entries()) {
       // Per-number keys: a retry after a partial send skips the numbers already texted.
       const perNumber = `${req.deliveryKey}#${i}`;
       if (alreadyDelivered(perNumber)) continue;
-      const out = await awsCall('SNS Publish (SMS)', () =>
-        sns.send(new PublishCommand({ PhoneNumber: number, Message: smsText(req.message), MessageAttributes: { 'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' } } })),
-      );
-      recordDelivery('sns:Publish:sms', `sms:${req.message.level}:${i}`, perNumber, { messageId: out.MessageId });
-      if (out.MessageId) ids.push(out.MessageId);
+      const messageId = await publishSms(deps.aws, req.target.aws, number, smsText(req.message));
+      recordDelivery('sns:Publish:sms', `sms:${req.message.level}:${i}`, perNumber, { messageId });
+      if (messageId) ids.push(messageId);
     }
     delivered.add(req.deliveryKey);
     return { channel: 'sms', status: 'delivered', messageId: ids.join(',') };
@@ -257,11 +169,9 @@ export function createAlertActivities(deps: ActivityDeps) {
     if (!topicArn) return notConfigured('email', 'no email topic ARN (notifications.channels.sns.emailTopicArn)');
     if (alreadyDelivered(req.deliveryKey)) return { channel: 'email', status: 'duplicate', messageId: req.deliveryKey };
     const { subject, body } = emailMessage({ ...req.message, ackUrl: ackUrl(req.message.dedupKey) });
-    const out = await awsCall(`SNS Publish ${topicArn}`, () =>
-      deps.aws.sns(aws).send(new PublishCommand({ TopicArn: topicArn, Subject: subject, Message: body })),
-    );
-    recordDelivery('sns:Publish:email', topicArn, req.deliveryKey, { messageId: out.MessageId });
-    return { channel: 'email', status: 'delivered', messageId: out.MessageId };
+    const messageId = await publishToTopic(deps.aws, aws, topicArn, subject, body);
+    recordDelivery('sns:Publish:email', topicArn, req.deliveryKey, { messageId });
+    return { channel: 'email', status: 'delivered', messageId };
   }
 
   /** One digest message on one channel (Slack or email; pages are never digested). */
@@ -279,9 +189,9 @@ export function createAlertActivities(deps: ActivityDeps) {
       const { topicArn, aws } = req.target;
       if (!topicArn) return notConfigured('email', 'no email topic ARN');
       const { subject, body } = emailDigest(req.items, req.label);
-      const out = await awsCall(`SNS Publish ${topicArn}`, () => deps.aws.sns(aws).send(new PublishCommand({ TopicArn: topicArn, Subject: subject, Message: body })));
-      recordDelivery('sns:Publish:digest', topicArn, req.deliveryKey, { items: req.items.length, messageId: out.MessageId });
-      return { channel, status: 'delivered', messageId: out.MessageId };
+      const messageId = await publishToTopic(deps.aws, aws, topicArn, subject, body);
+      recordDelivery('sns:Publish:digest', topicArn, req.deliveryKey, { items: req.items.length, messageId });
+      return { channel, status: 'delivered', messageId };
     }
     return { channel, status: 'skipped', error: `${channel} is not used for digests` };
   }
@@ -301,28 +211,11 @@ export function createAlertActivities(deps: ActivityDeps) {
     deliverDigest,
     /** Adds an off-hours alert to the digest going out at `deliverAtMs` (one digest workflow per slot). */
     async addToDigest(input: { deliverAtMs: number; item: DigestItem }): Promise<{ workflowId: string }> {
-      const workflowId = `${DIGEST_WORKFLOW_PREFIX}${istLabel(input.deliverAtMs)}`;
-      await deps.temporal.client.workflow.signalWithStart(DIGEST_WORKFLOW_TYPE, {
-        workflowId,
-        taskQueue: deps.temporal.taskQueue,
-        args: [{ deliverAtMs: input.deliverAtMs }],
-        signal: DIGEST_ITEM_SIGNAL,
-        signalArgs: [input.item],
-      });
-      return { workflowId };
+      return addToDigest(deps.temporal.client, deps.temporal.taskQueue, input);
     },
     /** Current state of alert workflows (for the digest: skip what was resolved meanwhile). */
     async alertStatuses(workflowIds: string[]): Promise<Record<string, Pick<AlertState, 'status' | 'count'> | null>> {
-      const out: Record<string, Pick<AlertState, 'status' | 'count'> | null> = {};
-      for (const id of workflowIds) {
-        try {
-          const s = await deps.temporal.client.workflow.getHandle(id).query<AlertState>(ALERT_STATUS_QUERY);
-          out[id] = { status: s.status, count: s.count };
-        } catch {
-          out[id] = null;
-        }
-      }
-      return out;
+      return alertStatuses(deps.temporal.client, workflowIds);
     },
   };
 }

@@ -1,11 +1,12 @@
-import { classifyAwsError } from '../src/aws/errors';
+import { classifyError } from '../src/aws/errors';
+import { EksflowError, toApplicationFailure } from '../src/errors';
 
 type AnyFn = (...args: never[]) => Promise<unknown>;
 
 /**
- * Wraps every activity so that errors are classified once, at the boundary: eksflow's typed
- * validation/not-found/access-denied errors and AWS's equivalents become non-retryable
- * ApplicationFailures; everything else stays retryable under the caller's preset.
+ * Wraps every activity so that errors are classified once, at the boundary: eksflow's typed errors
+ * and AWS's equivalents (through the classifier) become ApplicationFailures whose type is one of
+ * `ErrorType`, prefixed with the activity's name; anything else stays retryable under the preset.
  */
 export function withErrorClassification<T extends Record<string, AnyFn>>(activities: T): T {
   const wrapped: Record<string, AnyFn> = {};
@@ -14,7 +15,8 @@ export function withErrorClassification<T extends Record<string, AnyFn>>(activit
       try {
         return await fn(...args);
       } catch (err) {
-        throw classifyAwsError(err, name);
+        const classified = classifyError(err, name);
+        throw classified instanceof EksflowError ? toApplicationFailure(classified, name) : classified;
       }
     }) as AnyFn;
   }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ActivityDeps } from './deps';
-import { ValidationError } from '../src/errors';
+import { parseInput } from './input';
 import { RISK_LEVELS } from '../src/domain/pricing/spot-advisor';
 import { createAnalysisDeps, runCostAnalysis, runSpotAnalysis, type PlacementAsk } from '../src/report/analysis';
 import { summariseCostRun, summariseSpotRun, type CostRunSummary, type SpotRunSummary } from '../src/report/summary';
@@ -38,12 +38,6 @@ const placementSchema = z
   .strict();
 const spotInputSchema = z.object({ hours: hoursSchema, placements: z.array(placementSchema).max(20).optional() }).strict();
 
-function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
-  const res = schema.safeParse(input ?? {});
-  if (!res.success) throw new ValidationError(`${what}: ${z.prettifyError(res.error)}`);
-  return res.data;
-}
-
 /**
  * The 10:00 cost analysis and the 11:00 spot optimization. Each fetches prices, computes in
  * src/domain, writes JSON + HTML into the reports folder and returns a small summary for the
@@ -55,7 +49,7 @@ export function createCostActivities(deps: ActivityDeps) {
   const analysis = createAnalysisDeps({ aws: deps.aws, config: deps.config, now: deps.now, pricingEndpoint: deps.env.EKSFLOW_PRICING_ENDPOINT });
 
   async function buildCostReport(input: CostAnalysisInput = {}): Promise<CostRunSummary> {
-    const args = parse(costInputSchema, input, 'buildCostReport');
+    const args = parseInput(costInputSchema, input ?? {}, 'buildCostReport');
     const report = await runCostAnalysis(analysis, args);
     const split = await namespaceCosts(report.cost.clusters);
     if (split.sections.length) report.namespaceCosts = split.sections;
@@ -64,7 +58,7 @@ export function createCostActivities(deps: ActivityDeps) {
   }
 
   async function buildSpotReport(input: SpotOptimizationInput = {}): Promise<SpotRunSummary> {
-    const args = parse(spotInputSchema, input, 'buildSpotReport');
+    const args = parseInput(spotInputSchema, input ?? {}, 'buildSpotReport');
     const report = await runSpotAnalysis(analysis, args);
     return summariseSpotRun(report, await writeReport(deps.reportsDir, report));
   }

@@ -1,20 +1,21 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DescribeAutoScalingGroupsCommand, TerminateInstanceInAutoScalingGroupCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { z } from 'zod';
 import type { ActivityDeps } from './deps';
-import { createEksActivities } from './eks';
-import { recordMutation } from './audit';
-import { awsCall } from '../src/aws/errors';
+import { parseInput, partialSizeSchema, requestTokenSchema } from './input';
 import { kubernetesGateways } from './kubernetes';
+import { applyAsgSize, asgInstanceIds, asgSize, describeAsg, describeAsgs, terminateInAsg } from './gateways/asg';
+import type { ApplySizeResult } from './gateways/deps';
+import { applyNodegroupSize, describeNodegroup, nodegroupLabel as label, nodegroupRefSchema } from './gateways/nodegroups';
+import { shippedPriceTable } from '../src/data/pricing';
 import { NotFoundError, ValidationError } from '../src/errors';
-import { diffSize, type NodegroupSize, type PartialSize } from '../src/domain/size';
-import { PriceTable } from '../src/domain/pricing/on-demand-table';
-import { clusterKeyOf, clusterSpecOf, controllerWorkflowId, type ClusterSpec, type ControlState, type GroupReading, type GroupRef, type ScalingSettings } from '../src/domain/scaling/types';
+import type { PartialSize } from '../src/domain/size';
+import type { PriceTable } from '../src/domain/pricing/on-demand-table';
+import { clusterKeyOf, clusterSpecOf, type ClusterSpec, type ControlState, type GroupReading, type GroupRef, type ScalingSettings } from '../src/domain/scaling/types';
 import type { BusinessCalendar } from '../src/domain/timetable/phase';
 import { requiredNodes, type WorkloadRequests } from '../src/domain/scaling/safety';
 import { cpuMillis, memoryBytes } from '../src/domain/scaling/k8s-quantity';
-import { configureSignal, controlStateQuery, recordActionSignal } from '../workflows/scaling/messages';
+import { readControlState } from '../src/client/scaling';
 
 /** The configured fleet as plain JSON, plus what the scaling workflows need to know about it. */
 export interface FleetView {
@@ -25,29 +26,20 @@ export interface FleetView {
   prices: Record<string, number>;
 }
 
-const targetSchema = z.object({ accountId: z.string(), region: z.string(), roleArn: z.string().optional() });
-const groupRefSchema = z.object({
-  target: targetSchema, cluster: z.string().min(1), nodegroup: z.string().min(1),
-  kind: z.enum(['eks-managed', 'self-managed']), asgName: z.string().optional(),
+const groupRefSchema = nodegroupRefSchema.extend({ kind: z.enum(['eks-managed', 'self-managed']), asgName: z.string().optional() });
+const applySchema = z.object({ ref: groupRefSchema, size: partialSizeSchema, requestToken: requestTokenSchema });
+const terminateSchema = z.object({
+  ref: groupRefSchema,
+  instanceId: z.string().regex(/^i-[0-9a-f]{8,17}$/, 'an EC2 instance id'),
+  requestToken: requestTokenSchema,
 });
-const sizeSchema = z.object({ min: z.number().int().nonnegative().optional(), desired: z.number().int().nonnegative().optional(), max: z.number().int().positive().optional() });
-const applySchema = z.object({ ref: groupRefSchema, size: sizeSchema, requestToken: z.string().min(1).max(64) });
-
-function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
-  const res = schema.safeParse(input);
-  if (!res.success) throw new ValidationError(`${what}: ${z.prettifyError(res.error)}`);
-  return res.data;
-}
-
-const label = (r: GroupRef) => `${r.target.accountId}/${r.target.region}/${r.cluster}/${r.nodegroup}`;
 
 export function createFleetActivities(deps: ActivityDeps) {
-  const eks = createEksActivities(deps);
   let priceTable: PriceTable | undefined;
 
   function prices(clusters: ClusterSpec[]): Record<string, number> {
     try {
-      priceTable ??= PriceTable.shipped();
+      priceTable ??= shippedPriceTable();
     } catch {
       return {};
     }
@@ -82,58 +74,30 @@ export function createFleetActivities(deps: ActivityDeps) {
     };
   }
 
-  async function describeAsg(ref: GroupRef) {
-    const out = await awsCall(`DescribeAutoScalingGroups ${label(ref)}`, () =>
-      deps.aws.autoScaling(ref.target).send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [ref.asgName!] })),
-    );
-    const g = out.AutoScalingGroups?.[0];
-    if (!g) throw new NotFoundError(`Auto Scaling group ${ref.asgName} of ${label(ref)} does not exist`);
-    return g;
+  function asgOf(ref: GroupRef) {
+    if (!ref.asgName) throw new ValidationError(`${label(ref)}: a self-managed node group needs its asgName`);
+    return { target: ref.target, asgName: ref.asgName };
   }
 
   /** Size, status and InService count of a node group, managed or self-managed. */
   async function readGroup(input: GroupRef): Promise<GroupReading> {
-    const ref = parse(groupRefSchema, input, 'readGroup');
+    const ref = parseInput(groupRefSchema, input, 'readGroup');
     if (ref.kind === 'self-managed') {
-      const g = await describeAsg(ref);
-      return {
-        // An ASG has no ACTIVE state: it is ACTIVE unless being deleted.
-        status: g.Status ? 'DELETING' : 'ACTIVE',
-        size: { min: g.MinSize ?? 0, desired: g.DesiredCapacity ?? 0, max: g.MaxSize ?? 0 },
-        inService: (g.Instances ?? []).filter((i) => i.LifecycleState === 'InService').length,
-      };
+      const g = await describeAsg(deps.aws, asgOf(ref), `Auto Scaling group ${ref.asgName} of ${label(ref)}`);
+      // An ASG has no ACTIVE state: it is ACTIVE unless being deleted.
+      return { status: g.Status ? 'DELETING' : 'ACTIVE', size: asgSize(g), inService: asgInstanceIds(g).length };
     }
-    const eksRef = { target: ref.target, cluster: ref.cluster, nodegroup: ref.nodegroup };
-    const [ng, cap] = [await eks.describeNodegroup(eksRef), await eks.nodegroupCapacity(eksRef)];
-    return { status: cap.status, size: ng.size, inService: cap.inService };
+    const ng = await describeNodegroup(deps.aws, ref);
+    const inService = (await describeAsgs(deps.aws, ref.target, ng.autoScalingGroups)).flatMap((g) => asgInstanceIds(g));
+    return { status: ng.status, size: ng.size, inService: inService.length };
   }
 
-  /**
-   * Sizes a self-managed Auto Scaling group idempotently: reads it, writes only what differs
-   * (the ASG API has no client token, so read-then-write is what makes a retry safe), audited.
-   */
-  async function applyAsgSize(ref: GroupRef, size: PartialSize, requestToken: string) {
-    const g = await describeAsg(ref);
-    const before: NodegroupSize = { min: g.MinSize ?? 0, desired: g.DesiredCapacity ?? 0, max: g.MaxSize ?? 0 };
-    const { changes, after } = diffSize(before, size);
-    if (after.min > after.max || after.desired < after.min || after.desired > after.max) {
-      throw new ValidationError(`${label(ref)}: size ${JSON.stringify(after)} violates min <= desired <= max`);
-    }
-    if (!changes) return { changed: false, before, after: before };
-    await awsCall(`UpdateAutoScalingGroup ${label(ref)}`, () =>
-      deps.aws.autoScaling(ref.target).send(new UpdateAutoScalingGroupCommand({
-        AutoScalingGroupName: ref.asgName!, MinSize: changes.min, MaxSize: changes.max, DesiredCapacity: changes.desired,
-      })),
-    );
-    recordMutation(deps.audit, 'autoscaling:UpdateAutoScalingGroup', label(ref), { before, after, requestToken, asgName: ref.asgName });
-    return { changed: true, before, after };
-  }
-
-  /** Applies a size to any node group (EKS managed → UpdateNodegroupConfig, self-managed → ASG). */
-  async function applyGroupSize(input: { ref: GroupRef; size: PartialSize; requestToken: string }): Promise<{ changed: boolean; before: NodegroupSize; after: NodegroupSize }> {
-    const { ref, size, requestToken } = parse(applySchema, input, 'applyGroupSize');
-    if (ref.kind === 'self-managed') return applyAsgSize(ref, size, requestToken);
-    const r = await eks.applyNodegroupSize({ ref: { target: ref.target, cluster: ref.cluster, nodegroup: ref.nodegroup }, size, requestToken });
+  /** Applies a size to any node group (EKS managed → UpdateNodegroupConfig, self-managed → ASG): read, check, write the difference. */
+  async function applyGroupSize(input: { ref: GroupRef; size: PartialSize; requestToken: string }): Promise<Omit<ApplySizeResult, 'updateId'>> {
+    const { ref, size, requestToken } = parseInput(applySchema, input, 'applyGroupSize');
+    const r = ref.kind === 'self-managed'
+      ? await applyAsgSize(deps, asgOf(ref), size, { requestToken, label: label(ref) })
+      : await applyNodegroupSize(deps, ref, size, requestToken);
     return { changed: r.changed, before: r.before, after: r.after };
   }
 
@@ -177,25 +141,11 @@ export function createFleetActivities(deps: ActivityDeps) {
   }
 
   /**
-   * Makes sure the cluster's controller runs and knows the current config (signal-with-start:
-   * one call, no race between "is it there?" and "start it"), then reads its control state.
+   * Makes sure the cluster's controller runs and knows the current config, then reads its control
+   * state (src/client/scaling.ts).
    */
   async function controlState(input: { cluster: ClusterSpec; calendar: BusinessCalendar }): Promise<ControlState> {
-    const client = deps.temporal.client;
-    const handle = await client.workflow.signalWithStart('clusterController', {
-      workflowId: controllerWorkflowId(input.cluster.key),
-      taskQueue: deps.temporal.taskQueue,
-      args: [{ clusterKey: input.cluster.key }],
-      signal: configureSignal,
-      signalArgs: [{ cluster: input.cluster, calendar: input.calendar }],
-    });
-    return handle.query(controlStateQuery);
-  }
-
-  async function reportToController(input: { clusterKey: string; action: string; summary: string; workflowId?: string }): Promise<void> {
-    await deps.temporal.client.workflow
-      .getHandle(controllerWorkflowId(input.clusterKey))
-      .signal(recordActionSignal, { action: input.action, summary: input.summary, workflowId: input.workflowId });
+    return readControlState(deps.temporal.client, { taskQueue: deps.temporal.taskQueue, cluster: input.cluster, calendar: input.calendar });
   }
 
   /** Writes a plan (pre-work analysis, traffic analysis) where operators and the UI link find it. */
@@ -213,21 +163,17 @@ export function createFleetActivities(deps: ActivityDeps) {
    * instance already gone from the group, or already terminating, is not terminated again.
    */
   async function terminateAsgInstance(input: { ref: GroupRef; instanceId: string; requestToken: string }): Promise<{ changed: boolean; desired: number }> {
-    const ref = parse(groupRefSchema, input.ref, 'terminateAsgInstance');
+    const { ref, instanceId, requestToken } = parseInput(terminateSchema, input, 'terminateAsgInstance');
     if (ref.kind !== 'self-managed') throw new ValidationError(`${label(ref)} is EKS managed: EKS drains and removes its instances`);
-    const g = await describeAsg(ref);
-    const inst = (g.Instances ?? []).find((i) => i.InstanceId === input.instanceId);
+    const g = await describeAsg(deps.aws, asgOf(ref), `Auto Scaling group ${ref.asgName} of ${label(ref)}`);
+    const inst = (g.Instances ?? []).find((i) => i.InstanceId === instanceId);
     if (!inst || /^Terminating/.test(inst.LifecycleState ?? '')) return { changed: false, desired: g.DesiredCapacity ?? 0 };
     if ((g.DesiredCapacity ?? 0) - 1 < (g.MinSize ?? 0)) {
-      throw new ValidationError(`${label(ref)}: removing ${input.instanceId} would take desired below min ${g.MinSize}`);
+      throw new ValidationError(`${label(ref)}: removing ${instanceId} would take desired below min ${g.MinSize}`);
     }
-    const out = await awsCall(`TerminateInstanceInAutoScalingGroup ${input.instanceId}`, () =>
-      deps.aws.autoScaling(ref.target).send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: input.instanceId, ShouldDecrementDesiredCapacity: true })));
-    recordMutation(deps.audit, 'autoscaling:TerminateInstanceInAutoScalingGroup', label(ref), {
-      instanceId: input.instanceId, decrementDesired: true, requestToken: input.requestToken, activityId: out.Activity?.ActivityId,
-    });
+    await terminateInAsg(deps, ref.target, instanceId, true, { label: label(ref), requestToken });
     return { changed: true, desired: (g.DesiredCapacity ?? 1) - 1 };
   }
 
-  return { listFleet, readGroup, applyGroupSize, workloadRequests, controlState, reportToController, publishPlan, terminateAsgInstance };
+  return { listFleet, readGroup, applyGroupSize, workloadRequests, controlState, publishPlan, terminateAsgInstance };
 }

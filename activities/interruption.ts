@@ -1,18 +1,16 @@
-import {
-  CreateFleetCommand, DescribeInstancesCommand, type Instance, type Tag,
-} from '@aws-sdk/client-ec2';
-import {
-  CreateOrUpdateTagsCommand, DeleteTagsCommand, DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand,
-  type AutoScalingGroup,
-} from '@aws-sdk/client-auto-scaling';
+import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
+import type { Instance } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import type { ActivityDeps } from './deps';
-import { createEksActivities } from './eks';
 import { activityInfoOrUndefined, recordMutation } from './audit';
+import { parseInput } from './input';
+import { applyAsgSize, asgInstanceIds, asgSize, asgTags, describeAsg, findAsg, setAsgTag } from './gateways/asg';
+import { describeInstances, findInstance, instancesTagged, launchInstantFleet, tagsOf } from './gateways/instances';
+import { applyNodegroupSize, describeNodegroup } from './gateways/nodegroups';
 import { createKubernetesActivities } from './kubernetes';
 import type { DrainNodeResult } from '../workflows/drain/messages';
-import { awsCall } from '../src/aws/errors';
-import { ValidationError } from '../src/errors';
+import { shippedPriceTable } from '../src/data/pricing';
+import { UnavailableError, ValidationError } from '../src/errors';
 import type { AwsTarget, ClusterConfig } from '../src/config/clusters';
 import type { GroupFacts } from '../src/domain/interruption/plan';
 import {
@@ -20,7 +18,6 @@ import {
   type GroupSize, type RaiseMarker,
 } from '../src/domain/interruption/capacity';
 import { fleetOverrides, similarInstanceTypes, type InstanceSpec } from '../src/domain/interruption/replacement';
-import { PriceTable } from '../src/domain/pricing/on-demand-table';
 
 /** Where an interrupted instance belongs, as found in AWS and matched against the config. Plain JSON. */
 export interface InstanceIdentity {
@@ -73,7 +70,6 @@ export interface DrainResult {
 const instanceIdSchema = z.string().regex(/^i-[0-9a-f]{8,17}$/, 'an EC2 instance id');
 const identifySchema = z.object({ instanceId: instanceIdSchema, region: z.string().min(1), account: z.string() });
 
-const tagsOf = (tags: Tag[] | undefined) => Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
 const sortedIds = (ids: (string | undefined)[]) => ids.filter((i): i is string => !!i).sort();
 
 /** One read-modify-write of a group's size at a time in this process (see the report: across processes it is the ASG marker that guards retries, not concurrency). */
@@ -93,33 +89,15 @@ function keyedMutex() {
 }
 
 export function createInterruptionActivities(deps: ActivityDeps) {
-  const eks = createEksActivities(deps);
   const withGroupLock = keyedMutex();
   const kube = createKubernetesActivities(deps);
   let catalogue: Record<string, InstanceSpec> | undefined;
   const instanceCatalogue = () => {
-    catalogue ??= Object.fromEntries(PriceTable.shipped().rows.map((r) => [r.instanceType, { vcpu: r.vcpu, memoryGiB: r.memoryGiB }]));
+    catalogue ??= Object.fromEntries(shippedPriceTable().rows.map((r) => [r.instanceType, { vcpu: r.vcpu, memoryGiB: r.memoryGiB }]));
     return catalogue;
   };
 
   const audit = (action: string, target: string, detail: Record<string, unknown>) => recordMutation(deps.audit, action, target, detail);
-
-  async function describeInstance(target: AwsTarget, instanceId: string): Promise<Instance | undefined> {
-    try {
-      const out = await deps.aws.ec2(target).send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
-      return out.Reservations?.flatMap((r) => r.Instances ?? [])[0];
-    } catch (err) {
-      if (/NotFound/.test((err as Error).name ?? '')) return undefined;
-      throw err;
-    }
-  }
-
-  async function describeAsg(target: AwsTarget, asgName: string): Promise<AutoScalingGroup | undefined> {
-    const out = await awsCall(`DescribeAutoScalingGroups ${asgName}`, () =>
-      deps.aws.autoScaling(target).send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [asgName] })),
-    );
-    return out.AutoScalingGroups?.[0];
-  }
 
   function clusterFor(identity: InstanceIdentity): ClusterConfig {
     const m = identity.managed;
@@ -140,16 +118,14 @@ export function createInterruptionActivities(deps: ActivityDeps) {
    * `aws:autoscaling:groupName` — against the config.
    */
   async function identifyInstance(input: { instanceId: string; region: string; account: string }): Promise<InstanceIdentity> {
-    const parsed = identifySchema.safeParse(input);
-    if (!parsed.success) throw new ValidationError(`identifyInstance: ${z.prettifyError(parsed.error)}`);
-    const { instanceId, region, account } = parsed.data;
+    const { instanceId, region, account } = parseInput(identifySchema, input, 'identifyInstance');
     const candidates = deps.config.clusters.filter((c) => c.region === region && (!/^\d{12}$/.test(account) || c.accountId === account));
     const notFound = (reason: string): InstanceIdentity => ({ instanceId, found: false, inServiceAtReceipt: [], unmanagedReason: reason });
     if (candidates.length === 0) return notFound(`no configured cluster in account ${account}, region ${region}`);
     const targets = [...new Map(candidates.map((c) => [`${c.accountId}/${c.roleArn ?? ''}`, c])).values()];
     for (const c of targets) {
       const target: AwsTarget = { accountId: c.accountId, region: c.region, roleArn: c.roleArn };
-      const inst = await awsCall(`DescribeInstances ${instanceId}`, () => describeInstance(target, instanceId));
+      const inst = await findInstance(deps.aws, target, instanceId);
       if (!inst) continue;
       const tags = tagsOf(inst.Tags);
       const clusterName = tags['eks:cluster-name'] ?? Object.keys(tags).find((k) => k.startsWith('kubernetes.io/cluster/'))?.slice('kubernetes.io/cluster/'.length);
@@ -169,12 +145,12 @@ export function createInterruptionActivities(deps: ActivityDeps) {
       if (!cluster || !ng) {
         return { ...base, unmanagedReason: `instance tags name cluster "${clusterName ?? '-'}", node group "${tags['eks:nodegroup-name'] ?? asgName ?? '-'}": not in the config` };
       }
-      const asg = asgName ? await describeAsg(target, asgName) : undefined;
+      const asg = asgName ? await findAsg(deps.aws, { target, asgName }) : undefined;
       const asgLt = asg?.LaunchTemplate ?? asg?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
       return {
         ...base,
         launchTemplate: asgLt?.LaunchTemplateId ? { id: asgLt.LaunchTemplateId, version: asgLt.Version ?? '$Latest' } : base.launchTemplate,
-        inServiceAtReceipt: sortedIds((asg?.Instances ?? []).filter((i) => i.LifecycleState === 'InService').map((i) => i.InstanceId)),
+        inServiceAtReceipt: asgInstanceIds(asg),
         managed: {
           target,
           cluster: cluster.name,
@@ -191,33 +167,19 @@ export function createInterruptionActivities(deps: ActivityDeps) {
 
   async function readGroupSize(identity: InstanceIdentity, asg: AutoScalingGroup): Promise<GroupSize> {
     const m = identity.managed!;
-    if (m.group.kind === 'eks-managed') {
-      return (await eks.describeNodegroup({ target: m.target, cluster: m.cluster, nodegroup: m.nodegroup })).size;
-    }
-    return { min: asg.MinSize ?? 0, desired: asg.DesiredCapacity ?? 0, max: asg.MaxSize ?? 0 };
+    if (m.group.kind === 'eks-managed') return (await describeNodegroup(deps.aws, m)).size;
+    return asgSize(asg);
   }
 
-  /** Sets desired/max absolutely: through EKS for a managed node group (EKS owns its ASG), else on the ASG. */
+  /** Sets desired/max (the difference only, checked): through EKS for a managed node group (EKS owns its ASG), else on the ASG. */
   async function applyGroupSize(identity: InstanceIdentity, size: { desired: number; max: number }, token: string): Promise<void> {
     const m = identity.managed!;
-    if (m.group.kind === 'eks-managed') {
-      await eks.applyNodegroupSize({ ref: { target: m.target, cluster: m.cluster, nodegroup: m.nodegroup }, size, requestToken: token.slice(-64) });
-      return;
-    }
-    await awsCall(`UpdateAutoScalingGroup ${m.asgName}`, () =>
-      deps.aws.autoScaling(m.target).send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: m.asgName, DesiredCapacity: size.desired, MaxSize: size.max })),
-    );
-    audit('autoscaling:UpdateAutoScalingGroup', `${m.target.accountId}/${m.target.region}/${m.asgName}`, { ...size, token });
+    if (m.group.kind === 'eks-managed') await applyNodegroupSize(deps, m, size, token);
+    else await applyAsgSize(deps, { target: m.target, asgName: m.asgName! }, size, { requestToken: token });
   }
 
   async function writeMarker(target: AwsTarget, asgName: string, instanceId: string, marker: RaiseMarker | undefined): Promise<void> {
-    const tag = { ResourceId: asgName, ResourceType: 'auto-scaling-group', Key: raiseTagKey(instanceId) };
-    const client = deps.aws.autoScaling(target);
-    await awsCall(`${marker ? 'CreateOrUpdateTags' : 'DeleteTags'} ${asgName}`, () =>
-      marker
-        ? client.send(new CreateOrUpdateTagsCommand({ Tags: [{ ...tag, Value: encodeRaiseMarker(marker), PropagateAtLaunch: false }] }))
-        : client.send(new DeleteTagsCommand({ Tags: [tag] })),
-    );
+    await setAsgTag(deps.aws, { target, asgName }, raiseTagKey(instanceId), marker && encodeRaiseMarker(marker));
   }
 
   /**
@@ -228,9 +190,8 @@ export function createInterruptionActivities(deps: ActivityDeps) {
     const { identity, requestToken } = input;
     const { target, asgName } = requireAsg(identity);
     return withGroupLock(`${target.accountId}/${target.region}/${asgName}`, async () => {
-      const asg = await describeAsg(target, asgName);
-      if (!asg) throw new ValidationError(`Auto Scaling group ${asgName} no longer exists`);
-      const existing = decodeRaiseMarker(tagsOf(asg.Tags as Tag[])[raiseTagKey(identity.instanceId)]);
+      const asg = await describeAsg(deps.aws, { target, asgName });
+      const existing = decodeRaiseMarker(asgTags(asg)[raiseTagKey(identity.instanceId)]);
       if (existing && existing.state !== 'raising') return { changed: false, marker: existing, requestedAt: deps.now().toISOString() };
       const plan = existing ?? planRaise(await readGroupSize(identity, asg));
       await writeMarker(target, asgName, identity.instanceId, { ...plan, state: 'raising' });
@@ -247,8 +208,8 @@ export function createInterruptionActivities(deps: ActivityDeps) {
     const { identity, requestToken } = input;
     const { target, asgName } = requireAsg(identity);
     return withGroupLock(`${target.accountId}/${target.region}/${asgName}`, async () => {
-      const asg = await describeAsg(target, asgName);
-      const marker = asg && decodeRaiseMarker(tagsOf(asg.Tags as Tag[])[raiseTagKey(identity.instanceId)]);
+      const asg = await findAsg(deps.aws, { target, asgName });
+      const marker = asg && decodeRaiseMarker(asgTags(asg)[raiseTagKey(identity.instanceId)]);
       if (!asg || !marker) return { changed: false };
       // An interrupted raise ('raising') is rolled back to where it started.
       const plan: RaiseMarker =
@@ -261,15 +222,6 @@ export function createInterruptionActivities(deps: ActivityDeps) {
       audit('eksflow:UndoCapacityRaise', `${target.accountId}/${target.region}/${asgName}`, { instanceId: identity.instanceId, ...plan });
       return { changed: true, marker: plan };
     });
-  }
-
-  async function taggedInstances(target: AwsTarget, key: string, instanceId: string): Promise<Instance[]> {
-    const out = await awsCall(`DescribeInstances tag:${key}=${instanceId}`, () =>
-      deps.aws.ec2(target).send(new DescribeInstancesCommand({
-        Filters: [{ Name: `tag:${key}`, Values: [instanceId] }, { Name: 'instance-state-name', Values: ['pending', 'running'] }],
-      })),
-    );
-    return out.Reservations?.flatMap((r) => r.Instances ?? []) ?? [];
   }
 
   /**
@@ -289,16 +241,14 @@ export function createInterruptionActivities(deps: ActivityDeps) {
     // which is what works on moto, which ignores ClientToken. Skipping that scan on the first
     // attempt keeps a burst of interruptions off a filtered DescribeInstances each.
     const attempt = activityInfoOrUndefined()?.attempt;
-    const existing = attempt === 1 ? [] : await taggedInstances(m.target, tagKey, identity.instanceId);
+    const existing = attempt === 1 ? [] : await instancesTagged(deps.aws, m.target, tagKey, identity.instanceId);
     if (existing.length > 0) {
       return { instanceIds: sortedIds(existing.map((i) => i.InstanceId)), instanceTypes: existing.map((i) => i.InstanceType ?? ''), created: false, requestedAt: deps.now().toISOString() };
     }
     const types = similarInstanceTypes({ interruptedType: identity.instanceType ?? m.instanceTypes[0], configuredTypes: m.instanceTypes, catalogue: instanceCatalogue() });
     const overrides = fleetOverrides(types, m.subnets);
     const clientToken = input.clientToken.replace(/[^A-Za-z0-9-_]/g, '-').slice(-64);
-    const out = await awsCall(`CreateFleet ${capacity} for ${identity.instanceId}`, () =>
-      deps.aws.ec2(m.target).send(new CreateFleetCommand({
-        Type: 'instant',
+    const out = await launchInstantFleet(deps, m.target, {
         ClientToken: clientToken,
         TargetCapacitySpecification: { TotalTargetCapacity: 1, DefaultTargetCapacityType: capacity },
         ...(capacity === 'spot'
@@ -317,15 +267,18 @@ export function createInterruptionActivities(deps: ActivityDeps) {
             { Key: `kubernetes.io/cluster/${m.cluster}`, Value: 'owned' },
           ],
         }],
-      })),
-    );
-    const instanceIds = sortedIds((out.Instances ?? []).flatMap((i) => i.InstanceIds ?? []));
-    audit('ec2:CreateFleet', `${m.target.accountId}/${m.target.region}/${m.cluster}/${m.nodegroup}`, {
-      interruptedInstance: identity.instanceId, capacity, clientToken, fleetId: out.FleetId, instanceIds, types, errors: out.Errors?.map((e) => e.ErrorCode),
-    });
+      }, {
+        label: `${m.target.accountId}/${m.target.region}/${m.cluster}/${m.nodegroup}`,
+        context: `CreateFleet ${capacity} for ${identity.instanceId}`,
+        detail: { interruptedInstance: identity.instanceId, capacity, types },
+      });
+    const { instanceIds } = out;
     if (instanceIds.length === 0) {
       // Retryable: capacity may appear on the next attempt; the activity's schedule-to-close keeps retries inside the deadline.
-      throw new Error(`CreateFleet ${capacity} launched nothing: ${(out.Errors ?? []).map((e) => `${e.ErrorCode}: ${e.ErrorMessage}`).join('; ') || 'no instances'}`);
+      const errors = out.Errors ?? [];
+      throw new UnavailableError(`CreateFleet ${capacity} launched nothing: ${errors.map((e) => `${e.ErrorCode}: ${e.ErrorMessage}`).join('; ') || 'no instances'}`, {
+        details: { awsCode: errors[0]?.ErrorCode },
+      });
     }
     return { instanceIds, instanceTypes: (out.Instances ?? []).map((i) => i.InstanceType ?? ''), created: true, requestedAt: deps.now().toISOString() };
   }
@@ -336,18 +289,17 @@ export function createInterruptionActivities(deps: ActivityDeps) {
     const m = identity.managed;
     if (!m) return { running: [], pending: [] };
     // Instances a fleet launch returned are described by id: a tag-filtered scan costs far more under a burst.
-    const fleet = input.launchedIds?.length
-      ? await awsCall(`DescribeInstances ${input.launchedIds.join(',')}`, async () =>
-          (await deps.aws.ec2(m.target).send(new DescribeInstancesCommand({ InstanceIds: input.launchedIds }))).Reservations?.flatMap((r) => r.Instances ?? []) ?? [])
+    const fleet: Instance[] = input.launchedIds?.length
+      ? await describeInstances(deps.aws, m.target, input.launchedIds)
       : input.via === 'fleet'
-        ? [...(await taggedInstances(m.target, REPLACEMENT_TAG, identity.instanceId)), ...(await taggedInstances(m.target, FALLBACK_TAG, identity.instanceId))]
+        ? [...(await instancesTagged(deps.aws, m.target, REPLACEMENT_TAG, identity.instanceId)), ...(await instancesTagged(deps.aws, m.target, FALLBACK_TAG, identity.instanceId))]
         : [];
     const status: ReplacementStatus = {
       running: fleet.filter((i) => i.State?.Name === 'running').map((i) => i.InstanceId!),
       pending: fleet.filter((i) => i.State?.Name === 'pending').map((i) => i.InstanceId!),
     };
     if (input.via === 'group' && m.asgName) {
-      const asg = await describeAsg(m.target, m.asgName);
+      const asg = await findAsg(deps.aws, { target: m.target, asgName: m.asgName });
       const known = new Set([...identity.inServiceAtReceipt, identity.instanceId]);
       for (const i of asg?.Instances ?? []) {
         if (!i.InstanceId || known.has(i.InstanceId)) continue;
@@ -361,7 +313,7 @@ export function createInterruptionActivities(deps: ActivityDeps) {
   async function interruptedInstanceState(input: { identity: InstanceIdentity }): Promise<string> {
     const m = input.identity.managed;
     if (!m) return 'unknown';
-    const inst = await awsCall(`DescribeInstances ${input.identity.instanceId}`, () => describeInstance(m.target, input.identity.instanceId));
+    const inst = await findInstance(deps.aws, m.target, input.identity.instanceId);
     return inst?.State?.Name ?? 'gone';
   }
 

@@ -4,14 +4,14 @@ import type { ActivityDeps } from './deps';
 import { recordMutation } from './audit';
 import { KubernetesGateways, type KubernetesGateway, type V1Node } from './gateways/kubernetes';
 import type { ClusterConfig, DrainRules } from '../src/config/clusters';
-import { NotFoundError, ValidationError } from '../src/errors';
+import { NotFoundError } from '../src/errors';
 import { clusterKeyOf } from '../src/domain/scaling/types';
 import { classifyPod, planDrain, podKey, selectorMatches, type DrainPlan } from '../src/domain/drain/pods';
 import { pickNodesToRemove, type NodeLoad, type ScaleInPick } from '../src/domain/drain/scale-in';
 import { cpuMillis, memoryBytes } from '../src/domain/scaling/k8s-quantity';
 import { decideWorkload, type WorkloadView } from '../src/domain/downscale/workloads';
-import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { awsCall } from '../src/aws/errors';
+import { asgInstanceIds, findAsg } from './gateways/asg';
+import { parseInput } from './input';
 
 /** Gateways are per worker process (they hold sockets and tokens), shared by every activity group. */
 const gatewaysByDeps = new WeakMap<ActivityDeps, KubernetesGateways>();
@@ -50,12 +50,6 @@ const evictSchema = z.object({
   node: z.string().min(1),
   pods: z.array(z.object({ namespace: z.string().min(1), name: z.string().min(1), uid: z.string().min(1) }).passthrough()).max(5000),
 });
-
-function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
-  const res = schema.safeParse(input);
-  if (!res.success) throw new ValidationError(`${what}: ${z.prettifyError(res.error)}`);
-  return res.data;
-}
 
 export interface CordonResult {
   /** false: the cluster has no Kubernetes access configured, or the node does not exist (`reason`). */
@@ -132,8 +126,8 @@ export function createKubernetesActivities(deps: ActivityDeps) {
 
   /** Cordons the node (by name, or by the EC2 instance in its providerID); reads first, writes only a change. */
   async function k8sCordonNode(input: { clusterKey: string; node?: string; instanceId?: string; rules?: Partial<DrainRules> }): Promise<CordonResult> {
-    const ref = parse(nodeRefSchema, input, 'k8sCordonNode');
-    const overrides = parse(rulesSchema, input.rules ?? {}, 'k8sCordonNode rules');
+    const ref = parseInput(nodeRefSchema, input, 'k8sCordonNode');
+    const overrides = parseInput(rulesSchema, input.rules ?? {}, 'k8sCordonNode rules');
     const cluster = configuredCluster(deps, ref.clusterKey);
     const base = { drain: cluster.kubernetes?.drain ?? { timeoutSeconds: 300, deleteEmptyDirData: false, force: false } };
     const rules: DrainRules = { ...base.drain, ...overrides };
@@ -173,7 +167,7 @@ export function createKubernetesActivities(deps: ActivityDeps) {
    * precondition keeps a namesake safe. Every accepted eviction is audited.
    */
   async function k8sEvictPods(input: { clusterKey: string; node: string; pods: { namespace: string; name: string; uid: string }[] }): Promise<EvictResult[]> {
-    const { clusterKey, node, pods } = parse(evictSchema, input, 'k8sEvictPods');
+    const { clusterKey, node, pods } = parseInput(evictSchema, input, 'k8sEvictPods');
     const gw = await gateways.forCluster(configuredCluster(deps, clusterKey));
     // Evictions an earlier attempt of this pass made (it timed out or its worker died) come back
     // in its heartbeat details: reported as evicted, never requested again.
@@ -215,9 +209,7 @@ export function createKubernetesActivities(deps: ActivityDeps) {
   async function pickScaleInNodes(input: { clusterKey: string; asgName: string; count: number }): Promise<ScaleInPick & { notes: string[] }> {
     const cluster = configuredCluster(deps, input.clusterKey);
     const target = { accountId: cluster.accountId, region: cluster.region, roleArn: cluster.roleArn };
-    const out = await awsCall(`DescribeAutoScalingGroups ${input.asgName}`, () =>
-      deps.aws.autoScaling(target).send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [input.asgName] })));
-    const instances = (out.AutoScalingGroups?.[0]?.Instances ?? []).filter((i) => i.LifecycleState === 'InService').map((i) => i.InstanceId!);
+    const instances = asgInstanceIds(await findAsg(deps.aws, { target, asgName: input.asgName }));
     const gw = await gateways.forCluster(cluster);
     const nodes = await gw.listNodes();
     const pods = await gw.listPods();

@@ -2,35 +2,29 @@
  * ML activities: read a CloudWatch metric, hand it to the pure models in src/ml. Thin on
  * purpose — the models are tested without AWS, these only fetch, validate and reshape.
  */
-import { GetMetricDataCommand, type CloudWatchClient, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { z } from 'zod';
-import { awsCall } from '../src/aws/errors';
-import { NotFoundError, ValidationError } from '../src/errors';
+import { readMetric } from './gateways/cloudwatch';
+import { parseInput } from './input';
+import { awsTargetSchema, type AwsTarget } from '../src/config/clusters';
+import { NotFoundError } from '../src/errors';
 import {
   createAnomalyDetector,
   DEFAULT_ANOMALY_PARAMS,
   type AnomalyDetectorState,
 } from '../src/ml/anomaly';
-import { forecastDemand } from '../src/ml/forecaster';
-import { regularise, type MetricPoint } from '../src/ml/series';
+import { forecastDemand, type DemandForecast } from '../src/ml/forecaster';
+import { regularise } from '../src/ml/series';
 
-export interface MlTarget {
-  accountId: string;
-  region: string;
-  roleArn?: string;
-}
+export type MlTarget = AwsTarget;
 
 export interface MlActivityDeps {
   cloudwatch: (target: MlTarget) => CloudWatchClient;
   /** wall clock for the default end time; injected so tests can pin it */
-  now?: () => Date;
+  now: () => Date;
 }
 
-const targetSchema = z.object({
-  accountId: z.string().regex(/^\d{12}$/, 'accountId must be 12 digits'),
-  region: z.string().min(1),
-  roleArn: z.string().startsWith('arn:').optional(),
-});
+const targetSchema = awsTargetSchema;
 
 const metricSchema = z.object({
   namespace: z.string().min(1),
@@ -61,11 +55,7 @@ export const forecastNodegroupDemandInput = z.object({
 });
 export type ForecastNodegroupDemandInput = z.input<typeof forecastNodegroupDemandInput>;
 
-export interface ForecastNodegroupDemandResult {
-  point: number[];
-  upper: number[];
-  predictedLoadIncrease: number;
-  model: string;
+export interface ForecastNodegroupDemandResult extends Pick<DemandForecast, 'point' | 'upper' | 'predictedLoadIncrease' | 'model'> {
   stepMinutes: number;
   /** time of point[0] */
   forecastStart: string;
@@ -116,65 +106,10 @@ export interface ScoreMetricAnomaliesResult {
   lastTimestamp: string | null;
 }
 
-function parseInput<T extends z.ZodType>(schema: T, input: unknown, activity: string): z.output<T> {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
-    throw new ValidationError(`${activity}: invalid input: ${detail}`);
-  }
-  return parsed.data;
-}
-
 const DAY_MS = 86_400_000;
 
-/** GetMetricData for one metric, following NextToken; points in time order. */
-async function readMetric(
-  client: CloudWatchClient,
-  metric: z.output<typeof metricSchema>,
-  periodSeconds: number,
-  start: Date,
-  end: Date,
-): Promise<MetricPoint[]> {
-  const points: MetricPoint[] = [];
-  let nextToken: string | undefined;
-  const label = `GetMetricData ${metric.namespace}/${metric.metricName}`;
-  do {
-    const page = await awsCall(label, () =>
-      client.send(
-        new GetMetricDataCommand({
-          StartTime: start,
-          EndTime: end,
-          ScanBy: 'TimestampAscending',
-          NextToken: nextToken,
-          MetricDataQueries: [
-            {
-              Id: 'load',
-              ReturnData: true,
-              MetricStat: {
-                Metric: {
-                  Namespace: metric.namespace,
-                  MetricName: metric.metricName,
-                  Dimensions: metric.dimensions.map((d) => ({ Name: d.name, Value: d.value })),
-                },
-                Period: periodSeconds,
-                Stat: metric.stat,
-              },
-            },
-          ],
-        }),
-      ),
-    );
-    const result: MetricDataResult | undefined = page.MetricDataResults?.find((r) => r.Id === 'load');
-    const timestamps = result?.Timestamps ?? [];
-    const values = result?.Values ?? [];
-    timestamps.forEach((t, i) => points.push({ t: new Date(t).getTime(), value: values[i] }));
-    nextToken = page.NextToken;
-  } while (nextToken);
-  return points.sort((a, b) => a.t - b.t);
-}
-
 export function createMlActivities(deps: MlActivityDeps) {
-  const now = deps.now ?? (() => new Date());
+  const now = deps.now;
 
   /** Reads the node group's load metric and forecasts it (feeds the pre-work analysis and the scale-up adjustment). */
   async function forecastNodegroupDemand(rawInput: ForecastNodegroupDemandInput): Promise<ForecastNodegroupDemandResult> {

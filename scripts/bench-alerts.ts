@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { openOrMergeAlert } from '../activities/alerts';
+import { openOrMergeAlert } from '../src/client/alerts';
 import { AuditLog } from '../src/audit';
 import { AwsClientFactory, SANDBOX_CREDENTIALS } from '../src/aws/clients';
 import { readEnv } from '../src/config/env';

@@ -7,28 +7,23 @@
  * Each figure is the median of 5 timed runs after one warm-up. CSV parsing is not timed.
  */
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseConfig } from '../src/config/load';
 import type { ClusterConfig } from '../src/config/clusters';
 import { analyseFleetCost } from '../src/domain/cost/cost-model';
 import type { FleetPriceBook } from '../src/domain/cost/prices';
 import { recommend } from '../src/domain/cost/recommendations';
-import { PriceTable } from '../src/domain/pricing/on-demand-table';
-import { SpotAdvisor } from '../src/domain/pricing/spot-advisor';
+import { shippedPriceTable, shippedSpotAdvisor } from '../src/data/pricing';
+import { sharedDataPath } from '../src/data/shared';
 import { parseSpotPriceCsv } from '../src/domain/pricing/spot-history';
 import { scoreRegion, summariseOpportunities, type OpportunityAnalysis } from '../src/domain/spot/opportunities';
 import type { PlacementPool } from '../src/domain/spot/placement';
-import { defaultPriceModel } from '../src/domain/spot/price-model';
+import { defaultPriceModel } from '../src/ml/price-model';
 
 const REGION = 'us-east-1';
 const WINDOW_HOURS = 7 * 24;
 const CLUSTERS = 50;
 const RUNS = 5;
-
-function sharedDataDir(): string {
-  return process.env.EKSFLOW_SHARED_DATA ? resolve(process.env.EKSFLOW_SHARED_DATA) : resolve(__dirname, '..', '..', 'shared', 'data');
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -72,10 +67,10 @@ function generateClusters(types: string[]): ClusterConfig[] {
 }
 
 function main(): void {
-  const csv = join(sharedDataDir(), 'spot-prices', 'spot_prices_us-east-1.csv');
+  const csv = sharedDataPath(['spot-prices', 'spot_prices_us-east-1.csv']);
   const histories = parseSpotPriceCsv(readFileSync(csv, 'utf8'), csv);
-  const table = PriceTable.shipped();
-  const advisor = SpotAdvisor.shipped();
+  const table = shippedPriceTable();
+  const advisor = shippedSpotAdvisor();
   const model = defaultPriceModel();
   const end = Math.max(...histories.flatMap((h) => h.points.map((p) => p.t)));
   const window = { start: end - WINDOW_HOURS * 3_600_000, end };

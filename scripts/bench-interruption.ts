@@ -20,7 +20,7 @@ import { parseConfig } from '../src/config/load';
 import { buildIngressServer } from '../src/ingress/server';
 import { REPO_ROOT, startMoto, startTemporalDevServer } from '../src/sandbox/processes';
 import { ensureLaunchTemplate, seedCluster } from '../src/sandbox/seed';
-import type { SpotInterruptionResult } from '../workflows/spot-interruption';
+import type { SpotInterruptionResult } from '../workflows/interruption/messages';
 
 const SINGLE_EVENTS = Number(process.argv[2] ?? 200);
 const BURST_EVENTS = Number(process.argv[3] ?? 1000);

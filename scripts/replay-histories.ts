@@ -1,4 +1,7 @@
 /**
+ * `npx tsx scripts/replay-histories.ts record [dir] [history…]` records histories instead: it runs
+ * the scenarios of scripts/record-histories.ts on a dev server and writes them into `dir`.
+ *
  * Replays workflow histories (JSON, as `temporal workflow show --output json
  * --no-json-shorthand-payloads` writes them) against the current workflow code:
  * `npx tsx scripts/replay-histories.ts [dir]`. `workflow-ids.json` in the folder maps each file
@@ -12,13 +15,24 @@ import { join, resolve } from 'node:path';
 import { Worker, DefaultLogger, Runtime, bundleWorkflowCode } from '@temporalio/worker';
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'record') {
+    const { record } = await import('./record-histories');
+    const [dir, ...only] = process.argv.slice(3);
+    await record(resolve(dir ?? join(__dirname, '..', 'test', 'fixtures', 'histories')), only);
+    process.exit(0);
+  }
   const dir = resolve(process.argv[2] ?? join(__dirname, '..', 'test', 'fixtures', 'histories'));
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: new DefaultLogger('ERROR') });
+  const workflowBundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    logger: new DefaultLogger('ERROR'),
+  });
   const idsFile = join(dir, 'workflow-ids.json');
   const ids = (existsSync(idsFile) ? JSON.parse(readFileSync(idsFile, 'utf8')) : {}) as Record<string, string>;
   let failed = 0;
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'workflow-ids.json').sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && f !== 'workflow-ids.json')
+    .sort()) {
     const history = JSON.parse(readFileSync(join(dir, file), 'utf8'));
     try {
       await Worker.runReplayHistory({ workflowBundle }, history, ids[file] ?? `replay-${file}`);

@@ -1,13 +1,13 @@
-// Every export of this module becomes a workflow type registered by the worker: re-export
-// workflows only. Helpers live in workflows/lib or src/domain.
-export { timerProbe } from './probe';
-export { scaleNodegroupTo } from './scale-nodegroup';
-export { costAnalysis, spotOptimization } from './cost';
-export { alertEscalation, alertDigest } from './alerts';
-export { spotInterruption } from './spot-interruption';
-export { clusterController } from './cluster-controller';
+// Every export of this module becomes a workflow type registered by the production worker:
+// re-export workflows only. Helpers live in workflows/lib or src/domain; test-only workflows in
+// test/support/test-workflows.ts.
+export { scaleNodegroupTo, scaleSelfManagedGroupTo } from './scaling/scale-group';
+export { costAnalysis, spotOptimization } from './cost/reports';
+export { alertEscalation } from './alerts/escalation';
+export { alertDigest } from './alerts/digest';
+export { spotInterruption } from './interruption/spot-interruption';
+export { clusterController } from './scaling/controller';
 export { scaleUpCluster, scaleUpFleet, preWorkAnalysis } from './scaling/scale-up';
 export { scaleDownCluster, scaleDownFleet, trafficAnalysis } from './scaling/scale-down';
 export { verifyClusterHealth, verifyFleetHealth } from './scaling/health';
-export { scaleSelfManagedGroupTo } from './scaling/scale-asg';
 export { drainNode } from './drain/drain-node';

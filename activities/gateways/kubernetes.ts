@@ -1,14 +1,21 @@
 import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
-import { DescribeClusterCommand } from '@aws-sdk/client-eks';
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, ChecksumConstructor, HashConstructor } from '@aws-sdk/types';
 import type { AwsClientFactory } from '../../src/aws/clients';
-import { awsCall } from '../../src/aws/errors';
 import { kubernetesAuthOf, type AwsTarget, type ClusterConfig, type KubernetesConfig } from '../../src/config/clusters';
 import { readSecretEnv } from '../../src/config/env';
-import { AccessDeniedError, NotFoundError, ValidationError } from '../../src/errors';
+import {
+  AccessDeniedError,
+  ConflictError,
+  NotFoundError,
+  ThrottledError,
+  UnavailableError,
+  ValidationError,
+  type EksflowError,
+} from '../../src/errors';
+import { describeClusterAccess } from './clusters';
+import { secretString } from './secrets';
 
 /**
  * The one Kubernetes gateway: every activity that reads or changes a cluster's Kubernetes objects
@@ -19,22 +26,6 @@ import { AccessDeniedError, NotFoundError, ValidationError } from '../../src/err
  */
 
 export type { V1Node, V1Pod, V1PodDisruptionBudget, V1Deployment, V1StatefulSet, V1Namespace } from '@kubernetes/client-node';
-
-/** The API answered with an HTTP error this gateway has no typed error for (5xx, 429 outside eviction…): retryable. */
-export class KubernetesApiError extends Error {
-  constructor(message: string, readonly status: number, readonly reason?: string) {
-    super(message);
-    this.name = 'KubernetesApiError';
-  }
-}
-
-/** The API could not be reached (connection refused, TLS, timeout): retryable. */
-export class KubernetesUnreachableError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'KubernetesUnreachableError';
-  }
-}
 
 export type EvictionOutcome =
   | { outcome: 'evicted' }
@@ -84,21 +75,32 @@ export class KubernetesGateway {
     }
   }
 
-  private classify(what: string, err: unknown): Error {
+  /**
+   * The Kubernetes side of the one error convention (src/errors.ts): 401/403 → AccessDenied,
+   * 404 → NotFound, 400/422 → Validation, 409 → Conflict (a resourceVersion moved under us),
+   * 429 → Throttled, other HTTP errors and an unreachable API → Unavailable (both retried).
+   */
+  private classify(what: string, err: unknown): EksflowError {
     const e = err as HttpErrorLike & { code?: string; message?: string };
     const status = e?.statusCode;
     const ctx = `Kubernetes API ${this.label}: ${what}`;
-    if (status === undefined) return new KubernetesUnreachableError(`${ctx}: ${e?.code ?? ''} ${e?.message ?? String(err)}`.replace(/\s+/g, ' ').trim());
+    if (status === undefined) {
+      const message = `${ctx}: ${e?.code ?? ''} ${e?.message ?? String(err)}`.replace(/\s+/g, ' ').trim();
+      return new UnavailableError(message, { cause: err, details: { code: e?.code } });
+    }
     const body = typeof e.body === 'object' ? e.body : undefined;
     const msg = body?.message ?? (typeof e.body === 'string' ? e.body.slice(0, 200) : '');
+    const opts = { details: { httpStatus: status, reason: body?.reason } };
     if (status === 401) {
       this.onUnauthorized();
-      return new AccessDeniedError(`${ctx}: the API rejected the credentials (401 Unauthorized)${msg ? `: ${msg}` : ''}`);
+      return new AccessDeniedError(`${ctx}: the API rejected the credentials (401 Unauthorized)${msg ? `: ${msg}` : ''}`, opts);
     }
-    if (status === 403) return new AccessDeniedError(`${ctx}: forbidden (403): ${msg} — grant it in eksflow's ClusterRole (deploy/rbac/eksflow.yaml)`);
-    if (status === 404) return new NotFoundError(`${ctx}: not found (404)${msg ? `: ${msg}` : ''}`);
-    if (status === 400 || status === 422) return new ValidationError(`${ctx}: rejected (${status}): ${msg}`);
-    return new KubernetesApiError(`${ctx}: HTTP ${status}${msg ? `: ${msg}` : ''}`, status, body?.reason);
+    if (status === 403) return new AccessDeniedError(`${ctx}: forbidden (403): ${msg} — grant it in eksflow's ClusterRole (deploy/rbac/eksflow.yaml)`, opts);
+    if (status === 404) return new NotFoundError(`${ctx}: not found (404)${msg ? `: ${msg}` : ''}`, opts);
+    if (status === 400 || status === 422) return new ValidationError(`${ctx}: rejected (${status}): ${msg}`, opts);
+    if (status === 409) return new ConflictError(`${ctx}: conflict (409): ${msg}`, opts);
+    if (status === 429) return new ThrottledError(`${ctx}: HTTP 429${msg ? `: ${msg}` : ''}`, opts);
+    return new UnavailableError(`${ctx}: HTTP ${status}${msg ? `: ${msg}` : ''}`, opts);
   }
 
   async version(): Promise<string> {
@@ -353,9 +355,9 @@ export class KubernetesGateways {
     let server = k.apiServer;
     let ca: { caFile?: string; caData?: string } = k.caFile ? { caFile: k.caFile } : {};
     if (!server || !k.caFile) {
-      const out = await awsCall(`DescribeCluster ${cluster.name}`, () => eks.send(new DescribeClusterCommand({ name: cluster.name })));
-      server ??= out.cluster?.endpoint;
-      if (!k.caFile && out.cluster?.certificateAuthority?.data) ca = { caData: out.cluster.certificateAuthority.data };
+      const access = await describeClusterAccess(this.deps.aws, target, cluster.name);
+      server ??= access.endpoint;
+      if (!k.caFile && access.caData) ca = { caData: access.caData };
       if (!server) throw new ValidationError(`cluster ${cluster.name}: DescribeCluster returned no endpoint (is the cluster ACTIVE?)`);
     }
     const t = await eksToken({ clusterName: cluster.name, region: cluster.region, credentials: eks.config.credentials, sha256: eks.config.sha256, now: this.deps.now() });
@@ -363,9 +365,7 @@ export class KubernetesGateways {
   }
 
   private async secretToken(target: AwsTarget, secretId: string): Promise<string | undefined> {
-    const out = await awsCall(`GetSecretValue ${secretId}`, () =>
-      this.deps.aws.secretsManager(target).send(new GetSecretValueCommand({ SecretId: secretId })));
-    return out.SecretString?.trim() || undefined;
+    return (await secretString(this.deps.aws, target, secretId))?.trim() || undefined;
   }
 }
 

@@ -10,6 +10,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import type { AwsTarget } from '../config/clusters';
 import type { EksflowEnv } from '../config/env';
+import { AccessDeniedError } from '../errors';
 
 export type { AwsTarget };
 
@@ -88,7 +89,7 @@ export class AwsClientFactory {
         new AssumeRoleCommand({ RoleArn: t.roleArn, RoleSessionName: `eksflow-${t.accountId}`, DurationSeconds: 3600 }),
       );
       const c = out.Credentials;
-      if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${t.roleArn} returned no credentials`);
+      if (!c?.AccessKeyId || !c.SecretAccessKey) throw new AccessDeniedError(`AssumeRole ${t.roleArn} returned no credentials`);
       cached = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
       return cached;
     };

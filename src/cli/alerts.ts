@@ -1,15 +1,21 @@
 import type { Command } from 'commander';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { operatorName } from './operator';
+import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { readEnv } from '../config/env';
 import { loadConfigFile } from '../config/load';
 import type { EksflowConfig } from '../config/schema';
 import { connectClient } from '../client';
+import {
+  acknowledgeAlert,
+  openAlerts,
+  openOrMergeAlert,
+  resolveAlert,
+  type AlertSignalOutcome,
+} from '../client/alerts';
 import { istLabel } from '../domain/alerts/business-hours';
 import { alertWorkflowId, dedupKeyFromAlertId } from '../domain/alerts/dedup';
 import { alertInputSchema } from '../domain/alerts/schema';
-import type { AlertState } from '../domain/alerts/types';
-import { ALERT_STATUS_QUERY, ALERT_WORKFLOW_TYPE, openOrMergeAlert } from '../../activities/alerts';
 import { UsageError } from './usage-error';
 
 export interface AlertCliContext {
@@ -25,7 +31,9 @@ async function defaultContext(): Promise<AlertCliContext> {
   const config = loadConfigFile(env.EKSFLOW_CONFIG);
   const client = await connectClient(env);
   return {
-    client, config, taskQueue: env.TEMPORAL_TASK_QUEUE,
+    client,
+    config,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
     uiBaseUrl: config.notifications.temporalUiUrl ?? env.TEMPORAL_UI_URL,
     close: () => client.connection.close(),
   };
@@ -46,18 +54,10 @@ function toWorkflowId(id: string): string {
   }
 }
 
-/** Signals a running alert; a missing or closed alert is a usage error (nothing changed). */
-async function signalOpenAlert(ctx: AlertCliContext, id: string, signal: 'acknowledge' | 'resolve', arg: Record<string, string>): Promise<string> {
-  const workflowId = toWorkflowId(id);
-  const handle = ctx.client.workflow.getHandle(workflowId);
-  try {
-    const desc = await handle.describe();
-    if (desc.status.name !== 'RUNNING') throw new UsageError(`alert ${workflowId} is not open (${desc.status.name.toLowerCase()})`);
-    await handle.signal(signal, arg);
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new UsageError(`no alert ${workflowId}`);
-    throw err;
-  }
+/** A missing or closed alert is a usage error (nothing changed). */
+function checked(workflowId: string, sent: AlertSignalOutcome): string {
+  if (sent.outcome === 'not_found') throw new UsageError(`no alert ${workflowId}`);
+  if (sent.outcome === 'closed') throw new UsageError(`alert ${workflowId} is not open (${sent.status})`);
   return workflowId;
 }
 
@@ -72,41 +72,70 @@ export function registerAlertCommands(program: Command, opts: { context?: () => 
     }
   };
 
-  cmd.command('list').description('Open alerts with severity, state, occurrences and escalation round')
+  cmd
+    .command('list')
+    .description('Open alerts with severity, state, occurrences and escalation round')
     .option('--json', 'one JSON object per line')
     .action((o: { json?: boolean }) =>
       withContext(async (ctx) => {
         const rows = [['ID', 'SEVERITY', 'STATUS', 'COUNT', 'ROUND', 'FIRST SEEN (IST)', 'SUMMARY']];
-        const query = `WorkflowType = '${ALERT_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'`;
-        for await (const wf of ctx.client.workflow.list({ query })) {
-          const s = await ctx.client.workflow.getHandle(wf.workflowId).query<AlertState>(ALERT_STATUS_QUERY).catch(() => undefined);
-          if (!s) continue;
-          if (o.json) out(JSON.stringify({ id: s.workflowId, severity: s.alert.severity, status: s.status, count: s.count, rounds: s.rounds, firstSeen: new Date(s.firstSeenMs).toISOString(), summary: s.alert.summary }));
-          else rows.push([s.workflowId, s.alert.severity, s.status, String(s.count), String(s.rounds), istLabel(s.firstSeenMs), s.alert.summary]);
+        for await (const s of openAlerts(ctx.client)) {
+          if (o.json)
+            out(
+              JSON.stringify({
+                id: s.workflowId,
+                severity: s.alert.severity,
+                status: s.status,
+                count: s.count,
+                rounds: s.rounds,
+                firstSeen: new Date(s.firstSeenMs).toISOString(),
+                summary: s.alert.summary,
+              }),
+            );
+          else
+            rows.push([
+              s.workflowId,
+              s.alert.severity,
+              s.status,
+              String(s.count),
+              String(s.rounds),
+              istLabel(s.firstSeenMs),
+              s.alert.summary,
+            ]);
         }
         if (!o.json) table(rows);
       }),
     );
 
-  cmd.command('ack <id>').description('Acknowledge an open alert (id: dedup key or alert/<key>); stops its escalation')
-    .option('--by <name>', 'who acknowledges', process.env.USER ?? 'operator')
+  cmd
+    .command('ack <id>')
+    .description('Acknowledge an open alert (id: dedup key or alert/<key>); stops its escalation')
+    .option('--by <name>', 'who acknowledges', operatorName())
     .action((id: string, o: { by: string }) =>
       withContext(async (ctx) => {
-        out(`acknowledged ${await signalOpenAlert(ctx, id, 'acknowledge', { by: o.by, via: 'cli' })}`);
+        const workflowId = toWorkflowId(id);
+        out(
+          `acknowledged ${checked(workflowId, await acknowledgeAlert(ctx.client, workflowId, { by: o.by, via: 'cli' }, { checkOpen: true }))}`,
+        );
       }),
     );
 
-  cmd.command('resolve <id>').description('Resolve an open alert everywhere (PagerDuty resolve, Slack follow-up)')
-    .option('--by <name>', 'who resolves', process.env.USER ?? 'operator')
+  cmd
+    .command('resolve <id>')
+    .description('Resolve an open alert everywhere (PagerDuty resolve, Slack follow-up)')
+    .option('--by <name>', 'who resolves', operatorName())
     .option('--note <text>', 'resolution note')
     .action((id: string, o: { by: string; note?: string }) =>
       withContext(async (ctx) => {
-        const arg: Record<string, string> = { by: o.by, via: 'cli', ...(o.note ? { note: o.note } : {}) };
-        out(`resolved ${await signalOpenAlert(ctx, id, 'resolve', arg)}`);
+        const workflowId = toWorkflowId(id);
+        const input = { by: o.by, via: 'cli', ...(o.note ? { note: o.note } : {}) } as const;
+        out(`resolved ${checked(workflowId, await resolveAlert(ctx.client, workflowId, input, { checkOpen: true }))}`);
       }),
     );
 
-  cmd.command('test').description('Raise a test alert through the real routing (channels, escalation, digest)')
+  cmd
+    .command('test')
+    .description('Raise a test alert through the real routing (channels, escalation, digest)')
     .requiredOption('--severity <severity>', 'critical | warning | info')
     .option('--type <type>', 'alert type', 'test_alert')
     .option('--summary <text>', 'summary', 'eksflow test alert')
@@ -115,12 +144,19 @@ export function registerAlertCommands(program: Command, opts: { context?: () => 
     .action(async (o: { severity: string; type: string; summary: string; cluster?: string; key?: string }) => {
       // Parsed before connecting anywhere: bad input changes nothing.
       const parsed = alertInputSchema.safeParse({
-        severity: o.severity, type: o.type, summary: o.summary, cluster: o.cluster,
+        severity: o.severity,
+        type: o.type,
+        summary: o.summary,
+        cluster: o.cluster,
         dedupKey: o.key ?? `test/${o.severity}/${new Date().toISOString()}`,
       });
       if (!parsed.success) throw new UsageError(`alerts test: ${z.prettifyError(parsed.error)}`);
       return withContext(async (ctx) => {
-        const { workflowId } = await openOrMergeAlert(ctx.client, { taskQueue: ctx.taskQueue, config: ctx.config, uiBaseUrl: ctx.uiBaseUrl }, parsed.data);
+        const { workflowId } = await openOrMergeAlert(
+          ctx.client,
+          { taskQueue: ctx.taskQueue, config: ctx.config, uiBaseUrl: ctx.uiBaseUrl },
+          parsed.data,
+        );
         out(`raised ${workflowId}`);
       });
     });

@@ -45,5 +45,6 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+  // main() turns every error into an exit code; it never rejects.
+  void main(process.argv.slice(2)).then((code) => process.exit(code));
 }

@@ -1,31 +1,40 @@
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { readEnv, type EksflowEnv } from '../config/env';
 import { loadConfigFile } from '../config/load';
 import type { EksflowConfig } from '../config/schema';
 import { connectClient } from '../client';
+import { ensureController } from '../client/scaling';
 import type { EffectivePlan } from '../domain/scaling/control';
 import { resultTable, type FleetRunResult } from '../domain/scaling/results';
-import { clusterKeyOf, clusterSpecOf, controllerWorkflowId, type ClusterSpec } from '../domain/scaling/types';
+import { clusterKeyOf, clusterSpecOf, type ClusterSpec } from '../domain/scaling/types';
 import { formatIst, istDate, parseUntil } from '../domain/timetable/ist';
 import {
-  clearOverrideUpdate, configureSignal, overrideUpdate, pauseUpdate, resumeUpdate, statusQuery,
+  clearOverrideUpdate,
+  overrideUpdate,
+  pauseUpdate,
+  resumeUpdate,
+  statusQuery,
 } from '../../workflows/scaling/messages';
 import { scheduleIdFor } from '../../schedules/apply';
 import { UsageError } from './usage-error';
+import { operatorName } from './operator';
 
-function operatorName(): string {
-  try { return userInfo().username || 'operator'; } catch { return 'operator'; }
+
+interface Ctx {
+  env: EksflowEnv;
+  config: EksflowConfig;
+  client: Client;
+  cluster: ClusterSpec;
 }
-
-interface Ctx { env: EksflowEnv; config: EksflowConfig; client: Client; cluster: ClusterSpec }
 
 /** Finds a configured cluster by name or `<account>/<region>/<name>`. */
 export function findCluster(config: EksflowConfig, wanted: string): ClusterSpec {
   const matches = config.clusters.filter((c) => c.name === wanted || clusterKeyOf(c) === wanted);
-  if (matches.length === 0) throw new UsageError(`unknown cluster "${wanted}" (configured: ${config.clusters.map((c) => c.name).join(', ')})`);
-  if (matches.length > 1) throw new UsageError(`"${wanted}" names several clusters; use one of ${matches.map(clusterKeyOf).join(', ')}`);
+  if (matches.length === 0)
+    throw new UsageError(`unknown cluster "${wanted}" (configured: ${config.clusters.map((c) => c.name).join(', ')})`);
+  if (matches.length > 1)
+    throw new UsageError(`"${wanted}" names several clusters; use one of ${matches.map(clusterKeyOf).join(', ')}`);
   return clusterSpecOf(matches[0]!);
 }
 
@@ -39,13 +48,11 @@ async function context(clusterName: string | undefined): Promise<Ctx> {
 }
 
 /** Starts the cluster's controller if needed and brings its view of the config up to date. */
-async function controller(ctx: Ctx) {
-  return ctx.client.workflow.signalWithStart('clusterController', {
-    workflowId: controllerWorkflowId(ctx.cluster.key),
+function controller(ctx: Ctx) {
+  return ensureController(ctx.client, {
     taskQueue: ctx.env.TEMPORAL_TASK_QUEUE,
-    args: [{ clusterKey: ctx.cluster.key }],
-    signal: configureSignal,
-    signalArgs: [{ cluster: ctx.cluster, calendar: { businessDays: ctx.config.timetable.businessDays, holidays: ctx.config.timetable.holidays } }],
+    cluster: ctx.cluster,
+    calendar: { businessDays: ctx.config.timetable.businessDays, holidays: ctx.config.timetable.holidays },
   });
 }
 
@@ -54,7 +61,8 @@ async function asUsage<T>(p: Promise<T>): Promise<T> {
   try {
     return await p;
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw new UsageError(((err.cause as Error | undefined)?.message ?? err.message).replace(/^Error: /, ''));
+    if (err instanceof WorkflowUpdateFailedError)
+      throw new UsageError(((err.cause as Error | undefined)?.message ?? err.message).replace(/^Error: /, ''));
     throw err;
   }
 }
@@ -66,7 +74,10 @@ export function intOption(value: string, name: string): number {
 
 function until(text: string | undefined, required: boolean): number | undefined {
   if (!text) {
-    if (required) throw new UsageError('--until is required (ISO instant, HH:MM IST, "YYYY-MM-DD HH:MM" IST, or a duration like 4h)');
+    if (required)
+      throw new UsageError(
+        '--until is required (ISO instant, HH:MM IST, "YYYY-MM-DD HH:MM" IST, or a duration like 4h)',
+      );
     return undefined;
   }
   try {
@@ -79,73 +90,133 @@ function until(text: string | undefined, required: boolean): number | undefined 
 const fmt = (s: { min: number; desired: number; max: number }) => `${s.min}/${s.desired}/${s.max}`;
 
 export function planTable(plan: EffectivePlan): string {
-  const lines = [`phase now: ${plan.phase}${plan.paused ? ` — PAUSED by ${plan.paused.by}: ${plan.paused.reason}${plan.paused.untilMs ? ` until ${formatIst(plan.paused.untilMs)}` : ''}` : ''}`];
+  const lines = [
+    `phase now: ${plan.phase}${plan.paused ? ` — PAUSED by ${plan.paused.by}: ${plan.paused.reason}${plan.paused.untilMs ? ` until ${formatIst(plan.paused.untilMs)}` : ''}` : ''}`,
+  ];
   lines.push('NODEGROUP            MODE     TIMETABLE  EFFECTIVE  SOURCE');
   for (const g of plan.nodegroups) {
-    const src = g.override ? `override by ${g.override.by} until ${formatIst(g.override.untilMs)}: ${g.override.reason}` : 'timetable';
-    lines.push(`${g.nodegroup.padEnd(20)} ${g.mode.padEnd(8)} ${fmt(g.timetable).padEnd(10)} ${fmt(g.effective).padEnd(10)} ${src}`);
+    const src = g.override
+      ? `override by ${g.override.by} until ${formatIst(g.override.untilMs)}: ${g.override.reason}`
+      : 'timetable';
+    lines.push(
+      `${g.nodegroup.padEnd(20)} ${g.mode.padEnd(8)} ${fmt(g.timetable).padEnd(10)} ${fmt(g.effective).padEnd(10)} ${src}`,
+    );
   }
   return lines.join('\n');
 }
 
 export function registerScalingCommands(program: Command): void {
-  const scaling = program.command('scaling').description('Operator control of the timetable per cluster (pause, overrides, status)');
+  const scaling = program
+    .command('scaling')
+    .description('Operator control of the timetable per cluster (pause, overrides, status)');
   const by = ['--by <name>', 'who asks (recorded)', operatorName()] as const;
 
-  scaling.command('pause').description('Skip scheduled runs for a cluster (an in-flight scale-down stops before its next step)')
-    .option('--cluster <name>').requiredOption('--reason <text>').option('--until <time>', 'e.g. 07:30 (next morning IST), 12h, ISO instant').option(...by)
+  scaling
+    .command('pause')
+    .description('Skip scheduled runs for a cluster (an in-flight scale-down stops before its next step)')
+    .option('--cluster <name>')
+    .requiredOption('--reason <text>')
+    .option('--until <time>', 'e.g. 07:30 (next morning IST), 12h, ISO instant')
+    .option(...by)
     .action(async (o: { cluster?: string; reason: string; until?: string; by: string }) => {
       const ctx = await context(o.cluster);
       const untilMs = until(o.until, false);
       const handle = await controller(ctx);
-      const plan = await asUsage(handle.executeUpdate(pauseUpdate, { args: [{ reason: o.reason, by: o.by, ...(untilMs ? { untilMs } : {}) }] }));
+      const plan = await asUsage(
+        handle.executeUpdate(pauseUpdate, { args: [{ reason: o.reason, by: o.by, ...(untilMs ? { untilMs } : {}) }] }),
+      );
       process.stdout.write(`${planTable(plan)}\n`);
     });
 
-  scaling.command('resume').description('Lift a pause').option('--cluster <name>').option(...by)
+  scaling
+    .command('resume')
+    .description('Lift a pause')
+    .option('--cluster <name>')
+    .option(...by)
     .action(async (o: { cluster?: string; by: string }) => {
       const ctx = await context(o.cluster);
       const plan = await asUsage((await controller(ctx)).executeUpdate(resumeUpdate, { args: [{ by: o.by }] }));
       process.stdout.write(`${planTable(plan)}\n`);
     });
 
-  scaling.command('override').description('Hold a node group at a size until a time (applied now, wins over the timetable)')
-    .option('--cluster <name>').requiredOption('--nodegroup <name>').option('--min <n>').option('--desired <n>').option('--max <n>')
-    .requiredOption('--until <time>').requiredOption('--reason <text>').option(...by)
-    .action(async (o: { cluster?: string; nodegroup: string; min?: string; desired?: string; max?: string; until: string; reason: string; by: string }) => {
-      const ctx = await context(o.cluster);
-      const req = {
-        nodegroup: o.nodegroup, reason: o.reason, by: o.by, untilMs: until(o.until, true)!,
-        ...(o.min !== undefined ? { min: intOption(o.min, '--min') } : {}),
-        ...(o.desired !== undefined ? { desired: intOption(o.desired, '--desired') } : {}),
-        ...(o.max !== undefined ? { max: intOption(o.max, '--max') } : {}),
-      };
-      const plan = await asUsage((await controller(ctx)).executeUpdate(overrideUpdate, { args: [req] }));
-      process.stdout.write(`${planTable(plan)}\n`);
-    });
+  scaling
+    .command('override')
+    .description('Hold a node group at a size until a time (applied now, wins over the timetable)')
+    .option('--cluster <name>')
+    .requiredOption('--nodegroup <name>')
+    .option('--min <n>')
+    .option('--desired <n>')
+    .option('--max <n>')
+    .requiredOption('--until <time>')
+    .requiredOption('--reason <text>')
+    .option(...by)
+    .action(
+      async (o: {
+        cluster?: string;
+        nodegroup: string;
+        min?: string;
+        desired?: string;
+        max?: string;
+        until: string;
+        reason: string;
+        by: string;
+      }) => {
+        const ctx = await context(o.cluster);
+        const req = {
+          nodegroup: o.nodegroup,
+          reason: o.reason,
+          by: o.by,
+          untilMs: until(o.until, true)!,
+          ...(o.min !== undefined ? { min: intOption(o.min, '--min') } : {}),
+          ...(o.desired !== undefined ? { desired: intOption(o.desired, '--desired') } : {}),
+          ...(o.max !== undefined ? { max: intOption(o.max, '--max') } : {}),
+        };
+        const plan = await asUsage((await controller(ctx)).executeUpdate(overrideUpdate, { args: [req] }));
+        process.stdout.write(`${planTable(plan)}\n`);
+      },
+    );
 
-  scaling.command('clear-override').description('Drop an override (the group returns to the timetable size)')
-    .option('--cluster <name>').requiredOption('--nodegroup <name>').option(...by)
+  scaling
+    .command('clear-override')
+    .description('Drop an override (the group returns to the timetable size)')
+    .option('--cluster <name>')
+    .requiredOption('--nodegroup <name>')
+    .option(...by)
     .action(async (o: { cluster?: string; nodegroup: string; by: string }) => {
       const ctx = await context(o.cluster);
-      const plan = await asUsage((await controller(ctx)).executeUpdate(clearOverrideUpdate, { args: [{ nodegroup: o.nodegroup, by: o.by }] }));
+      const plan = await asUsage(
+        (await controller(ctx)).executeUpdate(clearOverrideUpdate, { args: [{ nodegroup: o.nodegroup, by: o.by }] }),
+      );
       process.stdout.write(`${planTable(plan)}\n`);
     });
 
-  scaling.command('status').description('Pause, overrides with expiry, last actions, next scheduled runs').option('--cluster <name>')
+  scaling
+    .command('status')
+    .description('Pause, overrides with expiry, last actions, next scheduled runs')
+    .option('--cluster <name>')
     .action(async (o: { cluster?: string }) => {
       const ctx = await context(o.cluster);
       const handle = await controller(ctx);
       const status = await handle.query(statusQuery);
       const out = [`cluster ${ctx.cluster.key}`];
-      out.push(status.paused ? `paused by ${status.paused.by}: ${status.paused.reason}${status.paused.untilMs ? ` (until ${formatIst(status.paused.untilMs)})` : ''}` : 'not paused');
+      out.push(
+        status.paused
+          ? `paused by ${status.paused.by}: ${status.paused.reason}${status.paused.untilMs ? ` (until ${formatIst(status.paused.untilMs)})` : ''}`
+          : 'not paused',
+      );
       for (const ov of status.overrides) {
-        const sizes = (['min', 'desired', 'max'] as const).filter((k) => ov[k] !== undefined).map((k) => `${k}=${ov[k]}`).join(' ');
+        const sizes = (['min', 'desired', 'max'] as const)
+          .filter((k) => ov[k] !== undefined)
+          .map((k) => `${k}=${ov[k]}`)
+          .join(' ');
         out.push(`override ${ov.nodegroup}: ${sizes} until ${formatIst(ov.untilMs)} by ${ov.by}: ${ov.reason}`);
       }
       out.push('next runs:');
       for (const id of ['scale-up', 'gradual-scale-down']) {
-        const desc = await ctx.client.schedule.getHandle(scheduleIdFor(id)).describe().catch(() => undefined);
+        const desc = await ctx.client.schedule
+          .getHandle(scheduleIdFor(id))
+          .describe()
+          .catch(() => undefined);
         const next = desc?.info.nextActionTimes[0];
         out.push(`  ${id}: ${next ? formatIst(next.getTime()) : desc ? 'none (paused)' : 'schedule not applied'}`);
       }
@@ -156,8 +227,11 @@ export function registerScalingCommands(program: Command): void {
 
   const scale = program.command('scale').description('Run the timetable scale-up or scale-down for one cluster now');
   for (const direction of ['up', 'down'] as const) {
-    scale.command(direction).description(`scale ${direction} now (with --dry-run: print the plan only)`)
-      .option('--cluster <name>').option('--dry-run', 'print the plan as a table, change nothing')
+    scale
+      .command(direction)
+      .description(`scale ${direction} now (with --dry-run: print the plan only)`)
+      .option('--cluster <name>')
+      .option('--dry-run', 'print the plan as a table, change nothing')
       .action(async (o: { cluster?: string; dryRun?: boolean }) => {
         const ctx = await context(o.cluster);
         const workflow = direction === 'up' ? 'scaleUpFleet' : 'scaleDownFleet';
@@ -168,7 +242,8 @@ export function registerScalingCommands(program: Command): void {
         });
         process.stdout.write(`${resultTable(result.clusters)}\n`);
         const c = result.clusters[0];
-        if (c && (c.status === 'skipped' || c.status === 'stopped' || c.status === 'failed')) process.stdout.write(`${c.status}: ${c.reason ?? ''}\n`);
+        if (c && (c.status === 'skipped' || c.status === 'stopped' || c.status === 'failed'))
+          process.stdout.write(`${c.status}: ${c.reason ?? ''}\n`);
       });
   }
 }

@@ -177,3 +177,10 @@ export interface AwsTarget {
   region: string;
   roleArn?: string;
 }
+
+/** The one schema of an AwsTarget handed to an activity (workflow input is an edge like any other). */
+export const awsTargetSchema = z.object({
+  accountId: z.string().regex(/^\d{12}$/, 'accountId must be 12 digits'),
+  region: z.string().min(1),
+  roleArn: z.string().startsWith('arn:').optional(),
+}) satisfies z.ZodType<AwsTarget>;

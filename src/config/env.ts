@@ -31,6 +31,8 @@ const envSchema = z.object({
   EKSFLOW_AUDIT_LOG: z.string().default('.data/audit.jsonl'),
   EKSFLOW_REPORTS_DIR: z.string().default('reports'),
   EKSFLOW_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** The read-only evaluation data folder (ML evaluation, benchmarks, tests); default `../shared/data` beside the repository. */
+  EKSFLOW_SHARED_DATA: z.string().trim().min(1).optional(),
 });
 export type EksflowEnv = z.infer<typeof envSchema>;
 

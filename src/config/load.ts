@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { configSchema, type EksflowConfig } from './schema';
 
 /** A configuration problem a human can fix: the message names the file, the field and the fault. */

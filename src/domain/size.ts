@@ -24,3 +24,9 @@ export function diffSize(current: NodegroupSize, target: PartialSize): { changes
 export function sizesEqual(a: NodegroupSize, b: NodegroupSize): boolean {
   return a.min === b.min && a.desired === b.desired && a.max === b.max;
 }
+
+/** Why a size is impossible (`min <= desired <= max` broken), or undefined when it is fine. */
+export function sizeViolation(size: NodegroupSize): string | undefined {
+  if (size.min > size.max || size.desired < size.min || size.desired > size.max) return `size ${JSON.stringify(size)} violates min <= desired <= max`;
+  return undefined;
+}

@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Client } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { readSecretEnv } from '../config/env';
 import type { EksflowConfig } from '../config/schema';
 import { safeEqual, verifyAckToken, verifyPagerDutySignature } from '../domain/alerts/ack-token';
 import { alertWorkflowId, dedupKeyFromAlertId } from '../domain/alerts/dedup';
 import type { Logger } from '../log';
+import { acknowledgeAlert, resolveAlert } from '../client/alerts';
 
 export interface AlertRoutesDeps {
   client: Client;
@@ -20,7 +20,9 @@ export interface AlertRoutesDeps {
 
 const ackParams = z.object({ id: z.string().min(1).max(1100) });
 const ackQuery = z.object({ token: z.string().max(200).optional() });
-const ackBody = z.object({ token: z.string().max(200).optional(), by: z.string().trim().min(1).max(128).optional() }).strict();
+const ackBody = z
+  .object({ token: z.string().max(200).optional(), by: z.string().trim().min(1).max(128).optional() })
+  .strict();
 
 /** The part of a PagerDuty V3 webhook eksflow acts on; other event types are acknowledged and ignored. */
 const pagerdutyWebhook = z.object({
@@ -38,16 +40,6 @@ function bearer(header: string | undefined): string | undefined {
   return /^Bearer (.+)$/.exec(header ?? '')?.[1];
 }
 
-async function signalAlert(client: Client, workflowId: string, signal: 'acknowledge' | 'resolve', arg: Record<string, string>): Promise<'ok' | 'not_found'> {
-  try {
-    await client.workflow.getHandle(workflowId).signal(signal, arg);
-    return 'ok';
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return 'not_found';
-    throw err;
-  }
-}
-
 /**
  * Alert routes of the HTTP ingress:
  * - `POST /alerts/:id/ack` — acknowledge an open alert (`:id` = dedup key or `alert/<key>`), with
@@ -58,7 +50,9 @@ async function signalAlert(client: Client, workflowId: string, signal: 'acknowle
  * Every comparison of secrets is constant-time; a bad token changes nothing.
  */
 export function registerAlertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): void {
-  const pdSecret = deps.pagerdutyWebhookSecret ?? (deps.config ? readSecretEnv(deps.config.notifications.pagerdutyWebhookSecretEnv) : undefined);
+  const pdSecret =
+    deps.pagerdutyWebhookSecret ??
+    (deps.config ? readSecretEnv(deps.config.notifications.pagerdutyWebhookSecretEnv) : undefined);
 
   const authorized = (dedupKey: string, token: string | undefined, authHeader: string | undefined) => {
     const b = bearer(authHeader);
@@ -74,7 +68,9 @@ export function registerAlertRoutes(app: FastifyInstance, deps: AlertRoutesDeps)
     const action = `/alerts/${encodeURIComponent(params.data.id)}/ack?token=${encodeURIComponent(query.data.token ?? '')}`;
     return reply
       .type('text/html; charset=utf-8')
-      .send(`<!doctype html><title>Acknowledge alert</title><form method="post" action="${esc(action)}"><p>Acknowledge <code>${esc(params.data.id)}</code>?</p><button type="submit">Acknowledge</button></form>`);
+      .send(
+        `<!doctype html><title>Acknowledge alert</title><form method="post" action="${esc(action)}"><p>Acknowledge <code>${esc(params.data.id)}</code>?</p><button type="submit">Acknowledge</button></form>`,
+      );
   });
 
   app.post('/alerts/:id/ack', async (req, reply) => {
@@ -82,7 +78,11 @@ export function registerAlertRoutes(app: FastifyInstance, deps: AlertRoutesDeps)
     const query = ackQuery.safeParse(req.query);
     const body = ackBody.safeParse(req.body ?? {});
     if (!params.success || !query.success || !body.success) {
-      return reply.code(400).send({ error: `bad request: ${[params, query, body].flatMap((r) => (r.success ? [] : [z.prettifyError(r.error)])).join('; ')}` });
+      return reply
+        .code(400)
+        .send({
+          error: `bad request: ${[params, query, body].flatMap((r) => (r.success ? [] : [z.prettifyError(r.error)])).join('; ')}`,
+        });
     }
     let dedupKey: string;
     try {
@@ -94,8 +94,8 @@ export function registerAlertRoutes(app: FastifyInstance, deps: AlertRoutesDeps)
       return reply.code(401).send({ error: 'unauthorized' });
     }
     const workflowId = alertWorkflowId(dedupKey);
-    const outcome = await signalAlert(deps.client, workflowId, 'acknowledge', { by: body.data.by ?? 'http', via: 'http' });
-    if (outcome === 'not_found') return reply.code(404).send({ error: `no open alert ${workflowId}` });
+    const { outcome } = await acknowledgeAlert(deps.client, workflowId, { by: body.data.by ?? 'http', via: 'http' });
+    if (outcome !== 'ok') return reply.code(404).send({ error: `no open alert ${workflowId}` });
     deps.log?.info('alert acknowledged over HTTP', { workflowId });
     return reply.code(202).send({ acknowledged: true, workflowId });
   });
@@ -104,10 +104,12 @@ export function registerAlertRoutes(app: FastifyInstance, deps: AlertRoutesDeps)
   app.register(async (scope) => {
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
     scope.post('/webhooks/pagerduty', async (req, reply) => {
-      if (!pdSecret) return reply.code(503).send({ error: 'PagerDuty webhooks are not configured (no signing secret)' });
+      if (!pdSecret)
+        return reply.code(503).send({ error: 'PagerDuty webhooks are not configured (no signing secret)' });
       const raw = typeof req.body === 'string' ? req.body : '';
       const sig = req.headers['x-pagerduty-signature'];
-      if (!verifyPagerDutySignature(pdSecret, raw, Array.isArray(sig) ? sig.join(',') : sig)) return reply.code(401).send({ error: 'bad signature' });
+      if (!verifyPagerDutySignature(pdSecret, raw, Array.isArray(sig) ? sig.join(',') : sig))
+        return reply.code(401).send({ error: 'bad signature' });
       let json: unknown;
       try {
         json = JSON.parse(raw);
@@ -117,7 +119,12 @@ export function registerAlertRoutes(app: FastifyInstance, deps: AlertRoutesDeps)
       const parsed = pagerdutyWebhook.safeParse(json);
       if (!parsed.success) return reply.code(400).send({ error: z.prettifyError(parsed.error) });
       const { event } = parsed.data;
-      const signal = event.event_type === 'incident.acknowledged' ? 'acknowledge' : event.event_type === 'incident.resolved' ? 'resolve' : undefined;
+      const signal =
+        event.event_type === 'incident.acknowledged'
+          ? 'acknowledge'
+          : event.event_type === 'incident.resolved'
+            ? 'resolve'
+            : undefined;
       const key = event.data.incident_key;
       if (!signal || !key) return reply.code(200).send({ ignored: true, eventType: event.event_type });
       let workflowId: string;
@@ -126,7 +133,11 @@ export function registerAlertRoutes(app: FastifyInstance, deps: AlertRoutesDeps)
       } catch {
         return reply.code(200).send({ ignored: true, reason: 'empty incident key' });
       }
-      const outcome = await signalAlert(deps.client, workflowId, signal, { by: event.agent?.summary ?? 'pagerduty', via: 'pagerduty' });
+      const who = { by: event.agent?.summary ?? 'pagerduty', via: 'pagerduty' } as const;
+      const { outcome } =
+        signal === 'acknowledge'
+          ? await acknowledgeAlert(deps.client, workflowId, who)
+          : await resolveAlert(deps.client, workflowId, who);
       deps.log?.info('PagerDuty webhook applied', { workflowId, eventType: event.event_type, outcome });
       // 200 even for unknown alerts: PagerDuty would otherwise retry an event nobody can use.
       return reply.code(200).send({ applied: outcome === 'ok', workflowId, signal });

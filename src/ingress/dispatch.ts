@@ -1,11 +1,9 @@
-import { WorkflowIdReusePolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { spotInterruption, SpotInterruptionTiming } from '../../workflows/spot-interruption';
+import type { Client } from '@temporalio/client';
+import type { SpotInterruptionTiming } from '../../workflows/interruption/messages';
+import { signalInstanceState, startInterruption } from '../client/interruption';
 import { actionsFor, type IngressAction } from '../domain/events/actions';
 import type { FleetEvent, FleetEventKind } from '../domain/events/eventbridge';
-import {
-  SIGNAL_INSTANCE_STATE, SIGNAL_INTERRUPTION_EVENT, spotInterruptionWorkflowId, type InterruptionTrigger,
-} from '../domain/interruption/types';
-import { SA_ACTION, SA_INSTANCE, serverHasSearchAttributes } from '../search-attributes';
+import type { InterruptionTrigger } from '../domain/interruption/types';
 
 export interface DispatchDeps {
   client: Client;
@@ -32,41 +30,39 @@ export class IngressMetrics {
   readonly rejected: Record<string, number> = {};
   private readonly latencies: number[] = [];
 
-  countEvent(kind: string): void { this.events[kind] = (this.events[kind] ?? 0) + 1; }
-  countAction(type: string): void { this.actions[type] = (this.actions[type] ?? 0) + 1; }
-  countRejected(reason: string): void { this.rejected[reason] = (this.rejected[reason] ?? 0) + 1; }
+  countEvent(kind: string): void {
+    this.events[kind] = (this.events[kind] ?? 0) + 1;
+  }
+  countAction(type: string): void {
+    this.actions[type] = (this.actions[type] ?? 0) + 1;
+  }
+  countRejected(reason: string): void {
+    this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
+  }
   observeAcceptLatency(ms: number): void {
     this.latencies.push(ms);
     if (this.latencies.length > 10_000) this.latencies.splice(0, this.latencies.length - 10_000);
   }
   snapshot() {
     const sorted = [...this.latencies].sort((a, b) => a - b);
-    const q = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : undefined);
-    return { events: { ...this.events }, actions: { ...this.actions }, rejected: { ...this.rejected }, eventToAcceptedMs: { count: sorted.length, p50: q(0.5), p99: q(0.99) } };
+    const q = (p: number) =>
+      sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : undefined;
+    return {
+      events: { ...this.events },
+      actions: { ...this.actions },
+      rejected: { ...this.rejected },
+      eventToAcceptedMs: { count: sorted.length, p50: q(0.5), p99: q(0.99) },
+    };
   }
 }
 
-/**
- * Starts `spot-interruption/<instance-id>` with signal-with-start: a running workflow for the
- * instance receives the event as a signal (and ignores an event id it has seen), otherwise one
- * is started. Returns only once Temporal has accepted it, so callers may acknowledge after.
- */
-export async function startInterruptionWorkflow(deps: DispatchDeps, trigger: InterruptionTrigger): Promise<string> {
-  const workflowId = spotInterruptionWorkflowId(trigger.instanceId);
-  const searchAttributes = deps.workflowSearchAttributes ?? (await serverHasSearchAttributes(deps.client));
-  await deps.client.workflow.signalWithStart<typeof spotInterruption, [InterruptionTrigger]>('spotInterruption', {
-    workflowId,
-    taskQueue: deps.taskQueue,
-    args: [{ trigger, timing: deps.workflowTiming, searchAttributes }],
-    // Findable in the UI from the first moment; the workflow adds cluster, action and severity.
-    typedSearchAttributes: searchAttributes ? [{ key: SA_INSTANCE, value: trigger.instanceId }, { key: SA_ACTION, value: trigger.kind }] : undefined,
-    signal: SIGNAL_INTERRUPTION_EVENT,
-    signalArgs: [trigger],
-    // A later event for an instance whose run has finished starts a new run, which finds the
-    // instance gone (or its raise recorded on the ASG) and does not act twice.
-    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-  });
-  return workflowId;
+/** Starts (or signals) `spot-interruption/<instance-id>` for one trigger; see src/client/interruption.ts. */
+export function startInterruptionWorkflow(deps: DispatchDeps, trigger: InterruptionTrigger): Promise<string> {
+  return startInterruption(
+    deps.client,
+    { taskQueue: deps.taskQueue, timing: deps.workflowTiming, searchAttributes: deps.workflowSearchAttributes },
+    trigger,
+  );
 }
 
 /** Carries out what `actionsFor` decided for one parsed event. Throws when Temporal did not accept a start. */
@@ -80,14 +76,9 @@ export async function dispatchEvent(deps: DispatchDeps, event: FleetEvent): Prom
       deps.metrics?.observeAcceptLatency(Date.now() - Date.parse(action.trigger.time));
       outcome.actions.push({ type: action.type, workflowId });
     } else if (action.type === 'signal-instance-state') {
-      const workflowId = spotInterruptionWorkflowId(action.instanceId);
-      try {
-        await deps.client.workflow.getHandle(workflowId).signal(SIGNAL_INSTANCE_STATE, { state: action.state });
-        outcome.actions.push({ type: action.type, workflowId });
-      } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
-        outcome.actions.push({ type: 'none', detail: `no running ${workflowId}` });
-      }
+      const sent = await signalInstanceState(deps.client, action.instanceId, action.state);
+      if (sent.outcome === 'ok') outcome.actions.push({ type: action.type, workflowId: sent.workflowId });
+      else outcome.actions.push({ type: 'none', detail: `no running ${sent.workflowId}` });
     } else {
       outcome.actions.push({ type: 'none', detail: action.reason });
     }

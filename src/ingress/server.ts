@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Client } from '@temporalio/client';
 import type { EksflowConfig } from '../config/schema';
 import { parseEventBridgeEvent } from '../domain/events/eventbridge';
-import type { SpotInterruptionTiming } from '../../workflows/spot-interruption';
+import type { SpotInterruptionTiming } from '../../workflows/interruption/messages';
 import { dispatchEvent, IngressMetrics } from './dispatch';
 import { registerAlertRoutes } from './alert-routes';
 import type { Logger } from '../log';

@@ -1,18 +1,10 @@
 /**
  * Loaders for the evaluation data formats (NAB series and labels, NAB reference results, EC2 spot
- * price history). Pure parsing over `fs` reads; no network. The shared data folder is read-only and
- * lives beside the repository (`../shared/data`), overridable with EKSFLOW_SHARED_DATA.
+ * price history). Pure parsing over `fs` reads; no network. Where the shared data folder is (and
+ * the error when it is absent) is src/data/shared.ts's business.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-
-/** Where the shared evaluation data lives: EKSFLOW_SHARED_DATA, else `<repo>/../shared/data`. */
-export function sharedDataDir(env: Record<string, string | undefined> = process.env): string {
-  const override = env.EKSFLOW_SHARED_DATA;
-  if (override && override.trim() !== '') return path.resolve(override);
-  // src/ml → repository root is two levels up.
-  return path.resolve(__dirname, '..', '..', '..', 'shared', 'data');
-}
 
 /** Splits CSV text into rows of cells. The formats here have no quoted fields, so a plain split is exact. */
 export function parseCsv(text: string): { header: string[]; rows: string[][] } {

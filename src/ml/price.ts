@@ -13,11 +13,10 @@
  * holds until the next change. Everything is resampled to hours by carrying the price forward.
  */
 
-export interface PricePoint {
-  /** epoch ms of the price change */
-  t: number;
-  price: number;
-}
+import type { PricePoint } from '../domain/pricing/spot-history';
+import type { PriceTrend } from '../domain/spot/price-outlook';
+
+export type { PricePoint, PriceTrend };
 
 export interface SpotPriceOptions {
   /** the moment to forecast from (epoch ms); default: the last change in the history */
@@ -25,8 +24,6 @@ export interface SpotPriceOptions {
   /** default 24 */
   horizonHours?: number;
 }
-
-export type PriceTrend = 'decreasing' | 'stable' | 'increasing';
 
 export interface SpotPriceForecast {
   /** forecast price at the end of the horizon */

@@ -4,13 +4,16 @@ import { analyseFleetCost } from '../domain/cost/cost-model';
 import { priceKey, type FleetPriceBook, type SpotPrice } from '../domain/cost/prices';
 import { recommend } from '../domain/cost/recommendations';
 import { gravitonEquivalents } from '../domain/pricing/graviton';
-import { OnDemandPrices, type OnDemandQuote, type PriceSourceStatus } from '../domain/pricing/on-demand-prices';
-import { PriceTable } from '../domain/pricing/on-demand-table';
-import { SpotAdvisor } from '../domain/pricing/spot-advisor';
+import type { OnDemandQuote, PriceSourceStatus } from '../domain/pricing/on-demand-prices';
+import type { PriceTable } from '../domain/pricing/on-demand-table';
+import type { SpotAdvisor } from '../domain/pricing/spot-advisor';
 import type { SpotPoolHistory } from '../domain/pricing/spot-history';
 import { scoreRegion, summariseOpportunities, windowSeries, type OpportunityAnalysis } from '../domain/spot/opportunities';
 import { planPlacement, type PlacementPool, type PlacementRequest } from '../domain/spot/placement';
-import { defaultPriceModel, type NamedPriceModel } from '../domain/spot/price-model';
+import { defaultPriceModel, type NamedPriceModel } from '../ml/price-model';
+import { shippedPriceTable, shippedSpotAdvisor } from '../data/pricing';
+import { errorSummary } from '../errors';
+import { OnDemandPrices } from './on-demand-prices';
 import { ec2SpotHistory, type SpotHistorySource } from './spot-sources';
 import type { CostReport, PriceProvenance, SpotPlacementSection, SpotReport } from './types';
 
@@ -40,11 +43,11 @@ export function createAnalysisDeps(base: {
   priceModel?: NamedPriceModel;
   spotHistory?: SpotHistorySource;
 }): AnalysisDeps {
-  const table = PriceTable.shipped();
+  const table = shippedPriceTable();
   return {
     ...base,
     table,
-    advisor: SpotAdvisor.shipped(),
+    advisor: shippedSpotAdvisor(),
     priceModel: base.priceModel ?? defaultPriceModel(),
     spotHistory: base.spotHistory ?? ec2SpotHistory(base.aws),
     onDemand: new OnDemandPrices({ pricingClient: () => base.aws.pricing(), table, now: base.now }),
@@ -96,8 +99,7 @@ async function collectMarket(deps: AnalysisDeps, hours: number): Promise<Market>
         const histories = await deps.spotHistory.fetch({ region, target, instanceTypes: candidateTypes(deps, region), start: new Date(start), end: now });
         return { region, histories };
       } catch (err) {
-        const e = err as { name?: string; message?: string };
-        return { region, histories: [], historyError: `${region}: spot price history unavailable (${e?.name ?? 'Error'}: ${e?.message ?? String(err)}); spot prices estimated from the Spot Advisor` };
+        return { region, histories: [], historyError: `${region}: spot price history unavailable (${errorSummary(err)}); spot prices estimated from the Spot Advisor` };
       }
     }),
   );

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { AwsClientFactory, AwsTarget } from '../aws/clients';
-import { fetchSpotPriceHistory } from '../domain/pricing/spot-history-api';
+import { fetchSpotPriceHistory } from '../../activities/gateways/spot-prices';
 import { clipToWindow, parseSpotPriceCsv, type SpotPoolHistory } from '../domain/pricing/spot-history';
 
 export interface SpotHistoryQuery {

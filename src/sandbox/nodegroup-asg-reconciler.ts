@@ -60,7 +60,8 @@ export function startReconcilerLoop(aws: AwsClientFactory, clusters: ClusterConf
     } catch (err) {
       log(`sandbox reconciler: ${(err as Error).message}`);
     }
-    if (!stopped) timer = setTimeout(tick, intervalMs);
+    // tick never rejects (it logs every error), so the timer may drop its promise.
+    if (!stopped) timer = setTimeout(() => void tick(), intervalMs);
   };
   void tick();
   return {

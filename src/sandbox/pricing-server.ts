@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { parseOnDemandCsv, SHIPPED_PRICE_FILES, type OnDemandRow } from '../domain/pricing/on-demand-table';
+import { SHIPPED_PRICE_FILES } from '../data/pricing';
+import { parseOnDemandCsv, type OnDemandRow } from '../domain/pricing/on-demand-table';
 
 /**
  * A local stand-in for the AWS Price List Query API (moto has none), speaking the same protocol as
@@ -13,7 +14,7 @@ import { parseOnDemandCsv, SHIPPED_PRICE_FILES, type OnDemandRow } from '../doma
  * The real @aws-sdk/client-pricing parses it unchanged.
  *
  * Products come from price CSVs (`region,instance_type,vcpu,memory_gib,on_demand_usd_per_hour,
- * source_date`; default: the tables shipped in src/domain/pricing/data). Besides the Linux/Shared
+ * source_date`; default: the tables shipped in src/data/pricing). Besides the Linux/Shared
  * product of each row, the server lists the variants AWS also lists — Windows, RHEL, Dedicated
  * tenancy, SQL Server pre-installed, capacity-reservation statuses — with SYNTHETIC prices (fixed
  * mark-ups, not AWS's), so a client that forgets a filter gets a visibly wrong answer in tests.

@@ -1,11 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { Command } from 'commander';
-import type { Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { FastifyInstance } from 'fastify';
-import { createAlertActivities, openOrMergeAlert } from '../../activities/alerts';
+import { createAlertActivities } from '../../activities/alerts';
+import { openOrMergeAlert } from '../../src/client/alerts';
+import { acknowledgeSignal, alertStatusQuery, resolveSignal } from '../../workflows/alerts/messages';
 import type { ActivityDeps } from '../../activities';
 import { readEnv } from '../../src/config/env';
 import { ackToken } from '../../src/domain/alerts/ack-token';
@@ -14,7 +15,8 @@ import { buildIngressServer } from '../../src/ingress/server';
 import { registerAlertCommands } from '../../src/cli/alerts';
 import { UsageError } from '../../src/cli/usage-error';
 import { startReceivers, type Receivers } from '../../src/sandbox/receivers';
-import { connectDevServer, createTestWorker, testActivityDeps, testAwsFactory, uniqueName } from '../support/stack';
+import { eventually } from '../support/eventually';
+import { connectDevServer, startTestWorker, testAwsFactory, uniqueName, type TestWorker } from '../support/stack';
 import { alertsTestConfig, alertsTestEnvNames, TEST_ROUTING_KEY } from '../unit/alerts/fixtures';
 
 const INGRESS_TOKEN = 'ingress-token-0123456789abcdef';
@@ -33,8 +35,7 @@ describe('alerts through the dev server, local receivers and moto', () => {
   const secretSlackName = `s3cr3t-${uniqueName('hook')}`;
   let stack: Awaited<ReturnType<typeof connectDevServer>>;
   let receivers: Receivers;
-  let worker: Worker;
-  let running: Promise<void>;
+  let worker: TestWorker;
   let deps: ActivityDeps;
   let queueUrl: string;
   let app: FastifyInstance;
@@ -69,17 +70,22 @@ describe('alerts through the dev server, local receivers and moto', () => {
       },
     });
     stack = await connectDevServer();
-    deps = { ...testActivityDeps({ config, client: stack.client, taskQueue, aws }), env: readEnv({ EKSFLOW_INGRESS_TOKEN: INGRESS_TOKEN, EKSFLOW_PUBLIC_URL: 'http://eksflow.example' }) };
-    worker = await createTestWorker({ connection: stack.nativeConnection, taskQueue, deps });
-    running = worker.run();
+    worker = await startTestWorker({
+      connection: stack.nativeConnection,
+      client: stack.client,
+      taskQueue,
+      config,
+      aws,
+      deps: { env: readEnv({ EKSFLOW_INGRESS_TOKEN: INGRESS_TOKEN, EKSFLOW_PUBLIC_URL: 'http://eksflow.example' }) },
+    });
+    deps = worker.deps;
     app = buildIngressServer({ client: stack.client, taskQueue, token: INGRESS_TOKEN, config });
     baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   });
 
   afterAll(async () => {
     await app?.close();
-    worker?.shutdown();
-    await running;
+    await worker?.stop();
     await stack?.close();
     await receivers?.close();
   });
@@ -95,15 +101,8 @@ describe('alerts through the dev server, local receivers and moto', () => {
   }
   const raise = (alert: AlertInput) => openOrMergeAlert(stack.client, { taskQueue, config, uiBaseUrl: 'http://localhost:8233' }, alert);
   const forKey = (key: string) => receivers.received().filter((r) => JSON.stringify(r.body).includes(key));
-  async function until(h: WorkflowHandle, pred: (s: AlertState) => boolean, ms = 20_000): Promise<AlertState> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const s = await h.query<AlertState>('alertStatus');
-      if (pred(s)) return s;
-      if (Date.now() > end) throw new Error(`state never matched: ${JSON.stringify(s.notifications)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const until = (h: WorkflowHandle, pred: (s: AlertState) => boolean): Promise<AlertState> =>
+    eventually(() => h.query(alertStatusQuery), pred, `the state of ${h.workflowId}`, { intervalMs: 50 });
 
   it('delivers to Slack and PagerDuty in their documented formats and publishes SMS and email to SNS', async () => {
     const key = uniqueName('all');
@@ -124,15 +123,17 @@ describe('alerts through the dev server, local receivers and moto', () => {
     expect(pd.dedup_key).toBe(key);
 
     // The email topic's message, read back through the SQS subscription.
-    let envelope: { Subject: string; Message: string } | undefined;
-    for (let i = 0; i < 20 && !envelope; i++) {
-      const msgs = await aws.sqs(target).send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-      envelope = (msgs.Messages ?? []).map((m) => JSON.parse(m.Body!) as { Subject: string; Message: string }).find((e) => e.Message.includes(key));
-    }
-    if (!envelope) throw new Error('the email never reached the SQS subscription');
+    const envelope = (await eventually(
+      async () => {
+        const msgs = await aws.sqs(target).send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+        return (msgs.Messages ?? []).map((m) => JSON.parse(m.Body!) as { Subject: string; Message: string }).find((e) => e.Message.includes(key));
+      },
+      (e) => e !== undefined,
+      'the email at the SQS subscription',
+    ))!;
     expect(envelope.Subject).toContain('[CRITICAL]');
     expect(envelope.Message).toContain(`Dedup key:   ${key}`);
-    await h.signal('resolve', { by: 'test', via: 'cli' });
+    await h.signal(resolveSignal, { by: 'test', via: 'cli' });
     await h.result();
   });
 
@@ -143,7 +144,7 @@ describe('alerts through the dev server, local receivers and moto', () => {
     const s = await until(stack.client.workflow.getHandle(workflowId), (st) => st.notifications.length === 1);
     expect(s.notifications[0].results).toEqual([{ channel: 'slack', status: 'delivered', messageId: expect.any(String) }]);
     expect(forKey(key).map((r) => r.status)).toEqual([500, 500, 200]);
-    await stack.client.workflow.getHandle(workflowId).signal('resolve', { by: 'test', via: 'cli' });
+    await stack.client.workflow.getHandle(workflowId).signal(resolveSignal, { by: 'test', via: 'cli' });
 
     const pdKey = uniqueName('pd400');
     receivers.failNext('pagerduty', [400]);
@@ -152,7 +153,7 @@ describe('alerts through the dev server, local receivers and moto', () => {
     expect(pdState.notifications[0].results[0]).toMatchObject({ channel: 'pagerduty', status: 'failed', error: expect.stringContaining('HTTP 400') });
     expect(pdState.notifications[0].results[0].error).not.toContain(TEST_ROUTING_KEY);
     expect(forKey(pdKey)).toHaveLength(1);
-    await stack.client.workflow.getHandle(pdRaised.workflowId).signal('resolve', { by: 'test', via: 'cli' });
+    await stack.client.workflow.getHandle(pdRaised.workflowId).signal(resolveSignal, { by: 'test', via: 'cli' });
   });
 
   it('reports a missing routing key as "not configured" while the other channels still deliver', async () => {
@@ -164,7 +165,7 @@ describe('alerts through the dev server, local receivers and moto', () => {
       const s = await until(stack.client.workflow.getHandle(workflowId), (st) => st.notifications.length === 1);
       expect(s.notifications[0].results.map((r) => [r.channel, r.status])).toEqual([['pagerduty', 'not_configured'], ['slack', 'delivered'], ['sms', 'delivered']]);
       expect(forKey(key).filter((r) => r.channel === 'pagerduty')).toHaveLength(0);
-      await stack.client.workflow.getHandle(workflowId).signal('resolve', { by: 'test', via: 'cli' });
+      await stack.client.workflow.getHandle(workflowId).signal(resolveSignal, { by: 'test', via: 'cli' });
     } finally {
       process.env[names.pagerdutyKey] = saved;
     }
@@ -192,7 +193,7 @@ describe('alerts through the dev server, local receivers and moto', () => {
     expect(bad.statusCode).toBe(401);
     const other = await post(`/alerts/${encodeURIComponent(key)}/ack?token=${ackToken(INGRESS_TOKEN, 'another-key')}`, {});
     expect(other.statusCode).toBe(401);
-    expect((await h.query<AlertState>('alertStatus')).status).toBe('open');
+    expect((await h.query(alertStatusQuery)).status).toBe('open');
 
     const ok = await post(`/alerts/${encodeURIComponent(key)}/ack`, { token: ackToken(INGRESS_TOKEN, key), by: 'ravi' });
     expect(ok.statusCode).toBe(202);
@@ -230,10 +231,14 @@ describe('alerts through the dev server, local receivers and moto', () => {
       const h = stack.client.workflow.getHandle(`alert/${key}`);
       await until(h, (st) => st.notifications.length === 1);
       // Visibility is eventually consistent: poll the list until the new alert shows.
-      for (let i = 0; i < 50 && !lines.join('').includes(`"id":"alert/${key}"`); i++) {
-        await run('alerts', 'list', '--json');
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await eventually(
+        async () => {
+          await run('alerts', 'list', '--json');
+          return lines.join('');
+        },
+        (out) => out.includes(`"id":"alert/${key}"`),
+        'the new alert in `alerts list`',
+      );
       expect(lines.join('')).toContain(`"id":"alert/${key}","severity":"critical","status":"open","count":1`);
       await run('alerts', 'ack', key, '--by', 'cli-user');
       await until(h, (st) => st.status === 'acknowledged');
@@ -251,8 +256,8 @@ describe('alerts through the dev server, local receivers and moto', () => {
     const { workflowId } = await raise({ severity: 'critical', type: 'it_all_channels', dedupKey: key, summary: `secret check ${key}` });
     const h = stack.client.workflow.getHandle(workflowId);
     await until(h, (st) => st.notifications.length === 1);
-    await h.signal('acknowledge', { by: 'test', via: 'cli' });
-    await h.signal('resolve', { by: 'test', via: 'cli' });
+    await h.signal(acknowledgeSignal, { by: 'test', via: 'cli' });
+    await h.signal(resolveSignal, { by: 'test', via: 'cli' });
     await h.result();
     // Every string and every payload byte array of the history, decoded as UTF-8.
     const parts: string[] = [];

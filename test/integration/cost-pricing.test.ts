@@ -1,15 +1,14 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { GetProductsCommand } from '@aws-sdk/client-pricing';
 import { AwsClientFactory, SANDBOX_CREDENTIALS } from '../../src/aws/clients';
-import { OnDemandPrices } from '../../src/domain/pricing/on-demand-prices';
-import { PriceTable, SHIPPED_PRICE_FILES } from '../../src/domain/pricing/on-demand-table';
+import { OnDemandPrices } from '../../src/report/on-demand-prices';
+import { SHIPPED_PRICE_FILES, shippedPriceTable } from '../../src/data/pricing';
+import { sharedDataPath } from '../../src/data/shared';
 import { pickOnDemandPrice } from '../../src/domain/pricing/price-list';
 import { startPricingServer, type PricingServer } from '../../src/sandbox/pricing-server';
 
-/** The evaluation CSV the issue names; the shipped copy is byte-identical when it is absent. */
-const SHARED_CSV = resolve(__dirname, '..', '..', '..', 'shared', 'data', 'ec2-on-demand.csv');
-const CSV = existsSync(SHARED_CSV) ? SHARED_CSV : SHIPPED_PRICE_FILES[0];
+/** The evaluation CSV the issue names (the shipped copy is byte-identical: test/unit/cost/price-data.test.ts). */
+const CSV = sharedDataPath(['ec2-on-demand.csv']);
 
 describe('On-Demand prices through the local GetProducts server and the real Pricing SDK client', () => {
   let server: PricingServer;
@@ -22,7 +21,7 @@ describe('On-Demand prices through the local GetProducts server and the real Pri
   });
   afterAll(() => server.close());
 
-  const prices = () => new OnDemandPrices({ pricingClient: () => aws.pricing(), table: PriceTable.shipped(), now: () => day });
+  const prices = () => new OnDemandPrices({ pricingClient: () => aws.pricing(), table: shippedPriceTable(), now: () => day });
 
   it('answers in AWS shape: PriceList entries are JSON documents the SDK hands over as strings', async () => {
     const out = await aws.pricing().send(
@@ -64,7 +63,7 @@ describe('On-Demand prices through the local GetProducts server and the real Pri
     const url = down.url;
     await down.close();
     const unreachable = new AwsClientFactory({ pricingEndpoint: url, credentials: SANDBOX_CREDENTIALS, maxAttempts: 1 });
-    const p = new OnDemandPrices({ pricingClient: () => unreachable.pricing(), table: PriceTable.shipped(), now: () => day });
+    const p = new OnDemandPrices({ pricingClient: () => unreachable.pricing(), table: shippedPriceTable(), now: () => day });
     const all = await p.quoteAll([
       { region: 'us-east-1', instanceType: 'm5.large' },
       { region: 'us-east-1', instanceType: 'r5.large' },

@@ -6,18 +6,19 @@ import { chromium, type Browser } from 'playwright-core';
 import { createAnalysisDeps, runCostAnalysis, runSpotAnalysis } from '../../src/report/analysis';
 import { replaySpotHistoryCsv } from '../../src/report/spot-sources';
 import { writeReport } from '../../src/report/write';
+import { sharedDataPath } from '../../src/data/shared';
 import { startPricingServer, type PricingServer } from '../../src/sandbox/pricing-server';
 import { testAwsFactory, testConfig } from '../support/stack';
 
 const CHROMIUM = process.env.EKSFLOW_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve(__dirname, '..', '..', 'test-artifacts');
-const SPOT_CSV = resolve(__dirname, '..', '..', '..', 'shared', 'data', 'spot-prices', 'spot_prices_us-east-1.csv');
+const SPOT_CSV = sharedDataPath(['spot-prices', 'spot_prices_us-east-1.csv']);
 
 /**
  * The HTML reports in a real browser (Debian chromium, headless): they must render with no console
  * error and no page error, show both charts, and leave a screenshot in test-artifacts/. Spot prices
- * are the recorded us-east-1 history replayed to "now" when it is present (moto's stub prices make a
- * flat, unreadable chart), else moto's.
+ * are the recorded us-east-1 history replayed to "now" (moto's stub prices make a flat, unreadable
+ * chart).
  */
 describe('HTML reports in headless Chromium', () => {
   let browser: Browser;
@@ -62,7 +63,7 @@ describe('HTML reports in headless Chromium', () => {
       config,
       now: () => new Date('2026-07-21T04:30:00Z'),
       pricingEndpoint: pricing.url,
-      spotHistory: existsSync(SPOT_CSV) ? replaySpotHistoryCsv(SPOT_CSV) : undefined,
+      spotHistory: replaySpotHistoryCsv(SPOT_CSV),
     });
   }
 

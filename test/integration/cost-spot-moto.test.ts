@@ -7,7 +7,7 @@ import { createCostActivities } from '../../activities/cost';
 import type { ActivityDeps } from '../../activities/deps';
 import { AuditLog } from '../../src/audit';
 import { readEnv } from '../../src/config/env';
-import { fetchSpotPriceHistory } from '../../src/domain/pricing/spot-history-api';
+import { fetchSpotPriceHistory } from '../../activities/gateways/spot-prices';
 import { startPricingServer, type PricingServer } from '../../src/sandbox/pricing-server';
 import type { CostReport, SpotReport } from '../../src/report/types';
 import { testAwsFactory, testConfig } from '../support/stack';

@@ -1,10 +1,8 @@
-import type { Worker } from '@temporalio/worker';
 import { createCostActivities } from '../../activities/cost';
-import type { ActivityDeps } from '../../activities';
 import type { AlertInput } from '../../src/domain/alerts/types';
 import { startPricingServer, type PricingServer } from '../../src/sandbox/pricing-server';
 import { costAnalysis, spotOptimization } from '../../workflows';
-import { connectDevServer, createTestWorker, testActivityDeps, testAwsFactory, testConfig, uniqueName } from '../support/stack';
+import { connectDevServer, startTestWorker, testAwsFactory, testConfig, uniqueName, type TestWorker } from '../support/stack';
 
 /**
  * The 10:00 and 11:00 workflows on the dev server with the real cost activities (moto + the local
@@ -16,9 +14,7 @@ describe('costAnalysis and spotOptimization workflows', () => {
   const alerts: AlertInput[] = [];
   let pricing: PricingServer;
   let stack: Awaited<ReturnType<typeof connectDevServer>>;
-  let worker: Worker;
-  let running: Promise<void>;
-  let deps: ActivityDeps;
+  let worker: TestWorker;
 
   beforeAll(async () => {
     pricing = await startPricingServer();
@@ -33,26 +29,25 @@ describe('costAnalysis and spotOptimization workflows', () => {
         },
       ],
     });
-    deps = testActivityDeps({ config, client: stack.client, taskQueue, aws: testAwsFactory({ pricingEndpoint: pricing.url }) });
-    worker = await createTestWorker({
+    worker = await startTestWorker({
       connection: stack.nativeConnection,
+      client: stack.client,
       taskQueue,
-      deps,
-      extra: {
+      config,
+      aws: testAwsFactory({ pricingEndpoint: pricing.url }),
+      extra: (deps) => ({
         activities: {
           ...createCostActivities(deps),
           raiseAlert: async (alert: AlertInput) => {
             alerts.push(alert);
           },
         },
-      },
+      }),
     });
-    running = worker.run();
   });
 
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
+    await worker?.stop();
     await stack?.close();
     await pricing?.close();
   });
@@ -61,7 +56,7 @@ describe('costAnalysis and spotOptimization workflows', () => {
     const result = await stack.client.workflow.execute(costAnalysis, { taskQueue, workflowId: uniqueName('cost-analysis'), args: [{ hours: 24 }] });
     expect(result).toMatchObject({ kind: 'cost', notified: true, clusters: 1, pricingApiReachable: true });
     expect(result.monthlyCostUsd).toBeGreaterThan(0);
-    expect(result.htmlPath.startsWith(deps.reportsDir)).toBe(true);
+    expect(result.htmlPath.startsWith(worker.deps.reportsDir)).toBe(true);
     const alert = alerts.find((a) => a.type === 'cost_report')!;
     expect(alert).toMatchObject({ severity: 'info', summary: result.headline, links: [{ label: 'Cost report', url: `file://${result.htmlPath}` }] });
     expect(alert.dedupKey).toMatch(/^cost-report\/\d{4}-\d{2}-\d{2}$/);

@@ -1,12 +1,10 @@
 import { DescribeNodegroupCommand } from '@aws-sdk/client-eks';
-import type { Worker } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
 import { scaleNodegroupTo } from '../../workflows';
 import { seedCluster } from '../../src/sandbox/seed';
 import { reconcileNodegroupAsgs } from '../../src/sandbox/nodegroup-asg-reconciler';
 import { startReconcilerLoop } from '../../src/sandbox/nodegroup-asg-reconciler';
-import type { ActivityDeps } from '../../activities';
-import { connectDevServer, createTestWorker, testActivityDeps, testAwsFactory, testConfig, uniqueName } from '../support/stack';
+import { connectDevServer, startTestWorker, testAwsFactory, testConfig, uniqueName, type TestWorker } from '../support/stack';
 
 describe('EKS activities against moto, driven by a workflow on the dev server', () => {
   const aws = testAwsFactory();
@@ -22,9 +20,7 @@ describe('EKS activities against moto, driven by a workflow on the dev server', 
   const ref = { target: { accountId: cluster.accountId, region: cluster.region, roleArn: cluster.roleArn }, cluster: clusterName, nodegroup: 'general' };
   const taskQueue = uniqueName('it-eks');
   let stack: Awaited<ReturnType<typeof connectDevServer>>;
-  let worker: Worker;
-  let running: Promise<void>;
-  let deps: ActivityDeps;
+  let worker: TestWorker;
   let reconciler: { stop(): void };
 
   beforeAll(async () => {
@@ -32,22 +28,25 @@ describe('EKS activities against moto, driven by a workflow on the dev server', 
     await reconcileNodegroupAsgs(aws, [cluster]);
     reconciler = startReconcilerLoop(aws, [cluster], 500);
     stack = await connectDevServer();
-    deps = testActivityDeps({ config, client: stack.client, taskQueue, aws });
-    worker = await createTestWorker({ connection: stack.nativeConnection, taskQueue, deps });
-    running = worker.run();
+    worker = await startTestWorker({ connection: stack.nativeConnection, client: stack.client, taskQueue, config, aws });
   });
 
   afterAll(async () => {
     reconciler?.stop();
-    worker?.shutdown();
-    await running;
+    await worker?.stop();
     await stack?.close();
   });
 
+  /** What one workflow run recorded in the audit log (tests never count entries across the file). */
+  const auditOf = (workflowId: string) => worker.deps.audit.read().filter((r) => r.workflowId === workflowId);
+  const desiredInMoto = async () =>
+    (await aws.eks(ref.target).send(new DescribeNodegroupCommand({ clusterName, nodegroupName: 'general' }))).nodegroup?.scalingConfig?.desiredSize;
+
   it('scales a node group in moto with UpdateNodegroupConfig and waits until its instances are InService', async () => {
+    const workflowId = uniqueName('scale');
     const result = await stack.client.workflow.execute(scaleNodegroupTo, {
       taskQueue,
-      workflowId: uniqueName('scale'),
+      workflowId,
       args: [{ ref, size: { desired: 3 }, pollIntervalMs: 500, verifyTimeoutMs: 30_000 }],
     });
     expect(result.status).toBe('scaled');
@@ -58,21 +57,20 @@ describe('EKS activities against moto, driven by a workflow on the dev server', 
     // Read the new size back from moto with the real SDK, through the assumed role's account.
     const ng = await aws.eks(ref.target).send(new DescribeNodegroupCommand({ clusterName, nodegroupName: 'general' }));
     expect(ng.nodegroup?.scalingConfig?.desiredSize).toBe(3);
-    expect(deps.audit.read().filter((r) => r.action === 'eks:UpdateNodegroupConfig')).toHaveLength(1);
+    expect(auditOf(workflowId).filter((r) => r.action === 'eks:UpdateNodegroupConfig')).toHaveLength(1);
   });
 
   it('issues no update when the node group is already at the target', async () => {
-    const before = deps.audit.read().length;
-    const result = await stack.client.workflow.execute(scaleNodegroupTo, {
-      taskQueue,
-      workflowId: uniqueName('scale-noop'),
-      args: [{ ref, size: { desired: 3 }, pollIntervalMs: 500, verifyTimeoutMs: 30_000 }],
-    });
+    const input = { ref, size: { desired: 3 }, pollIntervalMs: 500, verifyTimeoutMs: 30_000 };
+    await stack.client.workflow.execute(scaleNodegroupTo, { taskQueue, workflowId: uniqueName('scale-setup'), args: [input] });
+    const workflowId = uniqueName('scale-noop');
+    const result = await stack.client.workflow.execute(scaleNodegroupTo, { taskQueue, workflowId, args: [input] });
     expect(result.status).toBe('no_change');
-    expect(deps.audit.read().length).toBe(before);
+    expect(auditOf(workflowId)).toEqual([]);
   });
 
   it('rejects an impossible size without retrying and without touching moto', async () => {
+    const desiredBefore = await desiredInMoto();
     const failure = await stack.client.workflow
       .execute(scaleNodegroupTo, {
         taskQueue,
@@ -85,7 +83,6 @@ describe('EKS activities against moto, driven by a workflow on the dev server', 
     expect(activityFailure?.cause?.type).toBe('ValidationError');
     expect(activityFailure?.cause?.nonRetryable).toBe(true);
     expect(activityFailure?.cause?.message).toMatch(/violates min <= desired <= max/);
-    const ng = await aws.eks(ref.target).send(new DescribeNodegroupCommand({ clusterName, nodegroupName: 'general' }));
-    expect(ng.nodegroup?.scalingConfig?.desiredSize).toBe(3);
+    expect(await desiredInMoto()).toBe(desiredBefore);
   });
 });

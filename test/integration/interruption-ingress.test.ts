@@ -2,17 +2,16 @@ import type { AddressInfo } from 'node:net';
 import {
   CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand,
 } from '@aws-sdk/client-sqs';
-import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
-import type { ActivityDeps } from '../../activities';
 import { IngressMetrics } from '../../src/ingress/dispatch';
 import { buildIngressServer } from '../../src/ingress/server';
 import { startSqsPoller } from '../../src/ingress/sqs-poller';
 import { seedCluster } from '../../src/sandbox/seed';
-import type { SpotInterruptionResult } from '../../workflows/spot-interruption';
+import type { SpotInterruptionResult } from '../../workflows/interruption/messages';
 import { eventFixture, sampleEventFor } from '../fixtures/events/make-event';
 import { sandboxOf } from '../fixtures/interruption-sandbox';
-import { connectDevServer, createTestWorker, testActivityDeps, testAwsFactory, testConfig, uniqueName } from '../support/stack';
+import { eventually } from '../support/eventually';
+import { connectDevServer, startTestWorker, testAwsFactory, testConfig, uniqueName, type TestWorker } from '../support/stack';
 
 /**
  * The whole intake path on real components: EventBridge-shaped events over HTTP (Fastify) and
@@ -42,9 +41,7 @@ describe('interruption ingress: HTTP and SQS → Temporal → moto', () => {
   const taskQueue = uniqueName('it-spot');
   const sqs = aws.sqs(cluster);
   let stack: Awaited<ReturnType<typeof connectDevServer>>;
-  let worker: Worker;
-  let running: Promise<void>;
-  let deps: ActivityDeps;
+  let worker: TestWorker;
   let app: FastifyInstance;
   let baseUrl: string;
   let queueUrl: string;
@@ -57,9 +54,7 @@ describe('interruption ingress: HTTP and SQS → Temporal → moto', () => {
   beforeAll(async () => {
     await seedCluster(aws, cluster);
     stack = await connectDevServer();
-    deps = testActivityDeps({ config, client: stack.client, taskQueue, aws });
-    worker = await createTestWorker({ connection: stack.nativeConnection, taskQueue, deps });
-    running = worker.run();
+    worker = await startTestWorker({ connection: stack.nativeConnection, client: stack.client, taskQueue, config, aws });
     app = buildIngressServer({ client: stack.client, taskQueue, token, config, bodyLimit: 16 * 1024, workflowTiming, metrics });
     await app.listen({ port: 0, host: '127.0.0.1' });
     baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -76,8 +71,7 @@ describe('interruption ingress: HTTP and SQS → Temporal → moto', () => {
   afterAll(async () => {
     await poller?.stop();
     await app?.close();
-    worker?.shutdown();
-    await running;
+    await worker?.stop();
     await stack?.close();
   });
 
@@ -97,15 +91,6 @@ describe('interruption ingress: HTTP and SQS → Temporal → moto', () => {
     const a = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }))).Attributes!;
     return Number(a.ApproximateNumberOfMessages) + Number(a.ApproximateNumberOfMessagesNotVisible);
   };
-  async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 20_000): Promise<T> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = await fn();
-      if (ok(v)) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
 
   it('a warning POSTed over HTTP gets 202 after the start and a spot replacement launched by EC2 Fleet in moto', async () => {
     const interrupted = (await sandbox.asg(fleetAsg)).inService[0]!;
@@ -162,7 +147,7 @@ describe('interruption ingress: HTTP and SQS → Temporal → moto', () => {
     // Received twice and never deleted, the bad message moves to the DLQ by the queue's redrive policy.
     const dead = await eventually(
       async () => (await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }))).Messages ?? [],
-      (m) => m.length > 0, 'the unparseable message in the DLQ', 30_000,
+      (m) => m.length > 0, 'the unparseable message in the DLQ', { timeoutMs: 30_000 },
     );
     expect(dead[0]!.Body).toContain('"detail": ');
     expect(poller.stats().startFailures).toBe(0);

@@ -1,7 +1,7 @@
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
-import { KubernetesGateways, KubernetesGateway } from '../../activities/gateways/kubernetes';
+import { KubernetesGateways, type KubernetesGateway } from '../../activities/gateways/kubernetes';
 import { drainNode } from '../../workflows';
 import { AccessDeniedError } from '../../src/errors';
 import { clusterKeyOf } from '../../src/domain/scaling/types';

@@ -4,10 +4,10 @@
  * functions are called directly (no worker needed) and must read it back and forecast/score it
  * exactly as the pure models do on the same values.
  */
-import * as path from 'node:path';
 import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { createMlActivities } from '../../activities/ml';
-import { loadNabSeries, sharedDataDir } from '../../src/ml/data';
+import { loadNabSeries } from '../../src/ml/data';
+import { sharedDataPath } from '../../src/data/shared';
 import { forecastDemand } from '../../src/ml/forecaster';
 import { createAnomalyDetector } from '../../src/ml/anomaly';
 import { testAwsClientConfig, uniqueName } from '../support/stack';
@@ -18,8 +18,8 @@ const target = { accountId: '123456789012', region: REGION };
 
 describe('ML activities on CloudWatch (moto)', () => {
   const client = new CloudWatchClient(testAwsClientConfig(REGION));
-  const activities = createMlActivities({ cloudwatch: (t) => new CloudWatchClient(testAwsClientConfig(t.region)) });
-  const series = loadNabSeries(path.join(sharedDataDir(), 'nab-aws', 'realAWSCloudwatch', 'ec2_cpu_utilization_5f5533.csv'));
+  const activities = createMlActivities({ cloudwatch: (t) => new CloudWatchClient(testAwsClientConfig(t.region)), now: () => new Date() });
+  const series = loadNabSeries(sharedDataPath(['nab-aws', 'realAWSCloudwatch', 'ec2_cpu_utilization_5f5533.csv']));
   // The series is moved in time so that it ends five minutes ago, inside CloudWatch's two-week window for writes.
   const end = Math.floor(Date.now() / STEP_MS) * STEP_MS - STEP_MS;
   const start = end - (series.values.length - 1) * STEP_MS;

@@ -7,6 +7,7 @@ import { AuditLog } from '../../src/audit';
 import { seedCluster } from '../../src/sandbox/seed';
 import { reconcileNodegroupAsgs, startReconcilerLoop } from '../../src/sandbox/nodegroup-asg-reconciler';
 import { clusterKeyOf, controllerWorkflowId } from '../../src/domain/scaling/types';
+import { eventually } from '../support/eventually';
 import { connectDevServer, testAwsFactory, testConfig, uniqueName } from '../support/stack';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-process';
 
@@ -70,19 +71,18 @@ describe('gradual scale-down survives a worker crash', () => {
     });
     // Kill once step 1 is complete: the cluster workflow is then sleeping towards step 2.
     const step1 = stack.client.workflow.getHandle(`${fleetId}/${clusterKeyOf(cluster)}/general/step-1`);
-    for (let i = 0; i < 200; i++) {
-      const status = await step1.describe().then((d) => d.status.name, () => 'NOT_STARTED');
-      if (status === 'COMPLETED') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await eventually(
+      () => step1.describe().then((d) => d.status.name, () => 'NOT_STARTED'),
+      (status) => status === 'COMPLETED',
+      'step 1 to complete',
+    );
     const audit = new AuditLog(auditLog);
     const updates = () => audit.read().filter((r) => r.action === 'eks:UpdateNodegroupConfig');
     expect(updates()).toHaveLength(1);
     await workers[0]!.kill();
     expect(workers[0]!.child.signalCode).toBe('SIGKILL');
     // The whole worker (tsx and the node process running it) is gone, not just its launcher.
-    await new Promise((r) => setTimeout(r, 200));
-    expect(livingInGroup(workers[0]!.child.pid!)).toEqual([]);
+    await eventually(() => livingInGroup(workers[0]!.child.pid!), (living) => living.length === 0, 'every process of the killed worker to exit', { timeoutMs: 5_000 });
 
     workers.push(await spawnWorkerProcess({ config: raw, taskQueue, auditLog }));
     const result = await handle.result();

@@ -5,12 +5,11 @@
  */
 import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { DescribeNodegroupCommand } from '@aws-sdk/client-eks';
-import type { Worker } from '@temporalio/worker';
 import { scaleUpFleet } from '../../workflows';
 import { seedCluster } from '../../src/sandbox/seed';
 import { reconcileNodegroupAsgs, startReconcilerLoop } from '../../src/sandbox/nodegroup-asg-reconciler';
 import { controllerWorkflowId, clusterKeyOf } from '../../src/domain/scaling/types';
-import { connectDevServer, createTestWorker, testActivityDeps, testAwsClientConfig, testAwsFactory, testConfig, uniqueName } from '../support/stack';
+import { connectDevServer, startTestWorker, type TestWorker, testAwsClientConfig, testAwsFactory, testConfig, uniqueName } from '../support/stack';
 
 const STEP_MS = 5 * 60_000;
 const DAY_MS = 24 * 3_600_000;
@@ -45,8 +44,7 @@ describe('forecast-driven scale-up against moto', () => {
   const cluster = config.clusters[0]!;
   const taskQueue = uniqueName('it-forecast');
   let stack: Awaited<ReturnType<typeof connectDevServer>>;
-  let worker: Worker;
-  let running: Promise<void>;
+  let worker: TestWorker;
   let reconciler: { stop(): void };
 
   beforeAll(async () => {
@@ -63,15 +61,13 @@ describe('forecast-driven scale-up against moto', () => {
     await reconcileNodegroupAsgs(aws, [cluster]);
     reconciler = startReconcilerLoop(aws, [cluster], 250);
     stack = await connectDevServer();
-    worker = await createTestWorker({ connection: stack.nativeConnection, taskQueue, deps: testActivityDeps({ config, client: stack.client, taskQueue, aws }) });
-    running = worker.run();
+    worker = await startTestWorker({ connection: stack.nativeConnection, client: stack.client, taskQueue, config, aws });
   });
 
   afterAll(async () => {
     reconciler?.stop();
     await stack?.client.workflow.getHandle(controllerWorkflowId(clusterKeyOf(cluster))).terminate('test done').catch(() => undefined);
-    worker?.shutdown();
-    await running;
+    await worker?.stop();
     await stack?.close();
   });
 

@@ -1,11 +1,10 @@
 import { DescribeNodegroupCommand } from '@aws-sdk/client-eks';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import type { Worker } from '@temporalio/worker';
 import { scaleDownFleet, scaleUpFleet } from '../../workflows';
 import { seedCluster } from '../../src/sandbox/seed';
 import { reconcileNodegroupAsgs, startReconcilerLoop } from '../../src/sandbox/nodegroup-asg-reconciler';
-import type { ActivityDeps } from '../../activities';
-import { connectDevServer, createTestWorker, testActivityDeps, testAwsFactory, testConfig, uniqueName } from '../support/stack';
+import { eventually } from '../support/eventually';
+import { connectDevServer, startTestWorker, testAwsFactory, testConfig, uniqueName, type TestWorker } from '../support/stack';
 import { scalingCluster } from '../support/scaling-fixtures';
 import { KubeTestCluster } from '../support/kube-fixtures';
 import { controllerWorkflowId, clusterKeyOf } from '../../src/domain/scaling/types';
@@ -29,9 +28,7 @@ describe('timetable scaling against moto, on the dev server', () => {
   const settings = { pollIntervalMs: 250, verifyTimeoutMs: 20_000, scaleDownSteps: 2, scaleDownWindowMs: 1_000 };
   let config: ReturnType<typeof testConfig>;
   let stack: Awaited<ReturnType<typeof connectDevServer>>;
-  let worker: Worker;
-  let running: Promise<void>;
-  let deps: ActivityDeps;
+  let worker: TestWorker;
   let reconciler: { stop(): void };
 
   type C = { name: string; accountId: string; region: string; roleArn?: string };
@@ -45,7 +42,15 @@ describe('timetable scaling against moto, on the dev server', () => {
     const g = out.AutoScalingGroups![0]!;
     return { min: g.MinSize, desired: g.DesiredCapacity, max: g.MaxSize };
   };
-  const mutations = () => deps.audit.read().filter((r) => r.action === 'eks:UpdateNodegroupConfig' || r.action === 'autoscaling:UpdateAutoScalingGroup');
+  /** The size mutations one fleet run (and its child workflows, ids prefixed by the run's) applied. */
+  const mutations = (fleetWorkflowId: string) =>
+    worker.deps.audit
+      .read()
+      .filter((r) => r.workflowId?.startsWith(`${fleetWorkflowId}/`) || r.workflowId === fleetWorkflowId)
+      .filter((r) => r.action === 'eks:UpdateNodegroupConfig' || r.action === 'autoscaling:UpdateAutoScalingGroup');
+  /** Brings the two real clusters to their business sizes (a precondition some tests state themselves). */
+  const scaleUp = (workflowId: string) =>
+    stack.client.workflow.execute(scaleUpFleet, { taskQueue, workflowId, args: [{ settings, clusters: [mumbai.name, virginia.name] }] });
 
   beforeAll(async () => {
     // The real test API server (eksflow's RBAC role). mumbai/general's pods request 2 nodes' worth
@@ -67,9 +72,7 @@ describe('timetable scaling against moto, on the dev server', () => {
     await reconcileNodegroupAsgs(aws, [config.clusters[0]!, config.clusters[1]!]);
     reconciler = startReconcilerLoop(aws, [config.clusters[0]!, config.clusters[1]!], 200);
     stack = await connectDevServer();
-    deps = testActivityDeps({ config, client: stack.client, taskQueue, aws });
-    worker = await createTestWorker({ connection: stack.nativeConnection, taskQueue, deps });
-    running = worker.run();
+    worker = await startTestWorker({ connection: stack.nativeConnection, client: stack.client, taskQueue, config, aws });
   });
 
   afterAll(async () => {
@@ -77,15 +80,15 @@ describe('timetable scaling against moto, on the dev server', () => {
     for (const c of config?.clusters ?? []) {
       await stack?.client.workflow.getHandle(controllerWorkflowId(clusterKeyOf(c))).terminate('test done').catch(() => undefined);
     }
-    worker?.shutdown();
-    await running;
+    await worker?.stop();
     await stack?.close();
     await kube?.cleanup(mumbai.name.toLowerCase());
     delete process.env[tokenEnv];
   });
 
   it('scales up every node group of every cluster in moto; a missing cluster fails alone', async () => {
-    const result = await stack.client.workflow.execute(scaleUpFleet, { taskQueue, workflowId: uniqueName('scale-up'), args: [{ settings }] });
+    const workflowId = uniqueName('scale-up');
+    const result = await stack.client.workflow.execute(scaleUpFleet, { taskQueue, workflowId, args: [{ settings }] });
     const byCluster = Object.fromEntries(result.clusters.map((c) => [c.cluster, c]));
     for (const c of [mumbai, virginia]) {
       const r = byCluster[c.name]!;
@@ -105,17 +108,19 @@ describe('timetable scaling against moto, on the dev server', () => {
     expect(byCluster[missing.name]!.status).toBe('done');
     expect(byCluster[missing.name]!.groups.every((g) => g.status === 'failed')).toBe(true);
     expect(byCluster[missing.name]!.groups[0]!.reason).toMatch(/not ?found|does not exist/i);
-    expect(mutations()).toHaveLength(6);
+    expect(mutations(workflowId)).toHaveLength(6);
   });
 
   it('issues no update when every group is already at its business size', async () => {
-    const before = mutations().length;
-    const result = await stack.client.workflow.execute(scaleUpFleet, { taskQueue, workflowId: uniqueName('scale-up-again'), args: [{ settings, clusters: [mumbai.name, virginia.name] }] });
+    await scaleUp(uniqueName('scale-up-first'));
+    const workflowId = uniqueName('scale-up-again');
+    const result = await scaleUp(workflowId);
     expect(result.clusters.flatMap((c) => c.groups.map((g) => g.status))).toEqual(Array(6).fill('no_change'));
-    expect(mutations().length).toBe(before);
+    expect(mutations(workflowId)).toEqual([]);
   });
 
   it('scales down gradually; a step below what workloads request is blocked and recorded', async () => {
+    await scaleUp(uniqueName('scale-up-before-down'));
     const result = await stack.client.workflow.execute(scaleDownFleet, { taskQueue, workflowId: uniqueName('scale-down'), args: [{ settings, clusters: [mumbai.name, virginia.name] }] });
     const m = result.clusters.find((c) => c.cluster === mumbai.name)!;
     const v = result.clusters.find((c) => c.cluster === virginia.name)!;
@@ -157,8 +162,8 @@ describe('timetable scaling against moto, on the dev server', () => {
 
       expect(await c.run('scaling', 'override', '--cluster', virginia.name, '--nodegroup', 'general', '--desired', '4', '--until', '2h', '--reason', 'launch', '--by', 'erin')).toBe(0);
       expect(c.out).toMatch(/general\s+desired\s+\S+\s+\d+\/4\/6\s+override by erin/);
-      for (let i = 0; i < 50 && (await sizeOf(virginia, 'general')).desired !== 4; i++) await new Promise((r) => setTimeout(r, 100));
-      expect((await sizeOf(virginia, 'general')).desired).toBe(4); // applied at once ("wake up now")
+      // Applied at once ("wake up now"), not at the next timetable step.
+      await eventually(() => sizeOf(virginia, 'general'), (size) => size.desired === 4, 'the override applied in moto', { timeoutMs: 5_000 });
       expect(await c.run('scaling', 'pause', '--cluster', virginia.name, '--reason', 'skip tonight', '--until', '07:30', '--by', 'erin')).toBe(0);
       expect(c.out).toMatch(/PAUSED by erin: skip tonight until .* 07:30 IST/);
       expect(await c.run('scaling', 'status', '--cluster', virginia.name)).toBe(0);

@@ -1,6 +1,6 @@
-import type { ManagedProcess } from '../../src/sandbox/processes';
+import { stopTestServers } from './servers';
 
+/** Stops the servers the projects' global setups started: no process outlives the run. */
 export default async function globalTeardown(): Promise<void> {
-  const servers = ((globalThis as Record<string, unknown>).__eksflowTestServers ?? []) as ManagedProcess[];
-  await Promise.all(servers.map((s) => s.stop()));
+  await stopTestServers();
 }

@@ -124,9 +124,9 @@ export class KubeTestCluster {
       } catch {
         /* the next tick tries again */
       }
-      if (this.kubelet) this.kubelet = setTimeout(tick, intervalMs);
+      if (this.kubelet) this.kubelet = setTimeout(() => void tick(), intervalMs);
     };
-    this.kubelet = setTimeout(tick, intervalMs);
+    this.kubelet = setTimeout(() => void tick(), intervalMs);
   }
 
   stopKubelet(): void {

@@ -27,6 +27,8 @@ export interface KubeEndpoints {
 }
 
 export interface KubeControlPlane extends KubeEndpoints {
+  /** etcd, kube-apiserver, kube-controller-manager. */
+  pids: (number | undefined)[];
   stop(): Promise<void>;
 }
 
@@ -171,6 +173,7 @@ export async function startKube(opts: { logDir: string }): Promise<KubeControlPl
     await applyManifest(adminKubeconfig, join(REPO_ROOT, 'deploy', 'rbac', 'eksflow.yaml'));
     return {
       url, caFile: certFile, adminToken, eksflowToken, eksflowKubeconfig,
+      pids: children.map((c) => c.pid),
       stop: stopAll,
     };
   } catch (err) {
@@ -199,6 +202,11 @@ export function exportKubeEnv(cp: KubeEndpoints | { error: string }): void {
   process.env[ENV.adminToken] = cp.adminToken;
   process.env[ENV.eksflowToken] = cp.eksflowToken;
   process.env[ENV.eksflowKubeconfig] = cp.eksflowKubeconfig;
+}
+
+/** Whether this run already started (or failed to start) the control plane. */
+export function kubeStartAttempted(): boolean {
+  return Boolean(process.env[ENV.url] ?? process.env[ENV.error]);
 }
 
 /** The control plane global-setup started for this run (a test file calls this in beforeAll). */

@@ -87,13 +87,15 @@ function sourceFiles(dir: string, out: string[] = []): string[] {
  * runs a worker reuses it instead of re-running webpack.
  */
 export async function workflowBundle(): Promise<{ code: string }> {
-  const files = ['workflows', 'src'].flatMap((d) => sourceFiles(join(REPO_ROOT, d))).sort();
+  const entry = require.resolve('./test-workflows');
+  const files = [...['workflows', 'src'].flatMap((d) => sourceFiles(join(REPO_ROOT, d))), entry].sort();
   const hash = createHash('sha256');
   for (const f of files) hash.update(f).update(readFileSync(f));
   const cacheDir = join(REPO_ROOT, '.data', 'bundle-cache');
   const cached = join(cacheDir, `${hash.digest('hex').slice(0, 16)}.js`);
   if (existsSync(cached)) return { code: readFileSync(cached, 'utf8') };
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+  // Production workflows plus the test-only ones (timerProbe): see test/support/test-workflows.ts.
+  const bundle = await bundleWorkflowCode({ workflowsPath: entry, logger: quietLogger });
   mkdirSync(cacheDir, { recursive: true });
   writeFileSync(cached, bundle.code);
   return bundle;
@@ -140,4 +142,49 @@ export async function createTestWorker(opts: {
     activities: createActivities(opts.deps),
     ...opts.extra,
   });
+}
+
+export interface TestWorker {
+  worker: Worker;
+  deps: ActivityDeps;
+  /** Shuts the worker down and waits for it to finish its tasks (afterAll). */
+  stop(): Promise<void>;
+}
+
+/**
+ * The one way a test boots an in-process worker: eksflow's real activities on `deps` (by default
+ * `testActivityDeps` on moto with a fresh audit log), the cached workflow bundle, running until
+ * `stop()`. Works on the dev server (`connectDevServer()`) and the time-skipping server alike.
+ */
+export async function startTestWorker(opts: {
+  connection: NativeConnection;
+  client: Client;
+  taskQueue: string;
+  config: EksflowConfig;
+  aws?: AwsClientFactory;
+  /** Replaces fields of the default deps (e.g. `env`, `now`, `audit`). */
+  deps?: Partial<ActivityDeps>;
+  namespace?: string;
+  extra?: (deps: ActivityDeps) => Partial<WorkerOptions>;
+}): Promise<TestWorker> {
+  const deps: ActivityDeps = {
+    ...testActivityDeps({ config: opts.config, client: opts.client, taskQueue: opts.taskQueue, aws: opts.aws }),
+    ...opts.deps,
+  };
+  const worker = await createTestWorker({
+    connection: opts.connection,
+    taskQueue: opts.taskQueue,
+    deps,
+    namespace: opts.namespace,
+    extra: opts.extra?.(deps),
+  });
+  const running = worker.run();
+  return {
+    worker,
+    deps,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    },
+  };
 }

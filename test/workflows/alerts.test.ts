@@ -1,15 +1,15 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
-import { openOrMergeAlert } from '../../activities/alerts';
-import type { ActivityDeps } from '../../activities';
+import { openOrMergeAlert, planFor } from '../../src/client/alerts';
+import { ALERT_WORKFLOW_TYPE, acknowledgeSignal, alertRaisedSignal, alertStatusQuery, resolveSignal } from '../../workflows/alerts/messages';
 import { istParts, nextBusinessStart } from '../../src/domain/alerts/business-hours';
 import { resolveBusinessHours } from '../../src/domain/alerts/routing';
 import type { AlertInput, AlertState } from '../../src/domain/alerts/types';
 import { startReceivers, type Receivers } from '../../src/sandbox/receivers';
-import type { alertDigest } from '../../workflows/alerts';
-import { createTestWorker, createTimeSkippingEnv, testActivityDeps, testAwsFactory, uniqueName } from '../support/stack';
+import type { alertDigest } from '../../workflows/alerts/digest';
+import { eventually } from '../support/eventually';
+import { createTimeSkippingEnv, startTestWorker, testAwsFactory, uniqueName, type TestWorker } from '../support/stack';
 import { alertsTestConfig, alertsTestEnvNames, TEST_ROUTING_KEY } from '../unit/alerts/fixtures';
 
 const MIN = 60_000;
@@ -21,9 +21,7 @@ const MIN = 60_000;
 describe('alert escalation workflow (time-skipping)', () => {
   let env: TestWorkflowEnvironment;
   let receivers: Receivers;
-  let worker: Worker;
-  let running: Promise<void>;
-  let deps: ActivityDeps;
+  let worker: TestWorker;
   const taskQueue = uniqueName('alerts-ts');
   const names = alertsTestEnvNames('alerts_ts');
   let config: ReturnType<typeof alertsTestConfig>;
@@ -38,32 +36,22 @@ describe('alert escalation workflow (time-skipping)', () => {
     const aws = testAwsFactory();
     const topic = await aws.sns({ accountId: '123456789012', region: 'ap-south-1' }).send(new CreateTopicCommand({ Name: uniqueName('alerts-email') }));
     config = alertsTestConfig({ prefix: 'alerts_ts', pagerdutyUrl: receivers.pagerdutyUrl, emailTopicArn: topic.TopicArn });
-    deps = testActivityDeps({ config, client: env.client, taskQueue, aws });
-    worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, deps });
-    running = worker.run();
+    worker = await startTestWorker({ connection: env.nativeConnection, client: env.client, taskQueue, config, aws });
   });
 
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
+    await worker?.stop();
     await receivers?.close();
     await env?.teardown();
   });
 
   const raise = (alert: AlertInput) => openOrMergeAlert(env.client, { taskQueue, config, uiBaseUrl: 'http://localhost:8233' }, alert);
   const handleOf = (workflowId: string) => env.client.workflow.getHandle(workflowId);
-  const status = (h: WorkflowHandle) => h.query<AlertState>('alertStatus');
+  const status = (h: WorkflowHandle) => h.query(alertStatusQuery);
 
   /** Queries until the predicate holds: after a time skip, the fired timer's activities may still run. */
-  async function until(h: WorkflowHandle, pred: (s: AlertState) => boolean, ms = 15_000): Promise<AlertState> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const s = await status(h);
-      if (pred(s)) return s;
-      if (Date.now() > end) throw new Error(`state never matched: ${JSON.stringify({ ...s, alert: undefined }, null, 1)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const until = (h: WorkflowHandle, pred: (s: AlertState) => boolean): Promise<AlertState> =>
+    eventually(() => status(h), pred, `the state of ${h.workflowId}`, { timeoutMs: 15_000, intervalMs: 50 });
 
   /** Moves the test server's clock to the next IST time `hh:mm` on a day with business hours. */
   async function advanceToIst(hh: number, mm: number, businessDay: boolean) {
@@ -101,7 +89,7 @@ describe('alert escalation workflow (time-skipping)', () => {
     const slackPaths = receivers.received('slack').filter((r) => JSON.stringify(r.body).includes(key)).map((r) => r.path.split('/').pop());
     expect(slackPaths).toEqual(['primary', 'secondary', 'manager', 'manager']);
     expect(receivers.received().filter((r) => JSON.stringify(r.body).includes(key)).every((r) => r.valid)).toBe(true);
-    await h.signal('resolve', { by: 'test', via: 'cli' });
+    await h.signal(resolveSignal, { by: 'test', via: 'cli' });
     await h.result();
   });
 
@@ -112,7 +100,7 @@ describe('alert escalation workflow (time-skipping)', () => {
     await until(h, (s) => s.rounds === 1);
     await env.sleep(7 * MIN);
     await until(h, (s) => s.rounds === 2);
-    await h.signal('acknowledge', { by: 'asha', via: 'cli' });
+    await h.signal(acknowledgeSignal, { by: 'asha', via: 'cli' });
     const acked = await until(h, (s) => s.notifications.some((n) => n.action === 'acknowledge'));
     expect(acked.status).toBe('acknowledged');
     expect(acked.acknowledged?.by).toBe('asha');
@@ -121,7 +109,7 @@ describe('alert escalation workflow (time-skipping)', () => {
     const later = await status(h);
     expect(later.notifications.filter((n) => n.action === 'trigger' || n.action === 'escalate')).toHaveLength(2);
 
-    await h.signal('resolve', { by: 'asha', via: 'cli', note: 'capacity restored' });
+    await h.signal(resolveSignal, { by: 'asha', via: 'cli', note: 'capacity restored' });
     const final = (await h.result()) as AlertState;
     expect(final.status).toBe('resolved');
     const pd = receivers.received('pagerduty').filter((r) => (r.body as { dedup_key?: string }).dedup_key === key);
@@ -144,7 +132,7 @@ describe('alert escalation workflow (time-skipping)', () => {
     expect(s.notifications).toHaveLength(1);
     const triggers = receivers.received('pagerduty').filter((r) => (r.body as { dedup_key?: string }).dedup_key === key);
     expect(triggers).toHaveLength(1);
-    await h.signal('resolve', { by: 'test', via: 'cli' });
+    await h.signal(resolveSignal, { by: 'test', via: 'cli' });
     await h.result();
   });
 
@@ -153,9 +141,8 @@ describe('alert escalation workflow (time-skipping)', () => {
     const alert = critical(key);
     const workflowId = `alert/${key}`;
     // Started like openOrMergeAlert does, with a tiny history limit to force continue-as-new.
-    const { planFor } = await import('../../activities/alerts');
-    const plan = planFor(config, alert, { baseUrl: 'http://localhost:8233', namespace: 'default' });
-    await env.client.workflow.signalWithStart('alertEscalation', { workflowId, taskQueue, args: [{ alert, plan, historyLimit: 40 }], signal: 'alertRaised', signalArgs: [alert] });
+        const plan = planFor(config, alert, { baseUrl: 'http://localhost:8233', namespace: 'default' });
+    await env.client.workflow.signalWithStart(ALERT_WORKFLOW_TYPE, { workflowId, taskQueue, args: [{ alert, plan, historyLimit: 40 }], signal: alertRaisedSignal, signalArgs: [alert] });
     const h = handleOf(workflowId);
     const first = await until(h, (s) => s.notifications.length === 1);
     for (let i = 0; i < 30; i++) await raise(alert);
@@ -167,7 +154,7 @@ describe('alert escalation workflow (time-skipping)', () => {
     await env.sleep(6 * MIN);
     const escalated = await until(h, (s) => s.notifications.length === 2);
     expect(Math.round((escalated.notifications[1].atMs - escalated.firstSeenMs) / MIN)).toBe(5);
-    await h.signal('resolve', { by: 'test', via: 'cli' });
+    await h.signal(resolveSignal, { by: 'test', via: 'cli' });
     expect(((await h.result()) as AlertState).count).toBe(31);
   });
 
@@ -210,6 +197,6 @@ describe('alert escalation workflow (time-skipping)', () => {
     expect(digested.atMs - expectedAt).toBeLessThan(MIN);
     expect(escalated.action).toBe('escalate');
     expect(Math.round((escalated.atMs - digested.atMs) / 1000)).toBe(900);
-    for (const id of [w.workflowId, i.workflowId, c.workflowId]) await handleOf(id).signal('resolve', { by: 'test', via: 'cli' });
+    for (const id of [w.workflowId, i.workflowId, c.workflowId]) await handleOf(id).signal(resolveSignal, { by: 'test', via: 'cli' });
   });
 });

@@ -1,7 +1,6 @@
 import { DescribeNodegroupCommand } from '@aws-sdk/client-eks';
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import { clusterController, preWorkAnalysis, scaleDownFleet, scaleUpFleet, trafficAnalysis, verifyFleetHealth } from '../../workflows';
 import { effectivePlanQuery, statusQuery, recordActionSignal, overrideSignal, pauseSignal, resumeSignal } from '../../workflows/scaling/messages';
@@ -9,7 +8,8 @@ import { seedCluster } from '../../src/sandbox/seed';
 import { reconcileNodegroupAsgs, startReconcilerLoop } from '../../src/sandbox/nodegroup-asg-reconciler';
 import { clusterKeyOf, clusterSpecOf, controllerWorkflowId } from '../../src/domain/scaling/types';
 import { istDate, istToUtcMs, istParts } from '../../src/domain/timetable/ist';
-import { createTestWorker, createTimeSkippingEnv, testActivityDeps, testAwsFactory, testConfig, uniqueName } from '../support/stack';
+import { eventually as poll } from '../support/eventually';
+import { createTimeSkippingEnv, startTestWorker, testAwsFactory, testConfig, uniqueName, type TestWorker } from '../support/stack';
 import { scalingCluster } from '../support/scaling-fixtures';
 
 const MIN = 60_000;
@@ -28,18 +28,13 @@ describe('a day on the IST timetable (time-skipping)', () => {
   const taskQueue = uniqueName('ts-scaling');
   const settings = { pollIntervalMs: 15_000, verifyTimeoutMs: 15 * MIN, scaleDownSteps: 3, scaleDownWindowMs: 30 * MIN };
   let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
+  let worker: TestWorker;
   let reconciler: { stop(): void };
-  let deps: ReturnType<typeof testActivityDeps>;
 
   const desiredOf = async (cl: typeof A, ng: string) =>
     (await aws.eks(cl).send(new DescribeNodegroupCommand({ clusterName: cl.name, nodegroupName: ng }))).nodegroup!.scalingConfig!;
   /** Real-time wait for something an activity does (the clock of the test server is not involved). */
-  const eventually = async (check: () => Promise<boolean>, what: string) => {
-    for (let i = 0; i < 100; i++) { if (await check()) return; await new Promise((r) => setTimeout(r, 100)); }
-    throw new Error(`timed out waiting for ${what}`);
-  };
+  const eventually = (check: () => Promise<boolean>, what: string) => poll(check, (ok) => ok, what, { timeoutMs: 10_000 });
   /**
    * Operators' requests go to the controller as signals here (same validation and state changes
    * as the updates); the update path — validators, rejections, the returned effective plan — is
@@ -78,15 +73,12 @@ describe('a day on the IST timetable (time-skipping)', () => {
     for (const cl of [A, B, C]) await seedCluster(aws, cl);
     await reconcileNodegroupAsgs(aws, [A, B, C]);
     reconciler = startReconcilerLoop(aws, [A, B, C], 100);
-    deps = testActivityDeps({ config, client: env.client, taskQueue, aws });
-    worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, deps });
-    running = worker.run();
+    worker = await startTestWorker({ connection: env.nativeConnection, client: env.client, taskQueue, config, aws });
   });
 
   afterAll(async () => {
     reconciler?.stop();
-    worker?.shutdown();
-    await running;
+    await worker?.stop();
     await env?.teardown();
   });
 

@@ -1,16 +1,15 @@
 import { DescribeNodegroupCommand } from '@aws-sdk/client-eks';
-import type { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { ActivityDeps } from '../../activities';
 import { parseEventBridgeEvent } from '../../src/domain/events/eventbridge';
 import { dispatchEvent, startInterruptionWorkflow } from '../../src/ingress/dispatch';
 import { seedCluster } from '../../src/sandbox/seed';
 import { reconcileNodegroupAsgs } from '../../src/sandbox/nodegroup-asg-reconciler';
-import type { SpotInterruptionResult, SpotInterruptionProgress } from '../../workflows/spot-interruption';
+import { progressQuery, type SpotInterruptionResult, type SpotInterruptionProgress } from '../../workflows/interruption/messages';
 import { sampleEventFor, type FixtureName } from '../fixtures/events/make-event';
 import { sandboxOf } from '../fixtures/interruption-sandbox';
-import { createTestWorker, createTimeSkippingEnv, testActivityDeps, testAwsFactory, testConfig, uniqueName } from '../support/stack';
+import { eventually } from '../support/eventually';
+import { createTimeSkippingEnv, startTestWorker, testAwsFactory, testConfig, uniqueName, type TestWorker } from '../support/stack';
 
 /**
  * The spot interruption workflow on the time-skipping server, with the real activities against
@@ -42,21 +41,16 @@ describe('spotInterruption workflow (time-skipping, activities on moto)', () => 
   const sandbox = sandboxOf(aws, cluster);
   const taskQueue = uniqueName('ts-spot');
   let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
-  let deps: ActivityDeps;
+  let worker: TestWorker;
 
   beforeAll(async () => {
     await seedCluster(aws, cluster);
     await reconcileNodegroupAsgs(aws, [cluster]);
     env = await createTimeSkippingEnv();
-    deps = testActivityDeps({ config, client: env.client, taskQueue, aws });
-    worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, deps });
-    running = worker.run();
+    worker = await startTestWorker({ connection: env.nativeConnection, client: env.client, taskQueue, config, aws });
   });
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
+    await worker?.stop();
     await env?.teardown();
   });
 
@@ -67,16 +61,11 @@ describe('spotInterruption workflow (time-skipping, activities on moto)', () => 
     return dispatchEvent(dispatchDeps(), parsed.event);
   }
   const handleFor = (instanceId: string) => env.client.workflow.getHandle<() => Promise<SpotInterruptionResult>>(`spot-interruption/${instanceId}`);
-  async function waitForPhase(handle: WorkflowHandle, phase: SpotInterruptionProgress['phase']): Promise<SpotInterruptionProgress> {
-    for (let i = 0; i < 200; i++) {
-      const p = await handle.query<SpotInterruptionProgress>('progress');
-      if (p.phase === phase) return p;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`workflow never reached phase ${phase}`);
-  }
-  const auditActions = (action: string, instanceId?: string) =>
-    deps.audit.read().filter((r) => r.action === action && (!instanceId || JSON.stringify(r.detail).includes(instanceId)));
+  const waitForPhase = (handle: WorkflowHandle, phase: SpotInterruptionProgress['phase']): Promise<SpotInterruptionProgress> =>
+    eventually(() => handle.query(progressQuery), (p) => p.phase === phase, `${handle.workflowId} to reach phase ${phase}`);
+  /** The audit records about one instance (its workflow's, or naming it): never counted across the file. */
+  const auditAbout = (instanceId: string) => worker.deps.audit.read().filter((r) => JSON.stringify(r).includes(instanceId));
+  const auditActions = (action: string, instanceId: string) => auditAbout(instanceId).filter((r) => r.action === action);
   const alertExists = (key: string) => env.client.workflow.getHandle(`alert/${key}`).describe().then((d) => d.type, () => undefined);
 
   it('happy path: raises the self-managed ASG (and its max) at once, sees the replacement InService, undoes the raise after termination', async () => {
@@ -121,7 +110,7 @@ describe('spotInterruption workflow (time-skipping, activities on moto)', () => 
     expect(await alertExists(`spot-interruption/${interrupted}`)).toBe('alertEscalation');
     expect(await alertExists(`spot-fallback/${interrupted}`)).toBe('alertEscalation');
     // The raise went through EKS (it owns the managed group's ASG) and was undone after the termination wait.
-    expect(auditActions('eks:UpdateNodegroupConfig')).toHaveLength(2);
+    expect(auditActions('eks:UpdateNodegroupConfig', interrupted)).toHaveLength(2);
     expect(result.raiseUndone).toBe(true);
   });
 
@@ -150,17 +139,16 @@ describe('spotInterruption workflow (time-skipping, activities on moto)', () => 
 
   it('an instance of no configured cluster or group is notified only, with no AWS mutation', async () => {
     const stranger = await sandbox.untaggedInstance();
-    const mutationsBefore = deps.audit.read().length;
     await send('ec2-spot-instance-interruption-warning', stranger);
     const result = await handleFor(stranger).result();
     expect(result).toMatchObject({ mode: 'notify-only', outcome: 'notified', newInstances: [], alerts: ['warning:spot_interruption_unmanaged'] });
     expect(result.notes.join(' ')).toMatch(/not in the config/);
     expect(await alertExists(`spot-interruption/${stranger}`)).toBe('alertEscalation');
-    expect(deps.audit.read().length).toBe(mutationsBefore);
+    expect(auditAbout(stranger)).toEqual([]);
   });
 
   async function webAsgName(): Promise<string> {
-    const ng = await deps.aws.eks(cluster).send(new DescribeNodegroupCommand({ clusterName, nodegroupName: 'web' }));
+    const ng = await aws.eks(cluster).send(new DescribeNodegroupCommand({ clusterName, nodegroupName: 'web' }));
     return ng.nodegroup!.resources!.autoScalingGroups![0]!.name!;
   }
 });

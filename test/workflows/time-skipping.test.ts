@@ -1,7 +1,7 @@
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv, workflowBundle } from '../support/stack';
-import { timerProbe } from '../../workflows';
+import { timerProbe } from '../support/test-workflows';
 
 describe('time-skipping test server', () => {
   let env: TestWorkflowEnvironment;

@@ -1,6 +1,7 @@
 import { proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { nextEvictionBackoffMs, podKey, type DrainPod } from '../../src/domain/drain/pods';
+import { failureMessage } from '../lib/failures';
 import { kubernetesBefore } from '../lib/presets';
 import { drainProgressQuery, type DrainBlock, type DrainNodeInput, type DrainNodeResult, type DrainProgress } from './messages';
 
@@ -38,7 +39,7 @@ export async function drainNode(input: DrainNodeInput): Promise<DrainNodeResult>
   try {
     cordon = await k(deadlineMs).k8sCordonNode({ clusterKey: input.clusterKey, node: input.node, instanceId: input.instanceId, rules: input.rules });
   } catch (err) {
-    return finish('failed', { error: `cordon failed: ${messageOf(err)}` });
+    return finish('failed', { error: `cordon failed: ${failureMessage(err)}` });
   }
   if (cordon.skipped) return finish('skipped', { error: cordon.reason });
   if (!cordon.found || !cordon.node) return finish('node-not-found', { error: cordon.reason });
@@ -56,7 +57,7 @@ export async function drainNode(input: DrainNodeInput): Promise<DrainNodeResult>
     try {
       plan = await k(deadlineMs).k8sDrainPlan({ clusterKey: input.clusterKey, node, rules });
     } catch (err) {
-      return finish('failed', { error: `listing the node's pods failed: ${messageOf(err)}`, blocked: pendingAsErrors(progress.pending, messageOf(err)) });
+      return finish('failed', { error: `listing the node's pods failed: ${failureMessage(err)}`, blocked: pendingAsErrors(progress.pending, failureMessage(err)) });
     }
     result.skipped = plan.skipped.map((s) => ({ pod: s.pod, reason: s.reason === 'daemonset' ? 'DaemonSet pod' : 'mirror pod' }));
     if (!plan.nodeExists) return finish('drained', { error: 'the node was deleted during the drain' });
@@ -71,7 +72,7 @@ export async function drainNode(input: DrainNodeInput): Promise<DrainNodeResult>
       try {
         results = await k(deadlineMs).k8sEvictPods({ clusterKey: input.clusterKey, node, pods: toEvict.map(({ namespace, name, uid }) => ({ namespace, name, uid })) });
       } catch (err) {
-        return finish('failed', { error: `evicting failed: ${messageOf(err)}`, blocked: pendingAsErrors(progress.pending, messageOf(err)) });
+        return finish('failed', { error: `evicting failed: ${failureMessage(err)}`, blocked: pendingAsErrors(progress.pending, failureMessage(err)) });
       }
       for (const r of results) {
         if (r.result === 'evicted' || r.result === 'already-terminating') {
@@ -123,12 +124,4 @@ export async function drainNode(input: DrainNodeInput): Promise<DrainNodeResult>
 
 function pendingAsErrors(pending: string[], message: string): DrainBlock[] {
   return pending.map((pod) => ({ pod, kind: 'error', reason: message }));
-}
-
-function messageOf(err: unknown): string {
-  const parts: string[] = [];
-  for (let e = err as { message?: string; cause?: unknown } | undefined; e && parts.length < 4; e = e.cause as typeof e) {
-    if (e.message && !parts.includes(e.message)) parts.push(e.message);
-  }
-  return parts.join(': ');
 }

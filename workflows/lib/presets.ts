@@ -31,7 +31,12 @@ export const compute: ActivityOptions = {
 /** Channel presets: each channel retries on its own schedule, so one slow channel delays no other. */
 export const slackDelivery: ActivityOptions = {
   startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 5 },
+  retry: {
+    initialInterval: '500 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '10 seconds',
+    maximumAttempts: 5,
+  },
 };
 /** PagerDuty: 429/5xx retried with backoff (the activity makes 400 non-retryable). */
 export const pagerdutyDelivery: ActivityOptions = {
@@ -42,6 +47,29 @@ export const snsDelivery: ActivityOptions = {
   startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', maximumAttempts: 4 },
 };
+
+/** Talking to a cluster's controller (signal-with-start + query): quick, a few retries. */
+export const controllerCall: ActivityOptions = {
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 5 },
+};
+
+/** Forecasts: a couple of quick tries, then the scale-up goes on without one ("forecast unavailable"). */
+export const forecast: ActivityOptions = { ...compute, retry: { initialInterval: '2 seconds', maximumAttempts: 2 } };
+
+/**
+ * For an activity that must finish before `deadlineMs` (a spot interruption's 120 s notice):
+ * quick attempts, quick retries, and a schedule-to-close that ends them at the deadline (at least
+ * 10 s, so a late event still gets a real attempt). `nowMs` is the workflow clock.
+ */
+export function beforeDeadline(deadlineMs: number | undefined, nowMs: number): ActivityOptions {
+  const left = deadlineMs === undefined ? 60_000 : Math.max(10_000, deadlineMs - nowMs);
+  return {
+    startToCloseTimeout: '15 seconds',
+    scheduleToCloseTimeout: left,
+    retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '4 seconds' },
+  };
+}
 
 /**
  * Kubernetes API calls of a drain: short attempts, quick retries (an unreachable API or a 5xx is

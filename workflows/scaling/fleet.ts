@@ -4,7 +4,8 @@ import { summarize } from '../../src/domain/scaling/results';
 import type { ClusterSpec, ScalingSettings } from '../../src/domain/scaling/types';
 import type { BusinessCalendar } from '../../src/domain/timetable/phase';
 import { istDate } from '../../src/domain/timetable/ist';
-import { messageOf, read } from './lib';
+import { read } from './lib';
+import { failureMessage } from '../lib/failures';
 
 /** Input of every fleet-wide scaling workflow (what a schedule passes; all optional). */
 export interface FleetRunInput {
@@ -33,7 +34,11 @@ type ClusterWorkflow = (input: ClusterRunInput) => Promise<ClusterRunResult>;
  * own child workflow, so one failing cluster (an account without permissions, a region down)
  * never blocks the others: its failure is recorded and the rest complete.
  */
-export async function runForEachCluster(kind: ClusterRunResult['kind'], workflow: ClusterWorkflow, input: FleetRunInput): Promise<FleetRunResult> {
+export async function runForEachCluster(
+  kind: ClusterRunResult['kind'],
+  workflow: ClusterWorkflow,
+  input: FleetRunInput,
+): Promise<FleetRunResult> {
   const fleet = await read.listFleet({ clusters: input.clusters });
   const settings = { ...fleet.settings, ...input.settings };
   const date = istDate(Date.now());
@@ -51,7 +56,17 @@ export async function runForEachCluster(kind: ClusterRunResult['kind'], workflow
   const clusters = settled.map((s, i): ClusterRunResult => {
     if (s.status === 'fulfilled') return s.value;
     const c = fleet.clusters[i]!;
-    return { cluster: c.name, clusterKey: c.key, kind, dryRun, status: 'failed', reason: messageOf(s.reason), groups: [], startedAtMs: now, finishedAtMs: now };
+    return {
+      cluster: c.name,
+      clusterKey: c.key,
+      kind,
+      dryRun,
+      status: 'failed',
+      reason: failureMessage(s.reason),
+      groups: [],
+      startedAtMs: now,
+      finishedAtMs: now,
+    };
   });
   return { kind, date, dryRun, clusters, summary: summarize(clusters) };
 }

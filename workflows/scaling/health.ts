@@ -3,7 +3,8 @@ import { activeOverride, planGroup } from '../../src/domain/scaling/plan';
 import type { ClusterRunResult, FleetRunResult, GroupResult } from '../../src/domain/scaling/results';
 import { groupRefOf, type ControlState } from '../../src/domain/scaling/types';
 import { healthProblems } from '../../src/domain/scaling/health';
-import { alertSafely, control, messageOf, read, reportSafely } from './lib';
+import { alertSafely, control, read, reportSafely } from './lib';
+import { failureMessage } from '../lib/failures';
 import { runForEachCluster, type ClusterRunInput, type FleetRunInput } from './fleet';
 
 /** 08:30 IST: node groups reached their targets, are ACTIVE, with instances InService; anything else alerts. */
@@ -13,22 +14,39 @@ export async function verifyClusterHealth(input: ClusterRunInput): Promise<Clust
   const base = { cluster: cluster.name, clusterKey: cluster.key, kind: 'health' as const, dryRun: false, startedAtMs };
   const state: ControlState = await control.controlState({ cluster, calendar: input.calendar });
   if (state.paused) {
-    return { ...base, status: 'skipped', reason: `skipped: ${pausedMessage(state.paused)}`, groups: [], finishedAtMs: Date.now() };
+    return {
+      ...base,
+      status: 'skipped',
+      reason: `skipped: ${pausedMessage(state.paused)}`,
+      groups: [],
+      finishedAtMs: Date.now(),
+    };
   }
-  const groups = await Promise.all(cluster.nodegroups.map(async (ng): Promise<GroupResult> => {
-    const head = { nodegroup: ng.name, kind: ng.kind, mode: ng.scalingMode };
-    try {
-      const reading = await read.readGroup(groupRefOf(cluster, ng));
-      const plan = planGroup({ ng, phase: 'business', current: reading.size, override: activeOverride(state.overrides, ng.name, Date.now()) });
-      const problems = healthProblems(ng, reading, plan.target);
-      return {
-        ...head, status: problems.length ? 'unhealthy' : 'healthy', after: reading.size, target: plan.target,
-        inService: reading.inService, reason: problems.length ? problems.join('; ') : 'at target, ACTIVE, instances InService',
-      };
-    } catch (err) {
-      return { ...head, status: 'unhealthy', reason: `could not be read: ${messageOf(err)}` };
-    }
-  }));
+  const groups = await Promise.all(
+    cluster.nodegroups.map(async (ng): Promise<GroupResult> => {
+      const head = { nodegroup: ng.name, kind: ng.kind, mode: ng.scalingMode };
+      try {
+        const reading = await read.readGroup(groupRefOf(cluster, ng));
+        const plan = planGroup({
+          ng,
+          phase: 'business',
+          current: reading.size,
+          override: activeOverride(state.overrides, ng.name, Date.now()),
+        });
+        const problems = healthProblems(ng, reading, plan.target);
+        return {
+          ...head,
+          status: problems.length ? 'unhealthy' : 'healthy',
+          after: reading.size,
+          target: plan.target,
+          inService: reading.inService,
+          reason: problems.length ? problems.join('; ') : 'at target, ACTIVE, instances InService',
+        };
+      } catch (err) {
+        return { ...head, status: 'unhealthy', reason: `could not be read: ${failureMessage(err)}` };
+      }
+    }),
+  );
   const bad = groups.filter((g) => g.status === 'unhealthy');
   if (bad.length) {
     await alertSafely({
@@ -40,7 +58,11 @@ export async function verifyClusterHealth(input: ClusterRunInput): Promise<Clust
       details: { unhealthy: bad.length, nodegroups: bad.map((g) => g.nodegroup).join(',') },
     });
   }
-  await reportSafely(cluster.key, 'health', bad.length ? `${bad.length} unhealthy node group(s)` : 'all node groups healthy');
+  await reportSafely(
+    cluster.key,
+    'health',
+    bad.length ? `${bad.length} unhealthy node group(s)` : 'all node groups healthy',
+  );
   return { ...base, status: 'done', groups, finishedAtMs: Date.now() };
 }
 

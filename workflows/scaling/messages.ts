@@ -1,15 +1,40 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ClearOverrideRequest, EffectivePlan, OverrideRequest, PauseRequest, ResumeRequest } from '../../src/domain/scaling/control';
+import type {
+  ClearOverrideRequest,
+  EffectivePlan,
+  OverrideRequest,
+  PauseRequest,
+  ResumeRequest,
+} from '../../src/domain/scaling/control';
 import type { BusinessCalendar } from '../../src/domain/timetable/phase';
-import type { ActionRecord, ClusterSpec, ControlState, OverrideState, PauseState } from '../../src/domain/scaling/types';
+import type {
+  ActionRecord,
+  ClusterSpec,
+  ControlState,
+  OverrideState,
+  PauseState,
+} from '../../src/domain/scaling/types';
 
 /**
- * The messages of the per-cluster controller (`cluster/<account>/<region>/<cluster>`). The CLI
- * and activities import these definitions so names and payload types stay in one place.
+ * The messages of the per-cluster controller (`cluster/<account>/<region>/<cluster>`), its input
+ * and outputs. The workflows, src/client/scaling.ts (CLI, activities) and the tests import these
+ * definitions so names and payload types stay in one place.
  */
+export const CONTROLLER_WORKFLOW_TYPE = 'clusterController';
+
 export interface ControllerConfig {
   cluster: ClusterSpec;
   calendar: BusinessCalendar;
+}
+
+export interface ClusterControllerInput {
+  clusterKey: string;
+  config?: ControllerConfig;
+  state?: ControlState;
+  /** Continue-as-new after this many history events; by default when the server suggests it. */
+  maxHistoryEvents?: number;
+  /** Sequence of applied changes, carried across runs so request tokens stay unique. */
+  applySeq?: number;
 }
 
 export interface ControllerStatus {

@@ -1,10 +1,22 @@
 import { workflowInfo } from '@temporalio/workflow';
 import type { NodegroupConfig } from '../../src/config/clusters';
-import { activeOverride, costImpactPerHour, planGroup } from '../../src/domain/scaling/plan';
+import { activeOverride, costImpactPerHour, planGroup, sizeToApply } from '../../src/domain/scaling/plan';
 import { pausedMessage } from '../../src/domain/scaling/control';
 import type { ClusterRunResult, FleetRunResult, GroupResult } from '../../src/domain/scaling/results';
 import { groupRefOf, type ControlState } from '../../src/domain/scaling/types';
-import { applyAndVerify, alertSafely, childId, control, forecastFor, messageOf, priceFor, publish, read, reportSafely, scaleWorkloads } from './lib';
+import {
+  applyAndVerify,
+  alertSafely,
+  childId,
+  control,
+  forecastFor,
+  priceFor,
+  publish,
+  read,
+  reportSafely,
+  scaleWorkloads,
+} from './lib';
+import { failureMessage } from '../lib/failures';
 import { runForEachCluster, type ClusterRunInput, type FleetRunInput } from './fleet';
 
 /**
@@ -33,11 +45,20 @@ export async function scaleUpCluster(input: ClusterRunInput): Promise<ClusterRun
       dedupKey: `scale-up/${cluster.key}/${g.nodegroup}/${input.date}`,
       summary: `scale-up of ${cluster.name}/${g.nodegroup}: ${g.reason}`,
       cluster: cluster.name,
-      details: { nodegroup: g.nodegroup, status: g.status, inService: g.inService ?? -1, desired: g.after?.desired ?? -1 },
+      details: {
+        nodegroup: g.nodegroup,
+        status: g.status,
+        inService: g.inService ?? -1,
+        desired: g.after?.desired ?? -1,
+      },
     });
   }
   const counts = groups.map((g) => `${g.nodegroup}:${g.status}`).join(', ');
-  await reportSafely(cluster.key, dryRun ? 'scale-up-plan' : 'scale-up', `${dryRun ? 'planned' : 'scale-up'} ${counts}`);
+  await reportSafely(
+    cluster.key,
+    dryRun ? 'scale-up-plan' : 'scale-up',
+    `${dryRun ? 'planned' : 'scale-up'} ${counts}`,
+  );
   return { ...base, status: dryRun ? 'planned' : 'done', groups, ...(workloads ? { workloads } : {}), finishedAtMs: Date.now() };
 }
 
@@ -48,22 +69,39 @@ async function scaleUpGroup(input: ClusterRunInput, ng: NodegroupConfig, state: 
   try {
     const reading = await read.readGroup(ref);
     const forecast = await forecastFor(cluster, ng);
-    const plan = planGroup({ ng, phase: 'business', current: reading.size, forecast, override: activeOverride(state.overrides, ng.name, Date.now()) });
+    const plan = planGroup({
+      ng,
+      phase: 'business',
+      current: reading.size,
+      forecast,
+      override: activeOverride(state.overrides, ng.name, Date.now()),
+    });
     const costImpactUsdPerHour = costImpactPerHour(plan.current, plan.target, priceFor(input.prices, cluster, ng));
-    const common = { ...head, before: plan.current, target: plan.target, forecast: plan.forecast, reason: plan.reasons.join('; '), ...(costImpactUsdPerHour !== undefined ? { costImpactUsdPerHour } : {}) };
+    const common = {
+      ...head,
+      before: plan.current,
+      target: plan.target,
+      forecast: plan.forecast,
+      reason: plan.reasons.join('; '),
+      ...(costImpactUsdPerHour !== undefined ? { costImpactUsdPerHour } : {}),
+    };
     if (input.dryRun) return { ...common, status: 'planned' };
     if (!plan.change) return { ...common, status: 'no_change', after: plan.current, inService: reading.inService };
-    // Bounds mode sends min/max only (desired just when it must move into the new bounds).
-    const size = ng.scalingMode === 'bounds'
-      ? { min: plan.target.min, max: plan.target.max, ...(plan.change.desired !== undefined ? { desired: plan.target.desired } : {}) }
-      : plan.target;
-    const r = await applyAndVerify(ref, ng.scalingMode, size, input.settings, childId(workflowInfo().workflowId, ng.name));
-    const reason = r.status === 'timeout'
-      ? `not ACTIVE with ${r.after.desired} instances InService after ${Math.round(r.waitedMs / 1000)} s (${r.inService} InService)`
-      : common.reason;
+    const size = sizeToApply(plan);
+    const r = await applyAndVerify(
+      ref,
+      ng.scalingMode,
+      size,
+      input.settings,
+      childId(workflowInfo().workflowId, ng.name),
+    );
+    const reason =
+      r.status === 'timeout'
+        ? `not ACTIVE with ${r.after.desired} instances InService after ${Math.round(r.waitedMs / 1000)} s (${r.inService} InService)`
+        : common.reason;
     return { ...common, status: r.status, before: r.before, after: r.after, inService: r.inService, reason };
   } catch (err) {
-    return { ...head, status: 'failed', reason: messageOf(err) };
+    return { ...head, status: 'failed', reason: failureMessage(err) };
   }
 }
 

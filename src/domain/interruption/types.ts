@@ -16,6 +16,4 @@ export function spotInterruptionWorkflowId(instanceId: string): string {
   return `${SPOT_WORKFLOW_PREFIX}${instanceId}`;
 }
 
-export const SIGNAL_INTERRUPTION_EVENT = 'interruptionEvent';
-export const SIGNAL_INSTANCE_STATE = 'instanceState';
-export const QUERY_PROGRESS = 'progress';
+// The workflow's signals and query are defined in workflows/interruption/messages.ts.

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { columnIndex, parseCsv } from './csv';
 
@@ -45,16 +43,6 @@ export function parseOnDemandCsv(text: string, source = 'on-demand price CSV'): 
   });
 }
 
-/** Files of the table shipped with the project (provenance in data/README.md). */
-export const SHIPPED_PRICE_FILES = [
-  join(__dirname, 'data', 'ec2-on-demand.csv'),
-  join(__dirname, 'data', 'ec2-on-demand-graviton.csv'),
-];
-
-export function loadOnDemandCsvFiles(paths: string[]): OnDemandRow[] {
-  return paths.flatMap((p) => parseOnDemandCsv(readFileSync(p, 'utf8'), p));
-}
-
 /**
  * The fallback price table: used when the Pricing API cannot be reached, and always for instance
  * sizes (vCPU, memory), which the cost model needs whatever the price source.
@@ -68,10 +56,6 @@ export class PriceTable {
       this.byKey.set(`${row.region}/${row.instanceType}`, row);
       this.specs.set(row.instanceType, { vcpu: row.vcpu, memoryGiB: row.memoryGiB });
     }
-  }
-
-  static shipped(): PriceTable {
-    return new PriceTable(loadOnDemandCsvFiles(SHIPPED_PRICE_FILES));
   }
 
   price(region: string, instanceType: string): OnDemandRow | undefined {

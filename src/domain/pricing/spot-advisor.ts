@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -53,8 +51,6 @@ const advisorSchema = z.object({
 });
 export type SpotAdvisorData = z.infer<typeof advisorSchema>;
 
-export const SHIPPED_ADVISOR_FILE = join(__dirname, 'data', 'spot-advisor.json');
-
 export class SpotAdvisor {
   constructor(private readonly data: SpotAdvisorData) {}
 
@@ -63,10 +59,6 @@ export class SpotAdvisor {
     const parsed = advisorSchema.safeParse(raw);
     if (!parsed.success) throw new Error(`spot advisor data is invalid: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`);
     return new SpotAdvisor(parsed.data);
-  }
-
-  static shipped(): SpotAdvisor {
-    return SpotAdvisor.parse(JSON.parse(readFileSync(SHIPPED_ADVISOR_FILE, 'utf8')));
   }
 
   interruption(region: string, instanceType: string): InterruptionInfo {

@@ -6,7 +6,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { listNabSeriesFiles, loadNabSeries, loadNabWindows, loadSpotPrices, sharedDataDir } from '../data';
+import { listNabSeriesFiles, loadNabSeries, loadNabWindows, loadSpotPrices } from '../data';
+import { sharedDataPath } from '../../data/shared';
 import { syntheticEvaluationSeries } from '../synthetic';
 import { detectorCorpus, evaluateAnomalyDetector, formatScoreboard, referenceScores } from './anomaly-eval';
 import { EvalArgumentError, type EvalArgs } from './cli-args';
@@ -40,9 +41,8 @@ function firstExisting(candidates: string[]): string | undefined {
 }
 
 export function runEvaluation(args: EvalArgs, out: EvalOutput): void {
-  const shared = sharedDataDir();
-  const nabDirArg = args.nabDir ?? (args.defaults ? path.join(shared, 'nab-aws') : undefined);
-  const spotCsv = args.spotCsv ?? (args.defaults ? path.join(shared, 'spot-prices', 'spot_prices_us-east-1.csv') : undefined);
+  const nabDirArg = args.nabDir ?? (args.defaults ? sharedDataPath(['nab-aws']) : undefined);
+  const spotCsv = args.spotCsv ?? (args.defaults ? sharedDataPath(['spot-prices', 'spot_prices_us-east-1.csv']) : undefined);
   const wants = (m: EvalArgs['models'][number]) => args.models.includes(m);
 
   const nabDir = nabDirArg ? resolveNabSeriesDir(nabDirArg) : undefined;

@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { PriceTable } from '../../../src/domain/pricing/on-demand-table';
-import { SpotAdvisor } from '../../../src/domain/pricing/spot-advisor';
+import { shippedPriceTable, shippedSpotAdvisor } from '../../../src/data/pricing';
 import { clipToWindow, parseSpotPriceCsv, type SpotPoolHistory } from '../../../src/domain/pricing/spot-history';
 import { scoreRegion, summariseOpportunities, windowSeries } from '../../../src/domain/spot/opportunities';
-import { mlPriceModel, simplePriceModel } from '../../../src/domain/spot/price-model';
-import { hasSharedData, SPOT_CSV } from './helpers';
+import { mlPriceModel, simplePriceModel } from '../../../src/ml/price-model';
+import { SPOT_CSV } from './helpers';
 
 const H = 3_600_000;
-const table = PriceTable.shipped();
-const advisor = SpotAdvisor.shipped();
+const table = shippedPriceTable();
+const advisor = shippedSpotAdvisor();
 
 describe('window of a change-point history', () => {
   const history: SpotPoolHistory = { region: 'us-east-1', instanceType: 'm5.large', availabilityZone: 'us-east-1a', points: [{ t: 0, price: 0.04 }, { t: 10 * H, price: 0.041 }, { t: 30 * H, price: 0.039 }] };
@@ -22,7 +21,7 @@ describe('window of a change-point history', () => {
   });
 });
 
-(hasSharedData ? describe : describe.skip)('opportunities over the real us-east-1 spot history (last 7 days)', () => {
+describe('opportunities over the real us-east-1 spot history (last 7 days)', () => {
   const histories = parseSpotPriceCsv(readFileSync(SPOT_CSV, 'utf8'), SPOT_CSV);
   const end = Date.parse('2021-05-14T00:00:00Z');
   const window = { start: end - 168 * H, end };

@@ -1,23 +1,21 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { decodePriceListEntry, onDemandFilters, pickOnDemandPrice } from '../../../src/domain/pricing/price-list';
-import { parseOnDemandCsv, PriceTable, SHIPPED_PRICE_FILES } from '../../../src/domain/pricing/on-demand-table';
-import { SpotAdvisor } from '../../../src/domain/pricing/spot-advisor';
+import { parseOnDemandCsv } from '../../../src/domain/pricing/on-demand-table';
+import { SHIPPED_PRICE_FILES, shippedPriceTable, shippedSpotAdvisor } from '../../../src/data/pricing';
 import { gravitonEquivalents, isGravitonType } from '../../../src/domain/pricing/graviton';
 import { productsForRow } from '../../../src/sandbox/pricing-server';
-import { sharedData } from './helpers';
+import { sharedDataPath } from '../../../src/data/shared';
 
 describe('shipped price data', () => {
-  it('is an exact copy of the evaluation data where that is present', () => {
-    const original = sharedData('ec2-on-demand.csv');
-    if (!existsSync(original)) return;
+  it('is an exact copy of the evaluation data', () => {
+    const original = sharedDataPath(['ec2-on-demand.csv']);
     expect(readFileSync(SHIPPED_PRICE_FILES[0], 'utf8')).toBe(readFileSync(original, 'utf8'));
   });
 
   it('keeps the Spot Advisor Linux entries of the evaluation data', () => {
-    const original = sharedData('spot-advisor.json');
-    if (!existsSync(original)) return;
+    const original = sharedDataPath(['spot-advisor.json']);
     const raw = JSON.parse(readFileSync(original, 'utf8'));
-    const shipped = SpotAdvisor.shipped();
+    const shipped = shippedSpotAdvisor();
     for (const region of ['us-east-1', 'ap-south-1']) {
       for (const [type, entry] of Object.entries(raw.spot_advisor[region].Linux as Record<string, { r: number; s: number }>)) {
         expect(shipped.interruption(region, type)).toMatchObject({ bucket: entry.r, advisorSavingsPercent: entry.s });
@@ -27,7 +25,7 @@ describe('shipped price data', () => {
   });
 
   it('states source dates and has no ap-south-1 prices', () => {
-    const table = PriceTable.shipped();
+    const table = shippedPriceTable();
     expect(table.price('us-east-1', 'm5.large')).toMatchObject({ usdPerHour: 0.096, sourceDate: '2026-07-20' });
     expect(table.price('us-east-1', 'm6g.large')).toMatchObject({ usdPerHour: 0.077, sourceDate: '2026-01-19' });
     expect(table.price('ap-south-1', 'm5.large')).toBeUndefined();

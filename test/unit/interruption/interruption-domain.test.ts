@@ -1,7 +1,7 @@
 import { decodeRaiseMarker, encodeRaiseMarker, planRaise, planUndo } from '../../../src/domain/interruption/capacity';
 import { interruptionDeadlineMs, planResponse, secondsLeft, type GroupFacts } from '../../../src/domain/interruption/plan';
 import { fleetOverrides, similarInstanceTypes } from '../../../src/domain/interruption/replacement';
-import { PriceTable } from '../../../src/domain/pricing/on-demand-table';
+import { shippedPriceTable } from '../../../src/data/pricing';
 
 const group = (over: Partial<GroupFacts> = {}): GroupFacts => ({ kind: 'self-managed', capacityType: 'SPOT', strategy: 'raise-capacity', onRebalance: 'notify', inAsg: true, ...over });
 
@@ -36,7 +36,7 @@ describe('planResponse', () => {
 });
 
 describe('replacement instance types', () => {
-  const catalogue = Object.fromEntries(PriceTable.shipped().rows.map((r) => [r.instanceType, { vcpu: r.vcpu, memoryGiB: r.memoryGiB }]));
+  const catalogue = Object.fromEntries(shippedPriceTable().rows.map((r) => [r.instanceType, { vcpu: r.vcpu, memoryGiB: r.memoryGiB }]));
   it('puts configured types first, then same-architecture types with equal vCPU and 1–2× memory, the interrupted type last', () => {
     const types = similarInstanceTypes({ interruptedType: 'm5.large', configuredTypes: ['m5.large', 'm5a.large'], catalogue });
     expect(types[0]).toBe('m5a.large');

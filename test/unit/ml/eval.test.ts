@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { parseEvalArgs } from '../../../src/ml/eval/cli-args';
 import { evaluateForecasterOnSeries } from '../../../src/ml/eval/forecaster-eval';
@@ -35,17 +34,6 @@ describe('eval-ml arguments', () => {
     const parsed = parseEvalArgs(argv);
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.message).toMatch(message);
-  });
-
-  it('exits with status 2 and the usage on bad arguments', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts/eval-ml.ts'), '--bogus'], {
-      cwd: repoRoot,
-      encoding: 'utf8',
-    });
-    expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/unknown option --bogus/);
-    expect(result.stderr).toMatch(/usage: eval-ml/);
-    expect(result.stdout).toBe('');
   });
 });
 

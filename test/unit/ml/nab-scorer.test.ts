@@ -6,8 +6,8 @@ import {
   loadNabSeries,
   loadNabThresholds,
   loadNabWindows,
-  sharedDataDir,
 } from '../../../src/ml/data';
+import { sharedDataPath } from '../../../src/data/shared';
 import {
   detectionsAt,
   NAB_PROFILE_NAMES,
@@ -21,7 +21,7 @@ import {
   type CorpusFile,
 } from '../../../src/ml/nab-scorer';
 
-const nabDir = path.join(sharedDataDir(), 'nab-aws');
+const nabDir = sharedDataPath(['nab-aws']);
 const seriesDir = path.join(nabDir, 'realAWSCloudwatch');
 const referenceDir = path.join(nabDir, 'reference-results');
 const windows = loadNabWindows(path.join(seriesDir, 'labels_windows.json'));

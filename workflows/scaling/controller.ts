@@ -1,32 +1,53 @@
-import { allHandlersFinished, condition, continueAsNew, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import {
-  applyClearOverride, applyOverride, applyPause, applyResume, effectivePlan, emptyControlState, expire, nextExpiry,
-  validateClearOverride, validateOverride, validatePause, withAction, resumeRequestSchema,
-} from '../src/domain/scaling/control';
-import { activeOverride, planGroup } from '../src/domain/scaling/plan';
-import { groupRefOf, type ControlState } from '../src/domain/scaling/types';
-import { phaseAt, type BusinessCalendar } from '../src/domain/timetable/phase';
-import { awsMutate, awsRead } from './lib/presets';
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../../activities';
 import {
-  clearOverrideSignal, clearOverrideUpdate, configureSignal, controlStateQuery, effectivePlanQuery, overrideSignal, overrideUpdate,
-  pauseSignal, pauseUpdate, recordActionSignal, resumeSignal, resumeUpdate, statusQuery, type ControllerConfig,
-} from './scaling/messages';
+  applyClearOverride,
+  applyOverride,
+  applyPause,
+  applyResume,
+  effectivePlan,
+  emptyControlState,
+  expire,
+  nextExpiry,
+  validateClearOverride,
+  validateOverride,
+  validatePause,
+  withAction,
+  resumeRequestSchema,
+} from '../../src/domain/scaling/control';
+import { activeOverride, planGroup, sizeToApply } from '../../src/domain/scaling/plan';
+import { groupRefOf, type ControlState } from '../../src/domain/scaling/types';
+import { phaseAt, type BusinessCalendar } from '../../src/domain/timetable/phase';
+import { awsMutate, awsRead } from '../lib/presets';
+import {
+  clearOverrideSignal,
+  clearOverrideUpdate,
+  configureSignal,
+  controlStateQuery,
+  effectivePlanQuery,
+  overrideSignal,
+  overrideUpdate,
+  pauseSignal,
+  pauseUpdate,
+  recordActionSignal,
+  resumeSignal,
+  resumeUpdate,
+  statusQuery,
+  type ClusterControllerInput,
+} from './messages';
 
 const read = proxyActivities<Activities>(awsRead);
 const mutate = proxyActivities<Activities>(awsMutate);
 
 const DEFAULT_CALENDAR: BusinessCalendar = { businessDays: [1, 2, 3, 4, 5], holidays: [] };
-
-export interface ClusterControllerInput {
-  clusterKey: string;
-  config?: ControllerConfig;
-  state?: ControlState;
-  /** Continue-as-new after this many history events; by default when the server suggests it. */
-  maxHistoryEvents?: number;
-  /** Sequence of applied changes, carried across runs so request tokens stay unique. */
-  applySeq?: number;
-}
 
 interface PendingApply {
   nodegroup: string;
@@ -57,7 +78,11 @@ export async function clusterController(input: ClusterControllerInput): Promise<
   };
   /** Signals cannot be rejected: an invalid one is logged and changes nothing. */
   const fromSignal = (what: string, fn: () => void) => {
-    try { fn(); } catch (err) { log.warn(`ignored invalid ${what} signal`, { error: (err as Error).message }); }
+    try {
+      fn();
+    } catch (err) {
+      log.warn(`ignored invalid ${what} signal`, { error: (err as Error).message });
+    }
   };
 
   const doPause = (req: unknown) => change(applyPause(state, validatePause(req, now()), now()));
@@ -71,17 +96,64 @@ export async function clusterController(input: ClusterControllerInput): Promise<
     change(applyClearOverride(state, c.nodegroup, c.by, now()), { nodegroup: c.nodegroup, why: 'override-cleared' });
   };
 
-  setHandler(configureSignal, (c) => { config = c; version++; });
+  setHandler(configureSignal, (c) => {
+    config = c;
+    version++;
+  });
   setHandler(pauseSignal, (req) => fromSignal('pause', () => doPause(req)));
   setHandler(resumeSignal, (req) => fromSignal('resume', () => doResume(req)));
   setHandler(overrideSignal, (req) => fromSignal('override', () => doOverride(req)));
   setHandler(clearOverrideSignal, (req) => fromSignal('clear-override', () => doClear(req)));
   setHandler(recordActionSignal, (a) => change(withAction(state, { ...a, atMs: now() })));
 
-  setHandler(pauseUpdate, (req) => { doPause(req); return plan(); }, { validator: (req) => { validatePause(req, now()); } });
-  setHandler(resumeUpdate, (req) => { doResume(req); return plan(); }, { validator: (req) => { resumeRequestSchema.parse(req ?? {}); } });
-  setHandler(overrideUpdate, (req) => { doOverride(req); return plan(); }, { validator: (req) => { validateOverride(req, nodegroups(), now()); } });
-  setHandler(clearOverrideUpdate, (req) => { doClear(req); return plan(); }, { validator: (req) => { validateClearOverride(req, state); } });
+  setHandler(
+    pauseUpdate,
+    (req) => {
+      doPause(req);
+      return plan();
+    },
+    {
+      validator: (req) => {
+        validatePause(req, now());
+      },
+    },
+  );
+  setHandler(
+    resumeUpdate,
+    (req) => {
+      doResume(req);
+      return plan();
+    },
+    {
+      validator: (req) => {
+        resumeRequestSchema.parse(req ?? {});
+      },
+    },
+  );
+  setHandler(
+    overrideUpdate,
+    (req) => {
+      doOverride(req);
+      return plan();
+    },
+    {
+      validator: (req) => {
+        validateOverride(req, nodegroups(), now());
+      },
+    },
+  );
+  setHandler(
+    clearOverrideUpdate,
+    (req) => {
+      doClear(req);
+      return plan();
+    },
+    {
+      validator: (req) => {
+        validateClearOverride(req, state);
+      },
+    },
+  );
 
   setHandler(statusQuery, () => ({
     clusterKey: input.clusterKey,
@@ -95,7 +167,8 @@ export async function clusterController(input: ClusterControllerInput): Promise<
   setHandler(controlStateQuery, () => state);
 
   const shouldContinue = () =>
-    workflowInfo().continueAsNewSuggested || (input.maxHistoryEvents !== undefined && workflowInfo().historyLength >= input.maxHistoryEvents);
+    workflowInfo().continueAsNewSuggested ||
+    (input.maxHistoryEvents !== undefined && workflowInfo().historyLength >= input.maxHistoryEvents);
 
   for (;;) {
     const seen = version;
@@ -113,7 +186,13 @@ export async function clusterController(input: ClusterControllerInput): Promise<
     if (shouldContinue()) {
       await condition(allHandlersFinished);
       if (pending.length === 0) {
-        return continueAsNew<typeof clusterController>({ clusterKey: input.clusterKey, config, state, maxHistoryEvents: input.maxHistoryEvents, applySeq: seq });
+        return continueAsNew<typeof clusterController>({
+          clusterKey: input.clusterKey,
+          config,
+          state,
+          maxHistoryEvents: input.maxHistoryEvents,
+          applySeq: seq,
+        });
       }
     }
   }
@@ -123,27 +202,47 @@ export async function clusterController(input: ClusterControllerInput): Promise<
     const ng = nodegroups().find((n) => n.name === p.nodegroup);
     if (!config || !ng) return;
     if (p.why !== 'override' && state.paused) {
-      change(withAction(state, { atMs: now(), action: 'restore-skipped', summary: `${ng.name}: timetable size not restored, cluster is paused` }));
+      change(
+        withAction(state, {
+          atMs: now(),
+          action: 'restore-skipped',
+          summary: `${ng.name}: timetable size not restored, cluster is paused`,
+        }),
+      );
       return;
     }
     const ref = groupRefOf(config.cluster, ng);
     try {
       const current = (await read.readGroup(ref)).size;
-      const planned = planGroup({ ng, phase: phaseAt(now(), config.calendar), current, override: activeOverride(state.overrides, ng.name, now()) });
+      const planned = planGroup({
+        ng,
+        phase: phaseAt(now(), config.calendar),
+        current,
+        override: activeOverride(state.overrides, ng.name, now()),
+      });
       if (!planned.change) {
-        change(withAction(state, { atMs: now(), action: p.why, summary: `${ng.name}: already at ${planned.target.min}/${planned.target.desired}/${planned.target.max}` }));
+        change(
+          withAction(state, {
+            atMs: now(),
+            action: p.why,
+            summary: `${ng.name}: already at ${planned.target.min}/${planned.target.desired}/${planned.target.max}`,
+          }),
+        );
         return;
       }
-      const size = ng.scalingMode === 'bounds'
-        ? { min: planned.target.min, max: planned.target.max, ...(planned.change.desired !== undefined ? { desired: planned.target.desired } : {}) }
-        : planned.target;
+      const size = sizeToApply(planned);
       const r = await mutate.applyGroupSize({ ref, size, requestToken: `${workflowInfo().runId}-${++seq}` });
-      change(withAction(state, {
-        atMs: now(), action: p.why,
-        summary: `${ng.name}: ${r.before.min}/${r.before.desired}/${r.before.max} → ${r.after.min}/${r.after.desired}/${r.after.max} (${planned.source})`,
-      }));
+      change(
+        withAction(state, {
+          atMs: now(),
+          action: p.why,
+          summary: `${ng.name}: ${r.before.min}/${r.before.desired}/${r.before.max} → ${r.after.min}/${r.after.desired}/${r.after.max} (${planned.source})`,
+        }),
+      );
     } catch (err) {
-      change(withAction(state, { atMs: now(), action: `${p.why}-failed`, summary: `${ng.name}: ${(err as Error).message}` }));
+      change(
+        withAction(state, { atMs: now(), action: `${p.why}-failed`, summary: `${ng.name}: ${(err as Error).message}` }),
+      );
     }
   }
 }

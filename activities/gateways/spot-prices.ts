@@ -1,6 +1,8 @@
 import { DescribeSpotPriceHistoryCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { groupSpotPrices, type RawSpotPrice, type SpotPoolHistory } from './spot-history';
+import { awsCall } from '../../src/aws/errors';
+import { groupSpotPrices, type RawSpotPrice, type SpotPoolHistory } from '../../src/domain/pricing/spot-history';
 
+/** EC2 spot price history: the only code that calls DescribeSpotPriceHistory. */
 export interface SpotHistoryQuery {
   region: string;
   /** Instance types to ask for; AWS returns every type when empty, which is rarely wanted. */
@@ -20,15 +22,17 @@ export async function fetchSpotPriceHistory(ec2: EC2Client, q: SpotHistoryQuery)
   const rows: RawSpotPrice[] = [];
   let nextToken: string | undefined;
   for (let page = 0; page < (q.maxPages ?? 50); page++) {
-    const out = await ec2.send(
-      new DescribeSpotPriceHistoryCommand({
-        InstanceTypes: q.instanceTypes.length > 0 ? (q.instanceTypes as never[]) : undefined,
-        ProductDescriptions: ['Linux/UNIX'],
-        StartTime: q.start,
-        EndTime: q.end,
-        MaxResults: 1000,
-        NextToken: nextToken,
-      }),
+    const out = await awsCall(`DescribeSpotPriceHistory ${q.region}`, () =>
+      ec2.send(
+        new DescribeSpotPriceHistoryCommand({
+          InstanceTypes: q.instanceTypes.length > 0 ? (q.instanceTypes as never[]) : undefined,
+          ProductDescriptions: ['Linux/UNIX'],
+          StartTime: q.start,
+          EndTime: q.end,
+          MaxResults: 1000,
+          NextToken: nextToken,
+        }),
+      ),
     );
     for (const h of out.SpotPriceHistory ?? []) {
       if (!h.InstanceType || !h.AvailabilityZone || !h.SpotPrice || !h.Timestamp) continue;

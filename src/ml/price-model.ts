@@ -1,5 +1,5 @@
-import { predictSpotPrice } from '../../ml/price';
-import { simplePriceOutlook, type PriceModel } from './price-outlook';
+import { predictSpotPrice } from './price';
+import { simplePriceOutlook, type PriceModel } from '../domain/spot/price-outlook';
 
 export interface NamedPriceModel {
   name: string;

@@ -1,34 +1,36 @@
 import { log, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { CostAnalysisInput, SpotOptimizationInput } from '../activities/cost';
-import type { CostRunSummary, SpotRunSummary } from '../src/report/summary';
-import { raiseAlert } from './lib/alerts';
-import { compute } from './lib/presets';
+import type { Activities } from '../../activities';
+import type { CostAnalysisInput, SpotOptimizationInput } from '../../activities/cost';
+import { istDate } from '../../src/domain/timetable/ist';
+import type { CostRunSummary, SpotRunSummary } from '../../src/report/summary';
+import { raiseAlert } from '../lib/alerts';
+import { failureMessage } from '../lib/failures';
+import { compute } from '../lib/presets';
 
 const { buildCostReport, buildSpotReport } = proxyActivities<Activities>(compute);
 
 export type CostAnalysisResult = CostRunSummary & { notified: boolean };
 export type SpotOptimizationResult = SpotRunSummary & { notified: boolean };
 
-/** The report's IST date, from the activity's timestamp (deterministic on replay). */
-function istDate(iso: string): string {
-  return new Date(new Date(iso).getTime() + 5.5 * 3_600_000).toISOString().slice(0, 10);
-}
-
 async function announce(kind: 'cost' | 'spot', summary: CostRunSummary | SpotRunSummary): Promise<boolean> {
   try {
     await raiseAlert({
       severity: 'info',
       type: kind === 'cost' ? 'cost_report' : 'spot_report',
-      dedupKey: `${kind}-report/${istDate(summary.generatedAt)}`,
+      dedupKey: `${kind}-report/${istDate(Date.parse(summary.generatedAt))}`,
       summary: summary.headline,
-      details: { report: summary.htmlPath, json: summary.jsonPath, problems: summary.problems, pricingApiReachable: summary.pricingApiReachable ?? 'not asked' },
+      details: {
+        report: summary.htmlPath,
+        json: summary.jsonPath,
+        problems: summary.problems,
+        pricingApiReachable: summary.pricingApiReachable ?? 'not asked',
+      },
       links: [{ label: kind === 'cost' ? 'Cost report' : 'Spot report', url: `file://${summary.htmlPath}` }],
     });
     return true;
   } catch (err) {
     // The report is written either way; a notification outage must not turn the run red.
-    log.warn('report notification failed', { kind, error: String(err) });
+    log.warn('report notification failed', { kind, error: failureMessage(err) });
     return false;
   }
 }

@@ -7,10 +7,11 @@ import { createInterruptionActivities } from '../../activities/interruption';
 import { parseEventBridgeEvent } from '../../src/domain/events/eventbridge';
 import { dispatchEvent } from '../../src/ingress/dispatch';
 import { seedCluster } from '../../src/sandbox/seed';
-import type { SpotInterruptionProgress, SpotInterruptionResult } from '../../workflows/spot-interruption';
+import { progressQuery, type SpotInterruptionProgress, type SpotInterruptionResult } from '../../workflows/interruption/messages';
 import { sampleEventFor } from '../fixtures/events/make-event';
 import { sandboxOf } from '../fixtures/interruption-sandbox';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-process';
+import { eventually } from '../support/eventually';
 import { connectDevServer, testActivityDeps, testAwsFactory, testConfig, uniqueName } from '../support/stack';
 
 /**
@@ -53,14 +54,8 @@ describe('spot interruption survives a worker crash without a double launch', ()
     await stack?.close();
   });
 
-  async function waitForPhase(handle: WorkflowHandle, phase: SpotInterruptionProgress['phase']): Promise<SpotInterruptionProgress> {
-    for (let i = 0; i < 300; i++) {
-      const p = await handle.query<SpotInterruptionProgress>('progress').catch(() => undefined);
-      if (p?.phase === phase) return p;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`workflow never reached phase ${phase}`);
-  }
+  const waitForPhase = (handle: WorkflowHandle, phase: SpotInterruptionProgress['phase']): Promise<SpotInterruptionProgress> =>
+    eventually(() => handle.query(progressQuery), (p) => p.phase === phase, `${handle.workflowId} to reach phase ${phase}`, { timeoutMs: 30_000 });
 
   it('SIGKILL while waiting for the interrupted instance: a new worker finishes with one raise and one undo', async () => {
     const first = await spawnWorkerProcess({ config: rawConfig, taskQueue, auditLog: auditPath });

@@ -1,0 +1,157 @@
+import {
+  CreateOrUpdateTagsCommand,
+  DeleteTagsCommand,
+  DescribeAutoScalingGroupsCommand,
+  TerminateInstanceInAutoScalingGroupCommand,
+  UpdateAutoScalingGroupCommand,
+  type AutoScalingGroup,
+} from '@aws-sdk/client-auto-scaling';
+import type { AwsClientFactory } from '../../src/aws/clients';
+import { awsCall } from '../../src/aws/errors';
+import type { AwsTarget } from '../../src/config/clusters';
+import { NotFoundError } from '../../src/errors';
+import type { NodegroupSize, PartialSize } from '../../src/domain/size';
+import { recordMutation } from '../audit';
+import { planSizeChange, type ApplySizeResult, type GatewayDeps } from './deps';
+
+/**
+ * Auto Scaling groups: the only code that calls the Auto Scaling API. Reads come in two forms,
+ * one convention: `findAsg` answers undefined when the group does not exist (for callers where
+ * absence is a normal answer), `describeAsg` throws NotFoundError.
+ */
+export interface AsgRef {
+  target: AwsTarget;
+  asgName: string;
+}
+
+const asgLabel = (r: AsgRef) => `${r.target.accountId}/${r.target.region}/${r.asgName}`;
+
+export async function describeAsgs(
+  aws: AwsClientFactory,
+  target: AwsTarget,
+  names: string[],
+): Promise<AutoScalingGroup[]> {
+  if (names.length === 0) return [];
+  const out = await awsCall(`DescribeAutoScalingGroups ${target.accountId}/${target.region}/${names.join(',')}`, () =>
+    aws.autoScaling(target).send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: names })),
+  );
+  return out.AutoScalingGroups ?? [];
+}
+
+export async function findAsg(aws: AwsClientFactory, ref: AsgRef): Promise<AutoScalingGroup | undefined> {
+  return (await describeAsgs(aws, ref.target, [ref.asgName]))[0];
+}
+
+export async function describeAsg(
+  aws: AwsClientFactory,
+  ref: AsgRef,
+  what = `Auto Scaling group ${ref.asgName}`,
+): Promise<AutoScalingGroup> {
+  const g = await findAsg(aws, ref);
+  if (!g) throw new NotFoundError(`${what} does not exist`);
+  return g;
+}
+
+export const asgSize = (g: AutoScalingGroup): NodegroupSize => ({
+  min: g.MinSize ?? 0,
+  desired: g.DesiredCapacity ?? 0,
+  max: g.MaxSize ?? 0,
+});
+
+export const asgTags = (g: AutoScalingGroup): Record<string, string> =>
+  Object.fromEntries((g.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+
+/** Instance ids of the group in a lifecycle state (InService by default), sorted. */
+export function asgInstanceIds(g: AutoScalingGroup | undefined, state = 'InService'): string[] {
+  return (g?.Instances ?? [])
+    .filter((i) => i.LifecycleState === state)
+    .map((i) => i.InstanceId ?? '')
+    .filter(Boolean)
+    .sort();
+}
+
+/**
+ * Sizes a group idempotently: reads it, checks min <= desired <= max, writes only the fields that
+ * differ (the ASG API has no client token, so read-then-write is what makes a retry safe), audited
+ * with the caller's request token and label.
+ */
+export async function applyAsgSize(
+  deps: GatewayDeps,
+  ref: AsgRef,
+  size: PartialSize,
+  opts: { requestToken: string; label?: string },
+): Promise<ApplySizeResult> {
+  const label = opts.label ?? asgLabel(ref);
+  const before = asgSize(await describeAsg(deps.aws, ref, `Auto Scaling group ${ref.asgName} of ${label}`));
+  const { changes, after } = planSizeChange(label, before, size);
+  if (!changes) return { changed: false, before, after: before };
+  await awsCall(`UpdateAutoScalingGroup ${label}`, () =>
+    deps.aws
+      .autoScaling(ref.target)
+      .send(
+        new UpdateAutoScalingGroupCommand({
+          AutoScalingGroupName: ref.asgName,
+          MinSize: changes.min,
+          MaxSize: changes.max,
+          DesiredCapacity: changes.desired,
+        }),
+      ),
+  );
+  recordMutation(deps.audit, 'autoscaling:UpdateAutoScalingGroup', label, {
+    before,
+    after,
+    requestToken: opts.requestToken,
+    asgName: ref.asgName,
+  });
+  return { changed: true, before, after };
+}
+
+/** Sets (value) or deletes (undefined) one tag on the group; not propagated to instances. */
+export async function setAsgTag(
+  aws: AwsClientFactory,
+  ref: AsgRef,
+  key: string,
+  value: string | undefined,
+): Promise<void> {
+  const tag = { ResourceId: ref.asgName, ResourceType: 'auto-scaling-group', Key: key };
+  const client = aws.autoScaling(ref.target);
+  await awsCall(`${value === undefined ? 'DeleteTags' : 'CreateOrUpdateTags'} ${asgLabel(ref)} ${key}`, () =>
+    value === undefined
+      ? client.send(new DeleteTagsCommand({ Tags: [tag] }))
+      : client.send(new CreateOrUpdateTagsCommand({ Tags: [{ ...tag, Value: value, PropagateAtLaunch: false }] })),
+  );
+}
+
+/**
+ * Terminates an instance through its group (optionally lowering desired with it). Audited, under
+ * the caller's label (the group) and request token when given.
+ */
+export async function terminateInAsg(
+  deps: GatewayDeps,
+  target: AwsTarget,
+  instanceId: string,
+  decrementDesired: boolean,
+  audit: { label?: string; requestToken?: string } = {},
+): Promise<void> {
+  const out = await awsCall(`TerminateInstanceInAutoScalingGroup ${instanceId}`, () =>
+    deps.aws
+      .autoScaling(target)
+      .send(
+        new TerminateInstanceInAutoScalingGroupCommand({
+          InstanceId: instanceId,
+          ShouldDecrementDesiredCapacity: decrementDesired,
+        }),
+      ),
+  );
+  recordMutation(
+    deps.audit,
+    'autoscaling:TerminateInstanceInAutoScalingGroup',
+    audit.label ?? `${target.accountId}/${target.region}/${instanceId}`,
+    {
+      instanceId,
+      decrementDesired,
+      ...(audit.requestToken ? { requestToken: audit.requestToken } : {}),
+      activityId: out.Activity?.ActivityId,
+    },
+  );
+}

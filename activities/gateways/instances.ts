@@ -1,0 +1,109 @@
+import {
+  CreateFleetCommand,
+  CreateTagsCommand,
+  DescribeInstancesCommand,
+  type CreateFleetCommandInput,
+  type CreateFleetCommandOutput,
+  type Instance,
+  type Tag,
+} from '@aws-sdk/client-ec2';
+import type { AwsClientFactory } from '../../src/aws/clients';
+import { awsCall } from '../../src/aws/errors';
+import type { AwsTarget } from '../../src/config/clusters';
+import { NotFoundError } from '../../src/errors';
+import { recordMutation } from '../audit';
+import type { GatewayDeps } from './deps';
+
+/** EC2 instances: the only code that describes, launches (EC2 Fleet) or tags instances. */
+const where = (t: AwsTarget) => `${t.accountId}/${t.region}`;
+
+export const tagsOf = (tags: Tag[] | undefined): Record<string, string> =>
+  Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+
+/** One instance, or undefined when EC2 does not know it (any longer). */
+export async function findInstance(
+  aws: AwsClientFactory,
+  target: AwsTarget,
+  instanceId: string,
+): Promise<Instance | undefined> {
+  try {
+    return (await describeInstances(aws, target, [instanceId]))[0];
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+}
+
+export async function describeInstances(
+  aws: AwsClientFactory,
+  target: AwsTarget,
+  instanceIds: string[],
+): Promise<Instance[]> {
+  const out = await awsCall(`DescribeInstances ${where(target)} ${instanceIds.join(',')}`, () =>
+    aws.ec2(target).send(new DescribeInstancesCommand({ InstanceIds: instanceIds })),
+  );
+  return out.Reservations?.flatMap((r) => r.Instances ?? []) ?? [];
+}
+
+/** Instances carrying `key=value`, pending or running (by default). */
+export async function instancesTagged(
+  aws: AwsClientFactory,
+  target: AwsTarget,
+  key: string,
+  value: string,
+  states = ['pending', 'running'],
+): Promise<Instance[]> {
+  const out = await awsCall(`DescribeInstances ${where(target)} tag:${key}=${value}`, () =>
+    aws.ec2(target).send(
+      new DescribeInstancesCommand({
+        Filters: [
+          { Name: `tag:${key}`, Values: [value] },
+          { Name: 'instance-state-name', Values: states },
+        ],
+      }),
+    ),
+  );
+  return out.Reservations?.flatMap((r) => r.Instances ?? []) ?? [];
+}
+
+/** EC2 Fleet `instant` launch, audited as `ec2:CreateFleet` with the caller's detail. */
+export async function launchInstantFleet(
+  deps: GatewayDeps,
+  target: AwsTarget,
+  input: Omit<CreateFleetCommandInput, 'Type'>,
+  audit: { label: string; context: string; detail: Record<string, unknown> },
+): Promise<CreateFleetCommandOutput & { instanceIds: string[] }> {
+  const out = await awsCall(audit.context, () =>
+    deps.aws.ec2(target).send(new CreateFleetCommand({ ...input, Type: 'instant' })),
+  );
+  const instanceIds = (out.Instances ?? []).flatMap((i) => i.InstanceIds ?? []).sort();
+  recordMutation(deps.audit, 'ec2:CreateFleet', audit.label, {
+    ...audit.detail,
+    clientToken: input.ClientToken,
+    fleetId: out.FleetId,
+    instanceIds,
+    errors: out.Errors?.map((e) => e.ErrorCode),
+  });
+  return { ...out, instanceIds };
+}
+
+/** Adds tags to instances (idempotent: CreateTags overwrites a tag with the same key). Audited. */
+export async function tagInstances(
+  deps: GatewayDeps,
+  target: AwsTarget,
+  instanceIds: string[],
+  tags: Record<string, string>,
+): Promise<void> {
+  if (instanceIds.length === 0) return;
+  await awsCall(`CreateTags ${where(target)} ${instanceIds.join(',')}`, () =>
+    deps.aws
+      .ec2(target)
+      .send(
+        new CreateTagsCommand({
+          Resources: instanceIds,
+          Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+        }),
+      ),
+  );
+  recordMutation(deps.audit, 'ec2:CreateTags', `${where(target)}/${instanceIds.join(',')}`, { tags });
+}

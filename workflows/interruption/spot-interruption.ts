@@ -1,0 +1,457 @@
+import {
+  condition,
+  executeChild,
+  ParentClosePolicy,
+  patched,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import type { DrainResult, InstanceIdentity } from '../../activities/interruption';
+import type { AlertInput } from '../../src/domain/alerts/types';
+import { GONE_STATES } from '../../src/domain/events/actions';
+import {
+  interruptionDeadlineMs,
+  planResponse,
+  secondsLeft,
+  type ResponsePlan,
+} from '../../src/domain/interruption/plan';
+import type { InterruptionTrigger } from '../../src/domain/interruption/types';
+import { SA_ACTION, SA_CLUSTER, SA_INSTANCE, SA_SEVERITY } from '../../src/search-attributes';
+import { raiseAlert } from '../lib/alerts';
+import { failureMessage } from '../lib/failures';
+import { awsMutate, awsRead, beforeDeadline } from '../lib/presets';
+import { drainNode as drainNodeWorkflow } from '../drain/drain-node';
+import { drainWorkflowId } from '../drain/messages';
+import {
+  instanceStateSignal,
+  interruptionEventSignal,
+  progressQuery,
+  type SpotInterruptionInput,
+  type SpotInterruptionProgress,
+  type SpotInterruptionResult,
+} from './messages';
+
+const read = proxyActivities<Activities>(awsRead);
+const mutate = proxyActivities<Activities>(awsMutate);
+
+type Managed = NonNullable<InstanceIdentity['managed']>;
+type AlertArgs = Omit<AlertInput, 'details'> & { details?: AlertInput['details'] };
+
+const DEFAULT_TIMING = {
+  pollIntervalMs: 5_000,
+  eksGraceMs: 60_000,
+  replacementWaitMs: 10 * 60_000,
+  terminationWaitMs: 15 * 60_000,
+  terminationPollMs: 15_000,
+};
+
+/**
+ * The state of one interruption response and one method per phase: identify, notify only,
+ * watch EKS rebalancing, request a replacement (with the drain alongside), fall back to
+ * on-demand, wait for the instance to go and undo a capacity raise. Signal handlers only update
+ * the deadline and the instance's state; `spotInterruption` runs the phases in order.
+ */
+class SpotInterruption {
+  readonly progress: SpotInterruptionProgress;
+  readonly result: SpotInterruptionResult;
+  private readonly trigger: InterruptionTrigger;
+  private readonly timing: typeof DEFAULT_TIMING;
+  private readonly eventTimeMs: number;
+  private readonly seenEvents: string[];
+  /** The 120 s deadline of a warning; a rebalance run gets one when a warning follows. */
+  private deadlineMs: number | undefined;
+  private instanceGone = false;
+  /** Set once the instance is known to be in a configured node group. */
+  private identity!: InstanceIdentity;
+  private managed!: Managed;
+  /** EKS rebalancing replaces the instance; eksflow watches the deadline. */
+  private watchingEks = false;
+  /** Where a replacement shows up: in the instance's group, or among the instances eksflow launched. */
+  private via: 'group' | 'fleet' = 'fleet';
+  /** Capacity raised on the instance's group (undone once the instance is gone). */
+  raised = false;
+
+  constructor(private readonly input: SpotInterruptionInput) {
+    const { trigger } = input;
+    this.trigger = trigger;
+    this.timing = { ...DEFAULT_TIMING, ...input.timing };
+    this.eventTimeMs = Date.parse(trigger.time);
+    this.seenEvents = [trigger.eventId];
+    this.deadlineMs = trigger.kind === 'spot-interruption-warning' ? interruptionDeadlineMs(trigger.time) : undefined;
+    this.progress = {
+      phase: 'identifying',
+      instanceId: trigger.instanceId,
+      trigger: trigger.kind,
+      replacementIds: [],
+      fallbackIds: [],
+      notes: [],
+    };
+    this.result = {
+      instanceId: trigger.instanceId,
+      outcome: 'notified',
+      newInstances: [],
+      fallbackInstances: [],
+      success: false,
+      alerts: [],
+      notes: this.progress.notes,
+    };
+  }
+
+  registerHandlers(): void {
+    setHandler(progressQuery, () => ({
+      ...this.progress,
+      deadline: this.deadlineMs === undefined ? undefined : new Date(this.deadlineMs).toISOString(),
+      secondsLeft: secondsLeft(this.deadlineMs, Date.now()),
+    }));
+    setHandler(interruptionEventSignal, (t) => {
+      if (this.seenEvents.includes(t.eventId)) return; // the same event again (retry, or via the other path)
+      this.seenEvents.push(t.eventId);
+      if (t.kind === 'spot-interruption-warning' && this.deadlineMs === undefined) {
+        // A rebalance run escalates: from now on the 120 s deadline and its fallback apply.
+        this.deadlineMs = interruptionDeadlineMs(t.time);
+        this.progress.notes.push(`escalated by interruption warning ${t.eventId}`);
+      }
+    });
+    setHandler(instanceStateSignal, ({ state }) => {
+      if (GONE_STATES.has(state)) this.instanceGone = true;
+    });
+  }
+
+  tagRun(pairs: { cluster?: string; action?: string; severity?: string }): void {
+    if (this.input.searchAttributes === false) return;
+    upsertSearchAttributes([
+      { key: SA_INSTANCE, value: this.trigger.instanceId },
+      ...(pairs.cluster ? [{ key: SA_CLUSTER, value: pairs.cluster }] : []),
+      ...(pairs.action ? [{ key: SA_ACTION, value: pairs.action }] : []),
+      ...(pairs.severity ? [{ key: SA_SEVERITY, value: pairs.severity }] : []),
+    ]);
+  }
+
+  /** Activities that must finish before the deadline as it stands now (or `untilMs`). */
+  private urgent(untilMs = this.deadlineMs) {
+    return proxyActivities<Activities>(beforeDeadline(untilMs, Date.now()));
+  }
+
+  private async alert(a: AlertArgs): Promise<void> {
+    try {
+      await raiseAlert({
+        ...a,
+        details: { instanceId: this.trigger.instanceId, event: this.trigger.kind, ...a.details },
+      });
+      this.result.alerts.push(`${a.severity}:${a.type}`);
+    } catch (err) {
+      this.progress.notes.push(`alert ${a.type} failed: ${failureMessage(err)}`);
+    }
+  }
+
+  finish(): SpotInterruptionResult {
+    this.progress.phase = 'done';
+    this.result.newInstances = this.progress.replacementIds;
+    this.result.fallbackInstances = this.progress.fallbackIds;
+    this.result.drain = this.progress.drain;
+    return this.result;
+  }
+
+  /**
+   * Which instance, which group, how to respond. Returns no plan when there is nothing to do
+   * beyond what `finish()` reports (the instance is already gone).
+   */
+  async identify(): Promise<ResponsePlan | undefined> {
+    const { trigger, progress } = this;
+    const identify = { instanceId: trigger.instanceId, region: trigger.region, account: trigger.account };
+    let identity: InstanceIdentity;
+    try {
+      identity = await this.urgent().identifyInstance(identify);
+    } catch (err) {
+      // Past the deadline there is nothing left to save, but the run must still end in a decision
+      // and an alert, never in a failed workflow nobody looks at: keep asking at the normal pace.
+      progress.notes.push(`identifying before the deadline failed: ${failureMessage(err)}`);
+      try {
+        identity = await read.identifyInstance(identify);
+      } catch (again) {
+        identity = {
+          instanceId: trigger.instanceId,
+          found: false,
+          inServiceAtReceipt: [],
+          unmanagedReason: `could not identify the instance: ${failureMessage(again)}`,
+        };
+      }
+    }
+    this.identity = identity;
+    const m = identity.managed;
+    progress.cluster = m?.cluster;
+    progress.nodegroup = m?.nodegroup;
+    if (identity.found && GONE_STATES.has(identity.state ?? '')) {
+      progress.notes.push(`instance is already ${identity.state}: nothing to replace`);
+      this.result.outcome = 'already-gone';
+      return undefined;
+    }
+    const plan = planResponse(trigger, m?.group);
+    progress.mode = this.result.mode = plan.mode;
+    this.tagRun({ cluster: m?.cluster, action: plan.mode });
+    if (m) this.managed = m;
+    this.watchingEks = plan.mode === 'watch-eks';
+    this.via =
+      plan.mode === 'watch-eks' || (plan.mode === 'replace' && plan.strategy === 'raise-capacity') ? 'group' : 'fleet';
+    return plan;
+  }
+
+  /** Not ours to replace (unmanaged, or a notice eksflow only reports): tell people, change nothing. */
+  async notify(planReason: string): Promise<void> {
+    const { trigger, progress, identity } = this;
+    const m = identity.managed;
+    progress.phase = 'notifying';
+    const reason = identity.unmanagedReason ?? planReason;
+    progress.notes.push(reason);
+    await this.alert({
+      severity: m ? 'info' : 'warning',
+      type: m ? 'spot_rebalance' : 'spot_interruption_unmanaged',
+      dedupKey: `spot-interruption/${trigger.instanceId}`,
+      summary: `${trigger.kind} for ${trigger.instanceId}${m ? ` (${m.cluster}/${m.nodegroup})` : ''}: notify only — ${reason}`,
+      cluster: m?.cluster,
+    });
+  }
+
+  /** EKS managed spot group: EKS rebalancing replaces it; eksflow steps in only if that misses the deadline. */
+  async watchEks(): Promise<boolean> {
+    const { trigger, progress, result, managed, timing } = this;
+    progress.strategy = result.strategy = 'eks-rebalancing';
+    // Alert on receipt, not after the drain: people learn of it while there is still time.
+    await this.alert({
+      severity: 'warning',
+      type: 'spot_interruption',
+      dedupKey: `spot-interruption/${trigger.instanceId}`,
+      summary: `spot interruption warning for ${trigger.instanceId} in ${managed.cluster}/${managed.nodegroup}: EKS capacity rebalancing is replacing it; eksflow watches the deadline`,
+      cluster: managed.cluster,
+      details: { nodegroup: managed.nodegroup },
+    });
+    const replacedInTime = await this.waitForReplacement(
+      () => this.deadlineMs ?? Date.now() + timing.replacementWaitMs,
+    );
+    if (replacedInTime) {
+      result.outcome = 'replaced-by-eks';
+      return true;
+    }
+    progress.phase = 'requesting';
+    progress.notes.push('EKS had no replacement InService by the deadline: raising capacity');
+    const ok = await this.raiseCapacity();
+    const graceEnd = Date.now() + timing.eksGraceMs;
+    if (ok && (await this.waitForReplacement(() => graceEnd))) result.outcome = 'replaced';
+    else
+      await this.fallBackToOnDemand(
+        ok ? `still none ${Math.round(timing.eksGraceMs / 1000)} s after raising capacity` : 'raising capacity failed',
+      );
+    return false;
+  }
+
+  /** Everything else: request the replacement at once, drain alongside, wait for it; fall back at the deadline. */
+  async replace(strategy: 'raise-capacity' | 'ec2-fleet'): Promise<boolean> {
+    const { trigger, progress, result, managed, timing, identity } = this;
+    progress.strategy = result.strategy = strategy;
+    progress.phase = 'requesting';
+    // The replacement request goes out first; the drain runs alongside it, never before it.
+    const request = strategy === 'raise-capacity' ? this.raiseCapacity() : this.launchSpotFleet();
+    const drainNow = this.deadlineMs !== undefined;
+    const drain = drainNow ? drainNode(identity, this.deadlineMs) : undefined;
+    const ok = await request;
+    const softEnd = Date.now() + timing.replacementWaitMs;
+    const replacedInTime = ok && (await this.waitForReplacement(() => this.deadlineMs ?? softEnd));
+    if (replacedInTime) result.outcome = 'replaced';
+    if (!drainNow && replacedInTime) progress.drain = await drainNode(identity, undefined);
+    if (drain) progress.drain = await drain;
+    this.noteUnfinishedDrain();
+    if (!replacedInTime && this.deadlineMs !== undefined)
+      await this.fallBackToOnDemand(ok ? 'replacement not running' : 'replacement request failed');
+    else if (!replacedInTime) {
+      result.outcome = 'not-replaced';
+      await this.alert({
+        severity: 'warning',
+        type: 'spot_replacement_slow',
+        dedupKey: `spot-interruption/${trigger.instanceId}`,
+        summary: `${managed.cluster}/${managed.nodegroup}: proactive replacement for ${trigger.instanceId} (${trigger.kind}) not running after ${Math.round(timing.replacementWaitMs / 1000)} s`,
+        cluster: managed.cluster,
+      });
+    }
+    return replacedInTime;
+  }
+
+  /** A drain that did not finish says which pods are left on the node, and why. */
+  private noteUnfinishedDrain(): void {
+    const d = this.progress.drain?.outcome;
+    if (!d || d.status === 'drained') return;
+    const left = d.blocked.length ? `; left on the node: ${d.blocked.map((b) => `${b.pod} (${b.reason})`).join('; ')}` : '';
+    this.progress.notes.push(`drain ${d.status}${d.error ? `: ${d.error}` : ''}${left}`);
+  }
+
+  /** The verdict: replaced in time, or at least something (the fallback) running. */
+  judge(replacedInTime: boolean): void {
+    const { result } = this;
+    result.withinDeadline =
+      this.deadlineMs === undefined
+        ? undefined
+        : replacedInTime && this.eventTimeMs + (result.timeToRunningMs ?? Infinity) <= this.deadlineMs;
+    result.success = replacedInTime || result.outcome === 'replaced' || this.progress.fallbackIds.length > 0;
+  }
+
+  /** A raised group goes back to its size once the interrupted instance is gone (or after a wait). */
+  async undoRaise(): Promise<void> {
+    const { progress, timing, identity } = this;
+    progress.phase = 'waiting-for-termination';
+    const waitEnd = Date.now() + timing.terminationWaitMs;
+    while (!this.instanceGone && Date.now() < waitEnd) {
+      const state = await read.interruptedInstanceState({ identity });
+      if (GONE_STATES.has(state) || state === 'gone') this.instanceGone = true;
+      else
+        await condition(() => this.instanceGone, Math.min(timing.terminationPollMs, Math.max(1, waitEnd - Date.now())));
+    }
+    if (!this.instanceGone)
+      progress.notes.push(
+        `instance still there after ${Math.round(timing.terminationWaitMs / 1000)} s: undoing the raise anyway`,
+      );
+    progress.phase = 'undoing';
+    const undo = await mutate.undoCapacityRaise({ identity, requestToken: `spot-${this.trigger.instanceId}` });
+    this.result.raiseUndone = undo.changed;
+  }
+
+  /** Polls until a replacement runs, the instance's deadline (or `untilMs`) passes. */
+  private async waitForReplacement(untilMs: () => number): Promise<boolean> {
+    const { progress, result, identity, timing, via } = this;
+    progress.phase = this.watchingEks && !this.raised ? 'watching-eks' : 'waiting-for-replacement';
+    for (;;) {
+      const launchedIds = [...progress.replacementIds, ...progress.fallbackIds];
+      // A check that times out (AWS slow under a burst) is a "not yet", never the end of the run.
+      const status = await this.urgent(untilMs())
+        .replacementStatus({ identity, via, launchedIds: via === 'fleet' ? launchedIds : undefined })
+        .catch((err: unknown) => {
+          progress.notes.push(`replacement check failed: ${failureMessage(err)}`);
+          return { running: [] as string[], pending: [] as string[] };
+        });
+      const running = status.running.filter((id) => !progress.fallbackIds.includes(id));
+      if (running.length > 0) {
+        progress.replacementIds = [...new Set([...progress.replacementIds, ...running])].sort();
+        result.timeToRunningMs ??= Date.now() - this.eventTimeMs;
+        return true;
+      }
+      const left = untilMs() - Date.now();
+      if (left <= 0) return false;
+      await sleep(Math.min(timing.pollIntervalMs, left));
+    }
+  }
+
+  private requested(at: string | undefined, ids: string[] = []): void {
+    this.result.timeToRequestMs ??= Date.now() - this.eventTimeMs;
+    this.result.requestedAt ??= at;
+    this.progress.replacementIds = [...new Set([...this.progress.replacementIds, ...ids])].sort();
+  }
+
+  private async raiseCapacity(): Promise<boolean> {
+    try {
+      const r = await this.urgent().raiseGroupCapacity({
+        identity: this.identity,
+        requestToken: `spot-${this.trigger.instanceId}`,
+      });
+      this.raised = true;
+      this.requested(r.requestedAt);
+      return true;
+    } catch (err) {
+      this.progress.notes.push(`raising capacity failed: ${failureMessage(err)}`);
+      return false;
+    }
+  }
+
+  private async launchSpotFleet(): Promise<boolean> {
+    try {
+      const r = await this.urgent().launchFleet({
+        identity: this.identity,
+        capacity: 'spot',
+        clientToken: `spot-${this.trigger.instanceId}-replace`,
+      });
+      this.requested(r.requestedAt, r.instanceIds);
+      return true;
+    } catch (err) {
+      this.progress.notes.push(`spot fleet launch failed: ${failureMessage(err)}`);
+      return false;
+    }
+  }
+
+  private async fallBackToOnDemand(why: string): Promise<void> {
+    const { trigger, progress, result, managed } = this;
+    progress.phase = 'fallback';
+    this.tagRun({ severity: 'critical' });
+    try {
+      const r = await mutate.launchFleet({
+        identity: this.identity,
+        capacity: 'on-demand',
+        clientToken: `spot-${trigger.instanceId}-fallback`,
+      });
+      progress.fallbackIds = r.instanceIds;
+      result.outcome = 'fallback';
+    } catch (err) {
+      progress.notes.push(`on-demand fallback failed: ${failureMessage(err)}`);
+      result.outcome = 'not-replaced';
+    }
+    await this.alert({
+      severity: 'critical',
+      type: 'spot_replacement_missed_deadline',
+      dedupKey: `spot-fallback/${trigger.instanceId}`,
+      summary: `${managed.cluster}/${managed.nodegroup}: no replacement for ${trigger.instanceId} running by the deadline (${why}); ${progress.fallbackIds.length ? `on-demand fallback ${progress.fallbackIds.join(', ')}` : 'on-demand fallback FAILED'}`,
+      cluster: managed.cluster,
+      details: { nodegroup: managed.nodegroup, fallback: progress.fallbackIds.join(',') },
+    });
+  }
+}
+
+/**
+ * Drains the interrupted node in its own workflow (drain/<cluster>/<instance>): cordon, evictions
+ * that respect PodDisruptionBudgets, retried until the deadline. A drain that cannot reach the
+ * API reports so; it never holds up the replacement, which was requested before it started.
+ * Runs started before the drain became a workflow keep the one-pass activity, so they replay.
+ */
+async function drainNode(identity: InstanceIdentity, deadlineMs: number | undefined): Promise<DrainResult> {
+  if (!patched('drain-as-workflow')) {
+    try {
+      return await mutate.drainInterruptedNode({ identity });
+    } catch (err) {
+      return { skipped: true, reason: `drain failed: ${failureMessage(err)}` };
+    }
+  }
+  const m = identity.managed!;
+  const clusterKey = `${m.target.accountId}/${m.target.region}/${m.cluster}`;
+  try {
+    const outcome = await executeChild(drainNodeWorkflow, {
+      workflowId: drainWorkflowId(clusterKey, identity.instanceId),
+      args: [{ clusterKey, instanceId: identity.instanceId, deadlineMs, reason: `spot interruption of ${identity.instanceId}` }],
+      parentClosePolicy: ParentClosePolicy.TERMINATE,
+    });
+    if (outcome.status === 'skipped') return { skipped: true, reason: outcome.error, outcome };
+    return { skipped: false, outcome, ...(outcome.status === 'drained' ? {} : { reason: outcome.error ?? outcome.status }) };
+  } catch (err) {
+    return { skipped: true, reason: `drain failed: ${failureMessage(err)}` };
+  }
+}
+
+/**
+ * `spot-interruption/<instance-id>`: responds to a spot interruption warning (120 s deadline),
+ * a rebalance recommendation or a scheduled change for one instance. EKS managed spot groups are
+ * left to EKS capacity rebalancing unless it fails to deliver by the deadline; everything else
+ * gets its replacement requested at once, waits for it with short durable timers, falls back to
+ * on-demand at the deadline, and undoes any temporary capacity raise once the instance is gone.
+ */
+export async function spotInterruption(input: SpotInterruptionInput): Promise<SpotInterruptionResult> {
+  const run = new SpotInterruption(input);
+  run.registerHandlers();
+  run.tagRun({ action: input.trigger.kind });
+  const plan = await run.identify();
+  if (!plan) return run.finish();
+  if (plan.mode === 'notify-only') {
+    await run.notify(plan.reason);
+    return run.finish();
+  }
+  const replacedInTime = plan.mode === 'watch-eks' ? await run.watchEks() : await run.replace(plan.strategy);
+  run.judge(replacedInTime);
+  if (run.raised) await run.undoRaise();
+  return run.finish();
+}
