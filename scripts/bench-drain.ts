@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, DefaultLogger, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { kubeConfigFor } from '../activities/gateways/kubernetes';
 import { AwsClientFactory, SANDBOX_CREDENTIALS } from '../src/aws/clients';
@@ -35,7 +35,8 @@ async function pool<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): 
 }
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // Core's "workflow task took > 5 s" warnings flood stderr when the machine is saturated; errors only.
+  Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } } });
   const dir = mkdtempSync(join(tmpdir(), 'eksflow-bench-drain-'));
   const [temporal, kube] = await Promise.all([
     startTemporalDevServer({ headless: true, logFile: join(dir, 'temporal.log') }),

@@ -5,6 +5,7 @@
 # web: the Temporal CLI is built from its Go module, the test server comes from Maven Central,
 # moto from PyPI, Chromium from Debian.
 #   --with-chromium   also make sure headless Chromium exists (the report test uses it)
+#   --with-kubernetes also build etcd, kube-apiserver, kube-controller-manager (the Kubernetes tests use them)
 set -euo pipefail
 
 TEMPORAL_CLI_VERSION=v1.5.1
@@ -17,9 +18,11 @@ cache="${XDG_CACHE_HOME:-$HOME/.cache}/eksflow"
 tools="$root/.tools"
 mkdir -p "$cache" "$tools/bin"
 with_chromium=0
+with_kubernetes=0
 for arg in "$@"; do
   case "$arg" in
     --with-chromium) with_chromium=1 ;;
+    --with-kubernetes) with_kubernetes=1 ;;
     *) echo "provision: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
@@ -134,6 +137,9 @@ if [ "$with_chromium" = 1 ]; then
 fi
 
 # 6. etcd, kube-apiserver, kube-controller-manager (the real Kubernetes API the tests drain against).
-bash "$root/scripts/provision-kubernetes.sh"
+#    Only for the tests: a cold build is long (README, "The Kubernetes side"), and the sandbox does not need it.
+if [ "$with_kubernetes" = 1 ]; then
+  bash "$root/scripts/provision-kubernetes.sh"
+fi
 
 step "done" "$(elapsed "$t0")"

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import type { Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
@@ -157,17 +158,17 @@ describe('scaling with the real Kubernetes API', () => {
     const pricing = await startPricingServer();
     const acts = createActivities({ ...deps, aws: testAwsFactory({ pricingEndpoint: pricing.url }) });
     try {
-    const summary = await acts.buildCostReport({ hours: 24 });
-    const report = JSON.parse(require('node:fs').readFileSync(summary.jsonPath, 'utf8'));
-    const section = report.namespaceCosts.find((s: { nodegroup: string }) => s.nodegroup === ng);
-    expect(section).toBeDefined();
-    const shares = Object.fromEntries(section.split.map((s: { namespace: string; share: number }) => [s.namespace, s.share]));
-    // 5 web pods (100m, 128Mi each) on the group's 4 nodes of 4 CPU / 16Gi (no cloud controller here
-    // deletes the Node objects of the terminated instances): (500/16000 + 640Mi/64Gi) / 2.
-    expect(shares[appsNs]).toBeCloseTo((500 / 16000 + 640 / (64 * 1024)) / 2, 6);
-    expect(shares.__idle__).toBeCloseTo(1 - shares[appsNs], 6);
-    expect(section.split.reduce((s: number, x: { monthly: number }) => s + x.monthly, 0)).toBeCloseTo(section.monthly, 6);
-    expect(require('node:fs').readFileSync(summary.htmlPath, 'utf8')).toContain('Cost by namespace');
+      const summary = await acts.buildCostReport({ hours: 24 });
+      const report = JSON.parse(readFileSync(summary.jsonPath, 'utf8'));
+      const section = report.namespaceCosts.find((s: { nodegroup: string }) => s.nodegroup === ng);
+      expect(section).toBeDefined();
+      const shares = Object.fromEntries(section.split.map((s: { namespace: string; share: number }) => [s.namespace, s.share]));
+      // 5 web pods (100m, 128Mi each) on the group's 4 nodes of 4 CPU / 16Gi (no cloud controller here
+      // deletes the Node objects of the terminated instances): (500/16000 + 640Mi/64Gi) / 2.
+      expect(shares[appsNs]).toBeCloseTo((500 / 16000 + 640 / (64 * 1024)) / 2, 6);
+      expect(shares.__idle__).toBeCloseTo(1 - shares[appsNs], 6);
+      expect(section.split.reduce((s: number, x: { monthly: number }) => s + x.monthly, 0)).toBeCloseTo(section.monthly, 6);
+      expect(readFileSync(summary.htmlPath, 'utf8')).toContain('Cost by namespace');
     } finally {
       await pricing.close();
     }
