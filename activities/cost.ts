@@ -11,6 +11,11 @@ import { reportUrl } from '../src/domain/reports/link';
 import type { WrittenReport } from '../src/report/types';
 import { recordMutation } from './audit';
 import { putReportObject } from './gateways/reports';
+import type { CostReport } from '../src/report/types';
+import type { NamespaceCostSection } from '../src/report/types';
+import { splitByNamespace } from '../src/domain/cost/namespace-split';
+import { cpuMillis, memoryBytes } from '../src/domain/scaling/k8s-quantity';
+import { kubernetesGateways } from './kubernetes';
 
 export interface CostAnalysisInput {
   /** Spot history look-back in hours (default 168). */
@@ -98,6 +103,9 @@ export function createCostActivities(deps: ActivityDeps) {
   async function buildCostReport(input: CostAnalysisInput = {}): Promise<CostRunSummary> {
     const args = parseInput(costInputSchema, input ?? {}, 'buildCostReport');
     const report = await runCostAnalysis(analysis, args);
+    const split = await namespaceCosts(report.cost.clusters);
+    if (split.sections.length) report.namespaceCosts = split.sections;
+    report.problems.push(...split.problems);
     const files = await writeReport(deps.reportsDir, report);
     return { ...summariseCostRun(report, files), ...(await publish(files)) };
   }
@@ -113,6 +121,42 @@ export function createCostActivities(deps: ActivityDeps) {
   async function checkSpotGroupOutlook(input: SpotGroupOutlookInput): Promise<SpotGroupOutlook> {
     const args = parseInput(spotGroupOutlookSchema, input, 'checkSpotGroupOutlook');
     return spotGroupOutlook(analysis, args);
+  }
+
+
+  /**
+   * Splits each priced node group's monthly cost by namespace from the running pods' requests,
+   * for clusters whose Kubernetes API is configured. A cluster whose API cannot be read is a
+   * problem in the report, not a failed report.
+   */
+  async function namespaceCosts(clusters: CostReport['cost']['clusters']): Promise<{ sections: NamespaceCostSection[]; problems: string[] }> {
+    const sections: NamespaceCostSection[] = [];
+    const problems: string[] = [];
+    for (const cc of clusters) {
+      const cluster = deps.config.clusters.find((c) => c.name === cc.cluster && c.accountId === cc.accountId && c.region === cc.region);
+      if (!cluster?.kubernetes) continue;
+      try {
+        const gw = await kubernetesGateways(deps).forCluster(cluster);
+        const [nodes, pods] = await Promise.all([gw.listNodes(), gw.listPods({ fieldSelector: 'status.phase=Running' })]);
+        for (const ng of cc.nodegroups.filter((n) => n.priced)) {
+          const members = nodes.filter((n) => n.metadata?.labels?.['eks.amazonaws.com/nodegroup'] === ng.nodegroup);
+          if (members.length === 0) continue;
+          const names = new Set(members.map((n) => n.metadata?.name));
+          const allocatable = members.reduce((a, n) => ({
+            cpuMillis: a.cpuMillis + cpuMillis(n.status?.allocatable?.cpu), memoryBytes: a.memoryBytes + memoryBytes(n.status?.allocatable?.memory),
+          }), { cpuMillis: 0, memoryBytes: 0 });
+          const requests = pods.filter((p) => names.has(p.spec?.nodeName)).map((p) => ({
+            namespace: p.metadata?.namespace ?? 'default',
+            cpuMillis: (p.spec?.containers ?? []).reduce((s, c) => s + cpuMillis(c.resources?.requests?.cpu), 0),
+            memoryBytes: (p.spec?.containers ?? []).reduce((s, c) => s + memoryBytes(c.resources?.requests?.memory), 0),
+          }));
+          sections.push({ cluster: cc.cluster, nodegroup: ng.nodegroup, monthly: ng.monthly, split: splitByNamespace(ng.monthly, allocatable, requests) });
+        }
+      } catch (err) {
+        problems.push(`cost by namespace for ${cc.cluster}: Kubernetes API not readable: ${(err as Error).message}`);
+      }
+    }
+    return { sections, problems };
   }
 
   return { buildCostReport, buildSpotReport, checkSpotGroupOutlook };

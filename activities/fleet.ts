@@ -1,14 +1,12 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { ActivityDeps } from './deps';
 import { parseInput, partialSizeSchema, requestTokenSchema } from './input';
-import { applyAsgSize, asgInstanceIds, asgSize, describeAsg, describeAsgs } from './gateways/asg';
+import { kubernetesGateways } from './kubernetes';
+import { applyAsgSize, asgInstanceIds, asgSize, describeAsg, describeAsgs, terminateInAsg } from './gateways/asg';
 import type { ApplySizeResult } from './gateways/deps';
 import { applyNodegroupSize, describeNodegroup, nodegroupLabel as label, nodegroupRefSchema } from './gateways/nodegroups';
-import { readSecretEnv } from '../src/config/env';
 import { shippedPriceTable } from '../src/data/pricing';
 import { NotFoundError, ValidationError } from '../src/errors';
 import type { PartialSize } from '../src/domain/size';
@@ -30,6 +28,11 @@ export interface FleetView {
 
 const groupRefSchema = nodegroupRefSchema.extend({ kind: z.enum(['eks-managed', 'self-managed']), asgName: z.string().optional() });
 const applySchema = z.object({ ref: groupRefSchema, size: partialSizeSchema, requestToken: requestTokenSchema });
+const terminateSchema = z.object({
+  ref: groupRefSchema,
+  instanceId: z.string().regex(/^i-[0-9a-f]{8,17}$/, 'an EC2 instance id'),
+  requestToken: requestTokenSchema,
+});
 
 export function createFleetActivities(deps: ActivityDeps) {
   let priceTable: PriceTable | undefined;
@@ -106,33 +109,30 @@ export function createFleetActivities(deps: ActivityDeps) {
   async function workloadRequests(input: { clusterKey: string; nodegroup: string }): Promise<WorkloadRequests> {
     const cluster = deps.config.clusters.find((c) => clusterKeyOf(c) === input.clusterKey);
     if (!cluster) throw new NotFoundError(`cluster ${input.clusterKey} is not configured`);
-    const k8s = cluster.kubernetes;
-    if (!k8s) return { known: false, reason: `no Kubernetes API configured for ${cluster.name}: workload requests unknown` };
-    const token = readSecretEnv(k8s.tokenEnv);
-    if (!token) return { known: false, reason: `Kubernetes token variable ${k8s.tokenEnv} is not set: workload requests unknown` };
-    const ca = k8s.caFile ? readFileSync(k8s.caFile) : undefined;
+    if (!cluster.kubernetes) return { known: false, reason: `no Kubernetes API configured for ${cluster.name}: workload requests unknown` };
     try {
-      const nodes = nodeListSchema.parse(await k8sGet(k8s.apiServer, `/api/v1/nodes?labelSelector=${encodeURIComponent(`eks.amazonaws.com/nodegroup=${input.nodegroup}`)}`, token, ca));
-      if (nodes.items.length === 0) return { known: false, reason: `no Kubernetes nodes labelled eks.amazonaws.com/nodegroup=${input.nodegroup}` };
-      const names = new Set(nodes.items.map((n) => n.metadata.name));
-      const alloc = nodes.items.reduce(
-        (a, n) => ({ cpu: a.cpu + cpuMillis(n.status.allocatable.cpu), mem: a.mem + memoryBytes(n.status.allocatable.memory) }),
+      const gw = await kubernetesGateways(deps).forCluster(cluster);
+      const nodes = await gw.listNodes(`eks.amazonaws.com/nodegroup=${input.nodegroup}`);
+      if (nodes.length === 0) return { known: false, reason: `no Kubernetes nodes labelled eks.amazonaws.com/nodegroup=${input.nodegroup}` };
+      const names = new Set(nodes.map((n) => n.metadata?.name));
+      const alloc = nodes.reduce(
+        (a, n) => ({ cpu: a.cpu + cpuMillis(n.status?.allocatable?.cpu), mem: a.mem + memoryBytes(n.status?.allocatable?.memory) }),
         { cpu: 0, mem: 0 },
       );
-      const pods = podListSchema.parse(await k8sGet(k8s.apiServer, `/api/v1/pods?fieldSelector=${encodeURIComponent('status.phase=Running')}`, token, ca));
+      const pods = await gw.listPods({ fieldSelector: 'status.phase=Running' });
       const req = { cpuMillis: 0, memoryBytes: 0 };
       let counted = 0;
-      for (const pod of pods.items) {
-        if (!pod.spec.nodeName || !names.has(pod.spec.nodeName)) continue;
+      for (const pod of pods) {
+        if (!pod.spec?.nodeName || !names.has(pod.spec.nodeName)) continue;
         // DaemonSet pods exist on every node and leave with it: they never need capacity elsewhere.
-        if (pod.metadata.ownerReferences?.some((o) => o.kind === 'DaemonSet')) continue;
+        if (pod.metadata?.ownerReferences?.some((o) => o.kind === 'DaemonSet')) continue;
         counted++;
         for (const c of pod.spec.containers) {
           req.cpuMillis += cpuMillis(c.resources?.requests?.cpu);
           req.memoryBytes += memoryBytes(c.resources?.requests?.memory);
         }
       }
-      const perNode = { cpuMillis: alloc.cpu / nodes.items.length, memoryBytes: alloc.mem / nodes.items.length };
+      const perNode = { cpuMillis: alloc.cpu / nodes.length, memoryBytes: alloc.mem / nodes.length };
       const n = requiredNodes(req, perNode);
       return { known: true, requiredNodes: n, detail: `${counted} pods request ${req.cpuMillis}m CPU, ${Math.round(req.memoryBytes / 2 ** 20)}Mi memory` };
     } catch (err) {
@@ -157,42 +157,23 @@ export function createFleetActivities(deps: ActivityDeps) {
     return { path };
   }
 
-  return { listFleet, readGroup, applyGroupSize, workloadRequests, controlState, publishPlan };
-}
+  /**
+   * Removes one drained instance from a self-managed group and lowers desired with it
+   * (TerminateInstanceInAutoScalingGroup --should-decrement-desired-capacity). Idempotent: an
+   * instance already gone from the group, or already terminating, is not terminated again.
+   */
+  async function terminateAsgInstance(input: { ref: GroupRef; instanceId: string; requestToken: string }): Promise<{ changed: boolean; desired: number }> {
+    const { ref, instanceId, requestToken } = parseInput(terminateSchema, input, 'terminateAsgInstance');
+    if (ref.kind !== 'self-managed') throw new ValidationError(`${label(ref)} is EKS managed: EKS drains and removes its instances`);
+    const g = await describeAsg(deps.aws, asgOf(ref), `Auto Scaling group ${ref.asgName} of ${label(ref)}`);
+    const inst = (g.Instances ?? []).find((i) => i.InstanceId === instanceId);
+    if (!inst || /^Terminating/.test(inst.LifecycleState ?? '')) return { changed: false, desired: g.DesiredCapacity ?? 0 };
+    if ((g.DesiredCapacity ?? 0) - 1 < (g.MinSize ?? 0)) {
+      throw new ValidationError(`${label(ref)}: removing ${instanceId} would take desired below min ${g.MinSize}`);
+    }
+    await terminateInAsg(deps, ref.target, instanceId, true, { label: label(ref), requestToken });
+    return { changed: true, desired: (g.DesiredCapacity ?? 1) - 1 };
+  }
 
-const nodeListSchema = z.object({
-  items: z.array(z.object({
-    metadata: z.object({ name: z.string() }),
-    status: z.object({ allocatable: z.object({ cpu: z.union([z.string(), z.number()]), memory: z.union([z.string(), z.number()]) }) }),
-  })),
-});
-const podListSchema = z.object({
-  items: z.array(z.object({
-    metadata: z.object({ ownerReferences: z.array(z.object({ kind: z.string() })).optional() }),
-    spec: z.object({
-      nodeName: z.string().optional(),
-      containers: z.array(z.object({
-        resources: z.object({ requests: z.record(z.string(), z.union([z.string(), z.number()])).optional() }).optional(),
-      })),
-    }),
-  })),
-});
-
-function k8sGet(apiServer: string, path: string, token: string, ca?: Buffer): Promise<unknown> {
-  const url = new URL(path, apiServer);
-  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'GET', headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, ca, timeout: 10_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (body += d));
-      res.on('end', () => {
-        if ((res.statusCode ?? 0) >= 400) return reject(new Error(`GET ${url.pathname} → HTTP ${res.statusCode}`));
-        try { resolve(JSON.parse(body)); } catch { reject(new Error(`GET ${url.pathname}: not JSON`)); }
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${url.pathname} timed out`)));
-    req.on('error', reject);
-    req.end();
-  });
+  return { listFleet, readGroup, applyGroupSize, workloadRequests, controlState, publishPlan, terminateAsgInstance };
 }

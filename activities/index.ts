@@ -12,6 +12,7 @@ import { createConfigSyncActivities } from './config-sync';
 import { createHealthActivities } from './health';
 import { createBackupActivities } from './backups';
 import { createCleanupActivities } from './cleanup';
+import { createKubernetesActivities } from './kubernetes';
 
 export type { ActivityDeps } from './deps';
 
@@ -32,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createHealthActivities(deps),
     ...createBackupActivities(deps),
     ...createCleanupActivities(deps),
+    ...createKubernetesActivities(deps),
     ...createMlActivities({ cloudwatch: (t) => deps.aws.cloudwatch(t), now: deps.now }),
   });
 }

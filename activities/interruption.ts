@@ -7,10 +7,10 @@ import { parseInput } from './input';
 import { applyAsgSize, asgInstanceIds, asgSize, asgTags, describeAsg, findAsg, setAsgTag } from './gateways/asg';
 import { describeInstances, findInstance, instancesTagged, launchInstantFleet, tagsOf } from './gateways/instances';
 import { applyNodegroupSize, describeNodegroup } from './gateways/nodegroups';
-import { cordonAndDrain, type DrainOutcome } from './kubernetes';
+import { createKubernetesActivities } from './kubernetes';
+import type { DrainNodeResult } from '../workflows/drain/messages';
 import { shippedPriceTable } from '../src/data/pricing';
 import { UnavailableError, ValidationError } from '../src/errors';
-import { readSecretEnv } from '../src/config/env';
 import type { AwsTarget, ClusterConfig } from '../src/config/clusters';
 import type { GroupFacts } from '../src/domain/interruption/plan';
 import {
@@ -64,7 +64,7 @@ export interface ReplacementStatus {
 export interface DrainResult {
   skipped: boolean;
   reason?: string;
-  outcome?: DrainOutcome;
+  outcome?: DrainNodeResult;
 }
 
 const instanceIdSchema = z.string().regex(/^i-[0-9a-f]{8,17}$/, 'an EC2 instance id');
@@ -90,6 +90,7 @@ function keyedMutex() {
 
 export function createInterruptionActivities(deps: ActivityDeps) {
   const withGroupLock = keyedMutex();
+  const kube = createKubernetesActivities(deps);
   let catalogue: Record<string, InstanceSpec> | undefined;
   const instanceCatalogue = () => {
     catalogue ??= Object.fromEntries(shippedPriceTable().rows.map((r) => [r.instanceType, { vcpu: r.vcpu, memoryGiB: r.memoryGiB }]));
@@ -316,21 +317,33 @@ export function createInterruptionActivities(deps: ActivityDeps) {
     return inst?.State?.Name ?? 'gone';
   }
 
-  /** Cordons and drains the node when the cluster's Kubernetes API access is configured; otherwise records why not. */
+  /**
+   * Runs before the drain became its own workflow (workflows/drain): one pass — cordon, one
+   * eviction request per pod. Kept so interruption runs started by older code replay; new runs
+   * start the drainNode workflow instead.
+   */
   async function drainInterruptedNode(input: { identity: InstanceIdentity }): Promise<DrainResult> {
     const { identity } = input;
     const cluster = clusterFor(identity);
-    const target = `${cluster.accountId}/${cluster.region}/${cluster.name}/${identity.privateDnsName ?? identity.instanceId}`;
+    const clusterKey = `${cluster.accountId}/${cluster.region}/${cluster.name}`;
+    const target = `${clusterKey}/${identity.privateDnsName ?? identity.instanceId}`;
     const skip = (reason: string): DrainResult => {
       audit('k8s:DrainSkipped', target, { instanceId: identity.instanceId, reason });
       return { skipped: true, reason };
     };
     if (!cluster.kubernetes) return skip(`cluster ${cluster.name} has no kubernetes access configured`);
-    const token = readSecretEnv(cluster.kubernetes.tokenEnv);
-    if (!token) return skip(`environment variable ${cluster.kubernetes.tokenEnv} (the Kubernetes token) is empty`);
-    if (!identity.privateDnsName) return skip('the instance has no private DNS name (its node name)');
-    const outcome = await cordonAndDrain({ apiServer: cluster.kubernetes.apiServer, token, caFile: cluster.kubernetes.caFile }, identity.privateDnsName);
-    audit('k8s:CordonAndDrain', target, { instanceId: identity.instanceId, evicted: outcome.evicted.length, blocked: outcome.blocked });
+    const startedAtMs = deps.now().getTime();
+    const cordon = await kube.k8sCordonNode({ clusterKey, instanceId: identity.instanceId });
+    if (!cordon.found || !cordon.node) return skip(cordon.reason ?? 'node not found');
+    const plan = await kube.k8sDrainPlan({ clusterKey, node: cordon.node, rules: cordon.rules });
+    const results = await kube.k8sEvictPods({ clusterKey, node: cordon.node, pods: plan.evict.filter((p) => !p.terminating) });
+    const outcome: DrainNodeResult = {
+      clusterKey, node: cordon.node, status: results.every((r) => r.result !== 'blocked') ? 'drained' : 'timed-out', cordoned: true,
+      evicted: results.filter((r) => r.result === 'evicted').map((r) => r.pod),
+      skipped: plan.skipped,
+      blocked: results.filter((r) => r.result === 'blocked').map((r) => ({ pod: r.pod, kind: 'disruption-budget' as const, reason: r.message ?? '', budgets: r.budgets })),
+      passes: 1, startedAtMs, finishedAtMs: deps.now().getTime(),
+    };
     return { skipped: false, outcome };
   }
 

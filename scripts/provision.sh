@@ -7,6 +7,7 @@
 #   --with-chromium   also make sure headless Chromium exists (the report test uses it)
 #   --with-deploy     also cfn-lint, Helm, kubeconform and the Kubernetes OpenAPI document (the
 #                     deploy/ tests use them; `npm start` does not need them)
+#   --with-kubernetes also build etcd, kube-apiserver, kube-controller-manager (the Kubernetes tests use them)
 set -euo pipefail
 
 TEMPORAL_CLI_VERSION=v1.5.1
@@ -26,10 +27,12 @@ tools="$root/.tools"
 mkdir -p "$cache" "$tools/bin"
 with_chromium=0
 with_deploy=0
+with_kubernetes=0
 for arg in "$@"; do
   case "$arg" in
     --with-chromium) with_chromium=1 ;;
     --with-deploy) with_deploy=1 ;;
+    --with-kubernetes) with_kubernetes=1 ;;
     *) echo "provision: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
@@ -250,5 +253,11 @@ else
   echo "[provision] missing: install Debian's 'prometheus' package (the health tests run it)" >&2; exit 1
 fi
 ln -sfn /usr/bin/prometheus "$tools/bin/prometheus"
+
+# 7. etcd, kube-apiserver, kube-controller-manager (the real Kubernetes API the tests drain against).
+#    Only for the tests: a cold build is long (README, "The Kubernetes side"), and the sandbox does not need it.
+if [ "$with_kubernetes" = 1 ]; then
+  bash "$root/scripts/provision-kubernetes.sh"
+fi
 
 step "done" "$(elapsed "$t0")"

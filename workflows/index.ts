@@ -20,3 +20,4 @@ export { backupRestoreDrill } from './backups/restore-drill';
 export { resourceCleanup } from './cleanup/cleanup';
 export { listBackups } from './backups/list';
 export { anomalyMonitor } from './health/anomaly';
+export { drainNode } from './drain/drain-node';

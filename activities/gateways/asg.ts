@@ -122,14 +122,18 @@ export async function setAsgTag(
   );
 }
 
-/** Terminates an instance through its group (optionally lowering desired with it). Audited. */
+/**
+ * Terminates an instance through its group (optionally lowering desired with it). Audited, under
+ * the caller's label (the group) and request token when given.
+ */
 export async function terminateInAsg(
   deps: GatewayDeps,
   target: AwsTarget,
   instanceId: string,
   decrementDesired: boolean,
+  audit: { label?: string; requestToken?: string } = {},
 ): Promise<void> {
-  await awsCall(`TerminateInstanceInAutoScalingGroup ${instanceId}`, () =>
+  const out = await awsCall(`TerminateInstanceInAutoScalingGroup ${instanceId}`, () =>
     deps.aws
       .autoScaling(target)
       .send(
@@ -142,8 +146,13 @@ export async function terminateInAsg(
   recordMutation(
     deps.audit,
     'autoscaling:TerminateInstanceInAutoScalingGroup',
-    `${target.accountId}/${target.region}/${instanceId}`,
-    { decrementDesired },
+    audit.label ?? `${target.accountId}/${target.region}/${instanceId}`,
+    {
+      instanceId,
+      decrementDesired,
+      ...(audit.requestToken ? { requestToken: audit.requestToken } : {}),
+      activityId: out.Activity?.ActivityId,
+    },
   );
 }
 

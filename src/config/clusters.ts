@@ -80,6 +80,80 @@ export const nodegroupSchema = z
   });
 export type NodegroupConfig = z.infer<typeof nodegroupSchema>;
 
+/**
+ * How a node is drained (kubectl drain's rules). DaemonSet and mirror pods always stay.
+ */
+export const drainSchema = z
+  .object({
+    /** Scale-in drains give up (and report) after this long; a spot interruption uses its 120 s notice instead. */
+    timeoutSeconds: z.number().int().positive().max(3600).default(300),
+    /** Evict pods using emptyDir volumes (their data is lost), like `--delete-emptydir-data`. */
+    deleteEmptyDirData: z.boolean().default(false),
+    /** Evict pods no controller owns (nothing recreates them), like `--force`. */
+    force: z.boolean().default(false),
+  })
+  .strict();
+export type DrainRules = z.infer<typeof drainSchema>;
+
+/**
+ * Workload downscaling (what kube-downscaler does), driven by the timetable: at scale-down the
+ * Deployments/StatefulSets in scope go to `replicas` (their original count is kept in an
+ * annotation), at scale-up they come back. In scope: workloads or namespaces annotated
+ * `eksflow.io/downscale: "true"`, plus the namespaces listed here; `eksflow.io/exclude` and
+ * `eksflow.io/exclude-until` keep one out; `eksflow.io/uptime` / `eksflow.io/downtime` override the timetable.
+ */
+export const downscalingSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    namespaces: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a Kubernetes namespace name')).default([]),
+    /** Namespaces never touched, whatever their annotations say. */
+    excludeNamespaces: z.array(z.string()).default(['kube-system', 'kube-public', 'kube-node-lease']),
+    /** Replica count during downtime (kube-downscaler's default is 0). */
+    replicas: z.number().int().nonnegative().default(0),
+  })
+  .strict();
+export type DownscalingConfig = z.infer<typeof downscalingSchema>;
+
+/**
+ * Kubernetes API access. Exactly one way to authenticate:
+ * - `auth: eks` — EKS IAM authentication (the `k8s-aws-v1.` token `aws eks get-token` makes), with the
+ *   endpoint and CA from DescribeCluster (or `apiServer`/`caFile` when given);
+ * - `tokenEnv` / `tokenSecretId` — a bearer token from an environment variable or a Secrets Manager
+ *   secret (names only, never the token), with `apiServer` and `caFile`;
+ * - `kubeconfig` — a kubeconfig file (and optional context), for local use.
+ */
+export const kubernetesSchema = z
+  .object({
+    auth: z.enum(['eks', 'token', 'kubeconfig']).optional(),
+    apiServer: z.string().url().optional(),
+    /** Name of the environment variable that holds a bearer token (never the token itself). */
+    tokenEnv: z.string().min(1).optional(),
+    /** Secrets Manager secret id (name or ARN) whose SecretString is a bearer token. */
+    tokenSecretId: z.string().min(1).optional(),
+    caFile: z.string().optional(),
+    kubeconfig: z.string().min(1).optional(),
+    context: z.string().min(1).optional(),
+    drain: drainSchema.default(drainSchema.parse({})),
+    downscaling: downscalingSchema.optional(),
+  })
+  .strict()
+  .superRefine((k, ctx) => {
+    const auth = kubernetesAuthOf(k);
+    if (auth === 'token') {
+      if (!k.apiServer) ctx.addIssue({ code: 'custom', message: 'token auth needs apiServer', path: ['apiServer'] });
+      if (!!k.tokenEnv === !!k.tokenSecretId) ctx.addIssue({ code: 'custom', message: 'token auth needs exactly one of tokenEnv, tokenSecretId', path: ['tokenEnv'] });
+    }
+    if (auth === 'kubeconfig' && !k.kubeconfig) ctx.addIssue({ code: 'custom', message: 'kubeconfig auth needs kubeconfig (a file path)', path: ['kubeconfig'] });
+    if (auth !== 'token' && (k.tokenEnv || k.tokenSecretId)) ctx.addIssue({ code: 'custom', message: `tokenEnv/tokenSecretId do not apply to ${auth} auth`, path: ['auth'] });
+    if (auth !== 'kubeconfig' && k.kubeconfig) ctx.addIssue({ code: 'custom', message: `kubeconfig does not apply to ${auth} auth`, path: ['auth'] });
+  });
+export type KubernetesConfig = z.infer<typeof kubernetesSchema>;
+
+/** The auth mode a Kubernetes config selects: explicit `auth`, else kubeconfig > token > EKS IAM. */
+export function kubernetesAuthOf(k: { auth?: 'eks' | 'token' | 'kubeconfig'; kubeconfig?: string; tokenEnv?: string; tokenSecretId?: string }): 'eks' | 'token' | 'kubeconfig' {
+  return k.auth ?? (k.kubeconfig ? 'kubeconfig' : k.tokenEnv || k.tokenSecretId ? 'token' : 'eks');
+}
+
 export const clusterSchema = z
   .object({
     name: z.string().min(1).max(100),
@@ -87,16 +161,8 @@ export const clusterSchema = z
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as ap-south-1'),
     /** Role to assume in the cluster's account; the default credential chain when absent. */
     roleArn: z.string().regex(/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN').optional(),
-    /** Kubernetes API access for cordon/drain; without it draining is skipped and recorded. */
-    kubernetes: z
-      .object({
-        apiServer: z.string().url(),
-        /** Name of the environment variable that holds a bearer token (never the token itself). */
-        tokenEnv: z.string().min(1),
-        caFile: z.string().optional(),
-      })
-      .strict()
-      .optional(),
+    /** Kubernetes API access (drain, scale-in, workload checks and downscaling); without it those are skipped and recorded. */
+    kubernetes: kubernetesSchema.optional(),
     nodegroups: z.array(nodegroupSchema).min(1),
   })
   .strict()

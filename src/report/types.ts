@@ -1,4 +1,5 @@
 import type { FleetCost } from '../domain/cost/cost-model';
+import type { NamespaceShare } from '../domain/cost/namespace-split';
 import type { RecommendationSet } from '../domain/cost/recommendations';
 import type { PriceSourceStatus } from '../domain/pricing/on-demand-prices';
 import type { OpportunityAnalysis } from '../domain/spot/opportunities';
@@ -33,9 +34,18 @@ export interface SpotReport extends ReportBase {
   placements: SpotPlacementSection[];
 }
 
+export interface NamespaceCostSection {
+  cluster: string;
+  nodegroup: string;
+  monthly: number;
+  split: NamespaceShare[];
+}
+
 export interface CostReport extends ReportBase {
   kind: 'cost';
   cost: FleetCost;
+  /** Each node group's monthly cost by namespace, from pod requests (clusters with a Kubernetes API only). */
+  namespaceCosts?: NamespaceCostSection[];
   recommendations: RecommendationSet;
   opportunities: OpportunityAnalysis;
 }

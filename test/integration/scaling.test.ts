@@ -5,7 +5,8 @@ import { seedCluster } from '../../src/sandbox/seed';
 import { reconcileNodegroupAsgs, startReconcilerLoop } from '../../src/sandbox/nodegroup-asg-reconciler';
 import { eventually } from '../support/eventually';
 import { connectDevServer, startTestWorker, testAwsFactory, testConfig, uniqueName, type TestWorker } from '../support/stack';
-import { scalingCluster, startFakeKubernetes } from '../support/scaling-fixtures';
+import { scalingCluster } from '../support/scaling-fixtures';
+import { KubeTestCluster } from '../support/kube-fixtures';
 import { controllerWorkflowId, clusterKeyOf } from '../../src/domain/scaling/types';
 import { controlStateQuery, statusQuery } from '../../workflows/scaling/messages';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -18,8 +19,7 @@ import { temporalAddress } from '../support/stack';
 describe('timetable scaling against moto, on the dev server', () => {
   const aws = testAwsFactory();
   const tokenEnv = `EKSFLOW_TEST_K8S_TOKEN_${Math.floor(Math.random() * 1e9)}`;
-  const token = 'k8s-test-token';
-  let k8s: Awaited<ReturnType<typeof startFakeKubernetes>>;
+  let kube: KubeTestCluster;
   const mumbai = scalingCluster('it-scale-a', { accountId: '111111111111', region: 'ap-south-1' });
   const virginia = scalingCluster('it-scale-b', { accountId: '222222222222', region: 'us-east-1', role: true });
   // Configured but never created in AWS: its failure must not block the others.
@@ -53,17 +53,20 @@ describe('timetable scaling against moto, on the dev server', () => {
     stack.client.workflow.execute(scaleUpFleet, { taskQueue, workflowId, args: [{ settings, clusters: [mumbai.name, virginia.name] }] });
 
   beforeAll(async () => {
-    process.env[tokenEnv] = token;
-    // mumbai/general's pods request 2 nodes' worth of CPU: its scale-down to 1 must be blocked at 2.
-    k8s = await startFakeKubernetes(token, [
-      { name: 'n1', nodegroup: 'general', cpu: '1930m', memory: '7Gi' },
-      { name: 'n2', nodegroup: 'general', cpu: '1930m', memory: '7Gi' },
-    ], [
-      { node: 'n1', cpu: '1500m', memory: '1Gi' },
-      { node: 'n2', cpu: '1000m', memory: '1Gi' },
-      { node: 'n2', cpu: '900m', memory: '100Mi', daemonSet: true },
-    ]);
-    const withK8s = { ...mumbai, kubernetes: { apiServer: k8s.url, tokenEnv } };
+    // The real test API server (eksflow's RBAC role). mumbai/general's pods request 2 nodes' worth
+    // of CPU: its scale-down to 1 must be blocked at 2.
+    kube = new KubeTestCluster();
+    const ns = await kube.namespace(uniqueName('it-scale').toLowerCase());
+    const [n1, n2] = [`${mumbai.name}-n1`.toLowerCase(), `${mumbai.name}-n2`.toLowerCase()];
+    await kube.node(n1, { nodegroup: 'general', cpu: '1930m', memory: '7Gi' });
+    await kube.node(n2, { nodegroup: 'general', cpu: '1930m', memory: '7Gi' });
+    const rs = await kube.replicaSet(ns, 'app', 2, { app: 'app' });
+    const ds = await kube.daemonSet(ns, 'agent', { app: 'agent' });
+    const rsOwner = { kind: 'ReplicaSet', name: 'app', uid: rs.metadata!.uid! };
+    await kube.pod(ns, 'app-1', { node: n1, owner: rsOwner, cpu: '1500m', memory: '1Gi' });
+    await kube.pod(ns, 'app-2', { node: n2, owner: rsOwner, cpu: '1000m', memory: '1Gi' });
+    await kube.pod(ns, 'agent-1', { node: n2, owner: { kind: 'DaemonSet', name: 'agent', uid: ds.metadata!.uid! }, cpu: '900m', memory: '100Mi' });
+    const withK8s = { ...mumbai, kubernetes: kube.kubernetesConfig(tokenEnv) };
     config = testConfig({ clusters: [withK8s, virginia, missing] });
     for (const c of [config.clusters[0]!, config.clusters[1]!]) await seedCluster(aws, c);
     await reconcileNodegroupAsgs(aws, [config.clusters[0]!, config.clusters[1]!]);
@@ -79,7 +82,7 @@ describe('timetable scaling against moto, on the dev server', () => {
     }
     await worker?.stop();
     await stack?.close();
-    await k8s?.close();
+    await kube?.cleanup(mumbai.name.toLowerCase());
     delete process.env[tokenEnv];
   });
 

@@ -1,4 +1,4 @@
-import { ensureMoto, ensurePrometheus, ensureTemporalDevServer, prepareTestEnvironment } from './servers';
+import { ensureKubernetes, ensureMoto, ensurePrometheus, ensureTemporalDevServer, prepareTestEnvironment } from './servers';
 
 /**
  * Global setup of the `integration` project (jest.config.js): the Temporal dev server, moto and
@@ -7,5 +7,11 @@ import { ensureMoto, ensurePrometheus, ensureTemporalDevServer, prepareTestEnvir
  */
 export default async function globalSetup(): Promise<void> {
   prepareTestEnvironment();
-  await Promise.all([ensureMoto(), ensureTemporalDevServer(), ensurePrometheus()]);
+  await Promise.all([
+    ensureMoto(),
+    ensureTemporalDevServer(),
+    ensurePrometheus(),
+    // --- Kubernetes (issue 11): etcd + kube-apiserver + kube-controller-manager, for the kube tests.
+    ensureKubernetes(),
+  ]);
 }

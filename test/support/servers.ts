@@ -11,7 +11,11 @@ import { startMoto, startTemporalDevServer, REPO_ROOT, type ManagedProcess } fro
  */
 export const TEST_LOG_DIR = join(REPO_ROOT, '.data', 'test-logs');
 
-type Registry = { servers: ManagedProcess[]; endpoints: Record<string, string> };
+/** A started server: one process (moto, Temporal) or several (the Kubernetes control plane). */
+type RunningServer = { stop(): Promise<void>; pids: (number | undefined)[] };
+type Registry = { servers: RunningServer[]; endpoints: Record<string, string> };
+
+const running = (p: ManagedProcess): RunningServer => ({ stop: () => p.stop(), pids: [p.child.pid] });
 
 function registry(): Registry {
   const g = globalThis as { __eksflowTestServers?: Registry };
@@ -26,14 +30,14 @@ export async function stopTestServers(): Promise<void> {
   await Promise.all(servers.map((s) => s.stop()));
 }
 
-function record(name: string, server: ManagedProcess, endpoint: string): void {
+function record(name: string, server: RunningServer, endpoint: string): void {
   const r = registry();
   r.servers.push(server);
   r.endpoints[name] = endpoint;
   mkdirSync(TEST_LOG_DIR, { recursive: true });
   writeFileSync(
     join(TEST_LOG_DIR, 'servers.json'),
-    JSON.stringify({ ...r.endpoints, pids: r.servers.map((s) => (s as Partial<ManagedProcess>).child?.pid) }),
+    JSON.stringify({ ...r.endpoints, pids: r.servers.flatMap((s) => s.pids) }),
   );
 }
 
@@ -48,7 +52,7 @@ export async function ensureMoto(): Promise<void> {
   if (process.env.EKSFLOW_TEST_MOTO_ENDPOINT) return;
   const moto = await startMoto({ logFile: join(TEST_LOG_DIR, 'moto.log') });
   process.env.EKSFLOW_TEST_MOTO_ENDPOINT = moto.endpoint;
-  record('moto', moto, moto.endpoint);
+  record('moto', running(moto), moto.endpoint);
 }
 
 /** The Temporal dev server (in memory, headless). */
@@ -56,7 +60,20 @@ export async function ensureTemporalDevServer(): Promise<void> {
   if (process.env.EKSFLOW_TEST_TEMPORAL_ADDRESS) return;
   const temporal = await startTemporalDevServer({ headless: true, logFile: join(TEST_LOG_DIR, 'temporal.log') });
   process.env.EKSFLOW_TEST_TEMPORAL_ADDRESS = temporal.address;
-  record('temporal', temporal, temporal.address);
+  record('temporal', running(temporal), temporal.address);
+}
+
+/**
+ * The Kubernetes control plane of the kube tests (etcd, kube-apiserver, kube-controller-manager;
+ * test/support/kube.ts). A failure to start is recorded for the tests that need it
+ * (`kubeEndpoints()` names it), not fatal for the others.
+ */
+export async function ensureKubernetes(): Promise<void> {
+  // Loaded here: the projects that do not start it need not load the Kubernetes client.
+  const { kubeStartAttempted, startKubeForTests } = await import('./kube');
+  if (kubeStartAttempted()) return;
+  const cp = await startKubeForTests(join(TEST_LOG_DIR, 'kube'));
+  if (cp) record('kubernetes', cp, cp.url);
 }
 
 /** Prometheus (Debian's package) scraping one exporter whose values the tests control (issue 12). */
@@ -64,6 +81,5 @@ export async function ensurePrometheus(): Promise<void> {
   if (process.env.EKSFLOW_TEST_PROMETHEUS_URL) return;
   const { startTestPrometheus } = await import('./prometheus');
   const prometheus = await startTestPrometheus(TEST_LOG_DIR);
-  registry().servers.push(prometheus as unknown as ManagedProcess);
-  registry().endpoints.prometheus = process.env.EKSFLOW_TEST_PROMETHEUS_URL ?? '';
+  record('prometheus', { stop: () => prometheus.stop(), pids: [] }, process.env.EKSFLOW_TEST_PROMETHEUS_URL ?? '');
 }

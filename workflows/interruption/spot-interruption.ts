@@ -1,4 +1,13 @@
-import { condition, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  condition,
+  executeChild,
+  ParentClosePolicy,
+  patched,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { DrainResult, InstanceIdentity } from '../../activities/interruption';
 import type { AlertInput } from '../../src/domain/alerts/types';
@@ -14,6 +23,8 @@ import { SA_ACTION, SA_CLUSTER, SA_INSTANCE, SA_SEVERITY } from '../../src/searc
 import { raiseAlert } from '../lib/alerts';
 import { failureMessage } from '../lib/failures';
 import { awsMutate, awsRead, beforeDeadline } from '../lib/presets';
+import { drainNode as drainNodeWorkflow } from '../drain/drain-node';
+import { drainWorkflowId } from '../drain/messages';
 import {
   instanceStateSignal,
   interruptionEventSignal,
@@ -244,13 +255,14 @@ class SpotInterruption {
     // The replacement request goes out first; the drain runs alongside it, never before it.
     const request = strategy === 'raise-capacity' ? this.raiseCapacity() : this.launchSpotFleet();
     const drainNow = this.deadlineMs !== undefined;
-    const drain = drainNow ? drainNode(identity) : undefined;
+    const drain = drainNow ? drainNode(identity, this.deadlineMs) : undefined;
     const ok = await request;
     const softEnd = Date.now() + timing.replacementWaitMs;
     const replacedInTime = ok && (await this.waitForReplacement(() => this.deadlineMs ?? softEnd));
     if (replacedInTime) result.outcome = 'replaced';
-    if (!drainNow && replacedInTime) progress.drain = await drainNode(identity);
+    if (!drainNow && replacedInTime) progress.drain = await drainNode(identity, undefined);
     if (drain) progress.drain = await drain;
+    this.noteUnfinishedDrain();
     if (!replacedInTime && this.deadlineMs !== undefined)
       await this.fallBackToOnDemand(ok ? 'replacement not running' : 'replacement request failed');
     else if (!replacedInTime) {
@@ -264,6 +276,14 @@ class SpotInterruption {
       });
     }
     return replacedInTime;
+  }
+
+  /** A drain that did not finish says which pods are left on the node, and why. */
+  private noteUnfinishedDrain(): void {
+    const d = this.progress.drain?.outcome;
+    if (!d || d.status === 'drained') return;
+    const left = d.blocked.length ? `; left on the node: ${d.blocked.map((b) => `${b.pod} (${b.reason})`).join('; ')}` : '';
+    this.progress.notes.push(`drain ${d.status}${d.error ? `: ${d.error}` : ''}${left}`);
   }
 
   /** The verdict: replaced in time, or at least something (the fallback) running. */
@@ -384,9 +404,30 @@ class SpotInterruption {
   }
 }
 
-async function drainNode(identity: InstanceIdentity): Promise<DrainResult> {
+/**
+ * Drains the interrupted node in its own workflow (drain/<cluster>/<instance>): cordon, evictions
+ * that respect PodDisruptionBudgets, retried until the deadline. A drain that cannot reach the
+ * API reports so; it never holds up the replacement, which was requested before it started.
+ * Runs started before the drain became a workflow keep the one-pass activity, so they replay.
+ */
+async function drainNode(identity: InstanceIdentity, deadlineMs: number | undefined): Promise<DrainResult> {
+  if (!patched('drain-as-workflow')) {
+    try {
+      return await mutate.drainInterruptedNode({ identity });
+    } catch (err) {
+      return { skipped: true, reason: `drain failed: ${failureMessage(err)}` };
+    }
+  }
+  const m = identity.managed!;
+  const clusterKey = `${m.target.accountId}/${m.target.region}/${m.cluster}`;
   try {
-    return await mutate.drainInterruptedNode({ identity });
+    const outcome = await executeChild(drainNodeWorkflow, {
+      workflowId: drainWorkflowId(clusterKey, identity.instanceId),
+      args: [{ clusterKey, instanceId: identity.instanceId, deadlineMs, reason: `spot interruption of ${identity.instanceId}` }],
+      parentClosePolicy: ParentClosePolicy.TERMINATE,
+    });
+    if (outcome.status === 'skipped') return { skipped: true, reason: outcome.error, outcome };
+    return { skipped: false, outcome, ...(outcome.status === 'drained' ? {} : { reason: outcome.error ?? outcome.status }) };
   } catch (err) {
     return { skipped: true, reason: `drain failed: ${failureMessage(err)}` };
   }

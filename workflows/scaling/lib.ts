@@ -16,13 +16,14 @@ import {
   type GroupRef,
   type ScalingSettings,
 } from '../../src/domain/scaling/types';
+import type { ClusterRunResult } from '../../src/domain/scaling/results';
 import type { AlertInput } from '../../src/domain/alerts/types';
 import type { NodegroupSize } from '../../src/domain/size';
 import { raiseAlert } from '../lib/alerts';
 import { failureMessage } from '../lib/failures';
 import { awsMutate, awsRead, compute, controllerCall, forecast } from '../lib/presets';
 import { recordActionSignal } from './messages';
-import { scaleNodegroupTo, scaleSelfManagedGroupTo, type ScaleNodegroupResult } from './scale-group';
+import { scaleNodegroupTo, scaleSelfManagedGroupTo, type ScaleInOutcome, type ScaleNodegroupResult } from './scale-group';
 
 /** Helpers shared by the scaling workflows (not workflow types: workflows/index.ts does not export them). */
 export const read = proxyActivities<Activities>(awsRead);
@@ -91,12 +92,13 @@ export async function applyAndVerify(
   size: Partial<NodegroupSize>,
   settings: ScalingSettings,
   workflowId: string,
-): Promise<ScaleNodegroupResult> {
+  scaleIn?: { clusterKey: string },
+): Promise<ScaleNodegroupResult & { scaleIn?: ScaleInOutcome }> {
   const common = { verifyTimeoutMs: settings.verifyTimeoutMs, pollIntervalMs: settings.pollIntervalMs };
   if (ref.kind === 'self-managed') {
     return executeChild(scaleSelfManagedGroupTo, {
       workflowId,
-      args: [{ ref, size, ...common }],
+      args: [{ ref, size, ...common, ...(scaleIn ? { scaleIn } : {}) }],
       parentClosePolicy: ParentClosePolicy.TERMINATE,
     });
   }
@@ -152,4 +154,21 @@ export function priceFor(
   ng: NodegroupConfig,
 ): number | undefined {
   return ng.capacityType === 'ON_DEMAND' ? prices[`${cluster.target.region}/${ng.instanceTypes[0]}`] : undefined;
+}
+
+/**
+ * Workload downscaling for one cluster at a timetable phase. Only runs when the cluster has a
+ * Kubernetes API; a failure is reported in the run's result, never fails the node scaling. Runs
+ * started before workload downscaling existed did not schedule it, hence `patched()`.
+ */
+export async function scaleWorkloads(cluster: ClusterSpec, phase: 'down' | 'up'): Promise<ClusterRunResult['workloads']> {
+  if (!cluster.kubernetes || !patched('workload-downscaling')) return undefined;
+  try {
+    const r = await mutate.downscaleWorkloads({ clusterKey: cluster.key, phase });
+    if (r.skipped) return undefined;
+    if (r.changes.length) await reportSafely(cluster.key, `workloads-${phase}`, r.changes.map((c) => `${c.kind} ${c.workload} ${c.from}→${c.to}`).join(', '));
+    return { changes: r.changes, unchanged: r.unchanged };
+  } catch (err) {
+    return { changes: [], unchanged: 0, error: failureMessage(err) };
+  }
 }

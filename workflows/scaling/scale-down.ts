@@ -1,4 +1,4 @@
-import { sleep, workflowInfo } from '@temporalio/workflow';
+import { patched, sleep, workflowInfo } from '@temporalio/workflow';
 import type { NodegroupConfig } from '../../src/config/clusters';
 import { pausedMessage } from '../../src/domain/scaling/control';
 import { gradualSteps, stepOffsetsMs } from '../../src/domain/scaling/gradual';
@@ -7,7 +7,7 @@ import type { ClusterRunResult, FleetRunResult, GroupResult, StepRecord } from '
 import { checkScaleDownStep } from '../../src/domain/scaling/safety';
 import { groupRefOf, type ControlState } from '../../src/domain/scaling/types';
 import type { NodegroupSize } from '../../src/domain/size';
-import { alertSafely, applyAndVerify, childId, control, priceFor, publish, read, reportSafely } from './lib';
+import { alertSafely, applyAndVerify, childId, control, priceFor, publish, read, reportSafely, scaleWorkloads } from './lib';
 import { failureMessage } from '../lib/failures';
 import { runForEachCluster, type ClusterRunInput, type FleetRunInput } from './fleet';
 
@@ -105,6 +105,8 @@ export async function scaleDownCluster(input: ClusterRunInput): Promise<ClusterR
     return { ...base, status: 'planned', groups: [...tracks.map((t) => t.last), ...failed], finishedAtMs: Date.now() };
   }
 
+  // Workloads first: scaling them down is what lets the node steps actually free nodes.
+  const workloads = await scaleWorkloads(cluster, 'down');
   const offsets = stepOffsetsMs(settings.scaleDownSteps, settings.scaleDownWindowMs);
   const stepsDone: StepRecord[] = [];
   let stopped: string | undefined;
@@ -135,6 +137,7 @@ export async function scaleDownCluster(input: ClusterRunInput): Promise<ClusterR
     ...(stopped ? { reason: stopped } : {}),
     groups,
     steps: stepsDone,
+    ...(workloads ? { workloads } : {}),
     finishedAtMs: Date.now(),
   };
 }
@@ -198,20 +201,35 @@ async function scaleDownStep(
     const skipped = verdict.checks
       .filter((c) => c.status === 'skipped')
       .map((c) => `${c.name} check skipped: ${c.detail}`);
+    // Self-managed groups with a Kubernetes API: eksflow picks, drains and removes the nodes itself.
+    const scaleIn =
+      t.ng.kind === 'self-managed' && t.ng.scalingMode === 'desired' && cluster.kubernetes && patched('scale-in-by-drain')
+        ? { clusterKey: cluster.key }
+        : undefined;
     const r = await applyAndVerify(
       ref,
       t.ng.scalingMode,
       proposed,
       input.settings,
       childId(workflowInfo().workflowId, t.ng.name, `step-${i + 1}`),
+      scaleIn,
     );
+    const removed = r.scaleIn?.removed ?? [];
+    const scaleInNotes = r.scaleIn
+      ? [
+          ...(removed.length
+            ? [`drained and removed ${removed.map((x) => (x.node ? `${x.node} (${x.instanceId})` : x.instanceId)).join(', ')}`]
+            : []),
+          ...r.scaleIn.notes,
+        ]
+      : [];
     return {
       ...head,
       status: r.status,
       after: r.after,
       inService: r.inService,
       checks: verdict.checks,
-      reason: [`step ${i + 1}: ${fmt(r.before)} → ${fmt(r.after)}`, ...skipped].join('; '),
+      reason: [`step ${i + 1}: ${fmt(r.before)} → ${fmt(r.after)}`, ...scaleInNotes, ...skipped].join('; '),
     };
   } catch (err) {
     return { ...head, status: 'failed', reason: `step ${i + 1}: ${failureMessage(err)}` };

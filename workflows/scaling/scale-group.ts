@@ -1,9 +1,11 @@
-import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { executeChild, ParentClosePolicy, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { NodegroupRef } from '../../activities/eks';
-import type { GroupRef } from '../../src/domain/scaling/types';
+import type { GroupReading, GroupRef } from '../../src/domain/scaling/types';
 import type { NodegroupSize, PartialSize } from '../../src/domain/size';
 import { awsMutate, awsRead } from '../lib/presets';
+import { drainNode } from '../drain/drain-node';
+import { drainWorkflowId, type DrainNodeResult } from '../drain/messages';
 
 const read = proxyActivities<Activities>(awsRead);
 const mutate = proxyActivities<Activities>(awsMutate);
@@ -25,6 +27,19 @@ export interface ScaleNodegroupInput extends WaitOptions {
 export interface ScaleSelfManagedInput extends WaitOptions {
   ref: GroupRef;
   size: PartialSize;
+  /**
+   * Set when the cluster's Kubernetes API is configured: a lower desired is reached by choosing
+   * nodes, draining them and terminating them with the group's desired decremented, instead of
+   * letting the ASG terminate whichever instances its policy picks.
+   */
+  scaleIn?: { clusterKey: string };
+}
+
+export interface ScaleInOutcome {
+  removed: { instanceId: string; node?: string }[];
+  /** Nodes whose drain did not finish: uncordoned and kept. */
+  kept: { instanceId: string; node: string; drain: DrainNodeResult['status']; blocked: DrainNodeResult['blocked'] }[];
+  notes: string[];
 }
 
 export interface ScaleNodegroupResult {
@@ -47,6 +62,27 @@ interface Reading {
   inService: number;
 }
 
+/** The group's client token: `<workflowId>/<nodegroup>`, as the APIs accept it. */
+const requestTokenOf = (nodegroup: string) =>
+  `${workflowInfo().workflowId}/${nodegroup}`.replace(/[^A-Za-z0-9-_]/g, '-').slice(-64);
+
+/** Reads with durable timers between reads until `settled` or the timeout (from `startedAt`). */
+async function waitUntil<R extends Reading>(
+  opts: WaitOptions,
+  startedAt: number,
+  readGroup: () => Promise<R>,
+  settled: (reading: R) => boolean,
+): Promise<R> {
+  const verifyTimeoutMs = opts.verifyTimeoutMs ?? 15 * 60_000;
+  const pollIntervalMs = opts.pollIntervalMs ?? 15_000;
+  let reading = await readGroup();
+  while (!settled(reading) && Date.now() - startedAt < verifyTimeoutMs) {
+    await sleep(pollIntervalMs);
+    reading = await readGroup();
+  }
+  return reading;
+}
+
 /**
  * The one apply-then-poll loop of both kinds of group: applies the size (read-then-write in the
  * activity, audited), then reads with durable timers between reads until `settled` or the timeout.
@@ -58,16 +94,9 @@ async function applyAndWait(
   readGroup: () => Promise<Reading>,
   settled: (reading: Reading, applied: Applied) => boolean,
 ): Promise<ScaleNodegroupResult> {
-  const verifyTimeoutMs = opts.verifyTimeoutMs ?? 15 * 60_000;
-  const pollIntervalMs = opts.pollIntervalMs ?? 15_000;
-  const requestToken = `${workflowInfo().workflowId}/${nodegroup}`.replace(/[^A-Za-z0-9-_]/g, '-').slice(-64);
-  const applied = await apply(requestToken);
+  const applied = await apply(requestTokenOf(nodegroup));
   const startedAt = Date.now();
-  let reading = await readGroup();
-  while (!settled(reading, applied) && Date.now() - startedAt < verifyTimeoutMs) {
-    await sleep(pollIntervalMs);
-    reading = await readGroup();
-  }
+  const reading = await waitUntil(opts, startedAt, readGroup, (r) => settled(r, applied));
   return {
     nodegroup,
     status: settled(reading, applied) ? (applied.changed ? 'scaled' : 'no_change') : 'timeout',
@@ -100,8 +129,14 @@ export async function scaleNodegroupTo(input: ScaleNodegroupInput): Promise<Scal
  * waits until the desired number of instances is InService. Same result shape, so callers treat
  * both kinds alike.
  */
-export async function scaleSelfManagedGroupTo(input: ScaleSelfManagedInput): Promise<ScaleNodegroupResult> {
+export async function scaleSelfManagedGroupTo(
+  input: ScaleSelfManagedInput,
+): Promise<ScaleNodegroupResult & { scaleIn?: ScaleInOutcome }> {
   const { ref, size } = input;
+  if (input.scaleIn && size.desired !== undefined) {
+    const before = (await read.readGroup(ref)).size;
+    if (size.desired < before.desired) return scaleInByNodes(input, input.scaleIn.clusterKey, before);
+  }
   return applyAndWait(
     ref.nodegroup,
     input,
@@ -109,4 +144,63 @@ export async function scaleSelfManagedGroupTo(input: ScaleSelfManagedInput): Pro
     () => read.readGroup(ref),
     (reading, applied) => reading.status === 'ACTIVE' && reading.inService === applied.after.desired,
   );
+}
+
+/**
+ * Scale-in that picks its nodes: min lowered first (desired stays), then per chosen node (fewest
+ * pods, lowest requests, not scale-down-disabled) a drain workflow and, once drained,
+ * TerminateInstanceInAutoScalingGroup with desired decremented. A node whose drain does not
+ * finish is uncordoned and kept: the group stays larger than asked, and the result says why.
+ */
+async function scaleInByNodes(
+  input: ScaleSelfManagedInput,
+  clusterKey: string,
+  before: NodegroupSize,
+): Promise<ScaleNodegroupResult & { scaleIn: ScaleInOutcome }> {
+  const { ref, size } = input;
+  const desired = size.desired!;
+  const requestToken = requestTokenOf(ref.nodegroup);
+  const token = (suffix: string) => `${requestToken}-${suffix}`.slice(-64);
+  const startedAt = Date.now();
+  const outcome: ScaleInOutcome = { removed: [], kept: [], notes: [] };
+  const wantMin = Math.min(size.min ?? before.min, desired);
+  if (wantMin < before.min) await mutate.applyGroupSize({ ref, size: { min: wantMin }, requestToken: token('min') });
+  const pick = await read.pickScaleInNodes({ clusterKey, asgName: ref.asgName!, count: before.desired - desired });
+  outcome.notes.push(...pick.notes, ...pick.excluded.map((e) => `${e.node} kept: ${e.reason}`));
+  for (const n of pick.picked) {
+    if (n.node !== undefined) {
+      const drain = await executeChild(drainNode, {
+        workflowId: drainWorkflowId(clusterKey, n.node),
+        args: [{ clusterKey, node: n.node, reason: `scale-in of ${ref.nodegroup}` }],
+        parentClosePolicy: ParentClosePolicy.TERMINATE,
+      });
+      if (drain.status !== 'drained') {
+        await mutate.k8sUncordonNode({ clusterKey, node: n.node });
+        outcome.kept.push({ instanceId: n.instanceId, node: n.node, drain: drain.status, blocked: drain.blocked });
+        const why = drain.blocked.length ? ` (${drain.blocked.map((b) => `${b.pod}: ${b.reason}`).join('; ')})` : '';
+        outcome.notes.push(`${n.node} kept: drain ${drain.status}${why}`);
+        continue;
+      }
+    }
+    await mutate.terminateAsgInstance({ ref, instanceId: n.instanceId, requestToken: token(n.instanceId) });
+    outcome.removed.push({ instanceId: n.instanceId, ...(n.node !== undefined ? { node: n.node } : {}) });
+  }
+  const expected = before.desired - outcome.removed.length;
+  if (size.max !== undefined)
+    await mutate.applyGroupSize({ ref, size: { max: Math.max(size.max, expected) }, requestToken: token('max') });
+  const settled = (r: GroupReading) => r.status === 'ACTIVE' && r.inService === r.size.desired;
+  const reading = await waitUntil(input, startedAt, () => read.readGroup(ref), settled);
+  return {
+    nodegroup: ref.nodegroup,
+    status: settled(reading)
+      ? outcome.removed.length > 0 || wantMin < before.min
+        ? 'scaled'
+        : 'no_change'
+      : 'timeout',
+    before,
+    after: reading.size,
+    inService: reading.inService,
+    waitedMs: Date.now() - startedAt,
+    scaleIn: outcome,
+  };
 }

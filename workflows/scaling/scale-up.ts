@@ -15,6 +15,7 @@ import {
   read,
   reportSafely,
   spotOutlookFor,
+  scaleWorkloads,
 } from './lib';
 import { failureMessage } from '../lib/failures';
 import { runForEachCluster, type ClusterRunInput, type FleetRunInput } from './fleet';
@@ -36,6 +37,8 @@ export async function scaleUpCluster(input: ClusterRunInput): Promise<ClusterRun
     return { ...base, status: 'skipped', reason, groups: [], finishedAtMs: Date.now() };
   }
   const groups = await Promise.all(cluster.nodegroups.map((ng) => scaleUpGroup(input, ng, state)));
+  // Workloads come back once their nodes are there.
+  const workloads = dryRun ? undefined : await scaleWorkloads(cluster, 'up');
   for (const g of groups.filter((g) => g.status === 'timeout' || g.status === 'failed')) {
     await alertSafely({
       severity: 'warning',
@@ -57,7 +60,7 @@ export async function scaleUpCluster(input: ClusterRunInput): Promise<ClusterRun
     dryRun ? 'scale-up-plan' : 'scale-up',
     `${dryRun ? 'planned' : 'scale-up'} ${counts}`,
   );
-  return { ...base, status: dryRun ? 'planned' : 'done', groups, finishedAtMs: Date.now() };
+  return { ...base, status: dryRun ? 'planned' : 'done', groups, ...(workloads ? { workloads } : {}), finishedAtMs: Date.now() };
 }
 
 async function scaleUpGroup(input: ClusterRunInput, ng: NodegroupConfig, state: ControlState): Promise<GroupResult> {

@@ -38,6 +38,8 @@ export interface ClusterRunResult {
   steps?: StepRecord[];
   /** 08:30 verification: the cluster's PromQL health checks, one look each (issue 12). */
   healthChecks?: { check: string; severity: string; status: 'healthy' | 'unhealthy'; value?: number; reason: string }[];
+  /** Workload downscaling of this run (when the cluster's Kubernetes API and downscaling are configured). */
+  workloads?: { changes: { kind: string; workload: string; from: number; to: number; why: string }[]; unchanged: number; error?: string };
   startedAtMs: number;
   finishedAtMs: number;
 }
