@@ -183,7 +183,7 @@ describe('operator API: night features (dev server + moto + Prometheus)', () => 
     expect(diff.body).toEqual(
       expect.objectContaining({ storedVersion: 1, identical: false, file: join(dir, 'eksflow.yaml') }),
     );
-    expect(diff.body.diff).toMatch(/^- # first version$/m);
+    expect(diff.body.diff).toMatch(/^-# first version$/m);
     // What the CLI's `config pull` reads is what the API stored.
     const stored = await configStoreFor(aws, readEnv()).read();
     expect(stored?.text).toBe(first);
@@ -199,7 +199,10 @@ describe('operator API: night features (dev server + moto + Prometheus)', () => 
     expect(done.status).toBe('COMPLETED');
     const findings = await call('GET', '/api/v1/security/findings?severity=informational', TOKENS.viewer);
     expect(findings.status).toBe(200);
-    expect(findings.body.total).toBe(findings.body.findings.length);
+    // moto's EKS cluster has a public endpoint and no control-plane logs: the scan finds something.
+    expect(findings.body.total).toBeGreaterThan(0);
+    expect(findings.body.findings).toHaveLength(findings.body.total);
+    expect(findings.body.scanId).toBeTruthy();
     const high = await call('GET', '/api/v1/security/findings?severity=high&new=true', TOKENS.viewer);
     expect(high.body.findings.every((f: { severity: string }) => ['critical', 'high'].includes(f.severity))).toBe(true);
     expect((await call('GET', '/api/v1/security/findings?severity=loud', TOKENS.viewer)).status).toBe(400);

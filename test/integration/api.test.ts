@@ -465,7 +465,7 @@ describe('operator API (/api/v1) on the dev server and moto', () => {
     expect((await stack.client.schedule.getHandle(scheduleIdFor('scale-up', prefix)).describe()).state.paused).toBe(
       false,
     );
-    const disabled = await call('POST', '/api/v1/schedules/backups/trigger', TOKENS.admin, {});
+    const disabled = await call('POST', '/api/v1/schedules/performance-tuning/trigger', TOKENS.admin, {});
     expect(disabled.status).toBe(409);
     expect(disabled.body.error).toMatch(/disabled/);
     expect((await call('POST', '/api/v1/schedules/nope/trigger', TOKENS.admin, {})).status).toBe(404);

@@ -81,6 +81,8 @@ export const awsBatch: ActivityOptions = {
   heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
 };
+
+/**
  * Kubernetes API calls of a drain: short attempts, quick retries (an unreachable API or a 5xx is
  * retried; 401/403/404 are not), heartbeats while a pass evicts many pods, and never past the
  * drain's deadline (at least 5 s, so a late step still gets one real attempt).
