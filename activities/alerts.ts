@@ -7,8 +7,14 @@ import { readSecretEnv } from '../src/config/env';
 import { ThrottledError, UnavailableError, ValidationError } from '../src/errors';
 import { ackToken } from '../src/domain/alerts/ack-token';
 import {
-  emailDigest, emailMessage, pagerdutyEvent, slackDigestMessage, slackMessage, smsText,
-  type AlertMessage, type DigestLine,
+  emailDigest,
+  emailMessage,
+  pagerdutyEvent,
+  slackDigestMessage,
+  slackMessage,
+  smsText,
+  type AlertMessage,
+  type DigestLine,
 } from '../src/domain/alerts/payloads';
 import { redactSecrets, redactUrl } from '../src/domain/alerts/redact';
 import type { AlertInput, AlertState, ChannelTarget, DeliveryResult } from '../src/domain/alerts/types';
@@ -43,7 +49,8 @@ export function createAlertActivities(deps: ActivityDeps) {
     const cached = secretCache.get(ref.secretId);
     if (cached && cached.until > deps.now().getTime()) return cached.value;
     const where = deps.config.notifications.secrets;
-    if (!where) throw new ValidationError(`secret ${ref.secretId}: notifications.secrets (region, accountId) is not configured`);
+    if (!where)
+      throw new ValidationError(`secret ${ref.secretId}: notifications.secrets (region, accountId) is not configured`);
     const value = await secretString(deps.aws, where, ref.secretId);
     if (value) secretCache.set(ref.secretId, { value, until: deps.now().getTime() + 5 * 60_000 });
     return value;
@@ -68,7 +75,10 @@ export function createAlertActivities(deps: ActivityDeps) {
   function ackUrl(dedupKey: string): string | undefined {
     const secret = deps.env.EKSFLOW_INGRESS_TOKEN;
     if (!secret) return undefined;
-    const base = (deps.env.EKSFLOW_PUBLIC_URL ?? `http://localhost:${deps.env.EKSFLOW_INGRESS_PORT}`).replace(/\/+$/, '');
+    const base = (deps.env.EKSFLOW_PUBLIC_URL ?? `http://localhost:${deps.env.EKSFLOW_INGRESS_PORT}`).replace(
+      /\/+$/,
+      '',
+    );
     return `${base}/alerts/${encodeURIComponent(dedupKey)}/ack?token=${ackToken(secret, dedupKey)}`;
   }
 
@@ -78,9 +88,16 @@ export function createAlertActivities(deps: ActivityDeps) {
       // Our builders produce plain Block Kit JSON (checked against a schema in tests), not SDK types.
       await new IncomingWebhook(url, { timeout: 10_000 }).send(body as unknown as IncomingWebhookSendArguments);
     } catch (err) {
-      const e = err as { code?: string; original?: { response?: { status?: number; data?: unknown } }; message?: string };
+      const e = err as {
+        code?: string;
+        original?: { response?: { status?: number; data?: unknown } };
+        message?: string;
+      };
       const status = e.original?.response?.status;
-      const message = redactSecrets(`Slack webhook ${redactUrl(url)}: ${status ? `HTTP ${status} ${String(e.original?.response?.data ?? '')}` : e.message}`, [url]);
+      const message = redactSecrets(
+        `Slack webhook ${redactUrl(url)}: ${status ? `HTTP ${status} ${String(e.original?.response?.data ?? '')}` : e.message}`,
+        [url],
+      );
       // Slack answers 4xx (other than 429) for a bad payload or a revoked webhook: retrying cannot help.
       const nonRetryable = status !== undefined && status >= 400 && status < 500 && status !== 429;
       const details = { httpStatus: status };
@@ -89,12 +106,18 @@ export function createAlertActivities(deps: ActivityDeps) {
     }
   }
 
-  async function postPagerDuty(eventsUrl: string, routingKey: string, event: Record<string, unknown>): Promise<string | undefined> {
+  async function postPagerDuty(
+    eventsUrl: string,
+    routingKey: string,
+    event: Record<string, unknown>,
+  ): Promise<string | undefined> {
     let bucket = pagerdutyBuckets.get(routingKey);
     if (!bucket) pagerdutyBuckets.set(routingKey, (bucket = new TokenBucket(120, 60_000)));
     const waitMs = bucket.take(deps.now().getTime());
     if (waitMs > 0) {
-      throw new ThrottledError('PagerDuty: local rate limit (120 events/min per routing key)', { retryAfterMs: waitMs });
+      throw new ThrottledError('PagerDuty: local rate limit (120 events/min per routing key)', {
+        retryAfterMs: waitMs,
+      });
     }
     let res: Response;
     try {
@@ -123,13 +146,18 @@ export function createAlertActivities(deps: ActivityDeps) {
     throw new ValidationError(message, { details });
   }
 
-  const notConfigured = (channel: ChannelTarget['kind'], why: string): DeliveryResult => ({ channel, status: 'not_configured', error: why });
+  const notConfigured = (channel: ChannelTarget['kind'], why: string): DeliveryResult => ({
+    channel,
+    status: 'not_configured',
+    error: why,
+  });
 
   async function deliverSlack(req: DeliveryRequest): Promise<DeliveryResult> {
     if (req.target.kind !== 'slack') throw new ValidationError('deliverSlack: target is not slack');
     if (alreadyDelivered(req.deliveryKey)) return { channel: 'slack', status: 'duplicate', messageId: req.deliveryKey };
     const url = await resolveSecret({ env: req.target.webhookUrlEnv, secretId: req.target.secretId });
-    if (!url) return notConfigured('slack', 'no Slack webhook URL (set webhookUrlEnv or secretId and provide the value)');
+    if (!url)
+      return notConfigured('slack', 'no Slack webhook URL (set webhookUrlEnv or secretId and provide the value)');
     await postSlack(url, slackMessage({ ...req.message, ackUrl: ackUrl(req.message.dedupKey) }));
     recordDelivery(`slack:${req.message.action}`, `slack:${req.message.level}`, req.deliveryKey);
     return { channel: 'slack', status: 'delivered', messageId: req.deliveryKey };
@@ -137,12 +165,19 @@ export function createAlertActivities(deps: ActivityDeps) {
 
   async function deliverPagerDuty(req: DeliveryRequest): Promise<DeliveryResult> {
     if (req.target.kind !== 'pagerduty') throw new ValidationError('deliverPagerDuty: target is not pagerduty');
-    if (alreadyDelivered(req.deliveryKey)) return { channel: 'pagerduty', status: 'duplicate', messageId: req.message.dedupKey };
+    if (alreadyDelivered(req.deliveryKey))
+      return { channel: 'pagerduty', status: 'duplicate', messageId: req.message.dedupKey };
     const key = await resolveSecret({ env: req.target.routingKeyEnv, secretId: req.target.secretId });
-    if (!key) return notConfigured('pagerduty', 'no PagerDuty routing key (set routingKeyEnv or secretId and provide the value)');
+    if (!key)
+      return notConfigured(
+        'pagerduty',
+        'no PagerDuty routing key (set routingKeyEnv or secretId and provide the value)',
+      );
     const event = pagerdutyEvent(req.message, deps.now().toISOString());
     const dedupKey = await postPagerDuty(req.target.eventsUrl, key, event);
-    recordDelivery(`pagerduty:${String(event.event_action)}`, `pagerduty:${req.message.level}`, req.deliveryKey, { dedupKey: req.message.dedupKey });
+    recordDelivery(`pagerduty:${String(event.event_action)}`, `pagerduty:${req.message.level}`, req.deliveryKey, {
+      dedupKey: req.message.dedupKey,
+    });
     return { channel: 'pagerduty', status: 'delivered', messageId: dedupKey ?? req.message.dedupKey };
   }
 
@@ -201,7 +236,11 @@ export function createAlertActivities(deps: ActivityDeps) {
   return {
     /** Called by workflows (through workflows/lib/alerts.ts raiseAlert): open or merge. */
     async raiseAlert(input: AlertInput): Promise<{ workflowId: string }> {
-      const { workflowId } = await openOrMergeAlert(deps.temporal.client, { taskQueue: deps.temporal.taskQueue, config: deps.config, uiBaseUrl: uiBaseUrl() }, input);
+      const { workflowId } = await openOrMergeAlert(
+        deps.temporal.client,
+        { taskQueue: deps.temporal.taskQueue, config: deps.config, uiBaseUrl: uiBaseUrl() },
+        input,
+      );
       return { workflowId };
     },
     deliverSlack,

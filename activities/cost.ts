@@ -2,7 +2,14 @@ import { z } from 'zod';
 import type { ActivityDeps } from './deps';
 import { parseInput } from './input';
 import { RISK_LEVELS } from '../src/domain/pricing/spot-advisor';
-import { createAnalysisDeps, runCostAnalysis, runSpotAnalysis, spotGroupOutlook, type PlacementAsk, type SpotGroupOutlook } from '../src/report/analysis';
+import {
+  createAnalysisDeps,
+  runCostAnalysis,
+  runSpotAnalysis,
+  spotGroupOutlook,
+  type PlacementAsk,
+  type SpotGroupOutlook,
+} from '../src/report/analysis';
 import { summariseCostRun, summariseSpotRun, type CostRunSummary, type SpotRunSummary } from '../src/report/summary';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -28,7 +35,12 @@ export interface SpotOptimizationInput {
   placements?: PlacementAsk[];
 }
 
-const hoursSchema = z.number().int().min(1).max(24 * 90).optional();
+const hoursSchema = z
+  .number()
+  .int()
+  .min(1)
+  .max(24 * 90)
+  .optional();
 export const costInputSchema = z.object({ hours: hoursSchema }).strict();
 const placementSchema = z
   .object({
@@ -42,12 +54,17 @@ const placementSchema = z
     fallbackHours: z.number().min(0).optional(),
   })
   .strict();
-export const spotInputSchema = z.object({ hours: hoursSchema, placements: z.array(placementSchema).max(20).optional() }).strict();
+export const spotInputSchema = z
+  .object({ hours: hoursSchema, placements: z.array(placementSchema).max(20).optional() })
+  .strict();
 
 const spotGroupOutlookSchema = z
   .object({
     region: z.string().min(1),
-    instanceTypes: z.array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/)).min(1).max(50),
+    instanceTypes: z
+      .array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/))
+      .min(1)
+      .max(50),
     count: z.number().int().min(0).max(10_000),
     ceiling: z.number().gt(0).max(2),
     hours: hoursSchema,
@@ -123,34 +140,54 @@ export function createCostActivities(deps: ActivityDeps) {
     return spotGroupOutlook(analysis, args);
   }
 
-
   /**
    * Splits each priced node group's monthly cost by namespace from the running pods' requests,
    * for clusters whose Kubernetes API is configured. A cluster whose API cannot be read is a
    * problem in the report, not a failed report.
    */
-  async function namespaceCosts(clusters: CostReport['cost']['clusters']): Promise<{ sections: NamespaceCostSection[]; problems: string[] }> {
+  async function namespaceCosts(
+    clusters: CostReport['cost']['clusters'],
+  ): Promise<{ sections: NamespaceCostSection[]; problems: string[] }> {
     const sections: NamespaceCostSection[] = [];
     const problems: string[] = [];
     for (const cc of clusters) {
-      const cluster = deps.config.clusters.find((c) => c.name === cc.cluster && c.accountId === cc.accountId && c.region === cc.region);
+      const cluster = deps.config.clusters.find(
+        (c) => c.name === cc.cluster && c.accountId === cc.accountId && c.region === cc.region,
+      );
       if (!cluster?.kubernetes) continue;
       try {
         const gw = await kubernetesGateways(deps).forCluster(cluster);
-        const [nodes, pods] = await Promise.all([gw.listNodes(), gw.listPods({ fieldSelector: 'status.phase=Running' })]);
+        const [nodes, pods] = await Promise.all([
+          gw.listNodes(),
+          gw.listPods({ fieldSelector: 'status.phase=Running' }),
+        ]);
         for (const ng of cc.nodegroups.filter((n) => n.priced)) {
           const members = nodes.filter((n) => n.metadata?.labels?.['eks.amazonaws.com/nodegroup'] === ng.nodegroup);
           if (members.length === 0) continue;
           const names = new Set(members.map((n) => n.metadata?.name));
-          const allocatable = members.reduce((a, n) => ({
-            cpuMillis: a.cpuMillis + cpuMillis(n.status?.allocatable?.cpu), memoryBytes: a.memoryBytes + memoryBytes(n.status?.allocatable?.memory),
-          }), { cpuMillis: 0, memoryBytes: 0 });
-          const requests = pods.filter((p) => names.has(p.spec?.nodeName)).map((p) => ({
-            namespace: p.metadata?.namespace ?? 'default',
-            cpuMillis: (p.spec?.containers ?? []).reduce((s, c) => s + cpuMillis(c.resources?.requests?.cpu), 0),
-            memoryBytes: (p.spec?.containers ?? []).reduce((s, c) => s + memoryBytes(c.resources?.requests?.memory), 0),
-          }));
-          sections.push({ cluster: cc.cluster, nodegroup: ng.nodegroup, monthly: ng.monthly, split: splitByNamespace(ng.monthly, allocatable, requests) });
+          const allocatable = members.reduce(
+            (a, n) => ({
+              cpuMillis: a.cpuMillis + cpuMillis(n.status?.allocatable?.cpu),
+              memoryBytes: a.memoryBytes + memoryBytes(n.status?.allocatable?.memory),
+            }),
+            { cpuMillis: 0, memoryBytes: 0 },
+          );
+          const requests = pods
+            .filter((p) => names.has(p.spec?.nodeName))
+            .map((p) => ({
+              namespace: p.metadata?.namespace ?? 'default',
+              cpuMillis: (p.spec?.containers ?? []).reduce((s, c) => s + cpuMillis(c.resources?.requests?.cpu), 0),
+              memoryBytes: (p.spec?.containers ?? []).reduce(
+                (s, c) => s + memoryBytes(c.resources?.requests?.memory),
+                0,
+              ),
+            }));
+          sections.push({
+            cluster: cc.cluster,
+            nodegroup: ng.nodegroup,
+            monthly: ng.monthly,
+            split: splitByNamespace(ng.monthly, allocatable, requests),
+          });
         }
       } catch (err) {
         problems.push(`cost by namespace for ${cc.cluster}: Kubernetes API not readable: ${(err as Error).message}`);

@@ -6,12 +6,25 @@ import { parseInput, partialSizeSchema, requestTokenSchema } from './input';
 import { kubernetesGateways } from './kubernetes';
 import { applyAsgSize, asgInstanceIds, asgSize, describeAsg, describeAsgs, terminateInAsg } from './gateways/asg';
 import type { ApplySizeResult } from './gateways/deps';
-import { applyNodegroupSize, describeNodegroup, nodegroupLabel as label, nodegroupRefSchema } from './gateways/nodegroups';
+import {
+  applyNodegroupSize,
+  describeNodegroup,
+  nodegroupLabel as label,
+  nodegroupRefSchema,
+} from './gateways/nodegroups';
 import { shippedPriceTable } from '../src/data/pricing';
 import { NotFoundError, ValidationError } from '../src/errors';
 import type { PartialSize } from '../src/domain/size';
 import type { PriceTable } from '../src/domain/pricing/on-demand-table';
-import { clusterKeyOf, clusterSpecOf, type ClusterSpec, type ControlState, type GroupReading, type GroupRef, type ScalingSettings } from '../src/domain/scaling/types';
+import {
+  clusterKeyOf,
+  clusterSpecOf,
+  type ClusterSpec,
+  type ControlState,
+  type GroupReading,
+  type GroupRef,
+  type ScalingSettings,
+} from '../src/domain/scaling/types';
 import type { BusinessCalendar } from '../src/domain/timetable/phase';
 import { requiredNodes, type WorkloadRequests } from '../src/domain/scaling/safety';
 import { cpuMillis, memoryBytes } from '../src/domain/scaling/k8s-quantity';
@@ -26,7 +39,10 @@ export interface FleetView {
   prices: Record<string, number>;
 }
 
-const groupRefSchema = nodegroupRefSchema.extend({ kind: z.enum(['eks-managed', 'self-managed']), asgName: z.string().optional() });
+const groupRefSchema = nodegroupRefSchema.extend({
+  kind: z.enum(['eks-managed', 'self-managed']),
+  asgName: z.string().optional(),
+});
 const applySchema = z.object({ ref: groupRefSchema, size: partialSizeSchema, requestToken: requestTokenSchema });
 const terminateSchema = z.object({
   ref: groupRefSchema,
@@ -60,7 +76,8 @@ export function createFleetActivities(deps: ActivityDeps) {
     const clusters: ClusterSpec[] = deps.config.clusters
       .filter((c) => !wanted || wanted.has(c.name) || wanted.has(clusterKeyOf(c)))
       .map(clusterSpecOf);
-    if (wanted && clusters.length === 0) throw new NotFoundError(`no configured cluster matches ${[...wanted].join(', ')}`);
+    if (wanted && clusters.length === 0)
+      throw new NotFoundError(`no configured cluster matches ${[...wanted].join(', ')}`);
     return {
       clusters,
       calendar: { businessDays: tt.businessDays, holidays: tt.holidays },
@@ -88,16 +105,23 @@ export function createFleetActivities(deps: ActivityDeps) {
       return { status: g.Status ? 'DELETING' : 'ACTIVE', size: asgSize(g), inService: asgInstanceIds(g).length };
     }
     const ng = await describeNodegroup(deps.aws, ref);
-    const inService = (await describeAsgs(deps.aws, ref.target, ng.autoScalingGroups)).flatMap((g) => asgInstanceIds(g));
+    const inService = (await describeAsgs(deps.aws, ref.target, ng.autoScalingGroups)).flatMap((g) =>
+      asgInstanceIds(g),
+    );
     return { status: ng.status, size: ng.size, inService: inService.length };
   }
 
   /** Applies a size to any node group (EKS managed → UpdateNodegroupConfig, self-managed → ASG): read, check, write the difference. */
-  async function applyGroupSize(input: { ref: GroupRef; size: PartialSize; requestToken: string }): Promise<Omit<ApplySizeResult, 'updateId'>> {
+  async function applyGroupSize(input: {
+    ref: GroupRef;
+    size: PartialSize;
+    requestToken: string;
+  }): Promise<Omit<ApplySizeResult, 'updateId'>> {
     const { ref, size, requestToken } = parseInput(applySchema, input, 'applyGroupSize');
-    const r = ref.kind === 'self-managed'
-      ? await applyAsgSize(deps, asgOf(ref), size, { requestToken, label: label(ref) })
-      : await applyNodegroupSize(deps, ref, size, requestToken);
+    const r =
+      ref.kind === 'self-managed'
+        ? await applyAsgSize(deps, asgOf(ref), size, { requestToken, label: label(ref) })
+        : await applyNodegroupSize(deps, ref, size, requestToken);
     return { changed: r.changed, before: r.before, after: r.after };
   }
 
@@ -109,14 +133,19 @@ export function createFleetActivities(deps: ActivityDeps) {
   async function workloadRequests(input: { clusterKey: string; nodegroup: string }): Promise<WorkloadRequests> {
     const cluster = deps.config.clusters.find((c) => clusterKeyOf(c) === input.clusterKey);
     if (!cluster) throw new NotFoundError(`cluster ${input.clusterKey} is not configured`);
-    if (!cluster.kubernetes) return { known: false, reason: `no Kubernetes API configured for ${cluster.name}: workload requests unknown` };
+    if (!cluster.kubernetes)
+      return { known: false, reason: `no Kubernetes API configured for ${cluster.name}: workload requests unknown` };
     try {
       const gw = await kubernetesGateways(deps).forCluster(cluster);
       const nodes = await gw.listNodes(`eks.amazonaws.com/nodegroup=${input.nodegroup}`);
-      if (nodes.length === 0) return { known: false, reason: `no Kubernetes nodes labelled eks.amazonaws.com/nodegroup=${input.nodegroup}` };
+      if (nodes.length === 0)
+        return { known: false, reason: `no Kubernetes nodes labelled eks.amazonaws.com/nodegroup=${input.nodegroup}` };
       const names = new Set(nodes.map((n) => n.metadata?.name));
       const alloc = nodes.reduce(
-        (a, n) => ({ cpu: a.cpu + cpuMillis(n.status?.allocatable?.cpu), mem: a.mem + memoryBytes(n.status?.allocatable?.memory) }),
+        (a, n) => ({
+          cpu: a.cpu + cpuMillis(n.status?.allocatable?.cpu),
+          mem: a.mem + memoryBytes(n.status?.allocatable?.memory),
+        }),
         { cpu: 0, mem: 0 },
       );
       const pods = await gw.listPods({ fieldSelector: 'status.phase=Running' });
@@ -134,7 +163,11 @@ export function createFleetActivities(deps: ActivityDeps) {
       }
       const perNode = { cpuMillis: alloc.cpu / nodes.length, memoryBytes: alloc.mem / nodes.length };
       const n = requiredNodes(req, perNode);
-      return { known: true, requiredNodes: n, detail: `${counted} pods request ${req.cpuMillis}m CPU, ${Math.round(req.memoryBytes / 2 ** 20)}Mi memory` };
+      return {
+        known: true,
+        requiredNodes: n,
+        detail: `${counted} pods request ${req.cpuMillis}m CPU, ${Math.round(req.memoryBytes / 2 ** 20)}Mi memory`,
+      };
     } catch (err) {
       return { known: false, reason: `Kubernetes API of ${cluster.name} could not be read: ${(err as Error).message}` };
     }
@@ -145,7 +178,11 @@ export function createFleetActivities(deps: ActivityDeps) {
    * state (src/client/scaling.ts).
    */
   async function controlState(input: { cluster: ClusterSpec; calendar: BusinessCalendar }): Promise<ControlState> {
-    return readControlState(deps.temporal.client, { taskQueue: deps.temporal.taskQueue, cluster: input.cluster, calendar: input.calendar });
+    return readControlState(deps.temporal.client, {
+      taskQueue: deps.temporal.taskQueue,
+      cluster: input.cluster,
+      calendar: input.calendar,
+    });
   }
 
   /** Writes a plan (pre-work analysis, traffic analysis) where operators and the UI link find it. */
@@ -162,12 +199,18 @@ export function createFleetActivities(deps: ActivityDeps) {
    * (TerminateInstanceInAutoScalingGroup --should-decrement-desired-capacity). Idempotent: an
    * instance already gone from the group, or already terminating, is not terminated again.
    */
-  async function terminateAsgInstance(input: { ref: GroupRef; instanceId: string; requestToken: string }): Promise<{ changed: boolean; desired: number }> {
+  async function terminateAsgInstance(input: {
+    ref: GroupRef;
+    instanceId: string;
+    requestToken: string;
+  }): Promise<{ changed: boolean; desired: number }> {
     const { ref, instanceId, requestToken } = parseInput(terminateSchema, input, 'terminateAsgInstance');
-    if (ref.kind !== 'self-managed') throw new ValidationError(`${label(ref)} is EKS managed: EKS drains and removes its instances`);
+    if (ref.kind !== 'self-managed')
+      throw new ValidationError(`${label(ref)} is EKS managed: EKS drains and removes its instances`);
     const g = await describeAsg(deps.aws, asgOf(ref), `Auto Scaling group ${ref.asgName} of ${label(ref)}`);
     const inst = (g.Instances ?? []).find((i) => i.InstanceId === instanceId);
-    if (!inst || /^Terminating/.test(inst.LifecycleState ?? '')) return { changed: false, desired: g.DesiredCapacity ?? 0 };
+    if (!inst || /^Terminating/.test(inst.LifecycleState ?? ''))
+      return { changed: false, desired: g.DesiredCapacity ?? 0 };
     if ((g.DesiredCapacity ?? 0) - 1 < (g.MinSize ?? 0)) {
       throw new ValidationError(`${label(ref)}: removing ${instanceId} would take desired below min ${g.MinSize}`);
     }

@@ -14,8 +14,15 @@ import { UnavailableError, ValidationError } from '../src/errors';
 import type { AwsTarget, ClusterConfig } from '../src/config/clusters';
 import type { GroupFacts } from '../src/domain/interruption/plan';
 import {
-  FALLBACK_TAG, REPLACEMENT_TAG, decodeRaiseMarker, encodeRaiseMarker, planRaise, planUndo, raiseTagKey,
-  type GroupSize, type RaiseMarker,
+  FALLBACK_TAG,
+  REPLACEMENT_TAG,
+  decodeRaiseMarker,
+  encodeRaiseMarker,
+  planRaise,
+  planUndo,
+  raiseTagKey,
+  type GroupSize,
+  type RaiseMarker,
 } from '../src/domain/interruption/capacity';
 import { fleetOverrides, similarInstanceTypes, type InstanceSpec } from '../src/domain/interruption/replacement';
 
@@ -93,15 +100,22 @@ export function createInterruptionActivities(deps: ActivityDeps) {
   const kube = createKubernetesActivities(deps);
   let catalogue: Record<string, InstanceSpec> | undefined;
   const instanceCatalogue = () => {
-    catalogue ??= Object.fromEntries(shippedPriceTable().rows.map((r) => [r.instanceType, { vcpu: r.vcpu, memoryGiB: r.memoryGiB }]));
+    catalogue ??= Object.fromEntries(
+      shippedPriceTable().rows.map((r) => [r.instanceType, { vcpu: r.vcpu, memoryGiB: r.memoryGiB }]),
+    );
     return catalogue;
   };
 
-  const audit = (action: string, target: string, detail: Record<string, unknown>) => recordMutation(deps.audit, action, target, detail);
+  const audit = (action: string, target: string, detail: Record<string, unknown>) =>
+    recordMutation(deps.audit, action, target, detail);
 
   function clusterFor(identity: InstanceIdentity): ClusterConfig {
     const m = identity.managed;
-    const cluster = m && deps.config.clusters.find((c) => c.name === m.cluster && c.accountId === m.target.accountId && c.region === m.target.region);
+    const cluster =
+      m &&
+      deps.config.clusters.find(
+        (c) => c.name === m.cluster && c.accountId === m.target.accountId && c.region === m.target.region,
+      );
     if (!m || !cluster) throw new ValidationError(`instance ${identity.instanceId} is not in a configured cluster`);
     return cluster;
   }
@@ -117,10 +131,21 @@ export function createInterruptionActivities(deps: ActivityDeps) {
    * event names a real one) and matches its tags — `eks:cluster-name`, `eks:nodegroup-name`,
    * `aws:autoscaling:groupName` — against the config.
    */
-  async function identifyInstance(input: { instanceId: string; region: string; account: string }): Promise<InstanceIdentity> {
+  async function identifyInstance(input: {
+    instanceId: string;
+    region: string;
+    account: string;
+  }): Promise<InstanceIdentity> {
     const { instanceId, region, account } = parseInput(identifySchema, input, 'identifyInstance');
-    const candidates = deps.config.clusters.filter((c) => c.region === region && (!/^\d{12}$/.test(account) || c.accountId === account));
-    const notFound = (reason: string): InstanceIdentity => ({ instanceId, found: false, inServiceAtReceipt: [], unmanagedReason: reason });
+    const candidates = deps.config.clusters.filter(
+      (c) => c.region === region && (!/^\d{12}$/.test(account) || c.accountId === account),
+    );
+    const notFound = (reason: string): InstanceIdentity => ({
+      instanceId,
+      found: false,
+      inServiceAtReceipt: [],
+      unmanagedReason: reason,
+    });
     if (candidates.length === 0) return notFound(`no configured cluster in account ${account}, region ${region}`);
     const targets = [...new Map(candidates.map((c) => [`${c.accountId}/${c.roleArn ?? ''}`, c])).values()];
     for (const c of targets) {
@@ -128,7 +153,11 @@ export function createInterruptionActivities(deps: ActivityDeps) {
       const inst = await findInstance(deps.aws, target, instanceId);
       if (!inst) continue;
       const tags = tagsOf(inst.Tags);
-      const clusterName = tags['eks:cluster-name'] ?? Object.keys(tags).find((k) => k.startsWith('kubernetes.io/cluster/'))?.slice('kubernetes.io/cluster/'.length);
+      const clusterName =
+        tags['eks:cluster-name'] ??
+        Object.keys(tags)
+          .find((k) => k.startsWith('kubernetes.io/cluster/'))
+          ?.slice('kubernetes.io/cluster/'.length);
       const asgName = tags['aws:autoscaling:groupName'] || undefined;
       const base: InstanceIdentity = {
         instanceId,
@@ -137,28 +166,46 @@ export function createInterruptionActivities(deps: ActivityDeps) {
         instanceType: inst.InstanceType,
         privateDnsName: inst.PrivateDnsName || undefined,
         inServiceAtReceipt: [],
-        launchTemplate: tags['aws:ec2launchtemplate:id'] ? { id: tags['aws:ec2launchtemplate:id'], version: tags['aws:ec2launchtemplate:version'] || '$Latest' } : undefined,
+        launchTemplate: tags['aws:ec2launchtemplate:id']
+          ? { id: tags['aws:ec2launchtemplate:id'], version: tags['aws:ec2launchtemplate:version'] || '$Latest' }
+          : undefined,
       };
       const cluster = candidates.find((k) => k.name === clusterName && k.accountId === c.accountId);
-      const ng = cluster?.nodegroups.find((n) => n.name === tags['eks:nodegroup-name']) ??
+      const ng =
+        cluster?.nodegroups.find((n) => n.name === tags['eks:nodegroup-name']) ??
         cluster?.nodegroups.find((n) => n.kind === 'self-managed' && !!asgName && n.asgName === asgName);
       if (!cluster || !ng) {
-        return { ...base, unmanagedReason: `instance tags name cluster "${clusterName ?? '-'}", node group "${tags['eks:nodegroup-name'] ?? asgName ?? '-'}": not in the config` };
+        return {
+          ...base,
+          unmanagedReason: `instance tags name cluster "${clusterName ?? '-'}", node group "${tags['eks:nodegroup-name'] ?? asgName ?? '-'}": not in the config`,
+        };
       }
       const asg = asgName ? await findAsg(deps.aws, { target, asgName }) : undefined;
       const asgLt = asg?.LaunchTemplate ?? asg?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
       return {
         ...base,
-        launchTemplate: asgLt?.LaunchTemplateId ? { id: asgLt.LaunchTemplateId, version: asgLt.Version ?? '$Latest' } : base.launchTemplate,
+        launchTemplate: asgLt?.LaunchTemplateId
+          ? { id: asgLt.LaunchTemplateId, version: asgLt.Version ?? '$Latest' }
+          : base.launchTemplate,
         inServiceAtReceipt: asgInstanceIds(asg),
         managed: {
           target,
           cluster: cluster.name,
           nodegroup: ng.name,
-          group: { kind: ng.kind, capacityType: ng.capacityType, strategy: ng.interruption.strategy, onRebalance: ng.interruption.onRebalance, inAsg: !!asg },
+          group: {
+            kind: ng.kind,
+            capacityType: ng.capacityType,
+            strategy: ng.interruption.strategy,
+            onRebalance: ng.interruption.onRebalance,
+            inAsg: !!asg,
+          },
           instanceTypes: ng.instanceTypes,
           asgName: asg ? asgName : undefined,
-          subnets: asg?.VPCZoneIdentifier ? asg.VPCZoneIdentifier.split(',').filter(Boolean).sort() : inst.SubnetId ? [inst.SubnetId] : [],
+          subnets: asg?.VPCZoneIdentifier
+            ? asg.VPCZoneIdentifier.split(',').filter(Boolean).sort()
+            : inst.SubnetId
+              ? [inst.SubnetId]
+              : [],
         },
       };
     }
@@ -172,13 +219,22 @@ export function createInterruptionActivities(deps: ActivityDeps) {
   }
 
   /** Sets desired/max (the difference only, checked): through EKS for a managed node group (EKS owns its ASG), else on the ASG. */
-  async function applyGroupSize(identity: InstanceIdentity, size: { desired: number; max: number }, token: string): Promise<void> {
+  async function applyGroupSize(
+    identity: InstanceIdentity,
+    size: { desired: number; max: number },
+    token: string,
+  ): Promise<void> {
     const m = identity.managed!;
     if (m.group.kind === 'eks-managed') await applyNodegroupSize(deps, m, size, token);
     else await applyAsgSize(deps, { target: m.target, asgName: m.asgName! }, size, { requestToken: token });
   }
 
-  async function writeMarker(target: AwsTarget, asgName: string, instanceId: string, marker: RaiseMarker | undefined): Promise<void> {
+  async function writeMarker(
+    target: AwsTarget,
+    asgName: string,
+    instanceId: string,
+    marker: RaiseMarker | undefined,
+  ): Promise<void> {
     await setAsgTag(deps.aws, { target, asgName }, raiseTagKey(instanceId), marker && encodeRaiseMarker(marker));
   }
 
@@ -192,19 +248,26 @@ export function createInterruptionActivities(deps: ActivityDeps) {
     return withGroupLock(`${target.accountId}/${target.region}/${asgName}`, async () => {
       const asg = await describeAsg(deps.aws, { target, asgName });
       const existing = decodeRaiseMarker(asgTags(asg)[raiseTagKey(identity.instanceId)]);
-      if (existing && existing.state !== 'raising') return { changed: false, marker: existing, requestedAt: deps.now().toISOString() };
+      if (existing && existing.state !== 'raising')
+        return { changed: false, marker: existing, requestedAt: deps.now().toISOString() };
       const plan = existing ?? planRaise(await readGroupSize(identity, asg));
       await writeMarker(target, asgName, identity.instanceId, { ...plan, state: 'raising' });
       await applyGroupSize(identity, plan.target, `${requestToken}-raise`);
       const raised: RaiseMarker = { ...plan, state: 'raised' };
       await writeMarker(target, asgName, identity.instanceId, raised);
-      audit('eksflow:RaiseCapacity', `${target.accountId}/${target.region}/${asgName}`, { instanceId: identity.instanceId, ...raised });
+      audit('eksflow:RaiseCapacity', `${target.accountId}/${target.region}/${asgName}`, {
+        instanceId: identity.instanceId,
+        ...raised,
+      });
       return { changed: true, marker: raised, requestedAt: deps.now().toISOString() };
     });
   }
 
   /** Undoes this instance's raise, once: −1 desired from the current size, max restored if untouched. */
-  async function undoCapacityRaise(input: { identity: InstanceIdentity; requestToken: string }): Promise<{ changed: boolean; marker?: RaiseMarker }> {
+  async function undoCapacityRaise(input: {
+    identity: InstanceIdentity;
+    requestToken: string;
+  }): Promise<{ changed: boolean; marker?: RaiseMarker }> {
     const { identity, requestToken } = input;
     const { target, asgName } = requireAsg(identity);
     return withGroupLock(`${target.accountId}/${target.region}/${asgName}`, async () => {
@@ -213,13 +276,18 @@ export function createInterruptionActivities(deps: ActivityDeps) {
       if (!asg || !marker) return { changed: false };
       // An interrupted raise ('raising') is rolled back to where it started.
       const plan: RaiseMarker =
-        marker.state === 'undoing' ? marker
-        : marker.state === 'raising' ? { state: 'undoing', before: marker.target, target: marker.before }
-        : planUndo(await readGroupSize(identity, asg), marker);
+        marker.state === 'undoing'
+          ? marker
+          : marker.state === 'raising'
+            ? { state: 'undoing', before: marker.target, target: marker.before }
+            : planUndo(await readGroupSize(identity, asg), marker);
       await writeMarker(target, asgName, identity.instanceId, plan);
       await applyGroupSize(identity, plan.target, `${requestToken}-undo`);
       await writeMarker(target, asgName, identity.instanceId, undefined);
-      audit('eksflow:UndoCapacityRaise', `${target.accountId}/${target.region}/${asgName}`, { instanceId: identity.instanceId, ...plan });
+      audit('eksflow:UndoCapacityRaise', `${target.accountId}/${target.region}/${asgName}`, {
+        instanceId: identity.instanceId,
+        ...plan,
+      });
       return { changed: true, marker: plan };
     });
   }
@@ -230,7 +298,11 @@ export function createInterruptionActivities(deps: ActivityDeps) {
    * launched instances carry a tag naming the interrupted instance, which is what makes a retry
    * find them instead of launching again (moto ignores ClientToken; AWS honours both).
    */
-  async function launchFleet(input: { identity: InstanceIdentity; capacity: 'spot' | 'on-demand'; clientToken: string }): Promise<FleetLaunchResult> {
+  async function launchFleet(input: {
+    identity: InstanceIdentity;
+    capacity: 'spot' | 'on-demand';
+    clientToken: string;
+  }): Promise<FleetLaunchResult> {
     const { identity, capacity } = input;
     const m = identity.managed;
     if (!m) throw new ValidationError(`instance ${identity.instanceId} is not in a configured node group`);
@@ -243,48 +315,81 @@ export function createInterruptionActivities(deps: ActivityDeps) {
     const attempt = activityInfoOrUndefined()?.attempt;
     const existing = attempt === 1 ? [] : await instancesTagged(deps.aws, m.target, tagKey, identity.instanceId);
     if (existing.length > 0) {
-      return { instanceIds: sortedIds(existing.map((i) => i.InstanceId)), instanceTypes: existing.map((i) => i.InstanceType ?? ''), created: false, requestedAt: deps.now().toISOString() };
+      return {
+        instanceIds: sortedIds(existing.map((i) => i.InstanceId)),
+        instanceTypes: existing.map((i) => i.InstanceType ?? ''),
+        created: false,
+        requestedAt: deps.now().toISOString(),
+      };
     }
-    const types = similarInstanceTypes({ interruptedType: identity.instanceType ?? m.instanceTypes[0], configuredTypes: m.instanceTypes, catalogue: instanceCatalogue() });
+    const types = similarInstanceTypes({
+      interruptedType: identity.instanceType ?? m.instanceTypes[0],
+      configuredTypes: m.instanceTypes,
+      catalogue: instanceCatalogue(),
+    });
     const overrides = fleetOverrides(types, m.subnets);
     const clientToken = input.clientToken.replace(/[^A-Za-z0-9-_]/g, '-').slice(-64);
-    const out = await launchInstantFleet(deps, m.target, {
+    const out = await launchInstantFleet(
+      deps,
+      m.target,
+      {
         ClientToken: clientToken,
         TargetCapacitySpecification: { TotalTargetCapacity: 1, DefaultTargetCapacityType: capacity },
         ...(capacity === 'spot'
           ? { SpotOptions: { AllocationStrategy: 'price-capacity-optimized' } }
           : { OnDemandOptions: { AllocationStrategy: 'lowest-price' } }),
-        LaunchTemplateConfigs: [{
-          LaunchTemplateSpecification: { LaunchTemplateId: identity.launchTemplate!.id, Version: identity.launchTemplate!.version },
-          Overrides: overrides as never,
-        }],
-        TagSpecifications: [{
-          ResourceType: 'instance',
-          Tags: [
-            { Key: tagKey, Value: identity.instanceId },
-            { Key: 'eks:cluster-name', Value: m.cluster },
-            { Key: 'eks:nodegroup-name', Value: m.nodegroup },
-            { Key: `kubernetes.io/cluster/${m.cluster}`, Value: 'owned' },
-          ],
-        }],
-      }, {
+        LaunchTemplateConfigs: [
+          {
+            LaunchTemplateSpecification: {
+              LaunchTemplateId: identity.launchTemplate!.id,
+              Version: identity.launchTemplate!.version,
+            },
+            Overrides: overrides as never,
+          },
+        ],
+        TagSpecifications: [
+          {
+            ResourceType: 'instance',
+            Tags: [
+              { Key: tagKey, Value: identity.instanceId },
+              { Key: 'eks:cluster-name', Value: m.cluster },
+              { Key: 'eks:nodegroup-name', Value: m.nodegroup },
+              { Key: `kubernetes.io/cluster/${m.cluster}`, Value: 'owned' },
+            ],
+          },
+        ],
+      },
+      {
         label: `${m.target.accountId}/${m.target.region}/${m.cluster}/${m.nodegroup}`,
         context: `CreateFleet ${capacity} for ${identity.instanceId}`,
         detail: { interruptedInstance: identity.instanceId, capacity, types },
-      });
+      },
+    );
     const { instanceIds } = out;
     if (instanceIds.length === 0) {
       // Retryable: capacity may appear on the next attempt; the activity's schedule-to-close keeps retries inside the deadline.
       const errors = out.Errors ?? [];
-      throw new UnavailableError(`CreateFleet ${capacity} launched nothing: ${errors.map((e) => `${e.ErrorCode}: ${e.ErrorMessage}`).join('; ') || 'no instances'}`, {
-        details: { awsCode: errors[0]?.ErrorCode },
-      });
+      throw new UnavailableError(
+        `CreateFleet ${capacity} launched nothing: ${errors.map((e) => `${e.ErrorCode}: ${e.ErrorMessage}`).join('; ') || 'no instances'}`,
+        {
+          details: { awsCode: errors[0]?.ErrorCode },
+        },
+      );
     }
-    return { instanceIds, instanceTypes: (out.Instances ?? []).map((i) => i.InstanceType ?? ''), created: true, requestedAt: deps.now().toISOString() };
+    return {
+      instanceIds,
+      instanceTypes: (out.Instances ?? []).map((i) => i.InstanceType ?? ''),
+      created: true,
+      requestedAt: deps.now().toISOString(),
+    };
   }
 
   /** Replacements that are running (and those still pending) for an interrupted instance. */
-  async function replacementStatus(input: { identity: InstanceIdentity; via: 'group' | 'fleet'; launchedIds?: string[] }): Promise<ReplacementStatus> {
+  async function replacementStatus(input: {
+    identity: InstanceIdentity;
+    via: 'group' | 'fleet';
+    launchedIds?: string[];
+  }): Promise<ReplacementStatus> {
     const { identity } = input;
     const m = identity.managed;
     if (!m) return { running: [], pending: [] };
@@ -292,7 +397,10 @@ export function createInterruptionActivities(deps: ActivityDeps) {
     const fleet: Instance[] = input.launchedIds?.length
       ? await describeInstances(deps.aws, m.target, input.launchedIds)
       : input.via === 'fleet'
-        ? [...(await instancesTagged(deps.aws, m.target, REPLACEMENT_TAG, identity.instanceId)), ...(await instancesTagged(deps.aws, m.target, FALLBACK_TAG, identity.instanceId))]
+        ? [
+            ...(await instancesTagged(deps.aws, m.target, REPLACEMENT_TAG, identity.instanceId)),
+            ...(await instancesTagged(deps.aws, m.target, FALLBACK_TAG, identity.instanceId)),
+          ]
         : [];
     const status: ReplacementStatus = {
       running: fleet.filter((i) => i.State?.Name === 'running').map((i) => i.InstanceId!),
@@ -336,13 +444,24 @@ export function createInterruptionActivities(deps: ActivityDeps) {
     const cordon = await kube.k8sCordonNode({ clusterKey, instanceId: identity.instanceId });
     if (!cordon.found || !cordon.node) return skip(cordon.reason ?? 'node not found');
     const plan = await kube.k8sDrainPlan({ clusterKey, node: cordon.node, rules: cordon.rules });
-    const results = await kube.k8sEvictPods({ clusterKey, node: cordon.node, pods: plan.evict.filter((p) => !p.terminating) });
+    const results = await kube.k8sEvictPods({
+      clusterKey,
+      node: cordon.node,
+      pods: plan.evict.filter((p) => !p.terminating),
+    });
     const outcome: DrainNodeResult = {
-      clusterKey, node: cordon.node, status: results.every((r) => r.result !== 'blocked') ? 'drained' : 'timed-out', cordoned: true,
+      clusterKey,
+      node: cordon.node,
+      status: results.every((r) => r.result !== 'blocked') ? 'drained' : 'timed-out',
+      cordoned: true,
       evicted: results.filter((r) => r.result === 'evicted').map((r) => r.pod),
       skipped: plan.skipped,
-      blocked: results.filter((r) => r.result === 'blocked').map((r) => ({ pod: r.pod, kind: 'disruption-budget' as const, reason: r.message ?? '', budgets: r.budgets })),
-      passes: 1, startedAtMs, finishedAtMs: deps.now().getTime(),
+      blocked: results
+        .filter((r) => r.result === 'blocked')
+        .map((r) => ({ pod: r.pod, kind: 'disruption-budget' as const, reason: r.message ?? '', budgets: r.budgets })),
+      passes: 1,
+      startedAtMs,
+      finishedAtMs: deps.now().getTime(),
     };
     return { skipped: false, outcome };
   }

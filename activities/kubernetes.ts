@@ -35,20 +35,32 @@ export function nodeOfInstance(nodes: V1Node[], instanceId: string): V1Node | un
   return nodes.find((n) => (n.spec?.providerID ?? '').endsWith(`/${instanceId}`));
 }
 
-export const instanceIdOfNode = (n: V1Node): string | undefined => /\/(i-[0-9a-f]+)$/.exec(n.spec?.providerID ?? '')?.[1];
+export const instanceIdOfNode = (n: V1Node): string | undefined =>
+  /\/(i-[0-9a-f]+)$/.exec(n.spec?.providerID ?? '')?.[1];
 
 const nodeRefSchema = z
   .object({
     clusterKey: z.string().min(1),
     node: z.string().min(1).max(253).optional(),
-    instanceId: z.string().regex(/^i-[0-9a-f]{8,17}$/).optional(),
+    instanceId: z
+      .string()
+      .regex(/^i-[0-9a-f]{8,17}$/)
+      .optional(),
   })
   .refine((r) => !!r.node !== !!r.instanceId, 'exactly one of node, instanceId');
-const rulesSchema = z.object({ deleteEmptyDirData: z.boolean().optional(), force: z.boolean().optional(), timeoutSeconds: z.number().int().positive().optional() }).strict();
+const rulesSchema = z
+  .object({
+    deleteEmptyDirData: z.boolean().optional(),
+    force: z.boolean().optional(),
+    timeoutSeconds: z.number().int().positive().optional(),
+  })
+  .strict();
 const evictSchema = z.object({
   clusterKey: z.string().min(1),
   node: z.string().min(1),
-  pods: z.array(z.object({ namespace: z.string().min(1), name: z.string().min(1), uid: z.string().min(1) }).passthrough()).max(5000),
+  pods: z
+    .array(z.object({ namespace: z.string().min(1), name: z.string().min(1), uid: z.string().min(1) }).passthrough())
+    .max(5000),
 });
 
 export interface CordonResult {
@@ -86,12 +98,14 @@ export type EvictResult = {
 async function runLimited<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!);
+      }
+    }),
+  );
   return out;
 }
 
@@ -117,32 +131,58 @@ function heartbeat(detail?: unknown): void {
  */
 export function createKubernetesActivities(deps: ActivityDeps) {
   const gateways = kubernetesGateways(deps);
-  const audit = (action: string, target: string, detail: Record<string, unknown>) => recordMutation(deps.audit, action, target, detail);
+  const audit = (action: string, target: string, detail: Record<string, unknown>) =>
+    recordMutation(deps.audit, action, target, detail);
 
-  async function resolveNode(gw: KubernetesGateway, ref: { node?: string; instanceId?: string }): Promise<V1Node | undefined> {
+  async function resolveNode(
+    gw: KubernetesGateway,
+    ref: { node?: string; instanceId?: string },
+  ): Promise<V1Node | undefined> {
     if (ref.node) return gw.getNode(ref.node);
     return nodeOfInstance(await gw.listNodes(), ref.instanceId!);
   }
 
   /** Cordons the node (by name, or by the EC2 instance in its providerID); reads first, writes only a change. */
-  async function k8sCordonNode(input: { clusterKey: string; node?: string; instanceId?: string; rules?: Partial<DrainRules> }): Promise<CordonResult> {
+  async function k8sCordonNode(input: {
+    clusterKey: string;
+    node?: string;
+    instanceId?: string;
+    rules?: Partial<DrainRules>;
+  }): Promise<CordonResult> {
     const ref = parseInput(nodeRefSchema, input, 'k8sCordonNode');
     const overrides = parseInput(rulesSchema, input.rules ?? {}, 'k8sCordonNode rules');
     const cluster = configuredCluster(deps, ref.clusterKey);
-    const base = { drain: cluster.kubernetes?.drain ?? { timeoutSeconds: 300, deleteEmptyDirData: false, force: false } };
+    const base = {
+      drain: cluster.kubernetes?.drain ?? { timeoutSeconds: 300, deleteEmptyDirData: false, force: false },
+    };
     const rules: DrainRules = { ...base.drain, ...overrides };
-    if (!cluster.kubernetes) return { found: false, skipped: true, reason: `cluster ${cluster.name} has no kubernetes access configured`, rules };
+    if (!cluster.kubernetes)
+      return {
+        found: false,
+        skipped: true,
+        reason: `cluster ${cluster.name} has no kubernetes access configured`,
+        rules,
+      };
     const gw = await gateways.forCluster(cluster);
     const node = await resolveNode(gw, ref);
     const name = node?.metadata?.name;
-    if (!node || !name) return { found: false, reason: `no Kubernetes node ${ref.node ?? `with providerID …/${ref.instanceId}`} in ${cluster.name}`, rules };
+    if (!node || !name)
+      return {
+        found: false,
+        reason: `no Kubernetes node ${ref.node ?? `with providerID …/${ref.instanceId}`} in ${cluster.name}`,
+        rules,
+      };
     const changed = await gw.setUnschedulable(name, true);
     if (changed) audit('k8s:CordonNode', `${ref.clusterKey}/${name}`, { instanceId: ref.instanceId });
     return { found: true, node: name, changed, rules };
   }
 
   /** The node's pods sorted into evict / skip (DaemonSet, mirror) / refuse (the rules), with the budgets that cover them. */
-  async function k8sDrainPlan(input: { clusterKey: string; node: string; rules: { deleteEmptyDirData: boolean; force: boolean } }): Promise<DrainPlanResult> {
+  async function k8sDrainPlan(input: {
+    clusterKey: string;
+    node: string;
+    rules: { deleteEmptyDirData: boolean; force: boolean };
+  }): Promise<DrainPlanResult> {
     const cluster = configuredCluster(deps, input.clusterKey);
     const gw = await gateways.forCluster(cluster);
     const node = await gw.getNode(input.node);
@@ -151,11 +191,21 @@ export function createKubernetesActivities(deps: ActivityDeps) {
     const budgets: DrainPlanResult['budgets'] = {};
     const namespaces = [...new Set(plan.evict.filter((p) => !p.terminating).map((p) => p.namespace))];
     if (namespaces.length > 0) {
-      const byNs = new Map(await Promise.all(namespaces.map(async (ns) => [ns, await gw.listPodDisruptionBudgets(ns)] as const)));
-      const labels = new Map(pods.map((p) => [`${p.metadata?.namespace}/${p.metadata?.name}`, p.metadata?.labels ?? {}]));
+      const byNs = new Map(
+        await Promise.all(namespaces.map(async (ns) => [ns, await gw.listPodDisruptionBudgets(ns)] as const)),
+      );
+      const labels = new Map(
+        pods.map((p) => [`${p.metadata?.namespace}/${p.metadata?.name}`, p.metadata?.labels ?? {}]),
+      );
       for (const p of plan.evict) {
-        const covering = (byNs.get(p.namespace) ?? []).filter((b) => selectorMatches(b.spec?.selector, labels.get(podKey(p))));
-        if (covering.length) budgets[podKey(p)] = covering.map((b) => ({ name: b.metadata?.name ?? '', disruptionsAllowed: b.status?.disruptionsAllowed ?? 0 }));
+        const covering = (byNs.get(p.namespace) ?? []).filter((b) =>
+          selectorMatches(b.spec?.selector, labels.get(podKey(p))),
+        );
+        if (covering.length)
+          budgets[podKey(p)] = covering.map((b) => ({
+            name: b.metadata?.name ?? '',
+            disruptionsAllowed: b.status?.disruptionsAllowed ?? 0,
+          }));
       }
     }
     return { ...plan, nodeExists: node !== undefined, budgets };
@@ -166,7 +216,11 @@ export function createKubernetesActivities(deps: ActivityDeps) {
    * attempt's eviction, before a worker died) or gone is never evicted again, and the UID
    * precondition keeps a namesake safe. Every accepted eviction is audited.
    */
-  async function k8sEvictPods(input: { clusterKey: string; node: string; pods: { namespace: string; name: string; uid: string }[] }): Promise<EvictResult[]> {
+  async function k8sEvictPods(input: {
+    clusterKey: string;
+    node: string;
+    pods: { namespace: string; name: string; uid: string }[];
+  }): Promise<EvictResult[]> {
     const { clusterKey, node, pods } = parseInput(evictSchema, input, 'k8sEvictPods');
     const gw = await gateways.forCluster(configuredCluster(deps, clusterKey));
     // Evictions an earlier attempt of this pass made (it timed out or its worker died) come back
@@ -178,7 +232,8 @@ export function createKubernetesActivities(deps: ActivityDeps) {
       if (earlier.has(p.uid)) return { pod: key, uid: p.uid, result: 'evicted' };
       const current = await gw.getPod(p.namespace, p.name);
       heartbeat({ evicted: evictedUids });
-      if (!current || current.metadata?.uid !== p.uid || current.spec?.nodeName !== node) return { pod: key, uid: p.uid, result: 'gone' };
+      if (!current || current.metadata?.uid !== p.uid || current.spec?.nodeName !== node)
+        return { pod: key, uid: p.uid, result: 'gone' };
       if (current.metadata?.deletionTimestamp) return { pod: key, uid: p.uid, result: 'already-terminating' };
       const r = await gw.evict(p.namespace, p.name, p.uid);
       if (r.outcome === 'evicted') {
@@ -206,7 +261,11 @@ export function createKubernetesActivities(deps: ActivityDeps) {
    * (fewest pods, then lowest requests), skipping nodes annotated eksflow.io/scale-down-disabled.
    * Instances that never registered as nodes go first: nothing runs there.
    */
-  async function pickScaleInNodes(input: { clusterKey: string; asgName: string; count: number }): Promise<ScaleInPick & { notes: string[] }> {
+  async function pickScaleInNodes(input: {
+    clusterKey: string;
+    asgName: string;
+    count: number;
+  }): Promise<ScaleInPick & { notes: string[] }> {
     const cluster = configuredCluster(deps, input.clusterKey);
     const target = { accountId: cluster.accountId, region: cluster.region, roleArn: cluster.roleArn };
     const instances = asgInstanceIds(await findAsg(deps.aws, { target, asgName: input.asgName }));
@@ -221,13 +280,32 @@ export function createKubernetesActivities(deps: ActivityDeps) {
         loads.push({ instanceId: id, annotations: {}, pods: 0, cpuMillis: 0, memoryBytes: 0 });
         continue;
       }
-      const moving = pods.filter((p) => p.spec?.nodeName === name && classifyPod(p, { force: true, deleteEmptyDirData: true }).action === 'evict');
-      const req = moving.flatMap((p) => p.spec?.containers ?? []).reduce(
-        (a, c) => ({ cpu: a.cpu + cpuMillis(c.resources?.requests?.cpu), mem: a.mem + memoryBytes(c.resources?.requests?.memory) }), { cpu: 0, mem: 0 });
-      loads.push({ node: name, instanceId: id, annotations: node.metadata?.annotations ?? {}, pods: moving.length, cpuMillis: req.cpu, memoryBytes: req.mem });
+      const moving = pods.filter(
+        (p) =>
+          p.spec?.nodeName === name && classifyPod(p, { force: true, deleteEmptyDirData: true }).action === 'evict',
+      );
+      const req = moving
+        .flatMap((p) => p.spec?.containers ?? [])
+        .reduce(
+          (a, c) => ({
+            cpu: a.cpu + cpuMillis(c.resources?.requests?.cpu),
+            mem: a.mem + memoryBytes(c.resources?.requests?.memory),
+          }),
+          { cpu: 0, mem: 0 },
+        );
+      loads.push({
+        node: name,
+        instanceId: id,
+        annotations: node.metadata?.annotations ?? {},
+        pods: moving.length,
+        cpuMillis: req.cpu,
+        memoryBytes: req.mem,
+      });
     }
     const pick = pickNodesToRemove(loads, input.count);
-    const notes = pick.picked.filter((p) => p.node === undefined).map((p) => `instance ${p.instanceId} has no node in the Kubernetes API: removed without a drain`);
+    const notes = pick.picked
+      .filter((p) => p.node === undefined)
+      .map((p) => `instance ${p.instanceId} has no node in the Kubernetes API: removed without a drain`);
     return { ...pick, notes };
   }
 
@@ -237,12 +315,26 @@ export function createKubernetesActivities(deps: ActivityDeps) {
    * patch) and back at 'up'. Each patch carries the resourceVersion it decided on, so a workload
    * changed meanwhile is re-decided on the retry, never overwritten blindly.
    */
-  async function downscaleWorkloads(input: { clusterKey: string; phase: 'down' | 'up'; dryRun?: boolean }): Promise<DownscaleResult> {
+  async function downscaleWorkloads(input: {
+    clusterKey: string;
+    phase: 'down' | 'up';
+    dryRun?: boolean;
+  }): Promise<DownscaleResult> {
     const cluster = configuredCluster(deps, input.clusterKey);
     const policy = cluster.kubernetes?.downscaling;
-    if (!cluster.kubernetes || !policy?.enabled) return { skipped: true, reason: `workload downscaling is not configured for ${cluster.name}`, changes: [], unchanged: 0 };
+    if (!cluster.kubernetes || !policy?.enabled)
+      return {
+        skipped: true,
+        reason: `workload downscaling is not configured for ${cluster.name}`,
+        changes: [],
+        unchanged: 0,
+      };
     const gw = await gateways.forCluster(cluster);
-    const [namespaces, deployments, statefulSets] = await Promise.all([gw.listNamespaces(), gw.listDeployments(), gw.listStatefulSets()]);
+    const [namespaces, deployments, statefulSets] = await Promise.all([
+      gw.listNamespaces(),
+      gw.listDeployments(),
+      gw.listStatefulSets(),
+    ]);
     const nsAnn = new Map(namespaces.map((n) => [n.metadata?.name ?? '', n.metadata?.annotations ?? {}]));
     const nowMs = deps.now().getTime();
     const result: DownscaleResult = { skipped: false, changes: [], unchanged: 0 };
@@ -252,8 +344,12 @@ export function createKubernetesActivities(deps: ActivityDeps) {
     ];
     for (const { kind, o } of all) {
       const view: WorkloadView = {
-        kind, namespace: o.metadata?.namespace ?? 'default', name: o.metadata?.name ?? '', replicas: o.spec?.replicas ?? 1,
-        annotations: o.metadata?.annotations ?? {}, namespaceAnnotations: nsAnn.get(o.metadata?.namespace ?? '') ?? {},
+        kind,
+        namespace: o.metadata?.namespace ?? 'default',
+        name: o.metadata?.name ?? '',
+        replicas: o.spec?.replicas ?? 1,
+        annotations: o.metadata?.annotations ?? {},
+        namespaceAnnotations: nsAnn.get(o.metadata?.namespace ?? '') ?? {},
       };
       const d = decideWorkload(view, policy, input.phase, nowMs);
       if (d.action === 'none') {
@@ -262,8 +358,16 @@ export function createKubernetesActivities(deps: ActivityDeps) {
       }
       const change = { kind, workload: `${view.namespace}/${view.name}`, from: view.replicas, to: d.to, why: d.why };
       if (!input.dryRun) {
-        await gw.patchWorkload(kind, view.namespace, view.name, { replicas: d.to, annotations: d.annotations, resourceVersion: o.metadata?.resourceVersion });
-        audit(`k8s:Scale${kind}`, `${input.clusterKey}/${view.namespace}/${view.name}`, { from: view.replicas, to: d.to, phase: input.phase });
+        await gw.patchWorkload(kind, view.namespace, view.name, {
+          replicas: d.to,
+          annotations: d.annotations,
+          resourceVersion: o.metadata?.resourceVersion,
+        });
+        audit(`k8s:Scale${kind}`, `${input.clusterKey}/${view.namespace}/${view.name}`, {
+          from: view.replicas,
+          to: d.to,
+          phase: input.phase,
+        });
       }
       result.changes.push(change);
     }

@@ -31,7 +31,10 @@ const targetSchema = awsTargetSchema;
 const metricSchema = z.object({
   namespace: z.string().min(1),
   metricName: z.string().min(1),
-  dimensions: z.array(z.object({ name: z.string().min(1), value: z.string().min(1) })).max(30).default([]),
+  dimensions: z
+    .array(z.object({ name: z.string().min(1), value: z.string().min(1) }))
+    .max(30)
+    .default([]),
   /** CloudWatch statistic, e.g. Average, Maximum, Sum, p90 */
   stat: z.string().min(1).default('Average'),
 });
@@ -45,7 +48,12 @@ export const forecastNodegroupDemandInput = z.object({
   /** how much history to read */
   historyDays: z.number().positive().max(63).default(14),
   /** how far ahead to forecast */
-  horizonMinutes: z.number().int().positive().max(7 * 24 * 60).default(240),
+  horizonMinutes: z
+    .number()
+    .int()
+    .positive()
+    .max(7 * 24 * 60)
+    .default(240),
   /** the scale-up window inside the horizon, in minutes from the first forecast step; whole horizon by default */
   window: z
     .object({ fromMinutes: z.number().min(0), toMinutes: z.number().positive() })
@@ -106,7 +114,9 @@ export function createMlActivities(deps: MlActivityDeps) {
   const now = deps.now;
 
   /** Reads the node group's load metric and forecasts it (feeds the pre-work analysis and the scale-up adjustment). */
-  async function forecastNodegroupDemand(rawInput: ForecastNodegroupDemandInput): Promise<ForecastNodegroupDemandResult> {
+  async function forecastNodegroupDemand(
+    rawInput: ForecastNodegroupDemandInput,
+  ): Promise<ForecastNodegroupDemandResult> {
     const input = parseInput(forecastNodegroupDemandInput, rawInput, 'forecastNodegroupDemand');
     const end = input.endTime ? new Date(input.endTime) : now();
     const start = new Date(end.getTime() - input.historyDays * DAY_MS);
@@ -124,7 +134,13 @@ export function createMlActivities(deps: MlActivityDeps) {
       fromStep: Math.floor(input.window.fromMinutes / stepMinutes),
       toStep: Math.max(0, Math.ceil(input.window.toMinutes / stepMinutes) - 1),
     };
-    const forecast = forecastDemand({ history: values, stepMinutes, horizonSteps, upperQuantile: input.upperQuantile, window });
+    const forecast = forecastDemand({
+      history: values,
+      stepMinutes,
+      horizonSteps,
+      upperQuantile: input.upperQuantile,
+      window,
+    });
     const lastObserved = first + (values.length - 1) * stepMs;
     return {
       point: forecast.point,
@@ -164,7 +180,8 @@ export function createMlActivities(deps: MlActivityDeps) {
     for (const p of fresh) {
       const result = detector.update(p.t, p.value);
       lastScore = result.score;
-      if (result.anomaly) anomalies.push({ timestamp: new Date(p.t).toISOString(), value: p.value, score: result.score });
+      if (result.anomaly)
+        anomalies.push({ timestamp: new Date(p.t).toISOString(), value: p.value, score: result.score });
     }
     const state = detector.state();
     return {

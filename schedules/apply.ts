@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import {
-  ScheduleNotFoundError, ScheduleOverlapPolicy, type CalendarSpec, type Client, type DayOfWeek, type Month,
-  type ScheduleDescription, type ScheduleOptions,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type CalendarSpec,
+  type Client,
+  type DayOfWeek,
+  type Month,
+  type ScheduleDescription,
+  type ScheduleOptions,
 } from '@temporalio/client';
 import { SA_ACTION } from '../src/search-attributes';
 import { IST_TIMEZONE, parseClock } from '../src/domain/timetable/ist';
@@ -36,7 +42,20 @@ export const DISABLED_NOTE = 'disabled: ';
 export const DEFINITION_MEMO = 'eksflowDefinition';
 
 const WEEKDAYS: DayOfWeek[] = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'];
-const MONTHS: Month[] = ['JANUARY', 'FEBRUARY', 'MARCH', 'APRIL', 'MAY', 'JUNE', 'JULY', 'AUGUST', 'SEPTEMBER', 'OCTOBER', 'NOVEMBER', 'DECEMBER'];
+const MONTHS: Month[] = [
+  'JANUARY',
+  'FEBRUARY',
+  'MARCH',
+  'APRIL',
+  'MAY',
+  'JUNE',
+  'JULY',
+  'AUGUST',
+  'SEPTEMBER',
+  'OCTOBER',
+  'NOVEMBER',
+  'DECEMBER',
+];
 
 export function scheduleIdFor(entryId: string, prefix = DEFAULT_PREFIX): string {
   return `${prefix}${entryId}`;
@@ -48,7 +67,15 @@ export function scheduleIdFor(entryId: string, prefix = DEFAULT_PREFIX): string 
  */
 export function holidaySkip(date: string): CalendarSpec {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  return { year: y, month: MONTHS[m - 1]!, dayOfMonth: d, hour: '*', minute: '*', second: '*', comment: `holiday ${date}` };
+  return {
+    year: y,
+    month: MONTHS[m - 1]!,
+    dayOfMonth: d,
+    hour: '*',
+    minute: '*',
+    second: '*',
+    comment: `holiday ${date}`,
+  };
 }
 
 /** The definition a schedule is built from; its hash decides "changed". */
@@ -67,7 +94,10 @@ function definition(entry: ResolvedEntry, opts: ApplyOptions) {
 }
 
 export function definitionHash(entry: ResolvedEntry, opts: ApplyOptions): string {
-  return createHash('sha256').update(JSON.stringify(definition(entry, opts))).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify(definition(entry, opts)))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export function scheduleOptionsFor(entry: ResolvedEntry, opts: ApplyOptions): ScheduleOptions {
@@ -76,7 +106,14 @@ export function scheduleOptionsFor(entry: ResolvedEntry, opts: ApplyOptions): Sc
   return {
     scheduleId,
     spec: {
-      calendars: [{ hour, minute, dayOfWeek: entry.days.map((d) => WEEKDAYS[d]!), comment: `${entry.time} IST ${entry.description}` }],
+      calendars: [
+        {
+          hour,
+          minute,
+          dayOfWeek: entry.days.map((d) => WEEKDAYS[d]!),
+          comment: `${entry.time} IST ${entry.description}`,
+        },
+      ],
       skip: entry.skipHolidays ? [...opts.holidays].sort().map(holidaySkip) : [],
       timezone: IST_TIMEZONE,
     },
@@ -93,13 +130,21 @@ export function scheduleOptionsFor(entry: ResolvedEntry, opts: ApplyOptions): Sc
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: opts.catchupWindowMs },
     memo: { managedBy: 'eksflow', entry: entry.id },
     typedSearchAttributes: [{ key: SA_ACTION, value: entry.id }],
-    state: entry.enabled ? { paused: false } : { paused: true, note: `${DISABLED_NOTE}${entry.disabledReason ?? 'entry disabled'}` },
+    state: entry.enabled
+      ? { paused: false }
+      : { paused: true, note: `${DISABLED_NOTE}${entry.disabledReason ?? 'entry disabled'}` },
   };
 }
 
 function isUpToDate(desc: ScheduleDescription, entry: ResolvedEntry, opts: ApplyOptions): boolean {
-  const action = desc.action as { type: string; workflowType?: string; taskQueue?: string; memo?: Record<string, unknown> };
-  if (action.type !== 'startWorkflow' || action.workflowType !== entry.workflow || action.taskQueue !== opts.taskQueue) return false;
+  const action = desc.action as {
+    type: string;
+    workflowType?: string;
+    taskQueue?: string;
+    memo?: Record<string, unknown>;
+  };
+  if (action.type !== 'startWorkflow' || action.workflowType !== entry.workflow || action.taskQueue !== opts.taskQueue)
+    return false;
   if (action.memo?.[DEFINITION_MEMO] !== definitionHash(entry, opts)) return false;
   if (desc.spec.timezone !== IST_TIMEZONE) return false;
   const disabledPause = desc.state.paused && (desc.state.note ?? '').startsWith(DISABLED_NOTE);
@@ -113,7 +158,11 @@ async function listManagedIds(client: Client, prefix: string): Promise<string[]>
   return ids;
 }
 
-export async function applySchedules(client: Client, entries: ResolvedEntry[], opts: ApplyOptions): Promise<ApplyReport> {
+export async function applySchedules(
+  client: Client,
+  entries: ResolvedEntry[],
+  opts: ApplyOptions,
+): Promise<ApplyReport> {
   const prefix = opts.prefix ?? DEFAULT_PREFIX;
   const report: ApplyReport = { changes: [], created: 0, updated: 0, deleted: 0, unchanged: 0 };
   const note = (scheduleId: string, change: ChangeKind, detail?: string) => {
@@ -139,7 +188,8 @@ export async function applySchedules(client: Client, entries: ResolvedEntry[], o
       continue;
     }
     await handle.update((prev) => {
-      const keepOperatorPause = entry.enabled && prev.state.paused && !(prev.state.note ?? '').startsWith(DISABLED_NOTE);
+      const keepOperatorPause =
+        entry.enabled && prev.state.paused && !(prev.state.note ?? '').startsWith(DISABLED_NOTE);
       const { scheduleId: _id, memo: _memo, ...rest } = options;
       return { ...rest, state: keepOperatorPause ? { paused: true, note: prev.state.note } : options.state! };
     });
@@ -147,9 +197,12 @@ export async function applySchedules(client: Client, entries: ResolvedEntry[], o
   }
   for (const id of await listManagedIds(client, prefix)) {
     if (wanted.has(id)) continue;
-    await client.schedule.getHandle(id).delete().catch((err: unknown) => {
-      if (!(err instanceof ScheduleNotFoundError)) throw err;
-    });
+    await client.schedule
+      .getHandle(id)
+      .delete()
+      .catch((err: unknown) => {
+        if (!(err instanceof ScheduleNotFoundError)) throw err;
+      });
     note(id, 'deleted', 'no longer in the timetable');
   }
   return report;

@@ -29,18 +29,117 @@ export interface ResolvedEntry extends Omit<TimetableEntry, 'days'> {
 const notDelivered = (what: string) => `no issue delivers ${what} yet`;
 
 export const TIMETABLE: readonly TimetableEntry[] = [
-  { id: 'pre-work-analysis', time: '07:30', days: 'business', workflow: 'preWorkAnalysis', args: [{}], enabled: true, description: 'publish the plan the 08:00 scale-up will apply (dry run)' },
-  { id: 'scale-up', time: '08:00', days: 'business', workflow: 'scaleUpFleet', args: [{}], enabled: true, description: 'production scale-up to business-hours sizes' },
-  { id: 'health-verification', time: '08:30', days: 'business', workflow: 'verifyFleetHealth', args: [{}], enabled: true, description: 'node groups at target, ACTIVE, instances InService; the PromQL health checks' },
-  { id: 'cost-analysis', time: '10:00', days: 'business', workflow: 'costAnalysis', args: [{}], enabled: true, description: 'daily cost analysis report' },
-  { id: 'spot-optimization', time: '11:00', days: 'business', workflow: 'spotOptimization', args: [{}], enabled: true, description: 'spot opportunities and recommendations' },
-  { id: 'performance-tuning', time: '14:00', days: 'business', workflow: 'performanceTuning', args: [{}], enabled: false, disabledReason: notDelivered('performance tuning'), description: 'performance tuning' },
-  { id: 'traffic-analysis', time: '17:30', days: 'business', workflow: 'trafficAnalysis', args: [{}], enabled: true, description: "publish tonight's gradual scale-down plan (dry run with safety checks)" },
-  { id: 'gradual-scale-down', time: '18:00', days: 'business', workflow: 'scaleDownFleet', args: [{}], enabled: true, description: 'gradual scale-down to off-hours sizes, 18:00–18:30' },
-  { id: 'resource-cleanup', time: '19:00', days: 'business', workflow: 'resourceCleanup', args: [{}], enabled: true, description: 'tag unused volumes, snapshots, EIPs, ENIs, launch templates, instances; delete expired ones (cleanup.mode)' },
-  { id: 'backups', time: '02:00', days: 'daily', workflow: 'backups', args: [{}], enabled: true, description: 'EBS snapshots of tagged volumes, DR copy, GFS retention; monthly restore drill' },
-  { id: 'security-scans', time: '03:00', days: 'daily', workflow: 'securityScans', args: [{}], enabled: true, description: 'security scan of every cluster (EKS, EC2, IAM, AWS services), report with the diff, alert on new critical/high' },
-  { id: 'log-archival', time: '04:00', days: 'daily', workflow: 'logArchival', args: [{}], enabled: true, description: "yesterday's EKS log groups exported to S3 (one task per account at a time), then retention" },
+  {
+    id: 'pre-work-analysis',
+    time: '07:30',
+    days: 'business',
+    workflow: 'preWorkAnalysis',
+    args: [{}],
+    enabled: true,
+    description: 'publish the plan the 08:00 scale-up will apply (dry run)',
+  },
+  {
+    id: 'scale-up',
+    time: '08:00',
+    days: 'business',
+    workflow: 'scaleUpFleet',
+    args: [{}],
+    enabled: true,
+    description: 'production scale-up to business-hours sizes',
+  },
+  {
+    id: 'health-verification',
+    time: '08:30',
+    days: 'business',
+    workflow: 'verifyFleetHealth',
+    args: [{}],
+    enabled: true,
+    description: 'node groups at target, ACTIVE, instances InService; the PromQL health checks',
+  },
+  {
+    id: 'cost-analysis',
+    time: '10:00',
+    days: 'business',
+    workflow: 'costAnalysis',
+    args: [{}],
+    enabled: true,
+    description: 'daily cost analysis report',
+  },
+  {
+    id: 'spot-optimization',
+    time: '11:00',
+    days: 'business',
+    workflow: 'spotOptimization',
+    args: [{}],
+    enabled: true,
+    description: 'spot opportunities and recommendations',
+  },
+  {
+    id: 'performance-tuning',
+    time: '14:00',
+    days: 'business',
+    workflow: 'performanceTuning',
+    args: [{}],
+    enabled: false,
+    disabledReason: notDelivered('performance tuning'),
+    description: 'performance tuning',
+  },
+  {
+    id: 'traffic-analysis',
+    time: '17:30',
+    days: 'business',
+    workflow: 'trafficAnalysis',
+    args: [{}],
+    enabled: true,
+    description: "publish tonight's gradual scale-down plan (dry run with safety checks)",
+  },
+  {
+    id: 'gradual-scale-down',
+    time: '18:00',
+    days: 'business',
+    workflow: 'scaleDownFleet',
+    args: [{}],
+    enabled: true,
+    description: 'gradual scale-down to off-hours sizes, 18:00–18:30',
+  },
+  {
+    id: 'resource-cleanup',
+    time: '19:00',
+    days: 'business',
+    workflow: 'resourceCleanup',
+    args: [{}],
+    enabled: true,
+    description:
+      'tag unused volumes, snapshots, EIPs, ENIs, launch templates, instances; delete expired ones (cleanup.mode)',
+  },
+  {
+    id: 'backups',
+    time: '02:00',
+    days: 'daily',
+    workflow: 'backups',
+    args: [{}],
+    enabled: true,
+    description: 'EBS snapshots of tagged volumes, DR copy, GFS retention; monthly restore drill',
+  },
+  {
+    id: 'security-scans',
+    time: '03:00',
+    days: 'daily',
+    workflow: 'securityScans',
+    args: [{}],
+    enabled: true,
+    description:
+      'security scan of every cluster (EKS, EC2, IAM, AWS services), report with the diff, alert on new critical/high',
+  },
+  {
+    id: 'log-archival',
+    time: '04:00',
+    days: 'daily',
+    workflow: 'logArchival',
+    args: [{}],
+    enabled: true,
+    description: "yesterday's EKS log groups exported to S3 (one task per account at a time), then retention",
+  },
 ];
 
 /**
@@ -54,14 +153,20 @@ export function resolveTimetable(
   entries: readonly TimetableEntry[] = TIMETABLE,
 ): ResolvedEntry[] {
   const unknown = Object.keys(tt.entries).filter((id) => !entries.some((e) => e.id === id));
-  if (unknown.length) throw new Error(`timetable.entries: unknown entry id(s) ${unknown.join(', ')} (known: ${entries.map((e) => e.id).join(', ')})`);
+  if (unknown.length)
+    throw new Error(
+      `timetable.entries: unknown entry id(s) ${unknown.join(', ')} (known: ${entries.map((e) => e.id).join(', ')})`,
+    );
   return entries.map((e) => {
     const o = tt.entries[e.id] ?? {};
     let enabled = o.enabled ?? e.enabled;
     let disabledReason = e.disabledReason;
-    if (!e.enabled) enabled = false; // the config cannot enable a job nobody delivers
-    else if (!registeredWorkflows.includes(e.workflow)) { enabled = false; disabledReason = `workflow ${e.workflow} is not registered by this worker (not delivered yet)`; }
-    else if (o.enabled === false) disabledReason = 'disabled in the config (timetable.entries)';
+    if (!e.enabled)
+      enabled = false; // the config cannot enable a job nobody delivers
+    else if (!registeredWorkflows.includes(e.workflow)) {
+      enabled = false;
+      disabledReason = `workflow ${e.workflow} is not registered by this worker (not delivered yet)`;
+    } else if (o.enabled === false) disabledReason = 'disabled in the config (timetable.entries)';
     const days = o.days ?? (e.days === 'business' ? tt.businessDays : [0, 1, 2, 3, 4, 5, 6]);
     return {
       ...e,

@@ -42,13 +42,33 @@ async function main(): Promise<void> {
   const client = new Client({ connection });
   const taskQueue = 'bench-alerts';
   try {
-    const config = parseConfig({
-      clusters: [{ name: 'bench', accountId: '123456789012', region: 'ap-south-1', nodegroups: [{ name: 'ng', instanceTypes: ['m5.large'], businessHours: { min: 1, desired: 1, max: 2 }, offHours: { min: 0, desired: 0, max: 2 } }] }],
-      notifications: {
-        channels: { slack: { webhookUrlEnv: 'BENCH_SLACK_URL' }, pagerduty: { routingKeyEnv: 'BENCH_PD_KEY', eventsUrl: receivers.pagerdutyUrl } },
-        routes: { critical: { channels: ['pagerduty', 'slack'] } },
+    const config = parseConfig(
+      {
+        clusters: [
+          {
+            name: 'bench',
+            accountId: '123456789012',
+            region: 'ap-south-1',
+            nodegroups: [
+              {
+                name: 'ng',
+                instanceTypes: ['m5.large'],
+                businessHours: { min: 1, desired: 1, max: 2 },
+                offHours: { min: 0, desired: 0, max: 2 },
+              },
+            ],
+          },
+        ],
+        notifications: {
+          channels: {
+            slack: { webhookUrlEnv: 'BENCH_SLACK_URL' },
+            pagerduty: { routingKeyEnv: 'BENCH_PD_KEY', eventsUrl: receivers.pagerdutyUrl },
+          },
+          routes: { critical: { channels: ['pagerduty', 'slack'] } },
+        },
       },
-    }, 'bench config');
+      'bench config',
+    );
     const worker = await Worker.create({
       connection: nativeConnection,
       taskQueue,
@@ -68,7 +88,11 @@ async function main(): Promise<void> {
     const raise = (i: number) => {
       const key = `bench-${i}`;
       raisedAt.set(key, Date.now());
-      return openOrMergeAlert(client, { taskQueue, config, uiBaseUrl: 'http://localhost:8233' }, { severity: 'critical', type: 'bench', dedupKey: key, summary: `bench alert ${i}` });
+      return openOrMergeAlert(
+        client,
+        { taskQueue, config, uiBaseUrl: 'http://localhost:8233' },
+        { severity: 'critical', type: 'bench', dedupKey: key, summary: `bench alert ${i}` },
+      );
     };
     // Warm-up (bundle, connections), not measured.
     await raise(-1);
@@ -77,9 +101,11 @@ async function main(): Promise<void> {
 
     const start = Date.now();
     let next = 0;
-    await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-      while (next < N) await raise(next++);
-    }));
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (next < N) await raise(next++);
+      }),
+    );
     const keyOf = (body: unknown) => (JSON.stringify(body).match(/bench-\d+/) ?? [])[0];
     const firstSeen = () => {
       const first = new Map<string, number>();
@@ -97,13 +123,15 @@ async function main(): Promise<void> {
     if (invalid > 0) throw new Error(`${invalid} deliveries did not match the Slack/PagerDuty schemas`);
     worker.shutdown();
     await running;
-    process.stdout.write(`${JSON.stringify({
-      bench: 'alerts',
-      alerts: N,
-      alerts_per_s: Math.round((N / ((end - start) / 1000)) * 10) / 10,
-      p50_ms: percentile(latencies, 50),
-      p99_ms: percentile(latencies, 99),
-    })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({
+        bench: 'alerts',
+        alerts: N,
+        alerts_per_s: Math.round((N / ((end - start) / 1000)) * 10) / 10,
+        p50_ms: percentile(latencies, 50),
+        p99_ms: percentile(latencies, 99),
+      })}\n`,
+    );
   } finally {
     await connection.close();
     await nativeConnection.close();

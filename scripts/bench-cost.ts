@@ -56,7 +56,8 @@ function generateClusters(types: string[]): ClusterConfig[] {
         capacityType: k % 3 === 0 ? 'SPOT' : 'ON_DEMAND',
         workload: g === 2 ? 'stateful' : 'stateless',
         scalingMode: k % 5 === 0 ? 'bounds' : 'desired',
-        instanceTypes: k % 3 === 0 ? [types[k % types.length], types[(k + 1) % types.length]] : [types[k % types.length]],
+        instanceTypes:
+          k % 3 === 0 ? [types[k % types.length], types[(k + 1) % types.length]] : [types[k % types.length]],
         businessHours: { min: 1, desired: business, max: business * 2 },
         offHours: { min: 1, desired: off, max: business * 2 },
         floor: g === 2 ? 1 : 0,
@@ -92,11 +93,23 @@ function main(): void {
   const book: FleetPriceBook = { onDemand: {}, spot: {} };
   for (const t of [...types, ...table.rows.map((r) => r.instanceType)]) {
     const row = table.price(REGION, t);
-    if (row) book.onDemand[`${REGION}/${t}`] = { region: REGION, instanceType: t, usdPerHour: row.usdPerHour, source: 'fallback-table', sourceDate: row.sourceDate };
+    if (row)
+      book.onDemand[`${REGION}/${t}`] = {
+        region: REGION,
+        instanceType: t,
+        usdPerHour: row.usdPerHour,
+        source: 'fallback-table',
+        sourceDate: row.sourceDate,
+      };
   }
   for (const t of types) {
     const prices = opp.result.all.filter((o) => o.instanceType === t).map((o) => o.currentPrice);
-    if (prices.length) book.spot[`${REGION}/${t}`] = { usdPerHour: prices.reduce((s, x) => s + x, 0) / prices.length, source: 'spot-history', pools: prices.length };
+    if (prices.length)
+      book.spot[`${REGION}/${t}`] = {
+        usdPerHour: prices.reduce((s, x) => s + x, 0) / prices.length,
+        source: 'spot-history',
+        pools: prices.length,
+      };
   }
   const pools: PlacementPool[] = opp.result.all.map((o) => ({
     instanceType: o.instanceType,
@@ -112,7 +125,8 @@ function main(): void {
     const fleet = analyseFleetCost(clusters, timetable, book);
     return recommend({ clusters, cost: fleet, book, poolsByRegion: { [REGION]: pools }, spec: (t) => table.spec(t) });
   });
-  if (opp.result.totalOpportunities === 0 || cost.result.recommendations.length === 0) throw new Error('bench produced no results');
+  if (opp.result.totalOpportunities === 0 || cost.result.recommendations.length === 0)
+    throw new Error('bench produced no results');
 
   process.stdout.write(
     `${JSON.stringify({ bench: 'cost', pools: opp.result.totalOpportunities, opportunity_ms: opp.ms, clusters: clusters.length, cost_analysis_ms: cost.ms })}\n`,

@@ -38,12 +38,28 @@ function percentile(xs: number[], p: number): number {
 function series(cluster: string, ready: boolean): SeriesSpec[] {
   const l = (x: Record<string, string>) => ({ cluster, ...x });
   return [
-    { name: 'kube_node_status_condition', labels: l({ node: 'n1', condition: 'Ready', status: 'true' }), value: ready ? 1 : 0 },
+    {
+      name: 'kube_node_status_condition',
+      labels: l({ node: 'n1', condition: 'Ready', status: 'true' }),
+      value: ready ? 1 : 0,
+    },
     { name: 'kube_node_status_condition', labels: l({ node: 'n2', condition: 'Ready', status: 'true' }), value: 1 },
-    { name: 'kube_node_status_condition', labels: l({ node: 'n1', condition: 'MemoryPressure', status: 'true' }), value: 0 },
-    { name: 'kube_pod_container_status_restarts_total', labels: l({ namespace: 'default', pod: 'web-1', container: 'web' }), value: 1 },
+    {
+      name: 'kube_node_status_condition',
+      labels: l({ node: 'n1', condition: 'MemoryPressure', status: 'true' }),
+      value: 0,
+    },
+    {
+      name: 'kube_pod_container_status_restarts_total',
+      labels: l({ namespace: 'default', pod: 'web-1', container: 'web' }),
+      value: 1,
+    },
     { name: 'kube_pod_status_phase', labels: l({ namespace: 'default', pod: 'web-1', phase: 'Failed' }), value: 0 },
-    ...['0.1', '0.5', '1', '2.5', '+Inf'].map((le) => ({ name: 'apiserver_request_duration_seconds_bucket', labels: l({ verb: 'GET', le }), ratePerSec: 10 })),
+    ...['0.1', '0.5', '1', '2.5', '+Inf'].map((le) => ({
+      name: 'apiserver_request_duration_seconds_bucket',
+      labels: l({ verb: 'GET', le }),
+      ratePerSec: 10,
+    })),
   ];
 }
 
@@ -77,23 +93,47 @@ async function main(): Promise<void> {
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   try {
-    const config = parseConfig({
-      clusters: names.map((name) => ({ name, accountId: '123456789012', region: 'ap-south-1', nodegroups: [{ name: 'ng', instanceTypes: ['m5.large'], businessHours: { min: 1, desired: 1, max: 2 }, offHours: { min: 1, desired: 1, max: 2 } }] })),
-      notifications: {
-        channels: { pagerduty: { routingKeyEnv: 'BENCH_PD_KEY', eventsUrl: receivers.pagerdutyUrl } },
-        rules: [{ type: 'health_check', channels: ['pagerduty'], offHours: 'immediate' }],
-      },
-      health: {
-        intervalSeconds: INTERVAL_S,
-        severityActions: { critical: ['alert'], warning: ['alert'], info: [] },
+    const config = parseConfig(
+      {
         clusters: names.map((name) => ({
-          cluster: name,
-          prometheus: { url: prom.url, selector: `cluster="${name}"` },
-          // The measured check pages on the first evaluation that sees the breach.
-          checks: [{ name: 'node-not-ready', query: 'sum(kube_node_status_condition{condition="Ready",status="true",{{selector}}} == bool 0)', operator: '>', threshold: 0, for: 1, severity: 'critical' }],
+          name,
+          accountId: '123456789012',
+          region: 'ap-south-1',
+          nodegroups: [
+            {
+              name: 'ng',
+              instanceTypes: ['m5.large'],
+              businessHours: { min: 1, desired: 1, max: 2 },
+              offHours: { min: 1, desired: 1, max: 2 },
+            },
+          ],
         })),
+        notifications: {
+          channels: { pagerduty: { routingKeyEnv: 'BENCH_PD_KEY', eventsUrl: receivers.pagerdutyUrl } },
+          rules: [{ type: 'health_check', channels: ['pagerduty'], offHours: 'immediate' }],
+        },
+        health: {
+          intervalSeconds: INTERVAL_S,
+          severityActions: { critical: ['alert'], warning: ['alert'], info: [] },
+          clusters: names.map((name) => ({
+            cluster: name,
+            prometheus: { url: prom.url, selector: `cluster="${name}"` },
+            // The measured check pages on the first evaluation that sees the breach.
+            checks: [
+              {
+                name: 'node-not-ready',
+                query: 'sum(kube_node_status_condition{condition="Ready",status="true",{{selector}}} == bool 0)',
+                operator: '>',
+                threshold: 0,
+                for: 1,
+                severity: 'critical',
+              },
+            ],
+          })),
+        },
       },
-    }, 'bench config');
+      'bench config',
+    );
     const activities = createActivities({
       aws: new AwsClientFactory({ credentials: SANDBOX_CREDENTIALS }),
       config,
@@ -112,35 +152,74 @@ async function main(): Promise<void> {
       if (measuring) evalMs.push(performance.now() - t);
       return out;
     };
-    worker = await Worker.create({ connection: nativeConnection, taskQueue, workflowsPath: require.resolve('../workflows'), activities });
+    worker = await Worker.create({
+      connection: nativeConnection,
+      taskQueue,
+      workflowsPath: require.resolve('../workflows'),
+      activities,
+    });
     running = worker.run();
     await ensureHealthMonitors(client, config, taskQueue);
     const ids = config.clusters.map((c) => healthWorkflowId(c));
     const evaluations = async () => Promise.all(ids.map(async (id) => (await healthStatus(client, id)).evaluations));
     // Warm-up: every monitor has evaluated once.
-    await waitFor('first evaluations', async () => ((await evaluations()).every((n) => n >= 1) ? true : undefined), 120_000, 200);
+    await waitFor(
+      'first evaluations',
+      async () => ((await evaluations()).every((n) => n >= 1) ? true : undefined),
+      120_000,
+      200,
+    );
     measuring = true;
     const base = await evaluations();
-    await waitFor(`${ROUNDS} rounds`, async () => ((await evaluations()).every((n, i) => n >= base[i] + ROUNDS) ? true : undefined), (ROUNDS + 4) * INTERVAL_S * 1000 + 60_000, 200);
+    await waitFor(
+      `${ROUNDS} rounds`,
+      async () => ((await evaluations()).every((n, i) => n >= base[i] + ROUNDS) ? true : undefined),
+      (ROUNDS + 4) * INTERVAL_S * 1000 + 60_000,
+      200,
+    );
     measuring = false;
 
     const target = config.clusters[0];
     const key = checkDedupKey(`${target.accountId}/${target.region}/${target.name}`, 'node-not-ready');
     const t0 = Date.now();
     await ctl.set(series(target.name, false).slice(0, 1));
-    await waitFor('page', async () => (receivers.received('pagerduty').some((r) => (r.body as { dedup_key?: string }).dedup_key === key) ? true : undefined), INTERVAL_S * 1000 + 30_000, 5);
+    await waitFor(
+      'page',
+      async () =>
+        receivers.received('pagerduty').some((r) => (r.body as { dedup_key?: string }).dedup_key === key)
+          ? true
+          : undefined,
+      INTERVAL_S * 1000 + 30_000,
+      5,
+    );
     const detectToPage = Date.now() - t0;
 
     const checks = (await healthStatus(client, ids[0])).checks.length;
-    process.stdout.write(`${JSON.stringify({
-      bench: 'health', clusters: CLUSTERS, checks, interval_s: INTERVAL_S, evaluations_measured: evalMs.length,
-      eval_p50_ms: Math.round(percentile(evalMs, 50) * 10) / 10, eval_p99_ms: Math.round(percentile(evalMs, 99) * 10) / 10,
-      detect_to_page_ms: detectToPage, goal_ms: INTERVAL_S * 1000 + 2000, scrape_interval_s: 1,
-    })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({
+        bench: 'health',
+        clusters: CLUSTERS,
+        checks,
+        interval_s: INTERVAL_S,
+        evaluations_measured: evalMs.length,
+        eval_p50_ms: Math.round(percentile(evalMs, 50) * 10) / 10,
+        eval_p99_ms: Math.round(percentile(evalMs, 99) * 10) / 10,
+        detect_to_page_ms: detectToPage,
+        goal_ms: INTERVAL_S * 1000 + 2000,
+        scrape_interval_s: 1,
+      })}\n`,
+    );
   } finally {
     worker?.shutdown();
     await running?.catch(() => undefined);
-    await Promise.all(names.map((n) => client.workflow.getHandle(healthWorkflowId({ accountId: '123456789012', region: 'ap-south-1', name: n })).terminate('bench done').catch(() => undefined)));
+    await Promise.all(
+      names.map((n) =>
+        client.workflow
+          .getHandle(healthWorkflowId({ accountId: '123456789012', region: 'ap-south-1', name: n }))
+          .terminate('bench done')
+          .catch(() => undefined),
+      ),
+    );
     await connection.close();
     await nativeConnection.close();
     await receivers.close();
@@ -150,7 +229,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => process.exit(0), (err) => {
-  process.stderr.write(`bench:health failed: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`bench:health failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -30,13 +30,25 @@ const region = 'us-east-1';
 const progress = (msg: string) => process.stderr.write(`[bench:interruption] ${msg}\n`);
 
 const rawConfig = {
-  clusters: [{
-    name: 'bench-spot', accountId: account, region,
-    nodegroups: [{
-      name: 'batch', kind: 'self-managed', asgName: 'bench-spot-batch', capacityType: 'SPOT', instanceTypes: ['m5.large', 'm5a.large', 'm6i.large'],
-      businessHours: { min: 0, desired: 0, max: 10 }, offHours: { min: 0, desired: 0, max: 10 }, interruption: { strategy: 'ec2-fleet', onRebalance: 'act' },
-    }],
-  }],
+  clusters: [
+    {
+      name: 'bench-spot',
+      accountId: account,
+      region,
+      nodegroups: [
+        {
+          name: 'batch',
+          kind: 'self-managed',
+          asgName: 'bench-spot-batch',
+          capacityType: 'SPOT',
+          instanceTypes: ['m5.large', 'm5a.large', 'm6i.large'],
+          businessHours: { min: 0, desired: 0, max: 10 },
+          offHours: { min: 0, desired: 0, max: 10 },
+          interruption: { strategy: 'ec2-fleet', onRebalance: 'act' },
+        },
+      ],
+    },
+  ],
 };
 
 function quantile(sorted: number[], q: number): number {
@@ -45,15 +57,27 @@ function quantile(sorted: number[], q: number): number {
 
 async function startWorker(dir: string, env: Record<string, string>, index: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, [require.resolve('tsx/cli'), join(REPO_ROOT, 'src', 'worker.ts')], {
-    cwd: REPO_ROOT, env: { ...process.env, ...env, EKSFLOW_AUDIT_LOG: join(dir, `audit-${index}.jsonl`) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env, EKSFLOW_AUDIT_LOG: join(dir, `audit-${index}.jsonl`) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let out = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`worker did not start:\n${out}`)), 120_000);
-    const onData = (d: Buffer) => { out += d; if (out.includes('worker polling')) { clearTimeout(timer); resolve(); } };
+    const onData = (d: Buffer) => {
+      out += d;
+      if (out.includes('worker polling')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`worker exited ${code}:\n${out}`)); });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited ${code}:\n${out}`));
+    });
   });
   child.stdout!.resume();
   child.stderr!.resume();
@@ -63,15 +87,28 @@ async function startWorker(dir: string, env: Record<string, string>, index: numb
 async function stopWorker(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  try { process.kill(-child.pid!, 'SIGTERM'); } catch { /* gone */ }
-  const timer = setTimeout(() => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } }, 5_000);
+  try {
+    process.kill(-child.pid!, 'SIGTERM');
+  } catch {
+    /* gone */
+  }
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }, 5_000);
   await exited;
   clearTimeout(timer);
 }
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'eksflow-bench-int-'));
-  const [moto, temporal] = await Promise.all([startMoto({ logFile: join(dir, 'moto.log') }), startTemporalDevServer({ headless: true, logFile: join(dir, 'temporal.log') })]);
+  const [moto, temporal] = await Promise.all([
+    startMoto({ logFile: join(dir, 'moto.log') }),
+    startTemporalDevServer({ headless: true, logFile: join(dir, 'temporal.log') }),
+  ]);
   const workers: ChildProcess[] = [];
   let app: ReturnType<typeof buildIngressServer> | undefined;
   let connection: Connection | undefined;
@@ -83,24 +120,50 @@ async function main(): Promise<void> {
     // The sandbox's /24 subnets hold ~250 instances; the bench needs thousands: one /19 per phase.
     const vpc = await aws.ec2(cluster).send(new CreateVpcCommand({ CidrBlock: '10.60.0.0/16' }));
     const subnetFor = async (i: number) =>
-      (await aws.ec2(cluster).send(new CreateSubnetCommand({ VpcId: vpc.Vpc!.VpcId!, CidrBlock: `10.60.${i * 32}.0/19`, AvailabilityZone: `${region}${'abc'[i % 3]}` }))).Subnet!.SubnetId!;
+      (
+        await aws.ec2(cluster).send(
+          new CreateSubnetCommand({
+            VpcId: vpc.Vpc!.VpcId!,
+            CidrBlock: `10.60.${i * 32}.0/19`,
+            AvailabilityZone: `${region}${'abc'[i % 3]}`,
+          }),
+        )
+      ).Subnet!.SubnetId!;
     const ltId = await ensureLaunchTemplate(aws.ec2(cluster), 'bench-spot-batch', cluster.nodegroups[0]!);
     // Standalone spot nodes of the group (tagged as EKS tags them): replaced by an instant EC2 Fleet each.
     const launch = async (count: number, phase: number): Promise<string[]> => {
       const ids: string[] = [];
       const subnetId = await subnetFor(phase);
       for (let left = count; left > 0; left -= 250) {
-        const out = await aws.ec2(cluster).send(new RunInstancesCommand({
-          MinCount: Math.min(250, left), MaxCount: Math.min(250, left), LaunchTemplate: { LaunchTemplateId: ltId, Version: '$Latest' }, SubnetId: subnetId,
-          TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'eks:cluster-name', Value: cluster.name }, { Key: 'eks:nodegroup-name', Value: 'batch' }] }],
-        }));
+        const out = await aws.ec2(cluster).send(
+          new RunInstancesCommand({
+            MinCount: Math.min(250, left),
+            MaxCount: Math.min(250, left),
+            LaunchTemplate: { LaunchTemplateId: ltId, Version: '$Latest' },
+            SubnetId: subnetId,
+            TagSpecifications: [
+              {
+                ResourceType: 'instance',
+                Tags: [
+                  { Key: 'eks:cluster-name', Value: cluster.name },
+                  { Key: 'eks:nodegroup-name', Value: 'batch' },
+                ],
+              },
+            ],
+          }),
+        );
         ids.push(...(out.Instances ?? []).map((i) => i.InstanceId!));
       }
       return ids;
     };
     const configPath = join(dir, 'eksflow.yaml');
     writeFileSync(configPath, stringify(rawConfig));
-    const workerEnv = { EKSFLOW_CONFIG: configPath, TEMPORAL_ADDRESS: temporal.address, EKSFLOW_AWS_ENDPOINT: moto.endpoint, EKSFLOW_REPORTS_DIR: join(dir, 'reports') };
+    const workerEnv = {
+      EKSFLOW_CONFIG: configPath,
+      TEMPORAL_ADDRESS: temporal.address,
+      EKSFLOW_AWS_ENDPOINT: moto.endpoint,
+      EKSFLOW_REPORTS_DIR: join(dir, 'reports'),
+    };
 
     connection = await Connection.connect({ address: temporal.address });
     const client = new Client({ connection });
@@ -110,8 +173,15 @@ async function main(): Promise<void> {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
         body: JSON.stringify({
-          version: '0', id: `bench-${instanceId}`, 'detail-type': 'EC2 Spot Instance Interruption Warning', source: 'aws.ec2', account, time: time.toISOString(), region,
-          resources: [`arn:aws:ec2:${region}a:instance/${instanceId}`], detail: { 'instance-id': instanceId, 'instance-action': 'terminate' },
+          version: '0',
+          id: `bench-${instanceId}`,
+          'detail-type': 'EC2 Spot Instance Interruption Warning',
+          source: 'aws.ec2',
+          account,
+          time: time.toISOString(),
+          region,
+          resources: [`arn:aws:ec2:${region}a:instance/${instanceId}`],
+          detail: { 'instance-id': instanceId, 'instance-action': 'terminate' },
         }),
       }).catch((err: Error) => ({ status: 599, arrayBuffer: async () => undefined, err }));
       await res.arrayBuffer();
@@ -121,7 +191,9 @@ async function main(): Promise<void> {
     /** When CreateFleet was accepted for the instance's replacement; undefined (and logged) when it never was. */
     const requestedAt = async (instanceId: string): Promise<number | undefined> => {
       try {
-        const r = await client.workflow.getHandle<() => Promise<SpotInterruptionResult>>(`spot-interruption/${instanceId}`).result();
+        const r = await client.workflow
+          .getHandle<() => Promise<SpotInterruptionResult>>(`spot-interruption/${instanceId}`)
+          .result();
         if (r.requestedAt) return Date.parse(r.requestedAt);
         progress(`no replacement requested for ${instanceId}: ${r.notes.join('; ')}`);
       } catch (err) {
@@ -132,7 +204,13 @@ async function main(): Promise<void> {
     let url = '';
     const openIngress = async (taskQueue: string) => {
       await app?.close();
-      app = buildIngressServer({ client, taskQueue, token: TOKEN, bodyLimit: 64 * 1024, workflowTiming: { pollIntervalMs: 1_000 } });
+      app = buildIngressServer({
+        client,
+        taskQueue,
+        token: TOKEN,
+        bodyLimit: 64 * 1024,
+        workflowTiming: { pollIntervalMs: 1_000 },
+      });
       await app.listen({ port: 0, host: '127.0.0.1' });
       url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     };
@@ -150,7 +228,19 @@ async function main(): Promise<void> {
       if (at !== undefined) single.push(at - r.at);
     }
     await Promise.all(workers.splice(0).map(stopWorker));
-    progress(`single: ${JSON.stringify({ events: single.length, p50_ms: quantile([...single].sort((a, b) => a - b), 0.5), p99_ms: quantile([...single].sort((a, b) => a - b), 0.99) })}`);
+    progress(
+      `single: ${JSON.stringify({
+        events: single.length,
+        p50_ms: quantile(
+          [...single].sort((a, b) => a - b),
+          0.5,
+        ),
+        p99_ms: quantile(
+          [...single].sort((a, b) => a - b),
+          0.99,
+        ),
+      })}`,
+    );
 
     // (b) bursts: all warnings at once, event time = burst start.
     const burst: Record<string, number>[] = [];
@@ -158,24 +248,33 @@ async function main(): Promise<void> {
       const taskQueue = `bench-burst-${workerCount}`;
       progress(`burst: ${BURST_EVENTS} events at once, ${workerCount} worker process(es)`);
       await openIngress(taskQueue);
-      for (let i = 0; i < workerCount; i++) workers.push(await startWorker(dir, { ...workerEnv, TEMPORAL_TASK_QUEUE: taskQueue }, 10 * workerCount + i));
+      for (let i = 0; i < workerCount; i++)
+        workers.push(await startWorker(dir, { ...workerEnv, TEMPORAL_TASK_QUEUE: taskQueue }, 10 * workerCount + i));
       const ids = await launch(BURST_EVENTS, workerCount);
       const start = new Date();
       const posted = await Promise.all(ids.map((id) => post(id, start)));
       const rejected = posted.filter((p) => p.status !== 202).length;
       if (rejected) throw new Error(`${rejected} burst events were not accepted`);
       // Events whose replacement was never requested count as events but never as within the deadline.
-      const latencies = (await Promise.all(ids.map(requestedAt))).filter((t): t is number => t !== undefined).map((t) => t - start.getTime()).sort((a, b) => a - b);
+      const latencies = (await Promise.all(ids.map(requestedAt)))
+        .filter((t): t is number => t !== undefined)
+        .map((t) => t - start.getTime())
+        .sort((a, b) => a - b);
       burst.push({
-        workers: workerCount, events: ids.length,
-        p50_ms: quantile(latencies, 0.5), p99_ms: quantile(latencies, 0.99), max_ms: Math.round(latencies[latencies.length - 1]!),
+        workers: workerCount,
+        events: ids.length,
+        p50_ms: quantile(latencies, 0.5),
+        p99_ms: quantile(latencies, 0.99),
+        max_ms: Math.round(latencies[latencies.length - 1]!),
         within_deadline: latencies.filter((l) => l <= 120_000).length,
       });
       progress(`burst with ${workerCount}: ${JSON.stringify(burst[burst.length - 1])}`);
       await Promise.all(workers.splice(0).map(stopWorker));
     }
     single.sort((a, b) => a - b);
-    process.stdout.write(`${JSON.stringify({ bench: 'interruption', single: { events: single.length, p50_ms: quantile(single, 0.5), p99_ms: quantile(single, 0.99) }, burst })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ bench: 'interruption', single: { events: single.length, p50_ms: quantile(single, 0.5), p99_ms: quantile(single, 0.99) }, burst })}\n`,
+    );
   } catch (err) {
     // Report before cleanup: closing the connection makes pending calls fail noisily.
     process.stderr.write(`bench:interruption failed: ${(err as Error).stack ?? String(err)}\n`);

@@ -83,14 +83,12 @@ async function main(): Promise<void> {
     const describes: number[] = [];
     for (let i = 0; i < 5; i++) {
       const t = Date.now();
-      await aws
-        .ec2(config.clusters[0]!)
-        .send(
-          new DescribeSnapshotsCommand({
-            OwnerIds: ['self'],
-            Filters: [{ Name: 'tag:eksflow:backup-run', Values: ['probe'] }],
-          }),
-        );
+      await aws.ec2(config.clusters[0]!).send(
+        new DescribeSnapshotsCommand({
+          OwnerIds: ['self'],
+          Filters: [{ Name: 'tag:eksflow:backup-run', Values: ['probe'] }],
+        }),
+      );
       describes.push(Date.now() - t);
     }
     describes.sort((a, b) => a - b);

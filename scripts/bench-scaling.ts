@@ -33,20 +33,23 @@ function benchConfig() {
     { accountId: '111111111111', region: 'ap-south-1' },
     { accountId: '222222222222', region: 'us-east-1' },
   ];
-  return parseConfig({
-    clusters: Array.from({ length: CLUSTERS }, (_, i) => ({
-      name: `bench-${String(i).padStart(3, '0')}`,
-      ...targets[i % targets.length],
-      nodegroups: Array.from({ length: GROUPS }, (_, g) => ({
-        name: `ng-${g}`,
-        capacityType: g % 2 ? 'SPOT' : 'ON_DEMAND',
-        instanceTypes: ['m5.large'],
-        businessHours: { min: 1, desired: 2, max: 4 },
-        offHours: { min: 0, desired: 1, max: 4 },
+  return parseConfig(
+    {
+      clusters: Array.from({ length: CLUSTERS }, (_, i) => ({
+        name: `bench-${String(i).padStart(3, '0')}`,
+        ...targets[i % targets.length],
+        nodegroups: Array.from({ length: GROUPS }, (_, g) => ({
+          name: `ng-${g}`,
+          capacityType: g % 2 ? 'SPOT' : 'ON_DEMAND',
+          instanceTypes: ['m5.large'],
+          businessHours: { min: 1, desired: 2, max: 4 },
+          offHours: { min: 0, desired: 1, max: 4 },
+        })),
       })),
-    })),
-    timetable: { verifyPollSeconds: 1, verifyTimeoutMinutes: 5 },
-  }, 'bench config');
+      timetable: { verifyPollSeconds: 1, verifyTimeoutMinutes: 5 },
+    },
+    'bench config',
+  );
 }
 
 async function main(): Promise<void> {
@@ -54,20 +57,27 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'eksflow-bench-'));
   try {
     progress('starting moto and a Temporal dev server');
-    const [moto, temporal] = await Promise.all([startMoto({ logFile: join(dir, 'moto.log') }), startTemporalDevServer({ headless: true, logFile: join(dir, 'temporal.log') })]);
+    const [moto, temporal] = await Promise.all([
+      startMoto({ logFile: join(dir, 'moto.log') }),
+      startTemporalDevServer({ headless: true, logFile: join(dir, 'temporal.log') }),
+    ]);
     started.push(moto, temporal);
     const config = benchConfig();
     const aws = new AwsClientFactory({ endpoint: moto.endpoint, credentials: SANDBOX_CREDENTIALS });
     progress(`seeding ${CLUSTERS} clusters × ${GROUPS} node groups`);
     // The first cluster of each account/region creates the shared sandbox network; the rest in parallel.
     for (const c of config.clusters.slice(0, 2)) await seedCluster(aws, c);
-    for (let i = 2; i < config.clusters.length; i += 10) await Promise.all(config.clusters.slice(i, i + 10).map((c) => seedCluster(aws, c)));
+    for (let i = 2; i < config.clusters.length; i += 10)
+      await Promise.all(config.clusters.slice(i, i + 10).map((c) => seedCluster(aws, c)));
     await reconcileNodegroupAsgs(aws, config.clusters);
     const reconciler = startReconcilerLoop(aws, config.clusters, 250);
 
     const env = readEnv({
-      TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: 'bench-scaling', EKSFLOW_AWS_ENDPOINT: moto.endpoint,
-      EKSFLOW_AUDIT_LOG: join(dir, 'audit.jsonl'), EKSFLOW_REPORTS_DIR: join(dir, 'reports'),
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_TASK_QUEUE: 'bench-scaling',
+      EKSFLOW_AWS_ENDPOINT: moto.endpoint,
+      EKSFLOW_AUDIT_LOG: join(dir, 'audit.jsonl'),
+      EKSFLOW_REPORTS_DIR: join(dir, 'reports'),
     });
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     progress('starting a worker (bundles the workflow code)');
@@ -83,7 +93,8 @@ async function main(): Promise<void> {
     await schedule.trigger();
     let workflowId: string | undefined;
     while (!workflowId) {
-      const action = (await schedule.describe()).info.recentActions[0] as unknown as { action?: { workflow?: { workflowId: string } } } | undefined;
+      const action = (await schedule.describe()).info.recentActions[0] as unknown as
+        { action?: { workflow?: { workflowId: string } } } | undefined;
       workflowId = action?.action?.workflow?.workflowId;
       if (!workflowId) await new Promise((r) => setTimeout(r, 20));
     }
@@ -93,16 +104,20 @@ async function main(): Promise<void> {
     const updates = new AuditLog(env.EKSFLOW_AUDIT_LOG).read().filter((r) => r.action === 'eks:UpdateNodegroupConfig');
     const lastUpdate = Math.max(...updates.map((r) => Date.parse(r.at)));
     const groups = result.clusters.flatMap((c) => c.groups);
-    const errors = result.clusters.filter((c) => c.status === 'failed').length + groups.filter((g) => g.status !== 'scaled' && g.status !== 'no_change').length;
-    process.stdout.write(`${JSON.stringify({
-      bench: 'scaling',
-      clusters: result.clusters.length,
-      nodegroups: groups.length,
-      updates_issued: updates.length,
-      ms_to_last_update: updates.length ? lastUpdate - t0 : null,
-      ms_to_all_verified: tVerified - t0,
-      errors,
-    })}\n`);
+    const errors =
+      result.clusters.filter((c) => c.status === 'failed').length +
+      groups.filter((g) => g.status !== 'scaled' && g.status !== 'no_change').length;
+    process.stdout.write(
+      `${JSON.stringify({
+        bench: 'scaling',
+        clusters: result.clusters.length,
+        nodegroups: groups.length,
+        updates_issued: updates.length,
+        ms_to_last_update: updates.length ? lastUpdate - t0 : null,
+        ms_to_all_verified: tVerified - t0,
+        errors,
+      })}\n`,
+    );
 
     reconciler.stop();
     worker.shutdown();
@@ -113,7 +128,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => process.exit(0), (err) => {
-  process.stderr.write(`bench:scaling failed: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`bench:scaling failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -5,7 +5,9 @@ const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
 export function createLogger(component: string, level: LogLevel = 'info') {
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < ORDER[level]) return;
-    process.stderr.write(`${JSON.stringify({ ts: new Date().toISOString(), level: lvl, component, msg, ...fields })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ ts: new Date().toISOString(), level: lvl, component, msg, ...fields })}\n`,
+    );
   };
   return {
     debug: (m: string, f?: Record<string, unknown>) => emit('debug', m, f),

@@ -8,7 +8,9 @@ export const SA_SEVERITY = defineSearchAttributeKey('EksflowSeverity', SearchAtt
 export const SA_INSTANCE = defineSearchAttributeKey('EksflowInstanceId', SearchAttributeType.KEYWORD);
 
 /** `--search-attribute` arguments for `temporal server start-dev`. */
-export const DEV_SERVER_SEARCH_ATTRIBUTES = [SA_CLUSTER, SA_ACTION, SA_SEVERITY, SA_INSTANCE].map((k) => `${k.name}=Keyword`);
+export const DEV_SERVER_SEARCH_ATTRIBUTES = [SA_CLUSTER, SA_ACTION, SA_SEVERITY, SA_INSTANCE].map(
+  (k) => `${k.name}=Keyword`,
+);
 
 const support = new WeakMap<Client, Promise<boolean>>();
 
@@ -23,7 +25,9 @@ export function serverHasSearchAttributes(client: Client): Promise<boolean> {
   if (!known) {
     known = client.connection.operatorService
       .listSearchAttributes({ namespace: client.options.namespace })
-      .then((res) => [SA_CLUSTER, SA_ACTION, SA_SEVERITY, SA_INSTANCE].every((k) => k.name in (res.customAttributes ?? {})))
+      .then((res) =>
+        [SA_CLUSTER, SA_ACTION, SA_SEVERITY, SA_INSTANCE].every((k) => k.name in (res.customAttributes ?? {})),
+      )
       .catch(() => false);
     support.set(client, known);
   }

@@ -59,7 +59,14 @@ async function main(): Promise<void> {
       const holder = new ConfigHolder(loaded.config, loaded.version);
       config = holder;
       await ensureConfigWatch(client, env.TEMPORAL_TASK_QUEUE, env.EKSFLOW_ENV);
-      reload = startConfigReload({ client, aws, env, holder, everyMs: env.EKSFLOW_CONFIG_RELOAD_SECONDS * 1000, log: (m) => log.info(m) });
+      reload = startConfigReload({
+        client,
+        aws,
+        env,
+        holder,
+        everyMs: env.EKSFLOW_CONFIG_RELOAD_SECONDS * 1000,
+        log: (m) => log.info(m),
+      });
       log.info('config from Parameter Store', { env: env.EKSFLOW_ENV, version: loaded.version });
     } else config = loadConfigFile(env.EKSFLOW_CONFIG);
   } catch (err) {
@@ -76,18 +83,31 @@ async function main(): Promise<void> {
   if (startConfig.health.enabled && startConfig.health.validateOnStart && startConfig.health.clusters.length > 0) {
     const v = await validateHealthQueries(startConfig, awsClientFactoryFromEnv(env));
     if (v.invalid.length > 0) {
-      process.stderr.write(`eksflow worker: invalid health check PromQL:\n${v.invalid.map((i) => `  cluster ${i.cluster}, check ${i.check}: ${i.error}`).join('\n')}\n`);
+      process.stderr.write(
+        `eksflow worker: invalid health check PromQL:\n${v.invalid.map((i) => `  cluster ${i.cluster}, check ${i.check}: ${i.error}`).join('\n')}\n`,
+      );
       process.exit(2);
     }
-    for (const u of v.unreachable) log.warn('health checks not validated: Prometheus unreachable', { cluster: u.cluster, error: u.error });
+    for (const u of v.unreachable)
+      log.warn('health checks not validated: Prometheus unreachable', { cluster: u.cluster, error: u.error });
   }
   const worker = await createWorker(env, config);
   // The long-lived health monitors: started if not running (idempotent), without delaying polling.
   void connectClient(env)
     .then((client) => ensureHealthMonitors(client, startConfig, env.TEMPORAL_TASK_QUEUE))
-    .then((r) => { if (r.length) log.info('health monitors', { started: r.filter((x) => x.started).length, running: r.filter((x) => !x.started).length }); })
+    .then((r) => {
+      if (r.length)
+        log.info('health monitors', {
+          started: r.filter((x) => x.started).length,
+          running: r.filter((x) => !x.started).length,
+        });
+    })
     .catch((err: Error) => log.warn('health monitors not started', { error: err.message }));
-  log.info('worker polling', { taskQueue: env.TEMPORAL_TASK_QUEUE, address: env.TEMPORAL_ADDRESS, clusters: startConfig.clusters.length });
+  log.info('worker polling', {
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    address: env.TEMPORAL_ADDRESS,
+    clusters: startConfig.clusters.length,
+  });
   await worker.run();
   reload?.stop();
   log.info('worker stopped');

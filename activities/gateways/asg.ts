@@ -86,16 +86,14 @@ export async function applyAsgSize(
   const { changes, after } = planSizeChange(label, before, size);
   if (!changes) return { changed: false, before, after: before };
   await awsCall(`UpdateAutoScalingGroup ${label}`, () =>
-    deps.aws
-      .autoScaling(ref.target)
-      .send(
-        new UpdateAutoScalingGroupCommand({
-          AutoScalingGroupName: ref.asgName,
-          MinSize: changes.min,
-          MaxSize: changes.max,
-          DesiredCapacity: changes.desired,
-        }),
-      ),
+    deps.aws.autoScaling(ref.target).send(
+      new UpdateAutoScalingGroupCommand({
+        AutoScalingGroupName: ref.asgName,
+        MinSize: changes.min,
+        MaxSize: changes.max,
+        DesiredCapacity: changes.desired,
+      }),
+    ),
   );
   recordMutation(deps.audit, 'autoscaling:UpdateAutoScalingGroup', label, {
     before,
@@ -134,14 +132,12 @@ export async function terminateInAsg(
   audit: { label?: string; requestToken?: string } = {},
 ): Promise<void> {
   const out = await awsCall(`TerminateInstanceInAutoScalingGroup ${instanceId}`, () =>
-    deps.aws
-      .autoScaling(target)
-      .send(
-        new TerminateInstanceInAutoScalingGroupCommand({
-          InstanceId: instanceId,
-          ShouldDecrementDesiredCapacity: decrementDesired,
-        }),
-      ),
+    deps.aws.autoScaling(target).send(
+      new TerminateInstanceInAutoScalingGroupCommand({
+        InstanceId: instanceId,
+        ShouldDecrementDesiredCapacity: decrementDesired,
+      }),
+    ),
   );
   recordMutation(
     deps.audit,

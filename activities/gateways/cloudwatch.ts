@@ -81,28 +81,42 @@ export function cloudwatchGateway(deps: { aws: AwsClientFactory; target: AwsTarg
       // PutMetricData takes up to 1000 datums per call; 500 keeps requests small.
       for (let i = 0; i < data.length; i += 500) {
         const batch = data.slice(i, i + 500);
-        await awsCall(`PutMetricData ${namespace}`, () => cw().send(new PutMetricDataCommand({ Namespace: namespace, MetricData: batch })));
+        await awsCall(`PutMetricData ${namespace}`, () =>
+          cw().send(new PutMetricDataCommand({ Namespace: namespace, MetricData: batch })),
+        );
       }
       return data.length;
     },
-    async getMetricData(queries: MetricDataQuery[], startMs: number, endMs: number): Promise<Record<string, { t: number; v: number }[]>> {
+    async getMetricData(
+      queries: MetricDataQuery[],
+      startMs: number,
+      endMs: number,
+    ): Promise<Record<string, { t: number; v: number }[]>> {
       const out: Record<string, { t: number; v: number }[]> = {};
       let token: string | undefined;
       do {
-        const res = await awsCall('GetMetricData', () => cw().send(new GetMetricDataCommand({
-          StartTime: new Date(startMs),
-          EndTime: new Date(endMs),
-          ScanBy: 'TimestampAscending',
-          NextToken: token,
-          MetricDataQueries: queries.map((q) => ({
-            Id: q.id,
-            MetricStat: {
-              Metric: { Namespace: q.namespace, MetricName: q.metricName, Dimensions: q.dimensions.map((d) => ({ Name: d.name, Value: d.value })) },
-              Period: q.periodSeconds,
-              Stat: q.stat,
-            },
-          })),
-        })));
+        const res = await awsCall('GetMetricData', () =>
+          cw().send(
+            new GetMetricDataCommand({
+              StartTime: new Date(startMs),
+              EndTime: new Date(endMs),
+              ScanBy: 'TimestampAscending',
+              NextToken: token,
+              MetricDataQueries: queries.map((q) => ({
+                Id: q.id,
+                MetricStat: {
+                  Metric: {
+                    Namespace: q.namespace,
+                    MetricName: q.metricName,
+                    Dimensions: q.dimensions.map((d) => ({ Name: d.name, Value: d.value })),
+                  },
+                  Period: q.periodSeconds,
+                  Stat: q.stat,
+                },
+              })),
+            }),
+          ),
+        );
         for (const r of res.MetricDataResults ?? []) {
           const pts = (r.Timestamps ?? []).map((t, i) => ({ t: t.getTime(), v: r.Values?.[i] ?? NaN }));
           out[r.Id!] = [...(out[r.Id!] ?? []), ...pts];

@@ -11,7 +11,11 @@ import type { AwsClientFactory } from '../../src/aws/clients';
 import { awsCall } from '../../src/aws/errors';
 import type { AwsTarget } from '../../src/config/clusters';
 import { NotFoundError } from '../../src/errors';
-import { DescribeInstancesCommand as DescribeInstancesForCleanup, TerminateInstancesCommand, type Filter } from '@aws-sdk/client-ec2';
+import {
+  DescribeInstancesCommand as DescribeInstancesForCleanup,
+  TerminateInstancesCommand,
+  type Filter,
+} from '@aws-sdk/client-ec2';
 import { absentIfNotFound, tagsOf as tagMap } from './ebs';
 import type { Tags } from '../../src/domain/backups/tags';
 import { recordMutation } from '../audit';
@@ -99,14 +103,12 @@ export async function tagInstances(
 ): Promise<void> {
   if (instanceIds.length === 0) return;
   await awsCall(`CreateTags ${where(target)} ${instanceIds.join(',')}`, () =>
-    deps.aws
-      .ec2(target)
-      .send(
-        new CreateTagsCommand({
-          Resources: instanceIds,
-          Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
-        }),
-      ),
+    deps.aws.ec2(target).send(
+      new CreateTagsCommand({
+        Resources: instanceIds,
+        Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+      }),
+    ),
   );
   recordMutation(deps.audit, 'ec2:CreateTags', `${where(target)}/${instanceIds.join(',')}`, { tags });
 }
@@ -137,7 +139,9 @@ export function instancesGateway(aws: AwsClientFactory, target: AwsTarget) {
     const out: InstanceInfo[] = [];
     let NextToken: string | undefined;
     do {
-      const page = await awsCall(`DescribeInstances ${where}`, () => ec2.send(new DescribeInstancesForCleanup({ Filters: filters, NextToken })));
+      const page = await awsCall(`DescribeInstances ${where}`, () =>
+        ec2.send(new DescribeInstancesForCleanup({ Filters: filters, NextToken })),
+      );
       out.push(...(page.Reservations ?? []).flatMap((r) => r.Instances ?? []).map(info));
       NextToken = page.NextToken;
     } while (NextToken);

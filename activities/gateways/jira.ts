@@ -27,7 +27,9 @@ export function jiraGateway(deps: { aws: AwsClientFactory; target: AwsTarget; ji
     let email: string | undefined;
     let token: string | undefined;
     if (deps.jira.secretId) {
-      const out = await awsCall(`GetSecretValue ${deps.jira.secretId}`, () => deps.aws.secretsManager(deps.target).send(new GetSecretValueCommand({ SecretId: deps.jira.secretId })));
+      const out = await awsCall(`GetSecretValue ${deps.jira.secretId}`, () =>
+        deps.aws.secretsManager(deps.target).send(new GetSecretValueCommand({ SecretId: deps.jira.secretId })),
+      );
       try {
         const parsed = JSON.parse(out.SecretString ?? '{}') as { email?: string; token?: string };
         email = parsed.email;
@@ -46,13 +48,19 @@ export function jiraGateway(deps: { aws: AwsClientFactory; target: AwsTarget; ji
   async function call(method: string, path: string, body?: unknown): Promise<unknown> {
     const res = await fetch(`${base}${path}`, {
       method,
-      headers: { authorization: await authHeader(), accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: await authHeader(),
+        accept: 'application/json',
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
       body: body ? JSON.stringify(body) : undefined,
       signal: AbortSignal.timeout(15_000),
     });
     const text = await res.text();
-    if (res.status === 401 || res.status === 403) throw new AccessDeniedError(`Jira ${method} ${path}: ${res.status} ${text.slice(0, 200)}`);
-    if (res.status >= 400 && res.status < 500 && res.status !== 429) throw new ValidationError(`Jira ${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+    if (res.status === 401 || res.status === 403)
+      throw new AccessDeniedError(`Jira ${method} ${path}: ${res.status} ${text.slice(0, 200)}`);
+    if (res.status >= 400 && res.status < 500 && res.status !== 429)
+      throw new ValidationError(`Jira ${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
     if (!res.ok) throw new Error(`Jira ${method} ${path}: ${res.status} ${text.slice(0, 200)}`);
     return text ? JSON.parse(text) : {};
   }
@@ -60,7 +68,10 @@ export function jiraGateway(deps: { aws: AwsClientFactory; target: AwsTarget; ji
   return {
     async findByLabel(label: string): Promise<string | undefined> {
       const jql = `labels = "${label}" ORDER BY created ASC`;
-      const out = (await call('GET', `/rest/api/3/search/jql?jql=${encodeURIComponent(jql)}&fields=key&maxResults=1`)) as { issues?: { key: string }[] };
+      const out = (await call(
+        'GET',
+        `/rest/api/3/search/jql?jql=${encodeURIComponent(jql)}&fields=key&maxResults=1`,
+      )) as { issues?: { key: string }[] };
       return out.issues?.[0]?.key;
     },
     async createIssue(input: { summary: string; description: string; labels: string[] }): Promise<string> {

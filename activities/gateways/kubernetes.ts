@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, ChecksumConstructor, HashConstructor } from '@aws-sdk/types';
+import type {
+  AwsCredentialIdentity,
+  AwsCredentialIdentityProvider,
+  ChecksumConstructor,
+  HashConstructor,
+} from '@aws-sdk/types';
 import type { AwsClientFactory } from '../../src/aws/clients';
 import { kubernetesAuthOf, type AwsTarget, type ClusterConfig, type KubernetesConfig } from '../../src/config/clusters';
 import { readSecretEnv } from '../../src/config/env';
@@ -25,7 +30,14 @@ import { secretString } from './secrets';
  * (kubernetes-client/javascript#2240).
  */
 
-export type { V1Node, V1Pod, V1PodDisruptionBudget, V1Deployment, V1StatefulSet, V1Namespace } from '@kubernetes/client-node';
+export type {
+  V1Node,
+  V1Pod,
+  V1PodDisruptionBudget,
+  V1Deployment,
+  V1StatefulSet,
+  V1Namespace,
+} from '@kubernetes/client-node';
 
 export type EvictionOutcome =
   | { outcome: 'evicted' }
@@ -50,7 +62,11 @@ export class KubernetesGateway {
   private readonly policy: k8s.PolicyV1Api;
   private readonly versionApi: k8s.VersionApi;
 
-  constructor(readonly kubeConfig: k8s.KubeConfig, readonly label: string, private readonly onUnauthorized: () => void = () => {}) {
+  constructor(
+    readonly kubeConfig: k8s.KubeConfig,
+    readonly label: string,
+    private readonly onUnauthorized: () => void = () => {},
+  ) {
     this.core = this.api(k8s.CoreV1Api);
     this.apps = this.api(k8s.AppsV1Api);
     this.policy = this.api(k8s.PolicyV1Api);
@@ -59,7 +75,9 @@ export class KubernetesGateway {
 
   private api<T extends k8s.ApiType>(ctor: new (server: string) => T): T {
     const api = this.kubeConfig.makeApiClient(ctor);
-    (api as unknown as { addInterceptor(i: (o: { timeout?: number; forever?: boolean }) => void): void }).addInterceptor((o) => {
+    (
+      api as unknown as { addInterceptor(i: (o: { timeout?: number; forever?: boolean }) => void): void }
+    ).addInterceptor((o) => {
       o.timeout = REQUEST_TIMEOUT_MS;
       o.forever = true;
     });
@@ -93,9 +111,16 @@ export class KubernetesGateway {
     const opts = { details: { httpStatus: status, reason: body?.reason } };
     if (status === 401) {
       this.onUnauthorized();
-      return new AccessDeniedError(`${ctx}: the API rejected the credentials (401 Unauthorized)${msg ? `: ${msg}` : ''}`, opts);
+      return new AccessDeniedError(
+        `${ctx}: the API rejected the credentials (401 Unauthorized)${msg ? `: ${msg}` : ''}`,
+        opts,
+      );
     }
-    if (status === 403) return new AccessDeniedError(`${ctx}: forbidden (403): ${msg} — grant it in eksflow's ClusterRole (deploy/rbac/eksflow.yaml)`, opts);
+    if (status === 403)
+      return new AccessDeniedError(
+        `${ctx}: forbidden (403): ${msg} — grant it in eksflow's ClusterRole (deploy/rbac/eksflow.yaml)`,
+        opts,
+      );
     if (status === 404) return new NotFoundError(`${ctx}: not found (404)${msg ? `: ${msg}` : ''}`, opts);
     if (status === 400 || status === 422) return new ValidationError(`${ctx}: rejected (${status}): ${msg}`, opts);
     if (status === 409) return new ConflictError(`${ctx}: conflict (409): ${msg}`, opts);
@@ -119,7 +144,8 @@ export class KubernetesGateway {
 
   async listNodes(labelSelector?: string): Promise<k8s.V1Node[]> {
     return this.listAll(`LIST nodes ${labelSelector ?? ''}`, (cont) =>
-      this.core.listNode(undefined, undefined, cont, undefined, labelSelector, 500));
+      this.core.listNode(undefined, undefined, cont, undefined, labelSelector, 500),
+    );
   }
 
   /** Cordons (or uncordons) a node; reads first and writes only a change. Returns whether it changed. */
@@ -128,22 +154,44 @@ export class KubernetesGateway {
     if (!node) throw new NotFoundError(`Kubernetes API ${this.label}: node ${name} does not exist`);
     if (Boolean(node.spec?.unschedulable) === unschedulable) return false;
     await this.call(`PATCH node ${name}`, () =>
-      this.core.patchNode(name, { spec: { unschedulable } }, undefined, undefined, 'eksflow', undefined, undefined, STRATEGIC));
+      this.core.patchNode(
+        name,
+        { spec: { unschedulable } },
+        undefined,
+        undefined,
+        'eksflow',
+        undefined,
+        undefined,
+        STRATEGIC,
+      ),
+    );
     return true;
   }
 
   /** Patches node metadata (annotations/labels) with a JSON merge patch. */
-  async patchNodeMetadata(name: string, metadata: { annotations?: Record<string, string | null>; labels?: Record<string, string | null> }): Promise<void> {
+  async patchNodeMetadata(
+    name: string,
+    metadata: { annotations?: Record<string, string | null>; labels?: Record<string, string | null> },
+  ): Promise<void> {
     await this.call(`PATCH node ${name}`, () =>
-      this.core.patchNode(name, { metadata }, undefined, undefined, 'eksflow', undefined, undefined, MERGE));
+      this.core.patchNode(name, { metadata }, undefined, undefined, 'eksflow', undefined, undefined, MERGE),
+    );
   }
 
-  async listPods(opts: { nodeName?: string; namespace?: string; labelSelector?: string; fieldSelector?: string } = {}): Promise<k8s.V1Pod[]> {
-    const fields = [opts.nodeName ? `spec.nodeName=${opts.nodeName}` : undefined, opts.fieldSelector].filter(Boolean).join(',') || undefined;
+  async listPods(
+    opts: { nodeName?: string; namespace?: string; labelSelector?: string; fieldSelector?: string } = {},
+  ): Promise<k8s.V1Pod[]> {
+    const fields =
+      [opts.nodeName ? `spec.nodeName=${opts.nodeName}` : undefined, opts.fieldSelector].filter(Boolean).join(',') ||
+      undefined;
     const what = `LIST pods ${opts.namespace ?? ''} ${fields ?? ''}`;
     return opts.namespace
-      ? this.listAll(what, (cont) => this.core.listNamespacedPod(opts.namespace!, undefined, undefined, cont, fields, opts.labelSelector, 500))
-      : this.listAll(what, (cont) => this.core.listPodForAllNamespaces(undefined, cont, fields, opts.labelSelector, 500));
+      ? this.listAll(what, (cont) =>
+          this.core.listNamespacedPod(opts.namespace!, undefined, undefined, cont, fields, opts.labelSelector, 500),
+        )
+      : this.listAll(what, (cont) =>
+          this.core.listPodForAllNamespaces(undefined, cont, fields, opts.labelSelector, 500),
+        );
   }
 
   async getPod(namespace: string, name: string): Promise<k8s.V1Pod | undefined> {
@@ -188,24 +236,46 @@ export class KubernetesGateway {
 
   async listPodDisruptionBudgets(namespace?: string): Promise<k8s.V1PodDisruptionBudget[]> {
     return namespace
-      ? this.listAll(`LIST pdb ${namespace}`, (cont) => this.policy.listNamespacedPodDisruptionBudget(namespace, undefined, undefined, cont, undefined, undefined, 500))
-      : this.listAll('LIST pdb', (cont) => this.policy.listPodDisruptionBudgetForAllNamespaces(undefined, cont, undefined, undefined, 500));
+      ? this.listAll(`LIST pdb ${namespace}`, (cont) =>
+          this.policy.listNamespacedPodDisruptionBudget(
+            namespace,
+            undefined,
+            undefined,
+            cont,
+            undefined,
+            undefined,
+            500,
+          ),
+        )
+      : this.listAll('LIST pdb', (cont) =>
+          this.policy.listPodDisruptionBudgetForAllNamespaces(undefined, cont, undefined, undefined, 500),
+        );
   }
 
   async listNamespaces(): Promise<k8s.V1Namespace[]> {
-    return this.listAll('LIST namespaces', (cont) => this.core.listNamespace(undefined, undefined, cont, undefined, undefined, 500));
+    return this.listAll('LIST namespaces', (cont) =>
+      this.core.listNamespace(undefined, undefined, cont, undefined, undefined, 500),
+    );
   }
 
   async listDeployments(namespace?: string): Promise<k8s.V1Deployment[]> {
     return namespace
-      ? this.listAll(`LIST deployments ${namespace}`, (cont) => this.apps.listNamespacedDeployment(namespace, undefined, undefined, cont, undefined, undefined, 500))
-      : this.listAll('LIST deployments', (cont) => this.apps.listDeploymentForAllNamespaces(undefined, cont, undefined, undefined, 500));
+      ? this.listAll(`LIST deployments ${namespace}`, (cont) =>
+          this.apps.listNamespacedDeployment(namespace, undefined, undefined, cont, undefined, undefined, 500),
+        )
+      : this.listAll('LIST deployments', (cont) =>
+          this.apps.listDeploymentForAllNamespaces(undefined, cont, undefined, undefined, 500),
+        );
   }
 
   async listStatefulSets(namespace?: string): Promise<k8s.V1StatefulSet[]> {
     return namespace
-      ? this.listAll(`LIST statefulsets ${namespace}`, (cont) => this.apps.listNamespacedStatefulSet(namespace, undefined, undefined, cont, undefined, undefined, 500))
-      : this.listAll('LIST statefulsets', (cont) => this.apps.listStatefulSetForAllNamespaces(undefined, cont, undefined, undefined, 500));
+      ? this.listAll(`LIST statefulsets ${namespace}`, (cont) =>
+          this.apps.listNamespacedStatefulSet(namespace, undefined, undefined, cont, undefined, undefined, 500),
+        )
+      : this.listAll('LIST statefulsets', (cont) =>
+          this.apps.listStatefulSetForAllNamespaces(undefined, cont, undefined, undefined, 500),
+        );
   }
 
   /**
@@ -214,21 +284,50 @@ export class KubernetesGateway {
    * of being overwritten.
    */
   async patchWorkload(
-    kind: 'Deployment' | 'StatefulSet', namespace: string, name: string,
+    kind: 'Deployment' | 'StatefulSet',
+    namespace: string,
+    name: string,
     patch: { replicas?: number; annotations?: Record<string, string | null>; resourceVersion?: string },
   ): Promise<void> {
     const body = {
-      metadata: { ...(patch.annotations ? { annotations: patch.annotations } : {}), ...(patch.resourceVersion ? { resourceVersion: patch.resourceVersion } : {}) },
+      metadata: {
+        ...(patch.annotations ? { annotations: patch.annotations } : {}),
+        ...(patch.resourceVersion ? { resourceVersion: patch.resourceVersion } : {}),
+      },
       ...(patch.replicas !== undefined ? { spec: { replicas: patch.replicas } } : {}),
     };
     const what = `PATCH ${kind.toLowerCase()} ${namespace}/${name}`;
     await this.call(what, () =>
       kind === 'Deployment'
-        ? this.apps.patchNamespacedDeployment(name, namespace, body, undefined, undefined, 'eksflow', undefined, undefined, MERGE)
-        : this.apps.patchNamespacedStatefulSet(name, namespace, body, undefined, undefined, 'eksflow', undefined, undefined, MERGE));
+        ? this.apps.patchNamespacedDeployment(
+            name,
+            namespace,
+            body,
+            undefined,
+            undefined,
+            'eksflow',
+            undefined,
+            undefined,
+            MERGE,
+          )
+        : this.apps.patchNamespacedStatefulSet(
+            name,
+            namespace,
+            body,
+            undefined,
+            undefined,
+            'eksflow',
+            undefined,
+            undefined,
+            MERGE,
+          ),
+    );
   }
 
-  private async listAll<T>(what: string, page: (cont?: string) => Promise<{ body: { items: T[]; metadata?: { _continue?: string } } }>): Promise<T[]> {
+  private async listAll<T>(
+    what: string,
+    page: (cont?: string) => Promise<{ body: { items: T[]; metadata?: { _continue?: string } } }>,
+  ): Promise<T[]> {
     const out: T[] = [];
     let cont: string | undefined;
     do {
@@ -267,10 +366,20 @@ export async function eksToken(opts: {
   now: Date;
 }): Promise<EksToken> {
   const hostname = `sts.${opts.region}.amazonaws.com`;
-  const signer = new SignatureV4({ credentials: opts.credentials, region: opts.region, service: 'sts', sha256: opts.sha256, uriEscapePath: true, applyChecksum: false });
+  const signer = new SignatureV4({
+    credentials: opts.credentials,
+    region: opts.region,
+    service: 'sts',
+    sha256: opts.sha256,
+    uriEscapePath: true,
+    applyChecksum: false,
+  });
   const signed = await signer.presign(
     {
-      method: 'GET', protocol: 'https:', hostname, path: '/',
+      method: 'GET',
+      protocol: 'https:',
+      hostname,
+      path: '/',
       query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
       headers: { host: hostname, 'x-k8s-aws-id': opts.clusterName },
     },
@@ -335,20 +444,32 @@ export class KubernetesGateways {
       try {
         kc.loadFromFile(k.kubeconfig!);
       } catch (err) {
-        throw new ValidationError(`cluster ${cluster.name}: kubeconfig ${k.kubeconfig} cannot be read: ${(err as Error).message}`);
+        throw new ValidationError(
+          `cluster ${cluster.name}: kubeconfig ${k.kubeconfig} cannot be read: ${(err as Error).message}`,
+        );
       }
       if (k.context) {
-        if (!kc.getContextObject(k.context)) throw new ValidationError(`cluster ${cluster.name}: kubeconfig ${k.kubeconfig} has no context ${k.context}`);
+        if (!kc.getContextObject(k.context))
+          throw new ValidationError(`cluster ${cluster.name}: kubeconfig ${k.kubeconfig} has no context ${k.context}`);
         kc.setCurrentContext(k.context);
       }
-      if (!kc.getCurrentCluster()) throw new ValidationError(`cluster ${cluster.name}: kubeconfig ${k.kubeconfig} selects no cluster`);
+      if (!kc.getCurrentCluster())
+        throw new ValidationError(`cluster ${cluster.name}: kubeconfig ${k.kubeconfig} selects no cluster`);
       return { gateway: new KubernetesGateway(kc, cluster.name, onUnauthorized) };
     }
     if (auth === 'token') {
-      const token = k.tokenEnv ? readSecretEnv(k.tokenEnv, this.deps.env) : await this.secretToken(target, k.tokenSecretId!);
-      if (!token) throw new ValidationError(`cluster ${cluster.name}: environment variable ${k.tokenEnv} (the Kubernetes token) is empty`);
+      const token = k.tokenEnv
+        ? readSecretEnv(k.tokenEnv, this.deps.env)
+        : await this.secretToken(target, k.tokenSecretId!);
+      if (!token)
+        throw new ValidationError(
+          `cluster ${cluster.name}: environment variable ${k.tokenEnv} (the Kubernetes token) is empty`,
+        );
       const kc = kubeConfigFor(cluster.name, k.apiServer!, token, k.caFile ? { caFile: k.caFile } : {});
-      return { gateway: new KubernetesGateway(kc, cluster.name, onUnauthorized), refreshAtMs: k.tokenSecretId ? this.deps.now().getTime() + SECRET_TOKEN_TTL_MS : undefined };
+      return {
+        gateway: new KubernetesGateway(kc, cluster.name, onUnauthorized),
+        refreshAtMs: k.tokenSecretId ? this.deps.now().getTime() + SECRET_TOKEN_TTL_MS : undefined,
+      };
     }
     // EKS IAM: endpoint and CA from DescribeCluster (unless configured), token signed with the target's credentials.
     const eks = this.deps.aws.eks(target);
@@ -358,10 +479,22 @@ export class KubernetesGateways {
       const access = await describeClusterAccess(this.deps.aws, target, cluster.name);
       server ??= access.endpoint;
       if (!k.caFile && access.caData) ca = { caData: access.caData };
-      if (!server) throw new ValidationError(`cluster ${cluster.name}: DescribeCluster returned no endpoint (is the cluster ACTIVE?)`);
+      if (!server)
+        throw new ValidationError(
+          `cluster ${cluster.name}: DescribeCluster returned no endpoint (is the cluster ACTIVE?)`,
+        );
     }
-    const t = await eksToken({ clusterName: cluster.name, region: cluster.region, credentials: eks.config.credentials, sha256: eks.config.sha256, now: this.deps.now() });
-    return { gateway: new KubernetesGateway(kubeConfigFor(cluster.name, server, t.token, ca), cluster.name, onUnauthorized), refreshAtMs: t.refreshAt.getTime() };
+    const t = await eksToken({
+      clusterName: cluster.name,
+      region: cluster.region,
+      credentials: eks.config.credentials,
+      sha256: eks.config.sha256,
+      now: this.deps.now(),
+    });
+    return {
+      gateway: new KubernetesGateway(kubeConfigFor(cluster.name, server, t.token, ca), cluster.name, onUnauthorized),
+      refreshAtMs: t.refreshAt.getTime(),
+    };
   }
 
   private async secretToken(target: AwsTarget, secretId: string): Promise<string | undefined> {
@@ -370,7 +503,12 @@ export class KubernetesGateways {
 }
 
 /** A KubeConfig for one server and bearer token. A CA file is read here so a missing file fails clearly. */
-export function kubeConfigFor(name: string, server: string, token: string, ca: { caFile?: string; caData?: string }): k8s.KubeConfig {
+export function kubeConfigFor(
+  name: string,
+  server: string,
+  token: string,
+  ca: { caFile?: string; caData?: string },
+): k8s.KubeConfig {
   let caData = ca.caData;
   if (ca.caFile) {
     try {

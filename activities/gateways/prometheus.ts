@@ -9,11 +9,14 @@ import { ValidationError } from '../../src/errors';
 
 /** What `/api/v1/query` answered: the data of a success, or Prometheus's own error type and text. */
 export type PromQueryResult =
-  | { ok: true; data: unknown; warnings?: string[] }
-  | { ok: false; errorType: string; error: string; status?: number };
+  { ok: true; data: unknown; warnings?: string[] } | { ok: false; errorType: string; error: string; status?: number };
 
 const toBytes = (d: string | ArrayBuffer | ArrayBufferView): string | Uint8Array =>
-  typeof d === 'string' ? d : d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+  typeof d === 'string'
+    ? d
+    : d instanceof ArrayBuffer
+      ? new Uint8Array(d)
+      : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 
 /** node:crypto in the shape @smithy/signature-v4 expects of a SHA-256 constructor. */
 class Sha256 {
@@ -21,8 +24,12 @@ class Sha256 {
   constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
     this.h = secret ? createHmac('sha256', toBytes(secret)) : createHash('sha256');
   }
-  update(data: string | ArrayBuffer | ArrayBufferView): void { this.h.update(toBytes(data)); }
-  digest(): Promise<Uint8Array> { return Promise.resolve(new Uint8Array(this.h.digest())); }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.h.update(toBytes(data));
+  }
+  digest(): Promise<Uint8Array> {
+    return Promise.resolve(new Uint8Array(this.h.digest()));
+  }
 }
 
 /**
@@ -41,21 +48,36 @@ export function prometheusGateway(deps: { aws: AwsClientFactory; target: AwsTarg
       return v;
     }
     if (cachedToken && cachedToken.until > Date.now()) return cachedToken.value;
-    const out = await awsCall(`GetSecretValue ${auth.secretId}`, () => deps.aws.secretsManager(deps.target).send(new GetSecretValueCommand({ SecretId: auth.secretId })));
+    const out = await awsCall(`GetSecretValue ${auth.secretId}`, () =>
+      deps.aws.secretsManager(deps.target).send(new GetSecretValueCommand({ SecretId: auth.secretId })),
+    );
     if (!out.SecretString) throw new ValidationError(`Prometheus token: secret ${auth.secretId} has no string value`);
     cachedToken = { value: out.SecretString, until: Date.now() + 5 * 60_000 };
     return out.SecretString;
   }
 
-  async function signedHeaders(url: URL, auth: Extract<PrometheusEndpoint['auth'], { type: 'sigv4' }>): Promise<Record<string, string>> {
+  async function signedHeaders(
+    url: URL,
+    auth: Extract<PrometheusEndpoint['auth'], { type: 'sigv4' }>,
+  ): Promise<Record<string, string>> {
     // The SDK client's resolved credential provider (default chain or the assumed role of the target).
     const credentials = deps.aws.secretsManager(deps.target).config.credentials;
-    const signer = new SignatureV4({ credentials, region: auth.region ?? deps.target.region, service: auth.service, sha256: Sha256 });
+    const signer = new SignatureV4({
+      credentials,
+      region: auth.region ?? deps.target.region,
+      service: auth.service,
+      sha256: Sha256,
+    });
     const query: Record<string, string> = {};
     url.searchParams.forEach((v, k) => (query[k] = v));
     const signed = await signer.sign({
-      method: 'GET', protocol: url.protocol, hostname: url.hostname, port: url.port ? Number(url.port) : undefined,
-      path: url.pathname, query, headers: { host: url.host },
+      method: 'GET',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port ? Number(url.port) : undefined,
+      path: url.pathname,
+      query,
+      headers: { host: url.host },
     });
     return signed.headers as Record<string, string>;
   }
@@ -72,12 +94,21 @@ export function prometheusGateway(deps: { aws: AwsClientFactory; target: AwsTarg
       res = await fetch(url, { headers, signal: AbortSignal.timeout(deps.endpoint.timeoutSeconds * 1000) });
     } catch (err) {
       const e = err as Error & { cause?: { code?: string; message?: string } };
-      return { ok: false, errorType: 'unreachable', error: `${base}: ${e.cause?.code ?? e.name}: ${e.cause?.message ?? e.message}` };
+      return {
+        ok: false,
+        errorType: 'unreachable',
+        error: `${base}: ${e.cause?.code ?? e.name}: ${e.cause?.message ?? e.message}`,
+      };
     }
     const text = await res.text();
     let body: { status?: string; data?: unknown; errorType?: string; error?: string; warnings?: string[] } | undefined;
-    try { body = JSON.parse(text); } catch { body = undefined; }
-    if (body?.status === 'success') return { ok: true, data: body.data, ...(body.warnings?.length ? { warnings: body.warnings } : {}) };
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    if (body?.status === 'success')
+      return { ok: true, data: body.data, ...(body.warnings?.length ? { warnings: body.warnings } : {}) };
     return {
       ok: false,
       status: res.status,
@@ -90,7 +121,10 @@ export function prometheusGateway(deps: { aws: AwsClientFactory; target: AwsTarg
     url: base,
     /** Instant query (`/api/v1/query`), at `timeMs` or now. */
     query(promql: string, timeMs?: number): Promise<PromQueryResult> {
-      return get('/api/v1/query', { query: promql, ...(timeMs !== undefined ? { time: (timeMs / 1000).toFixed(3) } : {}) });
+      return get('/api/v1/query', {
+        query: promql,
+        ...(timeMs !== undefined ? { time: (timeMs / 1000).toFixed(3) } : {}),
+      });
     },
   };
 }

@@ -24,15 +24,13 @@ export async function publishSms(
   text: string,
 ): Promise<string | undefined> {
   const out = await awsCall('SNS Publish (SMS)', () =>
-    aws
-      .sns(target)
-      .send(
-        new PublishCommand({
-          PhoneNumber: phoneNumber,
-          Message: text,
-          MessageAttributes: { 'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' } },
-        }),
-      ),
+    aws.sns(target).send(
+      new PublishCommand({
+        PhoneNumber: phoneNumber,
+        Message: text,
+        MessageAttributes: { 'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' } },
+      }),
+    ),
   );
   return out.MessageId;
 }

@@ -46,21 +46,49 @@ export class AwsClientFactory {
 
   constructor(private readonly settings: AwsClientSettings = {}) {}
 
-  eks(t: AwsTarget): EKSClient { return this.client('eks', EKSClient, t); }
-  ec2(t: AwsTarget): EC2Client { return this.client('ec2', EC2Client, t); }
-  autoScaling(t: AwsTarget): AutoScalingClient { return this.client('autoscaling', AutoScalingClient, t); }
-  cloudwatch(t: AwsTarget): CloudWatchClient { return this.client('cloudwatch', CloudWatchClient, t); }
-  sns(t: AwsTarget): SNSClient { return this.client('sns', SNSClient, t); }
-  sqs(t: AwsTarget): SQSClient { return this.client('sqs', SQSClient, t); }
-  secretsManager(t: AwsTarget): SecretsManagerClient { return this.client('secretsmanager', SecretsManagerClient, t); }
-  iam(t: AwsTarget): IAMClient { return this.client('iam', IAMClient, t); }
-  ssm(t: AwsTarget): SSMClient { return this.client('ssm', SSMClient, t); }
-  logs(t: AwsTarget): CloudWatchLogsClient { return this.client('logs', CloudWatchLogsClient, t); }
+  eks(t: AwsTarget): EKSClient {
+    return this.client('eks', EKSClient, t);
+  }
+  ec2(t: AwsTarget): EC2Client {
+    return this.client('ec2', EC2Client, t);
+  }
+  autoScaling(t: AwsTarget): AutoScalingClient {
+    return this.client('autoscaling', AutoScalingClient, t);
+  }
+  cloudwatch(t: AwsTarget): CloudWatchClient {
+    return this.client('cloudwatch', CloudWatchClient, t);
+  }
+  sns(t: AwsTarget): SNSClient {
+    return this.client('sns', SNSClient, t);
+  }
+  sqs(t: AwsTarget): SQSClient {
+    return this.client('sqs', SQSClient, t);
+  }
+  secretsManager(t: AwsTarget): SecretsManagerClient {
+    return this.client('secretsmanager', SecretsManagerClient, t);
+  }
+  iam(t: AwsTarget): IAMClient {
+    return this.client('iam', IAMClient, t);
+  }
+  ssm(t: AwsTarget): SSMClient {
+    return this.client('ssm', SSMClient, t);
+  }
+  logs(t: AwsTarget): CloudWatchLogsClient {
+    return this.client('logs', CloudWatchLogsClient, t);
+  }
   /** Path-style addressing: the sandbox endpoint (moto) cannot resolve bucket subdomains. */
-  s3(t: AwsTarget): S3Client { return this.client('s3', S3Client, t, this.settings.endpoint ? { forcePathStyle: true } : {}); }
-  ecr(t: AwsTarget): ECRClient { return this.client('ecr', ECRClient, t); }
-  inspector2(t: AwsTarget): Inspector2Client { return this.client('inspector2', Inspector2Client, t); }
-  securityHub(t: AwsTarget): SecurityHubClient { return this.client('securityhub', SecurityHubClient, t); }
+  s3(t: AwsTarget): S3Client {
+    return this.client('s3', S3Client, t, this.settings.endpoint ? { forcePathStyle: true } : {});
+  }
+  ecr(t: AwsTarget): ECRClient {
+    return this.client('ecr', ECRClient, t);
+  }
+  inspector2(t: AwsTarget): Inspector2Client {
+    return this.client('inspector2', Inspector2Client, t);
+  }
+  securityHub(t: AwsTarget): SecurityHubClient {
+    return this.client('securityhub', SecurityHubClient, t);
+  }
 
   /** S3 in the worker's own account (reports; no role assumed); path-style against the sandbox endpoint. */
   reportsS3(region: string): S3Client {
@@ -122,8 +150,14 @@ export class AwsClientFactory {
         new AssumeRoleCommand({ RoleArn: t.roleArn, RoleSessionName: `eksflow-${t.accountId}`, DurationSeconds: 3600 }),
       );
       const c = out.Credentials;
-      if (!c?.AccessKeyId || !c.SecretAccessKey) throw new AccessDeniedError(`AssumeRole ${t.roleArn} returned no credentials`);
-      cached = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+      if (!c?.AccessKeyId || !c.SecretAccessKey)
+        throw new AccessDeniedError(`AssumeRole ${t.roleArn} returned no credentials`);
+      cached = {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+        expiration: c.Expiration,
+      };
       return cached;
     };
   }

@@ -4,7 +4,10 @@ import { readEnv } from '../config/env';
 import { UsageError } from './usage-error';
 
 const KINDS = {
-  'spot-warning': { detailType: 'EC2 Spot Instance Interruption Warning', detail: (id: string) => ({ 'instance-id': id, 'instance-action': 'terminate' }) },
+  'spot-warning': {
+    detailType: 'EC2 Spot Instance Interruption Warning',
+    detail: (id: string) => ({ 'instance-id': id, 'instance-action': 'terminate' }),
+  },
   rebalance: { detailType: 'EC2 Instance Rebalance Recommendation', detail: (id: string) => ({ 'instance-id': id }) },
 } as const;
 
@@ -20,7 +23,9 @@ const optionsSchema = z.object({
  * an EventBridge API destination would — the way to rehearse an interruption end to end.
  */
 export function registerEventCommands(program: Command): void {
-  const cmd = program.command('events').description('Send an EC2 event to the ingress, as EventBridge would (rehearse an interruption)');
+  const cmd = program
+    .command('events')
+    .description('Send an EC2 event to the ingress, as EventBridge would (rehearse an interruption)');
   for (const [name, kind] of Object.entries(KINDS)) {
     cmd
       .command(name)

@@ -32,7 +32,8 @@ interface SpotOptions extends CommonOptions {
 function positive(name: string, value: string | undefined, integer = false): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new UsageError(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got "${value}"`);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
+    throw new UsageError(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got "${value}"`);
   return n;
 }
 
@@ -63,7 +64,8 @@ function placementFrom(opts: SpotOptions): PlacementAsk[] | undefined {
   if (given === 0 && !opts.maxRisk && !opts.maxShare) return undefined;
   if (given < 3) throw new UsageError('a placement needs --vcpu, --memory and --count together');
   const maxRisk = (opts.maxRisk ?? 'medium') as RiskLevel;
-  if (!RISK_LEVELS.includes(maxRisk)) throw new UsageError(`--max-risk must be one of ${RISK_LEVELS.join(', ')}, got "${opts.maxRisk}"`);
+  if (!RISK_LEVELS.includes(maxRisk))
+    throw new UsageError(`--max-risk must be one of ${RISK_LEVELS.join(', ')}, got "${opts.maxRisk}"`);
   const share = positive('max-share', opts.maxShare);
   if (share !== undefined && share > 1) throw new UsageError('--max-share is a fraction between 0 and 1, e.g. 0.4');
   return [
@@ -85,18 +87,29 @@ function common(cmd: Command): Command {
     .option('--hours <n>', 'spot price history look-back in hours', '168')
     .option('--open', 'open the HTML report in a browser')
     .option('--json', 'print the run summary as JSON')
-    .option('--replay-spot-csv <path>', 'demo: replay a recorded spot price CSV (shifted to now) instead of DescribeSpotPriceHistory');
+    .option(
+      '--replay-spot-csv <path>',
+      'demo: replay a recorded spot price CSV (shifted to now) instead of DescribeSpotPriceHistory',
+    );
 }
 
 export function registerReportCommands(program: Command): void {
-  const report = program.command('report').description('Compute a cost or spot report now (HTML + JSON in the reports folder)');
+  const report = program
+    .command('report')
+    .description('Compute a cost or spot report now (HTML + JSON in the reports folder)');
 
-  common(report.command('cost').description('Fleet cost under the timetable, savings realised, recommendations')).action(async (opts: CommonOptions) => {
+  common(
+    report.command('cost').description('Fleet cost under the timetable, savings realised, recommendations'),
+  ).action(async (opts: CommonOptions) => {
     const hours = positive('hours', opts.hours, true);
     const { analysis, reportsDir } = localDeps(opts);
     const result = await runCostAnalysis(analysis, { hours });
     const summary = summariseCostRun(result, await writeReport(reportsDir, result));
-    process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : `${summary.headline}\n${summary.priceSource}\nreport: ${summary.htmlPath}\njson:   ${summary.jsonPath}\n`);
+    process.stdout.write(
+      opts.json
+        ? `${JSON.stringify(summary, null, 2)}\n`
+        : `${summary.headline}\n${summary.priceSource}\nreport: ${summary.htmlPath}\njson:   ${summary.jsonPath}\n`,
+    );
     if (opts.open) openInBrowser(summary.htmlPath);
   });
 
@@ -113,7 +126,11 @@ export function registerReportCommands(program: Command): void {
       const { analysis, reportsDir } = localDeps(opts);
       const result = await runSpotAnalysis(analysis, { hours, placements });
       const summary = summariseSpotRun(result, await writeReport(reportsDir, result));
-      process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : `${summary.headline}\n${summary.priceSource}\nreport: ${summary.htmlPath}\njson:   ${summary.jsonPath}\n`);
+      process.stdout.write(
+        opts.json
+          ? `${JSON.stringify(summary, null, 2)}\n`
+          : `${summary.headline}\n${summary.priceSource}\nreport: ${summary.htmlPath}\njson:   ${summary.jsonPath}\n`,
+      );
       if (opts.open) openInBrowser(summary.htmlPath);
     });
 }

@@ -24,7 +24,6 @@ import { scheduleIdFor } from '../../schedules/apply';
 import { UsageError } from './usage-error';
 import { operatorName } from './operator';
 
-
 interface Ctx {
   env: EksflowEnv;
   config: EksflowConfig;

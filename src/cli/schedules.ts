@@ -73,7 +73,10 @@ export function registerScheduleCommands(program: Command): void {
       );
       // Long-lived monitors are not schedules, but apply is "make the deployment match the config".
       const monitors = await ensureHealthMonitors(ctx.client, ctx.config, ctx.taskQueue);
-      if (monitors.length) process.stdout.write(`health monitors: ${monitors.filter((m) => m.started).length} started, ${monitors.filter((m) => !m.started).length} already running\n`);
+      if (monitors.length)
+        process.stdout.write(
+          `health monitors: ${monitors.filter((m) => m.started).length} started, ${monitors.filter((m) => !m.started).length} already running\n`,
+        );
     });
 
   cmd

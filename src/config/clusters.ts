@@ -67,7 +67,10 @@ export const nodegroupSchema = z
       .object({
         namespace: z.string().min(1),
         metricName: z.string().min(1),
-        dimensions: z.array(z.object({ name: z.string().min(1), value: z.string().min(1) }).strict()).max(30).default([]),
+        dimensions: z
+          .array(z.object({ name: z.string().min(1), value: z.string().min(1) }).strict())
+          .max(30)
+          .default([]),
         stat: z.string().min(1).default('Average'),
       })
       .strict()
@@ -141,16 +144,29 @@ export const kubernetesSchema = z
     const auth = kubernetesAuthOf(k);
     if (auth === 'token') {
       if (!k.apiServer) ctx.addIssue({ code: 'custom', message: 'token auth needs apiServer', path: ['apiServer'] });
-      if (!!k.tokenEnv === !!k.tokenSecretId) ctx.addIssue({ code: 'custom', message: 'token auth needs exactly one of tokenEnv, tokenSecretId', path: ['tokenEnv'] });
+      if (!!k.tokenEnv === !!k.tokenSecretId)
+        ctx.addIssue({
+          code: 'custom',
+          message: 'token auth needs exactly one of tokenEnv, tokenSecretId',
+          path: ['tokenEnv'],
+        });
     }
-    if (auth === 'kubeconfig' && !k.kubeconfig) ctx.addIssue({ code: 'custom', message: 'kubeconfig auth needs kubeconfig (a file path)', path: ['kubeconfig'] });
-    if (auth !== 'token' && (k.tokenEnv || k.tokenSecretId)) ctx.addIssue({ code: 'custom', message: `tokenEnv/tokenSecretId do not apply to ${auth} auth`, path: ['auth'] });
-    if (auth !== 'kubeconfig' && k.kubeconfig) ctx.addIssue({ code: 'custom', message: `kubeconfig does not apply to ${auth} auth`, path: ['auth'] });
+    if (auth === 'kubeconfig' && !k.kubeconfig)
+      ctx.addIssue({ code: 'custom', message: 'kubeconfig auth needs kubeconfig (a file path)', path: ['kubeconfig'] });
+    if (auth !== 'token' && (k.tokenEnv || k.tokenSecretId))
+      ctx.addIssue({ code: 'custom', message: `tokenEnv/tokenSecretId do not apply to ${auth} auth`, path: ['auth'] });
+    if (auth !== 'kubeconfig' && k.kubeconfig)
+      ctx.addIssue({ code: 'custom', message: `kubeconfig does not apply to ${auth} auth`, path: ['auth'] });
   });
 export type KubernetesConfig = z.infer<typeof kubernetesSchema>;
 
 /** The auth mode a Kubernetes config selects: explicit `auth`, else kubeconfig > token > EKS IAM. */
-export function kubernetesAuthOf(k: { auth?: 'eks' | 'token' | 'kubeconfig'; kubeconfig?: string; tokenEnv?: string; tokenSecretId?: string }): 'eks' | 'token' | 'kubeconfig' {
+export function kubernetesAuthOf(k: {
+  auth?: 'eks' | 'token' | 'kubeconfig';
+  kubeconfig?: string;
+  tokenEnv?: string;
+  tokenSecretId?: string;
+}): 'eks' | 'token' | 'kubeconfig' {
   return k.auth ?? (k.kubeconfig ? 'kubeconfig' : k.tokenEnv || k.tokenSecretId ? 'token' : 'eks');
 }
 
@@ -160,7 +176,10 @@ export const clusterSchema = z
     accountId: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id'),
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as ap-south-1'),
     /** Role to assume in the cluster's account; the default credential chain when absent. */
-    roleArn: z.string().regex(/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN').optional(),
+    roleArn: z
+      .string()
+      .regex(/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN')
+      .optional(),
     /** Kubernetes API access (drain, scale-in, workload checks and downscaling); without it those are skipped and recorded. */
     kubernetes: kubernetesSchema.optional(),
     nodegroups: z.array(nodegroupSchema).min(1),
@@ -170,7 +189,11 @@ export const clusterSchema = z
     const seen = new Set<string>();
     c.nodegroups.forEach((ng, i) => {
       if (seen.has(ng.name)) {
-        ctx.addIssue({ code: 'custom', message: `duplicate node group name "${ng.name}"`, path: ['nodegroups', i, 'name'] });
+        ctx.addIssue({
+          code: 'custom',
+          message: `duplicate node group name "${ng.name}"`,
+          path: ['nodegroups', i, 'name'],
+        });
       }
       seen.add(ng.name);
     });

@@ -28,12 +28,19 @@ const envSchema = z.object({
   /** Region of the SQS queue when its URL does not name one (e.g. the sandbox's moto URL). Default us-east-1. */
   EKSFLOW_SQS_REGION: z.string().default('us-east-1'),
   /** Largest accepted ingress request body, bytes. */
-  EKSFLOW_INGRESS_BODY_LIMIT: z.coerce.number().int().positive().default(256 * 1024),
+  EKSFLOW_INGRESS_BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024),
   /** Append-only record of every mutation eksflow applies (JSON lines). */
   EKSFLOW_AUDIT_LOG: z.string().default('.data/audit.jsonl'),
   EKSFLOW_REPORTS_DIR: z.string().default('reports'),
   /** Reports are also written here (SSE) and linked through the ingress; local folder only when unset. */
-  EKSFLOW_REPORTS_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
+  EKSFLOW_REPORTS_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name')
+    .optional(),
   EKSFLOW_REPORTS_REGION: z.string().default('us-east-1'),
   /** SSE-KMS key for report objects; SSE-S3 (AES256) when unset. */
   EKSFLOW_REPORTS_KMS_KEY_ID: z.string().min(1).optional(),
@@ -47,10 +54,16 @@ const envSchema = z.object({
   /** `file` (EKSFLOW_CONFIG) or `ssm`: the config lives in Parameter Store at /eksflow/<EKSFLOW_ENV>/config. */
   EKSFLOW_CONFIG_SOURCE: z.enum(['file', 'ssm']).default('file'),
   /** Environment name in the parameter path (`/eksflow/<env>/config`). */
-  EKSFLOW_ENV: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (it becomes part of an SSM parameter name)').default('default'),
+  EKSFLOW_ENV: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (it becomes part of an SSM parameter name)')
+    .default('default'),
   /** Where the config parameter lives. */
   EKSFLOW_CONFIG_SSM_REGION: z.string().default('us-east-1'),
-  EKSFLOW_CONFIG_SSM_ACCOUNT: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id').optional(),
+  EKSFLOW_CONFIG_SSM_ACCOUNT: z
+    .string()
+    .regex(/^\d{12}$/, 'a 12-digit AWS account id')
+    .optional(),
   EKSFLOW_CONFIG_SSM_ROLE_ARN: z.string().optional(),
   /** How often a worker in ssm mode asks the config watcher which version is in force. */
   EKSFLOW_CONFIG_RELOAD_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),

@@ -16,8 +16,19 @@ export const prometheusAuthSchema = z.discriminatedUnion('type', [
   z
     .object({ type: z.literal('bearer'), tokenEnv: envName.optional(), secretId: z.string().min(1).optional() })
     .strict()
-    .refine((a) => Boolean(a.tokenEnv) !== Boolean(a.secretId), { message: 'give exactly one of tokenEnv or secretId' }),
-  z.object({ type: z.literal('sigv4'), region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region').optional(), service: z.string().default('aps') }).strict(),
+    .refine((a) => Boolean(a.tokenEnv) !== Boolean(a.secretId), {
+      message: 'give exactly one of tokenEnv or secretId',
+    }),
+  z
+    .object({
+      type: z.literal('sigv4'),
+      region: z
+        .string()
+        .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region')
+        .optional(),
+      service: z.string().default('aps'),
+    })
+    .strict(),
 ]);
 export type PrometheusAuth = z.infer<typeof prometheusAuthSchema>;
 
@@ -30,7 +41,11 @@ export const prometheusEndpointSchema = z
      * Label matchers that pick this cluster's series out of a shared Prometheus (e.g. `cluster="prod-eu"`),
      * put where a query says `{{selector}}`. Empty for a Prometheus that serves one cluster.
      */
-    selector: z.string().max(500).regex(/^[^{}]*$/, 'matchers without braces, e.g. cluster="prod-eu"').default(''),
+    selector: z
+      .string()
+      .max(500)
+      .regex(/^[^{}]*$/, 'matchers without braces, e.g. cluster="prod-eu"')
+      .default(''),
     timeoutSeconds: z.number().positive().max(120).default(10),
   })
   .strict();
@@ -67,7 +82,10 @@ export const healthClusterSchema = z
   .object({
     /** The cluster's name in `clusters:` (with accountId/region when two clusters share a name). */
     cluster: z.string().min(1),
-    accountId: z.string().regex(/^\d{12}$/).optional(),
+    accountId: z
+      .string()
+      .regex(/^\d{12}$/)
+      .optional(),
     region: z.string().optional(),
     prometheus: prometheusEndpointSchema,
     /** Extra checks, or checks replacing a default / global one of the same name. */
@@ -85,7 +103,12 @@ export const healthActionsSchema = z
         /** Node group to grow; by default the cluster's first on-demand group. */
         nodegroup: z.string().min(1).optional(),
         step: z.number().int().min(1).max(100).default(1),
-        cooldownMinutes: z.number().int().min(1).max(24 * 60).default(30),
+        cooldownMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 60)
+          .default(30),
       })
       .strict()
       .default({ step: 1, cooldownMinutes: 30 }),
@@ -100,9 +123,14 @@ export const healthActionsSchema = z
         secretId: z.string().min(1).optional(),
       })
       .strict()
-      .refine((j) => Boolean(j.secretId) !== Boolean(j.emailEnv && j.tokenEnv), { message: 'give emailEnv+tokenEnv or secretId' })
+      .refine((j) => Boolean(j.secretId) !== Boolean(j.emailEnv && j.tokenEnv), {
+        message: 'give emailEnv+tokenEnv or secretId',
+      })
       .optional(),
-    metrics: z.object({ namespace: z.string().min(1).max(255).default('eksflow/health') }).strict().default({ namespace: 'eksflow/health' }),
+    metrics: z
+      .object({ namespace: z.string().min(1).max(255).default('eksflow/health') })
+      .strict()
+      .default({ namespace: 'eksflow/health' }),
   })
   .strict();
 export type HealthActionsConfig = z.infer<typeof healthActionsSchema>;
@@ -116,7 +144,10 @@ export const anomalyMetricSchema = z
     roleArn: z.string().startsWith('arn:').optional(),
     namespace: z.string().min(1),
     metricName: z.string().min(1),
-    dimensions: z.array(z.object({ name: z.string().min(1), value: z.string().min(1) }).strict()).max(30).default([]),
+    dimensions: z
+      .array(z.object({ name: z.string().min(1), value: z.string().min(1) }).strict())
+      .max(30)
+      .default([]),
     stat: z.string().min(1).default('Average'),
     periodSeconds: z.number().int().min(60).multipleOf(60).default(300),
     /** History read on the first run, so the detector starts warmed up. */
@@ -145,7 +176,11 @@ export const healthSchema = z
         info: z.array(z.enum(HEALTH_ACTIONS)).default(['update_metrics']),
       })
       .strict()
-      .default({ critical: ['alert', 'scale_up_nodes', 'update_metrics'], warning: ['alert', 'create_jira_ticket', 'update_metrics'], info: ['update_metrics'] }),
+      .default({
+        critical: ['alert', 'scale_up_nodes', 'update_metrics'],
+        warning: ['alert', 'create_jira_ticket', 'update_metrics'],
+        info: ['update_metrics'],
+      }),
     actions: healthActionsSchema.default(healthActionsSchema.parse({})),
     anomalies: z.array(anomalyMetricSchema).default([]),
     /** Validate every check's PromQL against each cluster's Prometheus when the worker starts. */
@@ -156,11 +191,20 @@ export const healthSchema = z
     const dup = (names: string[], path: (string | number)[]) => {
       const seen = new Set<string>();
       names.forEach((n, i) => {
-        if (seen.has(n)) ctx.addIssue({ code: 'custom', message: `duplicate check name "${n}"`, path: [...path, i, 'name'] });
+        if (seen.has(n))
+          ctx.addIssue({ code: 'custom', message: `duplicate check name "${n}"`, path: [...path, i, 'name'] });
         seen.add(n);
       });
     };
-    dup(h.checks.map((c) => c.name), ['checks']);
-    h.clusters.forEach((c, i) => dup(c.checks.map((k) => k.name), ['clusters', i, 'checks']));
+    dup(
+      h.checks.map((c) => c.name),
+      ['checks'],
+    );
+    h.clusters.forEach((c, i) =>
+      dup(
+        c.checks.map((k) => k.name),
+        ['clusters', i, 'checks'],
+      ),
+    );
   });
 export type HealthConfig = z.infer<typeof healthSchema>;

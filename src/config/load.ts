@@ -6,7 +6,10 @@ import { configSchema, type EksflowConfig } from './schema';
 /** A configuration problem a human can fix: the message names the file, the field and the fault. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
-  constructor(message: string, readonly issues: string[] = []) {
+  constructor(
+    message: string,
+    readonly issues: string[] = [],
+  ) {
     super(message);
   }
 }

@@ -55,7 +55,10 @@ const DEFAULT_ROUTES: Record<(typeof SEVERITIES)[number], RouteConfig> = {
 
 /** A severity's route, with any field overridable; defaults from the original design. */
 const severityRoute = (severity: (typeof SEVERITIES)[number]) =>
-  routeSchema.partial().default({}).transform((r) => ({ ...DEFAULT_ROUTES[severity], ...r }));
+  routeSchema
+    .partial()
+    .default({})
+    .transform((r) => ({ ...DEFAULT_ROUTES[severity], ...r }));
 
 /** An override for some alerts (by type, severity, business hours): first matching rule wins. */
 export const routeRuleSchema = routeSchema
@@ -127,13 +130,24 @@ export const notificationsSchema = z
     rules: z.array(routeRuleSchema).default([]),
     channels: channelsSchema.default({}),
     /** The ladder; a single `primary` level using the default channels when omitted. */
-    escalationLevels: z.array(escalationLevelSchema).min(1).default([{ name: 'primary' }]),
+    escalationLevels: z
+      .array(escalationLevelSchema)
+      .min(1)
+      .default([{ name: 'primary' }]),
     /** Where Secrets Manager secrets (secretId above) live. */
-    secrets: z.object({ region: z.string().min(1), accountId: accountId, roleArn: z.string().startsWith('arn:').optional() }).strict().optional(),
+    secrets: z
+      .object({ region: z.string().min(1), accountId: accountId, roleArn: z.string().startsWith('arn:').optional() })
+      .strict()
+      .optional(),
     /** Temporal UI base URL for links in messages. Default: TEMPORAL_UI_URL. */
     temporalUiUrl: z.string().url().optional(),
     /** An open alert nobody resolves closes itself after this many hours (default 7 days). */
-    autoCloseHours: z.number().int().min(1).max(24 * 90).default(168),
+    autoCloseHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 90)
+      .default(168),
     /** Name of the env var holding the PagerDuty v3 webhook signing secret (optional). */
     pagerdutyWebhookSecretEnv: envName.default('PAGERDUTY_WEBHOOK_SECRET'),
   })
@@ -141,7 +155,8 @@ export const notificationsSchema = z
   .superRefine((n, ctx) => {
     const names = new Set<string>();
     n.escalationLevels.forEach((l, i) => {
-      if (names.has(l.name)) ctx.addIssue({ code: 'custom', message: `duplicate level ${l.name}`, path: ['escalationLevels', i, 'name'] });
+      if (names.has(l.name))
+        ctx.addIssue({ code: 'custom', message: `duplicate level ${l.name}`, path: ['escalationLevels', i, 'name'] });
       names.add(l.name);
     });
   });

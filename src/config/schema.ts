@@ -26,13 +26,27 @@ export const configSchema = z
     const seen = new Set<string>();
     cfg.clusters.forEach((c, i) => {
       const key = `${c.accountId}/${c.region}/${c.name}`;
-      if (seen.has(key)) ctx.addIssue({ code: 'custom', message: `duplicate cluster ${key}`, path: ['clusters', i, 'name'] });
+      if (seen.has(key))
+        ctx.addIssue({ code: 'custom', message: `duplicate cluster ${key}`, path: ['clusters', i, 'name'] });
       seen.add(key);
     });
     cfg.health.clusters.forEach((h, i) => {
-      const matches = cfg.clusters.filter((c) => c.name === h.cluster && (!h.accountId || c.accountId === h.accountId) && (!h.region || c.region === h.region));
-      if (matches.length === 0) ctx.addIssue({ code: 'custom', message: `health: no cluster named ${h.cluster} in clusters`, path: ['health', 'clusters', i, 'cluster'] });
-      if (matches.length > 1) ctx.addIssue({ code: 'custom', message: `health: ${h.cluster} names several clusters; add accountId/region`, path: ['health', 'clusters', i, 'cluster'] });
+      const matches = cfg.clusters.filter(
+        (c) =>
+          c.name === h.cluster && (!h.accountId || c.accountId === h.accountId) && (!h.region || c.region === h.region),
+      );
+      if (matches.length === 0)
+        ctx.addIssue({
+          code: 'custom',
+          message: `health: no cluster named ${h.cluster} in clusters`,
+          path: ['health', 'clusters', i, 'cluster'],
+        });
+      if (matches.length > 1)
+        ctx.addIssue({
+          code: 'custom',
+          message: `health: ${h.cluster} names several clusters; add accountId/region`,
+          path: ['health', 'clusters', i, 'cluster'],
+        });
     });
   });
 

@@ -32,7 +32,12 @@ export const timetableSchema = z
     /** Interval of the durable-timer polls while waiting. */
     verifyPollSeconds: z.number().int().min(1).max(600).default(15),
     /** How late a missed run (server or workers down) may still start. Default 15 minutes. */
-    catchupWindowMinutes: z.number().int().min(1).max(24 * 60).default(15),
+    catchupWindowMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(15),
     entries: z.record(z.string(), entryOverrideSchema).default({}),
   })
   .strict();

@@ -27,6 +27,7 @@ export function sizesEqual(a: NodegroupSize, b: NodegroupSize): boolean {
 
 /** Why a size is impossible (`min <= desired <= max` broken), or undefined when it is fine. */
 export function sizeViolation(size: NodegroupSize): string | undefined {
-  if (size.min > size.max || size.desired < size.min || size.desired > size.max) return `size ${JSON.stringify(size)} violates min <= desired <= max`;
+  if (size.min > size.max || size.desired < size.min || size.desired > size.max)
+    return `size ${JSON.stringify(size)} violates min <= desired <= max`;
   return undefined;
 }

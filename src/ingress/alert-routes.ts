@@ -78,11 +78,9 @@ export function registerAlertRoutes(app: FastifyInstance, deps: AlertRoutesDeps)
     const query = ackQuery.safeParse(req.query);
     const body = ackBody.safeParse(req.body ?? {});
     if (!params.success || !query.success || !body.success) {
-      return reply
-        .code(400)
-        .send({
-          error: `bad request: ${[params, query, body].flatMap((r) => (r.success ? [] : [z.prettifyError(r.error)])).join('; ')}`,
-        });
+      return reply.code(400).send({
+        error: `bad request: ${[params, query, body].flatMap((r) => (r.success ? [] : [z.prettifyError(r.error)])).join('; ')}`,
+      });
     }
     let dedupKey: string;
     try {

@@ -78,7 +78,11 @@ export function buildIngressServer(deps: IngressServerDeps): FastifyInstance {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   if (deps.reports) {
-    registerReportRoutes(app, { token: deps.token, reports: deps.reports, bearerOk: (h) => bearerTokenMatches(h, deps.token) });
+    registerReportRoutes(app, {
+      token: deps.token,
+      reports: deps.reports,
+      bearerOk: (h) => bearerTokenMatches(h, deps.token),
+    });
   }
   app.get('/metrics', { onRequest: requireToken }, async () => metrics.snapshot());
 

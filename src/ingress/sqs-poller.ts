@@ -48,7 +48,14 @@ function parseMessageBody(body: string): ParseResult {
  */
 export function startSqsPoller(opts: SqsPollerOptions): { stop(): Promise<void>; stats(): SqsPollerStats } {
   const metrics = opts.metrics ?? new IngressMetrics();
-  const stats: SqsPollerStats = { received: 0, acknowledged: 0, unparseable: 0, unknownKinds: {}, startFailures: 0, receiveErrors: 0 };
+  const stats: SqsPollerStats = {
+    received: 0,
+    acknowledged: 0,
+    unparseable: 0,
+    unknownKinds: {},
+    startFailures: 0,
+    receiveErrors: 0,
+  };
   const abort = new AbortController();
   let stopping = false;
 
@@ -59,7 +66,9 @@ export function startSqsPoller(opts: SqsPollerOptions): { stop(): Promise<void>;
       stats.unparseable++;
       metrics.countRejected('unparseable');
       opts.log?.warn('unparseable SQS message left for the dead-letter queue', {
-        messageId: message.MessageId, receiveCount: message.Attributes?.ApproximateReceiveCount, reason: parsed.error.slice(0, 500),
+        messageId: message.MessageId,
+        receiveCount: message.Attributes?.ApproximateReceiveCount,
+        reason: parsed.error.slice(0, 500),
       });
       return false;
     }
@@ -74,7 +83,11 @@ export function startSqsPoller(opts: SqsPollerOptions): { stop(): Promise<void>;
       return true;
     } catch (err) {
       stats.startFailures++;
-      opts.log?.error('workflow start failed; message stays on the queue', { messageId: message.MessageId, eventId: event.eventId, error: (err as Error).message });
+      opts.log?.error('workflow start failed; message stays on the queue', {
+        messageId: message.MessageId,
+        eventId: event.eventId,
+        error: (err as Error).message,
+      });
       return false;
     }
   }
@@ -105,10 +118,12 @@ export function startSqsPoller(opts: SqsPollerOptions): { stop(): Promise<void>;
       const done = messages.filter((_, i) => verdicts[i]);
       if (done.length === 0) continue;
       try {
-        const out = await opts.sqs.send(new DeleteMessageBatchCommand({
-          QueueUrl: opts.queueUrl,
-          Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
-        }));
+        const out = await opts.sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: opts.queueUrl,
+            Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+          }),
+        );
         stats.acknowledged += out.Successful?.length ?? 0;
         // A failed delete only means a redelivery, which the workflow id turns into a no-op.
         if (out.Failed?.length) opts.log?.warn('SQS delete failed for some messages', { failed: out.Failed.length });

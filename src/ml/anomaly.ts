@@ -221,7 +221,12 @@ function nearestInterval(intervals: ValueInterval[], value: number): { distance:
   return { distance, index };
 }
 
-function remember(state: AnomalyDetectorState, value: number, t: number, nearest: { distance: number; index: number }): void {
+function remember(
+  state: AnomalyDetectorState,
+  value: number,
+  t: number,
+  nearest: { distance: number; index: number },
+): void {
   const intervals = state.intervals;
   if (nearest.index >= 0 && nearest.distance === 0) {
     intervals[nearest.index][2] = t;
@@ -253,7 +258,12 @@ export function ratioToScore(ratio: number): number {
  * The flag rule, separate from the state update so the evaluation can re-apply it at other
  * thresholds to the same components (every other input is a fixed parameter).
  */
-export function isAnomalous(c: AnomalyComponents, threshold: number, levelWeight: number, recordFraction: number): boolean {
+export function isAnomalous(
+  c: AnomalyComponents,
+  threshold: number,
+  levelWeight: number,
+  recordFraction: number,
+): boolean {
   const theta = threshold / (1 - threshold);
   const novel = c.r >= theta && ratioToScore(c.r) >= recordFraction * c.recordNovelty;
   const shifted = c.z >= theta * levelWeight && c.z >= recordFraction * c.recordLevel;

@@ -73,7 +73,11 @@ function hasNabHeader(file: string): boolean {
   try {
     const buffer = Buffer.alloc(256);
     const length = fs.readSync(fd, buffer, 0, buffer.length, 0);
-    const header = buffer.toString('utf8', 0, length).split(/\r?\n/)[0].split(',').map((cell) => cell.trim());
+    const header = buffer
+      .toString('utf8', 0, length)
+      .split(/\r?\n/)[0]
+      .split(',')
+      .map((cell) => cell.trim());
     return header.includes('timestamp') && header.includes('value');
   } finally {
     fs.closeSync(fd);
@@ -140,7 +144,16 @@ export function loadNabPerFileScores(file: string): NabPerFileScore[] {
   const { header, rows } = parseCsv(fs.readFileSync(file, 'utf8'));
   const col = (name: string) => columnIndex(header, name, file);
   const [d, p, f, th, s, tp, tn, fp, fn, tc] = [
-    'Detector', 'Profile', 'File', 'Threshold', 'Score', 'TP', 'TN', 'FP', 'FN', 'Total_Count',
+    'Detector',
+    'Profile',
+    'File',
+    'Threshold',
+    'Score',
+    'TP',
+    'TN',
+    'FP',
+    'FN',
+    'Total_Count',
   ].map(col);
   return rows.map((row) => ({
     detector: row[d],

@@ -98,8 +98,10 @@ interface HwCandidate {
 function holtWintersCandidates(historyLength: number, stepMinutes: number, horizon: number): HwCandidate[] {
   const daily = Math.round(MINUTES_PER_DAY / stepMinutes);
   const candidates: HwCandidate[] = [{ name: 'holt-winters/no-season', period: 1 }];
-  if (daily >= 2 && historyLength >= 2 * daily + horizon) candidates.push({ name: 'holt-winters/daily', period: daily });
-  if (daily >= 1 && historyLength >= 14 * daily + horizon) candidates.push({ name: 'holt-winters/weekly', period: 7 * daily });
+  if (daily >= 2 && historyLength >= 2 * daily + horizon)
+    candidates.push({ name: 'holt-winters/daily', period: daily });
+  if (daily >= 1 && historyLength >= 14 * daily + horizon)
+    candidates.push({ name: 'holt-winters/weekly', period: 7 * daily });
   return candidates;
 }
 
@@ -123,7 +125,11 @@ export function backtestPlan(historyLength: number, stepMinutes: number, horizon
 }
 
 /** The best Holt-Winters run (null when the history is too short to backtest); exported so the evaluation can share it between configs. */
-export function bestHoltWinters(history: readonly number[], stepMinutes: number, horizonSteps: number): { name: string; run: HoltWintersRun } | null {
+export function bestHoltWinters(
+  history: readonly number[],
+  stepMinutes: number,
+  horizonSteps: number,
+): { name: string; run: HoltWintersRun } | null {
   const plan = backtestPlan(history.length, stepMinutes, horizonSteps);
   if (plan.origins < MIN_BACKTEST_ORIGINS) return null;
   let best: { name: string; run: HoltWintersRun } | null = null;
@@ -168,7 +174,8 @@ function pooledErrors(errorsByStep: number[][]): number[][] {
   const pool = Math.max(1, Math.round(errorsByStep.length / 8));
   return errorsByStep.map((_, h) => {
     const errors: number[] = [];
-    for (let k = Math.max(0, h - pool); k <= Math.min(errorsByStep.length - 1, h + pool); k++) errors.push(...errorsByStep[k]);
+    for (let k = Math.max(0, h - pool); k <= Math.min(errorsByStep.length - 1, h + pool); k++)
+      errors.push(...errorsByStep[k]);
     return errors.sort((a, b) => a - b);
   });
 }
@@ -208,7 +215,11 @@ export function forecastDemand(input: DemandForecastInput, options: ForecastOpti
   let chosen: { name: string; run: HoltWintersRun } | null = null;
   if (plan.origins >= MIN_BACKTEST_ORIGINS) {
     const hw =
-      options.holtWinters !== undefined ? options.holtWinters : config.seasonalAdvantage > 0 ? bestHoltWinters(history, input.stepMinutes, horizon) : null;
+      options.holtWinters !== undefined
+        ? options.holtWinters
+        : config.seasonalAdvantage > 0
+          ? bestHoltWinters(history, input.stepMinutes, horizon)
+          : null;
     const windows = config.levelWindowsMinutes.map((m) => Math.max(1, Math.round(m / input.stepMinutes)));
     const level = windows.length > 0 ? { name: 'robust-level', run: robustLevelRun(history, windows, plan) } : null;
     chosen = level;

@@ -86,7 +86,11 @@ function forecastFrom(state: State, phi: number, nextIndex: number, horizon: num
 }
 
 /** Fits nothing: runs the filter with the given parameters, backtesting as planned. */
-export function runHoltWinters(values: readonly number[], params: HoltWintersParams, plan: BacktestPlan): HoltWintersRun {
+export function runHoltWinters(
+  values: readonly number[],
+  params: HoltWintersParams,
+  plan: BacktestPlan,
+): HoltWintersRun {
   const period = Math.max(1, Math.floor(params.period));
   const { alpha, beta, phi } = params;
   const gamma = period > 1 ? params.gamma : 0;
@@ -130,7 +134,12 @@ export function runHoltWinters(values: readonly number[], params: HoltWintersPar
   }
   const forecast: number[] = new Array(plan.horizon);
   forecastFrom(state, phi, values.length, plan.horizon, forecast);
-  return { params: { ...params, period }, forecast, errorsByStep, backtestMae: errorCount > 0 ? errorSum / errorCount : Number.NaN };
+  return {
+    params: { ...params, period },
+    forecast,
+    errorsByStep,
+    backtestMae: errorCount > 0 ? errorSum / errorCount : Number.NaN,
+  };
 }
 
 /** Parameter grid: coarse on purpose (fast, and fine grids overfit the backtest). */
@@ -138,7 +147,11 @@ export function holtWintersGrid(period: number): HoltWintersParams[] {
   const grid: HoltWintersParams[] = [];
   for (const alpha of [0.02, 0.05, 0.1, 0.2, 0.4, 0.7]) {
     // No trend, a damped trend, a linear trend.
-    for (const [beta, phi] of [[0, 1], [0.01, 0.98], [0.01, 1]] as const) {
+    for (const [beta, phi] of [
+      [0, 1],
+      [0.01, 0.98],
+      [0.01, 1],
+    ] as const) {
       for (const gamma of period > 1 ? [0.02, 0.1, 0.3] : [0]) grid.push({ alpha, beta, gamma, phi, period });
     }
   }

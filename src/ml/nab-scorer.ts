@@ -186,7 +186,10 @@ export function scoreCorpus(files: CorpusFile[], threshold: number, profileName:
  * candidate. For studying a detector on training data (e.g. how far its fixed threshold is
  * from the optimum); the evaluation never uses it on the data being scored.
  */
-export function optimiseThreshold(files: CorpusFile[], profileName: NabProfileName): { threshold: number; raw: number } {
+export function optimiseThreshold(
+  files: CorpusFile[],
+  profileName: NabProfileName,
+): { threshold: number; raw: number } {
   const profile = NAB_PROFILES[profileName];
   const sigmoidAtLeftEdge = scaledSigmoid(-1);
   // Each scored row becomes, when detected, either an FP with a fixed cost or a candidate for its window's best.

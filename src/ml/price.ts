@@ -180,7 +180,10 @@ function calibrationMargins(hourly: readonly number[], horizon: number): { below
   const xMean = (width - 1) / 2;
   const sxx = (width * (width * width - 1)) / 12;
   const firstOrigin = Math.max(SLOPE_WINDOW_HOURS, n - 1 - CALIBRATION_HOURS);
-  const errors: Float64Array[] = Array.from({ length: horizon }, () => new Float64Array(Math.max(0, n - 1 - firstOrigin)));
+  const errors: Float64Array[] = Array.from(
+    { length: horizon },
+    () => new Float64Array(Math.max(0, n - 1 - firstOrigin)),
+  );
   const counts = new Int32Array(horizon);
   for (let origin = firstOrigin; origin + 1 < n; origin++) {
     const start = origin - SLOPE_WINDOW_HOURS;

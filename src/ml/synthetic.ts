@@ -70,7 +70,9 @@ export function dailyWithSpikes(opts: { days: number; stepMinutes: number; seed:
 /** The fixed synthetic set of the evaluation. */
 export function syntheticEvaluationSeries(): SyntheticSeries[] {
   return [
-    { ...dailySinePlusTrend({ days: 14, stepMinutes: 5, level: 50, amplitude: 20, trendPerDay: 1, noise: 3, seed: 7 }) },
+    {
+      ...dailySinePlusTrend({ days: 14, stepMinutes: 5, level: 50, amplitude: 20, trendPerDay: 1, noise: 3, seed: 7 }),
+    },
     businessHoursWeekly({ weeks: 5, stepMinutes: 5, seed: 11 }),
     dailyWithSpikes({ days: 14, stepMinutes: 5, seed: 13 }),
   ];

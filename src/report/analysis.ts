@@ -8,7 +8,12 @@ import type { OnDemandQuote, PriceSourceStatus } from '../domain/pricing/on-dema
 import type { PriceTable } from '../domain/pricing/on-demand-table';
 import type { SpotAdvisor } from '../domain/pricing/spot-advisor';
 import type { SpotPoolHistory } from '../domain/pricing/spot-history';
-import { scoreRegion, summariseOpportunities, windowSeries, type OpportunityAnalysis } from '../domain/spot/opportunities';
+import {
+  scoreRegion,
+  summariseOpportunities,
+  windowSeries,
+  type OpportunityAnalysis,
+} from '../domain/spot/opportunities';
 import { expensivePools, spotOutlookNote, type ExpensivePool } from '../domain/spot/outlook-check';
 import { planPlacement, type PlacementPool, type PlacementRequest } from '../domain/spot/placement';
 import { defaultPriceModel, type NamedPriceModel } from '../ml/price-model';
@@ -83,9 +88,13 @@ function regionTargets(config: EksflowConfig): Map<string, AwsTarget> {
 
 /** Types worth pricing in a region: the fleet's, their Graviton twins, and every type we know a price or risk for. */
 function candidateTypes(deps: AnalysisDeps, region: string): string[] {
-  const fleet = deps.config.clusters.filter((c) => c.region === region).flatMap((c) => c.nodegroups.flatMap((ng) => ng.instanceTypes));
+  const fleet = deps.config.clusters
+    .filter((c) => c.region === region)
+    .flatMap((c) => c.nodegroups.flatMap((ng) => ng.instanceTypes));
   const known = deps.table.rows.filter((r) => r.region === region).map((r) => r.instanceType);
-  return [...new Set([...fleet, ...fleet.flatMap(gravitonEquivalents), ...known, ...deps.advisor.typesIn(region)])].sort();
+  return [
+    ...new Set([...fleet, ...fleet.flatMap(gravitonEquivalents), ...known, ...deps.advisor.typesIn(region)]),
+  ].sort();
 }
 
 async function collectMarket(deps: AnalysisDeps, hours: number): Promise<Market> {
@@ -97,20 +106,38 @@ async function collectMarket(deps: AnalysisDeps, hours: number): Promise<Market>
   const regions = await Promise.all(
     [...targets].map(async ([region, target]): Promise<RegionMarket> => {
       try {
-        const histories = await deps.spotHistory.fetch({ region, target, instanceTypes: candidateTypes(deps, region), start: new Date(start), end: now });
+        const histories = await deps.spotHistory.fetch({
+          region,
+          target,
+          instanceTypes: candidateTypes(deps, region),
+          start: new Date(start),
+          end: now,
+        });
         return { region, histories };
       } catch (err) {
-        return { region, histories: [], historyError: `${region}: spot price history unavailable (${errorSummary(err)}); spot prices estimated from the Spot Advisor` };
+        return {
+          region,
+          histories: [],
+          historyError: `${region}: spot price history unavailable (${errorSummary(err)}); spot prices estimated from the Spot Advisor`,
+        };
       }
     }),
   );
-  const pairs = [...targets.keys()].flatMap((region) => candidateTypes(deps, region).map((instanceType) => ({ region, instanceType })));
+  const pairs = [...targets.keys()].flatMap((region) =>
+    candidateTypes(deps, region).map((instanceType) => ({ region, instanceType })),
+  );
   const onDemand = await deps.onDemand.quoteAll(pairs);
   return { now, window: { start, end, hours }, regions, onDemand, priceStatus: deps.onDemand.status() };
 }
 
 function provenance(deps: AnalysisDeps, m: Market): PriceProvenance {
-  const fallbackDates = [...new Set(Object.values(m.onDemand).filter((q) => q.source === 'fallback-table').map((q) => q.sourceDate ?? '?'))].sort();
+  const fallbackDates = [
+    ...new Set(
+      Object.values(m.onDemand)
+        .filter((q) => q.source === 'fallback-table')
+        .map((q) => q.sourceDate ?? '?'),
+    ),
+  ].sort();
   let summary: string;
   if (m.priceStatus.apiReachable === false) {
     summary =
@@ -139,7 +166,8 @@ function analyseMarket(deps: AnalysisDeps, m: Market): MarketAnalysis {
   const spotPrices: Record<string, SpotPrice> = {};
   for (const rm of m.regions) {
     if (rm.historyError) problems.push(rm.historyError);
-    else if (rm.histories.length === 0) problems.push(`${rm.region}: no spot price history was returned for any candidate instance type`);
+    else if (rm.histories.length === 0)
+      problems.push(`${rm.region}: no spot price history was returned for any candidate instance type`);
     const { opportunities, problems: p } = scoreRegion({
       region: rm.region,
       histories: rm.histories,
@@ -153,27 +181,58 @@ function analyseMarket(deps: AnalysisDeps, m: Market): MarketAnalysis {
     poolsByRegion[rm.region] = opportunities.flatMap((o) => {
       const spec = deps.table.spec(o.instanceType) ?? deps.advisor.spec(o.instanceType);
       if (!spec) return [];
-      return [{ instanceType: o.instanceType, availabilityZone: o.availabilityZone, spotPrice: o.forecastPrice > 0 ? o.forecastPrice : o.currentPrice, onDemandPrice: o.onDemandPrice, risk: o.interruptionRisk, interruptionRate: o.expectedInterruptionRate, vcpu: spec.vcpu, memoryGiB: spec.memoryGiB }];
+      return [
+        {
+          instanceType: o.instanceType,
+          availabilityZone: o.availabilityZone,
+          spotPrice: o.forecastPrice > 0 ? o.forecastPrice : o.currentPrice,
+          onDemandPrice: o.onDemandPrice,
+          risk: o.interruptionRisk,
+          interruptionRate: o.expectedInterruptionRate,
+          vcpu: spec.vcpu,
+          memoryGiB: spec.memoryGiB,
+        },
+      ];
     });
     // Spot price per type for the cost model: the mean current price over its AZs.
     const byType = new Map<string, number[]>();
     for (const h of rm.histories) {
       const series = windowSeries(h, m.window.start, m.window.end);
-      if (series.length > 0) byType.set(h.instanceType, [...(byType.get(h.instanceType) ?? []), series[series.length - 1].price]);
+      if (series.length > 0)
+        byType.set(h.instanceType, [...(byType.get(h.instanceType) ?? []), series[series.length - 1].price]);
     }
-    for (const [type, prices] of byType) spotPrices[priceKey(rm.region, type)] = { usdPerHour: prices.reduce((s, x) => s + x, 0) / prices.length, source: 'spot-history', pools: prices.length };
+    for (const [type, prices] of byType)
+      spotPrices[priceKey(rm.region, type)] = {
+        usdPerHour: prices.reduce((s, x) => s + x, 0) / prices.length,
+        source: 'spot-history',
+        pools: prices.length,
+      };
     for (const type of candidateTypes(deps, rm.region)) {
       const key = priceKey(rm.region, type);
       const od = m.onDemand[key]?.usdPerHour;
       const saving = deps.advisor.interruption(rm.region, type).advisorSavingsPercent;
-      if (!spotPrices[key] && od !== undefined && saving !== undefined) spotPrices[key] = { usdPerHour: od * (1 - saving / 100), source: 'advisor-estimate', pools: 0 };
+      if (!spotPrices[key] && od !== undefined && saving !== undefined)
+        spotPrices[key] = { usdPerHour: od * (1 - saving / 100), source: 'advisor-estimate', pools: 0 };
     }
   }
-  return { opportunities: summariseOpportunities(m.regions.map((r) => r.region), scored, problems), poolsByRegion, spotPrices, problems };
+  return {
+    opportunities: summariseOpportunities(
+      m.regions.map((r) => r.region),
+      scored,
+      problems,
+    ),
+    poolsByRegion,
+    spotPrices,
+    problems,
+  };
 }
 
 function windowIso(m: Market) {
-  return { start: new Date(m.window.start).toISOString(), end: new Date(m.window.end).toISOString(), hours: m.window.hours };
+  return {
+    start: new Date(m.window.start).toISOString(),
+    end: new Date(m.window.end).toISOString(),
+    hours: m.window.hours,
+  };
 }
 
 export interface PlacementAsk extends PlacementRequest {
@@ -182,16 +241,35 @@ export interface PlacementAsk extends PlacementRequest {
 }
 
 /** Shown when no placement was asked for: ten general-purpose nodes at medium risk at most. */
-export const EXAMPLE_PLACEMENT: PlacementRequest = { vcpu: 2, memoryGiB: 8, count: 10, maxRisk: 'medium', maxPoolShare: 0.4 };
+export const EXAMPLE_PLACEMENT: PlacementRequest = {
+  vcpu: 2,
+  memoryGiB: 8,
+  count: 10,
+  maxRisk: 'medium',
+  maxPoolShare: 0.4,
+};
 
-export async function runSpotAnalysis(deps: AnalysisDeps, opts: { hours?: number; placements?: PlacementAsk[] } = {}): Promise<SpotReport> {
+export async function runSpotAnalysis(
+  deps: AnalysisDeps,
+  opts: { hours?: number; placements?: PlacementAsk[] } = {},
+): Promise<SpotReport> {
   const market = await collectMarket(deps, opts.hours ?? DEFAULT_SPOT_HOURS);
   const analysed = analyseMarket(deps, market);
   const regions = market.regions.map((r) => r.region);
   const asks: { region: string; example: boolean; request: PlacementRequest }[] = opts.placements?.length
-    ? opts.placements.map(({ region, ...request }) => ({ region: region ?? regions.find((r) => (analysed.poolsByRegion[r] ?? []).length > 0) ?? regions[0], example: false, request }))
-    : regions.filter((r) => (analysed.poolsByRegion[r] ?? []).length > 0).map((region) => ({ region, example: true, request: EXAMPLE_PLACEMENT }));
-  const placements: SpotPlacementSection[] = asks.map((a) => ({ region: a.region, example: a.example, result: planPlacement(a.request, analysed.poolsByRegion[a.region] ?? []) }));
+    ? opts.placements.map(({ region, ...request }) => ({
+        region: region ?? regions.find((r) => (analysed.poolsByRegion[r] ?? []).length > 0) ?? regions[0],
+        example: false,
+        request,
+      }))
+    : regions
+        .filter((r) => (analysed.poolsByRegion[r] ?? []).length > 0)
+        .map((region) => ({ region, example: true, request: EXAMPLE_PLACEMENT }));
+  const placements: SpotPlacementSection[] = asks.map((a) => ({
+    region: a.region,
+    example: a.example,
+    result: planPlacement(a.request, analysed.poolsByRegion[a.region] ?? []),
+  }));
   return {
     kind: 'spot',
     generatedAt: market.now.toISOString(),
@@ -254,7 +332,13 @@ export interface SpotGroupOutlook {
 export async function spotGroupOutlook(deps: AnalysisDeps, q: SpotGroupOutlookQuery): Promise<SpotGroupOutlook> {
   const market = await collectMarket(deps, q.hours ?? DEFAULT_SPOT_HOURS);
   const rm = market.regions.find((r) => r.region === q.region);
-  if (!rm) return { checkedPools: 0, expensive: [], note: `spot price outlook: ${q.region} is not a configured region`, problems: [`${q.region}: not a configured region`] };
+  if (!rm)
+    return {
+      checkedPools: 0,
+      expensive: [],
+      note: `spot price outlook: ${q.region} is not a configured region`,
+      problems: [`${q.region}: not a configured region`],
+    };
   const { opportunities, problems } = scoreRegion({
     region: rm.region,
     histories: rm.histories,
@@ -269,16 +353,38 @@ export async function spotGroupOutlook(deps: AnalysisDeps, q: SpotGroupOutlookQu
   const allProblems = [...(rm.historyError ? [rm.historyError] : []), ...problems];
   if (checkedPools === 0) {
     const why = allProblems.length > 0 ? allProblems.join('; ') : 'no spot price history for them';
-    return { checkedPools, expensive, note: `spot price outlook: none of ${q.instanceTypes.join(', ')} could be checked in ${q.region} (${why})`, problems: allProblems };
+    return {
+      checkedPools,
+      expensive,
+      note: `spot price outlook: none of ${q.instanceTypes.join(', ')} could be checked in ${q.region} (${why})`,
+      problems: allProblems,
+    };
   }
   if (expensive.length === 0) return { checkedPools, expensive, note: null, problems: allProblems };
   const excluded = new Set(expensive.map((p) => `${p.instanceType}/${p.availabilityZone}`));
   const pools: PlacementPool[] = opportunities.flatMap((o) => {
     const spec = deps.table.spec(o.instanceType) ?? deps.advisor.spec(o.instanceType);
     if (!spec || excluded.has(`${o.instanceType}/${o.availabilityZone}`)) return [];
-    return [{ instanceType: o.instanceType, availabilityZone: o.availabilityZone, spotPrice: o.forecastPrice > 0 ? o.forecastPrice : o.currentPrice, onDemandPrice: o.onDemandPrice, risk: o.interruptionRisk, interruptionRate: o.expectedInterruptionRate, vcpu: spec.vcpu, memoryGiB: spec.memoryGiB }];
+    return [
+      {
+        instanceType: o.instanceType,
+        availabilityZone: o.availabilityZone,
+        spotPrice: o.forecastPrice > 0 ? o.forecastPrice : o.currentPrice,
+        onDemandPrice: o.onDemandPrice,
+        risk: o.interruptionRisk,
+        interruptionRate: o.expectedInterruptionRate,
+        vcpu: spec.vcpu,
+        memoryGiB: spec.memoryGiB,
+      },
+    ];
   });
   const shape = deps.table.spec(q.instanceTypes[0]) ?? deps.advisor.spec(q.instanceTypes[0]);
-  const placement = shape && pools.length > 0 ? planPlacement({ vcpu: shape.vcpu, memoryGiB: shape.memoryGiB, count: Math.max(1, q.count), maxRisk: 'medium' }, pools) : null;
+  const placement =
+    shape && pools.length > 0
+      ? planPlacement(
+          { vcpu: shape.vcpu, memoryGiB: shape.memoryGiB, count: Math.max(1, q.count), maxRisk: 'medium' },
+          pools,
+        )
+      : null;
   return { checkedPools, expensive, note: spotOutlookNote(expensive, q.ceiling, placement), problems };
 }

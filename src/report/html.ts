@@ -42,7 +42,9 @@ function header(title: string, r: ReportBase): string {
     `<h1>${esc(title)}</h1><div class="meta">Generated ${esc(istText(r.generatedAt))} · spot window ${esc(r.window.hours)} h ` +
     `(${esc(istText(r.window.start))} – ${esc(istText(r.window.end))}) · price trend: ${esc(r.prices.priceModel)}</div>` +
     `<div class="${priceClass}" id="price-source"><strong>Prices:</strong> ${esc(r.prices.summary)}</div>` +
-    (r.problems.length > 0 ? `<div class="notice bad" id="problems"><strong>Could not price or fetch everything:</strong>${list(r.problems)}</div>` : '')
+    (r.problems.length > 0
+      ? `<div class="notice bad" id="problems"><strong>Could not price or fetch everything:</strong>${list(r.problems)}</div>`
+      : '')
   );
 }
 
@@ -128,17 +130,15 @@ export function renderCostReportHtml(r: CostReport): string {
     series: groups.map(({ cl, n }) => ({ name: `${cl.cluster}/${n.nodegroup}`, values: n.businessDayHourly })),
   });
   const clusterRows = c.clusters
-    .map(
-      (cl) =>       {
-        // A cluster none of whose node groups could be priced shows dashes, not a misleading $0.
-        const m = (x: number) => (cl.unpricedNodegroups === cl.nodegroups.length ? '—' : usd(x));
-        return (
-          `<tr><td>${esc(cl.cluster)}</td><td>${esc(cl.region)}</td><td class="n">${m(cl.hourlyBusiness)}</td><td class="n">${m(cl.hourlyOff)}</td>` +
-          `<td class="n">${m(cl.dailyBusinessDay)}</td><td class="n">${m(cl.monthly)}</td><td class="n">${m(cl.timetableSavingsMonthly)}</td>` +
-          `<td class="n">${m(cl.spotSavingsMonthly)}</td><td>${cl.unpricedNodegroups > 0 ? `<span class="tag high">${cl.unpricedNodegroups} unpriced</span>` : ''}</td></tr>`
-        );
-      },
-    )
+    .map((cl) => {
+      // A cluster none of whose node groups could be priced shows dashes, not a misleading $0.
+      const m = (x: number) => (cl.unpricedNodegroups === cl.nodegroups.length ? '—' : usd(x));
+      return (
+        `<tr><td>${esc(cl.cluster)}</td><td>${esc(cl.region)}</td><td class="n">${m(cl.hourlyBusiness)}</td><td class="n">${m(cl.hourlyOff)}</td>` +
+        `<td class="n">${m(cl.dailyBusinessDay)}</td><td class="n">${m(cl.monthly)}</td><td class="n">${m(cl.timetableSavingsMonthly)}</td>` +
+        `<td class="n">${m(cl.spotSavingsMonthly)}</td><td>${cl.unpricedNodegroups > 0 ? `<span class="tag high">${cl.unpricedNodegroups} unpriced</span>` : ''}</td></tr>`
+      );
+    })
     .join('');
   const groupRows = c.clusters
     .flatMap((cl) =>
@@ -151,9 +151,13 @@ export function renderCostReportHtml(r: CostReport): string {
     )
     .join('');
   const nsRows = (r.namespaceCosts ?? [])
-    .flatMap((g) => g.split.map((s) =>
-      `<tr><td>${esc(g.cluster)}/${esc(g.nodegroup)}</td><td>${s.namespace === '__idle__' ? '<em>idle (unrequested)</em>' : esc(s.namespace)}</td>` +
-      `<td class="n">${s.cpuMillis}m</td><td class="n">${Math.round(s.memoryBytes / 2 ** 20)}Mi</td><td class="n">${(s.share * 100).toFixed(1)}%</td><td class="n">${usd(s.monthly)}</td></tr>`))
+    .flatMap((g) =>
+      g.split.map(
+        (s) =>
+          `<tr><td>${esc(g.cluster)}/${esc(g.nodegroup)}</td><td>${s.namespace === '__idle__' ? '<em>idle (unrequested)</em>' : esc(s.namespace)}</td>` +
+          `<td class="n">${s.cpuMillis}m</td><td class="n">${Math.round(s.memoryBytes / 2 ** 20)}Mi</td><td class="n">${(s.share * 100).toFixed(1)}%</td><td class="n">${usd(s.monthly)}</td></tr>`,
+      ),
+    )
     .join('');
   const recRows = r.recommendations.recommendations
     .map(
@@ -172,8 +176,10 @@ export function renderCostReportHtml(r: CostReport): string {
     `<th class="n">$/month</th><th class="n">timetable saves</th><th class="n">spot saves</th><th></th></tr></thead><tbody>${clusterRows}</tbody></table>` +
     `<h2>Node groups</h2><table id="nodegroups"><thead><tr><th>node group</th><th>capacity</th><th>instance types</th><th class="n">nodes business / off</th>` +
     `<th class="n">$/node-hour</th><th>price</th><th class="n">$/month</th><th class="n">timetable saves</th><th class="n">spot saves</th></tr></thead><tbody>${groupRows}</tbody></table>` +
-    (nsRows ? `<h2>Cost by namespace</h2><table id="namespaces"><thead><tr><th>node group</th><th>namespace</th><th class="n">CPU requested</th><th class="n">memory requested</th><th class="n">share</th><th class="n">$/month</th></tr></thead><tbody>${nsRows}</tbody></table>` +
-      `<p><small>Each namespace pays for the share of its node group's allocatable CPU and memory its pods request (equal weight); what no pod requests is idle.</small></p>` : '') +
+    (nsRows
+      ? `<h2>Cost by namespace</h2><table id="namespaces"><thead><tr><th>node group</th><th>namespace</th><th class="n">CPU requested</th><th class="n">memory requested</th><th class="n">share</th><th class="n">$/month</th></tr></thead><tbody>${nsRows}</tbody></table>` +
+        `<p><small>Each namespace pays for the share of its node group's allocatable CPU and memory its pods request (equal weight); what no pod requests is idle.</small></p>`
+      : '') +
     `<h2>Recommendations</h2><table id="recommendations"><thead><tr><th>change</th><th>why and how</th><th class="n">est. savings / month</th><th>risk</th></tr></thead>` +
     `<tbody>${recRows || '<tr><td colspan="4">Nothing to recommend with the prices at hand.</td></tr>'}</tbody></table>` +
     `<p><small>Recommendations for the same node group are alternatives; the headline figure counts the best one per group.</small></p>` +

@@ -1,18 +1,29 @@
 import { esc } from './escape';
 
 /** A self-contained SVG line chart of one series with marked points (the anomaly report's chart). */
-export function lineChartSvg(opts: { points: { t: number; v: number }[]; marks: { t: number; v: number }[]; title: string; yLabel: string; width?: number; height?: number }): string {
+export function lineChartSvg(opts: {
+  points: { t: number; v: number }[];
+  marks: { t: number; v: number }[];
+  title: string;
+  yLabel: string;
+  width?: number;
+  height?: number;
+}): string {
   const w = opts.width ?? 720;
   const h = opts.height ?? 260;
   const pad = { l: 56, r: 16, t: 28, b: 36 };
   const pts = opts.points;
-  if (pts.length === 0) return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><text x="10" y="20">${esc(opts.title)}: no data</text></svg>`;
+  if (pts.length === 0)
+    return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><text x="10" y="20">${esc(opts.title)}: no data</text></svg>`;
   const t0 = pts[0].t;
   const t1 = Math.max(pts[pts.length - 1].t, t0 + 1);
   const vs = pts.map((p) => p.v);
   let v0 = Math.min(...vs);
   let v1 = Math.max(...vs);
-  if (v1 === v0) { v0 -= 1; v1 += 1; }
+  if (v1 === v0) {
+    v0 -= 1;
+    v1 += 1;
+  }
   const x = (t: number) => pad.l + ((t - t0) / (t1 - t0)) * (w - pad.l - pad.r);
   const y = (v: number) => h - pad.b - ((v - v0) / (v1 - v0)) * (h - pad.t - pad.b);
   const line = pts.map((p, i) => `${i ? 'L' : 'M'}${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`).join(' ');
@@ -26,9 +37,16 @@ export function lineChartSvg(opts: { points: { t: number; v: number }[]; marks: 
     `<text x="4" y="${pad.t + 4}" font-family="sans-serif" font-size="10">${esc(v1.toPrecision(4))}</text>`,
     `<text x="4" y="${h - pad.b}" font-family="sans-serif" font-size="10">${esc(v0.toPrecision(4))}</text>`,
     `<text x="4" y="${h / 2}" font-family="sans-serif" font-size="10">${esc(opts.yLabel)}</text>`,
-    ...ticks.map((t) => `<text x="${x(t) - 14}" y="${h - 18}" font-family="sans-serif" font-size="10">${fmtT(t)}</text>`),
+    ...ticks.map(
+      (t) => `<text x="${x(t) - 14}" y="${h - 18}" font-family="sans-serif" font-size="10">${fmtT(t)}</text>`,
+    ),
     `<path d="${line}" fill="none" stroke="#2563eb" stroke-width="1.5"/>`,
-    ...opts.marks.filter((m) => m.t >= t0 && m.t <= t1).map((m) => `<circle cx="${x(m.t).toFixed(1)}" cy="${y(m.v).toFixed(1)}" r="4" fill="#dc2626"><title>${esc(`${new Date(m.t).toISOString()} ${m.v}`)}</title></circle>`),
+    ...opts.marks
+      .filter((m) => m.t >= t0 && m.t <= t1)
+      .map(
+        (m) =>
+          `<circle cx="${x(m.t).toFixed(1)}" cy="${y(m.v).toFixed(1)}" r="4" fill="#dc2626"><title>${esc(`${new Date(m.t).toISOString()} ${m.v}`)}</title></circle>`,
+      ),
     '</svg>',
   ].join('');
 }

@@ -21,7 +21,13 @@ export interface SpotHistorySource {
 export function ec2SpotHistory(aws: AwsClientFactory): SpotHistorySource {
   return {
     label: 'DescribeSpotPriceHistory (Linux/UNIX, every AZ)',
-    fetch: (q) => fetchSpotPriceHistory(aws.ec2(q.target), { region: q.region, instanceTypes: q.instanceTypes, start: q.start, end: q.end }),
+    fetch: (q) =>
+      fetchSpotPriceHistory(aws.ec2(q.target), {
+        region: q.region,
+        instanceTypes: q.instanceTypes,
+        start: q.start,
+        end: q.end,
+      }),
   };
 }
 
@@ -41,7 +47,13 @@ export function replaySpotHistoryCsv(path: string): SpotHistorySource {
       const wanted = new Set(q.instanceTypes);
       return histories
         .filter((h) => h.region === q.region && (wanted.size === 0 || wanted.has(h.instanceType)))
-        .map((h) => clipToWindow({ ...h, points: h.points.map((p) => ({ t: p.t + shift, price: p.price })) }, q.start.getTime(), q.end.getTime()))
+        .map((h) =>
+          clipToWindow(
+            { ...h, points: h.points.map((p) => ({ t: p.t + shift, price: p.price })) },
+            q.start.getTime(),
+            q.end.getTime(),
+          ),
+        )
         .filter((h) => h.points.length > 0);
     },
   };

@@ -76,13 +76,20 @@ export function summariseSpotRun(r: SpotReport, files: WrittenReport): SpotRunSu
     recommendedPools: a.summary.recommendedCount,
     avgSavingsPercent: a.summary.avgSavingsPercent,
     bestSavingsPercent: a.summary.bestSavingsPercent,
-    best: best && { instanceType: best.instanceType, availabilityZone: best.availabilityZone, savingsPercent: best.savingsPercent, opportunityScore: best.opportunityScore },
+    best: best && {
+      instanceType: best.instanceType,
+      availabilityZone: best.availabilityZone,
+      savingsPercent: best.savingsPercent,
+      opportunityScore: best.opportunityScore,
+    },
     priceSource: r.prices.summary,
     pricingApiReachable: r.prices.apiReachable,
     problems: r.problems.length,
     headline:
       `${a.totalOpportunities} spot pool(s) scored, ${a.summary.recommendedCount} recommended; average savings ${a.summary.avgSavingsPercent.toFixed(1)}%` +
-      (best ? `, best ${best.instanceType} in ${best.availabilityZone} (${best.savingsPercent.toFixed(1)}%, score ${best.opportunityScore.toFixed(0)})` : '') +
+      (best
+        ? `, best ${best.instanceType} in ${best.availabilityZone} (${best.savingsPercent.toFixed(1)}%, score ${best.opportunityScore.toFixed(0)})`
+        : '') +
       (r.problems.length ? `; ${r.problems.length} problem(s) in the report` : ''),
   };
 }

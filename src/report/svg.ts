@@ -1,7 +1,18 @@
 import { esc } from './escape';
 
 /** Colours that stay distinguishable for the first ten series; later ones cycle. */
-export const PALETTE = ['#2563eb', '#f97316', '#16a34a', '#dc2626', '#9333ea', '#0891b2', '#ca8a04', '#db2777', '#4b5563', '#65a30d'];
+export const PALETTE = [
+  '#2563eb',
+  '#f97316',
+  '#16a34a',
+  '#dc2626',
+  '#9333ea',
+  '#0891b2',
+  '#ca8a04',
+  '#db2777',
+  '#4b5563',
+  '#65a30d',
+];
 
 export interface StackedSeries {
   name: string;
@@ -28,7 +39,14 @@ function fmtTick(v: number): string {
  * Stacked bars, one per category (e.g. the 24 IST hours), one colour per series (e.g. node group).
  * Pure SVG with <title> tooltips, so the report needs no script.
  */
-export function stackedBarChart(opts: { categories: string[]; series: StackedSeries[]; yLabel: string; title: string; width?: number; height?: number }): string {
+export function stackedBarChart(opts: {
+  categories: string[];
+  series: StackedSeries[];
+  yLabel: string;
+  title: string;
+  width?: number;
+  height?: number;
+}): string {
   const width = opts.width ?? 860;
   // Legend entries get room for their longest name (about 7 px a character at 12 px).
   const longest = Math.max(8, ...opts.series.map((se) => se.name.length));
@@ -46,10 +64,16 @@ export function stackedBarChart(opts: { categories: string[]; series: StackedSer
   parts.push(`<text x="${m.left}" y="16" class="chart-title">${esc(opts.title)}</text>`);
   for (let k = 0; k <= 4; k++) {
     const v = (yMax * k) / 4;
-    parts.push(`<line x1="${m.left}" x2="${width - m.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" class="grid"/>`);
-    parts.push(`<text x="${m.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" class="tick">${esc(fmtTick(v))}</text>`);
+    parts.push(
+      `<line x1="${m.left}" x2="${width - m.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" class="grid"/>`,
+    );
+    parts.push(
+      `<text x="${m.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" class="tick">${esc(fmtTick(v))}</text>`,
+    );
   }
-  parts.push(`<text transform="translate(14 ${m.top + plotH / 2}) rotate(-90)" text-anchor="middle" class="axis-label">${esc(opts.yLabel)}</text>`);
+  parts.push(
+    `<text transform="translate(14 ${m.top + plotH / 2}) rotate(-90)" text-anchor="middle" class="axis-label">${esc(opts.yLabel)}</text>`,
+  );
   opts.categories.forEach((cat, i) => {
     let acc = 0;
     const x = m.left + i * band + band * 0.12;
@@ -65,7 +89,9 @@ export function stackedBarChart(opts: { categories: string[]; series: StackedSer
       acc += v;
     });
     if (opts.categories.length <= 24 || i % 2 === 0) {
-      parts.push(`<text x="${(m.left + i * band + band / 2).toFixed(1)}" y="${m.top + plotH + 14}" text-anchor="middle" class="tick">${esc(cat)}</text>`);
+      parts.push(
+        `<text x="${(m.left + i * band + band / 2).toFixed(1)}" y="${m.top + plotH + 14}" text-anchor="middle" class="tick">${esc(cat)}</text>`,
+      );
     }
   });
   opts.series.forEach((se, s) => {
@@ -89,7 +115,17 @@ export interface ScatterPoint {
  * A scatter over categorical x (e.g. interruption risk) and numeric y (e.g. savings %); points of
  * the same category are spread sideways in a fixed pattern so they do not hide each other.
  */
-export function categoricalScatter(opts: { categories: string[]; points: ScatterPoint[]; yLabel: string; xLabel: string; title: string; yMin?: number; yMax?: number; width?: number; height?: number }): string {
+export function categoricalScatter(opts: {
+  categories: string[];
+  points: ScatterPoint[];
+  yLabel: string;
+  xLabel: string;
+  title: string;
+  yMin?: number;
+  yMax?: number;
+  width?: number;
+  height?: number;
+}): string {
   const width = opts.width ?? 860;
   const height = opts.height ?? 340;
   const m = { left: 64, right: 16, top: 28, bottom: 56 };
@@ -104,14 +140,24 @@ export function categoricalScatter(opts: { categories: string[]; points: Scatter
   parts.push(`<text x="${m.left}" y="16" class="chart-title">${esc(opts.title)}</text>`);
   for (let k = 0; k <= 4; k++) {
     const v = yMin + ((yMax - yMin) * k) / 4;
-    parts.push(`<line x1="${m.left}" x2="${width - m.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" class="grid"/>`);
-    parts.push(`<text x="${m.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" class="tick">${esc(fmtTick(v))}</text>`);
+    parts.push(
+      `<line x1="${m.left}" x2="${width - m.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" class="grid"/>`,
+    );
+    parts.push(
+      `<text x="${m.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" class="tick">${esc(fmtTick(v))}</text>`,
+    );
   }
   opts.categories.forEach((cat, i) => {
-    parts.push(`<text x="${(m.left + i * band + band / 2).toFixed(1)}" y="${m.top + plotH + 16}" text-anchor="middle" class="tick">${esc(cat)}</text>`);
+    parts.push(
+      `<text x="${(m.left + i * band + band / 2).toFixed(1)}" y="${m.top + plotH + 16}" text-anchor="middle" class="tick">${esc(cat)}</text>`,
+    );
   });
-  parts.push(`<text x="${m.left + plotW / 2}" y="${height - 8}" text-anchor="middle" class="axis-label">${esc(opts.xLabel)}</text>`);
-  parts.push(`<text transform="translate(14 ${m.top + plotH / 2}) rotate(-90)" text-anchor="middle" class="axis-label">${esc(opts.yLabel)}</text>`);
+  parts.push(
+    `<text x="${m.left + plotW / 2}" y="${height - 8}" text-anchor="middle" class="axis-label">${esc(opts.xLabel)}</text>`,
+  );
+  parts.push(
+    `<text transform="translate(14 ${m.top + plotH / 2}) rotate(-90)" text-anchor="middle" class="axis-label">${esc(opts.yLabel)}</text>`,
+  );
   const seen = new Map<number, number>();
   for (const p of opts.points) {
     const k = seen.get(p.x) ?? 0;

@@ -16,14 +16,18 @@ export interface ReconcileResult {
   resized: number;
 }
 
-export async function reconcileNodegroupAsgs(aws: AwsClientFactory, clusters: ClusterConfig[]): Promise<ReconcileResult> {
+export async function reconcileNodegroupAsgs(
+  aws: AwsClientFactory,
+  clusters: ClusterConfig[],
+): Promise<ReconcileResult> {
   const result: ReconcileResult = { created: 0, resized: 0 };
   for (const cluster of clusters) {
     const eks = aws.eks(cluster);
     const asgClient = aws.autoScaling(cluster);
     const list = await eks.send(new ListNodegroupsCommand({ clusterName: cluster.name })).catch(() => undefined);
     for (const name of list?.nodegroups ?? []) {
-      const ng = (await eks.send(new DescribeNodegroupCommand({ clusterName: cluster.name, nodegroupName: name }))).nodegroup;
+      const ng = (await eks.send(new DescribeNodegroupCommand({ clusterName: cluster.name, nodegroupName: name })))
+        .nodegroup;
       const asgName = ng?.resources?.autoScalingGroups?.[0]?.name;
       const sc = ng?.scalingConfig;
       if (!ng || !asgName || !sc) continue;
@@ -32,16 +36,28 @@ export async function reconcileNodegroupAsgs(aws: AwsClientFactory, clusters: Cl
       const group = found.AutoScalingGroups?.[0];
       if (!group) {
         const cfg = cluster.nodegroups.find((n) => n.name === name) ?? {
-          name, kind: 'eks-managed' as const, capacityType: (ng.capacityType ?? 'ON_DEMAND') as 'ON_DEMAND' | 'SPOT',
-          instanceTypes: ng.instanceTypes ?? ['m5.large'], scalingMode: 'desired' as const, businessHours: size, offHours: size,
-          floor: 0, workload: 'stateless' as const, interruption: { strategy: 'raise-capacity' as const, onRebalance: 'notify' as const },
+          name,
+          kind: 'eks-managed' as const,
+          capacityType: (ng.capacityType ?? 'ON_DEMAND') as 'ON_DEMAND' | 'SPOT',
+          instanceTypes: ng.instanceTypes ?? ['m5.large'],
+          scalingMode: 'desired' as const,
+          businessHours: size,
+          offHours: size,
+          floor: 0,
+          workload: 'stateless' as const,
+          interruption: { strategy: 'raise-capacity' as const, onRebalance: 'notify' as const },
         };
         await ensureAsg(aws, cluster, cfg, asgName, ng.subnets ?? [], size);
         result.created++;
       } else if (group.MinSize !== size.min || group.MaxSize !== size.max || group.DesiredCapacity !== size.desired) {
-        await asgClient.send(new UpdateAutoScalingGroupCommand({
-          AutoScalingGroupName: asgName, MinSize: size.min, MaxSize: size.max, DesiredCapacity: size.desired,
-        }));
+        await asgClient.send(
+          new UpdateAutoScalingGroupCommand({
+            AutoScalingGroupName: asgName,
+            MinSize: size.min,
+            MaxSize: size.max,
+            DesiredCapacity: size.desired,
+          }),
+        );
         result.resized++;
       }
     }
@@ -50,7 +66,12 @@ export async function reconcileNodegroupAsgs(aws: AwsClientFactory, clusters: Cl
 }
 
 /** Runs the reconciler every `intervalMs` until stopped; errors are logged, never fatal. */
-export function startReconcilerLoop(aws: AwsClientFactory, clusters: ClusterConfig[], intervalMs = 2000, log: (msg: string) => void = () => {}) {
+export function startReconcilerLoop(
+  aws: AwsClientFactory,
+  clusters: ClusterConfig[],
+  intervalMs = 2000,
+  log: (msg: string) => void = () => {},
+) {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const tick = async () => {

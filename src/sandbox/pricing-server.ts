@@ -43,23 +43,50 @@ const LOCATIONS: Record<string, string> = {
   'ap-south-1': 'Asia Pacific (Mumbai)',
   'ap-southeast-1': 'Asia Pacific (Singapore)',
 };
-const USAGE_PREFIX: Record<string, string> = { 'us-east-1': '', 'us-east-2': 'USE2-', 'us-west-2': 'USW2-', 'eu-west-1': 'EU-', 'eu-central-1': 'EUC1-', 'ap-south-1': 'APS3-', 'ap-southeast-1': 'APS1-' };
+const USAGE_PREFIX: Record<string, string> = {
+  'us-east-1': '',
+  'us-east-2': 'USE2-',
+  'us-west-2': 'USW2-',
+  'eu-west-1': 'EU-',
+  'eu-central-1': 'EUC1-',
+  'ap-south-1': 'APS3-',
+  'ap-southeast-1': 'APS1-',
+};
 
 interface Variant {
   attrs: Record<string, string>;
   price: (row: OnDemandRow) => number;
 }
 
-const LINUX: Variant = { attrs: { operatingSystem: 'Linux', tenancy: 'Shared', preInstalledSw: 'NA', capacitystatus: 'Used', licenseModel: 'No License required', operation: 'RunInstances' }, price: (r) => r.usdPerHour };
+const LINUX: Variant = {
+  attrs: {
+    operatingSystem: 'Linux',
+    tenancy: 'Shared',
+    preInstalledSw: 'NA',
+    capacitystatus: 'Used',
+    licenseModel: 'No License required',
+    operation: 'RunInstances',
+  },
+  price: (r) => r.usdPerHour,
+};
 /** Synthetic mark-ups; only their difference from the Linux price matters. */
 const VARIANTS: Variant[] = [
   LINUX,
   { attrs: { ...LINUX.attrs, capacitystatus: 'UnusedCapacityReservation' }, price: (r) => r.usdPerHour },
   { attrs: { ...LINUX.attrs, capacitystatus: 'AllocatedCapacityReservation' }, price: () => 0 },
   { attrs: { ...LINUX.attrs, tenancy: 'Dedicated' }, price: (r) => r.usdPerHour * 1.1 },
-  { attrs: { ...LINUX.attrs, operatingSystem: 'Windows', operation: 'RunInstances:0002' }, price: (r) => r.usdPerHour + 0.046 * r.vcpu },
-  { attrs: { ...LINUX.attrs, operatingSystem: 'RHEL', operation: 'RunInstances:0010' }, price: (r) => r.usdPerHour + 0.06 },
-  { attrs: { ...LINUX.attrs, preInstalledSw: 'SQL Std', operation: 'RunInstances:0004' }, price: (r) => r.usdPerHour + 0.12 * r.vcpu },
+  {
+    attrs: { ...LINUX.attrs, operatingSystem: 'Windows', operation: 'RunInstances:0002' },
+    price: (r) => r.usdPerHour + 0.046 * r.vcpu,
+  },
+  {
+    attrs: { ...LINUX.attrs, operatingSystem: 'RHEL', operation: 'RunInstances:0010' },
+    price: (r) => r.usdPerHour + 0.06,
+  },
+  {
+    attrs: { ...LINUX.attrs, preInstalledSw: 'SQL Std', operation: 'RunInstances:0004' },
+    price: (r) => r.usdPerHour + 0.12 * r.vcpu,
+  },
 ];
 
 function sku(attrs: Record<string, string>): string {
@@ -139,9 +166,15 @@ function matches(attrs: Record<string, string>, f: { Type: string; Field: string
     case 'CONTAINS':
       return actual.includes(wanted);
     case 'ANY_OF':
-      return wanted.split(',').map((s) => s.trim()).includes(actual);
+      return wanted
+        .split(',')
+        .map((s) => s.trim())
+        .includes(actual);
     case 'NONE_OF':
-      return !wanted.split(',').map((s) => s.trim()).includes(actual);
+      return !wanted
+        .split(',')
+        .map((s) => s.trim())
+        .includes(actual);
     default:
       return false;
   }
@@ -149,7 +182,11 @@ function matches(attrs: Record<string, string>, f: { Type: string; Field: string
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': createHash('sha1').update(text).digest('hex').slice(0, 32) });
+  res.writeHead(status, {
+    'content-type': 'application/x-amz-json-1.1',
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': createHash('sha1').update(text).digest('hex').slice(0, 32),
+  });
   res.end(text);
 }
 
@@ -166,25 +203,36 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-export function getProducts(products: Record<string, unknown>[], request: GetProductsRequest): { FormatVersion: string; PriceList: string[]; NextToken?: string } {
+export function getProducts(
+  products: Record<string, unknown>[],
+  request: GetProductsRequest,
+): { FormatVersion: string; PriceList: string[]; NextToken?: string } {
   const filters = request.Filters ?? [];
-  const hits = products.filter((p) => filters.every((f) => matches((p.product as { attributes: Record<string, string> }).attributes, f)));
+  const hits = products.filter((p) =>
+    filters.every((f) => matches((p.product as { attributes: Record<string, string> }).attributes, f)),
+  );
   const offset = request.NextToken ? Number(Buffer.from(request.NextToken, 'base64').toString('utf8')) || 0 : 0;
   const size = request.MaxResults ?? 100;
   const page = hits.slice(offset, offset + size);
   const next = offset + size < hits.length ? Buffer.from(String(offset + size)).toString('base64') : undefined;
-  return { FormatVersion: request.FormatVersion ?? 'aws_v1', PriceList: page.map((p) => JSON.stringify(p)), ...(next ? { NextToken: next } : {}) };
+  return {
+    FormatVersion: request.FormatVersion ?? 'aws_v1',
+    PriceList: page.map((p) => JSON.stringify(p)),
+    ...(next ? { NextToken: next } : {}),
+  };
 }
 
 export async function startPricingServer(opts: PricingServerOptions = {}): Promise<PricingServer> {
-  const paths = opts.csvPath === undefined ? SHIPPED_PRICE_FILES : Array.isArray(opts.csvPath) ? opts.csvPath : [opts.csvPath];
+  const paths =
+    opts.csvPath === undefined ? SHIPPED_PRICE_FILES : Array.isArray(opts.csvPath) ? opts.csvPath : [opts.csvPath];
   const rows = paths.flatMap((p) => parseOnDemandCsv(readFileSync(p, 'utf8'), p));
   const products = rows.flatMap(productsForRow);
   let served = 0;
 
   const server = createServer((req, res) => {
     void (async () => {
-      if (req.method !== 'POST') return error(res, 405, 'MethodNotAllowed', 'the Price List Query API takes POST requests');
+      if (req.method !== 'POST')
+        return error(res, 405, 'MethodNotAllowed', 'the Price List Query API takes POST requests');
       const target = String(req.headers['x-amz-target'] ?? '');
       let body: unknown;
       try {
@@ -193,11 +241,28 @@ export async function startPricingServer(opts: PricingServerOptions = {}): Promi
         return error(res, 400, 'SerializationException', 'request body is not JSON');
       }
       if (target !== 'AWSPriceListService.GetProducts') {
-        return error(res, 400, 'UnknownOperationException', `operation ${target || '(none)'} is not served by the eksflow sandbox pricing server`);
+        return error(
+          res,
+          400,
+          'UnknownOperationException',
+          `operation ${target || '(none)'} is not served by the eksflow sandbox pricing server`,
+        );
       }
       const parsed = getProductsSchema.safeParse(body);
-      if (!parsed.success) return error(res, 400, 'InvalidParameterException', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-      if (parsed.data.ServiceCode !== 'AmazonEC2') return error(res, 400, 'InvalidParameterException', `service code ${parsed.data.ServiceCode} is not served (only AmazonEC2)`);
+      if (!parsed.success)
+        return error(
+          res,
+          400,
+          'InvalidParameterException',
+          parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+        );
+      if (parsed.data.ServiceCode !== 'AmazonEC2')
+        return error(
+          res,
+          400,
+          'InvalidParameterException',
+          `service code ${parsed.data.ServiceCode} is not served (only AmazonEC2)`,
+        );
       served++;
       send(res, 200, getProducts(products, parsed.data));
     })().catch((err: unknown) => error(res, 500, 'InternalErrorException', String(err)));

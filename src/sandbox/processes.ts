@@ -30,10 +30,14 @@ export function freePort(): Promise<number> {
 export async function waitForPort(port: number, timeoutMs: number, what: string, child?: ChildProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} before listening on ${port}`);
+    if (child && child.exitCode !== null)
+      throw new Error(`${what} exited with code ${child.exitCode} before listening on ${port}`);
     const ok = await new Promise<boolean>((res) => {
       const s = connect(port, '127.0.0.1');
-      s.once('connect', () => { s.destroy(); res(true); });
+      s.once('connect', () => {
+        s.destroy();
+        res(true);
+      });
       s.once('error', () => res(false));
     });
     if (ok) return;
@@ -56,34 +60,70 @@ function launch(name: string, cmd: string, args: string[], logFile?: string, env
   const stop = () =>
     new Promise<void>((res) => {
       if (child.exitCode !== null || child.signalCode !== null) return res();
-      const timer = setTimeout(() => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } }, 5000);
-      child.once('exit', () => { clearTimeout(timer); res(); });
-      try { process.kill(-child.pid!, 'SIGTERM'); } catch { clearTimeout(timer); res(); }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }, 5000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        res();
+      });
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        clearTimeout(timer);
+        res();
+      }
     });
   return { name, child, stop };
 }
 
-export interface MotoServer extends ManagedProcess { endpoint: string; port: number }
+export interface MotoServer extends ManagedProcess {
+  endpoint: string;
+  port: number;
+}
 
 /** Starts the moto AWS emulator (from the provisioned virtualenv) on a local port. */
 export async function startMoto(opts: { port?: number; logFile?: string } = {}): Promise<MotoServer> {
   const port = opts.port ?? (await freePort());
   const bin = join(REPO_ROOT, '.tools', 'moto', 'bin', 'moto_server');
   if (!existsSync(bin)) throw new Error(`moto is not provisioned: run \`npm run provision\` first (looked for ${bin})`);
-  const p = launch('moto', bin, ['-H', '127.0.0.1', '-p', String(port)], opts.logFile, { MOTO_ALLOW_NONEXISTENT_REGION: 'true' });
+  const p = launch('moto', bin, ['-H', '127.0.0.1', '-p', String(port)], opts.logFile, {
+    MOTO_ALLOW_NONEXISTENT_REGION: 'true',
+  });
   await waitForPort(port, 30_000, 'moto', p.child);
   return { ...p, endpoint: `http://127.0.0.1:${port}`, port };
 }
 
-export interface DevServer extends ManagedProcess { address: string; port: number; uiPort?: number }
+export interface DevServer extends ManagedProcess {
+  address: string;
+  port: number;
+  uiPort?: number;
+}
 
 /**
  * Starts `temporal server start-dev`: a real Temporal server with SQLite persistence (when
  * `dbFile` is given) and the Web UI (unless headless), with eksflow's search attributes.
  */
-export async function startTemporalDevServer(opts: { port?: number; uiPort?: number; dbFile?: string; headless?: boolean; logFile?: string } = {}): Promise<DevServer> {
+export async function startTemporalDevServer(
+  opts: { port?: number; uiPort?: number; dbFile?: string; headless?: boolean; logFile?: string } = {},
+): Promise<DevServer> {
   const port = opts.port ?? (await freePort());
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--namespace', 'default'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--log-level',
+    'warn',
+    '--namespace',
+    'default',
+  ];
   for (const sa of DEV_SERVER_SEARCH_ATTRIBUTES) args.push('--search-attribute', sa);
   if (opts.dbFile) {
     mkdirSync(dirname(opts.dbFile), { recursive: true });

@@ -21,14 +21,27 @@ export interface SeriesSpec {
   ratePerSec?: number;
 }
 
-interface StoredSeries { name: string; labels: Record<string, string>; base: number; ratePerSec: number; since: number }
+interface StoredSeries {
+  name: string;
+  labels: Record<string, string>;
+  base: number;
+  ratePerSec: number;
+  since: number;
+}
 
 const seriesKey = (name: string, labels: Record<string, string>) =>
-  `${name}{${Object.keys(labels).sort().map((k) => `${k}="${labels[k]}"`).join(',')}}`;
+  `${name}{${Object.keys(labels)
+    .sort()
+    .map((k) => `${k}="${labels[k]}"`)
+    .join(',')}}`;
 
 const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 
-export interface MetricsExporter { url: string; port: number; close(): Promise<void> }
+export interface MetricsExporter {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
 
 /**
  * The exporter: `GET /metrics` (text format), `POST /series` with a SeriesSpec or an array of them
@@ -46,14 +59,19 @@ export async function startMetricsExporter(port?: number): Promise<MetricsExport
           const now = Date.now();
           const byName = new Map<string, string[]>();
           for (const s of series.values()) {
-            const labels = Object.entries(s.labels).map(([k, v]) => `${k}="${esc(v)}"`).join(',');
+            const labels = Object.entries(s.labels)
+              .map(([k, v]) => `${k}="${esc(v)}"`)
+              .join(',');
             const line = `${s.name}${labels ? `{${labels}}` : ''} ${valueOf(s, now)}`;
             byName.set(s.name, [...(byName.get(s.name) ?? []), line]);
           }
           const out: string[] = [];
           for (const [name, lines] of byName) {
             const family = name.replace(/_(bucket|sum|count)$/, '');
-            out.push(`# TYPE ${family} ${/_(bucket|sum|count)$/.test(name) ? 'histogram' : /_total$/.test(name) ? 'counter' : 'gauge'}`, ...lines);
+            out.push(
+              `# TYPE ${family} ${/_(bucket|sum|count)$/.test(name) ? 'histogram' : /_total$/.test(name) ? 'counter' : 'gauge'}`,
+              ...lines,
+            );
           }
           res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(out.join('\n') + '\n');
           return;
@@ -73,7 +91,8 @@ export async function startMetricsExporter(port?: number): Promise<MetricsExport
         }
         if (req.url === '/series' && req.method === 'DELETE') {
           const { labels } = JSON.parse(body) as { labels: Record<string, string> };
-          for (const [k, s] of series) if (Object.entries(labels).every(([l, v]) => s.labels[l] === v)) series.delete(k);
+          for (const [k, s] of series)
+            if (Object.entries(labels).every(([l, v]) => s.labels[l] === v)) series.delete(k);
           res.writeHead(204).end();
           return;
         }
@@ -88,14 +107,22 @@ export async function startMetricsExporter(port?: number): Promise<MetricsExport
   return {
     url: `http://127.0.0.1:${p}`,
     port: p,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
 /** Client side of the exporter's control API (tests run in other processes than global setup). */
 export function exporterClient(url: string) {
   const call = async (method: string, body: unknown) => {
-    const r = await fetch(`${url}/series`, { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    const r = await fetch(`${url}/series`, {
+      method,
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
     if (!r.ok) throw new Error(`exporter ${method} /series: ${r.status} ${await r.text()}`);
   };
   return {
@@ -128,31 +155,53 @@ export async function startPrometheus(opts: {
   mkdirSync(dataDir, { recursive: true });
   const interval = opts.scrapeIntervalSec ?? 1;
   const configFile = join(dataDir, 'prometheus.yml');
-  writeFileSync(configFile, [
-    'global:',
-    `  scrape_interval: ${interval}s`,
-    `  evaluation_interval: ${interval}s`,
-    'scrape_configs:',
-    '  - job_name: eksflow-test-exporter',
-    '    honor_labels: true',
-    '    static_configs:',
-    `      - targets: [${opts.targets.map((t) => `'${t.replace(/^https?:\/\//, '')}'`).join(', ')}]`,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    configFile,
+    [
+      'global:',
+      `  scrape_interval: ${interval}s`,
+      `  evaluation_interval: ${interval}s`,
+      'scrape_configs:',
+      '  - job_name: eksflow-test-exporter',
+      '    honor_labels: true',
+      '    static_configs:',
+      `      - targets: [${opts.targets.map((t) => `'${t.replace(/^https?:\/\//, '')}'`).join(', ')}]`,
+      '',
+    ].join('\n'),
+  );
   const out = opts.logFile ? openSync(opts.logFile, 'a') : 'ignore';
-  const child = spawn(toolPath('prometheus'), [
-    `--config.file=${configFile}`,
-    `--storage.tsdb.path=${join(dataDir, 'tsdb')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--web.enable-lifecycle',
-    '--log.level=warn',
-  ], { stdio: ['ignore', out, out], detached: true });
-  const stop = () => new Promise<void>((res) => {
-    if (child.exitCode !== null || child.signalCode !== null) return res();
-    const timer = setTimeout(() => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } }, 5000);
-    child.once('exit', () => { clearTimeout(timer); res(); });
-    try { process.kill(-child.pid!, 'SIGTERM'); } catch { clearTimeout(timer); res(); }
-  });
+  const child = spawn(
+    toolPath('prometheus'),
+    [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${join(dataDir, 'tsdb')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--web.enable-lifecycle',
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', out, out], detached: true },
+  );
+  const stop = () =>
+    new Promise<void>((res) => {
+      if (child.exitCode !== null || child.signalCode !== null) return res();
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }, 5000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        res();
+      });
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        clearTimeout(timer);
+        res();
+      }
+    });
   try {
     await waitForPort(port, 30_000, 'prometheus', child);
     const url = `http://127.0.0.1:${port}`;
@@ -182,4 +231,3 @@ export async function waitForFirstScrape(url: string, targets: number, timeoutMs
   }
   throw new Error(`prometheus at ${url} did not scrape its targets within ${timeoutMs} ms (${last})`);
 }
-

@@ -10,8 +10,10 @@ import { z } from 'zod';
  */
 
 // --- Slack Block Kit (https://api.slack.com/reference/block-kit) -------------------------------
-const plainText = (max: number) => z.object({ type: z.literal('plain_text'), text: z.string().min(1).max(max), emoji: z.boolean().optional() }).strict();
-const mrkdwn = (max: number) => z.object({ type: z.literal('mrkdwn'), text: z.string().min(1).max(max), verbatim: z.boolean().optional() }).strict();
+const plainText = (max: number) =>
+  z.object({ type: z.literal('plain_text'), text: z.string().min(1).max(max), emoji: z.boolean().optional() }).strict();
+const mrkdwn = (max: number) =>
+  z.object({ type: z.literal('mrkdwn'), text: z.string().min(1).max(max), verbatim: z.boolean().optional() }).strict();
 const textObject = (max: number) => z.union([plainText(max), mrkdwn(max)]);
 const button = z
   .object({
@@ -27,11 +29,31 @@ const imageElement = z.object({ type: z.literal('image'), image_url: z.string().
 const block = z.discriminatedUnion('type', [
   z.object({ type: z.literal('header'), text: plainText(150), block_id: z.string().max(255).optional() }).strict(),
   z
-    .object({ type: z.literal('section'), text: textObject(3000).optional(), fields: z.array(textObject(2000)).max(10).optional(), block_id: z.string().max(255).optional() })
+    .object({
+      type: z.literal('section'),
+      text: textObject(3000).optional(),
+      fields: z.array(textObject(2000)).max(10).optional(),
+      block_id: z.string().max(255).optional(),
+    })
     .strict()
     .refine((s) => s.text !== undefined || (s.fields?.length ?? 0) > 0, 'a section needs text or fields'),
-  z.object({ type: z.literal('actions'), elements: z.array(button).min(1).max(25), block_id: z.string().max(255).optional() }).strict(),
-  z.object({ type: z.literal('context'), elements: z.array(z.union([textObject(3000), imageElement])).min(1).max(10), block_id: z.string().max(255).optional() }).strict(),
+  z
+    .object({
+      type: z.literal('actions'),
+      elements: z.array(button).min(1).max(25),
+      block_id: z.string().max(255).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('context'),
+      elements: z
+        .array(z.union([textObject(3000), imageElement]))
+        .min(1)
+        .max(10),
+      block_id: z.string().max(255).optional(),
+    })
+    .strict(),
   z.object({ type: z.literal('divider'), block_id: z.string().max(255).optional() }).strict(),
 ]);
 /** Body of a Slack incoming-webhook POST. */
@@ -71,14 +93,28 @@ export const pagerdutyEventSchema = z.discriminatedUnion('event_action', [
       event_action: z.literal('trigger'),
       dedup_key: z.string().min(1).max(255).optional(),
       payload: pdPayload,
-      images: z.array(z.object({ src: z.string(), href: z.string().optional(), alt: z.string().optional() })).optional(),
+      images: z
+        .array(z.object({ src: z.string(), href: z.string().optional(), alt: z.string().optional() }))
+        .optional(),
       links: z.array(z.object({ href: z.string().url(), text: z.string().optional() })).optional(),
       client: z.string().optional(),
       client_url: z.string().url().optional(),
     })
     .strict(),
-  z.object({ routing_key: z.string().length(32), event_action: z.literal('acknowledge'), dedup_key: z.string().min(1).max(255) }).strict(),
-  z.object({ routing_key: z.string().length(32), event_action: z.literal('resolve'), dedup_key: z.string().min(1).max(255) }).strict(),
+  z
+    .object({
+      routing_key: z.string().length(32),
+      event_action: z.literal('acknowledge'),
+      dedup_key: z.string().min(1).max(255),
+    })
+    .strict(),
+  z
+    .object({
+      routing_key: z.string().length(32),
+      event_action: z.literal('resolve'),
+      dedup_key: z.string().min(1).max(255),
+    })
+    .strict(),
 ]);
 
 export type ReceiverChannel = 'slack' | 'pagerduty';
@@ -131,7 +167,11 @@ export async function startReceivers(opts: { port?: number; host?: string } = {}
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const path = (req.url ?? '/').split('?')[0];
-    const channel: ReceiverChannel | undefined = path.startsWith('/slack/') ? 'slack' : path === '/pagerduty/v2/enqueue' ? 'pagerduty' : undefined;
+    const channel: ReceiverChannel | undefined = path.startsWith('/slack/')
+      ? 'slack'
+      : path === '/pagerduty/v2/enqueue'
+        ? 'pagerduty'
+        : undefined;
     if (req.method !== 'POST' || !channel) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
@@ -147,12 +187,19 @@ export async function startReceivers(opts: { port?: number; host?: string } = {}
     const schema = channel === 'slack' ? slackWebhookSchema : pagerdutyEventSchema;
     const check = parsedOk ? schema.safeParse(body) : undefined;
     const valid = check?.success === true;
-    const errors = check && !check.success ? check.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) : parsedOk ? undefined : ['body is not JSON'];
+    const errors =
+      check && !check.success
+        ? check.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
+        : parsedOk
+          ? undefined
+          : ['body is not JSON'];
     const forced = scripted[channel].shift();
     const status = forced ?? (valid ? (channel === 'slack' ? 200 : 202) : 400);
     log.push({ channel, path, body, status, valid, errors, atMs: Date.now() });
     if (channel === 'slack') {
-      res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : status === 400 ? 'invalid_payload' : 'server_error');
+      res
+        .writeHead(status, { 'content-type': 'text/plain' })
+        .end(status === 200 ? 'ok' : status === 400 ? 'invalid_payload' : 'server_error');
       return;
     }
     const dedupKey = (body as { dedup_key?: string })?.dedup_key ?? `pd-${log.length}`;
@@ -189,7 +236,8 @@ export async function startReceivers(opts: { port?: number; host?: string } = {}
     async waitFor(predicate, timeoutMs = 15_000) {
       const until = Date.now() + timeoutMs;
       while (!predicate(log)) {
-        if (Date.now() > until) throw new Error(`receivers: condition not met within ${timeoutMs} ms (${log.length} requests received)`);
+        if (Date.now() > until)
+          throw new Error(`receivers: condition not met within ${timeoutMs} ms (${log.length} requests received)`);
         await new Promise((r) => setTimeout(r, 20));
       }
       return log;

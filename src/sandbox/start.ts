@@ -13,7 +13,14 @@ import { ConfigError, loadConfigFile } from '../config/load';
 import { AwsClientFactory, SANDBOX_CREDENTIALS } from '../aws/clients';
 import { createWorker } from '../worker';
 import { REPO_ROOT, startMoto, startTemporalDevServer, type ManagedProcess } from './processes';
-import { sandboxAmiParameterTemplate, seedCluster, seedAlertTopic, seedLogGroups, seedNightResources, seedSecurityFindings } from './seed';
+import {
+  sandboxAmiParameterTemplate,
+  seedCluster,
+  seedAlertTopic,
+  seedLogGroups,
+  seedNightResources,
+  seedSecurityFindings,
+} from './seed';
 import { expandTemplate } from '../domain/logs/plan';
 import { reconcileNodegroupAsgs, startReconcilerLoop } from './nodegroup-asg-reconciler';
 import { startReceivers } from './receivers';
@@ -46,7 +53,10 @@ const say = (msg: string) => process.stdout.write(`[eksflow] ${msg}\n`);
 function portInUse(port: number): Promise<boolean> {
   return new Promise((res) => {
     const s = connect(port, '127.0.0.1');
-    s.once('connect', () => { s.destroy(); res(true); });
+    s.once('connect', () => {
+      s.destroy();
+      res(true);
+    });
     s.once('error', () => res(false));
   });
 }
@@ -69,18 +79,40 @@ async function main(): Promise<void> {
   const configPath = process.env.EKSFLOW_CONFIG ?? join(REPO_ROOT, 'eksflow.example.yaml');
   const loaded = loadConfigFile(configPath);
   // moto refuses SSM parameters under /aws/: the scan reads the sandbox's mirror of the EKS AMI parameters.
-  const config = { ...loaded, security: { ...loaded.security, amiReleaseParameter: sandboxAmiParameterTemplate(loaded.security.amiReleaseParameter) } };
+  const config = {
+    ...loaded,
+    security: {
+      ...loaded.security,
+      amiReleaseParameter: sandboxAmiParameterTemplate(loaded.security.amiReleaseParameter),
+    },
+  };
   say(`config ${configPath}: ${config.clusters.length} clusters`);
 
   const dataDir = join(REPO_ROOT, '.data');
-  const ports = [[TEMPORAL_PORT, 'Temporal frontend'], [UI_PORT, 'Temporal UI'], [MOTO_PORT, 'moto'], [RECEIVERS_PORT, 'Slack/PagerDuty receivers'], [PRICING_PORT, 'Pricing API stand-in'], [INGRESS_PORT, 'event ingress']] as const;
+  const ports = [
+    [TEMPORAL_PORT, 'Temporal frontend'],
+    [UI_PORT, 'Temporal UI'],
+    [MOTO_PORT, 'moto'],
+    [RECEIVERS_PORT, 'Slack/PagerDuty receivers'],
+    [PRICING_PORT, 'Pricing API stand-in'],
+    [INGRESS_PORT, 'event ingress'],
+  ] as const;
   for (const [port, what] of ports) {
-    if (await portInUse(port)) throw new Error(`port ${port} (${what}) is already in use — is another \`npm start\` running?`);
+    if (await portInUse(port))
+      throw new Error(`port ${port} (${what}) is already in use — is another \`npm start\` running?`);
   }
 
-  const track = <P extends ManagedProcess>(p: P): P => { stoppers.push(() => p.stop()); return p; };
+  const track = <P extends ManagedProcess>(p: P): P => {
+    stoppers.push(() => p.stop());
+    return p;
+  };
   const [temporal, moto] = await Promise.all([
-    startTemporalDevServer({ port: TEMPORAL_PORT, uiPort: UI_PORT, dbFile: join(dataDir, 'temporal.db'), logFile: join(dataDir, 'logs', 'temporal.log') }).then(track),
+    startTemporalDevServer({
+      port: TEMPORAL_PORT,
+      uiPort: UI_PORT,
+      dbFile: join(dataDir, 'temporal.db'),
+      logFile: join(dataDir, 'logs', 'temporal.log'),
+    }).then(track),
     startMoto({ port: MOTO_PORT, logFile: join(dataDir, 'logs', 'moto.log') }).then(track),
   ]);
   say(`Temporal dev server on ${temporal.address} (SQLite ${join('.data', 'temporal.db')}); moto on ${moto.endpoint}`);
@@ -126,16 +158,24 @@ async function main(): Promise<void> {
   await reconcileNodegroupAsgs(aws, config.clusters);
   for (const cluster of config.clusters) {
     await seedSecurityFindings(aws, cluster, loaded.security.amiReleaseParameter);
-    await seedLogGroups(aws, cluster, { bucket: expandTemplate(config.logs.bucket, { accountId: cluster.accountId, region: cluster.region }), nowMs: Date.now() });
+    await seedLogGroups(aws, cluster, {
+      bucket: expandTemplate(config.logs.bucket, { accountId: cluster.accountId, region: cluster.region }),
+      nowMs: Date.now(),
+    });
   }
   const reconciler = startReconcilerLoop(aws, config.clusters, 2000, (m) => say(m));
   stoppers.push(() => reconciler.stop());
-  say(`seeded ${config.clusters.map((c) => `${c.name} (${c.accountId}, ${c.region}, ${c.nodegroups.length} node groups)`).join(', ')}`);
+  say(
+    `seeded ${config.clusters.map((c) => `${c.name} (${c.accountId}, ${c.region}, ${c.nodegroups.length} node groups)`).join(', ')}`,
+  );
 
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const worker = await createWorker(env, config);
   const running = worker.run();
-  stoppers.push(async () => { worker.shutdown(); await running; });
+  stoppers.push(async () => {
+    worker.shutdown();
+    await running;
+  });
   say(`worker polling task queue "${env.TEMPORAL_TASK_QUEUE}"`);
 
   const client = await connectClient(env);
@@ -147,18 +187,36 @@ async function main(): Promise<void> {
     audit: new AuditLog(env.EKSFLOW_AUDIT_LOG),
     currentSizes: currentSizesFrom(aws, config.clusters),
   };
-  const ingress = buildIngressServer({ client, taskQueue: env.TEMPORAL_TASK_QUEUE, token: env.EKSFLOW_INGRESS_TOKEN!, config, metrics, log, api, reports: reportSourceFromEnv(env, aws) });
+  const ingress = buildIngressServer({
+    client,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    token: env.EKSFLOW_INGRESS_TOKEN!,
+    config,
+    metrics,
+    log,
+    api,
+    reports: reportSourceFromEnv(env, aws),
+  });
   await ingress.listen({ port: INGRESS_PORT, host: '127.0.0.1' });
   stoppers.push(() => ingress.close());
   // The interruption queue an EventBridge rule would feed, in the us-east-1 demo account.
   const queueTarget = config.clusters.find((c) => c.region === 'us-east-1') ?? config.clusters[0]!;
   const queue = await aws.sqs(queueTarget).send(new CreateQueueCommand({ QueueName: 'eksflow-interruptions' }));
-  const poller = startSqsPoller({ sqs: aws.sqs(queueTarget), queueUrl: queue.QueueUrl!, client, taskQueue: env.TEMPORAL_TASK_QUEUE, metrics, log });
+  const poller = startSqsPoller({
+    sqs: aws.sqs(queueTarget),
+    queueUrl: queue.QueueUrl!,
+    client,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    metrics,
+    log,
+  });
   stoppers.push(() => poller.stop());
   say(`event ingress on http://localhost:${INGRESS_PORT} (POST /events/eventbridge); SQS poller on ${queue.QueueUrl}`);
 
   const applied = await applySchedules(client, timetableFor(config), applyOptionsFor(config, env.TEMPORAL_TASK_QUEUE));
-  say(`timetable applied as Temporal Schedules (Asia/Kolkata): ${applied.created} created, ${applied.updated} updated, ${applied.deleted} deleted, ${applied.unchanged} unchanged`);
+  say(
+    `timetable applied as Temporal Schedules (Asia/Kolkata): ${applied.created} created, ${applied.updated} updated, ${applied.deleted} deleted, ${applied.unchanged} unchanged`,
+  );
 
   const sandboxEnvFile = join(dataDir, 'sandbox.env');
   mkdirSync(dataDir, { recursive: true });
@@ -184,14 +242,25 @@ async function main(): Promise<void> {
 
   say('');
   say(`Temporal UI:   http://localhost:${UI_PORT}/namespaces/default/workflows`);
-  say(`Status page:   http://localhost:${INGRESS_PORT}/ (sign in with the ingress token, ${SANDBOX_INGRESS_TOKEN}); API reference: http://localhost:${INGRESS_PORT}/api/v1/docs`);
-  const example = await aws.ec2(queueTarget).send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:eks:nodegroup-name', Values: ['batch-spot'] }, { Name: 'instance-state-name', Values: ['running'] }] }));
+  say(
+    `Status page:   http://localhost:${INGRESS_PORT}/ (sign in with the ingress token, ${SANDBOX_INGRESS_TOKEN}); API reference: http://localhost:${INGRESS_PORT}/api/v1/docs`,
+  );
+  const example = await aws.ec2(queueTarget).send(
+    new DescribeInstancesCommand({
+      Filters: [
+        { Name: 'tag:eks:nodegroup-name', Values: ['batch-spot'] },
+        { Name: 'instance-state-name', Values: ['running'] },
+      ],
+    }),
+  );
   const instanceId = example.Reservations?.[0]?.Instances?.[0]?.InstanceId ?? 'i-0123456789abcdef0';
   say(`Try next in another terminal (the CLI reads ${join('.data', 'sandbox.env')}; no exports needed):`);
   say('  npx eksflow scale up --cluster payments-mumbai --dry-run      # the plan 08:00 IST would apply');
   say('  npx eksflow schedules trigger scale-up                         # run it now; watch it in the UI');
   say('  npx eksflow scaling pause --cluster payments-mumbai --reason "release freeze" --until 2030-01-01T00:00:00Z');
-  say(`  npx eksflow events spot-warning --instance ${instanceId} --region ${queueTarget.region} --account ${queueTarget.accountId}`);
+  say(
+    `  npx eksflow events spot-warning --instance ${instanceId} --region ${queueTarget.region} --account ${queueTarget.accountId}`,
+  );
   say('  npx eksflow alerts test --severity critical && npx eksflow alerts list');
   say('  npx eksflow report cost --open');
   say('  npx eksflow security scan && npx eksflow security findings --severity high');

@@ -56,10 +56,14 @@ describe('alerts through the dev server, local receivers and moto', () => {
     const queue = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('alerts-email-copy') }));
     queueUrl = queue.QueueUrl!;
     const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
-    await sns.send(new SubscribeCommand({ TopicArn: topic.TopicArn, Protocol: 'sqs', Endpoint: attrs.Attributes!.QueueArn }));
+    await sns.send(
+      new SubscribeCommand({ TopicArn: topic.TopicArn, Protocol: 'sqs', Endpoint: attrs.Attributes!.QueueArn }),
+    );
 
     config = alertsTestConfig({
-      prefix: 'it_alerts', pagerdutyUrl: receivers.pagerdutyUrl, emailTopicArn: topic.TopicArn,
+      prefix: 'it_alerts',
+      pagerdutyUrl: receivers.pagerdutyUrl,
+      emailTopicArn: topic.TopicArn,
       extra: {
         pagerdutyWebhookSecretEnv: 'IT_ALERTS_PD_WEBHOOK_SECRET',
         rules: [
@@ -99,25 +103,50 @@ describe('alerts through the dev server, local receivers and moto', () => {
     });
     return { statusCode: res.status, body: await res.text() };
   }
-  const raise = (alert: AlertInput) => openOrMergeAlert(stack.client, { taskQueue, config, uiBaseUrl: 'http://localhost:8233' }, alert);
+  const raise = (alert: AlertInput) =>
+    openOrMergeAlert(stack.client, { taskQueue, config, uiBaseUrl: 'http://localhost:8233' }, alert);
   const forKey = (key: string) => receivers.received().filter((r) => JSON.stringify(r.body).includes(key));
   const until = (h: WorkflowHandle, pred: (s: AlertState) => boolean): Promise<AlertState> =>
     eventually(() => h.query(alertStatusQuery), pred, `the state of ${h.workflowId}`, { intervalMs: 50 });
 
   it('delivers to Slack and PagerDuty in their documented formats and publishes SMS and email to SNS', async () => {
     const key = uniqueName('all');
-    const { workflowId } = await raise({ severity: 'critical', type: 'it_all_channels', dedupKey: key, summary: `all channels ${key}`, cluster: 'alerts-test', details: { nodegroup: 'ng' } });
+    const { workflowId } = await raise({
+      severity: 'critical',
+      type: 'it_all_channels',
+      dedupKey: key,
+      summary: `all channels ${key}`,
+      cluster: 'alerts-test',
+      details: { nodegroup: 'ng' },
+    });
     const h = stack.client.workflow.getHandle(workflowId);
     const s = await until(h, (st) => st.notifications.length === 1);
-    expect(s.notifications[0].results.map((r) => [r.channel, r.status])).toEqual([['pagerduty', 'delivered'], ['slack', 'delivered'], ['sms', 'delivered'], ['email', 'delivered']]);
+    expect(s.notifications[0].results.map((r) => [r.channel, r.status])).toEqual([
+      ['pagerduty', 'delivered'],
+      ['slack', 'delivered'],
+      ['sms', 'delivered'],
+      ['email', 'delivered'],
+    ]);
     expect(s.notifications[0].results.find((r) => r.channel === 'sms')?.messageId).toMatch(/\S+/);
 
     const got = forKey(key);
-    expect(got.map((r) => [r.channel, r.valid])).toEqual(expect.arrayContaining([['slack', true], ['pagerduty', true]]));
-    const slack = got.find((r) => r.channel === 'slack')!.body as { blocks: { type: string; elements?: { url?: string }[] }[] };
-    const urls = slack.blocks.filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []).map((e) => e.url);
+    expect(got.map((r) => [r.channel, r.valid])).toEqual(
+      expect.arrayContaining([
+        ['slack', true],
+        ['pagerduty', true],
+      ]),
+    );
+    const slack = got.find((r) => r.channel === 'slack')!.body as {
+      blocks: { type: string; elements?: { url?: string }[] }[];
+    };
+    const urls = slack.blocks
+      .filter((b) => b.type === 'actions')
+      .flatMap((b) => b.elements ?? [])
+      .map((e) => e.url);
     expect(urls).toContain(`http://localhost:8233/namespaces/default/workflows/${encodeURIComponent(workflowId)}`);
-    expect(urls).toContain(`http://eksflow.example/alerts/${encodeURIComponent(key)}/ack?token=${ackToken(INGRESS_TOKEN, key)}`);
+    expect(urls).toContain(
+      `http://eksflow.example/alerts/${encodeURIComponent(key)}/ack?token=${ackToken(INGRESS_TOKEN, key)}`,
+    );
     const pd = got.find((r) => r.channel === 'pagerduty')!.body as { payload: { severity: string }; dedup_key: string };
     expect(pd.payload.severity).toBe('critical');
     expect(pd.dedup_key).toBe(key);
@@ -125,8 +154,12 @@ describe('alerts through the dev server, local receivers and moto', () => {
     // The email topic's message, read back through the SQS subscription.
     const envelope = (await eventually(
       async () => {
-        const msgs = await aws.sqs(target).send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-        return (msgs.Messages ?? []).map((m) => JSON.parse(m.Body!) as { Subject: string; Message: string }).find((e) => e.Message.includes(key));
+        const msgs = await aws
+          .sqs(target)
+          .send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+        return (msgs.Messages ?? [])
+          .map((m) => JSON.parse(m.Body!) as { Subject: string; Message: string })
+          .find((e) => e.Message.includes(key));
       },
       (e) => e !== undefined,
       'the email at the SQS subscription',
@@ -140,17 +173,36 @@ describe('alerts through the dev server, local receivers and moto', () => {
   it('retries a Slack receiver that answers 500 twice, then 200; never retries a PagerDuty 400', async () => {
     const key = uniqueName('retry');
     receivers.failNext('slack', [500, 500]);
-    const { workflowId } = await raise({ severity: 'critical', type: 'it_slack_only', dedupKey: key, summary: `flaky slack ${key}` });
+    const { workflowId } = await raise({
+      severity: 'critical',
+      type: 'it_slack_only',
+      dedupKey: key,
+      summary: `flaky slack ${key}`,
+    });
     const s = await until(stack.client.workflow.getHandle(workflowId), (st) => st.notifications.length === 1);
-    expect(s.notifications[0].results).toEqual([{ channel: 'slack', status: 'delivered', messageId: expect.any(String) }]);
+    expect(s.notifications[0].results).toEqual([
+      { channel: 'slack', status: 'delivered', messageId: expect.any(String) },
+    ]);
     expect(forKey(key).map((r) => r.status)).toEqual([500, 500, 200]);
     await stack.client.workflow.getHandle(workflowId).signal(resolveSignal, { by: 'test', via: 'cli' });
 
     const pdKey = uniqueName('pd400');
     receivers.failNext('pagerduty', [400]);
-    const pdRaised = await raise({ severity: 'critical', type: 'it_pagerduty_only', dedupKey: pdKey, summary: `bad event ${pdKey}` });
-    const pdState = await until(stack.client.workflow.getHandle(pdRaised.workflowId), (st) => st.notifications.length === 1);
-    expect(pdState.notifications[0].results[0]).toMatchObject({ channel: 'pagerduty', status: 'failed', error: expect.stringContaining('HTTP 400') });
+    const pdRaised = await raise({
+      severity: 'critical',
+      type: 'it_pagerduty_only',
+      dedupKey: pdKey,
+      summary: `bad event ${pdKey}`,
+    });
+    const pdState = await until(
+      stack.client.workflow.getHandle(pdRaised.workflowId),
+      (st) => st.notifications.length === 1,
+    );
+    expect(pdState.notifications[0].results[0]).toMatchObject({
+      channel: 'pagerduty',
+      status: 'failed',
+      error: expect.stringContaining('HTTP 400'),
+    });
     expect(pdState.notifications[0].results[0].error).not.toContain(TEST_ROUTING_KEY);
     expect(forKey(pdKey)).toHaveLength(1);
     await stack.client.workflow.getHandle(pdRaised.workflowId).signal(resolveSignal, { by: 'test', via: 'cli' });
@@ -161,9 +213,18 @@ describe('alerts through the dev server, local receivers and moto', () => {
     const saved = process.env[names.pagerdutyKey];
     delete process.env[names.pagerdutyKey];
     try {
-      const { workflowId } = await raise({ severity: 'critical', type: 'scale_up_timeout', dedupKey: key, summary: `no key ${key}` });
+      const { workflowId } = await raise({
+        severity: 'critical',
+        type: 'scale_up_timeout',
+        dedupKey: key,
+        summary: `no key ${key}`,
+      });
       const s = await until(stack.client.workflow.getHandle(workflowId), (st) => st.notifications.length === 1);
-      expect(s.notifications[0].results.map((r) => [r.channel, r.status])).toEqual([['pagerduty', 'not_configured'], ['slack', 'delivered'], ['sms', 'delivered']]);
+      expect(s.notifications[0].results.map((r) => [r.channel, r.status])).toEqual([
+        ['pagerduty', 'not_configured'],
+        ['slack', 'delivered'],
+        ['sms', 'delivered'],
+      ]);
       expect(forKey(key).filter((r) => r.channel === 'pagerduty')).toHaveLength(0);
       await stack.client.workflow.getHandle(workflowId).signal(resolveSignal, { by: 'test', via: 'cli' });
     } finally {
@@ -174,33 +235,65 @@ describe('alerts through the dev server, local receivers and moto', () => {
   it('rejects an unknown severity at the edge and starts nothing', async () => {
     const key = uniqueName('badsev');
     const activities = createAlertActivities(deps);
-    await expect(activities.raiseAlert({ severity: 'urgent', type: 'x', dedupKey: key, summary: 's' } as unknown as AlertInput)).rejects.toThrow(/severity must be one of critical, warning, info/);
+    await expect(
+      activities.raiseAlert({ severity: 'urgent', type: 'x', dedupKey: key, summary: 's' } as unknown as AlertInput),
+    ).rejects.toThrow(/severity must be one of critical, warning, info/);
     await expect(stack.client.workflow.getHandle(`alert/${key}`).describe()).rejects.toThrow(/not found/i);
     // The CLI says the same, exit code 2 (UsageError).
     const program = new Command().exitOverride();
-    registerAlertCommands(program, { context: async () => ({ client: stack.client, config, taskQueue, uiBaseUrl: 'http://localhost:8233', close: async () => {} }) });
-    await expect(program.parseAsync(['alerts', 'test', '--severity', 'urgent', '--key', key], { from: 'user' })).rejects.toThrow(UsageError);
+    registerAlertCommands(program, {
+      context: async () => ({
+        client: stack.client,
+        config,
+        taskQueue,
+        uiBaseUrl: 'http://localhost:8233',
+        close: async () => {},
+      }),
+    });
+    await expect(
+      program.parseAsync(['alerts', 'test', '--severity', 'urgent', '--key', key], { from: 'user' }),
+    ).rejects.toThrow(UsageError);
     await expect(stack.client.workflow.getHandle(`alert/${key}`).describe()).rejects.toThrow(/not found/i);
   });
 
   it('acknowledges over HTTP only with the right token, and resolves from a signed PagerDuty webhook', async () => {
     const key = uniqueName('http');
-    const { workflowId } = await raise({ severity: 'critical', type: 'scale_up_timeout', dedupKey: key, summary: `http ack ${key}` });
+    const { workflowId } = await raise({
+      severity: 'critical',
+      type: 'scale_up_timeout',
+      dedupKey: key,
+      summary: `http ack ${key}`,
+    });
     const h = stack.client.workflow.getHandle(workflowId);
     await until(h, (st) => st.notifications.length === 1);
 
     const bad = await post(`/alerts/${encodeURIComponent(key)}/ack?token=${'0'.repeat(64)}`, { by: 'mallory' });
     expect(bad.statusCode).toBe(401);
-    const other = await post(`/alerts/${encodeURIComponent(key)}/ack?token=${ackToken(INGRESS_TOKEN, 'another-key')}`, {});
+    const other = await post(
+      `/alerts/${encodeURIComponent(key)}/ack?token=${ackToken(INGRESS_TOKEN, 'another-key')}`,
+      {},
+    );
     expect(other.statusCode).toBe(401);
     expect((await h.query(alertStatusQuery)).status).toBe('open');
 
-    const ok = await post(`/alerts/${encodeURIComponent(key)}/ack`, { token: ackToken(INGRESS_TOKEN, key), by: 'ravi' });
+    const ok = await post(`/alerts/${encodeURIComponent(key)}/ack`, {
+      token: ackToken(INGRESS_TOKEN, key),
+      by: 'ravi',
+    });
     expect(ok.statusCode).toBe(202);
     const acked = await until(h, (st) => st.notifications.some((n) => n.action === 'acknowledge'));
     expect(acked.acknowledged).toMatchObject({ by: 'ravi', via: 'http' });
 
-    const webhook = JSON.stringify({ event: { id: 'E1', event_type: 'incident.resolved', resource_type: 'incident', occurred_at: new Date().toISOString(), agent: { id: 'U1', summary: 'Priya (PagerDuty)' }, data: { id: 'Q1', type: 'incident', incident_key: key, status: 'resolved' } } });
+    const webhook = JSON.stringify({
+      event: {
+        id: 'E1',
+        event_type: 'incident.resolved',
+        resource_type: 'incident',
+        occurred_at: new Date().toISOString(),
+        agent: { id: 'U1', summary: 'Priya (PagerDuty)' },
+        data: { id: 'Q1', type: 'incident', incident_key: key, status: 'resolved' },
+      },
+    });
     const unsigned = await post('/webhooks/pagerduty', webhook, { 'x-pagerduty-signature': 'v1=deadbeef' });
     expect(unsigned.statusCode).toBe(401);
     const signature = `v1=${createHmac('sha256', PD_WEBHOOK_SECRET).update(webhook).digest('hex')}`;
@@ -209,9 +302,15 @@ describe('alerts through the dev server, local receivers and moto', () => {
     const final = (await h.result()) as AlertState;
     expect(final.resolved).toMatchObject({ by: 'Priya (PagerDuty)', via: 'pagerduty' });
     // PagerDuty told us, so it is not told back; Slack gets the follow-up.
-    const pdActions = forKey(key).filter((r) => r.channel === 'pagerduty').map((r) => (r.body as { event_action: string }).event_action);
+    const pdActions = forKey(key)
+      .filter((r) => r.channel === 'pagerduty')
+      .map((r) => (r.body as { event_action: string }).event_action);
     expect(pdActions).toEqual(['trigger', 'acknowledge']);
-    expect(forKey(key).filter((r) => r.channel === 'slack').map((r) => (r.body as { text: string }).text.split(' ')[0])).toEqual(['[CRITICAL]', '[ACKNOWLEDGED]', '[RESOLVED]']);
+    expect(
+      forKey(key)
+        .filter((r) => r.channel === 'slack')
+        .map((r) => (r.body as { text: string }).text.split(' ')[0]),
+    ).toEqual(['[CRITICAL]', '[ACKNOWLEDGED]', '[RESOLVED]']);
   });
 
   it('lists, acknowledges and resolves alerts from the CLI', async () => {
@@ -223,7 +322,15 @@ describe('alerts through the dev server, local receivers and moto', () => {
     });
     const run = async (...args: string[]) => {
       const program = new Command().exitOverride();
-      registerAlertCommands(program, { context: async () => ({ client: stack.client, config, taskQueue, uiBaseUrl: 'http://localhost:8233', close: async () => {} }) });
+      registerAlertCommands(program, {
+        context: async () => ({
+          client: stack.client,
+          config,
+          taskQueue,
+          uiBaseUrl: 'http://localhost:8233',
+          close: async () => {},
+        }),
+      });
       await program.parseAsync(args, { from: 'user' });
     };
     try {
@@ -253,7 +360,12 @@ describe('alerts through the dev server, local receivers and moto', () => {
 
   it('keeps secrets out of workflow history', async () => {
     const key = uniqueName('secret');
-    const { workflowId } = await raise({ severity: 'critical', type: 'it_all_channels', dedupKey: key, summary: `secret check ${key}` });
+    const { workflowId } = await raise({
+      severity: 'critical',
+      type: 'it_all_channels',
+      dedupKey: key,
+      summary: `secret check ${key}`,
+    });
     const h = stack.client.workflow.getHandle(workflowId);
     await until(h, (st) => st.notifications.length === 1);
     await h.signal(acknowledgeSignal, { by: 'test', via: 'cli' });

@@ -15,14 +15,12 @@ describe('operator API reads from AWS (moto)', () => {
   test('tokens from a Secrets Manager secret authenticate with their role; a malformed secret is refused', async () => {
     const id = uniqueName('eksflow-api-tokens');
     const token = 'secret-kept-token-0123456789abcdef';
-    await aws
-      .secretsManager(target)
-      .send(
-        new CreateSecretCommand({
-          Name: id,
-          SecretString: JSON.stringify([{ name: 'portal', role: 'viewer', sha256: sha256Hex(token) }]),
-        }),
-      );
+    await aws.secretsManager(target).send(
+      new CreateSecretCommand({
+        Name: id,
+        SecretString: JSON.stringify([{ name: 'portal', role: 'viewer', sha256: sha256Hex(token) }]),
+      }),
+    );
     const tokens = await tokensFromSecret(aws, target, id);
     expect(tokens).toEqual([{ name: 'portal', role: 'viewer', sha256: sha256Hex(token) }]);
 

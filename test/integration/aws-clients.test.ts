@@ -10,8 +10,18 @@ describe('AwsClientFactory against moto', () => {
     const name = uniqueName('acct');
     const config = testConfig({
       clusters: ['444444444444', '555555555555'].map((accountId, i) => ({
-        name: `${name}-${i}`, accountId, region: 'us-east-1', roleArn: `arn:aws:iam::${accountId}:role/eksflow-automation`,
-        nodegroups: [{ name: 'ng', instanceTypes: ['m5.large'], businessHours: { min: 1, desired: 1, max: 2 }, offHours: { min: 0, desired: 0, max: 2 } }],
+        name: `${name}-${i}`,
+        accountId,
+        region: 'us-east-1',
+        roleArn: `arn:aws:iam::${accountId}:role/eksflow-automation`,
+        nodegroups: [
+          {
+            name: 'ng',
+            instanceTypes: ['m5.large'],
+            businessHours: { min: 1, desired: 1, max: 2 },
+            offHours: { min: 0, desired: 0, max: 2 },
+          },
+        ],
       })),
     });
     const [a, b] = config.clusters;

@@ -25,8 +25,15 @@ describe('HTML reports in headless Chromium', () => {
   let pricing: PricingServer;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian chromium (apt-get install -y chromium); scripts/provision.sh should do it`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    if (!existsSync(CHROMIUM))
+      throw new Error(
+        `${CHROMIUM} is missing: install Debian chromium (apt-get install -y chromium); scripts/provision.sh should do it`,
+      );
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+    });
     pricing = await startPricingServer();
     mkdirSync(ARTIFACTS, { recursive: true });
   });
@@ -43,18 +50,53 @@ describe('HTML reports in headless Chromium', () => {
           accountId: '123456789012',
           region: 'us-east-1',
           nodegroups: [
-            { name: 'web', instanceTypes: ['m5.large'], businessHours: { min: 2, desired: 8, max: 12 }, offHours: { min: 1, desired: 3, max: 12 } },
-            { name: 'api', instanceTypes: ['c5.xlarge'], businessHours: { min: 2, desired: 4, max: 8 }, offHours: { min: 2, desired: 4, max: 8 } },
-            { name: 'workers', capacityType: 'SPOT', scalingMode: 'bounds', instanceTypes: ['c5.large', 'm5a.large'], businessHours: { min: 2, desired: 6, max: 12 }, offHours: { min: 2, desired: 2, max: 12 } },
-            { name: 'db', workload: 'stateful', instanceTypes: ['r5.xlarge'], businessHours: { min: 3, desired: 3, max: 3 }, offHours: { min: 3, desired: 3, max: 3 } },
-            { name: 'legacy', instanceTypes: ['zz9.huge'], businessHours: { min: 0, desired: 1, max: 1 }, offHours: { min: 0, desired: 1, max: 1 } },
+            {
+              name: 'web',
+              instanceTypes: ['m5.large'],
+              businessHours: { min: 2, desired: 8, max: 12 },
+              offHours: { min: 1, desired: 3, max: 12 },
+            },
+            {
+              name: 'api',
+              instanceTypes: ['c5.xlarge'],
+              businessHours: { min: 2, desired: 4, max: 8 },
+              offHours: { min: 2, desired: 4, max: 8 },
+            },
+            {
+              name: 'workers',
+              capacityType: 'SPOT',
+              scalingMode: 'bounds',
+              instanceTypes: ['c5.large', 'm5a.large'],
+              businessHours: { min: 2, desired: 6, max: 12 },
+              offHours: { min: 2, desired: 2, max: 12 },
+            },
+            {
+              name: 'db',
+              workload: 'stateful',
+              instanceTypes: ['r5.xlarge'],
+              businessHours: { min: 3, desired: 3, max: 3 },
+              offHours: { min: 3, desired: 3, max: 3 },
+            },
+            {
+              name: 'legacy',
+              instanceTypes: ['zz9.huge'],
+              businessHours: { min: 0, desired: 1, max: 1 },
+              offHours: { min: 0, desired: 1, max: 1 },
+            },
           ],
         },
         {
           name: 'payments-mumbai',
           accountId: '123456789012',
           region: 'ap-south-1',
-          nodegroups: [{ name: 'general', instanceTypes: ['m5.large'], businessHours: { min: 1, desired: 4, max: 6 }, offHours: { min: 1, desired: 2, max: 6 } }],
+          nodegroups: [
+            {
+              name: 'general',
+              instanceTypes: ['m5.large'],
+              businessHours: { min: 1, desired: 4, max: 6 },
+              offHours: { min: 1, desired: 2, max: 6 },
+            },
+          ],
         },
       ],
     });
@@ -92,17 +134,24 @@ describe('HTML reports in headless Chromium', () => {
     expect(await page.locator('#chart-opportunities svg circle').count()).toBe(report.opportunities.all.length);
     expect(report.opportunities.all.length).toBeGreaterThan(0);
     await expect(page.locator('#problems').innerText()).resolves.toMatch(/zz9\.huge/);
-    expect(await page.locator('#recommendations tbody tr').count()).toBe(Math.max(1, report.recommendations.recommendations.length));
+    expect(await page.locator('#recommendations tbody tr').count()).toBe(
+      Math.max(1, report.recommendations.recommendations.length),
+    );
     await page.close();
   });
 
   it('renders the spot report with the top 20 and the placement', async () => {
     const deps = analysisDeps();
-    const report = await runSpotAnalysis(deps, { hours: 168, placements: [{ vcpu: 2, memoryGiB: 8, count: 10, maxRisk: 'medium' }] });
+    const report = await runSpotAnalysis(deps, {
+      hours: 168,
+      placements: [{ vcpu: 2, memoryGiB: 8, count: 10, maxRisk: 'medium' }],
+    });
     const files = await writeReport(mkdtempSync(join(tmpdir(), 'eksflow-html-')), report);
     const { page, errors } = await open(files.htmlPath, 'spot-report.png');
     expect(errors).toEqual([]);
-    expect(await page.locator('#opportunities tbody tr').count()).toBe(Math.min(20, report.opportunities.totalOpportunities));
+    expect(await page.locator('#opportunities tbody tr').count()).toBe(
+      Math.min(20, report.opportunities.totalOpportunities),
+    );
     expect(await page.locator('table.placement tbody tr').count()).toBe(report.placements[0].result.allocations.length);
     await expect(page.locator('#price-source').innerText()).resolves.toMatch(/Pricing API/);
     await page.close();

@@ -41,7 +41,10 @@ describe('spot history from moto through the real EC2 client, and the report pip
       end: now,
     });
     const offerings = await ec2.send(
-      new DescribeInstanceTypeOfferingsCommand({ LocationType: 'availability-zone', Filters: [{ Name: 'instance-type', Values: ['m5.large', 'c5.large'] }] }),
+      new DescribeInstanceTypeOfferingsCommand({
+        LocationType: 'availability-zone',
+        Filters: [{ Name: 'instance-type', Values: ['m5.large', 'c5.large'] }],
+      }),
     );
     const offered = (offerings.InstanceTypeOfferings ?? []).map((o) => `${o.InstanceType}/${o.Location}`).sort();
     expect(offered.length).toBeGreaterThanOrEqual(6);
@@ -63,16 +66,39 @@ describe('spot history from moto through the real EC2 client, and the report pip
           accountId: '123456789012',
           region: 'us-east-1',
           nodegroups: [
-            { name: 'web', instanceTypes: ['m5.large'], businessHours: { min: 2, desired: 6, max: 10 }, offHours: { min: 1, desired: 2, max: 10 } },
-            { name: 'workers', capacityType: 'SPOT', instanceTypes: ['c5.large', 'm5.large'], businessHours: { min: 0, desired: 3, max: 6 }, offHours: { min: 0, desired: 1, max: 6 } },
-            { name: 'mystery', instanceTypes: ['zz9.huge'], businessHours: { min: 0, desired: 1, max: 1 }, offHours: { min: 0, desired: 1, max: 1 } },
+            {
+              name: 'web',
+              instanceTypes: ['m5.large'],
+              businessHours: { min: 2, desired: 6, max: 10 },
+              offHours: { min: 1, desired: 2, max: 10 },
+            },
+            {
+              name: 'workers',
+              capacityType: 'SPOT',
+              instanceTypes: ['c5.large', 'm5.large'],
+              businessHours: { min: 0, desired: 3, max: 6 },
+              offHours: { min: 0, desired: 1, max: 6 },
+            },
+            {
+              name: 'mystery',
+              instanceTypes: ['zz9.huge'],
+              businessHours: { min: 0, desired: 1, max: 1 },
+              offHours: { min: 0, desired: 1, max: 1 },
+            },
           ],
         },
         {
           name: 'shop-mumbai',
           accountId: '123456789012',
           region: 'ap-south-1',
-          nodegroups: [{ name: 'web', instanceTypes: ['m5.large'], businessHours: { min: 1, desired: 2, max: 4 }, offHours: { min: 1, desired: 1, max: 4 } }],
+          nodegroups: [
+            {
+              name: 'web',
+              instanceTypes: ['m5.large'],
+              businessHours: { min: 1, desired: 2, max: 4 },
+              offHours: { min: 1, desired: 1, max: 4 },
+            },
+          ],
         },
       ],
     });
@@ -104,12 +130,19 @@ describe('spot history from moto through the real EC2 client, and the report pip
     expect(workers.spotSavingsMonthly).toBeGreaterThan(0);
     expect(report.problems).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^shop-virginia\/mystery: the Pricing API has no On-Demand Linux price for zz9\.huge in us-east-1/),
+        expect.stringMatching(
+          /^shop-virginia\/mystery: the Pricing API has no On-Demand Linux price for zz9\.huge in us-east-1/,
+        ),
       ]),
     );
     const mumbai = report.cost.clusters.find((c) => c.region === 'ap-south-1')!;
-    expect(mumbai.nodegroups.find((n) => n.nodegroup === 'web')).toMatchObject({ priced: true, pricePerNodeHour: 0.101 });
-    expect(report.recommendations.recommendations.some((r) => r.nodegroup === 'web' && r.kind === 'spot-diversify')).toBe(true);
+    expect(mumbai.nodegroups.find((n) => n.nodegroup === 'web')).toMatchObject({
+      priced: true,
+      pricePerNodeHour: 0.101,
+    });
+    expect(
+      report.recommendations.recommendations.some((r) => r.nodegroup === 'web' && r.kind === 'spot-diversify'),
+    ).toBe(true);
     const html = readFileSync(summary.htmlPath, 'utf8');
     expect(html).toContain('no On-Demand Linux price for zz9.huge in us-east-1');
     expect(html).toContain('served by ' + pricing.url);
@@ -122,19 +155,30 @@ describe('spot history from moto through the real EC2 client, and the report pip
     const url = down.url;
     await down.close();
     const { buildSpotReport } = createCostActivities({ ...d, aws: testAwsFactory({ pricingEndpoint: url }) });
-    const summary = await buildSpotReport({ hours: 24, placements: [{ vcpu: 2, memoryGiB: 8, count: 6, maxRisk: 'medium' }] });
+    const summary = await buildSpotReport({
+      hours: 24,
+      placements: [{ vcpu: 2, memoryGiB: 8, count: 6, maxRisk: 'medium' }],
+    });
     expect(summary.pricingApiReachable).toBe(false);
     const report = JSON.parse(readFileSync(summary.jsonPath, 'utf8')) as SpotReport;
-    expect(report.prices.summary).toMatch(/Pricing API unreachable .*table shipped with eksflow, generated from the Pricing API on 2025-04-24 and 2026-01-19 and 2026-07-20/);
+    expect(report.prices.summary).toMatch(
+      /Pricing API unreachable .*table shipped with eksflow, generated from the Pricing API on 2025-04-24 and 2026-01-19 and 2026-07-20/,
+    );
     expect(report.opportunities.totalOpportunities).toBeGreaterThan(0);
     // Both regions are priced when the API is down: the shipped table has us-east-1 and ap-south-1.
     expect(new Set(report.opportunities.all.map((o) => o.region))).toEqual(new Set(['us-east-1', 'ap-south-1']));
-    expect(report.placements[0]).toMatchObject({ region: 'us-east-1', example: false, result: { feasible: true, placed: 6 } });
+    expect(report.placements[0]).toMatchObject({
+      region: 'us-east-1',
+      example: false,
+      result: { feasible: true, placed: 6 },
+    });
     expect(readFileSync(summary.htmlPath, 'utf8')).toContain('AWS Pricing API unreachable');
   });
 
   it('rejects a malformed request as a validation error', async () => {
     const { buildSpotReport } = createCostActivities(deps(mkdtempSync(join(tmpdir(), 'eksflow-bad-'))));
-    await expect(buildSpotReport({ placements: [{ vcpu: 2, memoryGiB: 8, count: 0, maxRisk: 'medium' }] })).rejects.toMatchObject({ name: 'ValidationError' });
+    await expect(
+      buildSpotReport({ placements: [{ vcpu: 2, memoryGiB: 8, count: 0, maxRisk: 'medium' }] }),
+    ).rejects.toMatchObject({ name: 'ValidationError' });
   });
 });

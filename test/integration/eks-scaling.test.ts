@@ -4,20 +4,42 @@ import { scaleNodegroupTo } from '../../workflows';
 import { seedCluster } from '../../src/sandbox/seed';
 import { reconcileNodegroupAsgs } from '../../src/sandbox/nodegroup-asg-reconciler';
 import { startReconcilerLoop } from '../../src/sandbox/nodegroup-asg-reconciler';
-import { connectDevServer, startTestWorker, testAwsFactory, testConfig, uniqueName, type TestWorker } from '../support/stack';
+import {
+  connectDevServer,
+  startTestWorker,
+  testAwsFactory,
+  testConfig,
+  uniqueName,
+  type TestWorker,
+} from '../support/stack';
 
 describe('EKS activities against moto, driven by a workflow on the dev server', () => {
   const aws = testAwsFactory();
   const clusterName = uniqueName('it-eks');
   const config = testConfig({
-    clusters: [{
-      name: clusterName, accountId: '333333333333', region: 'ap-south-1',
-      roleArn: 'arn:aws:iam::333333333333:role/eksflow-automation',
-      nodegroups: [{ name: 'general', instanceTypes: ['m5.large'], businessHours: { min: 1, desired: 3, max: 5 }, offHours: { min: 1, desired: 1, max: 5 } }],
-    }],
+    clusters: [
+      {
+        name: clusterName,
+        accountId: '333333333333',
+        region: 'ap-south-1',
+        roleArn: 'arn:aws:iam::333333333333:role/eksflow-automation',
+        nodegroups: [
+          {
+            name: 'general',
+            instanceTypes: ['m5.large'],
+            businessHours: { min: 1, desired: 3, max: 5 },
+            offHours: { min: 1, desired: 1, max: 5 },
+          },
+        ],
+      },
+    ],
   });
   const cluster = config.clusters[0]!;
-  const ref = { target: { accountId: cluster.accountId, region: cluster.region, roleArn: cluster.roleArn }, cluster: clusterName, nodegroup: 'general' };
+  const ref = {
+    target: { accountId: cluster.accountId, region: cluster.region, roleArn: cluster.roleArn },
+    cluster: clusterName,
+    nodegroup: 'general',
+  };
   const taskQueue = uniqueName('it-eks');
   let stack: Awaited<ReturnType<typeof connectDevServer>>;
   let worker: TestWorker;
@@ -28,7 +50,13 @@ describe('EKS activities against moto, driven by a workflow on the dev server', 
     await reconcileNodegroupAsgs(aws, [cluster]);
     reconciler = startReconcilerLoop(aws, [cluster], 500);
     stack = await connectDevServer();
-    worker = await startTestWorker({ connection: stack.nativeConnection, client: stack.client, taskQueue, config, aws });
+    worker = await startTestWorker({
+      connection: stack.nativeConnection,
+      client: stack.client,
+      taskQueue,
+      config,
+      aws,
+    });
   });
 
   afterAll(async () => {
@@ -40,7 +68,8 @@ describe('EKS activities against moto, driven by a workflow on the dev server', 
   /** What one workflow run recorded in the audit log (tests never count entries across the file). */
   const auditOf = (workflowId: string) => worker.deps.audit.read().filter((r) => r.workflowId === workflowId);
   const desiredInMoto = async () =>
-    (await aws.eks(ref.target).send(new DescribeNodegroupCommand({ clusterName, nodegroupName: 'general' }))).nodegroup?.scalingConfig?.desiredSize;
+    (await aws.eks(ref.target).send(new DescribeNodegroupCommand({ clusterName, nodegroupName: 'general' }))).nodegroup
+      ?.scalingConfig?.desiredSize;
 
   it('scales a node group in moto with UpdateNodegroupConfig and waits until its instances are InService', async () => {
     const workflowId = uniqueName('scale');
@@ -62,7 +91,11 @@ describe('EKS activities against moto, driven by a workflow on the dev server', 
 
   it('issues no update when the node group is already at the target', async () => {
     const input = { ref, size: { desired: 3 }, pollIntervalMs: 500, verifyTimeoutMs: 30_000 };
-    await stack.client.workflow.execute(scaleNodegroupTo, { taskQueue, workflowId: uniqueName('scale-setup'), args: [input] });
+    await stack.client.workflow.execute(scaleNodegroupTo, {
+      taskQueue,
+      workflowId: uniqueName('scale-setup'),
+      args: [input],
+    });
     const workflowId = uniqueName('scale-noop');
     const result = await stack.client.workflow.execute(scaleNodegroupTo, { taskQueue, workflowId, args: [input] });
     expect(result.status).toBe('no_change');
@@ -77,7 +110,10 @@ describe('EKS activities against moto, driven by a workflow on the dev server', 
         workflowId: uniqueName('scale-bad'),
         args: [{ ref, size: { desired: 9 }, pollIntervalMs: 500, verifyTimeoutMs: 5_000 }],
       })
-      .then(() => undefined, (err: unknown) => err as { cause?: { cause?: ApplicationFailure; attempt?: number } });
+      .then(
+        () => undefined,
+        (err: unknown) => err as { cause?: { cause?: ApplicationFailure; attempt?: number } },
+      );
     const activityFailure = failure?.cause;
     expect(activityFailure?.cause).toBeInstanceOf(ApplicationFailure);
     expect(activityFailure?.cause?.type).toBe('ValidationError');

@@ -30,7 +30,18 @@ describe('eksflow events (CLI) → ingress → Temporal', () => {
 
   it('starts spot-interruption/<instance-id> for a spot warning', async () => {
     const instanceId = `i-0${Date.now().toString(16).padStart(16, '0')}`.slice(0, 19);
-    const code = await cli(['events', 'spot-warning', '--instance', instanceId, '--region', 'us-east-1', '--account', '123456789012', '--url', url]);
+    const code = await cli([
+      'events',
+      'spot-warning',
+      '--instance',
+      instanceId,
+      '--region',
+      'us-east-1',
+      '--account',
+      '123456789012',
+      '--url',
+      url,
+    ]);
     expect(code).toBe(0);
     const handle = stack.client.workflow.getHandle(spotInterruptionWorkflowId(instanceId));
     const description = await handle.describe();
@@ -40,10 +51,25 @@ describe('eksflow events (CLI) → ingress → Temporal', () => {
   });
 
   it('rejects a malformed instance id with exit code 2 and sends nothing', async () => {
-    const before = (await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).json()) as { events: Record<string, number> };
-    const code = await cli(['events', 'spot-warning', '--instance', 'not-an-instance', '--region', 'us-east-1', '--account', '123456789012', '--url', url]);
+    const before = (await (
+      await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as { events: Record<string, number> };
+    const code = await cli([
+      'events',
+      'spot-warning',
+      '--instance',
+      'not-an-instance',
+      '--region',
+      'us-east-1',
+      '--account',
+      '123456789012',
+      '--url',
+      url,
+    ]);
     expect(code).toBe(2);
-    const after = (await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).json()) as { events: Record<string, number> };
+    const after = (await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+      events: Record<string, number>;
+    };
     expect(after.events).toEqual(before.events);
   });
 });

@@ -10,10 +10,19 @@ import { buildIngressServer } from '../../src/ingress/server';
 import { startSqsPoller } from '../../src/ingress/sqs-poller';
 import { startReceivers, type Receivers } from '../../src/sandbox/receivers';
 import { waitUntil } from '../support/health-fixtures';
-import { connectDevServer, createTestWorker, testActivityDeps, testAwsFactory, testConfig, uniqueName } from '../support/stack';
+import {
+  connectDevServer,
+  createTestWorker,
+  testActivityDeps,
+  testAwsFactory,
+  testConfig,
+  uniqueName,
+} from '../support/stack';
 
 const TOKEN = 'ingress-token-health-0123456789';
-const sample = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'events', 'cloudwatch-alarm-state-change.json'), 'utf8'));
+const sample = JSON.parse(
+  readFileSync(join(__dirname, '..', 'fixtures', 'events', 'cloudwatch-alarm-state-change.json'), 'utf8'),
+);
 
 /** The sample with a unique alarm, as ALARM or as the OK that follows it. */
 function alarmEvent(alarmName: string, state: 'ALARM' | 'OK', atIso: string) {
@@ -25,7 +34,12 @@ function alarmEvent(alarmName: string, state: 'ALARM' | 'OK', atIso: string) {
   e.detail.alarmName = alarmName;
   e.time = atIso.replace(/\.\d+Z$/, 'Z');
   e.detail.previousState = { ...e.detail.state, value: state === 'ALARM' ? 'OK' : 'ALARM' };
-  e.detail.state = { ...e.detail.state, value: state, timestamp: stamp, reason: state === 'ALARM' ? sample.detail.state.reason : sample.detail.previousState.reason };
+  e.detail.state = {
+    ...e.detail.state,
+    value: state,
+    timestamp: stamp,
+    reason: state === 'ALARM' ? sample.detail.state.reason : sample.detail.previousState.reason,
+  };
   return { event: e, arn };
 }
 
@@ -43,15 +57,42 @@ describe('CloudWatch alarms as an event source', () => {
   let app: FastifyInstance;
   let baseUrl: string;
 
-  const post = (body: unknown) => fetch(`${baseUrl}/events/eventbridge`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const pd = (dedupKey: string, action: string) => receivers.received('pagerduty').filter((r) => (r.body as { dedup_key?: string }).dedup_key === normalizeDedupKey(dedupKey) && (r.body as { event_action?: string }).event_action === action);
-  const alert = (arn: string) => stack.client.workflow.getHandle(`alert/${normalizeDedupKey(arn)}`).query<AlertState>('alertStatus');
+  const post = (body: unknown) =>
+    fetch(`${baseUrl}/events/eventbridge`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const pd = (dedupKey: string, action: string) =>
+    receivers
+      .received('pagerduty')
+      .filter(
+        (r) =>
+          (r.body as { dedup_key?: string }).dedup_key === normalizeDedupKey(dedupKey) &&
+          (r.body as { event_action?: string }).event_action === action,
+      );
+  const alert = (arn: string) =>
+    stack.client.workflow.getHandle(`alert/${normalizeDedupKey(arn)}`).query<AlertState>('alertStatus');
 
   beforeAll(async () => {
     receivers = await startReceivers();
     process.env[pdEnv] = 'R0UTINGKEYR0UTINGKEYR0UTINGKEY01';
     const config = testConfig({
-      clusters: [{ name: 'alarms', accountId: '123456789012', region: 'us-east-1', nodegroups: [{ name: 'ng', instanceTypes: ['m5.large'], businessHours: { min: 1, desired: 1, max: 2 }, offHours: { min: 1, desired: 1, max: 2 } }] }],
+      clusters: [
+        {
+          name: 'alarms',
+          accountId: '123456789012',
+          region: 'us-east-1',
+          nodegroups: [
+            {
+              name: 'ng',
+              instanceTypes: ['m5.large'],
+              businessHours: { min: 1, desired: 1, max: 2 },
+              offHours: { min: 1, desired: 1, max: 2 },
+            },
+          ],
+        },
+      ],
       notifications: {
         temporalUiUrl: 'http://localhost:8233',
         channels: { pagerduty: { routingKeyEnv: pdEnv, eventsUrl: receivers.pagerdutyUrl } },
@@ -59,7 +100,11 @@ describe('CloudWatch alarms as an event source', () => {
       },
     });
     stack = await connectDevServer();
-    worker = await createTestWorker({ connection: stack.nativeConnection, taskQueue, deps: testActivityDeps({ config, client: stack.client, taskQueue }) });
+    worker = await createTestWorker({
+      connection: stack.nativeConnection,
+      taskQueue,
+      deps: testActivityDeps({ config, client: stack.client, taskQueue }),
+    });
     running = worker.run();
     app = buildIngressServer({ client: stack.client, taskQueue, token: TOKEN, config });
     baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -79,9 +124,14 @@ describe('CloudWatch alarms as an event source', () => {
     const a1 = alarmEvent(name, 'ALARM', new Date(t0).toISOString());
     const res = await post(a1.event);
     expect(res.status).toBe(202);
-    expect(await res.json()).toMatchObject({ kind: 'cloudwatch-alarm', actions: [{ type: 'alarm-state', workflowId: alarmWorkflowId(a1.arn) }] });
+    expect(await res.json()).toMatchObject({
+      kind: 'cloudwatch-alarm',
+      actions: [{ type: 'alarm-state', workflowId: alarmWorkflowId(a1.arn) }],
+    });
     await receivers.waitFor(() => pd(a1.arn, 'trigger').length === 1, 30_000);
-    const trigger = pd(a1.arn, 'trigger')[0].body as { payload: { summary: string; custom_details: Record<string, unknown> } };
+    const trigger = pd(a1.arn, 'trigger')[0].body as {
+      payload: { summary: string; custom_details: Record<string, unknown> };
+    };
     expect(trigger.payload.summary).toContain(`CloudWatch alarm ${name} is ALARM`);
     expect(trigger.payload.custom_details.metric).toBe('AWS/EC2/CPUUtilization InstanceId=i-12345678901234567');
 
@@ -115,7 +165,12 @@ describe('CloudWatch alarms as an event source', () => {
     const poller = startSqsPoller({ sqs, queueUrl, client: stack.client, taskQueue, waitTimeSeconds: 1 });
     try {
       await receivers.waitFor(() => pd(a.arn, 'trigger').length === 1, 30_000);
-      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(alarmEvent(name, 'OK', new Date(t0 + 1000).toISOString()).event) }));
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: JSON.stringify(alarmEvent(name, 'OK', new Date(t0 + 1000).toISOString()).event),
+        }),
+      );
       await receivers.waitFor(() => pd(a.arn, 'resolve').length === 1, 30_000);
     } finally {
       await poller.stop();

@@ -41,13 +41,31 @@ describe('health monitor: worker crash and Prometheus restart', () => {
   const status = () => healthStatus(stack.client, workflowId);
   const check = (s: HealthStatus, name: string) => s.checks.find((c) => c.name === name)!;
   const pd = (dedupKey: string, action: string) =>
-    receivers.received('pagerduty').filter((r) => (r.body as { dedup_key?: string }).dedup_key === dedupKey && (r.body as { event_action?: string }).event_action === action);
+    receivers
+      .received('pagerduty')
+      .filter(
+        (r) =>
+          (r.body as { dedup_key?: string }).dedup_key === dedupKey &&
+          (r.body as { event_action?: string }).event_action === action,
+      );
   const moreEvaluations = async (n: number) => {
     const start = (await status()).evaluations;
-    return waitUntil(`${n} more evaluations`, async () => { const s = await status(); return s.evaluations >= start + n ? s : undefined; }, 60_000);
+    return waitUntil(
+      `${n} more evaluations`,
+      async () => {
+        const s = await status();
+        return s.evaluations >= start + n ? s : undefined;
+      },
+      60_000,
+    );
   };
   const spawn = async () => {
-    const w = await spawnWorkerProcess({ config: raw, taskQueue, auditLog, env: { [pdKeyEnv]: 'R0UTINGKEYR0UTINGKEYR0UTINGKEY01' } });
+    const w = await spawnWorkerProcess({
+      config: raw,
+      taskQueue,
+      auditLog,
+      env: { [pdKeyEnv]: 'R0UTINGKEYR0UTINGKEYR0UTINGKEY01' },
+    });
     workers.push(w);
     return w;
   };
@@ -58,7 +76,10 @@ describe('health monitor: worker crash and Prometheus restart', () => {
     promPort = await freePort();
     prom = await startPrometheus({ targets: [shared.exporterUrl], port: promPort, dataDir: promDir });
     raw = healthTestConfig({
-      cluster, prometheusUrl: prom.url, pagerdutyUrl: receivers.pagerdutyUrl, pdKeyEnv,
+      cluster,
+      prometheusUrl: prom.url,
+      pagerdutyUrl: receivers.pagerdutyUrl,
+      pdKeyEnv,
       severityActions: { critical: ['alert', 'scale_up_nodes'], warning: ['alert'], info: [] },
     });
     const config = testConfig(raw);
@@ -69,7 +90,11 @@ describe('health monitor: worker crash and Prometheus restart', () => {
 
   afterAll(async () => {
     for (const w of workers) await w.stop().catch(() => undefined);
-    for (const id of [workflowId, controllerWorkflowId(clusterKey)]) await stack?.client.workflow.getHandle(id).terminate('test done').catch(() => undefined);
+    for (const id of [workflowId, controllerWorkflowId(clusterKey)])
+      await stack?.client.workflow
+        .getHandle(id)
+        .terminate('test done')
+        .catch(() => undefined);
     await stack?.close();
     await prom?.stop();
     await receivers?.close();
@@ -82,7 +107,9 @@ describe('health monitor: worker crash and Prometheus restart', () => {
     await waitUntil('first evaluation', async () => ((await status()).evaluations >= 1 ? true : undefined));
 
     await shared.exporter.set(nodeReady(cluster, false));
-    await waitUntil('pending', async () => (check(await status(), 'node-not-ready').state === 'pending' ? true : undefined));
+    await waitUntil('pending', async () =>
+      check(await status(), 'node-not-ready').state === 'pending' ? true : undefined,
+    );
     await workers[workers.length - 1].kill();
     await spawn();
 
@@ -91,32 +118,62 @@ describe('health monitor: worker crash and Prometheus restart', () => {
     // Killed while the fire's actions (scale-up through the controller) may still be running; once
     // the page is in the shared audit log (a page accepted by PagerDuty but killed before that
     // record is the alert layer's at-least-once window, deduplicated by PagerDuty's dedup_key).
-    await waitUntil('page recorded', () => new AuditLog(auditLog).read().some((r) => r.action === 'pagerduty:trigger' && (r.detail as { dedupKey?: string }).dedupKey === key), 30_000, 10);
+    await waitUntil(
+      'page recorded',
+      () =>
+        new AuditLog(auditLog)
+          .read()
+          .some((r) => r.action === 'pagerduty:trigger' && (r.detail as { dedupKey?: string }).dedupKey === key),
+      30_000,
+      10,
+    );
     await workers[workers.length - 1].kill();
     await spawn();
 
-    const s = await waitUntil('scale-up recorded', async () => {
-      const s = await status();
-      return s.recentActions.some((a) => a.action === 'scale-up' || a.action === 'scale-up-skipped' || a.action === 'scale-up-failed') ? s : undefined;
-    }, 150_000);
-    expect(s.recentActions.filter((a) => a.action.startsWith('scale-up'))).toEqual([expect.objectContaining({ action: 'scale-up', summary: expect.stringContaining('ng-main: desired 2 → 3') })]);
+    const s = await waitUntil(
+      'scale-up recorded',
+      async () => {
+        const s = await status();
+        return s.recentActions.some(
+          (a) => a.action === 'scale-up' || a.action === 'scale-up-skipped' || a.action === 'scale-up-failed',
+        )
+          ? s
+          : undefined;
+      },
+      150_000,
+    );
+    expect(s.recentActions.filter((a) => a.action.startsWith('scale-up'))).toEqual([
+      expect.objectContaining({ action: 'scale-up', summary: expect.stringContaining('ng-main: desired 2 → 3') }),
+    ]);
     await moreEvaluations(3);
     expect(pd(key, 'trigger')).toHaveLength(1);
     expect(check(await status(), 'node-not-ready').state).toBe('firing');
 
     // The controller applied the override (recorded with the reason) to the node group in moto.
     await waitUntil('nodegroup at 3', async () => {
-      const ng = await aws.eks({ accountId: '123456789012', region: 'ap-south-1' }).send(new DescribeNodegroupCommand({ clusterName: cluster, nodegroupName: 'ng-main' }));
+      const ng = await aws
+        .eks({ accountId: '123456789012', region: 'ap-south-1' })
+        .send(new DescribeNodegroupCommand({ clusterName: cluster, nodegroupName: 'ng-main' }));
       return ng.nodegroup?.scalingConfig?.desiredSize === 3 ? true : undefined;
     });
-    const ctl = await stack.client.workflow.getHandle(controllerWorkflowId(clusterKey)).query<{ overrides: Record<string, { by: string; reason: string; desired?: number }> }>('controlState');
-    expect(ctl.overrides['ng-main']).toMatchObject({ by: 'eksflow-health', desired: 3, reason: expect.stringContaining('node-not-ready') });
+    const ctl = await stack.client.workflow
+      .getHandle(controllerWorkflowId(clusterKey))
+      .query<{ overrides: Record<string, { by: string; reason: string; desired?: number }> }>('controlState');
+    expect(ctl.overrides['ng-main']).toMatchObject({
+      by: 'eksflow-health',
+      desired: 3,
+      reason: expect.stringContaining('node-not-ready'),
+    });
     // An activity cut off by the kill is retried only after its start-to-close timeout (awsMutate: 60 s).
   }, 300_000);
 
   it('a Prometheus restart raises "health checks blind" and resolves it, without paging the firing check again', async () => {
     const key = checkDedupKey(clusterKey, 'node-not-ready');
-    await waitUntil('firing', async () => (check(await status(), 'node-not-ready').state === 'firing' ? true : undefined), 60_000);
+    await waitUntil(
+      'firing',
+      async () => (check(await status(), 'node-not-ready').state === 'firing' ? true : undefined),
+      60_000,
+    );
     const triggersBefore = pd(key, 'trigger').length;
     await prom.stop();
     await receivers.waitFor(() => pd(blindDedupKey(clusterKey), 'trigger').length === 1, 60_000);

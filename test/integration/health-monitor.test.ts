@@ -7,9 +7,23 @@ import { checkDedupKey, healthWorkflowId } from '../../src/domain/health/checks'
 import type { HealthStatus } from '../../src/domain/health/status';
 import { startReceivers, type Receivers } from '../../src/sandbox/receivers';
 import { captureCli } from '../support/cli-capture';
-import { apiserverLatency, healthTestConfig, healthySeries, nodeReady, startJiraReceiver, waitUntil } from '../support/health-fixtures';
+import {
+  apiserverLatency,
+  healthTestConfig,
+  healthySeries,
+  nodeReady,
+  startJiraReceiver,
+  waitUntil,
+} from '../support/health-fixtures';
 import { testPrometheus } from '../support/prometheus';
-import { connectDevServer, createTestWorker, testActivityDeps, testAwsFactory, testConfig, uniqueName } from '../support/stack';
+import {
+  connectDevServer,
+  createTestWorker,
+  testActivityDeps,
+  testAwsFactory,
+  testConfig,
+  uniqueName,
+} from '../support/stack';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { verifyFleetHealth } from '../../workflows';
 import { resultTable } from '../../src/domain/scaling/results';
@@ -50,7 +64,14 @@ describe('health monitor on a real Prometheus', () => {
   /** Waits for `n` more evaluations than now (the monitor's own counter, not a sleep). */
   const moreEvaluations = async (n: number) => {
     const start = (await status()).evaluations;
-    return waitUntil(`${n} more evaluations`, async () => { const s = await status(); return s.evaluations >= start + n ? s : undefined; }, 30_000);
+    return waitUntil(
+      `${n} more evaluations`,
+      async () => {
+        const s = await status();
+        return s.evaluations >= start + n ? s : undefined;
+      },
+      30_000,
+    );
   };
 
   beforeAll(async () => {
@@ -61,9 +82,18 @@ describe('health monitor on a real Prometheus', () => {
     process.env[env.token] = 'jira-token';
     await prom.exporter.set(healthySeries(cluster));
     rawConfig = healthTestConfig({
-      cluster, prometheusUrl: prom.url, pagerdutyUrl: receivers.pagerdutyUrl, pdKeyEnv: env.pd, jiraUrl: jira.url, jiraEnv: { email: env.email, token: env.token },
+      cluster,
+      prometheusUrl: prom.url,
+      pagerdutyUrl: receivers.pagerdutyUrl,
+      pdKeyEnv: env.pd,
+      jiraUrl: jira.url,
+      jiraEnv: { email: env.email, token: env.token },
       // No scale-up here (health-actions test): critical pages, warning pages + files a ticket.
-      severityActions: { critical: ['alert', 'update_metrics'], warning: ['alert', 'create_jira_ticket', 'update_metrics'], info: ['update_metrics'] },
+      severityActions: {
+        critical: ['alert', 'update_metrics'],
+        warning: ['alert', 'create_jira_ticket', 'update_metrics'],
+        info: ['update_metrics'],
+      },
     });
     const config = testConfig(rawConfig);
     await seedCluster(testAwsFactory(), config.clusters[0]);
@@ -78,7 +108,10 @@ describe('health monitor on a real Prometheus', () => {
   });
 
   afterAll(async () => {
-    await stack?.client.workflow.getHandle(workflowId).terminate('test done').catch(() => undefined);
+    await stack?.client.workflow
+      .getHandle(workflowId)
+      .terminate('test done')
+      .catch(() => undefined);
     worker?.shutdown();
     await running;
     await stack?.close();
@@ -104,7 +137,10 @@ describe('health monitor on a real Prometheus', () => {
   test('a node going NotReady pages once (pending → firing), stays one incident, and resolves', async () => {
     const key = checkDedupKey(clusterKey, 'node-not-ready');
     await prom.exporter.set(nodeReady(cluster, false));
-    const pending = await waitUntil('pending', async () => { const s = await status(); return ['pending', 'firing'].includes(check(s, 'node-not-ready').state) ? s : undefined; });
+    const pending = await waitUntil('pending', async () => {
+      const s = await status();
+      return ['pending', 'firing'].includes(check(s, 'node-not-ready').state) ? s : undefined;
+    });
     expect(check(pending, 'node-not-ready').value).toBe(1);
     await receivers.waitFor(() => pdEvents(key, 'trigger').length >= 1, 30_000);
     expect(check(await status(), 'node-not-ready').state).toBe('firing');
@@ -126,7 +162,10 @@ describe('health monitor on a real Prometheus', () => {
     const key = checkDedupKey(clusterKey, 'apiserver-latency-p99');
     await prom.exporter.set(apiserverLatency(cluster, 'slow'));
     await receivers.waitFor(() => pdEvents(key, 'trigger').length >= 1, 45_000);
-    const s = await waitUntil('ticket recorded', async () => { const s = await status(); return check(s, 'apiserver-latency-p99').ticket ? s : undefined; });
+    const s = await waitUntil('ticket recorded', async () => {
+      const s = await status();
+      return check(s, 'apiserver-latency-p99').ticket ? s : undefined;
+    });
     const c = check(s, 'apiserver-latency-p99');
     expect(c.state).toBe('firing');
     expect(c.value).toBeGreaterThan(1);
@@ -140,7 +179,9 @@ describe('health monitor on a real Prometheus', () => {
 
     const cw = testAwsFactory().cloudwatch({ accountId: '123456789012', region: 'ap-south-1' });
     const metrics = await waitUntil('metrics in moto', async () => {
-      const out = await cw.send(new ListMetricsCommand({ Namespace: 'eksflow/health', Dimensions: [{ Name: 'Cluster', Value: cluster }] }));
+      const out = await cw.send(
+        new ListMetricsCommand({ Namespace: 'eksflow/health', Dimensions: [{ Name: 'Cluster', Value: cluster }] }),
+      );
       return (out.Metrics ?? []).length > 0 ? out.Metrics : undefined;
     });
     const checksPublished = new Set(metrics!.map((m) => m.Dimensions?.find((d) => d.Name === 'Check')?.Value));
@@ -152,25 +193,48 @@ describe('health monitor on a real Prometheus', () => {
   test('a series that disappears is "no data" (its own state and alert), not a pass', async () => {
     await prom.exporter.drop({ cluster, phase: 'Failed' });
     await prom.exporter.drop({ cluster, phase: 'Running' });
-    const s = await waitUntil('nodata', async () => { const s = await status(); return check(s, 'failed-pods').state === 'nodata' ? s : undefined; }, 60_000);
+    const s = await waitUntil(
+      'nodata',
+      async () => {
+        const s = await status();
+        return check(s, 'failed-pods').state === 'nodata' ? s : undefined;
+      },
+      60_000,
+    );
     expect(check(s, 'failed-pods').noDataReason).toBe('empty result');
-    await receivers.waitFor(() => pdEvents(`${checkDedupKey(clusterKey, 'failed-pods')}/nodata`, 'trigger').length === 1, 30_000);
+    await receivers.waitFor(
+      () => pdEvents(`${checkDedupKey(clusterKey, 'failed-pods')}/nodata`, 'trigger').length === 1,
+      30_000,
+    );
     await prom.exporter.set(healthySeries(cluster).filter((x) => x.name === 'kube_pod_status_phase'));
-    await waitUntil('data again', async () => { const s = await status(); return check(s, 'failed-pods').state === 'ok' ? s : undefined; }, 60_000);
+    await waitUntil(
+      'data again',
+      async () => {
+        const s = await status();
+        return check(s, 'failed-pods').state === 'ok' ? s : undefined;
+      },
+      60_000,
+    );
   });
 
   test('CLI: status table, pause (no evaluation), one-off check while paused, resume', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'eksflow-health-cli-'));
     const configPath = join(dir, 'eksflow.yaml');
     writeFileSync(configPath, stringify(rawConfig));
-    const cli = captureCli({ EKSFLOW_CONFIG: configPath, TEMPORAL_ADDRESS: process.env.EKSFLOW_TEST_TEMPORAL_ADDRESS!, TEMPORAL_TASK_QUEUE: taskQueue });
+    const cli = captureCli({
+      EKSFLOW_CONFIG: configPath,
+      TEMPORAL_ADDRESS: process.env.EKSFLOW_TEST_TEMPORAL_ADDRESS!,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+    });
     try {
       await waitUntil('an evaluation', async () => ((await status()).evaluations >= 1 ? true : undefined));
       expect(await cli.run('health', 'status', '--cluster', cluster)).toBe(0);
       expect(cli.out).toMatch(/CHECK\s+SEVERITY\s+STATE\s+VALUE\s+CONDITION\s+SINCE/);
       expect(cli.out).toMatch(/node-not-ready\s+critical\s+(OK|RESOLVED)\s+0 nodes\s+> 0/);
 
-      expect(await cli.run('health', 'pause', '--cluster', cluster, '--reason', 'node upgrade', '--by', 'alice')).toBe(0);
+      expect(await cli.run('health', 'pause', '--cluster', cluster, '--reason', 'node upgrade', '--by', 'alice')).toBe(
+        0,
+      );
       expect(cli.out).toContain('PAUSED by alice: node upgrade');
       // An evaluation in flight when the pause arrived finishes before the one-off check runs (one loop).
       const first = await checkHealthNow(stack.client, workflowId);
@@ -200,11 +264,20 @@ describe('health monitor on a real Prometheus', () => {
     const config = testConfig(rawConfig);
     await reconcileNodegroupAsgs(testAwsFactory(), [config.clusters[0]]);
     const result = await stack.client.workflow.execute(verifyFleetHealth, {
-      taskQueue, workflowId: uniqueName('it-verify-health'), args: [{ clusters: [cluster], settings: { pollIntervalMs: 250, verifyTimeoutMs: 5_000 } }],
+      taskQueue,
+      workflowId: uniqueName('it-verify-health'),
+      args: [{ clusters: [cluster], settings: { pollIntervalMs: 250, verifyTimeoutMs: 5_000 } }],
     });
     const c = result.clusters[0];
     expect(c.groups.map((g) => g.nodegroup)).toEqual(['ng-main']);
-    expect(c.healthChecks!.map((h) => h.check)).toEqual(['node-not-ready', 'node-memory-pressure', 'pod-restart-rate', 'failed-pods', 'apiserver-latency-p99', 'autoscaler-errors']);
+    expect(c.healthChecks!.map((h) => h.check)).toEqual([
+      'node-not-ready',
+      'node-memory-pressure',
+      'pod-restart-rate',
+      'failed-pods',
+      'apiserver-latency-p99',
+      'autoscaler-errors',
+    ]);
     expect(c.healthChecks!.find((h) => h.check === 'node-not-ready')).toMatchObject({ status: 'healthy', value: 0 });
     const table = resultTable(result.clusters);
     expect(table).toMatch(new RegExp(`${cluster}\\s+ng-main`));
@@ -216,7 +289,18 @@ describe('health monitor on a real Prometheus', () => {
   test('invalid PromQL is rejected by validation, naming the cluster and check', async () => {
     const config = testConfig({
       ...rawConfig,
-      health: { ...(rawConfig.health as object), checks: [{ name: 'broken', query: 'sum(rate(kube_pod_status_phase[5m]', operator: '>', threshold: 1, severity: 'warning' }] },
+      health: {
+        ...(rawConfig.health as object),
+        checks: [
+          {
+            name: 'broken',
+            query: 'sum(rate(kube_pod_status_phase[5m]',
+            operator: '>',
+            threshold: 1,
+            severity: 'warning',
+          },
+        ],
+      },
     });
     const acts = createHealthActivities({ ...deps, config });
     const r = await acts.validateHealthQueries();

@@ -1,6 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import {
-  CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand,
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import type { FastifyInstance } from 'fastify';
 import { IngressMetrics } from '../../src/ingress/dispatch';
@@ -11,7 +14,14 @@ import type { SpotInterruptionResult } from '../../workflows/interruption/messag
 import { eventFixture, sampleEventFor } from '../fixtures/events/make-event';
 import { sandboxOf } from '../fixtures/interruption-sandbox';
 import { eventually } from '../support/eventually';
-import { connectDevServer, startTestWorker, testAwsFactory, testConfig, uniqueName, type TestWorker } from '../support/stack';
+import {
+  connectDevServer,
+  startTestWorker,
+  testAwsFactory,
+  testConfig,
+  uniqueName,
+  type TestWorker,
+} from '../support/stack';
 
 /**
  * The whole intake path on real components: EventBridge-shaped events over HTTP (Fastify) and
@@ -26,15 +36,35 @@ describe('interruption ingress: HTTP and SQS → Temporal → moto', () => {
   const fleetAsg = uniqueName('it-fleet');
   const raiseAsg = uniqueName('it-raise');
   const config = testConfig({
-    clusters: [{
-      name: clusterName, accountId: account, region, roleArn: `arn:aws:iam::${account}:role/eksflow-automation`,
-      nodegroups: [
-        { name: 'fleet', kind: 'self-managed', asgName: fleetAsg, capacityType: 'SPOT', instanceTypes: ['m5.large', 'm5a.large'],
-          businessHours: { min: 1, desired: 3, max: 6 }, offHours: { min: 1, desired: 3, max: 6 }, interruption: { strategy: 'ec2-fleet', onRebalance: 'act' } },
-        { name: 'raise', kind: 'self-managed', asgName: raiseAsg, capacityType: 'SPOT', instanceTypes: ['m5.large'],
-          businessHours: { min: 1, desired: 2, max: 6 }, offHours: { min: 1, desired: 2, max: 6 } },
-      ],
-    }],
+    clusters: [
+      {
+        name: clusterName,
+        accountId: account,
+        region,
+        roleArn: `arn:aws:iam::${account}:role/eksflow-automation`,
+        nodegroups: [
+          {
+            name: 'fleet',
+            kind: 'self-managed',
+            asgName: fleetAsg,
+            capacityType: 'SPOT',
+            instanceTypes: ['m5.large', 'm5a.large'],
+            businessHours: { min: 1, desired: 3, max: 6 },
+            offHours: { min: 1, desired: 3, max: 6 },
+            interruption: { strategy: 'ec2-fleet', onRebalance: 'act' },
+          },
+          {
+            name: 'raise',
+            kind: 'self-managed',
+            asgName: raiseAsg,
+            capacityType: 'SPOT',
+            instanceTypes: ['m5.large'],
+            businessHours: { min: 1, desired: 2, max: 6 },
+            offHours: { min: 1, desired: 2, max: 6 },
+          },
+        ],
+      },
+    ],
   });
   const cluster = config.clusters[0]!;
   const sandbox = sandboxOf(aws, cluster);
@@ -54,19 +84,48 @@ describe('interruption ingress: HTTP and SQS → Temporal → moto', () => {
   beforeAll(async () => {
     await seedCluster(aws, cluster);
     stack = await connectDevServer();
-    worker = await startTestWorker({ connection: stack.nativeConnection, client: stack.client, taskQueue, config, aws });
-    app = buildIngressServer({ client: stack.client, taskQueue, token, config, bodyLimit: 16 * 1024, workflowTiming, metrics });
+    worker = await startTestWorker({
+      connection: stack.nativeConnection,
+      client: stack.client,
+      taskQueue,
+      config,
+      aws,
+    });
+    app = buildIngressServer({
+      client: stack.client,
+      taskQueue,
+      token,
+      config,
+      bodyLimit: 16 * 1024,
+      workflowTiming,
+      metrics,
+    });
     await app.listen({ port: 0, host: '127.0.0.1' });
     baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     const dlq = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('it-spot-dlq') }));
     dlqUrl = dlq.QueueUrl!;
-    const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
-    const q = await sqs.send(new CreateQueueCommand({
-      QueueName: uniqueName('it-spot-events'),
-      Attributes: { VisibilityTimeout: '1', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 2 }) },
-    }));
+    const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] })))
+      .Attributes!.QueueArn!;
+    const q = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: uniqueName('it-spot-events'),
+        Attributes: {
+          VisibilityTimeout: '1',
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 2 }),
+        },
+      }),
+    );
     queueUrl = q.QueueUrl!;
-    poller = startSqsPoller({ sqs, queueUrl, client: stack.client, taskQueue, waitTimeSeconds: 1, loops: 1, workflowTiming, metrics });
+    poller = startSqsPoller({
+      sqs,
+      queueUrl,
+      client: stack.client,
+      taskQueue,
+      waitTimeSeconds: 1,
+      loops: 1,
+      workflowTiming,
+      metrics,
+    });
   });
   afterAll(async () => {
     await poller?.stop();
@@ -86,9 +145,22 @@ describe('interruption ingress: HTTP and SQS → Temporal → moto', () => {
   const resultOf = (instanceId: string) =>
     stack.client.workflow.getHandle<() => Promise<SpotInterruptionResult>>(`spot-interruption/${instanceId}`).result();
   const workflowExists = (instanceId: string) =>
-    stack.client.workflow.getHandle(`spot-interruption/${instanceId}`).describe().then(() => true, () => false);
+    stack.client.workflow
+      .getHandle(`spot-interruption/${instanceId}`)
+      .describe()
+      .then(
+        () => true,
+        () => false,
+      );
   const queueDepth = async (url: string) => {
-    const a = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }))).Attributes!;
+    const a = (
+      await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: url,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      )
+    ).Attributes!;
     return Number(a.ApproximateNumberOfMessages) + Number(a.ApproximateNumberOfMessagesNotVisible);
   };
 
@@ -97,20 +169,34 @@ describe('interruption ingress: HTTP and SQS → Temporal → moto', () => {
     const res = await post(warningFor(interrupted));
     expect(res.status).toBe(202);
     const body = (await res.json()) as any;
-    expect(body).toMatchObject({ accepted: true, kind: 'spot-interruption-warning', actions: [{ type: 'start-interruption', workflowId: `spot-interruption/${interrupted}` }] });
+    expect(body).toMatchObject({
+      accepted: true,
+      kind: 'spot-interruption-warning',
+      actions: [{ type: 'start-interruption', workflowId: `spot-interruption/${interrupted}` }],
+    });
     expect(await workflowExists(interrupted)).toBe(true); // accepted before the 202 went out
     const result = await resultOf(interrupted);
     expect(result).toMatchObject({ outcome: 'replaced', strategy: 'ec2-fleet', success: true, withinDeadline: true });
     const launched = await sandbox.launchedFor(interrupted, 'replacement');
-    expect(launched).toEqual([expect.objectContaining({ id: result.newInstances[0], state: 'running', lifecycle: 'spot' })]);
-    expect(['m5a.large', 'm5.large', 'm6i.large', 'm5n.large', 't3.large', 'r5.large', 'r5a.large']).toContain(launched[0]!.type);
+    expect(launched).toEqual([
+      expect.objectContaining({ id: result.newInstances[0], state: 'running', lifecycle: 'spot' }),
+    ]);
+    expect(['m5a.large', 'm5.large', 'm6i.large', 'm5n.large', 't3.large', 'r5.large', 'r5a.large']).toContain(
+      launched[0]!.type,
+    );
   });
 
   it('a warning through the SQS queue raises the ASG, the new instance comes up in moto, and the message is deleted', async () => {
     const before = await sandbox.asg(raiseAsg);
     const interrupted = before.inService[0]!;
-    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(warningFor(interrupted)) }));
-    await eventually(() => workflowExists(interrupted), (v) => v, 'the SQS event to start a workflow');
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(warningFor(interrupted)) }),
+    );
+    await eventually(
+      () => workflowExists(interrupted),
+      (v) => v,
+      'the SQS event to start a workflow',
+    );
     const result = await resultOf(interrupted);
     expect(result).toMatchObject({ outcome: 'replaced', strategy: 'raise-capacity', success: true });
     // The replacement was InService in the ASG (that is what `replaced` means for raise-capacity) and is a new instance.
@@ -121,7 +207,11 @@ describe('interruption ingress: HTTP and SQS → Temporal → moto', () => {
     const after = await sandbox.asg(raiseAsg);
     expect(after.desired).toBe(before.desired);
     expect(after.tags[`eksflow:raise:${interrupted}`]).toBeUndefined();
-    await eventually(() => queueDepth(queueUrl), (n) => n === 0, 'the message to be deleted');
+    await eventually(
+      () => queueDepth(queueUrl),
+      (n) => n === 0,
+      'the message to be deleted',
+    );
   });
 
   it('the same event via HTTP and via SQS is one workflow run', async () => {
@@ -131,7 +221,11 @@ describe('interruption ingress: HTTP and SQS → Temporal → moto', () => {
     expect((await post(event)).status).toBe(202);
     const runId = (await stack.client.workflow.getHandle(`spot-interruption/${fresh}`).describe()).runId;
     await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(event) }));
-    await eventually(() => queueDepth(queueUrl), (n) => n === 0, 'the duplicate to be acknowledged');
+    await eventually(
+      () => queueDepth(queueUrl),
+      (n) => n === 0,
+      'the duplicate to be acknowledged',
+    );
     const result = await resultOf(fresh);
     expect((await stack.client.workflow.getHandle(`spot-interruption/${fresh}`).describe()).runId).toBe(runId);
     expect(result.newInstances).toHaveLength(1);
@@ -140,14 +234,32 @@ describe('interruption ingress: HTTP and SQS → Temporal → moto', () => {
 
   it('SQS: an unknown kind is counted and deleted; an unparseable body is left for the dead-letter queue', async () => {
     const before = poller.stats();
-    const unknown = { ...eventFixture('ec2-instance-rebalance-recommendation'), 'detail-type': 'EC2 Fleet Instance Change' };
+    const unknown = {
+      ...eventFixture('ec2-instance-rebalance-recommendation'),
+      'detail-type': 'EC2 Fleet Instance Change',
+    };
     await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(unknown) }));
-    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: '{"detail-type": "EC2 Spot Instance Interruption Warning", "detail": ' }));
-    await eventually(async () => poller.stats(), (s) => (s.unknownKinds['EC2 Fleet Instance Change'] ?? 0) > (before.unknownKinds['EC2 Fleet Instance Change'] ?? 0) && s.unparseable > before.unparseable, 'both messages to be handled');
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: '{"detail-type": "EC2 Spot Instance Interruption Warning", "detail": ',
+      }),
+    );
+    await eventually(
+      async () => poller.stats(),
+      (s) =>
+        (s.unknownKinds['EC2 Fleet Instance Change'] ?? 0) > (before.unknownKinds['EC2 Fleet Instance Change'] ?? 0) &&
+        s.unparseable > before.unparseable,
+      'both messages to be handled',
+    );
     // Received twice and never deleted, the bad message moves to the DLQ by the queue's redrive policy.
     const dead = await eventually(
-      async () => (await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }))).Messages ?? [],
-      (m) => m.length > 0, 'the unparseable message in the DLQ', { timeoutMs: 30_000 },
+      async () =>
+        (await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 })))
+          .Messages ?? [],
+      (m) => m.length > 0,
+      'the unparseable message in the DLQ',
+      { timeoutMs: 30_000 },
     );
     expect(dead[0]!.Body).toContain('"detail": ');
     expect(poller.stats().startFailures).toBe(0);

@@ -26,10 +26,22 @@ describe('drain survives a worker crash', () => {
   beforeAll(async () => {
     kube = new KubeTestCluster();
     raw = {
-      clusters: [{
-        name, accountId: '777777777777', region: 'ap-south-1', kubernetes: kube.kubernetesConfig(tokenEnv),
-        nodegroups: [{ name: 'general', instanceTypes: ['m5.large'], businessHours: { min: 1, desired: 1, max: 3 }, offHours: { min: 0, desired: 0, max: 3 } }],
-      }],
+      clusters: [
+        {
+          name,
+          accountId: '777777777777',
+          region: 'ap-south-1',
+          kubernetes: kube.kubernetesConfig(tokenEnv),
+          nodegroups: [
+            {
+              name: 'general',
+              instanceTypes: ['m5.large'],
+              businessHours: { min: 1, desired: 1, max: 3 },
+              offHours: { min: 0, desired: 0, max: 3 },
+            },
+          ],
+        },
+      ],
     };
     stack = await connectDevServer();
   });
@@ -49,7 +61,8 @@ describe('drain survives a worker crash', () => {
     await kube.node(spare);
     const rs = await kube.replicaSet(ns, 'web', 4, { app: 'web' });
     const owner = { kind: 'ReplicaSet', name: 'web', uid: rs.metadata!.uid! };
-    for (let i = 1; i <= 4; i++) await kube.pod(ns, `web-${i}`, { node: draining, labels: { app: 'web' }, owner, graceSeconds: 1 });
+    for (let i = 1; i <= 4; i++)
+      await kube.pod(ns, `web-${i}`, { node: draining, labels: { app: 'web' }, owner, graceSeconds: 1 });
     await kube.pdb(ns, 'web-pdb', 3, { app: 'web' });
     await kube.pdbReady(ns, 'web-pdb', 1);
     kube.startKubelet();
@@ -60,17 +73,23 @@ describe('drain survives a worker crash', () => {
       if (busy) return;
       busy = true;
       void (async () => {
-        const pods = (await kube.core.listNamespacedPod(ns, undefined, undefined, undefined, undefined, 'app=web')).body.items;
+        const pods = (await kube.core.listNamespacedPod(ns, undefined, undefined, undefined, undefined, 'app=web')).body
+          .items;
         const live = pods.filter((p) => !p.metadata?.deletionTimestamp).length;
-        for (let k = live; k < 4; k++) await kube.pod(ns, `web-r${++n}`, { node: spare, labels: { app: 'web' }, owner, graceSeconds: 1 });
-      })().catch(() => undefined).finally(() => (busy = false));
+        for (let k = live; k < 4; k++)
+          await kube.pod(ns, `web-r${++n}`, { node: spare, labels: { app: 'web' }, owner, graceSeconds: 1 });
+      })()
+        .catch(() => undefined)
+        .finally(() => (busy = false));
     }, 250);
 
     workers.push(await spawnWorkerProcess({ config: raw, taskQueue, auditLog }));
     const audit = new AuditLog(auditLog);
     const evictions = () => audit.read().filter((r) => r.action === 'k8s:EvictPod');
     const handle = await stack.client.workflow.start(drainNode, {
-      taskQueue, workflowId: uniqueName('drain-crash'), args: [{ clusterKey: `777777777777/ap-south-1/${name}`, node: draining, rules: { timeoutSeconds: 90 } }],
+      taskQueue,
+      workflowId: uniqueName('drain-crash'),
+      args: [{ clusterKey: `777777777777/ap-south-1/${name}`, node: draining, rules: { timeoutSeconds: 90 } }],
     });
     // Kill once the first eviction is done: the budget now holds the other three back.
     await until('the first eviction', async () => evictions().length >= 1, 60_000, 100);

@@ -3,7 +3,14 @@ import type { ActivityDeps } from '../../activities';
 import { spotInterruption } from '../../workflows';
 import { seedCluster } from '../../src/sandbox/seed';
 import { sandboxOf } from '../fixtures/interruption-sandbox';
-import { connectDevServer, createTestWorker, testActivityDeps, testAwsFactory, testConfig, uniqueName } from '../support/stack';
+import {
+  connectDevServer,
+  createTestWorker,
+  testActivityDeps,
+  testAwsFactory,
+  testConfig,
+  uniqueName,
+} from '../support/stack';
 import { KubeTestCluster, until } from '../support/kube-fixtures';
 
 /**
@@ -27,16 +34,33 @@ describe('spot interruption drains the node in the real Kubernetes API', () => {
   let deps: ActivityDeps;
 
   const group = (ng: string, asg: string) => ({
-    name: ng, kind: 'self-managed', asgName: asg, capacityType: 'SPOT', instanceTypes: ['m5.large'],
-    businessHours: { min: 1, desired: 2, max: 6 }, offHours: { min: 1, desired: 2, max: 6 },
+    name: ng,
+    kind: 'self-managed',
+    asgName: asg,
+    capacityType: 'SPOT',
+    instanceTypes: ['m5.large'],
+    businessHours: { min: 1, desired: 2, max: 6 },
+    offHours: { min: 1, desired: 2, max: 6 },
   });
 
   beforeAll(async () => {
     kube = new KubeTestCluster();
     const config = testConfig({
       clusters: [
-        { name, accountId: account, region, kubernetes: kube.kubernetesConfig(tokenEnv), nodegroups: [group('spot', asgName)] },
-        { name: `${name}-down`, accountId: account, region, kubernetes: { apiServer: 'https://127.0.0.1:9', tokenEnv, caFile: kube.endpoints.caFile }, nodegroups: [group('down', downAsg)] },
+        {
+          name,
+          accountId: account,
+          region,
+          kubernetes: kube.kubernetesConfig(tokenEnv),
+          nodegroups: [group('spot', asgName)],
+        },
+        {
+          name: `${name}-down`,
+          accountId: account,
+          region,
+          kubernetes: { apiServer: 'https://127.0.0.1:9', tokenEnv, caFile: kube.endpoints.caFile },
+          nodegroups: [group('down', downAsg)],
+        },
       ],
     });
     for (const c of config.clusters) await seedCluster(aws, c);
@@ -56,11 +80,16 @@ describe('spot interruption drains the node in the real Kubernetes API', () => {
   });
 
   const warning = (instanceId: string, ageMs = 0) => ({
-    kind: 'spot-interruption-warning' as const, eventId: uniqueName('evt'), instanceId, time: new Date(Date.now() - ageMs).toISOString(), region, account,
+    kind: 'spot-interruption-warning' as const,
+    eventId: uniqueName('evt'),
+    instanceId,
+    time: new Date(Date.now() - ageMs).toISOString(),
+    region,
+    account,
   });
   const timing = { pollIntervalMs: 500, terminationWaitMs: 1_000, terminationPollMs: 500 };
 
-  it('cordons and drains the interrupted instance\'s node while the replacement is requested', async () => {
+  it("cordons and drains the interrupted instance's node while the replacement is requested", async () => {
     const cluster = deps.config.clusters[0]!;
     const sandbox = sandboxOf(aws, cluster);
     const [victim, other] = (await until('2 InService instances', async () => {
@@ -73,16 +102,32 @@ describe('spot interruption drains the node in the real Kubernetes API', () => {
     await kube.node(`${name}-other`, { instanceId: other });
     const rs = await kube.replicaSet(ns, 'web', 2, { app: 'web' });
     const ds = await kube.daemonSet(ns, 'agent', { app: 'agent' });
-    await kube.pod(ns, 'web-1', { node: victimNode, labels: { app: 'web' }, owner: { kind: 'ReplicaSet', name: 'web', uid: rs.metadata!.uid! } });
-    await kube.pod(ns, 'web-2', { node: `${name}-other`, labels: { app: 'web' }, owner: { kind: 'ReplicaSet', name: 'web', uid: rs.metadata!.uid! } });
-    await kube.pod(ns, 'agent-1', { node: victimNode, owner: { kind: 'DaemonSet', name: 'agent', uid: ds.metadata!.uid! } });
+    await kube.pod(ns, 'web-1', {
+      node: victimNode,
+      labels: { app: 'web' },
+      owner: { kind: 'ReplicaSet', name: 'web', uid: rs.metadata!.uid! },
+    });
+    await kube.pod(ns, 'web-2', {
+      node: `${name}-other`,
+      labels: { app: 'web' },
+      owner: { kind: 'ReplicaSet', name: 'web', uid: rs.metadata!.uid! },
+    });
+    await kube.pod(ns, 'agent-1', {
+      node: victimNode,
+      owner: { kind: 'DaemonSet', name: 'agent', uid: ds.metadata!.uid! },
+    });
     const before = await sandbox.asg(asgName);
 
     const result = await stack.client.workflow.execute(spotInterruption, {
-      taskQueue, workflowId: `spot-interruption/${victim}`, args: [{ trigger: warning(victim), timing, searchAttributes: false }],
+      taskQueue,
+      workflowId: `spot-interruption/${victim}`,
+      args: [{ trigger: warning(victim), timing, searchAttributes: false }],
     });
     expect(result.success).toBe(true);
-    expect(result.drain).toMatchObject({ skipped: false, outcome: { status: 'drained', node: victimNode, cordoned: true, evicted: [`${ns}/web-1`] } });
+    expect(result.drain).toMatchObject({
+      skipped: false,
+      outcome: { status: 'drained', node: victimNode, cordoned: true, evicted: [`${ns}/web-1`] },
+    });
     expect(result.drain!.outcome!.skipped).toEqual([{ pod: `${ns}/agent-1`, reason: 'DaemonSet pod' }]);
     expect((await kube.core.readNode(victimNode)).body.spec?.unschedulable).toBe(true);
     expect((await kube.core.readNode(`${name}-other`)).body.spec?.unschedulable).toBeFalsy();
@@ -103,11 +148,14 @@ describe('spot interruption drains the node in the real Kubernetes API', () => {
       return g.inService.length >= 1 && g.inService;
     }))!;
     const result = await stack.client.workflow.execute(spotInterruption, {
-      taskQueue, workflowId: `spot-interruption/${victim}`, // The warning arrived 105 s ago: 15 s of the 120 s notice left, which the drain spends retrying.
+      taskQueue,
+      workflowId: `spot-interruption/${victim}`, // The warning arrived 105 s ago: 15 s of the 120 s notice left, which the drain spends retrying.
       args: [{ trigger: warning(victim!, 105_000), timing, searchAttributes: false }],
     });
     expect(result.outcome).toBe('replaced');
-    expect(deps.audit.read().some((r) => r.action === 'eksflow:RaiseCapacity' && r.detail?.instanceId === victim)).toBe(true);
+    expect(deps.audit.read().some((r) => r.action === 'eksflow:RaiseCapacity' && r.detail?.instanceId === victim)).toBe(
+      true,
+    );
     expect(result.drain).toMatchObject({ skipped: false, outcome: { status: 'failed' } });
     expect(result.drain!.outcome!.error).toMatch(/ECONNREFUSED/);
     expect(result.notes.some((n) => /drain failed/.test(n))).toBe(true);

@@ -90,14 +90,12 @@ logs:
       ),
     );
     expect(cli.out).toMatch(/days \d{4}-\d{2}-\d{2} · 2 group\(s\) · 2 export task\(s\)/);
-    const marker = await aws
-      .s3(cluster)
-      .send(
-        new GetObjectCommand({
-          Bucket: `${u}-${account}`,
-          Key: `${datedPrefix('eksflow-logs', account, region, `/aws/eks/${u}/cluster`, date)}/${MARKER}`,
-        }),
-      );
+    const marker = await aws.s3(cluster).send(
+      new GetObjectCommand({
+        Bucket: `${u}-${account}`,
+        Key: `${datedPrefix('eksflow-logs', account, region, `/aws/eks/${u}/cluster`, date)}/${MARKER}`,
+      }),
+    );
     expect(JSON.parse(await marker.Body!.transformToString())).toMatchObject({
       objects: expect.any(Number),
       bytes: expect.any(Number),

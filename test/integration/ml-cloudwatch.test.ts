@@ -18,7 +18,10 @@ const target = { accountId: '123456789012', region: REGION };
 
 describe('ML activities on CloudWatch (moto)', () => {
   const client = new CloudWatchClient(testAwsClientConfig(REGION));
-  const activities = createMlActivities({ cloudwatch: (t) => new CloudWatchClient(testAwsClientConfig(t.region)), now: () => new Date() });
+  const activities = createMlActivities({
+    cloudwatch: (t) => new CloudWatchClient(testAwsClientConfig(t.region)),
+    now: () => new Date(),
+  });
   const series = loadNabSeries(sharedDataPath(['nab-aws', 'realAWSCloudwatch', 'ec2_cpu_utilization_5f5533.csv']));
   // The series is moved in time so that it ends five minutes ago, inside CloudWatch's two-week window for writes.
   const end = Math.floor(Date.now() / STEP_MS) * STEP_MS - STEP_MS;
@@ -64,7 +67,13 @@ describe('ML activities on CloudWatch (moto)', () => {
     expect(result.historyPoints).toBe(series.values.length);
     expect(result.lastObserved).toBe(new Date(end).toISOString());
     expect(result.forecastStart).toBe(new Date(end + STEP_MS).toISOString());
-    const expected = forecastDemand({ history: series.values, stepMinutes: 5, horizonSteps: 48, upperQuantile: 0.9, window: { fromStep: 12, toStep: 35 } });
+    const expected = forecastDemand({
+      history: series.values,
+      stepMinutes: 5,
+      horizonSteps: 48,
+      upperQuantile: 0.9,
+      window: { fromStep: 12, toStep: 35 },
+    });
     expect(result.point).toHaveLength(48);
     result.point.forEach((p, h) => expect(p).toBeCloseTo(expected.point[h], 9));
     result.upper.forEach((u, h) => expect(u).toBeGreaterThanOrEqual(result.point[h]));
@@ -79,33 +88,52 @@ describe('ML activities on CloudWatch (moto)', () => {
   });
 
   it('scores anomalies across calls, persisting the detector state in between', async () => {
-    const first = await activities.scoreMetricAnomalies({ target, metric, warmupDays: 15, endTime: new Date(end + STEP_MS).toISOString() });
+    const first = await activities.scoreMetricAnomalies({
+      target,
+      metric,
+      warmupDays: 15,
+      endTime: new Date(end + STEP_MS).toISOString(),
+    });
     expect(first.evaluatedPoints).toBe(series.values.length);
     expect(first.lastTimestamp).toBe(new Date(end).toISOString());
     // Same flags as the pure detector fed the same points.
     const detector = createAnomalyDetector();
-    const expectedFlags = series.values.flatMap((v, i) => (detector.update(start + i * STEP_MS, v).anomaly ? [new Date(start + i * STEP_MS).toISOString()] : []));
+    const expectedFlags = series.values.flatMap((v, i) =>
+      detector.update(start + i * STEP_MS, v).anomaly ? [new Date(start + i * STEP_MS).toISOString()] : [],
+    );
     expect(first.anomalies.map((a) => a.timestamp)).toEqual(expectedFlags);
 
     // A new CPU spike arrives; the next call reads only what is new and flags it.
     const spikeAt = end + STEP_MS;
     await put([{ t: spikeAt, value: 99.5 }]);
     const persisted = JSON.parse(JSON.stringify(first.state));
-    const second = await activities.scoreMetricAnomalies({ target, metric, state: persisted, endTime: new Date(spikeAt + STEP_MS).toISOString() });
+    const second = await activities.scoreMetricAnomalies({
+      target,
+      metric,
+      state: persisted,
+      endTime: new Date(spikeAt + STEP_MS).toISOString(),
+    });
     expect(second.evaluatedPoints).toBe(1);
-    expect(second.anomalies).toEqual([{ timestamp: new Date(spikeAt).toISOString(), value: 99.5, score: expect.any(Number) }]);
+    expect(second.anomalies).toEqual([
+      { timestamp: new Date(spikeAt).toISOString(), value: 99.5, score: expect.any(Number) },
+    ]);
     expect(second.anomalies[0].score).toBeGreaterThan(0.9);
 
     // Replaying the same period changes nothing.
-    const replay = await activities.scoreMetricAnomalies({ target, metric, state: second.state, endTime: new Date(spikeAt + STEP_MS).toISOString() });
+    const replay = await activities.scoreMetricAnomalies({
+      target,
+      metric,
+      state: second.state,
+      endTime: new Date(spikeAt + STEP_MS).toISOString(),
+    });
     expect(replay.evaluatedPoints).toBe(0);
     expect(replay.state).toEqual(second.state);
   });
 
   it('rejects invalid input before calling AWS, and reports a metric without data as not found', async () => {
-    await expect(activities.forecastNodegroupDemand({ target: { accountId: '12', region: REGION }, metric })).rejects.toThrow(
-      /invalid input: target.accountId: accountId must be 12 digits/,
-    );
+    await expect(
+      activities.forecastNodegroupDemand({ target: { accountId: '12', region: REGION }, metric }),
+    ).rejects.toThrow(/invalid input: target.accountId: accountId must be 12 digits/);
     await expect(
       activities.forecastNodegroupDemand({
         target,

@@ -67,7 +67,9 @@ describe('reports in S3, linked through the ingress', () => {
       const id = 'cost-20260721-100000IST';
       expect(summary.objects).toEqual([`s3://${bucket}/reports/${id}.html`, `s3://${bucket}/reports/${id}.json`]);
       expect(summary.url).toMatch(new RegExp(`^${publicUrl}/reports/${id}\\?token=[0-9a-f]{64}$`));
-      const head = await aws.reportsS3('us-east-1').send(new HeadObjectCommand({ Bucket: bucket, Key: `reports/${id}.html` }));
+      const head = await aws
+        .reportsS3('us-east-1')
+        .send(new HeadObjectCommand({ Bucket: bucket, Key: `reports/${id}.html` }));
       expect(head.ServerSideEncryption).toBe('AES256');
 
       // Served from the bucket, not from the worker's disk.

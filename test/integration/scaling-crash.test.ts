@@ -13,15 +13,17 @@ import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-proces
 
 /** Processes of a process group that are still running (zombies, which init may not reap in a container, excluded). */
 function livingInGroup(pgid: number): number[] {
-  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((pid) => {
-    try {
-      // /proc/<pid>/stat: "pid (comm) state ppid pgrp …" — comm may contain spaces, so split after ')'.
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return Number(fields[2]) === pgid && fields[0] !== 'Z' ? [Number(pid)] : [];
-    } catch {
-      return [];
-    }
-  });
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((pid) => {
+      try {
+        // /proc/<pid>/stat: "pid (comm) state ppid pgrp …" — comm may contain spaces, so split after ')'.
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        return Number(fields[2]) === pgid && fields[0] !== 'Z' ? [Number(pid)] : [];
+      } catch {
+        return [];
+      }
+    });
 }
 
 /**
@@ -32,10 +34,21 @@ function livingInGroup(pgid: number): number[] {
 describe('gradual scale-down survives a worker crash', () => {
   const aws = testAwsFactory();
   const raw = {
-    clusters: [{
-      name: uniqueName('it-crash'), accountId: '444444444444', region: 'ap-south-1',
-      nodegroups: [{ name: 'general', instanceTypes: ['m5.large'], businessHours: { min: 2, desired: 7, max: 8 }, offHours: { min: 1, desired: 1, max: 8 } }],
-    }],
+    clusters: [
+      {
+        name: uniqueName('it-crash'),
+        accountId: '444444444444',
+        region: 'ap-south-1',
+        nodegroups: [
+          {
+            name: 'general',
+            instanceTypes: ['m5.large'],
+            businessHours: { min: 2, desired: 7, max: 8 },
+            offHours: { min: 1, desired: 1, max: 8 },
+          },
+        ],
+      },
+    ],
     timetable: { scaleDownSteps: 3, scaleDownWindowMinutes: 0 },
   };
   const config = testConfig(raw);
@@ -48,7 +61,13 @@ describe('gradual scale-down survives a worker crash', () => {
 
   beforeAll(async () => {
     await seedCluster(aws, cluster);
-    await aws.eks(cluster).send(new UpdateNodegroupConfigCommand({ clusterName: cluster.name, nodegroupName: 'general', scalingConfig: { minSize: 2, desiredSize: 7, maxSize: 8 } }));
+    await aws.eks(cluster).send(
+      new UpdateNodegroupConfigCommand({
+        clusterName: cluster.name,
+        nodegroupName: 'general',
+        scalingConfig: { minSize: 2, desiredSize: 7, maxSize: 8 },
+      }),
+    );
     await reconcileNodegroupAsgs(aws, [cluster]);
     reconciler = startReconcilerLoop(aws, [cluster], 200);
     stack = await connectDevServer();
@@ -57,7 +76,10 @@ describe('gradual scale-down survives a worker crash', () => {
   afterAll(async () => {
     reconciler?.stop();
     for (const w of workers) await w.stop().catch(() => undefined);
-    await stack?.client.workflow.getHandle(controllerWorkflowId(clusterKeyOf(cluster))).terminate('test done').catch(() => undefined);
+    await stack?.client.workflow
+      .getHandle(controllerWorkflowId(clusterKeyOf(cluster)))
+      .terminate('test done')
+      .catch(() => undefined);
     await stack?.close();
   });
 
@@ -66,13 +88,20 @@ describe('gradual scale-down survives a worker crash', () => {
     const fleetId = uniqueName('crash-down');
     const windowMs = 8_000;
     const handle = await stack.client.workflow.start(scaleDownFleet, {
-      taskQueue, workflowId: fleetId,
-      args: [{ settings: { scaleDownSteps: 3, scaleDownWindowMs: windowMs, pollIntervalMs: 250, verifyTimeoutMs: 3_000 } }],
+      taskQueue,
+      workflowId: fleetId,
+      args: [
+        { settings: { scaleDownSteps: 3, scaleDownWindowMs: windowMs, pollIntervalMs: 250, verifyTimeoutMs: 3_000 } },
+      ],
     });
     // Kill once step 1 is complete: the cluster workflow is then sleeping towards step 2.
     const step1 = stack.client.workflow.getHandle(`${fleetId}/${clusterKeyOf(cluster)}/general/step-1`);
     await eventually(
-      () => step1.describe().then((d) => d.status.name, () => 'NOT_STARTED'),
+      () =>
+        step1.describe().then(
+          (d) => d.status.name,
+          () => 'NOT_STARTED',
+        ),
       (status) => status === 'COMPLETED',
       'step 1 to complete',
     );
@@ -82,7 +111,12 @@ describe('gradual scale-down survives a worker crash', () => {
     await workers[0]!.kill();
     expect(workers[0]!.child.signalCode).toBe('SIGKILL');
     // The whole worker (tsx and the node process running it) is gone, not just its launcher.
-    await eventually(() => livingInGroup(workers[0]!.child.pid!), (living) => living.length === 0, 'every process of the killed worker to exit', { timeoutMs: 5_000 });
+    await eventually(
+      () => livingInGroup(workers[0]!.child.pid!),
+      (living) => living.length === 0,
+      'every process of the killed worker to exit',
+      { timeoutMs: 5_000 },
+    );
 
     workers.push(await spawnWorkerProcess({ config: raw, taskQueue, auditLog }));
     const result = await handle.result();
@@ -93,7 +127,9 @@ describe('gradual scale-down survives a worker crash', () => {
     const applied = updates();
     expect(applied.map((r) => (r.detail as { after: { desired: number } }).after.desired)).toEqual([5, 3, 1]);
     expect(new Set(applied.map((r) => (r.detail as { requestToken: string }).requestToken)).size).toBe(3);
-    const ng = await aws.eks(cluster).send(new DescribeNodegroupCommand({ clusterName: cluster.name, nodegroupName: 'general' }));
+    const ng = await aws
+      .eks(cluster)
+      .send(new DescribeNodegroupCommand({ clusterName: cluster.name, nodegroupName: 'general' }));
     expect(ng.nodegroup!.scalingConfig).toMatchObject({ minSize: 1, desiredSize: 1, maxSize: 8 });
   });
 });

@@ -4,7 +4,14 @@ import { scaleDownFleet, scaleUpFleet } from '../../workflows';
 import { seedCluster } from '../../src/sandbox/seed';
 import { reconcileNodegroupAsgs, startReconcilerLoop } from '../../src/sandbox/nodegroup-asg-reconciler';
 import { eventually } from '../support/eventually';
-import { connectDevServer, startTestWorker, testAwsFactory, testConfig, uniqueName, type TestWorker } from '../support/stack';
+import {
+  connectDevServer,
+  startTestWorker,
+  testAwsFactory,
+  testConfig,
+  uniqueName,
+  type TestWorker,
+} from '../support/stack';
 import { scalingCluster } from '../support/scaling-fixtures';
 import { KubeTestCluster } from '../support/kube-fixtures';
 import { controllerWorkflowId, clusterKeyOf } from '../../src/domain/scaling/types';
@@ -38,7 +45,9 @@ describe('timetable scaling against moto, on the dev server', () => {
     return { min: s.minSize, desired: s.desiredSize, max: s.maxSize };
   };
   const asgOf = async (c: C) => {
-    const out = await aws.autoScaling(c).send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [`${c.name}-batch`] }));
+    const out = await aws
+      .autoScaling(c)
+      .send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [`${c.name}-batch`] }));
     const g = out.AutoScalingGroups![0]!;
     return { min: g.MinSize, desired: g.DesiredCapacity, max: g.MaxSize };
   };
@@ -50,7 +59,11 @@ describe('timetable scaling against moto, on the dev server', () => {
       .filter((r) => r.action === 'eks:UpdateNodegroupConfig' || r.action === 'autoscaling:UpdateAutoScalingGroup');
   /** Brings the two real clusters to their business sizes (a precondition some tests state themselves). */
   const scaleUp = (workflowId: string) =>
-    stack.client.workflow.execute(scaleUpFleet, { taskQueue, workflowId, args: [{ settings, clusters: [mumbai.name, virginia.name] }] });
+    stack.client.workflow.execute(scaleUpFleet, {
+      taskQueue,
+      workflowId,
+      args: [{ settings, clusters: [mumbai.name, virginia.name] }],
+    });
 
   beforeAll(async () => {
     // The real test API server (eksflow's RBAC role). mumbai/general's pods request 2 nodes' worth
@@ -65,20 +78,34 @@ describe('timetable scaling against moto, on the dev server', () => {
     const rsOwner = { kind: 'ReplicaSet', name: 'app', uid: rs.metadata!.uid! };
     await kube.pod(ns, 'app-1', { node: n1, owner: rsOwner, cpu: '1500m', memory: '1Gi' });
     await kube.pod(ns, 'app-2', { node: n2, owner: rsOwner, cpu: '1000m', memory: '1Gi' });
-    await kube.pod(ns, 'agent-1', { node: n2, owner: { kind: 'DaemonSet', name: 'agent', uid: ds.metadata!.uid! }, cpu: '900m', memory: '100Mi' });
+    await kube.pod(ns, 'agent-1', {
+      node: n2,
+      owner: { kind: 'DaemonSet', name: 'agent', uid: ds.metadata!.uid! },
+      cpu: '900m',
+      memory: '100Mi',
+    });
     const withK8s = { ...mumbai, kubernetes: kube.kubernetesConfig(tokenEnv) };
     config = testConfig({ clusters: [withK8s, virginia, missing] });
     for (const c of [config.clusters[0]!, config.clusters[1]!]) await seedCluster(aws, c);
     await reconcileNodegroupAsgs(aws, [config.clusters[0]!, config.clusters[1]!]);
     reconciler = startReconcilerLoop(aws, [config.clusters[0]!, config.clusters[1]!], 200);
     stack = await connectDevServer();
-    worker = await startTestWorker({ connection: stack.nativeConnection, client: stack.client, taskQueue, config, aws });
+    worker = await startTestWorker({
+      connection: stack.nativeConnection,
+      client: stack.client,
+      taskQueue,
+      config,
+      aws,
+    });
   });
 
   afterAll(async () => {
     reconciler?.stop();
     for (const c of config?.clusters ?? []) {
-      await stack?.client.workflow.getHandle(controllerWorkflowId(clusterKeyOf(c))).terminate('test done').catch(() => undefined);
+      await stack?.client.workflow
+        .getHandle(controllerWorkflowId(clusterKeyOf(c)))
+        .terminate('test done')
+        .catch(() => undefined);
     }
     await worker?.stop();
     await stack?.close();
@@ -94,12 +121,22 @@ describe('timetable scaling against moto, on the dev server', () => {
       const r = byCluster[c.name]!;
       expect(r.status).toBe('done');
       const groups = Object.fromEntries(r.groups.map((g) => [g.nodegroup, g]));
-      expect(groups.general).toMatchObject({ status: 'scaled', before: { min: 1, desired: 1, max: 6 }, after: { min: 2, desired: 3, max: 6 }, inService: 3 });
+      expect(groups.general).toMatchObject({
+        status: 'scaled',
+        before: { min: 1, desired: 1, max: 6 },
+        after: { min: 2, desired: 3, max: 6 },
+        inService: 3,
+      });
       // 2 more m5.large On-Demand nodes at the shipped table's price: $0.096/h in us-east-1, $0.101/h in ap-south-1.
       expect(groups.general!.costImpactUsdPerHour).toBeCloseTo(2 * (c === virginia ? 0.096 : 0.101), 3);
       // Bounds mode: min/max move; desired (the autoscaler's) only as far as the new min requires.
       expect(groups.workers).toMatchObject({ status: 'scaled', mode: 'bounds', after: { min: 2, desired: 2, max: 6 } });
-      expect(groups.batch).toMatchObject({ status: 'scaled', kind: 'self-managed', after: { min: 1, desired: 2, max: 4 }, inService: 2 });
+      expect(groups.batch).toMatchObject({
+        status: 'scaled',
+        kind: 'self-managed',
+        after: { min: 1, desired: 2, max: 4 },
+        inService: 2,
+      });
       expect(await sizeOf(c, 'general')).toEqual({ min: 2, desired: 3, max: 6 });
       expect(await sizeOf(c, 'workers')).toEqual({ min: 2, desired: 2, max: 6 });
       expect(await asgOf(c)).toEqual({ min: 1, desired: 2, max: 4 });
@@ -120,7 +157,11 @@ describe('timetable scaling against moto, on the dev server', () => {
 
   it('scales down gradually; a step below what workloads request is blocked and recorded', async () => {
     await scaleUp(uniqueName('scale-up-before-down'));
-    const result = await stack.client.workflow.execute(scaleDownFleet, { taskQueue, workflowId: uniqueName('scale-down'), args: [{ settings, clusters: [mumbai.name, virginia.name] }] });
+    const result = await stack.client.workflow.execute(scaleDownFleet, {
+      taskQueue,
+      workflowId: uniqueName('scale-down'),
+      args: [{ settings, clusters: [mumbai.name, virginia.name] }],
+    });
     const m = result.clusters.find((c) => c.cluster === mumbai.name)!;
     const v = result.clusters.find((c) => c.cluster === virginia.name)!;
     expect(m.steps).toHaveLength(2);
@@ -131,7 +172,9 @@ describe('timetable scaling against moto, on the dev server', () => {
     expect(await sizeOf(virginia, 'general')).toEqual({ min: 1, desired: 1, max: 6 });
     expect(await sizeOf(virginia, 'workers')).toEqual({ min: 0, desired: 2, max: 3 });
     expect(await asgOf(virginia)).toEqual({ min: 0, desired: 1, max: 4 });
-    expect(v.steps![0]!.groups.find((g) => g.nodegroup === 'general')!.reason).toMatch(/workload-requests check skipped: no Kubernetes API configured/);
+    expect(v.steps![0]!.groups.find((g) => g.nodegroup === 'general')!.reason).toMatch(
+      /workload-requests check skipped: no Kubernetes API configured/,
+    );
     // mumbai/general: pods request 2500m CPU over 1930m nodes = 2 nodes (the DaemonSet pod does not count).
     const general = m.steps!.map((s) => s.groups.find((g) => g.nodegroup === 'general')!);
     expect(general[0]).toMatchObject({ status: 'scaled', after: { desired: 2 } });
@@ -139,31 +182,108 @@ describe('timetable scaling against moto, on the dev server', () => {
     expect(general[1]!.reason).toMatch(/request 2 nodes/);
     expect(general[1]!.recommendation).toMatch(/--desired 2/);
     expect(await sizeOf(mumbai, 'general')).toEqual({ min: 2, desired: 2, max: 6 });
-    const state = await stack.client.workflow.getHandle(controllerWorkflowId(clusterKeyOf(mumbai))).query(controlStateQuery);
-    expect(state.lastActions.some((a) => a.action === 'scale_down_blocked' && /general step 2/.test(a.summary))).toBe(true);
+    const state = await stack.client.workflow
+      .getHandle(controllerWorkflowId(clusterKeyOf(mumbai)))
+      .query(controlStateQuery);
+    expect(state.lastActions.some((a) => a.action === 'scale_down_blocked' && /general step 2/.test(a.summary))).toBe(
+      true,
+    );
   });
 
   it('CLI: override/pause are validated updates returning the effective plan; bad requests exit 2 and change nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'eksflow-cli-'));
     writeFileSync(join(dir, 'eksflow.yaml'), stringify({ clusters: [virginia] }));
-    const c = captureCli({ EKSFLOW_CONFIG: join(dir, 'eksflow.yaml'), TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: taskQueue });
+    const c = captureCli({
+      EKSFLOW_CONFIG: join(dir, 'eksflow.yaml'),
+      TEMPORAL_ADDRESS: temporalAddress(),
+      TEMPORAL_TASK_QUEUE: taskQueue,
+    });
     try {
       const controller = stack.client.workflow.getHandle(controllerWorkflowId(clusterKeyOf(virginia)));
-      expect(await c.run('scaling', 'override', '--cluster', virginia.name, '--nodegroup', 'general', '--min', '5', '--max', '3', '--until', '2h', '--reason', 'x')).toBe(2);
+      expect(
+        await c.run(
+          'scaling',
+          'override',
+          '--cluster',
+          virginia.name,
+          '--nodegroup',
+          'general',
+          '--min',
+          '5',
+          '--max',
+          '3',
+          '--until',
+          '2h',
+          '--reason',
+          'x',
+        ),
+      ).toBe(2);
       expect(c.err).toMatch(/invalid override: min 5 > max 3/);
-      expect(await c.run('scaling', 'override', '--cluster', virginia.name, '--nodegroup', 'nope', '--desired', '3', '--until', '2h', '--reason', 'x')).toBe(2);
+      expect(
+        await c.run(
+          'scaling',
+          'override',
+          '--cluster',
+          virginia.name,
+          '--nodegroup',
+          'nope',
+          '--desired',
+          '3',
+          '--until',
+          '2h',
+          '--reason',
+          'x',
+        ),
+      ).toBe(2);
       expect(c.err).toMatch(/unknown node group "nope"/);
-      expect(await c.run('scaling', 'pause', '--cluster', virginia.name, '--reason', 'x', '--until', '2020-01-01T00:00:00Z')).toBe(2);
+      expect(
+        await c.run('scaling', 'pause', '--cluster', virginia.name, '--reason', 'x', '--until', '2020-01-01T00:00:00Z'),
+      ).toBe(2);
       expect(c.err).toMatch(/in the past/);
       expect(await c.run('scaling', 'pause', '--cluster', 'no-such-cluster', '--reason', 'x')).toBe(2);
       expect(c.err).toMatch(/unknown cluster "no-such-cluster"/);
       expect((await controller.query(statusQuery)).overrides).toEqual([]);
 
-      expect(await c.run('scaling', 'override', '--cluster', virginia.name, '--nodegroup', 'general', '--desired', '4', '--until', '2h', '--reason', 'launch', '--by', 'erin')).toBe(0);
+      expect(
+        await c.run(
+          'scaling',
+          'override',
+          '--cluster',
+          virginia.name,
+          '--nodegroup',
+          'general',
+          '--desired',
+          '4',
+          '--until',
+          '2h',
+          '--reason',
+          'launch',
+          '--by',
+          'erin',
+        ),
+      ).toBe(0);
       expect(c.out).toMatch(/general\s+desired\s+\S+\s+\d+\/4\/6\s+override by erin/);
       // Applied at once ("wake up now"), not at the next timetable step.
-      await eventually(() => sizeOf(virginia, 'general'), (size) => size.desired === 4, 'the override applied in moto', { timeoutMs: 5_000 });
-      expect(await c.run('scaling', 'pause', '--cluster', virginia.name, '--reason', 'skip tonight', '--until', '07:30', '--by', 'erin')).toBe(0);
+      await eventually(
+        () => sizeOf(virginia, 'general'),
+        (size) => size.desired === 4,
+        'the override applied in moto',
+        { timeoutMs: 5_000 },
+      );
+      expect(
+        await c.run(
+          'scaling',
+          'pause',
+          '--cluster',
+          virginia.name,
+          '--reason',
+          'skip tonight',
+          '--until',
+          '07:30',
+          '--by',
+          'erin',
+        ),
+      ).toBe(0);
       expect(c.out).toMatch(/PAUSED by erin: skip tonight until .* 07:30 IST/);
       expect(await c.run('scaling', 'status', '--cluster', virginia.name)).toBe(0);
       expect(c.out).toMatch(/paused by erin: skip tonight/);

@@ -21,12 +21,15 @@ describe('the IST timetable as Temporal Schedules (dev server)', () => {
   const now = Date.now();
   const nextWeekday = (from: number) => {
     let t = from;
-    do { t += day; } while ([0, 6].includes(new Date(istToUtcMs(istDate(t), '12:00') + 5.5 * 3_600_000).getUTCDay()));
+    do {
+      t += day;
+    } while ([0, 6].includes(new Date(istToUtcMs(istDate(t), '12:00') + 5.5 * 3_600_000).getUTCDay()));
     return istDate(t);
   };
   const holiday = nextWeekday(now);
   const opts = { taskQueue, holidays: [holiday], catchupWindowMs: 15 * 60_000, prefix };
-  const entries = (list: readonly TimetableEntry[] = TIMETABLE) => resolveTimetable(timetableSchema.parse({ holidays: [holiday] }), registeredWorkflowTypes(), list);
+  const entries = (list: readonly TimetableEntry[] = TIMETABLE) =>
+    resolveTimetable(timetableSchema.parse({ holidays: [holiday] }), registeredWorkflowTypes(), list);
   const ids = () => entries().map((e) => scheduleIdFor(e.id, prefix));
 
   beforeAll(async () => {
@@ -34,7 +37,11 @@ describe('the IST timetable as Temporal Schedules (dev server)', () => {
   });
 
   afterAll(async () => {
-    for (const id of ids()) await stack.client.schedule.getHandle(id).delete().catch(() => undefined);
+    for (const id of ids())
+      await stack.client.schedule
+        .getHandle(id)
+        .delete()
+        .catch(() => undefined);
     await stack?.close();
   });
 
@@ -64,7 +71,11 @@ describe('the IST timetable as Temporal Schedules (dev server)', () => {
     const id = scheduleIdFor('traffic-analysis', prefix);
     const handle = stack.client.schedule.getHandle(id);
     const after = nextWeekday(istToUtcMs(holiday, '12:00'));
-    await handle.backfill({ start: new Date(istToUtcMs(holiday, '00:00')), end: new Date(istToUtcMs(after, '23:59')), overlap: 'ALLOW_ALL' as never });
+    await handle.backfill({
+      start: new Date(istToUtcMs(holiday, '00:00')),
+      end: new Date(istToUtcMs(after, '23:59')),
+      overlap: 'ALLOW_ALL' as never,
+    });
     // The scheduler walks a backfill range in time order, so once the next day's run is recorded a
     // holiday run, had there been one, is recorded before it: no waiting for "nothing" needed.
     const nextDayRun = new Date(istToUtcMs(after, '17:30')).toISOString();
@@ -74,50 +85,102 @@ describe('the IST timetable as Temporal Schedules (dev server)', () => {
       "the backfill's run on the day after the holiday",
     );
     expect(actions.map((a) => a.scheduledAt.toISOString())).toEqual([nextDayRun]);
-    for (const a of (await handle.describe()).info.recentActions as unknown as { action: { workflow: { workflowId: string } } }[]) {
-      await stack.client.workflow.getHandle(a.action.workflow.workflowId).terminate('test').catch(() => undefined);
+    for (const a of (await handle.describe()).info.recentActions as unknown as {
+      action: { workflow: { workflowId: string } };
+    }[]) {
+      await stack.client.workflow
+        .getHandle(a.action.workflow.workflowId)
+        .terminate('test')
+        .catch(() => undefined);
     }
   });
 
   it('updates changed entries, deletes removed ones, and leaves an operator pause alone', async () => {
     await stack.client.schedule.getHandle(scheduleIdFor('scale-up', prefix)).pause('operator: change freeze');
-    const changed = TIMETABLE.filter((e) => e.id !== 'log-archival').map((e) => (e.id === 'gradual-scale-down' ? { ...e, time: '18:15' } : e));
+    const changed = TIMETABLE.filter((e) => e.id !== 'log-archival').map((e) =>
+      e.id === 'gradual-scale-down' ? { ...e, time: '18:15' } : e,
+    );
     const report = await applySchedules(stack.client, entries(changed), opts);
-    expect(report.changes.filter((c) => c.change !== 'unchanged').map((c) => [c.scheduleId, c.change]).sort()).toEqual([
+    expect(
+      report.changes
+        .filter((c) => c.change !== 'unchanged')
+        .map((c) => [c.scheduleId, c.change])
+        .sort(),
+    ).toEqual([
       [scheduleIdFor('gradual-scale-down', prefix), 'updated'],
       [scheduleIdFor('log-archival', prefix), 'deleted'],
     ]);
-    await expect(stack.client.schedule.getHandle(scheduleIdFor('log-archival', prefix)).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
+    await expect(
+      stack.client.schedule.getHandle(scheduleIdFor('log-archival', prefix)).describe(),
+    ).rejects.toBeInstanceOf(ScheduleNotFoundError);
     const down = await stack.client.schedule.getHandle(scheduleIdFor('gradual-scale-down', prefix)).describe();
     expect(down.info.nextActionTimes[0]!.toISOString()).toMatch(/T12:45:00\.000Z$/); // 18:15 IST
-    expect((await stack.client.schedule.getHandle(scheduleIdFor('scale-up', prefix)).describe()).state).toMatchObject({ paused: true, note: 'operator: change freeze' });
-    expect(await applySchedules(stack.client, entries(changed), opts)).toMatchObject({ created: 0, updated: 0, deleted: 0 });
+    expect((await stack.client.schedule.getHandle(scheduleIdFor('scale-up', prefix)).describe()).state).toMatchObject({
+      paused: true,
+      note: 'operator: change freeze',
+    });
+    expect(await applySchedules(stack.client, entries(changed), opts)).toMatchObject({
+      created: 0,
+      updated: 0,
+      deleted: 0,
+    });
   });
 
   it('CLI: `schedules list` shows IST and UTC next runs and why entries are disabled; trigger refuses disabled ones', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'eksflow-cli-'));
-    writeFileSync(join(dir, 'eksflow.yaml'), stringify({
-      clusters: [{ name: 'c', accountId: '111111111111', region: 'ap-south-1', nodegroups: [{ name: 'g', instanceTypes: ['m5.large'], businessHours: { min: 1, desired: 1, max: 2 }, offHours: { min: 1, desired: 1, max: 2 } }] }],
-      timetable: { holidays: [holiday] },
-    }));
-    const c = captureCli({ EKSFLOW_CONFIG: join(dir, 'eksflow.yaml'), TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: taskQueue });
+    writeFileSync(
+      join(dir, 'eksflow.yaml'),
+      stringify({
+        clusters: [
+          {
+            name: 'c',
+            accountId: '111111111111',
+            region: 'ap-south-1',
+            nodegroups: [
+              {
+                name: 'g',
+                instanceTypes: ['m5.large'],
+                businessHours: { min: 1, desired: 1, max: 2 },
+                offHours: { min: 1, desired: 1, max: 2 },
+              },
+            ],
+          },
+        ],
+        timetable: { holidays: [holiday] },
+      }),
+    );
+    const c = captureCli({
+      EKSFLOW_CONFIG: join(dir, 'eksflow.yaml'),
+      TEMPORAL_ADDRESS: temporalAddress(),
+      TEMPORAL_TASK_QUEUE: taskQueue,
+    });
     try {
       expect(await c.run('schedules', 'apply', '--prefix', prefix)).toBe(0);
       expect(c.out).toMatch(/change\(s\)/);
       expect(await c.run('schedules', 'apply', '--prefix', prefix)).toBe(0);
       expect(c.out).toMatch(/^0 change\(s\): 0 created, 0 updated, 0 deleted, 12 unchanged/m);
       expect(await c.run('schedules', 'list', '--prefix', prefix)).toBe(0);
-      expect(c.out).toMatch(/health-verification\s+08:30\s+Mon–Fri\s+verifyFleetHealth\s+active\s+\d{4}-\d{2}-\d{2} 08:30 IST \(\d{4}-\d{2}-\d{2}T03:00Z\)/);
+      expect(c.out).toMatch(
+        /health-verification\s+08:30\s+Mon–Fri\s+verifyFleetHealth\s+active\s+\d{4}-\d{2}-\d{2} 08:30 IST \(\d{4}-\d{2}-\d{2}T03:00Z\)/,
+      );
       expect(c.out).toMatch(/scale-up\s+08:00\s+Mon–Fri\s+scaleUpFleet\s+paused\s+-\s+operator: change freeze/); // paused earlier by an operator
-      expect(c.out).toMatch(/performance-tuning\s+14:00\s+Mon–Fri\s+performanceTuning\s+disabled\s+-\s+no issue delivers performance tuning yet/);
+      expect(c.out).toMatch(
+        /performance-tuning\s+14:00\s+Mon–Fri\s+performanceTuning\s+disabled\s+-\s+no issue delivers performance tuning yet/,
+      );
       expect(c.out).toMatch(/backups\s+02:00\s+daily\s+backups\s+active/);
       expect(await c.run('schedules', 'trigger', 'performance-tuning', '--prefix', prefix)).toBe(2);
       expect(c.err).toMatch(/performance-tuning is disabled: no issue delivers performance tuning yet/);
       expect(await c.run('schedules', 'pause', '--all', '--note', 'maintenance window', '--prefix', prefix)).toBe(0);
-      expect((await stack.client.schedule.getHandle(scheduleIdFor('pre-work-analysis', prefix)).describe()).state).toMatchObject({ paused: true, note: 'maintenance window' });
+      expect(
+        (await stack.client.schedule.getHandle(scheduleIdFor('pre-work-analysis', prefix)).describe()).state,
+      ).toMatchObject({ paused: true, note: 'maintenance window' });
       expect(await c.run('schedules', 'unpause', '--all', '--prefix', prefix)).toBe(0);
-      expect((await stack.client.schedule.getHandle(scheduleIdFor('pre-work-analysis', prefix)).describe()).state.paused).toBe(false);
-      expect((await stack.client.schedule.getHandle(scheduleIdFor('performance-tuning', prefix)).describe()).state.paused).toBe(true);
+      expect(
+        (await stack.client.schedule.getHandle(scheduleIdFor('pre-work-analysis', prefix)).describe()).state.paused,
+      ).toBe(false);
+      expect(
+        (await stack.client.schedule.getHandle(scheduleIdFor('performance-tuning', prefix)).describe()).state.paused,
+      ).toBe(true);
     } finally {
       c.restore();
     }

@@ -121,15 +121,13 @@ describe('security scan against moto', () => {
 
   it('moto facts this scan depends on: /aws/ parameters cannot be seeded (so the sandbox mirrors them)', async () => {
     await expect(
-      aws
-        .ssm(cluster)
-        .send(
-          new PutParameterCommand({
-            Name: '/aws/service/eks/optimized-ami/1.32/amazon-linux-2023/x86_64/standard/recommended/release_version',
-            Value: 'x',
-            Type: 'String',
-          }),
-        ),
+      aws.ssm(cluster).send(
+        new PutParameterCommand({
+          Name: '/aws/service/eks/optimized-ami/1.32/amazon-linux-2023/x86_64/standard/recommended/release_version',
+          Value: 'x',
+          Type: 'String',
+        }),
+      ),
     ).rejects.toThrow(/reserved parameter name/);
   });
 

@@ -7,7 +7,11 @@ import { createInterruptionActivities } from '../../activities/interruption';
 import { parseEventBridgeEvent } from '../../src/domain/events/eventbridge';
 import { dispatchEvent } from '../../src/ingress/dispatch';
 import { seedCluster } from '../../src/sandbox/seed';
-import { progressQuery, type SpotInterruptionProgress, type SpotInterruptionResult } from '../../workflows/interruption/messages';
+import {
+  progressQuery,
+  type SpotInterruptionProgress,
+  type SpotInterruptionResult,
+} from '../../workflows/interruption/messages';
 import { sampleEventFor } from '../fixtures/events/make-event';
 import { sandboxOf } from '../fixtures/interruption-sandbox';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-process';
@@ -27,15 +31,35 @@ describe('spot interruption survives a worker crash without a double launch', ()
   const asgName = uniqueName('crash-raise');
   const fleetAsg = uniqueName('crash-fleet');
   const rawConfig = {
-    clusters: [{
-      name: clusterName, accountId: account, region, roleArn: `arn:aws:iam::${account}:role/eksflow-automation`,
-      nodegroups: [
-        { name: 'raise', kind: 'self-managed', asgName, capacityType: 'SPOT', instanceTypes: ['m5.large'],
-          businessHours: { min: 1, desired: 2, max: 5 }, offHours: { min: 1, desired: 2, max: 5 } },
-        { name: 'fleet', kind: 'self-managed', asgName: fleetAsg, capacityType: 'SPOT', instanceTypes: ['m5.large'],
-          businessHours: { min: 1, desired: 2, max: 5 }, offHours: { min: 1, desired: 2, max: 5 }, interruption: { strategy: 'ec2-fleet', onRebalance: 'notify' } },
-      ],
-    }],
+    clusters: [
+      {
+        name: clusterName,
+        accountId: account,
+        region,
+        roleArn: `arn:aws:iam::${account}:role/eksflow-automation`,
+        nodegroups: [
+          {
+            name: 'raise',
+            kind: 'self-managed',
+            asgName,
+            capacityType: 'SPOT',
+            instanceTypes: ['m5.large'],
+            businessHours: { min: 1, desired: 2, max: 5 },
+            offHours: { min: 1, desired: 2, max: 5 },
+          },
+          {
+            name: 'fleet',
+            kind: 'self-managed',
+            asgName: fleetAsg,
+            capacityType: 'SPOT',
+            instanceTypes: ['m5.large'],
+            businessHours: { min: 1, desired: 2, max: 5 },
+            offHours: { min: 1, desired: 2, max: 5 },
+            interruption: { strategy: 'ec2-fleet', onRebalance: 'notify' },
+          },
+        ],
+      },
+    ],
   };
   const config = testConfig(rawConfig);
   const cluster = config.clusters[0]!;
@@ -54,22 +78,41 @@ describe('spot interruption survives a worker crash without a double launch', ()
     await stack?.close();
   });
 
-  const waitForPhase = (handle: WorkflowHandle, phase: SpotInterruptionProgress['phase']): Promise<SpotInterruptionProgress> =>
-    eventually(() => handle.query(progressQuery), (p) => p.phase === phase, `${handle.workflowId} to reach phase ${phase}`, { timeoutMs: 30_000 });
+  const waitForPhase = (
+    handle: WorkflowHandle,
+    phase: SpotInterruptionProgress['phase'],
+  ): Promise<SpotInterruptionProgress> =>
+    eventually(
+      () => handle.query(progressQuery),
+      (p) => p.phase === phase,
+      `${handle.workflowId} to reach phase ${phase}`,
+      { timeoutMs: 30_000 },
+    );
 
   it('SIGKILL while waiting for the interrupted instance: a new worker finishes with one raise and one undo', async () => {
     const first = await spawnWorkerProcess({ config: rawConfig, taskQueue, auditLog: auditPath });
     workers.push(first);
     const before = await sandbox.asg(asgName);
     const interrupted = before.inService[0]!;
-    const deps = { client: stack.client, taskQueue, workflowTiming: { pollIntervalMs: 500, terminationWaitMs: 120_000, terminationPollMs: 1_000 } };
-    const event = (name: 'ec2-spot-instance-interruption-warning' | 'ec2-instance-state-change-notification', state?: string) => {
-      const parsed = parseEventBridgeEvent(sampleEventFor(name, { instanceId: interrupted, time: Date.now(), region, account, state }));
+    const deps = {
+      client: stack.client,
+      taskQueue,
+      workflowTiming: { pollIntervalMs: 500, terminationWaitMs: 120_000, terminationPollMs: 1_000 },
+    };
+    const event = (
+      name: 'ec2-spot-instance-interruption-warning' | 'ec2-instance-state-change-notification',
+      state?: string,
+    ) => {
+      const parsed = parseEventBridgeEvent(
+        sampleEventFor(name, { instanceId: interrupted, time: Date.now(), region, account, state }),
+      );
       if (!parsed.ok) throw new Error(parsed.error);
       return parsed.event;
     };
     await dispatchEvent(deps, event('ec2-spot-instance-interruption-warning'));
-    const handle = stack.client.workflow.getHandle<() => Promise<SpotInterruptionResult>>(`spot-interruption/${interrupted}`);
+    const handle = stack.client.workflow.getHandle<() => Promise<SpotInterruptionResult>>(
+      `spot-interruption/${interrupted}`,
+    );
     const progress = await waitForPhase(handle, 'waiting-for-termination');
     expect(progress.replacementIds).toHaveLength(1);
 
@@ -79,10 +122,19 @@ describe('spot interruption survives a worker crash without a double launch', ()
     // AWS terminates the instance and EventBridge says so: the state change reaches the running workflow.
     await sandbox.terminate(interrupted);
     const signalled = await dispatchEvent(deps, event('ec2-instance-state-change-notification', 'terminated'));
-    expect(signalled.actions[0]).toMatchObject({ type: 'signal-instance-state', workflowId: `spot-interruption/${interrupted}` });
+    expect(signalled.actions[0]).toMatchObject({
+      type: 'signal-instance-state',
+      workflowId: `spot-interruption/${interrupted}`,
+    });
 
     const result = await handle.result();
-    expect(result).toMatchObject({ outcome: 'replaced', strategy: 'raise-capacity', success: true, raiseUndone: true, newInstances: progress.replacementIds });
+    expect(result).toMatchObject({
+      outcome: 'replaced',
+      strategy: 'raise-capacity',
+      success: true,
+      raiseUndone: true,
+      newInstances: progress.replacementIds,
+    });
     const audit = new AuditLog(auditPath).read().filter((r) => JSON.stringify(r.detail ?? {}).includes(interrupted));
     expect(audit.filter((r) => r.action === 'eksflow:RaiseCapacity')).toHaveLength(1);
     expect(audit.filter((r) => r.action === 'eksflow:UndoCapacityRaise')).toHaveLength(1);

@@ -9,16 +9,26 @@ export function captureCli(env: Record<string, string>) {
   Object.assign(process.env, env);
   let out = '';
   let err = '';
-  const outSpy = jest.spyOn(process.stdout, 'write').mockImplementation((c) => { out += String(c); return true; });
-  const errSpy = jest.spyOn(process.stderr, 'write').mockImplementation((c) => { err += String(c); return true; });
+  const outSpy = jest.spyOn(process.stdout, 'write').mockImplementation((c) => {
+    out += String(c);
+    return true;
+  });
+  const errSpy = jest.spyOn(process.stderr, 'write').mockImplementation((c) => {
+    err += String(c);
+    return true;
+  });
   return {
     async run(...args: string[]): Promise<number> {
       out = '';
       err = '';
       return cli(args);
     },
-    get out() { return out; },
-    get err() { return err; },
+    get out() {
+      return out;
+    },
+    get err() {
+      return err;
+    },
     restore() {
       outSpy.mockRestore();
       errSpy.mockRestore();

@@ -1,4 +1,10 @@
-import { ensureKubernetes, ensureMoto, ensurePrometheus, ensureTemporalDevServer, prepareTestEnvironment } from './servers';
+import {
+  ensureKubernetes,
+  ensureMoto,
+  ensurePrometheus,
+  ensureTemporalDevServer,
+  prepareTestEnvironment,
+} from './servers';
 
 /**
  * Global setup of the `integration` project (jest.config.js): the Temporal dev server, moto and

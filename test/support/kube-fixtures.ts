@@ -35,7 +35,17 @@ export class KubeTestCluster {
     return name;
   }
 
-  async node(name: string, opts: { instanceId?: string; nodegroup?: string; cpu?: string; memory?: string; annotations?: Record<string, string>; az?: string } = {}): Promise<k8s.V1Node> {
+  async node(
+    name: string,
+    opts: {
+      instanceId?: string;
+      nodegroup?: string;
+      cpu?: string;
+      memory?: string;
+      annotations?: Record<string, string>;
+      az?: string;
+    } = {},
+  ): Promise<k8s.V1Node> {
     const labels: Record<string, string> = { 'kubernetes.io/hostname': name };
     if (opts.nodegroup) labels['eks.amazonaws.com/nodegroup'] = opts.nodegroup;
     const { body } = await this.core.createNode({
@@ -43,17 +53,51 @@ export class KubeTestCluster {
       spec: opts.instanceId ? { providerID: `aws:///${opts.az ?? 'ap-south-1a'}/${opts.instanceId}` } : {},
     });
     const capacity = { cpu: opts.cpu ?? '4', memory: opts.memory ?? '16Gi', pods: '110' };
-    await this.core.patchNodeStatus(name, {
-      status: { capacity, allocatable: capacity, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'test kubelet', lastHeartbeatTime: new Date(), lastTransitionTime: new Date() }] },
-    }, undefined, undefined, undefined, undefined, undefined, { headers: { 'Content-Type': k8s.PatchUtils.PATCH_FORMAT_STRATEGIC_MERGE_PATCH } });
+    await this.core.patchNodeStatus(
+      name,
+      {
+        status: {
+          capacity,
+          allocatable: capacity,
+          conditions: [
+            {
+              type: 'Ready',
+              status: 'True',
+              reason: 'KubeletReady',
+              message: 'test kubelet',
+              lastHeartbeatTime: new Date(),
+              lastTransitionTime: new Date(),
+            },
+          ],
+        },
+      },
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      { headers: { 'Content-Type': k8s.PatchUtils.PATCH_FORMAT_STRATEGIC_MERGE_PATCH } },
+    );
     return body;
   }
 
   /** A ReplicaSet object to own pods (no ReplicaSet controller runs: it creates no pods itself). */
-  async replicaSet(ns: string, name: string, replicas: number, labels: Record<string, string>): Promise<k8s.V1ReplicaSet> {
+  async replicaSet(
+    ns: string,
+    name: string,
+    replicas: number,
+    labels: Record<string, string>,
+  ): Promise<k8s.V1ReplicaSet> {
     const { body } = await this.apps.createNamespacedReplicaSet(ns, {
       metadata: { name, labels },
-      spec: { replicas, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10' }] } } },
+      spec: {
+        replicas,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: { containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10' }] },
+        },
+      },
     });
     return body;
   }
@@ -61,13 +105,22 @@ export class KubeTestCluster {
   async daemonSet(ns: string, name: string, labels: Record<string, string>): Promise<k8s.V1DaemonSet> {
     const { body } = await this.apps.createNamespacedDaemonSet(ns, {
       metadata: { name, labels },
-      spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'agent', image: 'registry.k8s.io/pause:3.10' }] } } },
+      spec: {
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: { containers: [{ name: 'agent', image: 'registry.k8s.io/pause:3.10' }] },
+        },
+      },
     });
     return body;
   }
 
   async pdb(ns: string, name: string, minAvailable: number, labels: Record<string, string>): Promise<void> {
-    await this.policy.createNamespacedPodDisruptionBudget(ns, { metadata: { name }, spec: { minAvailable, selector: { matchLabels: labels } } });
+    await this.policy.createNamespacedPodDisruptionBudget(ns, {
+      metadata: { name },
+      spec: { minAvailable, selector: { matchLabels: labels } },
+    });
   }
 
   /** Waits until the disruption controller has computed the budget's status. */
@@ -75,33 +128,83 @@ export class KubeTestCluster {
     const end = Date.now() + timeoutMs;
     for (;;) {
       const { body } = await this.policy.readNamespacedPodDisruptionBudget(name, ns);
-      if (body.status?.observedGeneration === body.metadata?.generation && body.status?.disruptionsAllowed === disruptionsAllowed) return;
-      if (Date.now() > end) throw new Error(`PDB ${ns}/${name} status ${JSON.stringify(body.status)} never allowed ${disruptionsAllowed}`);
+      if (
+        body.status?.observedGeneration === body.metadata?.generation &&
+        body.status?.disruptionsAllowed === disruptionsAllowed
+      )
+        return;
+      if (Date.now() > end)
+        throw new Error(`PDB ${ns}/${name} status ${JSON.stringify(body.status)} never allowed ${disruptionsAllowed}`);
       await new Promise((r) => setTimeout(r, 200));
     }
   }
 
   /** A pod bound to a node and marked Running + Ready, as a kubelet would. */
-  async pod(ns: string, name: string, opts: {
-    node: string; owner?: { kind: string; name: string; uid: string }; labels?: Record<string, string>;
-    cpu?: string; memory?: string; graceSeconds?: number; emptyDir?: boolean; annotations?: Record<string, string>;
-  }): Promise<k8s.V1Pod> {
+  async pod(
+    ns: string,
+    name: string,
+    opts: {
+      node: string;
+      owner?: { kind: string; name: string; uid: string };
+      labels?: Record<string, string>;
+      cpu?: string;
+      memory?: string;
+      graceSeconds?: number;
+      emptyDir?: boolean;
+      annotations?: Record<string, string>;
+    },
+  ): Promise<k8s.V1Pod> {
     const { body } = await this.core.createNamespacedPod(ns, {
       metadata: {
-        name, labels: opts.labels, annotations: opts.annotations,
-        ownerReferences: opts.owner ? [{ apiVersion: opts.owner.kind === 'DaemonSet' || opts.owner.kind === 'ReplicaSet' ? 'apps/v1' : 'v1', kind: opts.owner.kind, name: opts.owner.name, uid: opts.owner.uid, controller: true }] : undefined,
+        name,
+        labels: opts.labels,
+        annotations: opts.annotations,
+        ownerReferences: opts.owner
+          ? [
+              {
+                apiVersion: opts.owner.kind === 'DaemonSet' || opts.owner.kind === 'ReplicaSet' ? 'apps/v1' : 'v1',
+                kind: opts.owner.kind,
+                name: opts.owner.name,
+                uid: opts.owner.uid,
+                controller: true,
+              },
+            ]
+          : undefined,
       },
       spec: {
         nodeName: opts.node,
         terminationGracePeriodSeconds: opts.graceSeconds ?? 1,
         automountServiceAccountToken: false,
-        containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: opts.cpu ?? '100m', memory: opts.memory ?? '128Mi' } } }],
+        containers: [
+          {
+            name: 'app',
+            image: 'registry.k8s.io/pause:3.10',
+            resources: { requests: { cpu: opts.cpu ?? '100m', memory: opts.memory ?? '128Mi' } },
+          },
+        ],
         volumes: opts.emptyDir ? [{ name: 'scratch', emptyDir: {} }] : undefined,
       },
     });
-    await this.core.patchNamespacedPodStatus(name, ns, {
-      status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }, { type: 'ContainersReady', status: 'True' }, { type: 'PodScheduled', status: 'True' }] },
-    }, undefined, undefined, undefined, undefined, undefined, { headers: { 'Content-Type': k8s.PatchUtils.PATCH_FORMAT_STRATEGIC_MERGE_PATCH } });
+    await this.core.patchNamespacedPodStatus(
+      name,
+      ns,
+      {
+        status: {
+          phase: 'Running',
+          conditions: [
+            { type: 'Ready', status: 'True' },
+            { type: 'ContainersReady', status: 'True' },
+            { type: 'PodScheduled', status: 'True' },
+          ],
+        },
+      },
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      { headers: { 'Content-Type': k8s.PatchUtils.PATCH_FORMAT_STRATEGIC_MERGE_PATCH } },
+    );
     return body;
   }
 
@@ -118,9 +221,15 @@ export class KubeTestCluster {
       try {
         const { body } = await this.core.listPodForAllNamespaces();
         const now = Date.now();
-        await Promise.all(body.items
-          .filter((p) => p.metadata?.deletionTimestamp && new Date(p.metadata.deletionTimestamp).getTime() <= now)
-          .map((p) => this.core.deleteNamespacedPod(p.metadata!.name!, p.metadata!.namespace!, undefined, undefined, 0).catch(() => undefined)));
+        await Promise.all(
+          body.items
+            .filter((p) => p.metadata?.deletionTimestamp && new Date(p.metadata.deletionTimestamp).getTime() <= now)
+            .map((p) =>
+              this.core
+                .deleteNamespacedPod(p.metadata!.name!, p.metadata!.namespace!, undefined, undefined, 0)
+                .catch(() => undefined),
+            ),
+        );
       } catch {
         /* the next tick tries again */
       }
@@ -140,13 +249,19 @@ export class KubeTestCluster {
     for (const ns of this.owned) await this.core.deleteNamespace(ns).catch(() => undefined);
     if (nodePrefix) {
       const { body } = await this.core.listNode();
-      for (const n of body.items.filter((x) => x.metadata?.name?.startsWith(nodePrefix))) await this.core.deleteNode(n.metadata!.name!).catch(() => undefined);
+      for (const n of body.items.filter((x) => x.metadata?.name?.startsWith(nodePrefix)))
+        await this.core.deleteNode(n.metadata!.name!).catch(() => undefined);
     }
   }
 }
 
 /** Polls until `fn` returns a truthy value (or throws the last error at the timeout). */
-export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 200): Promise<T> {
+export async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+  everyMs = 200,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

@@ -49,44 +49,84 @@ function launch(bin: string, args: string[], logFile: string): ChildProcess {
 function stopProcess(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } }, 5_000);
-    child.once('exit', () => { clearTimeout(timer); resolve(); });
-    try { process.kill(-child.pid!, 'SIGTERM'); } catch { clearTimeout(timer); resolve(); }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }, 5_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      clearTimeout(timer);
+      resolve();
+    }
   });
 }
 
 function httpsGet(url: string, ca: Buffer, token?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { ca, headers: token ? { authorization: `Bearer ${token}` } : {}, timeout: 2_000 }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = request(
+      url,
+      { ca, headers: token ? { authorization: `Bearer ${token}` } : {}, timeout: 2_000 },
+      (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
     req.end();
   });
 }
 
-async function waitFor(what: string, child: ChildProcess, logFile: string, timeoutMs: number, ok: () => Promise<boolean>): Promise<void> {
+async function waitFor(
+  what: string,
+  child: ChildProcess,
+  logFile: string,
+  timeoutMs: number,
+  ok: () => Promise<boolean>,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}; last log lines:\n${tail(logFile)}`);
+    if (child.exitCode !== null)
+      throw new Error(`${what} exited with ${child.exitCode}; last log lines:\n${tail(logFile)}`);
     if (await ok().catch(() => false)) return;
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${what} not ready within ${timeoutMs} ms; last log lines:\n${tail(logFile)}`);
 }
 
-const tail = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(-15).join('\n') : '(no log)');
+const tail = (file: string) =>
+  existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(-15).join('\n') : '(no log)';
 
 function kubeconfigYaml(url: string, caFile: string, user: string, token: string): string {
   const ca = readFileSync(caFile).toString('base64');
   return [
-    'apiVersion: v1', 'kind: Config', 'current-context: test',
-    'clusters:', '- name: test', '  cluster:', `    server: ${url}`, `    certificate-authority-data: ${ca}`,
-    'users:', `- name: ${user}`, '  user:', `    token: ${token}`,
-    'contexts:', '- name: test', '  context:', '    cluster: test', `    user: ${user}`, '',
+    'apiVersion: v1',
+    'kind: Config',
+    'current-context: test',
+    'clusters:',
+    '- name: test',
+    '  cluster:',
+    `    server: ${url}`,
+    `    certificate-authority-data: ${ca}`,
+    'users:',
+    `- name: ${user}`,
+    '  user:',
+    `    token: ${token}`,
+    'contexts:',
+    '- name: test',
+    '  context:',
+    '    cluster: test',
+    `    user: ${user}`,
+    '',
   ].join('\n');
 }
 
@@ -108,29 +148,71 @@ export async function startKube(opts: { logDir: string }): Promise<KubeControlPl
   try {
     const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
     const etcdLog = join(opts.logDir, 'etcd.log');
-    const etcd = launch(etcdBin, [
-      '--name', 'test', '--data-dir', join(dir, 'etcd'),
-      '--listen-client-urls', `http://127.0.0.1:${etcdPort}`, '--advertise-client-urls', `http://127.0.0.1:${etcdPort}`,
-      '--listen-peer-urls', `http://127.0.0.1:${peerPort}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
-      '--initial-cluster', `test=http://127.0.0.1:${peerPort}`, '--unsafe-no-fsync', '--log-level', 'warn',
-      '--quota-backend-bytes', String(2 * 1024 ** 3),
-    ], etcdLog);
+    const etcd = launch(
+      etcdBin,
+      [
+        '--name',
+        'test',
+        '--data-dir',
+        join(dir, 'etcd'),
+        '--listen-client-urls',
+        `http://127.0.0.1:${etcdPort}`,
+        '--advertise-client-urls',
+        `http://127.0.0.1:${etcdPort}`,
+        '--listen-peer-urls',
+        `http://127.0.0.1:${peerPort}`,
+        '--initial-advertise-peer-urls',
+        `http://127.0.0.1:${peerPort}`,
+        '--initial-cluster',
+        `test=http://127.0.0.1:${peerPort}`,
+        '--unsafe-no-fsync',
+        '--log-level',
+        'warn',
+        '--quota-backend-bytes',
+        String(2 * 1024 ** 3),
+      ],
+      etcdLog,
+    );
     children.push(etcd);
 
     // Serving certificate (self-signed, for 127.0.0.1) and service-account signing keys.
     const certFile = join(dir, 'apiserver.crt');
     const keyFile = join(dir, 'apiserver.key');
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2',
-      '-subj', '/CN=eksflow-test-apiserver', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+        '-days',
+        '2',
+        '-subj',
+        '/CN=eksflow-test-apiserver',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      ],
+      { stdio: 'ignore' },
+    );
     const sa = generateKeyPairSync('rsa', { modulusLength: 2048 });
     writeFileSync(join(dir, 'sa.key'), sa.privateKey.export({ type: 'pkcs8', format: 'pem' }));
     writeFileSync(join(dir, 'sa.pub'), sa.publicKey.export({ type: 'spki', format: 'pem' }));
-    const rnd = () => generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' }).toString('hex').slice(-32);
+    const rnd = () =>
+      generateKeyPairSync('ec', { namedCurve: 'P-256' })
+        .publicKey.export({ type: 'spki', format: 'der' })
+        .toString('hex')
+        .slice(-32);
     const adminToken = `admin-${rnd()}`;
     const eksflowToken = `eksflow-${rnd()}`;
-    writeFileSync(join(dir, 'tokens.csv'), `${adminToken},test-admin,uid-admin,"system:masters"\n${eksflowToken},eksflow-test,uid-eksflow,"eksflow"\n`);
+    writeFileSync(
+      join(dir, 'tokens.csv'),
+      `${adminToken},test-admin,uid-admin,"system:masters"\n${eksflowToken},eksflow-test,uid-eksflow,"eksflow"\n`,
+    );
 
     await waitFor('etcd', etcd, etcdLog, 30_000, async () => {
       const res = await fetch(`http://127.0.0.1:${etcdPort}/health`);
@@ -138,23 +220,41 @@ export async function startKube(opts: { logDir: string }): Promise<KubeControlPl
     });
 
     const apiLog = join(opts.logDir, 'kube-apiserver.log');
-    const api = launch(apiserverBin, [
-      `--etcd-servers=http://127.0.0.1:${etcdPort}`,
-      '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${apiPort}`,
-      `--tls-cert-file=${certFile}`, `--tls-private-key-file=${keyFile}`,
-      `--token-auth-file=${join(dir, 'tokens.csv')}`,
-      '--authorization-mode=RBAC', '--anonymous-auth=false',
-      `--service-account-key-file=${join(dir, 'sa.pub')}`, `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
-      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      '--service-cluster-ip-range=10.96.0.0/16', '--endpoint-reconciler-type=none',
-      // No serviceaccount controller runs, so pods cannot get the default ServiceAccount admitted.
-      '--disable-admission-plugins=ServiceAccount', '--enable-priority-and-fairness=false',
-      '--profiling=false', '--v=1',
-    ], apiLog);
+    const api = launch(
+      apiserverBin,
+      [
+        `--etcd-servers=http://127.0.0.1:${etcdPort}`,
+        '--bind-address=127.0.0.1',
+        '--advertise-address=127.0.0.1',
+        `--secure-port=${apiPort}`,
+        `--tls-cert-file=${certFile}`,
+        `--tls-private-key-file=${keyFile}`,
+        `--token-auth-file=${join(dir, 'tokens.csv')}`,
+        '--authorization-mode=RBAC',
+        '--anonymous-auth=false',
+        `--service-account-key-file=${join(dir, 'sa.pub')}`,
+        `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
+        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+        '--service-cluster-ip-range=10.96.0.0/16',
+        '--endpoint-reconciler-type=none',
+        // No serviceaccount controller runs, so pods cannot get the default ServiceAccount admitted.
+        '--disable-admission-plugins=ServiceAccount',
+        '--enable-priority-and-fairness=false',
+        '--profiling=false',
+        '--v=1',
+      ],
+      apiLog,
+    );
     children.push(api);
     const url = `https://127.0.0.1:${apiPort}`;
     const ca = readFileSync(certFile);
-    await waitFor('kube-apiserver', api, apiLog, 90_000, async () => (await httpsGet(`${url}/readyz`, ca, adminToken)).status === 200);
+    await waitFor(
+      'kube-apiserver',
+      api,
+      apiLog,
+      90_000,
+      async () => (await httpsGet(`${url}/readyz`, ca, adminToken)).status === 200,
+    );
 
     const adminKubeconfig = join(dir, 'admin.kubeconfig');
     writeFileSync(adminKubeconfig, kubeconfigYaml(url, certFile, 'test-admin', adminToken));
@@ -162,17 +262,33 @@ export async function startKube(opts: { logDir: string }): Promise<KubeControlPl
     writeFileSync(eksflowKubeconfig, kubeconfigYaml(url, certFile, 'eksflow-test', eksflowToken));
 
     const kcmLog = join(opts.logDir, 'kube-controller-manager.log');
-    children.push(launch(kcmBin, [
-      `--kubeconfig=${adminKubeconfig}`, `--authentication-kubeconfig=${adminKubeconfig}`, `--authorization-kubeconfig=${adminKubeconfig}`,
-      '--controllers=disruption-controller,pod-garbage-collector-controller,namespace-controller,garbage-collector-controller',
-      '--leader-elect=false', '--bind-address=127.0.0.1', `--secure-port=${await freePort()}`,
-      '--use-service-account-credentials=false', `--cert-dir=${join(dir, 'kcm')}`, '--v=1',
-    ], kcmLog));
+    children.push(
+      launch(
+        kcmBin,
+        [
+          `--kubeconfig=${adminKubeconfig}`,
+          `--authentication-kubeconfig=${adminKubeconfig}`,
+          `--authorization-kubeconfig=${adminKubeconfig}`,
+          '--controllers=disruption-controller,pod-garbage-collector-controller,namespace-controller,garbage-collector-controller',
+          '--leader-elect=false',
+          '--bind-address=127.0.0.1',
+          `--secure-port=${await freePort()}`,
+          '--use-service-account-credentials=false',
+          `--cert-dir=${join(dir, 'kcm')}`,
+          '--v=1',
+        ],
+        kcmLog,
+      ),
+    );
 
     // eksflow's ClusterRole, exactly as shipped.
     await applyManifest(adminKubeconfig, join(REPO_ROOT, 'deploy', 'rbac', 'eksflow.yaml'));
     return {
-      url, caFile: certFile, adminToken, eksflowToken, eksflowKubeconfig,
+      url,
+      caFile: certFile,
+      adminToken,
+      eksflowToken,
+      eksflowKubeconfig,
       pids: children.map((c) => c.pid),
       stop: stopAll,
     };
@@ -213,7 +329,9 @@ export function kubeStartAttempted(): boolean {
 export function kubeEndpoints(): KubeEndpoints {
   const url = process.env[ENV.url];
   if (!url) {
-    throw new Error(`the test Kubernetes API is not running: ${process.env[ENV.error] ?? 'run tests through jest (global-setup starts it)'}`);
+    throw new Error(
+      `the test Kubernetes API is not running: ${process.env[ENV.error] ?? 'run tests through jest (global-setup starts it)'}`,
+    );
   }
   return {
     url,

@@ -1,13 +1,22 @@
 import { join } from 'node:path';
 import { exporterClient, startMetricsExporter, startPrometheus } from '../../src/sandbox/prometheus';
 
-export { exporterClient, startMetricsExporter, startPrometheus, waitForFirstScrape, type SeriesSpec, type PrometheusServer, type MetricsExporter } from '../../src/sandbox/prometheus';
+export {
+  exporterClient,
+  startMetricsExporter,
+  startPrometheus,
+  waitForFirstScrape,
+  type SeriesSpec,
+  type PrometheusServer,
+  type MetricsExporter,
+} from '../../src/sandbox/prometheus';
 
 /** The shared Prometheus and exporter of this test run (started by global-setup). */
 export function testPrometheus(): { url: string; exporter: ReturnType<typeof exporterClient>; exporterUrl: string } {
   const url = process.env.EKSFLOW_TEST_PROMETHEUS_URL;
   const exporterUrl = process.env.EKSFLOW_TEST_EXPORTER_URL;
-  if (!url || !exporterUrl) throw new Error('EKSFLOW_TEST_PROMETHEUS_URL is not set: run tests through jest (global-setup starts Prometheus)');
+  if (!url || !exporterUrl)
+    throw new Error('EKSFLOW_TEST_PROMETHEUS_URL is not set: run tests through jest (global-setup starts Prometheus)');
   return { url, exporterUrl, exporter: exporterClient(exporterUrl) };
 }
 
@@ -17,5 +26,10 @@ export async function startTestPrometheus(logDir: string): Promise<{ stop(): Pro
   const prom = await startPrometheus({ targets: [exporter.url], logFile: join(logDir, 'prometheus.log') });
   process.env.EKSFLOW_TEST_PROMETHEUS_URL = prom.url;
   process.env.EKSFLOW_TEST_EXPORTER_URL = exporter.url;
-  return { stop: async () => { await prom.stop(); await exporter.close(); } };
+  return {
+    stop: async () => {
+      await prom.stop();
+      await exporter.close();
+    },
+  };
 }

@@ -50,15 +50,24 @@ export function uniqueName(prefix: string): string {
  * (private, SDK 1.24) `create` with them.
  */
 export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  const create = (TestWorkflowEnvironment as unknown as { create(opts: unknown): Promise<TestWorkflowEnvironment> }).create.bind(TestWorkflowEnvironment);
+  const create = (
+    TestWorkflowEnvironment as unknown as { create(opts: unknown): Promise<TestWorkflowEnvironment> }
+  ).create.bind(TestWorkflowEnvironment);
   return create({
     server: { type: 'time-skipping', executable: { type: 'existing-path', path: toolPath('temporal-test-server') } },
     supportsTimeSkipping: true,
-    connectionOptions: { channelArgs: { 'grpc.keepalive_time_ms': 6 * 60_000, 'grpc.keepalive_permit_without_calls': 0 } },
+    connectionOptions: {
+      channelArgs: { 'grpc.keepalive_time_ms': 6 * 60_000, 'grpc.keepalive_permit_without_calls': 0 },
+    },
   });
 }
 
-export async function connectDevServer(): Promise<{ client: Client; connection: Connection; nativeConnection: NativeConnection; close(): Promise<void> }> {
+export async function connectDevServer(): Promise<{
+  client: Client;
+  connection: Connection;
+  nativeConnection: NativeConnection;
+  close(): Promise<void>;
+}> {
   const connection = await Connection.connect({ address: temporalAddress() });
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress() });
   const client = new Client({ connection });
@@ -102,9 +111,16 @@ export async function workflowBundle(): Promise<{ code: string }> {
 }
 
 const quietLogger = {
-  log() {}, trace() {}, debug() {}, info() {},
-  warn(message: string, meta?: unknown) { console.warn(message, meta ?? ''); },
-  error(message: string, meta?: unknown) { console.error(message, meta ?? ''); },
+  log() {},
+  trace() {},
+  debug() {},
+  info() {},
+  warn(message: string, meta?: unknown) {
+    console.warn(message, meta ?? '');
+  },
+  error(message: string, meta?: unknown) {
+    console.error(message, meta ?? '');
+  },
 };
 
 /** A minimal valid config for tests that only need one cluster. */
@@ -113,7 +129,12 @@ export function testConfig(raw: unknown): EksflowConfig {
 }
 
 /** Activity dependencies pointed at the shared moto server, with an audit log in a temp dir. */
-export function testActivityDeps(opts: { config: EksflowConfig; client: Client; taskQueue: string; aws?: AwsClientFactory }): ActivityDeps {
+export function testActivityDeps(opts: {
+  config: EksflowConfig;
+  client: Client;
+  taskQueue: string;
+  aws?: AwsClientFactory;
+}): ActivityDeps {
   const dir = mkdtempSync(join(tmpdir(), 'eksflow-test-'));
   return {
     aws: opts.aws ?? testAwsFactory(),

@@ -19,7 +19,12 @@ export interface WorkerProcess {
  * Runs the real worker entry point (src/worker.ts) as a separate OS process against the test
  * run's dev server and moto, so tests can kill it mid-workflow and start another.
  */
-export async function spawnWorkerProcess(opts: { config: unknown; taskQueue: string; auditLog?: string; env?: Record<string, string> }): Promise<WorkerProcess> {
+export async function spawnWorkerProcess(opts: {
+  config: unknown;
+  taskQueue: string;
+  auditLog?: string;
+  env?: Record<string, string>;
+}): Promise<WorkerProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'eksflow-worker-'));
   const configPath = join(dir, 'eksflow.yaml');
   writeFileSync(configPath, stringify(opts.config));
@@ -47,21 +52,37 @@ export async function spawnWorkerProcess(opts: { config: unknown; taskQueue: str
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`worker did not start within 60 s:\n${out}`)), 60_000);
     const check = () => {
-      if (out.includes('worker polling')) { clearTimeout(timer); resolve(); }
+      if (out.includes('worker polling')) {
+        clearTimeout(timer);
+        resolve();
+      }
     };
     child.stdout!.on('data', check);
     child.stderr!.on('data', check);
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`worker exited with ${code}:\n${out}`)); });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited with ${code}:\n${out}`));
+    });
   });
   const signalGroup = (signal: NodeJS.Signals) => {
-    try { process.kill(-child.pid!, signal); } catch { /* already gone */ }
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      /* already gone */
+    }
   };
-  const waitExit = () => new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
+  const waitExit = () =>
+    new Promise<void>((r) =>
+      child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r()),
+    );
   return {
     child,
     auditLog,
     output: () => out,
-    async kill() { signalGroup('SIGKILL'); await waitExit(); },
+    async kill() {
+      signalGroup('SIGKILL');
+      await waitExit();
+    },
     async stop() {
       signalGroup('SIGTERM');
       // A worker that does not exit promptly (open connections) is killed: no process outlives a test.

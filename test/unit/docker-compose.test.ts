@@ -7,12 +7,25 @@ import { REPO_ROOT } from '../../src/sandbox/processes';
 describe('docker-compose.yml', () => {
   const doc = parseDocument(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true });
   const compose = doc.toJS({ maxAliasCount: 100 }) as {
-    services: Record<string, { image?: string; build?: string; command?: string[]; environment?: Record<string, string>; depends_on?: Record<string, { condition: string }>; deploy?: { replicas?: number }; ports?: string[] }>;
+    services: Record<
+      string,
+      {
+        image?: string;
+        build?: string;
+        command?: string[];
+        environment?: Record<string, string>;
+        depends_on?: Record<string, { condition: string }>;
+        deploy?: { replicas?: number };
+        ports?: string[];
+      }
+    >;
   };
   const s = compose.services;
 
   it('runs Temporal on PostgreSQL, the UI and several eksflow workers', () => {
-    expect(Object.keys(s)).toEqual(expect.arrayContaining(['postgresql', 'temporal', 'temporal-ui', 'worker', 'ingress', 'schedules']));
+    expect(Object.keys(s)).toEqual(
+      expect.arrayContaining(['postgresql', 'temporal', 'temporal-ui', 'worker', 'ingress', 'schedules']),
+    );
     expect(s.temporal!.environment!.DB).toBe('postgres12');
     expect(s.temporal!.environment!.POSTGRES_SEEDS).toBe('postgresql');
     expect(s.temporal!.depends_on!.postgresql!.condition).toBe('service_healthy');

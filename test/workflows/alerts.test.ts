@@ -2,7 +2,13 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { openOrMergeAlert, planFor } from '../../src/client/alerts';
-import { ALERT_WORKFLOW_TYPE, acknowledgeSignal, alertRaisedSignal, alertStatusQuery, resolveSignal } from '../../workflows/alerts/messages';
+import {
+  ALERT_WORKFLOW_TYPE,
+  acknowledgeSignal,
+  alertRaisedSignal,
+  alertStatusQuery,
+  resolveSignal,
+} from '../../workflows/alerts/messages';
 import { istParts, nextBusinessStart } from '../../src/domain/alerts/business-hours';
 import { resolveBusinessHours } from '../../src/domain/alerts/routing';
 import type { AlertInput, AlertState } from '../../src/domain/alerts/types';
@@ -34,8 +40,14 @@ describe('alert escalation workflow (time-skipping)', () => {
     process.env[names.slackManager] = receivers.slackUrlFor('manager');
     process.env[names.pagerdutyKey] = TEST_ROUTING_KEY;
     const aws = testAwsFactory();
-    const topic = await aws.sns({ accountId: '123456789012', region: 'ap-south-1' }).send(new CreateTopicCommand({ Name: uniqueName('alerts-email') }));
-    config = alertsTestConfig({ prefix: 'alerts_ts', pagerdutyUrl: receivers.pagerdutyUrl, emailTopicArn: topic.TopicArn });
+    const topic = await aws
+      .sns({ accountId: '123456789012', region: 'ap-south-1' })
+      .send(new CreateTopicCommand({ Name: uniqueName('alerts-email') }));
+    config = alertsTestConfig({
+      prefix: 'alerts_ts',
+      pagerdutyUrl: receivers.pagerdutyUrl,
+      emailTopicArn: topic.TopicArn,
+    });
     worker = await startTestWorker({ connection: env.nativeConnection, client: env.client, taskQueue, config, aws });
   });
 
@@ -45,7 +57,8 @@ describe('alert escalation workflow (time-skipping)', () => {
     await env?.teardown();
   });
 
-  const raise = (alert: AlertInput) => openOrMergeAlert(env.client, { taskQueue, config, uiBaseUrl: 'http://localhost:8233' }, alert);
+  const raise = (alert: AlertInput) =>
+    openOrMergeAlert(env.client, { taskQueue, config, uiBaseUrl: 'http://localhost:8233' }, alert);
   const handleOf = (workflowId: string) => env.client.workflow.getHandle(workflowId);
   const status = (h: WorkflowHandle) => h.query(alertStatusQuery);
 
@@ -67,7 +80,13 @@ describe('alert escalation workflow (time-skipping)', () => {
     await env.sleep(t - start);
   }
 
-  const critical = (key: string): AlertInput => ({ severity: 'critical', type: 'scale_up_timeout', dedupKey: key, summary: `node group did not scale (${key})`, cluster: 'alerts-test' });
+  const critical = (key: string): AlertInput => ({
+    severity: 'critical',
+    type: 'scale_up_timeout',
+    dedupKey: key,
+    summary: `node group did not scale (${key})`,
+    cluster: 'alerts-test',
+  });
 
   it('escalates an unacknowledged critical alert at 5, 10 and 15 minutes, one level higher each time', async () => {
     const key = uniqueName('ladder');
@@ -81,14 +100,26 @@ describe('alert escalation workflow (time-skipping)', () => {
     expect(s.notifications.map((n) => n.level)).toEqual(['primary', 'secondary', 'manager', 'manager']);
     expect(s.notifications.map((n) => n.action)).toEqual(['trigger', 'escalate', 'escalate', 'escalate']);
     for (const n of s.notifications) {
-      expect(n.results.map((r) => [r.channel, r.status])).toEqual([['pagerduty', 'delivered'], ['slack', 'delivered'], ['sms', 'delivered']]);
+      expect(n.results.map((r) => [r.channel, r.status])).toEqual([
+        ['pagerduty', 'delivered'],
+        ['slack', 'delivered'],
+        ['sms', 'delivered'],
+      ]);
     }
     // Three rounds used up: no fifth page, however long nobody answers.
     await env.sleep(30 * MIN);
     expect((await status(h)).notifications).toHaveLength(4);
-    const slackPaths = receivers.received('slack').filter((r) => JSON.stringify(r.body).includes(key)).map((r) => r.path.split('/').pop());
+    const slackPaths = receivers
+      .received('slack')
+      .filter((r) => JSON.stringify(r.body).includes(key))
+      .map((r) => r.path.split('/').pop());
     expect(slackPaths).toEqual(['primary', 'secondary', 'manager', 'manager']);
-    expect(receivers.received().filter((r) => JSON.stringify(r.body).includes(key)).every((r) => r.valid)).toBe(true);
+    expect(
+      receivers
+        .received()
+        .filter((r) => JSON.stringify(r.body).includes(key))
+        .every((r) => r.valid),
+    ).toBe(true);
     await h.signal(resolveSignal, { by: 'test', via: 'cli' });
     await h.result();
   });
@@ -113,8 +144,18 @@ describe('alert escalation workflow (time-skipping)', () => {
     const final = (await h.result()) as AlertState;
     expect(final.status).toBe('resolved');
     const pd = receivers.received('pagerduty').filter((r) => (r.body as { dedup_key?: string }).dedup_key === key);
-    expect(pd.map((r) => (r.body as { event_action: string }).event_action)).toEqual(['trigger', 'trigger', 'acknowledge', 'acknowledge', 'resolve', 'resolve']);
-    const slackTexts = receivers.received('slack').filter((r) => JSON.stringify(r.body).includes(key)).map((r) => (r.body as { text: string }).text);
+    expect(pd.map((r) => (r.body as { event_action: string }).event_action)).toEqual([
+      'trigger',
+      'trigger',
+      'acknowledge',
+      'acknowledge',
+      'resolve',
+      'resolve',
+    ]);
+    const slackTexts = receivers
+      .received('slack')
+      .filter((r) => JSON.stringify(r.body).includes(key))
+      .map((r) => (r.body as { text: string }).text);
     expect(slackTexts.some((t) => t.startsWith('[ACKNOWLEDGED]'))).toBe(true);
     expect(slackTexts.some((t) => t.startsWith('[RESOLVED]'))).toBe(true);
   });
@@ -130,7 +171,9 @@ describe('alert escalation workflow (time-skipping)', () => {
     const s = await until(h, (st) => st.count === 3);
     expect(s.lastSeenMs - s.firstSeenMs).toBeGreaterThanOrEqual(MIN);
     expect(s.notifications).toHaveLength(1);
-    const triggers = receivers.received('pagerduty').filter((r) => (r.body as { dedup_key?: string }).dedup_key === key);
+    const triggers = receivers
+      .received('pagerduty')
+      .filter((r) => (r.body as { dedup_key?: string }).dedup_key === key);
     expect(triggers).toHaveLength(1);
     await h.signal(resolveSignal, { by: 'test', via: 'cli' });
     await h.result();
@@ -141,8 +184,14 @@ describe('alert escalation workflow (time-skipping)', () => {
     const alert = critical(key);
     const workflowId = `alert/${key}`;
     // Started like openOrMergeAlert does, with a tiny history limit to force continue-as-new.
-        const plan = planFor(config, alert, { baseUrl: 'http://localhost:8233', namespace: 'default' });
-    await env.client.workflow.signalWithStart(ALERT_WORKFLOW_TYPE, { workflowId, taskQueue, args: [{ alert, plan, historyLimit: 40 }], signal: alertRaisedSignal, signalArgs: [alert] });
+    const plan = planFor(config, alert, { baseUrl: 'http://localhost:8233', namespace: 'default' });
+    await env.client.workflow.signalWithStart(ALERT_WORKFLOW_TYPE, {
+      workflowId,
+      taskQueue,
+      args: [{ alert, plan, historyLimit: 40 }],
+      signal: alertRaisedSignal,
+      signalArgs: [alert],
+    });
     const h = handleOf(workflowId);
     const first = await until(h, (s) => s.notifications.length === 1);
     for (let i = 0; i < 30; i++) await raise(alert);
@@ -164,7 +213,13 @@ describe('alert escalation workflow (time-skipping)', () => {
     const warnKey = uniqueName('digest-warn');
     const infoKey = uniqueName('digest-info');
     const critKey = uniqueName('digest-crit');
-    const w = await raise({ severity: 'warning', type: 'scale_down_blocked', dedupKey: warnKey, summary: `warning ${warnKey}`, cluster: 'alerts-test' });
+    const w = await raise({
+      severity: 'warning',
+      type: 'scale_down_blocked',
+      dedupKey: warnKey,
+      summary: `warning ${warnKey}`,
+      cluster: 'alerts-test',
+    });
     const i = await raise({ severity: 'info', type: 'cost_report', dedupKey: infoKey, summary: `info ${infoKey}` });
     const c = await raise(critical(critKey));
     const ws = await until(handleOf(w.workflowId), (s) => s.status === 'deferred');
@@ -179,16 +234,28 @@ describe('alert escalation workflow (time-skipping)', () => {
     expect(receivers.received('slack').some((r) => JSON.stringify(r.body).includes(warnKey))).toBe(false);
 
     await env.sleep(expectedAt - (await env.currentTimeMs()) + MIN);
-    const digestHandle = env.client.workflow.getHandle<typeof alertDigest>(`alert-digest/${new Date(expectedAt + 5.5 * 3600_000).toISOString().slice(0, 16)}+05:30`);
+    const digestHandle = env.client.workflow.getHandle<typeof alertDigest>(
+      `alert-digest/${new Date(expectedAt + 5.5 * 3600_000).toISOString().slice(0, 16)}+05:30`,
+    );
     const digest = await digestHandle.result();
     expect(digest.deliveredAtMs).toBeGreaterThanOrEqual(expectedAt);
     expect(digest.deliveredAtMs).toBeLessThan(expectedAt + MIN);
-    expect(receivers.received('slack').filter((r) => !r.valid).map((r) => r.errors)).toEqual([]);
+    expect(
+      receivers
+        .received('slack')
+        .filter((r) => !r.valid)
+        .map((r) => r.errors),
+    ).toEqual([]);
     expect(digest.items).toBe(2);
-    const slackDigest = receivers.received('slack').find((r) => (r.body as { text: string }).text.startsWith('eksflow digest'));
+    const slackDigest = receivers
+      .received('slack')
+      .find((r) => (r.body as { text: string }).text.startsWith('eksflow digest'));
     expect(JSON.stringify(slackDigest?.body)).toContain(warnKey);
     expect(JSON.stringify(slackDigest?.body)).not.toContain(infoKey); // info routes to email only
-    expect(digest.results.map((r) => [r.channel, r.status]).sort()).toEqual([['email', 'delivered'], ['slack', 'delivered']]);
+    expect(digest.results.map((r) => [r.channel, r.status]).sort()).toEqual([
+      ['email', 'delivered'],
+      ['slack', 'delivered'],
+    ]);
 
     // After the digest, the warning's ladder runs from there: next escalation 900 s later.
     const after = await until(handleOf(w.workflowId), (s) => s.notifications.length >= 2);
@@ -197,6 +264,7 @@ describe('alert escalation workflow (time-skipping)', () => {
     expect(digested.atMs - expectedAt).toBeLessThan(MIN);
     expect(escalated.action).toBe('escalate');
     expect(Math.round((escalated.atMs - digested.atMs) / 1000)).toBe(900);
-    for (const id of [w.workflowId, i.workflowId, c.workflowId]) await handleOf(id).signal(resolveSignal, { by: 'test', via: 'cli' });
+    for (const id of [w.workflowId, i.workflowId, c.workflowId])
+      await handleOf(id).signal(resolveSignal, { by: 'test', via: 'cli' });
   });
 });

@@ -150,14 +150,12 @@ describe('securityScans night (time-skipping, activities on moto)', () => {
     const r2 = await night(2);
     expect(r2).toMatchObject({ alerted: false, newFindings: [], resolved: 0 });
     expect(alerts).toHaveLength(1);
-    await aws
-      .ec2(cluster)
-      .send(
-        new AuthorizeSecurityGroupIngressCommand({
-          GroupId: sgId,
-          IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
-        }),
-      );
+    await aws.ec2(cluster).send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: sgId,
+        IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+      }),
+    );
     try {
       const r3 = await night(3);
       expect(r3.newFindings.map((f) => f.id)).toEqual([`EC2.SG_OPEN_INGRESS:${sgId}/all/all/0.0.0.0/0`]);
@@ -168,14 +166,12 @@ describe('securityScans night (time-skipping, activities on moto)', () => {
         details: { newCritical: 1, newHigh: 0, ids: `EC2.SG_OPEN_INGRESS:${sgId}/all/all/0.0.0.0/0` },
       });
     } finally {
-      await aws
-        .ec2(cluster)
-        .send(
-          new RevokeSecurityGroupIngressCommand({
-            GroupId: sgId,
-            IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
-          }),
-        );
+      await aws.ec2(cluster).send(
+        new RevokeSecurityGroupIngressCommand({
+          GroupId: sgId,
+          IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+        }),
+      );
     }
     const r4 = await night(4);
     expect(r4).toMatchObject({ alerted: false, resolved: 1, newFindings: [] });

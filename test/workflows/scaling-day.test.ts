@@ -2,14 +2,35 @@ import { DescribeNodegroupCommand } from '@aws-sdk/client-eks';
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { existsSync } from 'node:fs';
-import { clusterController, preWorkAnalysis, scaleDownFleet, scaleUpFleet, trafficAnalysis, verifyFleetHealth } from '../../workflows';
-import { effectivePlanQuery, statusQuery, recordActionSignal, overrideSignal, pauseSignal, resumeSignal } from '../../workflows/scaling/messages';
+import {
+  clusterController,
+  preWorkAnalysis,
+  scaleDownFleet,
+  scaleUpFleet,
+  trafficAnalysis,
+  verifyFleetHealth,
+} from '../../workflows';
+import {
+  effectivePlanQuery,
+  statusQuery,
+  recordActionSignal,
+  overrideSignal,
+  pauseSignal,
+  resumeSignal,
+} from '../../workflows/scaling/messages';
 import { seedCluster } from '../../src/sandbox/seed';
 import { reconcileNodegroupAsgs, startReconcilerLoop } from '../../src/sandbox/nodegroup-asg-reconciler';
 import { clusterKeyOf, clusterSpecOf, controllerWorkflowId } from '../../src/domain/scaling/types';
 import { istDate, istToUtcMs, istParts } from '../../src/domain/timetable/ist';
 import { eventually as poll } from '../support/eventually';
-import { createTimeSkippingEnv, startTestWorker, testAwsFactory, testConfig, uniqueName, type TestWorker } from '../support/stack';
+import {
+  createTimeSkippingEnv,
+  startTestWorker,
+  testAwsFactory,
+  testConfig,
+  uniqueName,
+  type TestWorker,
+} from '../support/stack';
 import { scalingCluster } from '../support/scaling-fixtures';
 
 const MIN = 60_000;
@@ -24,17 +45,28 @@ describe('a day on the IST timetable (time-skipping)', () => {
   const b = scalingCluster('ts-day-b', { accountId: '222222222222', region: 'us-east-1', role: true });
   const c = scalingCluster('ts-day-c', { accountId: '111111111111', region: 'ap-south-1' });
   const config = testConfig({ clusters: [a, b, c] });
-  const [A, B, C] = config.clusters as [typeof config.clusters[0], typeof config.clusters[0], typeof config.clusters[0]];
+  const [A, B, C] = config.clusters as [
+    (typeof config.clusters)[0],
+    (typeof config.clusters)[0],
+    (typeof config.clusters)[0],
+  ];
   const taskQueue = uniqueName('ts-scaling');
-  const settings = { pollIntervalMs: 15_000, verifyTimeoutMs: 15 * MIN, scaleDownSteps: 3, scaleDownWindowMs: 30 * MIN };
+  const settings = {
+    pollIntervalMs: 15_000,
+    verifyTimeoutMs: 15 * MIN,
+    scaleDownSteps: 3,
+    scaleDownWindowMs: 30 * MIN,
+  };
   let env: TestWorkflowEnvironment;
   let worker: TestWorker;
   let reconciler: { stop(): void };
 
   const desiredOf = async (cl: typeof A, ng: string) =>
-    (await aws.eks(cl).send(new DescribeNodegroupCommand({ clusterName: cl.name, nodegroupName: ng }))).nodegroup!.scalingConfig!;
+    (await aws.eks(cl).send(new DescribeNodegroupCommand({ clusterName: cl.name, nodegroupName: ng }))).nodegroup!
+      .scalingConfig!;
   /** Real-time wait for something an activity does (the clock of the test server is not involved). */
-  const eventually = (check: () => Promise<boolean>, what: string) => poll(check, (ok) => ok, what, { timeoutMs: 10_000 });
+  const eventually = (check: () => Promise<boolean>, what: string) =>
+    poll(check, (ok) => ok, what, { timeoutMs: 10_000 });
   /**
    * Operators' requests go to the controller as signals here (same validation and state changes
    * as the updates); the update path — validators, rejections, the returned effective plan — is
@@ -57,15 +89,20 @@ describe('a day on the IST timetable (time-skipping)', () => {
   let plain: Client;
   const finish = async <T>(result: Promise<T>, stepMs = 30_000): Promise<T> => {
     let done = false;
-    result.then(() => (done = true), () => (done = true));
+    result.then(
+      () => (done = true),
+      () => (done = true),
+    );
     await Promise.race([result, new Promise((r) => setTimeout(r, 300))]).catch(() => undefined);
     while (!done) await env.sleep(stepMs);
     return result;
   };
   const start = <T>(wf: (i: { clusters: string[]; settings: typeof settings }) => Promise<T>, clusters: string[]) =>
     plain.workflow.start(wf, { taskQueue, workflowId: uniqueName('ts-run'), args: [{ clusters, settings }] });
-  const run = async <T>(wf: (i: { clusters: string[]; settings: typeof settings }) => Promise<T>, clusters: string[]): Promise<T> =>
-    finish((await start(wf, clusters)).result());
+  const run = async <T>(
+    wf: (i: { clusters: string[]; settings: typeof settings }) => Promise<T>,
+    clusters: string[],
+  ): Promise<T> => finish((await start(wf, clusters)).result());
 
   beforeAll(async () => {
     env = await createTimeSkippingEnv();
@@ -85,58 +122,107 @@ describe('a day on the IST timetable (time-skipping)', () => {
   it('07:30 → 18:30 for two clusters: plan, pause window, override that expires, scale-up, health, gradual scale-down', async () => {
     // Move the server clock to the next Monday 07:30 IST.
     let day = istDate(await env.currentTimeMs());
-    do { day = istDate(istToUtcMs(day, '12:00') + 24 * 60 * MIN); } while (istParts(istToUtcMs(day, '12:00')).dayOfWeek !== 1);
+    do {
+      day = istDate(istToUtcMs(day, '12:00') + 24 * 60 * MIN);
+    } while (istParts(istToUtcMs(day, '12:00')).dayOfWeek !== 1);
     await sleepUntil(day, '07:30');
     const clusters = [A.name, B.name];
 
     const plan = await run(preWorkAnalysis, clusters);
     expect(plan.dryRun).toBe(true);
     expect(existsSync(plan.publishedTo!)).toBe(true);
-    expect(plan.clusters.find((x) => x.cluster === A.name)!.groups.find((g) => g.nodegroup === 'general')).toMatchObject({ status: 'planned', before: { desired: 1 }, target: { desired: 3 } });
+    expect(
+      plan.clusters.find((x) => x.cluster === A.name)!.groups.find((g) => g.nodegroup === 'general'),
+    ).toMatchObject({ status: 'planned', before: { desired: 1 }, target: { desired: 3 } });
     expect((await desiredOf(A, 'general')).desiredSize).toBe(1); // a plan changes nothing
 
     await sleepUntil(day, '07:40');
     const now = await env.currentTimeMs();
-    await controller(A).signal(pauseSignal, { reason: 'deploy freeze', by: 'alice', untilMs: istToUtcMs(day, '08:15') });
+    await controller(A).signal(pauseSignal, {
+      reason: 'deploy freeze',
+      by: 'alice',
+      untilMs: istToUtcMs(day, '08:15'),
+    });
     // An invalid request changes nothing (a signal cannot answer: it is dropped and logged).
-    await controller(B).signal(overrideSignal, { nodegroup: 'general', min: 5, max: 3, untilMs: now + 60 * MIN, reason: 'x' });
+    await controller(B).signal(overrideSignal, {
+      nodegroup: 'general',
+      min: 5,
+      max: 3,
+      untilMs: now + 60 * MIN,
+      reason: 'x',
+    });
     expect((await controller(B).query(statusQuery)).overrides).toEqual([]);
 
     // "Wake up now": an override applies at once and wins until it expires at 12:00.
-    await controller(B).signal(overrideSignal, { nodegroup: 'general', desired: 5, untilMs: istToUtcMs(day, '12:00'), reason: 'launch day', by: 'bob' });
+    await controller(B).signal(overrideSignal, {
+      nodegroup: 'general',
+      desired: 5,
+      untilMs: istToUtcMs(day, '12:00'),
+      reason: 'launch day',
+      by: 'bob',
+    });
     const effective = await controller(B).query(effectivePlanQuery);
-    expect(effective.nodegroups.find((g) => g.nodegroup === 'general')).toMatchObject({ source: 'override', effective: { desired: 5 } });
+    expect(effective.nodegroups.find((g) => g.nodegroup === 'general')).toMatchObject({
+      source: 'override',
+      effective: { desired: 5 },
+    });
     await eventually(async () => (await desiredOf(B, 'general')).desiredSize === 5, 'override applied in moto');
 
     await sleepUntil(day, '08:00');
     const up = await run(scaleUpFleet, clusters);
     const upA = up.clusters.find((x) => x.cluster === A.name)!;
     const upB = up.clusters.find((x) => x.cluster === B.name)!;
-    expect(upA).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/^skipped: paused by alice because deploy freeze/) });
+    expect(upA).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringMatching(/^skipped: paused by alice because deploy freeze/),
+    });
     expect((await desiredOf(A, 'general')).desiredSize).toBe(1);
     // The override wins over the business size (3); only min moves to the business-hours min.
-    expect(upB.groups.find((g) => g.nodegroup === 'general')).toMatchObject({ status: 'scaled', before: { min: 1, desired: 5 }, after: { min: 2, desired: 5, max: 6 } });
+    expect(upB.groups.find((g) => g.nodegroup === 'general')).toMatchObject({
+      status: 'scaled',
+      before: { min: 1, desired: 5 },
+      after: { min: 2, desired: 5, max: 6 },
+    });
     expect(upB.groups.find((g) => g.nodegroup === 'batch')).toMatchObject({ status: 'scaled', after: { desired: 2 } });
 
     // The pause expires at 08:15 (durable timer); the operator then runs the scale-up for A by hand.
     await sleepUntil(day, '08:20');
     expect((await controller(A).query(statusQuery)).paused).toBeUndefined();
     const upA2 = await run(scaleUpFleet, [A.name]);
-    expect(upA2.clusters[0]!.groups.find((g) => g.nodegroup === 'general')).toMatchObject({ status: 'scaled', after: { desired: 3 }, inService: 3 });
+    expect(upA2.clusters[0]!.groups.find((g) => g.nodegroup === 'general')).toMatchObject({
+      status: 'scaled',
+      after: { desired: 3 },
+      inService: 3,
+    });
 
     await reconcileNodegroupAsgs(aws, [A, B]); // the sandbox's stand-in for EKS, synced before the check
     await sleepUntil(day, '08:30');
     const health = await run(verifyFleetHealth, clusters);
-    for (const cl of health.clusters) expect(cl.groups.map((g) => [g.nodegroup, g.status === 'healthy' ? g.status : `${cl.cluster}: ${g.reason}`])).toEqual([['general', 'healthy'], ['workers', 'healthy'], ['batch', 'healthy']]);
+    for (const cl of health.clusters)
+      expect(
+        cl.groups.map((g) => [g.nodegroup, g.status === 'healthy' ? g.status : `${cl.cluster}: ${g.reason}`]),
+      ).toEqual([
+        ['general', 'healthy'],
+        ['workers', 'healthy'],
+        ['batch', 'healthy'],
+      ]);
 
     // 12:00: the override expires and the controller returns B/general to the timetable size.
     await sleepUntil(day, '12:05');
-    await eventually(async () => (await desiredOf(B, 'general')).desiredSize === 3, 'override expiry restored the business size');
+    await eventually(
+      async () => (await desiredOf(B, 'general')).desiredSize === 3,
+      'override expiry restored the business size',
+    );
     expect((await controller(B).query(statusQuery)).lastActions.map((x) => x.action)).toContain('override-expired');
 
     await sleepUntil(day, '17:30');
     const evening = await run(trafficAnalysis, clusters);
-    expect(evening.clusters.find((x) => x.cluster === B.name)!.groups.find((g) => g.nodegroup === 'general')!.steps!.map((s) => s.desired)).toEqual([3, 2, 1]);
+    expect(
+      evening.clusters
+        .find((x) => x.cluster === B.name)!
+        .groups.find((g) => g.nodegroup === 'general')!
+        .steps!.map((s) => s.desired),
+    ).toEqual([3, 2, 1]);
 
     await sleepUntil(day, '18:00');
     const down = await run(scaleDownFleet, clusters);
@@ -166,7 +252,10 @@ describe('a day on the IST timetable (time-skipping)', () => {
     expect((await desiredOf(C, 'general')).desiredSize).toBe(3); // step 1 of 3 → 1 keeps 3 (rounded towards the start)
 
     const skipped = await run(scaleDownFleet, [C.name]);
-    expect(skipped.clusters[0]).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/paused by carol because incident INC-42/) });
+    expect(skipped.clusters[0]).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringMatching(/paused by carol because incident INC-42/),
+    });
 
     await controller(C).signal(resumeSignal, { by: 'carol' });
     const done = (await run(scaleDownFleet, [C.name])).clusters[0]!;
@@ -178,14 +267,35 @@ describe('a day on the IST timetable (time-skipping)', () => {
     const spec = clusterSpecOf(C);
     const id = uniqueName('ts-controller');
     const handle = await plain.workflow.start(clusterController, {
-      taskQueue, workflowId: id,
-      args: [{ clusterKey: spec.key, config: { cluster: spec, calendar: { businessDays: [1, 2, 3, 4, 5], holidays: [] } }, maxHistoryEvents: 30 }],
+      taskQueue,
+      workflowId: id,
+      args: [
+        {
+          clusterKey: spec.key,
+          config: { cluster: spec, calendar: { businessDays: [1, 2, 3, 4, 5], holidays: [] } },
+          maxHistoryEvents: 30,
+        },
+      ],
     });
     const firstRun = handle.firstExecutionRunId;
     const now = await env.currentTimeMs();
     await handle.signal(pauseSignal, { reason: 'maintenance', by: 'dave' });
-    await handle.signal(overrideSignal, { nodegroup: 'workers', min: 1, max: 5, untilMs: now + 60 * MIN, reason: 'batch backlog', by: 'dave' });
-    await handle.signal(overrideSignal, { nodegroup: 'general', min: 9, max: 2, untilMs: now + 60 * MIN, reason: 'bad', by: 'dave' }); // invalid: dropped
+    await handle.signal(overrideSignal, {
+      nodegroup: 'workers',
+      min: 1,
+      max: 5,
+      untilMs: now + 60 * MIN,
+      reason: 'batch backlog',
+      by: 'dave',
+    });
+    await handle.signal(overrideSignal, {
+      nodegroup: 'general',
+      min: 9,
+      max: 2,
+      untilMs: now + 60 * MIN,
+      reason: 'bad',
+      by: 'dave',
+    }); // invalid: dropped
     for (let i = 0; i < 25; i++) await handle.signal(recordActionSignal, { action: 'note', summary: `note ${i}` });
     await eventually(async () => (await handle.describe()).runId !== firstRun, 'continue-as-new');
     const status = await handle.query(statusQuery);
@@ -193,7 +303,10 @@ describe('a day on the IST timetable (time-skipping)', () => {
     expect(status.overrides.map((o) => [o.nodegroup, o.min, o.max])).toEqual([['workers', 1, 5]]);
     expect(status.lastActions.map((x) => x.summary)).toContain('note 24');
     await env.sleep(61 * MIN);
-    await eventually(async () => (await handle.query(statusQuery)).overrides.length === 0, 'override expiry after continue-as-new');
+    await eventually(
+      async () => (await handle.query(statusQuery)).overrides.length === 0,
+      'override expiry after continue-as-new',
+    );
     await handle.terminate('test done');
   });
 });

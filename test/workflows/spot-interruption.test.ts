@@ -5,11 +5,22 @@ import { parseEventBridgeEvent } from '../../src/domain/events/eventbridge';
 import { dispatchEvent, startInterruptionWorkflow } from '../../src/ingress/dispatch';
 import { seedCluster } from '../../src/sandbox/seed';
 import { reconcileNodegroupAsgs } from '../../src/sandbox/nodegroup-asg-reconciler';
-import { progressQuery, type SpotInterruptionResult, type SpotInterruptionProgress } from '../../workflows/interruption/messages';
+import {
+  progressQuery,
+  type SpotInterruptionResult,
+  type SpotInterruptionProgress,
+} from '../../workflows/interruption/messages';
 import { sampleEventFor, type FixtureName } from '../fixtures/events/make-event';
 import { sandboxOf } from '../fixtures/interruption-sandbox';
 import { eventually } from '../support/eventually';
-import { createTimeSkippingEnv, startTestWorker, testAwsFactory, testConfig, uniqueName, type TestWorker } from '../support/stack';
+import {
+  createTimeSkippingEnv,
+  startTestWorker,
+  testAwsFactory,
+  testConfig,
+  uniqueName,
+  type TestWorker,
+} from '../support/stack';
 
 /**
  * The spot interruption workflow on the time-skipping server, with the real activities against
@@ -23,19 +34,45 @@ describe('spotInterruption workflow (time-skipping, activities on moto)', () => 
   const batchAsg = uniqueName('ts-batch');
   const fleetAsg = uniqueName('ts-fleet');
   const config = testConfig({
-    clusters: [{
-      name: clusterName, accountId: account, region, roleArn: `arn:aws:iam::${account}:role/eksflow-automation`,
-      nodegroups: [
-        // At max: the raise must lift max too, and the undo put it back.
-        { name: 'batch', kind: 'self-managed', asgName: batchAsg, capacityType: 'SPOT', instanceTypes: ['m5.large', 'm5a.large'],
-          businessHours: { min: 1, desired: 2, max: 2 }, offHours: { min: 1, desired: 2, max: 2 }, interruption: { strategy: 'raise-capacity', onRebalance: 'notify' } },
-        { name: 'fleet', kind: 'self-managed', asgName: fleetAsg, capacityType: 'SPOT', instanceTypes: ['c5.large'],
-          businessHours: { min: 1, desired: 2, max: 4 }, offHours: { min: 1, desired: 2, max: 4 }, interruption: { strategy: 'ec2-fleet', onRebalance: 'act' } },
-        // EKS managed spot: moto has no capacity rebalancing, and no reconciler loop runs here, so nothing ever replaces.
-        { name: 'web', capacityType: 'SPOT', instanceTypes: ['m5.large', 'm5a.large'],
-          businessHours: { min: 1, desired: 2, max: 3 }, offHours: { min: 1, desired: 2, max: 3 } },
-      ],
-    }],
+    clusters: [
+      {
+        name: clusterName,
+        accountId: account,
+        region,
+        roleArn: `arn:aws:iam::${account}:role/eksflow-automation`,
+        nodegroups: [
+          // At max: the raise must lift max too, and the undo put it back.
+          {
+            name: 'batch',
+            kind: 'self-managed',
+            asgName: batchAsg,
+            capacityType: 'SPOT',
+            instanceTypes: ['m5.large', 'm5a.large'],
+            businessHours: { min: 1, desired: 2, max: 2 },
+            offHours: { min: 1, desired: 2, max: 2 },
+            interruption: { strategy: 'raise-capacity', onRebalance: 'notify' },
+          },
+          {
+            name: 'fleet',
+            kind: 'self-managed',
+            asgName: fleetAsg,
+            capacityType: 'SPOT',
+            instanceTypes: ['c5.large'],
+            businessHours: { min: 1, desired: 2, max: 4 },
+            offHours: { min: 1, desired: 2, max: 4 },
+            interruption: { strategy: 'ec2-fleet', onRebalance: 'act' },
+          },
+          // EKS managed spot: moto has no capacity rebalancing, and no reconciler loop runs here, so nothing ever replaces.
+          {
+            name: 'web',
+            capacityType: 'SPOT',
+            instanceTypes: ['m5.large', 'm5a.large'],
+            businessHours: { min: 1, desired: 2, max: 3 },
+            offHours: { min: 1, desired: 2, max: 3 },
+          },
+        ],
+      },
+    ],
   });
   const cluster = config.clusters[0]!;
   const sandbox = sandboxOf(aws, cluster);
@@ -56,17 +93,36 @@ describe('spotInterruption workflow (time-skipping, activities on moto)', () => 
 
   const dispatchDeps = () => ({ client: env.client, taskQueue }); // search attributes: detected as unsupported here
   async function send(name: FixtureName, instanceId: string, extra: { state?: string; id?: string } = {}) {
-    const parsed = parseEventBridgeEvent(sampleEventFor(name, { instanceId, time: await env.currentTimeMs(), region, account, ...extra }));
+    const parsed = parseEventBridgeEvent(
+      sampleEventFor(name, { instanceId, time: await env.currentTimeMs(), region, account, ...extra }),
+    );
     if (!parsed.ok) throw new Error(parsed.error);
     return dispatchEvent(dispatchDeps(), parsed.event);
   }
-  const handleFor = (instanceId: string) => env.client.workflow.getHandle<() => Promise<SpotInterruptionResult>>(`spot-interruption/${instanceId}`);
-  const waitForPhase = (handle: WorkflowHandle, phase: SpotInterruptionProgress['phase']): Promise<SpotInterruptionProgress> =>
-    eventually(() => handle.query(progressQuery), (p) => p.phase === phase, `${handle.workflowId} to reach phase ${phase}`);
+  const handleFor = (instanceId: string) =>
+    env.client.workflow.getHandle<() => Promise<SpotInterruptionResult>>(`spot-interruption/${instanceId}`);
+  const waitForPhase = (
+    handle: WorkflowHandle,
+    phase: SpotInterruptionProgress['phase'],
+  ): Promise<SpotInterruptionProgress> =>
+    eventually(
+      () => handle.query(progressQuery),
+      (p) => p.phase === phase,
+      `${handle.workflowId} to reach phase ${phase}`,
+    );
   /** The audit records about one instance (its workflow's, or naming it): never counted across the file. */
-  const auditAbout = (instanceId: string) => worker.deps.audit.read().filter((r) => JSON.stringify(r).includes(instanceId));
-  const auditActions = (action: string, instanceId: string) => auditAbout(instanceId).filter((r) => r.action === action);
-  const alertExists = (key: string) => env.client.workflow.getHandle(`alert/${key}`).describe().then((d) => d.type, () => undefined);
+  const auditAbout = (instanceId: string) =>
+    worker.deps.audit.read().filter((r) => JSON.stringify(r).includes(instanceId));
+  const auditActions = (action: string, instanceId: string) =>
+    auditAbout(instanceId).filter((r) => r.action === action);
+  const alertExists = (key: string) =>
+    env.client.workflow
+      .getHandle(`alert/${key}`)
+      .describe()
+      .then(
+        (d) => d.type,
+        () => undefined,
+      );
 
   it('happy path: raises the self-managed ASG (and its max) at once, sees the replacement InService, undoes the raise after termination', async () => {
     const before = await sandbox.asg(batchAsg);
@@ -74,15 +130,28 @@ describe('spotInterruption workflow (time-skipping, activities on moto)', () => 
     await send('ec2-spot-instance-interruption-warning', interrupted);
     const handle = handleFor(interrupted);
     const waiting = await waitForPhase(handle, 'waiting-for-termination');
-    expect(waiting).toMatchObject({ mode: 'replace', strategy: 'raise-capacity', cluster: clusterName, nodegroup: 'batch' });
+    expect(waiting).toMatchObject({
+      mode: 'replace',
+      strategy: 'raise-capacity',
+      cluster: clusterName,
+      nodegroup: 'batch',
+    });
     expect(waiting.drain).toMatchObject({ skipped: true, reason: expect.stringMatching(/no kubernetes access/) });
     const raised = await sandbox.asg(batchAsg);
     expect(raised).toMatchObject({ desired: before.desired + 1, max: before.max + 1 });
-    expect(raised.tags[`eksflow:raise:${interrupted}`]).toBe(`raised:${before.desired}:${before.max}:${before.desired + 1}:${before.max + 1}`);
+    expect(raised.tags[`eksflow:raise:${interrupted}`]).toBe(
+      `raised:${before.desired}:${before.max}:${before.desired + 1}:${before.max + 1}`,
+    );
 
     await sandbox.terminate(interrupted); // AWS's part: two minutes later the instance goes
     const result = await handle.result();
-    expect(result).toMatchObject({ outcome: 'replaced', strategy: 'raise-capacity', success: true, withinDeadline: true, raiseUndone: true });
+    expect(result).toMatchObject({
+      outcome: 'replaced',
+      strategy: 'raise-capacity',
+      success: true,
+      withinDeadline: true,
+      raiseUndone: true,
+    });
     expect(result.newInstances).toHaveLength(1);
     expect(before.inService).not.toContain(result.newInstances[0]);
     expect(result.timeToRequestMs).toBeLessThan(120_000);
@@ -99,14 +168,24 @@ describe('spotInterruption workflow (time-skipping, activities on moto)', () => 
     const startMs = await env.currentTimeMs();
     await send('ec2-spot-instance-interruption-warning', interrupted);
     const result = await handleFor(interrupted).result();
-    expect(result).toMatchObject({ mode: 'watch-eks', strategy: 'eks-rebalancing', outcome: 'fallback', success: true, withinDeadline: false });
+    expect(result).toMatchObject({
+      mode: 'watch-eks',
+      strategy: 'eks-rebalancing',
+      outcome: 'fallback',
+      success: true,
+      withinDeadline: false,
+    });
     expect(result.alerts).toEqual(['warning:spot_interruption', 'critical:spot_replacement_missed_deadline']);
     expect(result.fallbackInstances).toHaveLength(1);
     // The deadline and the grace passed in skipped time: the fallback came no earlier than 120 s + 60 s after the event.
     expect((await env.currentTimeMs()) - startMs).toBeGreaterThanOrEqual(180_000);
     const fallback = await sandbox.launchedFor(interrupted, 'fallback');
-    expect(fallback).toEqual([expect.objectContaining({ id: result.fallbackInstances[0], state: 'running', lifecycle: 'on-demand' })]);
-    expect(['m5.large', 'm5a.large', 'm6i.large', 'm5n.large', 't3.large', 'r5.large', 'r5a.large']).toContain(fallback[0]!.type);
+    expect(fallback).toEqual([
+      expect.objectContaining({ id: result.fallbackInstances[0], state: 'running', lifecycle: 'on-demand' }),
+    ]);
+    expect(['m5.large', 'm5a.large', 'm6i.large', 'm5n.large', 't3.large', 'r5.large', 'r5a.large']).toContain(
+      fallback[0]!.type,
+    );
     expect(await alertExists(`spot-interruption/${interrupted}`)).toBe('alertEscalation');
     expect(await alertExists(`spot-fallback/${interrupted}`)).toBe('alertEscalation');
     // The raise went through EKS (it owns the managed group's ASG) and was undone after the termination wait.
@@ -125,7 +204,14 @@ describe('spotInterruption workflow (time-skipping, activities on moto)', () => 
     const handle = handleFor(interrupted);
     const runIds = new Set<string>();
     for (let i = 0; i < 2; i++) {
-      const h = await startInterruptionWorkflow(dispatchDeps(), { kind: 'spot-interruption-warning', eventId: 'dup-event-1', instanceId: interrupted, time: new Date(await env.currentTimeMs()).toISOString(), region, account });
+      const h = await startInterruptionWorkflow(dispatchDeps(), {
+        kind: 'spot-interruption-warning',
+        eventId: 'dup-event-1',
+        instanceId: interrupted,
+        time: new Date(await env.currentTimeMs()).toISOString(),
+        region,
+        account,
+      });
       runIds.add((await env.client.workflow.getHandle(h).describe()).runId);
     }
     expect(runIds.size).toBe(1);
@@ -133,7 +219,9 @@ describe('spotInterruption workflow (time-skipping, activities on moto)', () => 
     expect(result).toMatchObject({ outcome: 'replaced', strategy: 'ec2-fleet', success: true });
     expect(result.newInstances).toHaveLength(1);
     const launched = await sandbox.launchedFor(interrupted, 'replacement');
-    expect(launched).toEqual([expect.objectContaining({ id: result.newInstances[0], lifecycle: 'spot', state: 'running' })]);
+    expect(launched).toEqual([
+      expect.objectContaining({ id: result.newInstances[0], lifecycle: 'spot', state: 'running' }),
+    ]);
     expect(auditActions('ec2:CreateFleet', interrupted)).toHaveLength(1);
   });
 
@@ -141,7 +229,12 @@ describe('spotInterruption workflow (time-skipping, activities on moto)', () => 
     const stranger = await sandbox.untaggedInstance();
     await send('ec2-spot-instance-interruption-warning', stranger);
     const result = await handleFor(stranger).result();
-    expect(result).toMatchObject({ mode: 'notify-only', outcome: 'notified', newInstances: [], alerts: ['warning:spot_interruption_unmanaged'] });
+    expect(result).toMatchObject({
+      mode: 'notify-only',
+      outcome: 'notified',
+      newInstances: [],
+      alerts: ['warning:spot_interruption_unmanaged'],
+    });
     expect(result.notes.join(' ')).toMatch(/not in the config/);
     expect(await alertExists(`spot-interruption/${stranger}`)).toBe('alertEscalation');
     expect(auditAbout(stranger)).toEqual([]);

@@ -26,7 +26,9 @@ async function announce(kind: 'cost' | 'spot', summary: CostRunSummary | SpotRun
         pricingApiReachable: summary.pricingApiReachable ?? 'not asked',
       },
       // The ingress link (backed by the report bucket); a worker-local path only when no ingress is set up.
-      links: [{ label: kind === 'cost' ? 'Cost report' : 'Spot report', url: summary.url ?? `file://${summary.htmlPath}` }],
+      links: [
+        { label: kind === 'cost' ? 'Cost report' : 'Spot report', url: summary.url ?? `file://${summary.htmlPath}` },
+      ],
     });
     return true;
   } catch (err) {

@@ -3,7 +3,13 @@ import type { Activities } from '../../activities';
 import { nextEvictionBackoffMs, podKey, type DrainPod } from '../../src/domain/drain/pods';
 import { failureMessage } from '../lib/failures';
 import { kubernetesBefore } from '../lib/presets';
-import { drainProgressQuery, type DrainBlock, type DrainNodeInput, type DrainNodeResult, type DrainProgress } from './messages';
+import {
+  drainProgressQuery,
+  type DrainBlock,
+  type DrainNodeInput,
+  type DrainNodeResult,
+  type DrainProgress,
+} from './messages';
 
 const DEFAULT_POLL_MS = 1_000;
 
@@ -23,12 +29,26 @@ export async function drainNode(input: DrainNodeInput): Promise<DrainNodeResult>
   const evicted: string[] = [];
   const refusals: Record<string, { message: string; budgets: string[] }> = {};
   let deadlineMs = input.deadlineMs ?? startedAtMs + (input.rules?.timeoutSeconds ?? 300) * 1000;
-  const progress: DrainProgress = { phase: 'cordoning', evicted, pending: [], deadline: new Date(deadlineMs).toISOString(), passes: 0 };
+  const progress: DrainProgress = {
+    phase: 'cordoning',
+    evicted,
+    pending: [],
+    deadline: new Date(deadlineMs).toISOString(),
+    passes: 0,
+  };
   setHandler(drainProgressQuery, () => ({ ...progress, deadline: new Date(deadlineMs).toISOString() }));
 
   const result: DrainNodeResult = {
-    clusterKey: input.clusterKey, status: 'failed', cordoned: false, evicted, skipped: [], blocked: [], passes: 0,
-    reason: input.reason, startedAtMs, finishedAtMs: startedAtMs,
+    clusterKey: input.clusterKey,
+    status: 'failed',
+    cordoned: false,
+    evicted,
+    skipped: [],
+    blocked: [],
+    passes: 0,
+    reason: input.reason,
+    startedAtMs,
+    finishedAtMs: startedAtMs,
   };
   const finish = (status: DrainNodeResult['status'], extra: Partial<DrainNodeResult> = {}): DrainNodeResult => {
     progress.phase = 'done';
@@ -37,7 +57,12 @@ export async function drainNode(input: DrainNodeInput): Promise<DrainNodeResult>
 
   let cordon;
   try {
-    cordon = await k(deadlineMs).k8sCordonNode({ clusterKey: input.clusterKey, node: input.node, instanceId: input.instanceId, rules: input.rules });
+    cordon = await k(deadlineMs).k8sCordonNode({
+      clusterKey: input.clusterKey,
+      node: input.node,
+      instanceId: input.instanceId,
+      rules: input.rules,
+    });
   } catch (err) {
     return finish('failed', { error: `cordon failed: ${failureMessage(err)}` });
   }
@@ -57,9 +82,15 @@ export async function drainNode(input: DrainNodeInput): Promise<DrainNodeResult>
     try {
       plan = await k(deadlineMs).k8sDrainPlan({ clusterKey: input.clusterKey, node, rules });
     } catch (err) {
-      return finish('failed', { error: `listing the node's pods failed: ${failureMessage(err)}`, blocked: pendingAsErrors(progress.pending, failureMessage(err)) });
+      return finish('failed', {
+        error: `listing the node's pods failed: ${failureMessage(err)}`,
+        blocked: pendingAsErrors(progress.pending, failureMessage(err)),
+      });
     }
-    result.skipped = plan.skipped.map((s) => ({ pod: s.pod, reason: s.reason === 'daemonset' ? 'DaemonSet pod' : 'mirror pod' }));
+    result.skipped = plan.skipped.map((s) => ({
+      pod: s.pod,
+      reason: s.reason === 'daemonset' ? 'DaemonSet pod' : 'mirror pod',
+    }));
     if (!plan.nodeExists) return finish('drained', { error: 'the node was deleted during the drain' });
     progress.pending = [...plan.evict.map(podKey), ...plan.refused.map((r) => r.pod)];
     for (const key of Object.keys(refusals)) if (!progress.pending.includes(key)) delete refusals[key];
@@ -70,9 +101,16 @@ export async function drainNode(input: DrainNodeInput): Promise<DrainNodeResult>
       progress.passes++;
       let results;
       try {
-        results = await k(deadlineMs).k8sEvictPods({ clusterKey: input.clusterKey, node, pods: toEvict.map(({ namespace, name, uid }) => ({ namespace, name, uid })) });
+        results = await k(deadlineMs).k8sEvictPods({
+          clusterKey: input.clusterKey,
+          node,
+          pods: toEvict.map(({ namespace, name, uid }) => ({ namespace, name, uid })),
+        });
       } catch (err) {
-        return finish('failed', { error: `evicting failed: ${failureMessage(err)}`, blocked: pendingAsErrors(progress.pending, failureMessage(err)) });
+        return finish('failed', {
+          error: `evicting failed: ${failureMessage(err)}`,
+          blocked: pendingAsErrors(progress.pending, failureMessage(err)),
+        });
       }
       for (const r of results) {
         if (r.result === 'evicted' || r.result === 'already-terminating') {
@@ -94,7 +132,10 @@ export async function drainNode(input: DrainNodeInput): Promise<DrainNodeResult>
     if (plan.evict.length === 0 && plan.refused.length === 0) return finish('drained');
     if (plan.evict.length === 0) {
       // Only pods the rules forbid are left: waiting cannot change that.
-      return finish('blocked', { blocked: plan.refused.map((r) => ({ pod: r.pod, kind: 'rule' as const, reason: r.reason })), error: 'pods the drain rules forbid evicting are left on the node' });
+      return finish('blocked', {
+        blocked: plan.refused.map((r) => ({ pod: r.pod, kind: 'rule' as const, reason: r.reason })),
+        error: 'pods the drain rules forbid evicting are left on the node',
+      });
     }
     const now = Date.now();
     if (now >= deadlineMs) {
@@ -104,10 +145,19 @@ export async function drainNode(input: DrainNodeInput): Promise<DrainNodeResult>
           const refusal = refusals[key];
           if (refusal && !evictedUids[p.uid]) {
             const budgets = refusal.budgets.length ? refusal.budgets : (plan.budgets[key] ?? []).map((b) => b.name);
-            return { pod: key, kind: 'disruption-budget', reason: `${refusal.message}${budgets.length ? ` (PodDisruptionBudget ${budgets.join(', ')})` : ''}`, budgets };
+            return {
+              pod: key,
+              kind: 'disruption-budget',
+              reason: `${refusal.message}${budgets.length ? ` (PodDisruptionBudget ${budgets.join(', ')})` : ''}`,
+              budgets,
+            };
           }
           if (p.terminating || evictedUids[p.uid]) {
-            return { pod: key, kind: 'terminating', reason: `evicted, still terminating (terminationGracePeriodSeconds ${p.graceSeconds})` };
+            return {
+              pod: key,
+              kind: 'terminating',
+              reason: `evicted, still terminating (terminationGracePeriodSeconds ${p.graceSeconds})`,
+            };
           }
           return { pod: key, kind: 'error', reason: 'not evicted before the deadline' };
         }),

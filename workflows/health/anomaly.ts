@@ -44,14 +44,27 @@ export async function anomalyMonitor(input: AnomalyMonitorInput): Promise<void> 
         type: 'metric_anomaly',
         dedupKey: `anomaly/${m.id}`,
         summary: `Anomaly on ${m.namespace}/${m.metricName} (${m.id}): ${last.value} at ${last.timestamp}, score ${last.score.toFixed(2)}`,
-        details: { metric: `${m.namespace}/${m.metricName}`, value: last.value, score: last.score, points: r.evaluatedPoints },
+        details: {
+          metric: `${m.namespace}/${m.metricName}`,
+          value: last.value,
+          score: last.score,
+          points: r.evaluatedPoints,
+        },
         links: [{ label: 'Anomaly chart', url: report.url }],
       });
     }
     await sleep(m.periodSeconds * 1000);
     const info = workflowInfo();
-    if (info.continueAsNewSuggested || (input.maxHistoryEvents !== undefined && info.historyLength >= input.maxHistoryEvents)) {
-      return continueAsNew<typeof anomalyMonitor>({ metric: m, state, anomaliesSeen: seen, maxHistoryEvents: input.maxHistoryEvents });
+    if (
+      info.continueAsNewSuggested ||
+      (input.maxHistoryEvents !== undefined && info.historyLength >= input.maxHistoryEvents)
+    ) {
+      return continueAsNew<typeof anomalyMonitor>({
+        metric: m,
+        state,
+        anomaliesSeen: seen,
+        maxHistoryEvents: input.maxHistoryEvents,
+      });
     }
   }
 }

@@ -23,16 +23,28 @@ export async function cloudwatchAlarm(input: { alarmArn: string }): Promise<Clou
   const seen: string[] = [];
   const handled: CloudWatchAlarmResult['handled'] = [];
   let lastAtMs = 0;
-  setHandler(alarmStateSignal, (e) => { queue.push(e); });
+  setHandler(alarmStateSignal, (e) => {
+    queue.push(e);
+  });
 
   while (queue.length > 0 || (await condition(() => queue.length > 0, '5 seconds'))) {
     queue.sort((a, b) => a.stateAtMs - b.stateAtMs);
     const e = queue.shift()!;
-    if (seen.includes(e.eventId)) { handled.push({ eventId: e.eventId, state: e.state, action: 'duplicate' }); continue; }
+    if (seen.includes(e.eventId)) {
+      handled.push({ eventId: e.eventId, state: e.state, action: 'duplicate' });
+      continue;
+    }
     seen.push(e.eventId);
-    if (e.stateAtMs < lastAtMs) { handled.push({ eventId: e.eventId, state: e.state, action: 'stale' }); continue; }
+    if (e.stateAtMs < lastAtMs) {
+      handled.push({ eventId: e.eventId, state: e.state, action: 'stale' });
+      continue;
+    }
     lastAtMs = e.stateAtMs;
-    const metric = e.metric ? `${e.metric.namespace}/${e.metric.name}${Object.entries(e.metric.dimensions).map(([k, v]) => ` ${k}=${v}`).join('')}` : undefined;
+    const metric = e.metric
+      ? `${e.metric.namespace}/${e.metric.name}${Object.entries(e.metric.dimensions)
+          .map(([k, v]) => ` ${k}=${v}`)
+          .join('')}`
+      : undefined;
     if (e.state === 'ALARM') {
       await raiseAlert({
         severity: 'warning',
@@ -40,7 +52,9 @@ export async function cloudwatchAlarm(input: { alarmArn: string }): Promise<Clou
         dedupKey: input.alarmArn,
         summary: `CloudWatch alarm ${e.alarmName} is ALARM: ${e.reason}`.slice(0, 1000),
         details: {
-          alarm: e.alarmName, account: e.account, region: e.region,
+          alarm: e.alarmName,
+          account: e.account,
+          region: e.region,
           ...(e.previousState ? { previousState: e.previousState } : {}),
           ...(metric ? { metric } : {}),
           ...(e.description ? { description: e.description.slice(0, 1000) } : {}),
@@ -48,7 +62,10 @@ export async function cloudwatchAlarm(input: { alarmArn: string }): Promise<Clou
       });
       handled.push({ eventId: e.eventId, state: e.state, action: 'raised' });
     } else {
-      await act.resolveHealthAlert({ dedupKey: input.alarmArn, note: `CloudWatch alarm ${e.alarmName} is OK: ${e.reason}`.slice(0, 1000) });
+      await act.resolveHealthAlert({
+        dedupKey: input.alarmArn,
+        note: `CloudWatch alarm ${e.alarmName} is OK: ${e.reason}`.slice(0, 1000),
+      });
       handled.push({ eventId: e.eventId, state: e.state, action: 'resolved' });
     }
   }

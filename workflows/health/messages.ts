@@ -8,8 +8,13 @@ import type { HealthActionRecord, HealthCheckStatus, HealthStatus } from '../../
  */
 export type { HealthActionRecord, HealthCheckStatus, HealthStatus };
 
-export interface PauseHealthRequest { by?: string; reason: string }
-export interface ResumeHealthRequest { by?: string }
+export interface PauseHealthRequest {
+  by?: string;
+  reason: string;
+}
+export interface ResumeHealthRequest {
+  by?: string;
+}
 
 export const healthStatusQuery = defineQuery<HealthStatus>('healthStatus');
 /** Stops evaluating (maintenance); open alerts stay as they are. */

@@ -1,13 +1,34 @@
-import { allHandlersFinished, condition, continueAsNew, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { HealthEvaluation } from '../../activities/health';
 import { blindDedupKey, checkDedupKey, type ResolvedCheck } from '../../src/domain/health/checks';
-import { blindTransition, initialCheckState, transition, type BlindState, type CheckEvent, type CheckState } from '../../src/domain/health/state';
+import {
+  blindTransition,
+  initialCheckState,
+  transition,
+  type BlindState,
+  type CheckEvent,
+  type CheckState,
+} from '../../src/domain/health/state';
 import { raiseAlert } from '../lib/alerts';
 import { awsMutate, awsRead } from '../lib/presets';
 import {
-  checkNowUpdate, healthStatusQuery, pauseHealthUpdate, resumeHealthUpdate,
-  type HealthActionRecord, type HealthStatus, type PauseHealthRequest, type ResumeHealthRequest,
+  checkNowUpdate,
+  healthStatusQuery,
+  pauseHealthUpdate,
+  resumeHealthUpdate,
+  type HealthActionRecord,
+  type HealthStatus,
+  type PauseHealthRequest,
+  type ResumeHealthRequest,
 } from './messages';
 
 const read = proxyActivities<Activities>(awsRead);
@@ -39,7 +60,6 @@ export interface HealthMonitorInput {
   maxHistoryEvents?: number;
 }
 
-
 /**
  * The long-lived health monitor of one cluster (`health/<account>/<region>/<cluster>`): every
  * interval it asks Prometheus for each check (one activity), moves each check through
@@ -50,7 +70,14 @@ export interface HealthMonitorInput {
 export async function healthMonitor(input: HealthMonitorInput): Promise<void> {
   const key = input.clusterKey;
   const s: HealthMonitorState = input.state ?? {
-    checks: {}, defs: {}, blind: { open: false, failedChecks: [] }, tickets: {}, intervalSeconds: 60, evaluations: 0, seq: 0, actions: [],
+    checks: {},
+    defs: {},
+    blind: { open: false, failedChecks: [] },
+    tickets: {},
+    intervalSeconds: 60,
+    evaluations: 0,
+    seq: 0,
+    actions: [],
   };
   let version = 0;
   let checkRequests = 0;
@@ -67,13 +94,21 @@ export async function healthMonitor(input: HealthMonitorInput): Promise<void> {
     intervalSeconds: s.intervalSeconds,
     ...(s.lastEvaluation?.prometheusUrl ? { prometheusUrl: s.lastEvaluation.prometheusUrl } : {}),
     evaluations: s.evaluations,
-    ...(s.lastEvaluation ? { lastEvaluation: { atMs: s.lastEvaluation.atMs, durationMs: s.lastEvaluation.durationMs } } : {}),
+    ...(s.lastEvaluation
+      ? { lastEvaluation: { atMs: s.lastEvaluation.atMs, durationMs: s.lastEvaluation.durationMs } }
+      : {}),
     blind: s.blind,
     checks: Object.values(s.defs).map((d) => {
       const c = s.checks[d.name] ?? initialCheckState(0);
       const ticket = s.tickets[checkDedupKey(key, d.name)];
       return {
-        name: d.name, severity: d.severity, state: c.status, sinceMs: c.sinceMs, operator: d.operator, threshold: d.threshold, for: d.for,
+        name: d.name,
+        severity: d.severity,
+        state: c.status,
+        sinceMs: c.sinceMs,
+        operator: d.operator,
+        threshold: d.threshold,
+        for: d.for,
         ...(c.value !== undefined ? { value: c.value } : {}),
         ...(d.unit ? { unit: d.unit } : {}),
         ...(c.lastEvalMs !== undefined ? { lastEvalMs: c.lastEvalMs } : {}),
@@ -86,15 +121,22 @@ export async function healthMonitor(input: HealthMonitorInput): Promise<void> {
   });
 
   setHandler(healthStatusQuery, status);
-  setHandler(pauseHealthUpdate, (req: PauseHealthRequest) => {
-    s.paused = { by: req.by ?? 'operator', reason: req.reason, atMs: Date.now() };
-    record({ action: 'pause', summary: `paused by ${s.paused.by}: ${req.reason}` });
-    version++;
-    return status();
-  }, { validator: (req: PauseHealthRequest) => {
-    if (!req || typeof req.reason !== 'string' || req.reason.trim().length === 0) throw new Error('pause needs a reason');
-    if (req.reason.length > 500) throw new Error('reason: at most 500 characters');
-  } });
+  setHandler(
+    pauseHealthUpdate,
+    (req: PauseHealthRequest) => {
+      s.paused = { by: req.by ?? 'operator', reason: req.reason, atMs: Date.now() };
+      record({ action: 'pause', summary: `paused by ${s.paused.by}: ${req.reason}` });
+      version++;
+      return status();
+    },
+    {
+      validator: (req: PauseHealthRequest) => {
+        if (!req || typeof req.reason !== 'string' || req.reason.trim().length === 0)
+          throw new Error('pause needs a reason');
+        if (req.reason.length > 500) throw new Error('reason: at most 500 characters');
+      },
+    },
+  );
   setHandler(resumeHealthUpdate, (req: ResumeHealthRequest) => {
     if (s.paused) record({ action: 'resume', summary: `resumed by ${req?.by ?? 'operator'}` });
     delete s.paused;
@@ -108,7 +150,8 @@ export async function healthMonitor(input: HealthMonitorInput): Promise<void> {
   });
 
   const shouldContinue = () =>
-    workflowInfo().continueAsNewSuggested || (input.maxHistoryEvents !== undefined && workflowInfo().historyLength >= input.maxHistoryEvents);
+    workflowInfo().continueAsNewSuggested ||
+    (input.maxHistoryEvents !== undefined && workflowInfo().historyLength >= input.maxHistoryEvents);
 
   let nextAtMs = Date.now();
   for (;;) {
@@ -133,7 +176,11 @@ export async function healthMonitor(input: HealthMonitorInput): Promise<void> {
 
     if (shouldContinue()) {
       await condition(allHandlersFinished);
-      return continueAsNew<typeof healthMonitor>({ clusterKey: key, state: s, maxHistoryEvents: input.maxHistoryEvents });
+      return continueAsNew<typeof healthMonitor>({
+        clusterKey: key,
+        state: s,
+        maxHistoryEvents: input.maxHistoryEvents,
+      });
     }
   }
 
@@ -145,11 +192,23 @@ export async function healthMonitor(input: HealthMonitorInput): Promise<void> {
     } catch (err) {
       // The evaluation itself failed (config gone, worker trouble): blind, like an unreachable Prometheus.
       const errors = Object.keys(s.defs).map((check) => ({ check, message: (err as Error).message }));
-      if (actOn) await onBlind(blindTransition(s.blind, errors.length ? errors : [{ check: '*', message: (err as Error).message }], Date.now()));
+      if (actOn)
+        await onBlind(
+          blindTransition(
+            s.blind,
+            errors.length ? errors : [{ check: '*', message: (err as Error).message }],
+            Date.now(),
+          ),
+        );
       return;
     }
     s.intervalSeconds = ev.intervalSeconds;
-    s.lastEvaluation = { atMs: ev.atMs, durationMs: ev.durationMs, configured: ev.configured, ...(ev.prometheusUrl ? { prometheusUrl: ev.prometheusUrl } : {}) };
+    s.lastEvaluation = {
+      atMs: ev.atMs,
+      durationMs: ev.durationMs,
+      configured: ev.configured,
+      ...(ev.prometheusUrl ? { prometheusUrl: ev.prometheusUrl } : {}),
+    };
     if (actOn) s.evaluations++;
     s.defs = Object.fromEntries(ev.checks.map((c) => [c.name, c]));
     for (const name of Object.keys(s.checks)) if (!s.defs[name]) delete s.checks[name];
@@ -159,7 +218,12 @@ export async function healthMonitor(input: HealthMonitorInput): Promise<void> {
       for (const c of ev.checks) {
         const o = ev.observations[c.name];
         const prev = s.checks[c.name] ?? initialCheckState(ev.atMs);
-        s.checks[c.name] = { ...prev, lastEvalMs: ev.atMs, ...(o?.kind === 'value' ? { value: o.value } : {}), ...(o?.kind === 'error' ? { lastError: o.message } : {}) };
+        s.checks[c.name] = {
+          ...prev,
+          lastEvalMs: ev.atMs,
+          ...(o?.kind === 'value' ? { value: o.value } : {}),
+          ...(o?.kind === 'error' ? { lastError: o.message } : {}),
+        };
       }
       return;
     }
@@ -183,9 +247,15 @@ export async function healthMonitor(input: HealthMonitorInput): Promise<void> {
     if (r.event === 'blind') {
       record({ action: 'blind', summary: `health checks blind: ${r.state.lastError ?? 'unknown error'}` });
       await raiseAlert({
-        severity: 'warning', type: 'health_checks_blind', dedupKey: blindDedupKey(key), cluster: key,
+        severity: 'warning',
+        type: 'health_checks_blind',
+        dedupKey: blindDedupKey(key),
+        cluster: key,
         summary: `Health checks blind on ${key}: Prometheus could not answer ${r.state.failedChecks.length} check(s) (${(r.state.lastError ?? '').slice(0, 300)})`,
-        details: { prometheus: ev?.prometheusUrl ?? s.lastEvaluation?.prometheusUrl ?? 'unknown', failedChecks: r.state.failedChecks.join(', ') },
+        details: {
+          prometheus: ev?.prometheusUrl ?? s.lastEvaluation?.prometheusUrl ?? 'unknown',
+          failedChecks: r.state.failedChecks.join(', '),
+        },
       });
     } else if (r.event === 'sighted') {
       record({ action: 'sighted', summary: 'Prometheus answers again' });
@@ -195,20 +265,36 @@ export async function healthMonitor(input: HealthMonitorInput): Promise<void> {
 
   async function onEvent(check: ResolvedCheck, e: CheckEvent): Promise<void> {
     const dedupKey = checkDedupKey(key, check.name);
-    const shown = (v?: number) => (v === undefined ? 'n/a' : `${Math.round(v * 1000) / 1000}${check.unit ? ` ${check.unit}` : ''}`);
+    const shown = (v?: number) =>
+      v === undefined ? 'n/a' : `${Math.round(v * 1000) / 1000}${check.unit ? ` ${check.unit}` : ''}`;
     if (e.kind === 'fire') {
       const summary = `${check.name} on ${key}: ${shown(e.value)} ${check.operator} ${check.threshold} for ${check.for} evaluation(s)`;
       record({ check: check.name, action: 'fire', summary });
       if (check.actions.includes('alert')) {
         await raiseAlert({
-          severity: check.severity, type: 'health_check', dedupKey, cluster: key, summary,
-          details: { check: check.name, query: check.query.slice(0, 1900), value: e.value ?? 'n/a', threshold: check.threshold, operator: check.operator },
+          severity: check.severity,
+          type: 'health_check',
+          dedupKey,
+          cluster: key,
+          summary,
+          details: {
+            check: check.name,
+            query: check.query.slice(0, 1900),
+            value: e.value ?? 'n/a',
+            threshold: check.threshold,
+            operator: check.operator,
+          },
         });
       }
       if (check.actions.includes('scale_up_nodes')) await scaleUp(check, summary);
       if (check.actions.includes('create_jira_ticket') && !s.tickets[dedupKey]) {
         try {
-          const t = await act.createHealthTicket({ dedupKey, clusterKey: key, summary: `[eksflow] ${summary}`, description: `${check.description ?? check.name}\n\nQuery: ${check.query}\n\nValue ${shown(e.value)} ${check.operator} ${check.threshold} (severity ${check.severity}).\n\nWorkflow: ${workflowInfo().workflowId}` });
+          const t = await act.createHealthTicket({
+            dedupKey,
+            clusterKey: key,
+            summary: `[eksflow] ${summary}`,
+            description: `${check.description ?? check.name}\n\nQuery: ${check.query}\n\nValue ${shown(e.value)} ${check.operator} ${check.threshold} (severity ${check.severity}).\n\nWorkflow: ${workflowInfo().workflowId}`,
+          });
           if ('key' in t) {
             s.tickets[dedupKey] = t.key;
             record({ check: check.name, action: 'ticket', summary: `${t.key}${t.created ? ' created' : ' exists'}` });
@@ -220,11 +306,15 @@ export async function healthMonitor(input: HealthMonitorInput): Promise<void> {
     } else if (e.kind === 'resolve') {
       record({ check: check.name, action: 'resolve', summary: `${check.name} healthy again (${shown(e.value)})` });
       delete s.tickets[dedupKey];
-      if (check.actions.includes('alert')) await act.resolveHealthAlert({ dedupKey, note: `${check.name} healthy again: ${shown(e.value)}` });
+      if (check.actions.includes('alert'))
+        await act.resolveHealthAlert({ dedupKey, note: `${check.name} healthy again: ${shown(e.value)}` });
     } else if (e.kind === 'nodata') {
       record({ check: check.name, action: 'nodata', summary: `${check.name}: no data (${e.reason})` });
       await raiseAlert({
-        severity: 'warning', type: 'health_check_no_data', dedupKey: `${dedupKey}/nodata`, cluster: key,
+        severity: 'warning',
+        type: 'health_check_no_data',
+        dedupKey: `${dedupKey}/nodata`,
+        cluster: key,
         summary: `${check.name} on ${key} has no data (${e.reason}): the check cannot tell whether the cluster is healthy`,
         details: { check: check.name, query: check.query.slice(0, 1900) },
       });
@@ -236,7 +326,11 @@ export async function healthMonitor(input: HealthMonitorInput): Promise<void> {
 
   async function scaleUp(check: ResolvedCheck, reason: string): Promise<void> {
     try {
-      const r = await act.requestHealthScaleUp({ clusterKey: key, reason: `health check ${reason}`.slice(0, 480), requestId: `${workflowInfo().workflowId}-scale-${++s.seq}` });
+      const r = await act.requestHealthScaleUp({
+        clusterKey: key,
+        reason: `health check ${reason}`.slice(0, 480),
+        requestId: `${workflowInfo().workflowId}-scale-${++s.seq}`,
+      });
       if (r.applied) s.lastScaleUpMs = Date.now();
       record({ check: check.name, action: r.applied ? 'scale-up' : 'scale-up-skipped', summary: r.summary });
     } catch (err) {

@@ -282,7 +282,9 @@ class SpotInterruption {
   private noteUnfinishedDrain(): void {
     const d = this.progress.drain?.outcome;
     if (!d || d.status === 'drained') return;
-    const left = d.blocked.length ? `; left on the node: ${d.blocked.map((b) => `${b.pod} (${b.reason})`).join('; ')}` : '';
+    const left = d.blocked.length
+      ? `; left on the node: ${d.blocked.map((b) => `${b.pod} (${b.reason})`).join('; ')}`
+      : '';
     this.progress.notes.push(`drain ${d.status}${d.error ? `: ${d.error}` : ''}${left}`);
   }
 
@@ -423,11 +425,22 @@ async function drainNode(identity: InstanceIdentity, deadlineMs: number | undefi
   try {
     const outcome = await executeChild(drainNodeWorkflow, {
       workflowId: drainWorkflowId(clusterKey, identity.instanceId),
-      args: [{ clusterKey, instanceId: identity.instanceId, deadlineMs, reason: `spot interruption of ${identity.instanceId}` }],
+      args: [
+        {
+          clusterKey,
+          instanceId: identity.instanceId,
+          deadlineMs,
+          reason: `spot interruption of ${identity.instanceId}`,
+        },
+      ],
       parentClosePolicy: ParentClosePolicy.TERMINATE,
     });
     if (outcome.status === 'skipped') return { skipped: true, reason: outcome.error, outcome };
-    return { skipped: false, outcome, ...(outcome.status === 'drained' ? {} : { reason: outcome.error ?? outcome.status }) };
+    return {
+      skipped: false,
+      outcome,
+      ...(outcome.status === 'drained' ? {} : { reason: outcome.error ?? outcome.status }),
+    };
   } catch (err) {
     return { skipped: true, reason: `drain failed: ${failureMessage(err)}` };
   }

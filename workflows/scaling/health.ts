@@ -58,17 +58,37 @@ export async function verifyClusterHealth(input: ClusterRunInput): Promise<Clust
       severity: badChecks.some((h) => h.severity === 'critical') ? 'critical' : 'warning',
       type: 'health_check_failed',
       dedupKey: `health/${cluster.key}/${input.date}`,
-      summary: `${cluster.name}: ${[...bad.map((g) => `${g.nodegroup} (${g.reason})`), ...badChecks.map((h) => `${h.check} (${h.reason})`)].join('; ')}`.slice(0, 1000),
+      summary:
+        `${cluster.name}: ${[...bad.map((g) => `${g.nodegroup} (${g.reason})`), ...badChecks.map((h) => `${h.check} (${h.reason})`)].join('; ')}`.slice(
+          0,
+          1000,
+        ),
       cluster: cluster.name,
-      details: { unhealthy: bad.length, nodegroups: bad.map((g) => g.nodegroup).join(','), failedChecks: badChecks.map((h) => h.check).join(',') },
+      details: {
+        unhealthy: bad.length,
+        nodegroups: bad.map((g) => g.nodegroup).join(','),
+        failedChecks: badChecks.map((h) => h.check).join(','),
+      },
     });
   }
   const summary = [
     bad.length ? `${bad.length} unhealthy node group(s)` : 'all node groups healthy',
-    ...(healthChecks.length ? [badChecks.length ? `${badChecks.length} of ${healthChecks.length} health checks failing` : `${healthChecks.length} health checks passing`] : []),
+    ...(healthChecks.length
+      ? [
+          badChecks.length
+            ? `${badChecks.length} of ${healthChecks.length} health checks failing`
+            : `${healthChecks.length} health checks passing`,
+        ]
+      : []),
   ].join(', ');
   await reportSafely(cluster.key, 'health', summary);
-  return { ...base, status: 'done', groups, ...(healthChecks.length ? { healthChecks } : {}), finishedAtMs: Date.now() };
+  return {
+    ...base,
+    status: 'done',
+    groups,
+    ...(healthChecks.length ? { healthChecks } : {}),
+    finishedAtMs: Date.now(),
+  };
 }
 
 /** The cluster's PromQL checks (health.clusters), one look each; none when not configured. */
@@ -77,7 +97,14 @@ async function promqlChecks(clusterKey: string): Promise<CheckVerdict[]> {
     const ev = await read.evaluateHealthChecks({ clusterKey });
     return ev.configured ? verifyChecks(ev.checks, ev.observations) : [];
   } catch (err) {
-    return [{ check: 'prometheus', severity: 'warning', status: 'unhealthy', reason: `health checks could not be evaluated: ${failureMessage(err)}` }];
+    return [
+      {
+        check: 'prometheus',
+        severity: 'warning',
+        status: 'unhealthy',
+        reason: `health checks could not be evaluated: ${failureMessage(err)}`,
+      },
+    ];
   }
 }
 

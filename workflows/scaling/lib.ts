@@ -23,7 +23,12 @@ import { raiseAlert } from '../lib/alerts';
 import { failureMessage } from '../lib/failures';
 import { awsMutate, awsRead, compute, controllerCall, forecast } from '../lib/presets';
 import { recordActionSignal } from './messages';
-import { scaleNodegroupTo, scaleSelfManagedGroupTo, type ScaleInOutcome, type ScaleNodegroupResult } from './scale-group';
+import {
+  scaleNodegroupTo,
+  scaleSelfManagedGroupTo,
+  type ScaleInOutcome,
+  type ScaleNodegroupResult,
+} from './scale-group';
 
 /** Helpers shared by the scaling workflows (not workflow types: workflows/index.ts does not export them). */
 export const read = proxyActivities<Activities>(awsRead);
@@ -54,7 +59,11 @@ const FORECAST_HORIZON_MINUTES = 240;
 export async function forecastFor(cluster: ClusterSpec, ng: NodegroupConfig): Promise<ForecastOutcome | undefined> {
   if (!ng.demandMetric) return undefined;
   try {
-    const f = await ml.forecastNodegroupDemand({ target: cluster.target, metric: ng.demandMetric, horizonMinutes: FORECAST_HORIZON_MINUTES });
+    const f = await ml.forecastNodegroupDemand({
+      target: cluster.target,
+      metric: ng.demandMetric,
+      horizonMinutes: FORECAST_HORIZON_MINUTES,
+    });
     // Sized for the upper bound of the 80% interval: under-provisioning costs more than one spare node.
     return {
       kind: 'forecast',
@@ -78,7 +87,12 @@ export async function spotOutlookFor(cluster: ClusterSpec, ng: NodegroupConfig, 
   if (ng.capacityType !== 'SPOT') return null;
   try {
     const ceiling = ng.spotPriceCeiling ?? 0.6;
-    const r = await ml.checkSpotGroupOutlook({ region: cluster.target.region, instanceTypes: ng.instanceTypes, count, ceiling });
+    const r = await ml.checkSpotGroupOutlook({
+      region: cluster.target.region,
+      instanceTypes: ng.instanceTypes,
+      count,
+      ceiling,
+    });
     return r.note;
   } catch (err) {
     return `spot price outlook unavailable: ${failureMessage(err)}`;
@@ -161,12 +175,20 @@ export function priceFor(
  * Kubernetes API; a failure is reported in the run's result, never fails the node scaling. Runs
  * started before workload downscaling existed did not schedule it, hence `patched()`.
  */
-export async function scaleWorkloads(cluster: ClusterSpec, phase: 'down' | 'up'): Promise<ClusterRunResult['workloads']> {
+export async function scaleWorkloads(
+  cluster: ClusterSpec,
+  phase: 'down' | 'up',
+): Promise<ClusterRunResult['workloads']> {
   if (!cluster.kubernetes || !patched('workload-downscaling')) return undefined;
   try {
     const r = await mutate.downscaleWorkloads({ clusterKey: cluster.key, phase });
     if (r.skipped) return undefined;
-    if (r.changes.length) await reportSafely(cluster.key, `workloads-${phase}`, r.changes.map((c) => `${c.kind} ${c.workload} ${c.from}→${c.to}`).join(', '));
+    if (r.changes.length)
+      await reportSafely(
+        cluster.key,
+        `workloads-${phase}`,
+        r.changes.map((c) => `${c.kind} ${c.workload} ${c.from}→${c.to}`).join(', '),
+      );
     return { changes: r.changes, unchanged: r.unchanged };
   } catch (err) {
     return { changes: [], unchanged: 0, error: failureMessage(err) };

@@ -7,7 +7,17 @@ import type { ClusterRunResult, FleetRunResult, GroupResult, StepRecord } from '
 import { checkScaleDownStep } from '../../src/domain/scaling/safety';
 import { groupRefOf, type ControlState } from '../../src/domain/scaling/types';
 import type { NodegroupSize } from '../../src/domain/size';
-import { alertSafely, applyAndVerify, childId, control, priceFor, publish, read, reportSafely, scaleWorkloads } from './lib';
+import {
+  alertSafely,
+  applyAndVerify,
+  childId,
+  control,
+  priceFor,
+  publish,
+  read,
+  reportSafely,
+  scaleWorkloads,
+} from './lib';
 import { failureMessage } from '../lib/failures';
 import { runForEachCluster, type ClusterRunInput, type FleetRunInput } from './fleet';
 
@@ -203,7 +213,10 @@ async function scaleDownStep(
       .map((c) => `${c.name} check skipped: ${c.detail}`);
     // Self-managed groups with a Kubernetes API: eksflow picks, drains and removes the nodes itself.
     const scaleIn =
-      t.ng.kind === 'self-managed' && t.ng.scalingMode === 'desired' && cluster.kubernetes && patched('scale-in-by-drain')
+      t.ng.kind === 'self-managed' &&
+      t.ng.scalingMode === 'desired' &&
+      cluster.kubernetes &&
+      patched('scale-in-by-drain')
         ? { clusterKey: cluster.key }
         : undefined;
     const r = await applyAndVerify(
@@ -218,7 +231,9 @@ async function scaleDownStep(
     const scaleInNotes = r.scaleIn
       ? [
           ...(removed.length
-            ? [`drained and removed ${removed.map((x) => (x.node ? `${x.node} (${x.instanceId})` : x.instanceId)).join(', ')}`]
+            ? [
+                `drained and removed ${removed.map((x) => (x.node ? `${x.node} (${x.instanceId})` : x.instanceId)).join(', ')}`,
+              ]
             : []),
           ...r.scaleIn.notes,
         ]

@@ -60,7 +60,13 @@ export async function scaleUpCluster(input: ClusterRunInput): Promise<ClusterRun
     dryRun ? 'scale-up-plan' : 'scale-up',
     `${dryRun ? 'planned' : 'scale-up'} ${counts}`,
   );
-  return { ...base, status: dryRun ? 'planned' : 'done', groups, ...(workloads ? { workloads } : {}), finishedAtMs: Date.now() };
+  return {
+    ...base,
+    status: dryRun ? 'planned' : 'done',
+    groups,
+    ...(workloads ? { workloads } : {}),
+    finishedAtMs: Date.now(),
+  };
 }
 
 async function scaleUpGroup(input: ClusterRunInput, ng: NodegroupConfig, state: ControlState): Promise<GroupResult> {
@@ -70,7 +76,13 @@ async function scaleUpGroup(input: ClusterRunInput, ng: NodegroupConfig, state: 
   try {
     const reading = await read.readGroup(ref);
     const forecast = await forecastFor(cluster, ng);
-    const plan = planGroup({ ng, phase: 'business', current: reading.size, forecast, override: activeOverride(state.overrides, ng.name, Date.now()) });
+    const plan = planGroup({
+      ng,
+      phase: 'business',
+      current: reading.size,
+      forecast,
+      override: activeOverride(state.overrides, ng.name, Date.now()),
+    });
     // Runs recorded before the spot price check existed replay without it.
     const spotNote = patched('spot-price-outlook') ? await spotOutlookFor(cluster, ng, plan.target.desired) : null;
     if (spotNote) plan.reasons.push(spotNote);

@@ -27,5 +27,8 @@ export function verifyAckToken(secret: string, dedupKey: string, token: string):
 export function verifyPagerDutySignature(secret: string, rawBody: string, header: string | undefined): boolean {
   if (!header) return false;
   const expected = `v1=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
-  return header.split(',').map((s) => s.trim()).some((sig) => safeEqual(sig, expected));
+  return header
+    .split(',')
+    .map((s) => s.trim())
+    .some((sig) => safeEqual(sig, expected));
 }

@@ -23,7 +23,10 @@ export function fnv1a(text: string): string {
  * two long keys differing only at the end stay distinct.
  */
 export function normalizeDedupKey(raw: string): string {
-  const cleaned = raw.trim().replace(/\s+/g, '-').replace(/[^A-Za-z0-9._:/@=-]/g, '_');
+  const cleaned = raw
+    .trim()
+    .replace(/\s+/g, '-')
+    .replace(/[^A-Za-z0-9._:/@=-]/g, '_');
   if (cleaned.length === 0) throw new Error('dedup key is empty');
   if (cleaned.length <= MAX_DEDUP_KEY_LENGTH) return cleaned;
   const hash = fnv1a(cleaned);

@@ -25,7 +25,11 @@ export interface AlertMessage {
   ackUrl?: string;
 }
 
-const SEVERITY_EMOJI: Record<Severity, string> = { critical: ':red_circle:', warning: ':large_orange_circle:', info: ':large_blue_circle:' };
+const SEVERITY_EMOJI: Record<Severity, string> = {
+  critical: ':red_circle:',
+  warning: ':large_orange_circle:',
+  info: ':large_blue_circle:',
+};
 
 const truncate = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 /** Slack mrkdwn control characters must be escaped in user-supplied text. */
@@ -57,13 +61,29 @@ export function slackMessage(m: AlertMessage): { text: string; blocks: Record<st
   if (m.count > 1) fields.push({ type: 'mrkdwn', text: `*Occurrences*\n${m.count}` });
   if (m.by) fields.push({ type: 'mrkdwn', text: `*By*\n${escapeMrkdwn(m.by)}` });
   const buttons: Record<string, unknown>[] = [
-    { type: 'button', text: { type: 'plain_text', text: 'Open in Temporal UI' }, url: truncate(m.runUrl, 3000), action_id: 'open_run' },
+    {
+      type: 'button',
+      text: { type: 'plain_text', text: 'Open in Temporal UI' },
+      url: truncate(m.runUrl, 3000),
+      action_id: 'open_run',
+    },
   ];
   if (m.ackUrl && (m.action === 'trigger' || m.action === 'escalate')) {
-    buttons.push({ type: 'button', text: { type: 'plain_text', text: 'Acknowledge' }, url: truncate(m.ackUrl, 3000), action_id: 'ack', style: 'primary' });
+    buttons.push({
+      type: 'button',
+      text: { type: 'plain_text', text: 'Acknowledge' },
+      url: truncate(m.ackUrl, 3000),
+      action_id: 'ack',
+      style: 'primary',
+    });
   }
   for (const [i, l] of (m.alert.links ?? []).slice(0, 3).entries()) {
-    buttons.push({ type: 'button', text: { type: 'plain_text', text: truncate(l.label, 75) }, url: truncate(l.url, 3000), action_id: `link_${i}` });
+    buttons.push({
+      type: 'button',
+      text: { type: 'plain_text', text: truncate(l.label, 75) },
+      url: truncate(l.url, 3000),
+      action_id: `link_${i}`,
+    });
   }
   const details = Object.entries(m.alert.details ?? {})
     .slice(0, 10)
@@ -75,21 +95,35 @@ export function slackMessage(m: AlertMessage): { text: string; blocks: Record<st
   ];
   if (details) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(details, 3000) } });
   blocks.push({ type: 'actions', elements: buttons });
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(`dedup key \`${escapeMrkdwn(m.dedupKey)}\``, 3000) }] });
+  blocks.push({
+    type: 'context',
+    elements: [{ type: 'mrkdwn', text: truncate(`dedup key \`${escapeMrkdwn(m.dedupKey)}\``, 3000) }],
+  });
   return { text, blocks };
 }
 
 /** Slack digest: one message listing every alert collected outside business hours. */
-export function slackDigestMessage(items: DigestLine[], label: string): { text: string; blocks: Record<string, unknown>[] } {
+export function slackDigestMessage(
+  items: DigestLine[],
+  label: string,
+): { text: string; blocks: Record<string, unknown>[] } {
   const text = `eksflow digest for ${label}: ${items.length} alert(s) since the end of business hours`;
-  const lines = items.slice(0, 45).map(
-    (i) => ({
-      type: 'section',
-      text: { type: 'mrkdwn', text: truncate(`${SEVERITY_EMOJI[i.severity]} *${escapeMrkdwn(i.summary)}*\n${escapeMrkdwn(i.cluster ?? 'n/a')} · ${escapeMrkdwn(i.type)} · ×${i.count} · <${i.runUrl}|run>`, 3000) },
-    }),
-  );
-  const blocks: Record<string, unknown>[] = [{ type: 'header', text: { type: 'plain_text', text: truncate(`Alert digest · ${label}`, 150) } }, ...lines];
-  if (items.length > 45) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${items.length - 45} more` }] });
+  const lines = items.slice(0, 45).map((i) => ({
+    type: 'section',
+    text: {
+      type: 'mrkdwn',
+      text: truncate(
+        `${SEVERITY_EMOJI[i.severity]} *${escapeMrkdwn(i.summary)}*\n${escapeMrkdwn(i.cluster ?? 'n/a')} · ${escapeMrkdwn(i.type)} · ×${i.count} · <${i.runUrl}|run>`,
+        3000,
+      ),
+    },
+  }));
+  const blocks: Record<string, unknown>[] = [
+    { type: 'header', text: { type: 'plain_text', text: truncate(`Alert digest · ${label}`, 150) } },
+    ...lines,
+  ];
+  if (items.length > 45)
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${items.length - 45} more` }] });
   return { text, blocks };
 }
 
@@ -116,7 +150,13 @@ export function pagerdutyEvent(m: AlertMessage, timestampIso: string): Record<st
   const eventAction = m.action === 'escalate' ? 'trigger' : m.action;
   const base: Record<string, unknown> = { event_action: eventAction, dedup_key: m.dedupKey.slice(0, 255) };
   if (eventAction !== 'trigger') return base;
-  const customDetails: Record<string, string | number | boolean> = { ...(m.alert.details ?? {}), type: m.alert.type, level: m.level, round: m.round, occurrences: m.count };
+  const customDetails: Record<string, string | number | boolean> = {
+    ...(m.alert.details ?? {}),
+    type: m.alert.type,
+    level: m.level,
+    round: m.round,
+    occurrences: m.count,
+  };
   return {
     ...base,
     payload: {
@@ -131,7 +171,10 @@ export function pagerdutyEvent(m: AlertMessage, timestampIso: string): Record<st
     },
     client: 'eksflow',
     client_url: m.runUrl,
-    links: [{ href: m.runUrl, text: 'Temporal UI run' }, ...(m.alert.links ?? []).map((l) => ({ href: l.url, text: l.label }))],
+    links: [
+      { href: m.runUrl, text: 'Temporal UI run' },
+      ...(m.alert.links ?? []).map((l) => ({ href: l.url, text: l.label })),
+    ],
   };
 }
 
@@ -170,6 +213,11 @@ export function emailMessage(m: AlertMessage): { subject: string; body: string }
 }
 
 export function emailDigest(items: DigestLine[], label: string): { subject: string; body: string } {
-  const lines = items.map((i) => `- [${i.severity}] ${i.summary} (${i.cluster ?? 'n/a'}, ${i.type}, x${i.count}) ${i.runUrl}`);
-  return { subject: asciiSubject(`eksflow alert digest ${label}: ${items.length} alert(s)`), body: [`Alerts collected outside business hours (${label}):`, '', ...lines].join('\n') };
+  const lines = items.map(
+    (i) => `- [${i.severity}] ${i.summary} (${i.cluster ?? 'n/a'}, ${i.type}, x${i.count}) ${i.runUrl}`,
+  );
+  return {
+    subject: asciiSubject(`eksflow alert digest ${label}: ${items.length} alert(s)`),
+    body: [`Alerts collected outside business hours (${label}):`, '', ...lines].join('\n'),
+  };
 }

@@ -7,7 +7,10 @@ export class TokenBucket {
   private tokens: number;
   private last: number | undefined;
 
-  constructor(private readonly capacity: number, private readonly windowMs: number) {
+  constructor(
+    private readonly capacity: number,
+    private readonly windowMs: number,
+  ) {
     this.tokens = capacity;
   }
 

@@ -32,15 +32,27 @@ export function resolveRoute(n: NotificationsConfig, type: string, severity: Sev
 }
 
 /** Each level's targets: the level's own settings over the default channels. */
-export function resolveLevels(n: NotificationsConfig, fallbackAws: { accountId: string; region: string }): EscalationLevel[] {
+export function resolveLevels(
+  n: NotificationsConfig,
+  fallbackAws: { accountId: string; region: string },
+): EscalationLevel[] {
   const sns = n.channels.sns;
-  const aws = { accountId: sns?.accountId ?? fallbackAws.accountId, region: sns?.region ?? fallbackAws.region, roleArn: sns?.roleArn };
+  const aws = {
+    accountId: sns?.accountId ?? fallbackAws.accountId,
+    region: sns?.region ?? fallbackAws.region,
+    roleArn: sns?.roleArn,
+  };
   return n.escalationLevels.map((level) => {
     const slack = level.slack ?? n.channels.slack;
     const pd = level.pagerduty ?? n.channels.pagerduty;
     const targets: ChannelTarget[] = [
       { kind: 'slack', webhookUrlEnv: slack?.webhookUrlEnv, secretId: slack?.secretId },
-      { kind: 'pagerduty', routingKeyEnv: pd?.routingKeyEnv, secretId: pd?.secretId, eventsUrl: pd?.eventsUrl ?? 'https://events.pagerduty.com/v2/enqueue' },
+      {
+        kind: 'pagerduty',
+        routingKeyEnv: pd?.routingKeyEnv,
+        secretId: pd?.secretId,
+        eventsUrl: pd?.eventsUrl ?? 'https://events.pagerduty.com/v2/enqueue',
+      },
       { kind: 'sms', numbers: level.smsNumbers ?? sns?.smsNumbers ?? [], aws },
       { kind: 'email', topicArn: level.emailTopicArn ?? sns?.emailTopicArn, aws },
     ];
@@ -100,7 +112,9 @@ export function levelIndexFor(notificationIndex: number, levelCount: number): nu
 
 /** The targets of a level restricted to the route's channels, in the route's order. */
 export function targetsFor(level: EscalationLevel, channels: AlertRoute['channels']): ChannelTarget[] {
-  return channels.map((c) => level.targets.find((t) => t.kind === c)).filter((t): t is ChannelTarget => t !== undefined);
+  return channels
+    .map((c) => level.targets.find((t) => t.kind === c))
+    .filter((t): t is ChannelTarget => t !== undefined);
 }
 
 export function higherSeverity(a: Severity, b: Severity): Severity {

@@ -5,17 +5,29 @@ import { MAX_DEDUP_KEY_LENGTH } from './dedup';
 export const alertInputSchema = z
   .object({
     severity: z.enum(['critical', 'warning', 'info'], { message: 'severity must be one of critical, warning, info' }),
-    type: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:-]+$/, 'type: letters, digits, _ . : -'),
+    type: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[A-Za-z0-9_.:-]+$/, 'type: letters, digits, _ . : -'),
     dedupKey: z.string().trim().min(1).max(1024),
     summary: z.string().trim().min(1).max(1024),
     cluster: z.string().min(1).max(256).optional(),
     details: z.record(z.string().max(128), z.union([z.string().max(2000), z.number(), z.boolean()])).optional(),
-    links: z.array(z.object({ label: z.string().min(1).max(75), url: z.string().url() })).max(5).optional(),
+    links: z
+      .array(z.object({ label: z.string().min(1).max(75), url: z.string().url() }))
+      .max(5)
+      .optional(),
     source: z.object({ workflowId: z.string(), runId: z.string(), workflowType: z.string() }).optional(),
   })
   .strict();
 
-export const ackSchema = z.object({ by: z.string().trim().min(1).max(128).default('unknown'), via: z.enum(['cli', 'http', 'pagerduty', 'slack', 'api']).default('api') }).strict();
+export const ackSchema = z
+  .object({
+    by: z.string().trim().min(1).max(128).default('unknown'),
+    via: z.enum(['cli', 'http', 'pagerduty', 'slack', 'api']).default('api'),
+  })
+  .strict();
 export type AckInput = z.input<typeof ackSchema>;
 export const resolveSchema = ackSchema.extend({ note: z.string().max(1024).optional() });
 export type ResolveInput = z.input<typeof resolveSchema>;

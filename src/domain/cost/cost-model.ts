@@ -1,6 +1,12 @@
 import type { ClusterConfig, NodegroupConfig } from '../../config/clusters';
 import type { TimetableConfig } from '../../config/timetable';
-import { businessDayProfile, HOURS_PER_MONTH, monthlyNodeHours, scheduleHours, type ScheduleHours } from './schedule-hours';
+import {
+  businessDayProfile,
+  HOURS_PER_MONTH,
+  monthlyNodeHours,
+  scheduleHours,
+  type ScheduleHours,
+} from './schedule-hours';
 import { onDemandUsd, priceKey, type FleetPriceBook } from './prices';
 
 /** The cost of one node group under the timetable. Money in USD. Plain JSON. */
@@ -120,14 +126,22 @@ function priceGroup(region: string, ng: NodegroupConfig, book: FleetPriceBook): 
   };
 }
 
-export function costNodegroup(cluster: ClusterConfig, ng: NodegroupConfig, hours: ScheduleHours, book: FleetPriceBook): NodegroupCost {
+export function costNodegroup(
+  cluster: ClusterConfig,
+  ng: NodegroupConfig,
+  hours: ScheduleHours,
+  book: FleetPriceBook,
+): NodegroupCost {
   const businessNodes = Math.max(ng.businessHours.desired, ng.floor);
   const offNodes = Math.max(ng.offHours.desired, ng.floor);
   const nodeHours = monthlyNodeHours(hours, businessNodes, offNodes);
   const gp = priceGroup(cluster.region, ng, book);
   const price = gp.price ?? 0;
   const od = gp.onDemand ?? 0;
-  const businessDayNodeHours = hours.businessHoursPerBusinessDay * businessNodes + hours.rampHoursPerBusinessDay * ((businessNodes + offNodes) / 2) + hours.offHoursPerBusinessDay * offNodes;
+  const businessDayNodeHours =
+    hours.businessHoursPerBusinessDay * businessNodes +
+    hours.rampHoursPerBusinessDay * ((businessNodes + offNodes) / 2) +
+    hours.offHoursPerBusinessDay * offNodes;
   const monthly = nodeHours * price;
   const scheduledOd = nodeHours * od;
   const alwaysOnOd = HOURS_PER_MONTH * businessNodes * od;
@@ -156,13 +170,22 @@ export function costNodegroup(cluster: ClusterConfig, ng: NodegroupConfig, hours
     spotSavingsMonthly: scheduledOd - monthly,
     businessDayHourly: businessDayProfile(businessNodes, offNodes).map((n) => n * price),
     priced: gp.price !== undefined,
-    problems: gp.problems.map((p) => `${cluster.name}/${ng.name}: ${p}${gp.price === undefined ? ' — node group left out of the totals' : ''}`),
+    problems: gp.problems.map(
+      (p) => `${cluster.name}/${ng.name}: ${p}${gp.price === undefined ? ' — node group left out of the totals' : ''}`,
+    ),
   };
 }
 
 const TOTAL_KEYS: (keyof CostTotals)[] = [
-  'hourlyBusiness', 'hourlyOff', 'dailyBusinessDay', 'dailyOffDay', 'monthly',
-  'monthlyAlwaysOnOnDemand', 'monthlyScheduledOnDemand', 'timetableSavingsMonthly', 'spotSavingsMonthly',
+  'hourlyBusiness',
+  'hourlyOff',
+  'dailyBusinessDay',
+  'dailyOffDay',
+  'monthly',
+  'monthlyAlwaysOnOnDemand',
+  'monthlyScheduledOnDemand',
+  'timetableSavingsMonthly',
+  'spotSavingsMonthly',
 ];
 
 function sumTotals(items: CostTotals[]): CostTotals {
@@ -172,7 +195,11 @@ function sumTotals(items: CostTotals[]): CostTotals {
 }
 
 /** Hourly, daily and monthly cost of every cluster and node group, and what the timetable and spot save. */
-export function analyseFleetCost(clusters: ClusterConfig[], timetable: Pick<TimetableConfig, 'businessDays' | 'holidays'>, book: FleetPriceBook): FleetCost {
+export function analyseFleetCost(
+  clusters: ClusterConfig[],
+  timetable: Pick<TimetableConfig, 'businessDays' | 'holidays'>,
+  book: FleetPriceBook,
+): FleetCost {
   const hours = scheduleHours(timetable);
   const clusterCosts = clusters.map((cluster): ClusterCost => {
     const nodegroups = cluster.nodegroups.map((ng) => costNodegroup(cluster, ng, hours, book));

@@ -20,7 +20,11 @@ export interface NamespaceShare {
   memoryBytes: number;
 }
 
-export function splitByNamespace(monthly: number, allocatable: { cpuMillis: number; memoryBytes: number }, requests: NamespaceRequests[]): NamespaceShare[] {
+export function splitByNamespace(
+  monthly: number,
+  allocatable: { cpuMillis: number; memoryBytes: number },
+  requests: NamespaceRequests[],
+): NamespaceShare[] {
   const byNs = new Map<string, { cpu: number; mem: number }>();
   for (const r of requests) {
     const cur = byNs.get(r.namespace) ?? { cpu: 0, mem: 0 };
@@ -41,6 +45,12 @@ export function splitByNamespace(monthly: number, allocatable: { cpuMillis: numb
     out.push({ namespace, share, monthly: share * monthly, cpuMillis: v.cpu, memoryBytes: v.mem });
   }
   const idle = Math.max(0, 1 - used);
-  out.push({ namespace: IDLE, share: idle, monthly: idle * monthly, cpuMillis: Math.max(0, allocatable.cpuMillis - totalCpu), memoryBytes: Math.max(0, allocatable.memoryBytes - totalMem) });
+  out.push({
+    namespace: IDLE,
+    share: idle,
+    monthly: idle * monthly,
+    cpuMillis: Math.max(0, allocatable.cpuMillis - totalCpu),
+    memoryBytes: Math.max(0, allocatable.memoryBytes - totalMem),
+  });
   return out;
 }

@@ -46,7 +46,9 @@ type GroupPair = { cluster: ClusterConfig; ng: NodegroupConfig; cost: NodegroupC
 function pairs(ctx: RecommendationContext): GroupPair[] {
   const out: GroupPair[] = [];
   for (const cluster of ctx.clusters) {
-    const cc = ctx.cost.clusters.find((c) => c.cluster === cluster.name && c.accountId === cluster.accountId && c.region === cluster.region);
+    const cc = ctx.cost.clusters.find(
+      (c) => c.cluster === cluster.name && c.accountId === cluster.accountId && c.region === cluster.region,
+    );
     for (const ng of cluster.nodegroups) {
       const cost = cc?.nodegroups.find((n) => n.nodegroup === ng.name);
       if (cost?.priced) out.push({ cluster, ng, cost });
@@ -69,11 +71,21 @@ function placementRisk(plan: PlacementResult): RecommendationRisk {
 
 /** Stateless On-Demand groups → diversified spot pools of the same shape. */
 function spotForStateless(p: GroupPair, ctx: RecommendationContext): Recommendation | undefined {
-  if (p.ng.capacityType !== 'ON_DEMAND' || p.ng.workload !== 'stateless' || p.cost.businessNodes === 0) return undefined;
+  if (p.ng.capacityType !== 'ON_DEMAND' || p.ng.workload !== 'stateless' || p.cost.businessNodes === 0)
+    return undefined;
   const shape = ctx.spec(p.ng.instanceTypes[0]);
   const pools = ctx.poolsByRegion[p.cluster.region] ?? [];
   if (!shape || pools.length === 0) return undefined;
-  const plan = planPlacement({ vcpu: shape.vcpu, memoryGiB: shape.memoryGiB, count: p.cost.businessNodes, maxRisk: 'medium', maxPoolShare: ctx.maxPoolShare ?? 0.4 }, pools);
+  const plan = planPlacement(
+    {
+      vcpu: shape.vcpu,
+      memoryGiB: shape.memoryGiB,
+      count: p.cost.businessNodes,
+      maxRisk: 'medium',
+      maxPoolShare: ctx.maxPoolShare ?? 0.4,
+    },
+    pools,
+  );
   if (!plan.feasible) return undefined;
   const perNode = plan.expectedHourlyCost / plan.placed;
   const savings = p.cost.monthlyNodeHours * ((p.cost.pricePerNodeHour ?? 0) - perNode);
@@ -98,7 +110,16 @@ function morePoolsForSpot(p: GroupPair, ctx: RecommendationContext): Recommendat
   const shape = ctx.spec(p.ng.instanceTypes[0]);
   const pools = ctx.poolsByRegion[p.cluster.region] ?? [];
   if (!shape || pools.length === 0) return undefined;
-  const plan = planPlacement({ vcpu: shape.vcpu, memoryGiB: shape.memoryGiB, count: p.cost.businessNodes, maxRisk: 'medium', maxPoolShare: ctx.maxPoolShare ?? 0.4 }, pools);
+  const plan = planPlacement(
+    {
+      vcpu: shape.vcpu,
+      memoryGiB: shape.memoryGiB,
+      count: p.cost.businessNodes,
+      maxRisk: 'medium',
+      maxPoolShare: ctx.maxPoolShare ?? 0.4,
+    },
+    pools,
+  );
   if (!plan.feasible) return undefined;
   const types = [...new Set(plan.allocations.map((a) => a.instanceType))];
   if (types.every((t) => p.ng.instanceTypes.includes(t))) return undefined;
@@ -119,7 +140,8 @@ function morePoolsForSpot(p: GroupPair, ctx: RecommendationContext): Recommendat
 /** Stateless groups the timetable does not shrink at night. */
 function offHoursSize(p: GroupPair, hours: ScheduleHours): Recommendation | undefined {
   const { businessNodes, offNodes } = p.cost;
-  if (p.ng.workload !== 'stateless' || offNodes < businessNodes || businessNodes <= Math.max(1, p.ng.floor)) return undefined;
+  if (p.ng.workload !== 'stateless' || offNodes < businessNodes || businessNodes <= Math.max(1, p.ng.floor))
+    return undefined;
   const target = Math.max(p.ng.floor, 1, Math.ceil(businessNodes / 2));
   if (target >= offNodes) return undefined;
   const savings = (offNodes - target) * hours.monthly.off * (p.cost.pricePerNodeHour ?? 0);
@@ -164,7 +186,9 @@ function graviton(p: GroupPair, ctx: RecommendationContext, notes: string[]): Re
     .filter((c): c is { type: string; price: number } => c.price !== undefined)
     .sort((a, b) => a.price - b.price);
   if (x86 === undefined || priced.length === 0) {
-    notes.push(`${p.cluster.name}/${p.ng.name}: Graviton equivalent of ${type} (${candidates.join(', ')}) has no price in ${p.cluster.region}; not estimated.`);
+    notes.push(
+      `${p.cluster.name}/${p.ng.name}: Graviton equivalent of ${type} (${candidates.join(', ')}) has no price in ${p.cluster.region}; not estimated.`,
+    );
     return undefined;
   }
   const best = priced[0];
@@ -192,11 +216,22 @@ export function recommend(ctx: RecommendationContext): RecommendationSet {
   const notes: string[] = [];
   const out: Recommendation[] = [];
   for (const p of pairs(ctx)) {
-    for (const r of [spotForStateless(p, ctx), morePoolsForSpot(p, ctx), offHoursSize(p, ctx.cost.schedule), offHoursMin(p, ctx.cost.schedule), graviton(p, ctx, notes)]) {
+    for (const r of [
+      spotForStateless(p, ctx),
+      morePoolsForSpot(p, ctx),
+      offHoursSize(p, ctx.cost.schedule),
+      offHoursMin(p, ctx.cost.schedule),
+      graviton(p, ctx, notes),
+    ]) {
       if (r) out.push({ ...r, estimatedMonthlySavings: Math.round(r.estimatedMonthlySavings * 100) / 100 });
     }
   }
-  out.sort((a, b) => b.estimatedMonthlySavings - a.estimatedMonthlySavings || a.cluster.localeCompare(b.cluster) || a.nodegroup.localeCompare(b.nodegroup));
+  out.sort(
+    (a, b) =>
+      b.estimatedMonthlySavings - a.estimatedMonthlySavings ||
+      a.cluster.localeCompare(b.cluster) ||
+      a.nodegroup.localeCompare(b.nodegroup),
+  );
   // The headline figure counts the best single recommendation per node group: they are alternatives.
   const bestPerGroup = new Map<string, number>();
   for (const r of out) {

@@ -33,7 +33,9 @@ export interface ScheduleHours {
  */
 export function scheduleHours(timetable: Pick<TimetableConfig, 'businessDays' | 'holidays'>): ScheduleHours {
   const businessDays = new Set(timetable.businessDays);
-  const holidaysOnBusinessDays = timetable.holidays.filter((d) => businessDays.has(new Date(`${d}T00:00:00Z`).getUTCDay())).length;
+  const holidaysOnBusinessDays = timetable.holidays.filter((d) =>
+    businessDays.has(new Date(`${d}T00:00:00Z`).getUTCDay()),
+  ).length;
   const weeksPerMonth = HOURS_PER_MONTH / (24 * 7);
   const businessDaysPerMonth = Math.max(0, businessDays.size * weeksPerMonth - holidaysOnBusinessDays / 12);
   const offDaysPerMonth = HOURS_PER_MONTH / 24 - businessDaysPerMonth;
@@ -65,5 +67,7 @@ export function businessDayProfile(businessNodes: number, offNodes: number): num
 
 /** Node-hours per month at the given sizes. */
 export function monthlyNodeHours(h: ScheduleHours, businessNodes: number, offNodes: number): number {
-  return h.monthly.business * businessNodes + h.monthly.ramp * ((businessNodes + offNodes) / 2) + h.monthly.off * offNodes;
+  return (
+    h.monthly.business * businessNodes + h.monthly.ramp * ((businessNodes + offNodes) / 2) + h.monthly.off * offNodes
+  );
 }

@@ -43,7 +43,10 @@ const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
 /** Whether `nowMs` falls in a kube-downscaler time spec ("Mon-Fri 08:00-20:00 Asia/Kolkata", comma-separated). */
 export function inTimeSpec(spec: string, nowMs: number): boolean {
-  const parts = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (parts.length === 0) throw new Error(`empty time spec`);
   return parts.some((p) => {
     const m = /^([A-Z][a-z]{2})(?:-([A-Z][a-z]{2}))?\s+(\d{2}):(\d{2})-(\d{2}):(\d{2})\s+(\S+)$/.exec(p);
@@ -64,7 +67,13 @@ export function inTimeSpec(spec: string, nowMs: number): boolean {
 function localParts(ms: number, timeZone: string): { day: number; hour: number; minute: number } {
   let fmt: Intl.DateTimeFormat;
   try {
-    fmt = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
   } catch {
     throw new Error(`unknown time zone ${timeZone}`);
   }
@@ -75,9 +84,15 @@ function localParts(ms: number, timeZone: string): { day: number; hour: number; 
 const ann = (w: WorkloadView, key: string): string | undefined => w.annotations[key] ?? w.namespaceAnnotations[key];
 
 /** What to do with one workload at the timetable's `phase` ('down' at scale-down, 'up' at scale-up). */
-export function decideWorkload(w: WorkloadView, policy: DownscalePolicy, phase: 'down' | 'up', nowMs: number): WorkloadDecision {
+export function decideWorkload(
+  w: WorkloadView,
+  policy: DownscalePolicy,
+  phase: 'down' | 'up',
+  nowMs: number,
+): WorkloadDecision {
   const original = w.annotations[ANN.original];
-  if (policy.excludeNamespaces.includes(w.namespace)) return { action: 'none', why: `namespace ${w.namespace} is excluded` };
+  if (policy.excludeNamespaces.includes(w.namespace))
+    return { action: 'none', why: `namespace ${w.namespace} is excluded` };
   const optIn = w.annotations[ANN.downscale] ?? w.namespaceAnnotations[ANN.downscale];
   const inScope = optIn === 'true' || (optIn !== 'false' && policy.namespaces.includes(w.namespace));
   // A workload eksflow scaled down is always brought back, even if it left the scope meanwhile.
@@ -87,7 +102,8 @@ export function decideWorkload(w: WorkloadView, policy: DownscalePolicy, phase: 
     const until = ann(w, ANN.excludeUntil);
     if (until !== undefined) {
       const untilMs = Date.parse(until);
-      if (Number.isNaN(untilMs)) return { action: 'none', why: `${ANN.excludeUntil}="${until}" is not a date: left alone` };
+      if (Number.isNaN(untilMs))
+        return { action: 'none', why: `${ANN.excludeUntil}="${until}" is not a date: left alone` };
       if (nowMs < untilMs) return { action: 'none', why: `excluded until ${until}` };
     }
   }
@@ -104,11 +120,23 @@ export function decideWorkload(w: WorkloadView, policy: DownscalePolicy, phase: 
     if (original !== undefined) return { action: 'none', why: `already down (original ${original})` };
     const raw = w.annotations[ANN.downtimeReplicas];
     const target = raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : policy.replicas;
-    if (w.replicas <= target) return { action: 'none', why: `${w.replicas} replicas, not above the downtime ${target}` };
-    return { action: 'scale', to: target, annotations: { [ANN.original]: String(w.replicas) }, why: `downtime: ${w.replicas} → ${target}` };
+    if (w.replicas <= target)
+      return { action: 'none', why: `${w.replicas} replicas, not above the downtime ${target}` };
+    return {
+      action: 'scale',
+      to: target,
+      annotations: { [ANN.original]: String(w.replicas) },
+      why: `downtime: ${w.replicas} → ${target}`,
+    };
   }
   if (original === undefined) return { action: 'none', why: 'up, and not scaled down by eksflow' };
   const restore = Number(original);
-  if (!Number.isInteger(restore) || restore < 0) return { action: 'none', why: `${ANN.original}="${original}" is not a replica count` };
-  return { action: 'scale', to: restore, annotations: { [ANN.original]: null }, why: `uptime: restored ${w.replicas} → ${restore}` };
+  if (!Number.isInteger(restore) || restore < 0)
+    return { action: 'none', why: `${ANN.original}="${original}" is not a replica count` };
+  return {
+    action: 'scale',
+    to: restore,
+    annotations: { [ANN.original]: null },
+    why: `uptime: restored ${w.replicas} → ${restore}`,
+  };
 }

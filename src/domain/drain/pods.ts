@@ -62,11 +62,19 @@ export function classifyPod(pod: PodLike, rules: DrainRuleSet): PodVerdict {
   // Finished pods hold nothing: kubectl drain deletes them whatever the rules say.
   if (finished || drainPod.terminating) return { action: 'evict', pod: drainPod };
   if (!controller && !rules.force) {
-    return { action: 'refuse', pod: key, reason: 'not managed by a controller (nothing would recreate it); set drain.force to evict it' };
+    return {
+      action: 'refuse',
+      pod: key,
+      reason: 'not managed by a controller (nothing would recreate it); set drain.force to evict it',
+    };
   }
   const emptyDirs = (pod.spec?.volumes ?? []).filter((v) => v.emptyDir).map((v) => v.name);
   if (emptyDirs.length > 0 && !rules.deleteEmptyDirData) {
-    return { action: 'refuse', pod: key, reason: `uses emptyDir volume(s) ${emptyDirs.join(', ')} (data lost on eviction); set drain.deleteEmptyDirData to evict it` };
+    return {
+      action: 'refuse',
+      pod: key,
+      reason: `uses emptyDir volume(s) ${emptyDirs.join(', ')} (data lost on eviction); set drain.deleteEmptyDirData to evict it`,
+    };
   }
   return { action: 'evict', pod: drainPod };
 }
@@ -101,7 +109,12 @@ export function nextEvictionBackoffMs(previousMs: number | undefined, progressed
 
 /** Whether a pod's labels match a label selector (matchLabels + matchExpressions), as a PDB selects pods. */
 export function selectorMatches(
-  selector: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined,
+  selector:
+    | {
+        matchLabels?: Record<string, string>;
+        matchExpressions?: { key: string; operator: string; values?: string[] }[];
+      }
+    | undefined,
   labels: Record<string, string> = {},
 ): boolean {
   if (!selector) return false;

@@ -25,11 +25,18 @@ export function pickNodesToRemove(nodes: NodeLoad[], count: number): ScaleInPick
   const excluded: ScaleInPick['excluded'] = [];
   const candidates: NodeLoad[] = [];
   for (const n of nodes) {
-    if ((n.annotations[SCALE_DOWN_DISABLED] ?? '').toLowerCase() === 'true') excluded.push({ node: n.node ?? n.instanceId, reason: `annotated ${SCALE_DOWN_DISABLED}=true` });
+    if ((n.annotations[SCALE_DOWN_DISABLED] ?? '').toLowerCase() === 'true')
+      excluded.push({ node: n.node ?? n.instanceId, reason: `annotated ${SCALE_DOWN_DISABLED}=true` });
     else candidates.push(n);
   }
   const unregistered = (n: NodeLoad) => (n.node === undefined ? 0 : 1);
-  candidates.sort((a, b) => unregistered(a) - unregistered(b) || a.pods - b.pods || a.cpuMillis - b.cpuMillis || a.memoryBytes - b.memoryBytes
-    || (a.node ?? a.instanceId).localeCompare(b.node ?? b.instanceId));
+  candidates.sort(
+    (a, b) =>
+      unregistered(a) - unregistered(b) ||
+      a.pods - b.pods ||
+      a.cpuMillis - b.cpuMillis ||
+      a.memoryBytes - b.memoryBytes ||
+      (a.node ?? a.instanceId).localeCompare(b.node ?? b.instanceId),
+  );
   return { picked: candidates.slice(0, Math.max(0, count)), excluded };
 }

@@ -21,9 +21,19 @@ export function actionsFor(event: FleetEvent): IngressAction[] {
   const base = { eventId: event.eventId, time: event.time, region: event.region, account: event.account };
   switch (event.kind) {
     case 'spot-interruption-warning':
-      return [{ type: 'start-interruption', trigger: { ...base, kind: 'spot-interruption-warning', instanceId: event.instanceId } }];
+      return [
+        {
+          type: 'start-interruption',
+          trigger: { ...base, kind: 'spot-interruption-warning', instanceId: event.instanceId },
+        },
+      ];
     case 'rebalance-recommendation':
-      return [{ type: 'start-interruption', trigger: { ...base, kind: 'rebalance-recommendation', instanceId: event.instanceId } }];
+      return [
+        {
+          type: 'start-interruption',
+          trigger: { ...base, kind: 'rebalance-recommendation', instanceId: event.instanceId },
+        },
+      ];
     case 'scheduled-change':
       // One event may name many instances; each gets its own (idempotent) workflow.
       return event.instanceIds.map((instanceId) => ({
@@ -44,4 +54,11 @@ export function actionsFor(event: FleetEvent): IngressAction[] {
 }
 
 /** The kinds counted by the ingress metrics, in a stable order. */
-export const EVENT_KINDS: FleetEventKind[] = ['spot-interruption-warning', 'rebalance-recommendation', 'instance-state-change', 'scheduled-change', 'cloudwatch-alarm', 'ignored'];
+export const EVENT_KINDS: FleetEventKind[] = [
+  'spot-interruption-warning',
+  'rebalance-recommendation',
+  'instance-state-change',
+  'scheduled-change',
+  'cloudwatch-alarm',
+  'ignored',
+];

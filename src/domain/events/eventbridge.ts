@@ -47,18 +47,31 @@ const alarmDetail = z.object({
   alarmName: z.string().min(1).max(255),
   state: alarmStateSchema,
   previousState: alarmStateSchema.partial().optional(),
-  configuration: z.object({
-    description: z.string().nullish(),
-    metrics: z.array(z.object({
-      id: z.string().optional(),
-      metricStat: z.object({
-        metric: z.object({ namespace: z.string(), name: z.string(), dimensions: z.record(z.string(), z.string()).default({}) }),
-        period: z.number().optional(),
-        stat: z.string().optional(),
-      }).optional(),
-      expression: z.string().optional(),
-    })).default([]),
-  }).partial().default({}),
+  configuration: z
+    .object({
+      description: z.string().nullish(),
+      metrics: z
+        .array(
+          z.object({
+            id: z.string().optional(),
+            metricStat: z
+              .object({
+                metric: z.object({
+                  namespace: z.string(),
+                  name: z.string(),
+                  dimensions: z.record(z.string(), z.string()).default({}),
+                }),
+                period: z.number().optional(),
+                stat: z.string().optional(),
+              })
+              .optional(),
+            expression: z.string().optional(),
+          }),
+        )
+        .default([]),
+    })
+    .partial()
+    .default({}),
 });
 
 interface EventBase {
@@ -101,7 +114,13 @@ export interface CloudWatchAlarmStateChange extends EventBase {
   /** When the alarm changed state (ms), for ordering events of one alarm. */
   stateAtMs: number;
   description?: string;
-  metric?: { namespace: string; name: string; dimensions: Record<string, string>; stat?: string; periodSeconds?: number };
+  metric?: {
+    namespace: string;
+    name: string;
+    dimensions: Record<string, string>;
+    stat?: string;
+    periodSeconds?: number;
+  };
 }
 /** A well-formed event eksflow does not act on. */
 export interface IgnoredEvent extends EventBase {
@@ -113,7 +132,13 @@ export interface IgnoredEvent extends EventBase {
   unsupported: boolean;
 }
 
-export type FleetEvent = SpotInterruptionWarning | RebalanceRecommendation | InstanceStateChange | ScheduledChange | CloudWatchAlarmStateChange | IgnoredEvent;
+export type FleetEvent =
+  | SpotInterruptionWarning
+  | RebalanceRecommendation
+  | InstanceStateChange
+  | ScheduledChange
+  | CloudWatchAlarmStateChange
+  | IgnoredEvent;
 export type FleetEventKind = FleetEvent['kind'];
 
 export type ParseResult = { ok: true; event: FleetEvent } | { ok: false; error: string };
@@ -128,27 +153,60 @@ const KINDS: Record<string, (base: EventBase, detail: unknown, resources: string
       return {
         ...base,
         kind: 'cloudwatch-alarm',
-        alarmArn: resources.find((r) => r.startsWith('arn:') && r.includes(':alarm:')) ?? `arn:aws:cloudwatch:${base.region}:${base.account}:alarm:${d.alarmName}`,
+        alarmArn:
+          resources.find((r) => r.startsWith('arn:') && r.includes(':alarm:')) ??
+          `arn:aws:cloudwatch:${base.region}:${base.account}:alarm:${d.alarmName}`,
         alarmName: d.alarmName,
         state: d.state.value,
         ...(d.previousState?.value ? { previousState: d.previousState.value } : {}),
         reason: d.state.reason,
         stateAtMs: Number.isFinite(at) ? at : Date.parse(base.time),
         ...(d.configuration.description ? { description: d.configuration.description } : {}),
-        ...(m ? { metric: { namespace: m.metric.namespace, name: m.metric.name, dimensions: m.metric.dimensions, ...(m.stat ? { stat: m.stat } : {}), ...(m.period ? { periodSeconds: m.period } : {}) } } : {}),
+        ...(m
+          ? {
+              metric: {
+                namespace: m.metric.namespace,
+                name: m.metric.name,
+                dimensions: m.metric.dimensions,
+                ...(m.stat ? { stat: m.stat } : {}),
+                ...(m.period ? { periodSeconds: m.period } : {}),
+              },
+            }
+          : {}),
       };
     }),
   'aws.ec2|EC2 Spot Instance Interruption Warning': (base, detail) =>
-    withDetail(spotWarningDetail, detail, (d) => ({ ...base, kind: 'spot-interruption-warning', instanceId: d['instance-id'], instanceAction: d['instance-action'] })),
+    withDetail(spotWarningDetail, detail, (d) => ({
+      ...base,
+      kind: 'spot-interruption-warning',
+      instanceId: d['instance-id'],
+      instanceAction: d['instance-action'],
+    })),
   'aws.ec2|EC2 Instance Rebalance Recommendation': (base, detail) =>
-    withDetail(rebalanceDetail, detail, (d) => ({ ...base, kind: 'rebalance-recommendation', instanceId: d['instance-id'] })),
+    withDetail(rebalanceDetail, detail, (d) => ({
+      ...base,
+      kind: 'rebalance-recommendation',
+      instanceId: d['instance-id'],
+    })),
   'aws.ec2|EC2 Instance State-change Notification': (base, detail) =>
-    withDetail(stateChangeDetail, detail, (d) => ({ ...base, kind: 'instance-state-change', instanceId: d['instance-id'], state: d.state })),
+    withDetail(stateChangeDetail, detail, (d) => ({
+      ...base,
+      kind: 'instance-state-change',
+      instanceId: d['instance-id'],
+      state: d.state,
+    })),
   'aws.health|AWS Health Event': (base, detail) =>
     withDetail(healthDetail, detail, (d): FleetEvent => {
       const instanceIds = d.affectedEntities.map((e) => e.entityValue).filter((v) => INSTANCE_ID.test(v));
       if (d.service !== 'EC2' || d.eventTypeCategory !== 'scheduledChange' || instanceIds.length === 0) {
-        return { ...base, kind: 'ignored', source: 'aws.health', detailType: 'AWS Health Event', unsupported: false, reason: `health ${d.service}/${d.eventTypeCategory} with ${instanceIds.length} instance(s) is not an EC2 scheduled change` };
+        return {
+          ...base,
+          kind: 'ignored',
+          source: 'aws.health',
+          detailType: 'AWS Health Event',
+          unsupported: false,
+          reason: `health ${d.service}/${d.eventTypeCategory} with ${instanceIds.length} instance(s) is not an EC2 scheduled change`,
+        };
       }
       return { ...base, kind: 'scheduled-change', eventTypeCode: d.eventTypeCode, instanceIds, startTime: d.startTime };
     }),
@@ -167,7 +225,17 @@ export function parseEventBridgeEvent(raw: unknown): ParseResult {
   const base: EventBase = { eventId: e.id, time: e.time, region: e.region, account: e.account };
   const handler = KINDS[`${e.source}|${e['detail-type']}`];
   if (!handler) {
-    return { ok: true, event: { ...base, kind: 'ignored', source: e.source, detailType: e['detail-type'], unsupported: true, reason: `no handler for ${e.source} "${e['detail-type']}"` } };
+    return {
+      ok: true,
+      event: {
+        ...base,
+        kind: 'ignored',
+        source: e.source,
+        detailType: e['detail-type'],
+        unsupported: true,
+        reason: `no handler for ${e.source} "${e['detail-type']}"`,
+      },
+    };
   }
   const out = handler(base, e.detail, e.resources);
   return typeof out === 'string' ? { ok: false, error: out } : { ok: true, event: out };

@@ -17,7 +17,10 @@ export function planScaleUp(input: {
   if (input.paused) return { apply: false, reason: `cluster is paused (${input.paused})` };
   if (input.lastScaleUpMs !== undefined && input.nowMs - input.lastScaleUpMs < input.cooldownMs) {
     const left = Math.ceil((input.cooldownMs - (input.nowMs - input.lastScaleUpMs)) / 60_000);
-    return { apply: false, reason: `cooldown: last health scale-up ${Math.round((input.nowMs - input.lastScaleUpMs) / 60_000)} min ago, ${left} min left` };
+    return {
+      apply: false,
+      reason: `cooldown: last health scale-up ${Math.round((input.nowMs - input.lastScaleUpMs) / 60_000)} min ago, ${left} min left`,
+    };
   }
   const max = Math.min(input.current.max, input.configuredMax);
   const field = input.mode === 'bounds' ? 'min' : 'desired';

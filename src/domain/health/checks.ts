@@ -1,4 +1,10 @@
-import type { HealthAction, HealthCheckConfig, HealthConfig, HealthClusterConfig, PrometheusEndpoint } from '../../config/health';
+import type {
+  HealthAction,
+  HealthCheckConfig,
+  HealthConfig,
+  HealthClusterConfig,
+  PrometheusEndpoint,
+} from '../../config/health';
 
 /**
  * The original design's six health checks, with PromQL that measures what each one names. Each
@@ -10,37 +16,80 @@ export const DEFAULT_CHECKS: readonly HealthCheckConfig[] = [
     name: 'node-not-ready',
     description: 'nodes whose Ready condition is not true',
     query: 'sum(kube_node_status_condition{condition="Ready",status="true",{{selector}}} == bool 0)',
-    operator: '>', threshold: 0, for: 2, resolveAfter: 2, severity: 'critical', noData: 'nodata', unit: 'nodes', enabled: true,
+    operator: '>',
+    threshold: 0,
+    for: 2,
+    resolveAfter: 2,
+    severity: 'critical',
+    noData: 'nodata',
+    unit: 'nodes',
+    enabled: true,
   },
   {
     name: 'node-memory-pressure',
     description: 'nodes reporting MemoryPressure',
     query: 'sum(kube_node_status_condition{condition="MemoryPressure",status="true",{{selector}}})',
-    operator: '>', threshold: 0, for: 2, resolveAfter: 2, severity: 'warning', noData: 'nodata', unit: 'nodes', enabled: true,
+    operator: '>',
+    threshold: 0,
+    for: 2,
+    resolveAfter: 2,
+    severity: 'warning',
+    noData: 'nodata',
+    unit: 'nodes',
+    enabled: true,
   },
   {
     name: 'pod-restart-rate',
     description: 'highest container restart rate, restarts per minute over 5 minutes',
     query: 'max(rate(kube_pod_container_status_restarts_total{{{selector}}}[5m])) * 60',
-    operator: '>', threshold: 0.1, for: 3, resolveAfter: 2, severity: 'warning', noData: 'nodata', unit: 'restarts/min', enabled: true,
+    operator: '>',
+    threshold: 0.1,
+    for: 3,
+    resolveAfter: 2,
+    severity: 'warning',
+    noData: 'nodata',
+    unit: 'restarts/min',
+    enabled: true,
   },
   {
     name: 'failed-pods',
     description: 'pods in phase Failed',
     query: 'sum(kube_pod_status_phase{phase="Failed",{{selector}}})',
-    operator: '>', threshold: 5, for: 2, resolveAfter: 2, severity: 'critical', noData: 'nodata', unit: 'pods', enabled: true,
+    operator: '>',
+    threshold: 5,
+    for: 2,
+    resolveAfter: 2,
+    severity: 'critical',
+    noData: 'nodata',
+    unit: 'pods',
+    enabled: true,
   },
   {
     name: 'apiserver-latency-p99',
     description: 'API server p99 request latency (non-streaming verbs), seconds over 5 minutes',
-    query: 'histogram_quantile(0.99, sum by (le) (rate(apiserver_request_duration_seconds_bucket{verb!~"WATCH|CONNECT",{{selector}}}[5m])))',
-    operator: '>', threshold: 1, for: 3, resolveAfter: 2, severity: 'warning', noData: 'nodata', unit: 's', enabled: true,
+    query:
+      'histogram_quantile(0.99, sum by (le) (rate(apiserver_request_duration_seconds_bucket{verb!~"WATCH|CONNECT",{{selector}}}[5m])))',
+    operator: '>',
+    threshold: 1,
+    for: 3,
+    resolveAfter: 2,
+    severity: 'warning',
+    noData: 'nodata',
+    unit: 's',
+    enabled: true,
   },
   {
     name: 'autoscaler-errors',
     description: 'Cluster Autoscaler errors in the last 10 minutes (absent with Karpenter: not a failure)',
     query: 'sum(increase(cluster_autoscaler_errors_total{{{selector}}}[10m]))',
-    operator: '>', threshold: 10, for: 1, resolveAfter: 2, severity: 'critical', noData: 'ok', unit: 'errors', enabled: true,
+    operator: '>',
+    threshold: 10,
+    for: 1,
+    resolveAfter: 2,
+    severity: 'critical',
+    noData: 'ok',
+    unit: 'errors',
+    enabled: true,
   },
 ];
 
@@ -65,9 +114,13 @@ export function renderQuery(query: string, selector: string): string {
 }
 
 /** Defaults, then global checks, then the cluster's own, later ones replacing earlier ones by name. */
-export function resolveChecks(health: Pick<HealthConfig, 'defaultChecks' | 'checks' | 'severityActions'>, cluster: Pick<HealthClusterConfig, 'checks' | 'disable' | 'prometheus'>): ResolvedCheck[] {
+export function resolveChecks(
+  health: Pick<HealthConfig, 'defaultChecks' | 'checks' | 'severityActions'>,
+  cluster: Pick<HealthClusterConfig, 'checks' | 'disable' | 'prometheus'>,
+): ResolvedCheck[] {
   const byName = new Map<string, HealthCheckConfig>();
-  for (const c of [...(health.defaultChecks ? DEFAULT_CHECKS : []), ...health.checks, ...cluster.checks]) byName.set(c.name, c);
+  for (const c of [...(health.defaultChecks ? DEFAULT_CHECKS : []), ...health.checks, ...cluster.checks])
+    byName.set(c.name, c);
   return [...byName.values()]
     .filter((c) => c.enabled && !cluster.disable.includes(c.name))
     .map((c) => ({
@@ -87,20 +140,24 @@ export function resolveChecks(health: Pick<HealthConfig, 'defaultChecks' | 'chec
 
 export function compare(value: number, op: ResolvedCheck['operator'], threshold: number): boolean {
   switch (op) {
-    case '>': return value > threshold;
-    case '>=': return value >= threshold;
-    case '<': return value < threshold;
-    case '<=': return value <= threshold;
-    case '==': return value === threshold;
-    case '!=': return value !== threshold;
+    case '>':
+      return value > threshold;
+    case '>=':
+      return value >= threshold;
+    case '<':
+      return value < threshold;
+    case '<=':
+      return value <= threshold;
+    case '==':
+      return value === threshold;
+    case '!=':
+      return value !== threshold;
   }
 }
 
 /** What one evaluation of one check saw. */
 export type Observation =
-  | { kind: 'value'; value: number }
-  | { kind: 'nodata'; reason: string }
-  | { kind: 'error'; message: string };
+  { kind: 'value'; value: number } | { kind: 'nodata'; reason: string } | { kind: 'error'; message: string };
 
 /**
  * Reduces a Prometheus `/api/v1/query` success payload to one observation: the largest numeric

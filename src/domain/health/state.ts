@@ -40,7 +40,12 @@ export function initialCheckState(nowMs: number): CheckState {
  * One evaluation of one check. A query error changes nothing (the monitor raises "health checks
  * blind" for the cluster instead): a check is never passed because it could not be asked.
  */
-export function transition(prev: CheckState, check: Pick<ResolvedCheck, 'name' | 'operator' | 'threshold' | 'for' | 'resolveAfter' | 'noData'>, obs: Observation, nowMs: number): { state: CheckState; events: CheckEvent[] } {
+export function transition(
+  prev: CheckState,
+  check: Pick<ResolvedCheck, 'name' | 'operator' | 'threshold' | 'for' | 'resolveAfter' | 'noData'>,
+  obs: Observation,
+  nowMs: number,
+): { state: CheckState; events: CheckEvent[] } {
   if (obs.kind === 'error') return { state: { ...prev, lastEvalMs: nowMs, lastError: obs.message }, events: [] };
   const events: CheckEvent[] = [];
   let s: CheckState = { ...prev, lastEvalMs: nowMs, lastError: undefined };
@@ -55,7 +60,14 @@ export function transition(prev: CheckState, check: Pick<ResolvedCheck, 'name' |
   } else {
     s.value = undefined;
     s.noDataReason = obs.reason;
-    verdict = check.noData === 'ok' ? 'healthy' : check.noData === 'firing' ? 'breach' : check.noData === 'keep' ? 'keep' : 'nodata';
+    verdict =
+      check.noData === 'ok'
+        ? 'healthy'
+        : check.noData === 'firing'
+          ? 'breach'
+          : check.noData === 'keep'
+            ? 'keep'
+            : 'nodata';
   }
   if (verdict === 'keep') return { state: s, events };
 
@@ -121,9 +133,18 @@ export interface BlindState {
   failedChecks: string[];
 }
 
-export function blindTransition(prev: BlindState, errors: { check: string; message: string }[], nowMs: number): { state: BlindState; event?: 'blind' | 'sighted' } {
+export function blindTransition(
+  prev: BlindState,
+  errors: { check: string; message: string }[],
+  nowMs: number,
+): { state: BlindState; event?: 'blind' | 'sighted' } {
   if (errors.length > 0) {
-    const state: BlindState = { open: true, sinceMs: prev.open ? prev.sinceMs : nowMs, lastError: errors[0].message, failedChecks: errors.map((e) => e.check) };
+    const state: BlindState = {
+      open: true,
+      sinceMs: prev.open ? prev.sinceMs : nowMs,
+      lastError: errors[0].message,
+      failedChecks: errors.map((e) => e.check),
+    };
     return { state, ...(prev.open ? {} : { event: 'blind' as const }) };
   }
   return { state: { open: false, failedChecks: [] }, ...(prev.open ? { event: 'sighted' as const } : {}) };

@@ -36,4 +36,3 @@ export interface HealthStatus {
   checks: HealthCheckStatus[];
   recentActions: HealthActionRecord[];
 }
-

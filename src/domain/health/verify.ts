@@ -16,7 +16,8 @@ export function verifyChecks(checks: ResolvedCheck[], observations: Record<strin
     const head = { check: c.name, severity: c.severity };
     if (o.kind === 'error') return { ...head, status: 'unhealthy', reason: `could not be evaluated: ${o.message}` };
     if (o.kind === 'nodata') {
-      if (c.noData === 'ok' || c.noData === 'keep') return { ...head, status: 'healthy', reason: `no data (${o.reason}), counted healthy for this check` };
+      if (c.noData === 'ok' || c.noData === 'keep')
+        return { ...head, status: 'healthy', reason: `no data (${o.reason}), counted healthy for this check` };
       return { ...head, status: 'unhealthy', reason: `no data (${o.reason})` };
     }
     const v = Math.round(o.value * 1000) / 1000;

@@ -36,13 +36,21 @@ export function encodeRaiseMarker(m: RaiseMarker): string {
 export function decodeRaiseMarker(value: string | undefined): RaiseMarker | undefined {
   const m = /^(raising|raised|undoing):(\d+):(\d+):(\d+):(\d+)$/.exec(value ?? '');
   if (!m) return undefined;
-  return { state: m[1] as RaiseMarker['state'], before: { desired: +m[2], max: +m[3] }, target: { desired: +m[4], max: +m[5] } };
+  return {
+    state: m[1] as RaiseMarker['state'],
+    before: { desired: +m[2], max: +m[3] },
+    target: { desired: +m[4], max: +m[5] },
+  };
 }
 
 /** +1 desired; max goes up with it only when the group is at max (restored by the undo). */
 export function planRaise(current: GroupSize): RaiseMarker {
   const desired = current.desired + 1;
-  return { state: 'raising', before: { desired: current.desired, max: current.max }, target: { desired, max: Math.max(current.max, desired) } };
+  return {
+    state: 'raising',
+    before: { desired: current.desired, max: current.max },
+    target: { desired, max: Math.max(current.max, desired) },
+  };
 }
 
 /**

@@ -40,8 +40,13 @@ export function planResponse(trigger: Pick<InterruptionTrigger, 'kind'>, group: 
   const warning = trigger.kind === 'spot-interruption-warning';
   const eksRebalances = group.kind === 'eks-managed' && group.capacityType === 'SPOT' && group.inAsg;
   if (!warning) {
-    if (eksRebalances) return { mode: 'notify-only', reason: 'EKS capacity rebalancing handles rebalance recommendations of managed spot groups' };
-    if (group.onRebalance === 'notify') return { mode: 'notify-only', reason: `node group policy onRebalance=notify (${trigger.kind})` };
+    if (eksRebalances)
+      return {
+        mode: 'notify-only',
+        reason: 'EKS capacity rebalancing handles rebalance recommendations of managed spot groups',
+      };
+    if (group.onRebalance === 'notify')
+      return { mode: 'notify-only', reason: `node group policy onRebalance=notify (${trigger.kind})` };
   }
   if (eksRebalances) return { mode: 'watch-eks', hardDeadline: warning };
   // Standalone capacity has no group size to raise: it can only be replaced by a fleet launch.

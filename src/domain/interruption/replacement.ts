@@ -26,12 +26,18 @@ export function similarInstanceTypes(req: ReplacementTypeRequest): string[] {
   const ref = req.catalogue[req.interruptedType] ?? req.configuredTypes.map((t) => req.catalogue[t]).find(Boolean);
   const arm = isGravitonType(req.interruptedType);
   const fits = (type: string, spec: InstanceSpec) =>
-    isGravitonType(type) === arm && !!ref && spec.vcpu === ref.vcpu && spec.memoryGiB >= ref.memoryGiB && spec.memoryGiB <= ref.memoryGiB * 2;
+    isGravitonType(type) === arm &&
+    !!ref &&
+    spec.vcpu === ref.vcpu &&
+    spec.memoryGiB >= ref.memoryGiB &&
+    spec.memoryGiB <= ref.memoryGiB * 2;
   const similar = Object.entries(req.catalogue)
     .filter(([type, spec]) => fits(type, spec))
     .sort(([ta, a], [tb, b]) => a.memoryGiB - b.memoryGiB || ta.localeCompare(tb))
     .map(([type]) => type);
-  const ordered = [...req.configuredTypes, ...similar].filter((t, i, all) => all.indexOf(t) === i && t !== req.interruptedType);
+  const ordered = [...req.configuredTypes, ...similar].filter(
+    (t, i, all) => all.indexOf(t) === i && t !== req.interruptedType,
+  );
   return [...ordered.slice(0, maxTypes - 1), req.interruptedType];
 }
 
@@ -39,7 +45,11 @@ export function similarInstanceTypes(req: ReplacementTypeRequest): string[] {
  * Fleet overrides: every type in every subnet (each subnet is one AZ), capped so the request
  * stays within EC2 Fleet's limits while keeping every type represented.
  */
-export function fleetOverrides(types: string[], subnets: string[], maxOverrides = 50): { InstanceType: string; SubnetId: string }[] {
+export function fleetOverrides(
+  types: string[],
+  subnets: string[],
+  maxOverrides = 50,
+): { InstanceType: string; SubnetId: string }[] {
   if (subnets.length === 0) throw new Error('no subnets to launch a replacement in');
   const out: { InstanceType: string; SubnetId: string }[] = [];
   for (const t of types) for (const s of subnets) out.push({ InstanceType: t, SubnetId: s });

@@ -25,7 +25,14 @@ const rowSchema = z.object({
 export function parseOnDemandCsv(text: string, source = 'on-demand price CSV'): OnDemandRow[] {
   const table = parseCsv(text);
   const col = (name: string) => columnIndex(table, name, source);
-  const [ri, ti, vi, mi, pi, di] = ['region', 'instance_type', 'vcpu', 'memory_gib', 'on_demand_usd_per_hour', 'source_date'].map(col);
+  const [ri, ti, vi, mi, pi, di] = [
+    'region',
+    'instance_type',
+    'vcpu',
+    'memory_gib',
+    'on_demand_usd_per_hour',
+    'source_date',
+  ].map(col);
   return table.rows.map((cells, i) => {
     const parsed = rowSchema.safeParse({
       region: cells[ri],

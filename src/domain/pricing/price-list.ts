@@ -91,7 +91,11 @@ export function extractOnDemandPrice(item: PriceListItem): ExtractedPrice | unde
  * keeps those that really are Linux/Shared/NA/Used, prefers the plain `RunInstances` operation, and
  * takes the lowest when AWS still lists several (e.g. a regional and a Local Zone SKU).
  */
-export function pickOnDemandPrice(priceList: unknown[], instanceType: string, region: string): ExtractedPrice | undefined {
+export function pickOnDemandPrice(
+  priceList: unknown[],
+  instanceType: string,
+  region: string,
+): ExtractedPrice | undefined {
   const candidates: { price: ExtractedPrice; plain: boolean }[] = [];
   for (const entry of priceList) {
     let decoded: unknown;

@@ -47,7 +47,10 @@ const advisorSchema = z.object({
   global_rate: z.string(),
   ranges: z.array(z.object({ index: z.number().int(), label: z.string(), max: z.number() })).min(1),
   instance_types: z.record(z.string(), z.object({ cores: z.number(), ram_gb: z.number() })),
-  spot_advisor: z.record(z.string(), z.record(z.string(), z.record(z.string(), z.object({ s: z.number(), r: z.number().int() })))),
+  spot_advisor: z.record(
+    z.string(),
+    z.record(z.string(), z.record(z.string(), z.object({ s: z.number(), r: z.number().int() }))),
+  ),
 });
 export type SpotAdvisorData = z.infer<typeof advisorSchema>;
 
@@ -57,7 +60,10 @@ export class SpotAdvisor {
   /** Parses AWS's `spot-advisor-data.json` shape (or the shipped extract of it). */
   static parse(raw: unknown): SpotAdvisor {
     const parsed = advisorSchema.safeParse(raw);
-    if (!parsed.success) throw new Error(`spot advisor data is invalid: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`);
+    if (!parsed.success)
+      throw new Error(
+        `spot advisor data is invalid: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`,
+      );
     return new SpotAdvisor(parsed.data);
   }
 

@@ -57,7 +57,14 @@ export function groupSpotPrices(rows: RawSpotPrice[]): SpotPoolHistory[] {
 export function parseSpotPriceCsv(text: string, source = 'spot price CSV'): SpotPoolHistory[] {
   const table = parseCsv(text);
   const col = (name: string) => columnIndex(table, name, source);
-  const [ti, ri, ai, ii, di, pi] = ['timestamp', 'region', 'availability_zone', 'instance_type', 'product_description', 'spot_price_usd'].map(col);
+  const [ti, ri, ai, ii, di, pi] = [
+    'timestamp',
+    'region',
+    'availability_zone',
+    'instance_type',
+    'product_description',
+    'spot_price_usd',
+  ].map(col);
   return groupSpotPrices(
     table.rows.map((cells) => ({
       t: Date.parse(cells[ti]),

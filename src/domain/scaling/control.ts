@@ -11,25 +11,29 @@ import type { ActionRecord, ControlState, OverrideState, PauseState } from './ty
  * validators, signal handlers), and the pure state transitions they cause.
  */
 const who = z.string().min(1).max(100).default('operator');
-export const pauseRequestSchema = z.object({
-  reason: z.string().min(1, 'a reason is required').max(500),
-  by: who,
-  untilMs: z.number().int().positive().optional(),
-}).strict();
+export const pauseRequestSchema = z
+  .object({
+    reason: z.string().min(1, 'a reason is required').max(500),
+    by: who,
+    untilMs: z.number().int().positive().optional(),
+  })
+  .strict();
 export type PauseRequest = z.input<typeof pauseRequestSchema>;
 
 export const resumeRequestSchema = z.object({ by: who }).strict();
 export type ResumeRequest = z.input<typeof resumeRequestSchema>;
 
-export const overrideRequestSchema = z.object({
-  nodegroup: z.string().min(1),
-  min: z.number().int().nonnegative().optional(),
-  desired: z.number().int().nonnegative().optional(),
-  max: z.number().int().positive().optional(),
-  untilMs: z.number().int().positive(),
-  reason: z.string().min(1, 'a reason is required').max(500),
-  by: who,
-}).strict();
+export const overrideRequestSchema = z
+  .object({
+    nodegroup: z.string().min(1),
+    min: z.number().int().nonnegative().optional(),
+    desired: z.number().int().nonnegative().optional(),
+    max: z.number().int().positive().optional(),
+    untilMs: z.number().int().positive(),
+    reason: z.string().min(1, 'a reason is required').max(500),
+    by: who,
+  })
+  .strict();
 export type OverrideRequest = z.input<typeof overrideRequestSchema>;
 
 export const clearOverrideRequestSchema = z.object({ nodegroup: z.string().min(1), by: who }).strict();
@@ -43,35 +47,59 @@ export function emptyControlState(): ControlState {
 
 function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
   const res = schema.safeParse(input);
-  if (!res.success) throw new Error(`invalid ${what}: ${res.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ')}`);
+  if (!res.success)
+    throw new Error(
+      `invalid ${what}: ${res.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ')}`,
+    );
   return res.data;
 }
 
 /** Validates a pause; throws with a clear message. */
 export function validatePause(input: unknown, nowMs: number): z.output<typeof pauseRequestSchema> {
   const req = parseOrThrow(pauseRequestSchema, input, 'pause');
-  if (req.untilMs !== undefined && req.untilMs <= nowMs) throw new Error(`invalid pause: until ${new Date(req.untilMs).toISOString()} is in the past`);
+  if (req.untilMs !== undefined && req.untilMs <= nowMs)
+    throw new Error(`invalid pause: until ${new Date(req.untilMs).toISOString()} is in the past`);
   return req;
 }
 
 /** Validates an override against the cluster's node groups; throws with a clear message. */
-export function validateOverride(input: unknown, nodegroups: NodegroupConfig[], nowMs: number): z.output<typeof overrideRequestSchema> {
+export function validateOverride(
+  input: unknown,
+  nodegroups: NodegroupConfig[],
+  nowMs: number,
+): z.output<typeof overrideRequestSchema> {
   const req = parseOrThrow(overrideRequestSchema, input, 'override');
   const ng = nodegroups.find((n) => n.name === req.nodegroup);
-  if (!ng) throw new Error(`invalid override: unknown node group "${req.nodegroup}" (known: ${nodegroups.map((n) => n.name).join(', ') || 'none'})`);
-  if (req.min === undefined && req.desired === undefined && req.max === undefined) throw new Error('invalid override: give at least one of min, desired, max');
-  if (req.untilMs <= nowMs) throw new Error(`invalid override: expiry ${new Date(req.untilMs).toISOString()} is in the past`);
-  if (req.min !== undefined && req.max !== undefined && req.min > req.max) throw new Error(`invalid override: min ${req.min} > max ${req.max}`);
-  if (req.desired !== undefined && req.max !== undefined && req.desired > req.max) throw new Error(`invalid override: desired ${req.desired} > max ${req.max}`);
-  if (req.desired !== undefined && req.min !== undefined && req.desired < req.min) throw new Error(`invalid override: desired ${req.desired} < min ${req.min}`);
-  if (req.desired !== undefined && req.desired < ng.floor) throw new Error(`invalid override: desired ${req.desired} is below the floor ${ng.floor} of ${ng.name}`);
-  if (ng.scalingMode === 'bounds' && req.desired !== undefined) throw new Error(`invalid override: ${ng.name} is in bounds mode (a cluster autoscaler owns desired): override min/max instead`);
+  if (!ng)
+    throw new Error(
+      `invalid override: unknown node group "${req.nodegroup}" (known: ${nodegroups.map((n) => n.name).join(', ') || 'none'})`,
+    );
+  if (req.min === undefined && req.desired === undefined && req.max === undefined)
+    throw new Error('invalid override: give at least one of min, desired, max');
+  if (req.untilMs <= nowMs)
+    throw new Error(`invalid override: expiry ${new Date(req.untilMs).toISOString()} is in the past`);
+  if (req.min !== undefined && req.max !== undefined && req.min > req.max)
+    throw new Error(`invalid override: min ${req.min} > max ${req.max}`);
+  if (req.desired !== undefined && req.max !== undefined && req.desired > req.max)
+    throw new Error(`invalid override: desired ${req.desired} > max ${req.max}`);
+  if (req.desired !== undefined && req.min !== undefined && req.desired < req.min)
+    throw new Error(`invalid override: desired ${req.desired} < min ${req.min}`);
+  if (req.desired !== undefined && req.desired < ng.floor)
+    throw new Error(`invalid override: desired ${req.desired} is below the floor ${ng.floor} of ${ng.name}`);
+  if (ng.scalingMode === 'bounds' && req.desired !== undefined)
+    throw new Error(
+      `invalid override: ${ng.name} is in bounds mode (a cluster autoscaler owns desired): override min/max instead`,
+    );
   return req;
 }
 
-export function validateClearOverride(input: unknown, state: ControlState): z.output<typeof clearOverrideRequestSchema> {
+export function validateClearOverride(
+  input: unknown,
+  state: ControlState,
+): z.output<typeof clearOverrideRequestSchema> {
   const req = parseOrThrow(clearOverrideRequestSchema, input, 'clear-override');
-  if (!state.overrides[req.nodegroup]) throw new Error(`invalid clear-override: node group "${req.nodegroup}" has no override`);
+  if (!state.overrides[req.nodegroup])
+    throw new Error(`invalid clear-override: node group "${req.nodegroup}" has no override`);
   return req;
 }
 
@@ -80,9 +108,17 @@ export function withAction(state: ControlState, action: ActionRecord): ControlSt
 }
 
 export function applyPause(state: ControlState, req: z.output<typeof pauseRequestSchema>, nowMs: number): ControlState {
-  const paused: PauseState = { reason: req.reason, by: req.by, atMs: nowMs, ...(req.untilMs !== undefined ? { untilMs: req.untilMs } : {}) };
+  const paused: PauseState = {
+    reason: req.reason,
+    by: req.by,
+    atMs: nowMs,
+    ...(req.untilMs !== undefined ? { untilMs: req.untilMs } : {}),
+  };
   const until = req.untilMs ? ` until ${new Date(req.untilMs).toISOString()}` : '';
-  return withAction({ ...state, paused }, { atMs: nowMs, action: 'pause', summary: `paused by ${req.by}${until}: ${req.reason}` });
+  return withAction(
+    { ...state, paused },
+    { atMs: nowMs, action: 'pause', summary: `paused by ${req.by}${until}: ${req.reason}` },
+  );
 }
 
 export function applyResume(state: ControlState, by: string, nowMs: number): ControlState {
@@ -91,34 +127,58 @@ export function applyResume(state: ControlState, by: string, nowMs: number): Con
   return withAction({ ...rest }, { atMs: nowMs, action: 'resume', summary: `resumed by ${by}` });
 }
 
-export function applyOverride(state: ControlState, req: z.output<typeof overrideRequestSchema>, nowMs: number): ControlState {
+export function applyOverride(
+  state: ControlState,
+  req: z.output<typeof overrideRequestSchema>,
+  nowMs: number,
+): ControlState {
   const o: OverrideState = { ...req, atMs: nowMs };
-  const sizes = (['min', 'desired', 'max'] as const).filter((k) => req[k] !== undefined).map((k) => `${k}=${req[k]}`).join(' ');
+  const sizes = (['min', 'desired', 'max'] as const)
+    .filter((k) => req[k] !== undefined)
+    .map((k) => `${k}=${req[k]}`)
+    .join(' ');
   return withAction(
     { ...state, overrides: { ...state.overrides, [req.nodegroup]: o } },
-    { atMs: nowMs, action: 'override', summary: `${req.nodegroup} ${sizes} until ${new Date(req.untilMs).toISOString()} by ${req.by}: ${req.reason}` },
+    {
+      atMs: nowMs,
+      action: 'override',
+      summary: `${req.nodegroup} ${sizes} until ${new Date(req.untilMs).toISOString()} by ${req.by}: ${req.reason}`,
+    },
   );
 }
 
-export function applyClearOverride(state: ControlState, nodegroup: string, by: string, nowMs: number, why = `cleared by ${by}`): ControlState {
+export function applyClearOverride(
+  state: ControlState,
+  nodegroup: string,
+  by: string,
+  nowMs: number,
+  why = `cleared by ${by}`,
+): ControlState {
   if (!state.overrides[nodegroup]) return state;
   const overrides = { ...state.overrides };
   delete overrides[nodegroup];
-  return withAction({ ...state, overrides }, { atMs: nowMs, action: 'clear-override', summary: `${nodegroup}: override ${why}` });
+  return withAction(
+    { ...state, overrides },
+    { atMs: nowMs, action: 'clear-override', summary: `${nodegroup}: override ${why}` },
+  );
 }
 
 /** Drops expired pauses and overrides; returns the new state and the node groups whose override ended. */
 export function expire(state: ControlState, nowMs: number): { state: ControlState; expiredOverrides: string[] } {
   let next = state;
   if (next.paused?.untilMs !== undefined && next.paused.untilMs <= nowMs) next = applyResume(next, 'expiry', nowMs);
-  const expired = Object.values(next.overrides).filter((o) => o.untilMs <= nowMs).map((o) => o.nodegroup);
+  const expired = Object.values(next.overrides)
+    .filter((o) => o.untilMs <= nowMs)
+    .map((o) => o.nodegroup);
   for (const ng of expired) next = applyClearOverride(next, ng, 'expiry', nowMs, 'expired');
   return { state: next, expiredOverrides: expired };
 }
 
 /** The next instant at which something in the state expires (for the controller's durable timer). */
 export function nextExpiry(state: ControlState): number | undefined {
-  const times = [state.paused?.untilMs, ...Object.values(state.overrides).map((o) => o.untilMs)].filter((t): t is number => t !== undefined);
+  const times = [state.paused?.untilMs, ...Object.values(state.overrides).map((o) => o.untilMs)].filter(
+    (t): t is number => t !== undefined,
+  );
   return times.length ? Math.min(...times) : undefined;
 }
 
@@ -141,7 +201,12 @@ export interface EffectivePlan {
 }
 
 /** The plan in force now: the timetable size of the current phase, with overrides winning. */
-export function effectivePlan(nodegroups: NodegroupConfig[], state: ControlState, cal: BusinessCalendar, nowMs: number): EffectivePlan {
+export function effectivePlan(
+  nodegroups: NodegroupConfig[],
+  state: ControlState,
+  cal: BusinessCalendar,
+  nowMs: number,
+): EffectivePlan {
   const phase = phaseAt(nowMs, cal);
   return {
     atMs: nowMs,

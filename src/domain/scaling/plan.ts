@@ -95,10 +95,14 @@ export function forecastAdjust(
     forecast.basis === 'upper-80'
       ? `forecast (upper bound of the 80% interval${forecast.pointIncrease !== undefined ? `; point ${signed(Math.round(forecast.pointIncrease * 100))}%` : ''})`
       : 'forecast';
-  if (forecast.predictedLoadIncrease <= FORECAST_THRESHOLD) return { desired, note: `${what} ${signed(pct)}% (≤ ${FORECAST_THRESHOLD * 100}%): no adjustment` };
+  if (forecast.predictedLoadIncrease <= FORECAST_THRESHOLD)
+    return { desired, note: `${what} ${signed(pct)}% (≤ ${FORECAST_THRESHOLD * 100}%): no adjustment` };
   let adjusted = Math.ceil(desired * (1 + FORECAST_UPLIFT));
   let note = `${what} +${pct}% > ${FORECAST_THRESHOLD * 100}%: desired ${desired} → ${adjusted} (+${FORECAST_UPLIFT * 100}%)`;
-  if (capacityType === 'SPOT') { adjusted += SPOT_BUFFER; note += `, +${SPOT_BUFFER} spot buffer → ${adjusted}`; }
+  if (capacityType === 'SPOT') {
+    adjusted += SPOT_BUFFER;
+    note += `, +${SPOT_BUFFER} spot buffer → ${adjusted}`;
+  }
   return { desired: adjusted, note };
 }
 

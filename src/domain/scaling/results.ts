@@ -39,7 +39,11 @@ export interface ClusterRunResult {
   /** 08:30 verification: the cluster's PromQL health checks, one look each (issue 12). */
   healthChecks?: { check: string; severity: string; status: 'healthy' | 'unhealthy'; value?: number; reason: string }[];
   /** Workload downscaling of this run (when the cluster's Kubernetes API and downscaling are configured). */
-  workloads?: { changes: { kind: string; workload: string; from: number; to: number; why: string }[]; unchanged: number; error?: string };
+  workloads?: {
+    changes: { kind: string; workload: string; from: number; to: number; why: string }[];
+    unchanged: number;
+    error?: string;
+  };
   startedAtMs: number;
   finishedAtMs: number;
 }
@@ -72,13 +76,22 @@ export function resultTable(clusters: ClusterRunResult[]): string {
     if (c.groups.length === 0) rows.push([c.cluster, '-', '-', c.status, '-', '-', '-', '-', c.reason ?? '']);
     for (const g of c.groups) {
       rows.push([
-        c.cluster, g.nodegroup, g.mode, g.status, fmt(g.before), fmt(g.target), fmt(g.after),
+        c.cluster,
+        g.nodegroup,
+        g.mode,
+        g.status,
+        fmt(g.before),
+        fmt(g.target),
+        fmt(g.after),
         g.costImpactUsdPerHour === undefined ? '-' : g.costImpactUsdPerHour.toFixed(3),
         c.status === 'skipped' ? (c.reason ?? '') : g.reason,
       ]);
     }
-    for (const h of c.healthChecks ?? []) rows.push([c.cluster, `check:${h.check}`, h.severity, h.status, '-', '-', '-', '-', h.reason]);
+    for (const h of c.healthChecks ?? [])
+      rows.push([c.cluster, `check:${h.check}`, h.severity, h.status, '-', '-', '-', '-', h.reason]);
   }
   const widths = rows[0]!.map((_, i) => Math.min(60, Math.max(...rows.map((r) => (r[i] ?? '').length))));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n');
+  return rows
+    .map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '))
+    .join('\n');
 }

@@ -87,7 +87,12 @@ export function scoreRegion(input: OpportunityInput): { opportunities: SpotOppor
     const outlook = input.model(series, { horizonHours: input.horizonHours ?? 24, now: input.window.end });
     const info = input.interruption(history.instanceType);
     const savings = savingsPercent(currentPrice, onDemand);
-    const score = opportunityScore({ savingsPercent: savings, risk: info.risk, trend: outlook.trend, volatility: outlook.volatility });
+    const score = opportunityScore({
+      savingsPercent: savings,
+      risk: info.risk,
+      trend: outlook.trend,
+      volatility: outlook.volatility,
+    });
     opportunities.push({
       region: input.region,
       instanceType: history.instanceType,
@@ -110,15 +115,25 @@ export function scoreRegion(input: OpportunityInput): { opportunities: SpotOppor
   }
   const problems =
     unpriced.size > 0
-      ? [`${input.region}: no On-Demand price for ${[...unpriced].sort().join(', ')} — their spot pools are not scored (savings need an On-Demand price)`]
+      ? [
+          `${input.region}: no On-Demand price for ${[...unpriced].sort().join(', ')} — their spot pools are not scored (savings need an On-Demand price)`,
+        ]
       : [];
   return { opportunities, problems };
 }
 
 /** Ranks scored pools of all regions and summarises them as the original design did. */
-export function summariseOpportunities(regions: string[], scored: SpotOpportunity[], problems: string[]): OpportunityAnalysis {
+export function summariseOpportunities(
+  regions: string[],
+  scored: SpotOpportunity[],
+  problems: string[],
+): OpportunityAnalysis {
   const all = [...scored].sort(
-    (a, b) => b.opportunityScore - a.opportunityScore || b.savingsPercent - a.savingsPercent || a.instanceType.localeCompare(b.instanceType) || a.availabilityZone.localeCompare(b.availabilityZone),
+    (a, b) =>
+      b.opportunityScore - a.opportunityScore ||
+      b.savingsPercent - a.savingsPercent ||
+      a.instanceType.localeCompare(b.instanceType) ||
+      a.availabilityZone.localeCompare(b.availabilityZone),
   );
   const n = all.length;
   return {

@@ -17,7 +17,11 @@ export interface ExpensivePool {
   fraction: number;
 }
 
-export function expensivePools(opportunities: readonly SpotOpportunity[], instanceTypes: readonly string[], ceiling: number): ExpensivePool[] {
+export function expensivePools(
+  opportunities: readonly SpotOpportunity[],
+  instanceTypes: readonly string[],
+  ceiling: number,
+): ExpensivePool[] {
   const types = new Set(instanceTypes);
   return opportunities
     .filter((o) => types.has(o.instanceType) && o.onDemandPrice > 0 && o.forecastPrice > ceiling * o.onDemandPrice)
@@ -36,7 +40,11 @@ export function expensivePools(opportunities: readonly SpotOpportunity[], instan
 const usd = (x: number) => `$${x.toFixed(4)}`;
 
 /** One line for the plan's reasons: which pools are expensive, and the recommended diversification. */
-export function spotOutlookNote(expensive: readonly ExpensivePool[], ceiling: number, placement: PlacementResult | null): string | null {
+export function spotOutlookNote(
+  expensive: readonly ExpensivePool[],
+  ceiling: number,
+  placement: PlacementResult | null,
+): string | null {
   if (expensive.length === 0) return null;
   const pools = expensive
     .map(

@@ -157,7 +157,11 @@ export function planPlacement(request: PlacementRequest, pools: PlacementPool[])
   }
   // Cheapest first, so among equal-cost answers the search meets the cheaper, lower-risk pools first.
   eligible.sort(
-    (a, b) => a.expected - b.expected || riskRank(a.risk) - riskRank(b.risk) || a.instanceType.localeCompare(b.instanceType) || a.availabilityZone.localeCompare(b.availabilityZone),
+    (a, b) =>
+      a.expected - b.expected ||
+      riskRank(a.risk) - riskRank(b.risk) ||
+      a.instanceType.localeCompare(b.instanceType) ||
+      a.availabilityZone.localeCompare(b.availabilityZone),
   );
 
   const types = [...new Set(eligible.map((p) => p.instanceType))];
@@ -168,7 +172,9 @@ export function planPlacement(request: PlacementRequest, pools: PlacementPool[])
   const azNode = (az: string) => 2 + types.length + azs.indexOf(az);
   const graph: Edge[][] = Array.from({ length: 2 + types.length + azs.length }, () => []);
   for (const t of types) addEdge(graph, SOURCE, typeNode(t), capPerType, 0);
-  eligible.forEach((p, i) => addEdge(graph, typeNode(p.instanceType), azNode(p.availabilityZone), capPerPool, p.expected, i));
+  eligible.forEach((p, i) =>
+    addEdge(graph, typeNode(p.instanceType), azNode(p.availabilityZone), capPerPool, p.expected, i),
+  );
   for (const az of azs) addEdge(graph, azNode(az), SINK, capPerAz, 0);
   const placed = minCostFlow(graph, SOURCE, SINK, req.count);
 
@@ -179,13 +185,29 @@ export function planPlacement(request: PlacementRequest, pools: PlacementPool[])
       const used = capPerPool - e.cap;
       if (used <= 0) continue;
       const p = eligible[e.pool];
-      allocations.push({ instanceType: p.instanceType, availabilityZone: p.availabilityZone, count: used, spotPrice: p.spotPrice, expectedPricePerNode: p.expected, risk: p.risk });
+      allocations.push({
+        instanceType: p.instanceType,
+        availabilityZone: p.availabilityZone,
+        count: used,
+        spotPrice: p.spotPrice,
+        expectedPricePerNode: p.expected,
+        risk: p.risk,
+      });
     }
   }
-  allocations.sort((a, b) => a.expectedPricePerNode - b.expectedPricePerNode || b.count - a.count || a.instanceType.localeCompare(b.instanceType) || a.availabilityZone.localeCompare(b.availabilityZone));
+  allocations.sort(
+    (a, b) =>
+      a.expectedPricePerNode - b.expectedPricePerNode ||
+      b.count - a.count ||
+      a.instanceType.localeCompare(b.instanceType) ||
+      a.availabilityZone.localeCompare(b.availabilityZone),
+  );
 
   const expectedHourlyCost = allocations.reduce((s, a) => s + a.count * a.expectedPricePerNode, 0);
-  const onDemandHourlyCost = allocations.reduce((s, a) => s + a.count * (pools.find((p) => p.instanceType === a.instanceType)?.onDemandPrice ?? 0), 0);
+  const onDemandHourlyCost = allocations.reduce(
+    (s, a) => s + a.count * (pools.find((p) => p.instanceType === a.instanceType)?.onDemandPrice ?? 0),
+    0,
+  );
   const result: PlacementResult = {
     feasible: placed === req.count,
     request: req,
@@ -216,7 +238,9 @@ function explainPlacement(r: PlacementResult, ranked: (PlacementPool & { expecte
       `at most ${r.capPerPool} per pool (${Math.round(q.maxPoolShare * 100)}%), ${r.capPerType} per instance type (${Math.round(q.maxTypeShare * 100)}%) and ${r.capPerAz} per AZ (${Math.round(q.maxAzShare * 100)}%).`,
   );
   if (ranked.length + r.excluded.tooSmall + r.excluded.tooRisky + r.excluded.unpriced === 0) {
-    lines.push('No spot pool was offered: the region has no scored pools (no spot history, or no On-Demand price to compare with).');
+    lines.push(
+      'No spot pool was offered: the region has no scored pools (no spot history, or no On-Demand price to compare with).',
+    );
   }
   lines.push(
     `${ranked.length} pool(s) qualify; excluded ${r.excluded.tooSmall} too small, ${r.excluded.tooRisky} above the risk limit, ${r.excluded.unpriced} without prices.`,
@@ -230,7 +254,10 @@ function explainPlacement(r: PlacementResult, ranked: (PlacementPool & { expecte
     );
     const used = new Set(r.allocations.map((a) => `${a.instanceType}/${a.availabilityZone}`));
     const nextUnused = ranked.find((p) => !used.has(`${p.instanceType}/${p.availabilityZone}`));
-    if (nextUnused) lines.push(`Next cheapest unused pool: ${nextUnused.instanceType} in ${nextUnused.availabilityZone} at ${usd(nextUnused.expected)}/h expected.`);
+    if (nextUnused)
+      lines.push(
+        `Next cheapest unused pool: ${nextUnused.instanceType} in ${nextUnused.availabilityZone} at ${usd(nextUnused.expected)}/h expected.`,
+      );
   }
   if (!r.feasible) {
     lines.push(

@@ -71,7 +71,8 @@ export const simplePriceOutlook: PriceModel = (history, opts = {}) => {
   }
   const residualSd = Math.sqrt(sse / n);
   const relativeChange = (slope * (n - 1)) / mean;
-  const trend: PriceTrend = relativeChange > TREND_THRESHOLD ? 'increasing' : relativeChange < -TREND_THRESHOLD ? 'decreasing' : 'stable';
+  const trend: PriceTrend =
+    relativeChange > TREND_THRESHOLD ? 'increasing' : relativeChange < -TREND_THRESHOLD ? 'decreasing' : 'stable';
   const horizon = opts.horizonHours ?? 24;
   // Extrapolate from the last observed price, not the regression line: the price holds until it changes.
   const forecast = Math.max(0, last + (trend === 'stable' ? 0 : slope * horizon));

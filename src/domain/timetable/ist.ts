@@ -21,7 +21,13 @@ export function istParts(ms: number): IstParts {
   const d = new Date(ms + IST_OFFSET_MS);
   const hour = d.getUTCHours();
   const minute = d.getUTCMinutes();
-  return { date: d.toISOString().slice(0, 10), hour, minute, dayOfWeek: d.getUTCDay(), minuteOfDay: hour * 60 + minute };
+  return {
+    date: d.toISOString().slice(0, 10),
+    hour,
+    minute,
+    dayOfWeek: d.getUTCDay(),
+    minuteOfDay: hour * 60 + minute,
+  };
 }
 
 export function istDate(ms: number): string {
@@ -68,5 +74,7 @@ export function parseUntil(text: string, nowMs: number): number {
     const ms = Date.parse(t);
     if (!Number.isNaN(ms)) return ms;
   }
-  throw new Error(`cannot read "${text}" as a time: use an ISO instant, HH:MM (IST), "YYYY-MM-DD HH:MM" (IST) or a duration such as 90m, 12h, 2d`);
+  throw new Error(
+    `cannot read "${text}" as a time: use an ISO instant, HH:MM (IST), "YYYY-MM-DD HH:MM" (IST) or a duration such as 90m, 12h, 2d`,
+  );
 }

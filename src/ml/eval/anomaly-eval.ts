@@ -83,7 +83,12 @@ export function detectorTraces(series: TimeSeries[], windows: Record<string, Tim
   return series.map((s) => {
     const state = initialAnomalyState();
     const components = s.values.map((value, i) => stepAnomalyComponents(state, s.timestamps[i], value));
-    return { name: s.name, timestamps: s.timestamps, components, windows: windowsToRows(s.timestamps, windows[s.name] ?? []) };
+    return {
+      name: s.name,
+      timestamps: s.timestamps,
+      components,
+      windows: windowsToRows(s.timestamps, windows[s.name] ?? []),
+    };
   });
 }
 
@@ -160,7 +165,10 @@ export interface AnomalyEvaluation {
 export function evaluateAnomalyTraces(traces: DetectorTrace[]): AnomalyEvaluation {
   const selection = selectThresholds(traces);
   const perProfile = (thresholds: Record<NabProfileName, number[]>) =>
-    Object.fromEntries(NAB_PROFILE_NAMES.map((p) => [p, corpusAt(traces, thresholds[p])])) as Record<NabProfileName, CorpusFile[]>;
+    Object.fromEntries(NAB_PROFILE_NAMES.map((p) => [p, corpusAt(traces, thresholds[p])])) as Record<
+      NabProfileName,
+      CorpusFile[]
+    >;
   const loo = evaluateAnomalyDetector(perProfile(selection.leaveOneOut));
   const inSampleThresholds = Object.fromEntries(
     NAB_PROFILE_NAMES.map((p) => [p, traces.map(() => selection.inSample[p])]),
@@ -181,7 +189,9 @@ export function evaluateAnomalyTraces(traces: DetectorTrace[]): AnomalyEvaluatio
  * NAB scores of per-profile flag sets (flags are 0/1, so NAB's threshold is 1 = "flagged"). Each
  * profile may have its own flags (its own threshold), as in NAB.
  */
-export function evaluateAnomalyDetector(corpusByProfile: Record<NabProfileName, CorpusFile[]> | CorpusFile[]): AnomalyEvalLine[] {
+export function evaluateAnomalyDetector(
+  corpusByProfile: Record<NabProfileName, CorpusFile[]> | CorpusFile[],
+): AnomalyEvalLine[] {
   const corpora = Array.isArray(corpusByProfile)
     ? (Object.fromEntries(NAB_PROFILE_NAMES.map((p) => [p, corpusByProfile])) as Record<NabProfileName, CorpusFile[]>)
     : corpusByProfile;
@@ -227,7 +237,10 @@ const HOUR_MS = 3_600_000;
 
 /** What each part of the detector adds, at the default threshold: each variant adds one change to the one before. */
 export const ABLATIONS: { name: string; params: Partial<AnomalyDetectorParams> }[] = [
-  { name: 'novelty only, 8 h cooldown (before issue 18)', params: { levelWindowPoints: 0, recordFraction: 0, cooldownMs: 8 * HOUR_MS } },
+  {
+    name: 'novelty only, 8 h cooldown (before issue 18)',
+    params: { levelWindowPoints: 0, recordFraction: 0, cooldownMs: 8 * HOUR_MS },
+  },
   { name: '+ level ratio', params: { recordFraction: 0, cooldownMs: 8 * HOUR_MS } },
   { name: '+ 12 h cooldown', params: { recordFraction: 0 } },
   { name: '+ decaying-record rule (default)', params: {} },
@@ -288,7 +301,13 @@ export function referenceScores(referenceDir: string, corpus: CorpusFile[]): Ref
       NAB_PROFILE_NAMES.every((p) => rows.filter((r) => r.detector === d && r.profile === p).length === names.size),
     );
     const scores = complete.map((detector) => {
-      const entry: ReferenceScore = { detector, source: 'NAB per_file_scores.csv, these files', standard: null, low_fp: null, low_fn: null };
+      const entry: ReferenceScore = {
+        detector,
+        source: 'NAB per_file_scores.csv, these files',
+        standard: null,
+        low_fp: null,
+        low_fn: null,
+      };
       for (const p of NAB_PROFILE_NAMES) {
         const raw = rows.filter((r) => r.detector === detector && r.profile === p).reduce((s, r) => s + r.score, 0);
         entry[PROFILE_KEYS[p]] = normaliseScore(raw, windowCount, NAB_PROFILES[p]);
@@ -301,8 +320,17 @@ export function referenceScores(referenceDir: string, corpus: CorpusFile[]): Ref
   const htmFiles = corpus.map((f) => path.join(referenceDir, `numenta_${f.name}`));
   if (fs.existsSync(thresholdsPath) && htmFiles.every((f) => fs.existsSync(f))) {
     const thresholds = loadNabThresholds(thresholdsPath);
-    const htmCorpus = corpus.map((file, i) => ({ ...file, anomalyScores: loadNabDetectorRows(htmFiles[i]).anomalyScores }));
-    const entry: ReferenceScore = { detector: 'numenta', source: 'HTM per-row output re-scored by this scorer', standard: null, low_fp: null, low_fn: null };
+    const htmCorpus = corpus.map((file, i) => ({
+      ...file,
+      anomalyScores: loadNabDetectorRows(htmFiles[i]).anomalyScores,
+    }));
+    const entry: ReferenceScore = {
+      detector: 'numenta',
+      source: 'HTM per-row output re-scored by this scorer',
+      standard: null,
+      low_fp: null,
+      low_fn: null,
+    };
     for (const p of NAB_PROFILE_NAMES) {
       entry[PROFILE_KEYS[p]] = scoreCorpus(htmCorpus, thresholds.numenta[p].threshold, p).normalised;
     }
@@ -311,7 +339,15 @@ export function referenceScores(referenceDir: string, corpus: CorpusFile[]): Ref
   const finalPath = path.join(referenceDir, 'final_results.json');
   if (fs.existsSync(finalPath)) {
     const published = JSON.parse(fs.readFileSync(finalPath, 'utf8')) as Record<string, Record<string, number>>;
-    for (const detector of ['numenta', 'contextOSE', 'knncad', 'relativeEntropy', 'randomCutForest', 'windowedGaussian', 'null']) {
+    for (const detector of [
+      'numenta',
+      'contextOSE',
+      'knncad',
+      'relativeEntropy',
+      'randomCutForest',
+      'windowedGaussian',
+      'null',
+    ]) {
       const r = published[detector];
       if (!r) continue;
       out.push({
@@ -327,13 +363,19 @@ export function referenceScores(referenceDir: string, corpus: CorpusFile[]): Ref
 }
 
 /** A plain-text table of this detector beside the references, for people (goes to stderr). */
-export function formatScoreboard(overall: AnomalyEvalLine, references: ReferenceScore[], inSample?: AnomalyEvalLine): string {
+export function formatScoreboard(
+  overall: AnomalyEvalLine,
+  references: ReferenceScore[],
+  inSample?: AnomalyEvalLine,
+): string {
   const fmt = (v: number | null) => (v === null ? '   n/a' : v.toFixed(2).padStart(6));
   const rows = [
     `${'detector'.padEnd(20)} ${'std'.padStart(6)} ${'lowFP'.padStart(6)} ${'lowFN'.padStart(6)}  source`,
     `${'eksflow (this)'.padEnd(20)} ${fmt(overall.nab_standard)} ${fmt(overall.nab_low_fp)} ${fmt(overall.nab_low_fn)}  this run, ${overall.windows} windows, threshold chosen leaving each file out`,
     ...(inSample
-      ? [`${'eksflow in-sample'.padEnd(20)} ${fmt(inSample.nab_standard)} ${fmt(inSample.nab_low_fp)} ${fmt(inSample.nab_low_fn)}  this run, one threshold chosen on all files`]
+      ? [
+          `${'eksflow in-sample'.padEnd(20)} ${fmt(inSample.nab_standard)} ${fmt(inSample.nab_low_fp)} ${fmt(inSample.nab_low_fn)}  this run, one threshold chosen on all files`,
+        ]
       : []),
     ...references.map(
       (r) => `${r.detector.padEnd(20)} ${fmt(r.standard)} ${fmt(r.low_fp)} ${fmt(r.low_fn)}  ${r.source}`,

@@ -53,7 +53,12 @@ const argsSchema = z
     'fresh-peers': z.literal(true).optional(),
     only: z
       .string()
-      .transform((s) => s.split(',').map((m) => m.trim()).filter((m) => m !== ''))
+      .transform((s) =>
+        s
+          .split(',')
+          .map((m) => m.trim())
+          .filter((m) => m !== ''),
+      )
       .pipe(z.array(z.enum(MODELS, { message: `--only takes ${MODELS.join(', ')}` })).min(1))
       .optional(),
     help: z.literal(true).optional(),

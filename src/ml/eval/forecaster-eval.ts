@@ -90,7 +90,10 @@ export interface SeriesErrors {
   baselines: { naive: number[]; seasonalNaive: number[]; mean1h: number[] };
 }
 
-export function seriesErrors(series: ForecastSeries, configs: readonly ForecasterConfig[] = FORECASTER_CONFIGS): SeriesErrors {
+export function seriesErrors(
+  series: ForecastSeries,
+  configs: readonly ForecasterConfig[] = FORECASTER_CONFIGS,
+): SeriesErrors {
   const values = series.values;
   const daily = Math.round(1440 / series.stepMinutes);
   const horizon = horizonSteps(series.stepMinutes);
@@ -111,7 +114,10 @@ export function seriesErrors(series: ForecastSeries, configs: readonly Forecaste
     // One Holt-Winters fit per origin, shared by every configuration that may choose it.
     const holtWinters = bestHoltWinters(history, series.stepMinutes, horizon);
     for (const config of configs) {
-      const forecast = forecastDemand({ history, stepMinutes: series.stepMinutes, horizonSteps: horizon }, { config, holtWinters });
+      const forecast = forecastDemand(
+        { history, stepMinutes: series.stepMinutes, horizonSteps: horizon },
+        { config, holtWinters },
+      );
       out.configs[config.name].push(meanAbsoluteError(actual, forecast.point) / scale);
       const c = out.coverage[config.name];
       actual.forEach((a, h) => {
@@ -122,9 +128,24 @@ export function seriesErrors(series: ForecastSeries, configs: readonly Forecaste
     }
     const last = history[history.length - 1];
     const lastHour = mean(history.slice(-hourSteps));
-    out.baselines.naive.push(meanAbsoluteError(actual, actual.map(() => last)) / scale);
-    out.baselines.seasonalNaive.push(meanAbsoluteError(actual, actual.map((_, h) => history[history.length - daily + (h % daily)])) / scale);
-    out.baselines.mean1h.push(meanAbsoluteError(actual, actual.map(() => lastHour)) / scale);
+    out.baselines.naive.push(
+      meanAbsoluteError(
+        actual,
+        actual.map(() => last),
+      ) / scale,
+    );
+    out.baselines.seasonalNaive.push(
+      meanAbsoluteError(
+        actual,
+        actual.map((_, h) => history[history.length - daily + (h % daily)]),
+      ) / scale,
+    );
+    out.baselines.mean1h.push(
+      meanAbsoluteError(
+        actual,
+        actual.map(() => lastHour),
+      ) / scale,
+    );
   }
   return out;
 }
@@ -147,7 +168,11 @@ function lineFor(errors: SeriesErrors, config: string, seriesName = errors.name)
 }
 
 /** The configuration with the lowest mean per-series MASE over `errors` except index `skip`. */
-export function bestConfig(errors: SeriesErrors[], skip: number, configs: readonly ForecasterConfig[] = FORECASTER_CONFIGS): string {
+export function bestConfig(
+  errors: SeriesErrors[],
+  skip: number,
+  configs: readonly ForecasterConfig[] = FORECASTER_CONFIGS,
+): string {
   let best = configs[0].name;
   let bestScore = Number.POSITIVE_INFINITY;
   for (const config of configs) {
@@ -196,27 +221,59 @@ function overallLine(lines: ForecasterEvalLine[], name: string): ForecasterEvalL
 }
 
 /** Per-series and overall lines for a model given its MASE per origin per series. */
-export function peerLines(model: string, perSeries: { name: string; mase: number[] }[], overallName: string): PeerEvalLine[] {
-  const lines = perSeries.filter((s) => s.mase.length > 0).map((s) => ({ model, series: s.name, mase: mean(s.mase), origins: s.mase.length }));
+export function peerLines(
+  model: string,
+  perSeries: { name: string; mase: number[] }[],
+  overallName: string,
+): PeerEvalLine[] {
+  const lines = perSeries
+    .filter((s) => s.mase.length > 0)
+    .map((s) => ({ model, series: s.name, mase: mean(s.mase), origins: s.mase.length }));
   if (lines.length === 0) return [];
-  return [...lines, { model, series: overallName, mase: mean(lines.map((l) => l.mase)), origins: lines.reduce((s, l) => s + l.origins, 0) }];
+  return [
+    ...lines,
+    {
+      model,
+      series: overallName,
+      mase: mean(lines.map((l) => l.mase)),
+      origins: lines.reduce((s, l) => s + l.origins, 0),
+    },
+  ];
 }
 
 export function evaluateForecaster(series: ForecastSeries[], overallName: string): ForecasterEvaluation {
   const errors = series.map((s) => seriesErrors(s)).filter((e) => e.origins.length > 0);
   if (errors.length === 0) return { lines: [], peerLines: [], overall: null, errors };
-  const perSeries = errors.map((e, i) => ({ ...lineFor(e, bestConfig(errors, errors.length > 1 ? i : -1)), selection: 'leave-one-series-out' as const }));
+  const perSeries = errors.map((e, i) => ({
+    ...lineFor(e, bestConfig(errors, errors.length > 1 ? i : -1)),
+    selection: 'leave-one-series-out' as const,
+  }));
   const overall = { ...overallLine(perSeries, overallName), selection: 'leave-one-series-out' as const };
   const inSampleConfig = bestConfig(errors, -1);
   const inSample = {
-    ...overallLine(errors.map((e) => lineFor(e, inSampleConfig)), `${overallName}/in-sample`),
+    ...overallLine(
+      errors.map((e) => lineFor(e, inSampleConfig)),
+      `${overallName}/in-sample`,
+    ),
     config: inSampleConfig,
     selection: 'in-sample' as const,
   };
   const baselines = [
-    peerLines('peer:mean1h', errors.map((e) => ({ name: e.name, mase: e.baselines.mean1h })), overallName),
-    peerLines('peer:naive', errors.map((e) => ({ name: e.name, mase: e.baselines.naive })), overallName),
-    peerLines('peer:seasonal-naive', errors.map((e) => ({ name: e.name, mase: e.baselines.seasonalNaive })), overallName),
+    peerLines(
+      'peer:mean1h',
+      errors.map((e) => ({ name: e.name, mase: e.baselines.mean1h })),
+      overallName,
+    ),
+    peerLines(
+      'peer:naive',
+      errors.map((e) => ({ name: e.name, mase: e.baselines.naive })),
+      overallName,
+    ),
+    peerLines(
+      'peer:seasonal-naive',
+      errors.map((e) => ({ name: e.name, mase: e.baselines.seasonalNaive })),
+      overallName,
+    ),
   ].flat();
   return { lines: [...perSeries, overall, inSample], peerLines: baselines, overall, errors };
 }

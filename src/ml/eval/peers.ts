@@ -24,11 +24,20 @@ const repoRoot = path.resolve(__dirname, '..', '..', '..');
 const script = path.join(repoRoot, 'scripts', 'ml', 'peers.py');
 
 /** The Python with statsforecast: EKSFLOW_PEERS_PYTHON when set (and only it), else the provisioned one. */
-export function peersPython(env: Pick<EksflowEnv, 'EKSFLOW_PEERS_PYTHON' | 'XDG_CACHE_HOME'> = readEnv()): string | null {
-  if (env.EKSFLOW_PEERS_PYTHON !== undefined) return fs.existsSync(env.EKSFLOW_PEERS_PYTHON) ? env.EKSFLOW_PEERS_PYTHON : null;
+export function peersPython(
+  env: Pick<EksflowEnv, 'EKSFLOW_PEERS_PYTHON' | 'XDG_CACHE_HOME'> = readEnv(),
+): string | null {
+  if (env.EKSFLOW_PEERS_PYTHON !== undefined)
+    return fs.existsSync(env.EKSFLOW_PEERS_PYTHON) ? env.EKSFLOW_PEERS_PYTHON : null;
   const candidates = [
     path.join(repoRoot, '.tools', 'statsforecast', 'bin', 'python'),
-    path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'eksflow', `statsforecast-${STATSFORECAST_VERSION}`, 'bin', 'python'),
+    path.join(
+      env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'),
+      'eksflow',
+      `statsforecast-${STATSFORECAST_VERSION}`,
+      'bin',
+      'python',
+    ),
   ];
   return candidates.find((p) => fs.existsSync(p)) ?? null;
 }
@@ -51,7 +60,10 @@ function cacheDir(): string {
 }
 
 /** Runs the peers, or returns why they could not run (the caller prints it and carries on). */
-export function runPeers(series: ForecastSeries[], options: { fresh?: boolean } = {}): PeerResult | { unavailable: string } {
+export function runPeers(
+  series: ForecastSeries[],
+  options: { fresh?: boolean } = {},
+): PeerResult | { unavailable: string } {
   const python = peersPython();
   if (python === null) {
     return {
@@ -69,7 +81,12 @@ export function runPeers(series: ForecastSeries[], options: { fresh?: boolean } 
     series: series.map((s) => ({ name: s.name, values: s.values, origins: evaluationOrigins(s) })),
   };
   const body = JSON.stringify(request);
-  const key = createHash('sha256').update(body).update(fs.readFileSync(script)).update(STATSFORECAST_VERSION).digest('hex').slice(0, 24);
+  const key = createHash('sha256')
+    .update(body)
+    .update(fs.readFileSync(script))
+    .update(STATSFORECAST_VERSION)
+    .digest('hex')
+    .slice(0, 24);
   const cached = path.join(cacheDir(), `${key}.jsonl`);
   let output: string;
   let how: string;
@@ -78,9 +95,16 @@ export function runPeers(series: ForecastSeries[], options: { fresh?: boolean } 
     how = `cached forecasts ${cached} (same data, origins and script; --fresh-peers refits)`;
   } else {
     const started = Date.now();
-    const run = spawnSync(python, [script], { input: body, encoding: 'utf8', maxBuffer: 1 << 30, timeout: 4 * 60 * 60_000 });
+    const run = spawnSync(python, [script], {
+      input: body,
+      encoding: 'utf8',
+      maxBuffer: 1 << 30,
+      timeout: 4 * 60 * 60_000,
+    });
     if (run.status !== 0) {
-      return { unavailable: `statsforecast peers failed (exit ${run.status ?? run.signal}): ${(run.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}` };
+      return {
+        unavailable: `statsforecast peers failed (exit ${run.status ?? run.signal}): ${(run.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`,
+      };
     }
     output = run.stdout;
     fs.mkdirSync(cacheDir(), { recursive: true });
@@ -106,5 +130,8 @@ export function runPeers(series: ForecastSeries[], options: { fresh?: boolean } 
     (mase[line.model] ??= []).push({ name: line.series, mase: errors });
     if (line.failures > 0) failures.push(`${line.model} ${line.series}: ${line.failures} origins fell back to naive`);
   }
-  return { mase, note: `statsforecast ${STATSFORECAST_VERSION} peers: ${how}${failures.length ? `; ${failures.join('; ')}` : ''}` };
+  return {
+    mase,
+    note: `statsforecast ${STATSFORECAST_VERSION} peers: ${how}${failures.length ? `; ${failures.join('; ')}` : ''}`,
+  };
 }

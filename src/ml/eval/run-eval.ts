@@ -25,7 +25,10 @@ import { evaluatePricePredictor } from './price-eval';
 export function roundForOutput<T extends object>(record: T): T {
   const rounded: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(record)) {
-    rounded[key] = typeof value === 'number' && Number.isFinite(value) && !Number.isInteger(value) ? Number(value.toPrecision(5)) : value;
+    rounded[key] =
+      typeof value === 'number' && Number.isFinite(value) && !Number.isInteger(value)
+        ? Number(value.toPrecision(5))
+        : value;
   }
   return rounded as T;
 }
@@ -70,7 +73,9 @@ function formatForecasterScoreboard(lines: ForecasterEvalLine[], others: PeerEva
     ...overall.map(
       (l) =>
         `${`eksflow forecaster${l.selection === 'in-sample' ? ' (in-sample)' : ''}`.padEnd(34)} ${l.mase.toFixed(3).padStart(7)}  ${
-          l.selection === 'in-sample' ? `config ${l.config} chosen on all series` : 'config chosen leaving each series out'
+          l.selection === 'in-sample'
+            ? `config ${l.config} chosen on all series`
+            : 'config chosen leaving each series out'
         }; 80%/95% interval coverage ${(100 * l.coverage_80).toFixed(1)}% / ${(100 * l.coverage_95).toFixed(1)}%`,
     ),
     ...others
@@ -83,7 +88,8 @@ function formatForecasterScoreboard(lines: ForecasterEvalLine[], others: PeerEva
 
 export function runEvaluation(args: EvalArgs, out: EvalOutput): void {
   const nabDirArg = args.nabDir ?? (args.defaults ? sharedDataPath(['nab-aws']) : undefined);
-  const spotCsv = args.spotCsv ?? (args.defaults ? sharedDataPath(['spot-prices', 'spot_prices_us-east-1.csv']) : undefined);
+  const spotCsv =
+    args.spotCsv ?? (args.defaults ? sharedDataPath(['spot-prices', 'spot_prices_us-east-1.csv']) : undefined);
   const wants = (m: EvalArgs['models'][number]) => args.models.includes(m);
 
   const nabDir = nabDirArg ? resolveNabSeriesDir(nabDirArg) : undefined;
@@ -92,7 +98,11 @@ export function runEvaluation(args: EvalArgs, out: EvalOutput): void {
   if (wants('forecaster')) {
     const started = Date.now();
     if (nabSeries.length > 0) {
-      const series = nabSeries.map((s) => ({ name: `nab/${s.name}`, values: s.values, stepMinutes: medianStepMinutes(s.timestamps) }));
+      const series = nabSeries.map((s) => ({
+        name: `nab/${s.name}`,
+        values: s.values,
+        stepMinutes: medianStepMinutes(s.timestamps),
+      }));
       const evaluation = evaluateForecaster(series, 'nab/overall');
       evaluation.lines.forEach((l) => out.line(l));
       const others = [...evaluation.peerLines];
@@ -131,7 +141,8 @@ export function runEvaluation(args: EvalArgs, out: EvalOutput): void {
 
   if (wants('anomaly') && nabDir) {
     const labels =
-      args.nabLabels ?? firstExisting([path.join(nabDir, 'labels_windows.json'), path.join(nabDir, 'combined_windows.json')]);
+      args.nabLabels ??
+      firstExisting([path.join(nabDir, 'labels_windows.json'), path.join(nabDir, 'combined_windows.json')]);
     if (!labels) {
       out.note(`anomaly detector not scored: no labels_windows.json in ${nabDir} (pass --nab-labels)`);
       return;
@@ -148,11 +159,16 @@ export function runEvaluation(args: EvalArgs, out: EvalOutput): void {
     ablation.forEach((l) => out.line(l));
     const referenceDir = args.nabReference ?? firstExisting([path.join(nabDir, '..', 'reference-results')]);
     const references = referenceDir ? referenceScores(referenceDir, corpus) : [];
-    out.note(`anomaly detector on ${corpus.length} files (${((Date.now() - started) / 1000).toFixed(1)} s), NAB scores:\n` +
-      formatScoreboard(evaluation.overall, references, evaluation.inSample) +
-      '\nwhat each change adds (threshold 0.5, standard / low FP / low FN, false positives):\n' +
-      ablation
-        .map((a) => `  ${a.variant.padEnd(48)} ${a.nab_standard?.toFixed(2)} / ${a.nab_low_fp?.toFixed(2)} / ${a.nab_low_fn?.toFixed(2)}  fp ${a.false_positives}`)
-        .join('\n'));
+    out.note(
+      `anomaly detector on ${corpus.length} files (${((Date.now() - started) / 1000).toFixed(1)} s), NAB scores:\n` +
+        formatScoreboard(evaluation.overall, references, evaluation.inSample) +
+        '\nwhat each change adds (threshold 0.5, standard / low FP / low FN, false positives):\n' +
+        ablation
+          .map(
+            (a) =>
+              `  ${a.variant.padEnd(48)} ${a.nab_standard?.toFixed(2)} / ${a.nab_low_fp?.toFixed(2)} / ${a.nab_low_fn?.toFixed(2)}  fp ${a.false_positives}`,
+          )
+          .join('\n'),
+    );
   }
 }

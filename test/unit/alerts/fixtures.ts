@@ -20,8 +20,17 @@ export function alertsTestConfig(opts: {
     {
       clusters: [
         {
-          name: 'alerts-test', accountId: '123456789012', region: 'ap-south-1',
-          nodegroups: [{ name: 'ng', instanceTypes: ['m5.large'], businessHours: { min: 1, desired: 1, max: 2 }, offHours: { min: 0, desired: 0, max: 2 } }],
+          name: 'alerts-test',
+          accountId: '123456789012',
+          region: 'ap-south-1',
+          nodegroups: [
+            {
+              name: 'ng',
+              instanceTypes: ['m5.large'],
+              businessHours: { min: 1, desired: 1, max: 2 },
+              offHours: { min: 0, desired: 0, max: 2 },
+            },
+          ],
         },
       ],
       timetable: { holidays: ['2030-01-01'] },
@@ -30,7 +39,12 @@ export function alertsTestConfig(opts: {
         channels: {
           slack: { webhookUrlEnv: `${p}_SLACK_PRIMARY` },
           pagerduty: { routingKeyEnv: `${p}_PD_KEY`, eventsUrl: opts.pagerdutyUrl },
-          sns: { region: opts.snsRegion ?? 'ap-south-1', accountId: '123456789012', smsNumbers: ['+919800000001'], emailTopicArn: opts.emailTopicArn },
+          sns: {
+            region: opts.snsRegion ?? 'ap-south-1',
+            accountId: '123456789012',
+            smsNumbers: ['+919800000001'],
+            emailTopicArn: opts.emailTopicArn,
+          },
         },
         escalationLevels: [
           { name: 'primary' },
@@ -47,5 +61,10 @@ export function alertsTestConfig(opts: {
 /** The env var names alertsTestConfig uses, for tests to fill with receiver URLs. */
 export function alertsTestEnvNames(prefix: string) {
   const p = prefix.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-  return { slackPrimary: `${p}_SLACK_PRIMARY`, slackSecondary: `${p}_SLACK_SECONDARY`, slackManager: `${p}_SLACK_MANAGER`, pagerdutyKey: `${p}_PD_KEY` };
+  return {
+    slackPrimary: `${p}_SLACK_PRIMARY`,
+    slackSecondary: `${p}_SLACK_SECONDARY`,
+    slackManager: `${p}_SLACK_MANAGER`,
+    pagerdutyKey: `${p}_PD_KEY`,
+  };
 }

@@ -1,28 +1,68 @@
 import { parseConfig } from '../../../src/config/load';
 import { istLabel, istParts, isBusinessTime, nextBusinessStart } from '../../../src/domain/alerts/business-hours';
-import { alertWorkflowId, dedupKeyFromAlertId, MAX_DEDUP_KEY_LENGTH, normalizeDedupKey } from '../../../src/domain/alerts/dedup';
-import { buildAlertPlan, levelIndexFor, resolveRoute, routeAt, shouldDefer, targetsFor } from '../../../src/domain/alerts/routing';
+import {
+  alertWorkflowId,
+  dedupKeyFromAlertId,
+  MAX_DEDUP_KEY_LENGTH,
+  normalizeDedupKey,
+} from '../../../src/domain/alerts/dedup';
+import {
+  buildAlertPlan,
+  levelIndexFor,
+  resolveRoute,
+  routeAt,
+  shouldDefer,
+  targetsFor,
+} from '../../../src/domain/alerts/routing';
 import { TokenBucket } from '../../../src/domain/alerts/rate-limit';
 import { redactSecrets, redactUrl } from '../../../src/domain/alerts/redact';
 import { ackToken, verifyAckToken, verifyPagerDutySignature } from '../../../src/domain/alerts/ack-token';
 import { createHmac } from 'node:crypto';
 
-const cluster = { name: 'c', accountId: '123456789012', region: 'ap-south-1', nodegroups: [{ name: 'ng', instanceTypes: ['m5.large'], businessHours: { min: 1, desired: 1, max: 2 }, offHours: { min: 0, desired: 0, max: 2 } }] };
-const cfg = (notifications: unknown = {}, holidays: string[] = []) => parseConfig({ clusters: [cluster], timetable: { holidays }, notifications }, 'test');
+const cluster = {
+  name: 'c',
+  accountId: '123456789012',
+  region: 'ap-south-1',
+  nodegroups: [
+    {
+      name: 'ng',
+      instanceTypes: ['m5.large'],
+      businessHours: { min: 1, desired: 1, max: 2 },
+      offHours: { min: 0, desired: 0, max: 2 },
+    },
+  ],
+};
+const cfg = (notifications: unknown = {}, holidays: string[] = []) =>
+  parseConfig({ clusters: [cluster], timetable: { holidays }, notifications }, 'test');
 /** An instant given as IST wall-clock time. */
 const ist = (iso: string) => Date.parse(`${iso}+05:30`);
 
 describe('notification config', () => {
   it('defaults to the original design: critical → pagerduty+slack+sms 300 s ×3; warning → slack+email 900 s ×2; info → email 3600 s ×1', () => {
     const n = cfg().notifications;
-    expect(n.routes.critical).toEqual({ channels: ['pagerduty', 'slack', 'sms'], escalateAfterSeconds: 300, rounds: 3, offHours: 'immediate' });
-    expect(n.routes.warning).toEqual({ channels: ['slack', 'email'], escalateAfterSeconds: 900, rounds: 2, offHours: 'digest' });
+    expect(n.routes.critical).toEqual({
+      channels: ['pagerduty', 'slack', 'sms'],
+      escalateAfterSeconds: 300,
+      rounds: 3,
+      offHours: 'immediate',
+    });
+    expect(n.routes.warning).toEqual({
+      channels: ['slack', 'email'],
+      escalateAfterSeconds: 900,
+      rounds: 2,
+      offHours: 'digest',
+    });
     expect(n.routes.info).toEqual({ channels: ['email'], escalateAfterSeconds: 3600, rounds: 1, offHours: 'digest' });
     expect(n.businessHours).toMatchObject({ days: [1, 2, 3, 4, 5], start: '09:00', end: '18:00' });
   });
 
   it('overrides one field of a severity and keeps the rest', () => {
-    expect(cfg({ routes: { warning: { rounds: 5 } } }).notifications.routes.warning).toEqual({ channels: ['slack', 'email'], escalateAfterSeconds: 900, rounds: 5, offHours: 'digest' });
+    expect(cfg({ routes: { warning: { rounds: 5 } } }).notifications.routes.warning).toEqual({
+      channels: ['slack', 'email'],
+      escalateAfterSeconds: 900,
+      rounds: 5,
+      offHours: 'digest',
+    });
   });
 
   it.each([
@@ -37,7 +77,14 @@ describe('notification config', () => {
 });
 
 describe('business hours (IST)', () => {
-  const bh = buildAlertPlan({ notifications: cfg({}, ['2026-03-03']).notifications, timetableHolidays: ['2026-03-03'], type: 't', uiBaseUrl: 'http://ui', namespace: 'default', fallbackAws: { accountId: '1', region: 'r' } }).businessHours;
+  const bh = buildAlertPlan({
+    notifications: cfg({}, ['2026-03-03']).notifications,
+    timetableHolidays: ['2026-03-03'],
+    type: 't',
+    uiBaseUrl: 'http://ui',
+    namespace: 'default',
+    fallbackAws: { accountId: '1', region: 'r' },
+  }).businessHours;
 
   it('knows IST calendar fields without time zone data', () => {
     expect(istParts(ist('2026-03-02T00:10:00'))).toMatchObject({ date: '2026-03-02', weekday: 1, minuteOfDay: 10 });
@@ -73,9 +120,19 @@ describe('routing', () => {
   }).notifications;
 
   it('applies the first matching rule by type, severity and business hours', () => {
-    expect(resolveRoute(n, 'spot_interruption', 'warning', false)).toMatchObject({ channels: ['slack'], offHours: 'immediate' });
-    expect(resolveRoute(n, 'spot_interruption', 'warning', true)).toMatchObject({ channels: ['slack', 'email'], offHours: 'digest' });
-    expect(resolveRoute(n, 'cost_report', 'info', true)).toMatchObject({ channels: ['email'], rounds: 0, escalateAfterSeconds: 3600 });
+    expect(resolveRoute(n, 'spot_interruption', 'warning', false)).toMatchObject({
+      channels: ['slack'],
+      offHours: 'immediate',
+    });
+    expect(resolveRoute(n, 'spot_interruption', 'warning', true)).toMatchObject({
+      channels: ['slack', 'email'],
+      offHours: 'digest',
+    });
+    expect(resolveRoute(n, 'cost_report', 'info', true)).toMatchObject({
+      channels: ['email'],
+      rounds: 0,
+      escalateAfterSeconds: 3600,
+    });
   });
 
   it('never digests a critical alert, whatever a rule says', () => {
@@ -83,7 +140,14 @@ describe('routing', () => {
   });
 
   it('plans levels with their own targets and no secret values', () => {
-    const plan = buildAlertPlan({ notifications: n, timetableHolidays: [], type: 'x', uiBaseUrl: 'http://ui/', namespace: 'default', fallbackAws: { accountId: '123456789012', region: 'ap-south-1' } });
+    const plan = buildAlertPlan({
+      notifications: n,
+      timetableHolidays: [],
+      type: 'x',
+      uiBaseUrl: 'http://ui/',
+      namespace: 'default',
+      fallbackAws: { accountId: '123456789012', region: 'ap-south-1' },
+    });
     expect(plan.levels.map((l) => l.name)).toEqual(['primary', 'secondary']);
     expect(targetsFor(plan.levels[1], ['sms', 'slack'])).toEqual([
       { kind: 'sms', numbers: ['+919800000002'], aws: { accountId: '123456789012', region: 'ap-south-1' } },
@@ -120,7 +184,11 @@ describe('dedup keys', () => {
 
 describe('secrets', () => {
   it('redacts secret values and webhook URL paths', () => {
-    expect(redactSecrets('POST https://hooks.slack.com/services/T/B/XYZ failed', ['https://hooks.slack.com/services/T/B/XYZ'])).toBe('POST [redacted] failed');
+    expect(
+      redactSecrets('POST https://hooks.slack.com/services/T/B/XYZ failed', [
+        'https://hooks.slack.com/services/T/B/XYZ',
+      ]),
+    ).toBe('POST [redacted] failed');
     expect(redactUrl('https://hooks.slack.com/services/T/B/XYZ')).toBe('https://hooks.slack.com/[redacted]');
   });
 

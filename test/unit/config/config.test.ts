@@ -39,20 +39,40 @@ describe('config loading', () => {
   });
 
   const bad: [string, string, RegExp][] = [
-    ['min above max', validCluster.replace('offHours: { min: 1, desired: 1, max: 8 }', 'offHours: { min: 9, desired: 9, max: 8 }'),
-      /clusters\[0\]\.nodegroups\[0\]\.offHours: sizes must satisfy min <= desired <= max/],
-    ['bad account id', validCluster.replace('"123456789012"', '"12345"'), /clusters\[0\]\.accountId: a 12-digit AWS account id/],
+    [
+      'min above max',
+      validCluster.replace('offHours: { min: 1, desired: 1, max: 8 }', 'offHours: { min: 9, desired: 9, max: 8 }'),
+      /clusters\[0\]\.nodegroups\[0\]\.offHours: sizes must satisfy min <= desired <= max/,
+    ],
+    [
+      'bad account id',
+      validCluster.replace('"123456789012"', '"12345"'),
+      /clusters\[0\]\.accountId: a 12-digit AWS account id/,
+    ],
     ['bad region', validCluster.replace('ap-south-1', 'mumbai'), /clusters\[0\]\.region: an AWS region/],
     ['unknown field (typo)', validCluster.replace('instanceTypes:', 'instanceType:'), /clusters\[0\]\.nodegroups\[0\]/],
     ['no clusters', 'clusters: []\n', /clusters: .*(at least|>=)/i],
-    ['self-managed without asgName', validCluster.replace('- name: general', '- name: general\n        kind: self-managed'), /nodegroups\[0\]\.asgName: a self-managed node group needs asgName/],
-    ['duplicate node group', validCluster + `      - name: general
+    [
+      'self-managed without asgName',
+      validCluster.replace('- name: general', '- name: general\n        kind: self-managed'),
+      /nodegroups\[0\]\.asgName: a self-managed node group needs asgName/,
+    ],
+    [
+      'duplicate node group',
+      validCluster +
+        `      - name: general
         instanceTypes: [m5.large]
         businessHours: { min: 2, desired: 4, max: 8 }
         offHours: { min: 1, desired: 1, max: 8 }
-`, /duplicate node group name "general"/],
+`,
+      /duplicate node group name "general"/,
+    ],
     ['not YAML', 'clusters: [\n  - {', /is not valid YAML/],
-    ['bad holiday', validCluster + 'timetable:\n  holidays: ["26/01/2027"]\n', /timetable\.holidays\[0\]: a date as YYYY-MM-DD/],
+    [
+      'bad holiday',
+      validCluster + 'timetable:\n  holidays: ["26/01/2027"]\n',
+      /timetable\.holidays\[0\]: a date as YYYY-MM-DD/,
+    ],
   ];
 
   it.each(bad)('rejects %s with a message naming the field', (_name, text, message) => {

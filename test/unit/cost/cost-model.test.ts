@@ -10,9 +10,26 @@ const config = parseConfig({
       accountId: '123456789012',
       region: 'us-east-1',
       nodegroups: [
-        { name: 'web', instanceTypes: ['m5.large'], businessHours: { min: 1, desired: 4, max: 8 }, offHours: { min: 1, desired: 1, max: 8 } },
-        { name: 'workers', capacityType: 'SPOT', instanceTypes: ['m5.large', 'm5a.large'], floor: 2, businessHours: { min: 0, desired: 2, max: 4 }, offHours: { min: 0, desired: 0, max: 4 } },
-        { name: 'gpu', instanceTypes: ['zz9.huge'], businessHours: { min: 0, desired: 1, max: 1 }, offHours: { min: 0, desired: 1, max: 1 } },
+        {
+          name: 'web',
+          instanceTypes: ['m5.large'],
+          businessHours: { min: 1, desired: 4, max: 8 },
+          offHours: { min: 1, desired: 1, max: 8 },
+        },
+        {
+          name: 'workers',
+          capacityType: 'SPOT',
+          instanceTypes: ['m5.large', 'm5a.large'],
+          floor: 2,
+          businessHours: { min: 0, desired: 2, max: 4 },
+          offHours: { min: 0, desired: 0, max: 4 },
+        },
+        {
+          name: 'gpu',
+          instanceTypes: ['zz9.huge'],
+          businessHours: { min: 0, desired: 1, max: 1 },
+          offHours: { min: 0, desired: 1, max: 1 },
+        },
       ],
     },
   ],
@@ -22,7 +39,12 @@ const book: FleetPriceBook = {
   onDemand: {
     'us-east-1/m5.large': { region: 'us-east-1', instanceType: 'm5.large', usdPerHour: 0.096, source: 'pricing-api' },
     'us-east-1/m5a.large': { region: 'us-east-1', instanceType: 'm5a.large', usdPerHour: 0.086, source: 'pricing-api' },
-    'us-east-1/zz9.huge': { region: 'us-east-1', instanceType: 'zz9.huge', source: 'none', note: 'the Pricing API has no On-Demand Linux price for zz9.huge in us-east-1' },
+    'us-east-1/zz9.huge': {
+      region: 'us-east-1',
+      instanceType: 'zz9.huge',
+      source: 'none',
+      note: 'the Pricing API has no On-Demand Linux price for zz9.huge in us-east-1',
+    },
   },
   spot: {
     'us-east-1/m5.large': { usdPerHour: 0.04, source: 'spot-history', pools: 5 },
@@ -63,14 +85,23 @@ describe('cost model, hand-computed example', () => {
 
   it('leaves an unknown instance type out of the totals with a clear message', () => {
     expect(gpu.priced).toBe(false);
-    expect(fleet.problems).toEqual([expect.stringMatching(/^shop\/gpu: the Pricing API has no On-Demand Linux price for zz9\.huge in us-east-1 — node group left out of the totals$/)]);
+    expect(fleet.problems).toEqual([
+      expect.stringMatching(
+        /^shop\/gpu: the Pricing API has no On-Demand Linux price for zz9\.huge in us-east-1 — node group left out of the totals$/,
+      ),
+    ]);
     expect(fleet.clusters[0].unpricedNodegroups).toBe(1);
     expect(fleet.monthly).toBeCloseTo(134.2157 + 55.48, 3);
-    expect(fleet.timetableSavingsMonthly + fleet.spotSavingsMonthly).toBeCloseTo(fleet.monthlyAlwaysOnOnDemand - fleet.monthly, 8);
+    expect(fleet.timetableSavingsMonthly + fleet.spotSavingsMonthly).toBeCloseTo(
+      fleet.monthlyAlwaysOnOnDemand - fleet.monthly,
+      8,
+    );
   });
 
   it('draws the business day hour by hour, ramp at 18:00', () => {
-    expect(businessDayProfile(4, 1)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 1.75, 1, 1, 1, 1, 1]);
+    expect(businessDayProfile(4, 1)).toEqual([
+      1, 1, 1, 1, 1, 1, 1, 1, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 1.75, 1, 1, 1, 1, 1,
+    ]);
     expect(web.businessDayHourly.reduce((s, x) => s + x, 0)).toBeCloseTo(web.dailyBusinessDay, 10);
   });
 

@@ -1,9 +1,32 @@
-import { capFor, expectedPricePerNode, planPlacement, type PlacementPool, type PlacementRequest } from '../../../src/domain/spot/placement';
+import {
+  capFor,
+  expectedPricePerNode,
+  planPlacement,
+  type PlacementPool,
+  type PlacementRequest,
+} from '../../../src/domain/spot/placement';
 import type { InterruptionRisk } from '../../../src/domain/pricing/spot-advisor';
 
-function pool(instanceType: string, az: string, spotPrice: number, risk: InterruptionRisk, vcpu = 2, memoryGiB = 8, onDemandPrice = 0.096): PlacementPool {
+function pool(
+  instanceType: string,
+  az: string,
+  spotPrice: number,
+  risk: InterruptionRisk,
+  vcpu = 2,
+  memoryGiB = 8,
+  onDemandPrice = 0.096,
+): PlacementPool {
   const rate = { low: 0.025, medium: 0.075, high: 0.175, very_high: 0.25, unknown: 0.1 }[risk];
-  return { instanceType, availabilityZone: az, spotPrice, onDemandPrice, risk, interruptionRate: rate, vcpu, memoryGiB };
+  return {
+    instanceType,
+    availabilityZone: az,
+    spotPrice,
+    onDemandPrice,
+    risk,
+    interruptionRate: rate,
+    vcpu,
+    memoryGiB,
+  };
 }
 
 const POOLS: PlacementPool[] = [
@@ -17,7 +40,14 @@ const POOLS: PlacementPool[] = [
 ];
 
 /** Exhaustive minimum over every allocation that respects the caps (small cases only). */
-function bruteForce(req: PlacementRequest, pools: PlacementPool[], capPool: number, capAz: number, capType: number, eligible: (p: PlacementPool) => boolean): number {
+function bruteForce(
+  req: PlacementRequest,
+  pools: PlacementPool[],
+  capPool: number,
+  capAz: number,
+  capType: number,
+  eligible: (p: PlacementPool) => boolean,
+): number {
   const ps = pools.filter(eligible);
   let best = Infinity;
   const counts = new Array(ps.length).fill(0);
@@ -29,7 +59,10 @@ function bruteForce(req: PlacementRequest, pools: PlacementPool[], capPool: numb
       ps.forEach((p, k) => perAz.set(p.availabilityZone, (perAz.get(p.availabilityZone) ?? 0) + counts[k]));
       ps.forEach((p, k) => perType.set(p.instanceType, (perType.get(p.instanceType) ?? 0) + counts[k]));
       if ([...perAz.values()].some((n) => n > capAz) || [...perType.values()].some((n) => n > capType)) return;
-      best = Math.min(best, ps.reduce((s, p, k) => s + counts[k] * expectedPricePerNode(p, 24), 0));
+      best = Math.min(
+        best,
+        ps.reduce((s, p, k) => s + counts[k] * expectedPricePerNode(p, 24), 0),
+      );
       return;
     }
     for (let c = 0; c <= Math.min(capPool, left); c++) {
@@ -62,7 +95,11 @@ describe('spot placement', () => {
 
   it('with a lone pool cap (other caps off) fills the cheapest pools greedily', () => {
     const r = planPlacement({ ...req, maxAzShare: 1, maxTypeShare: 1 }, POOLS);
-    expect(r.allocations.map((a) => `${a.count}x${a.instanceType}/${a.availabilityZone}`)).toEqual(['4xm5.large/a', '4xm5a.large/a', '2xm5.large/b']);
+    expect(r.allocations.map((a) => `${a.count}x${a.instanceType}/${a.availabilityZone}`)).toEqual([
+      '4xm5.large/a',
+      '4xm5a.large/a',
+      '2xm5.large/b',
+    ]);
   });
 
   it('leaves out pools that are too small or too risky, and chooses the cheaper set', () => {
@@ -81,14 +118,34 @@ describe('spot placement', () => {
 
   it('matches the exhaustive optimum on random small markets', () => {
     let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const risks: InterruptionRisk[] = ['low', 'medium', 'high', 'unknown'];
     for (let round = 0; round < 40; round++) {
-      const pools = Array.from({ length: 6 }, () => pool(`t${Math.floor(rand() * 3)}.large`, 'abc'[Math.floor(rand() * 3)], 0.02 + rand() * 0.03, risks[Math.floor(rand() * 4)]));
-      const unique = pools.filter((p, i) => pools.findIndex((q) => q.instanceType === p.instanceType && q.availabilityZone === p.availabilityZone) === i);
+      const pools = Array.from({ length: 6 }, () =>
+        pool(
+          `t${Math.floor(rand() * 3)}.large`,
+          'abc'[Math.floor(rand() * 3)],
+          0.02 + rand() * 0.03,
+          risks[Math.floor(rand() * 4)],
+        ),
+      );
+      const unique = pools.filter(
+        (p, i) =>
+          pools.findIndex((q) => q.instanceType === p.instanceType && q.availabilityZone === p.availabilityZone) === i,
+      );
       const count = 2 + Math.floor(rand() * 6);
-      const r = planPlacement({ vcpu: 2, memoryGiB: 8, count, maxRisk: 'high', maxPoolShare: 0.4, maxAzShare: 0.7, maxTypeShare: 0.5 }, unique);
-      const optimum = bruteForce({ vcpu: 2, memoryGiB: 8, count, maxRisk: 'high' }, unique, capFor(count, 0.4), capFor(count, 0.7), capFor(count, 0.5), (p) => p.risk !== 'unknown');
+      const r = planPlacement(
+        { vcpu: 2, memoryGiB: 8, count, maxRisk: 'high', maxPoolShare: 0.4, maxAzShare: 0.7, maxTypeShare: 0.5 },
+        unique,
+      );
+      const optimum = bruteForce(
+        { vcpu: 2, memoryGiB: 8, count, maxRisk: 'high' },
+        unique,
+        capFor(count, 0.4),
+        capFor(count, 0.7),
+        capFor(count, 0.5),
+        (p) => p.risk !== 'unknown',
+      );
       if (Number.isFinite(optimum)) {
         expect(r.feasible).toBe(true);
         expect(r.expectedHourlyCost).toBeCloseTo(optimum, 12);
@@ -99,7 +156,10 @@ describe('spot placement', () => {
   });
 
   it('says why when the caps cannot be met', () => {
-    const r = planPlacement({ ...req, maxRisk: 'low' }, POOLS.filter((p) => p.availabilityZone !== 'c'));
+    const r = planPlacement(
+      { ...req, maxRisk: 'low' },
+      POOLS.filter((p) => p.availabilityZone !== 'c'),
+    );
     // Only m5.large in a and b qualify at low risk, and one type may hold 5 of the 10 nodes.
     expect(r.feasible).toBe(false);
     expect(r.placed).toBe(5);
@@ -107,7 +167,9 @@ describe('spot placement', () => {
   });
 
   it('prices interruptions: a riskier pool at the same spot price costs more', () => {
-    expect(expectedPricePerNode(pool('x.large', 'a', 0.03, 'high'), 24)).toBeGreaterThan(expectedPricePerNode(pool('y.large', 'a', 0.03, 'low'), 24));
+    expect(expectedPricePerNode(pool('x.large', 'a', 0.03, 'high'), 24)).toBeGreaterThan(
+      expectedPricePerNode(pool('y.large', 'a', 0.03, 'low'), 24),
+    );
   });
 
   it('never caps below one node', () => {

@@ -19,7 +19,9 @@ describe('shipped price data', () => {
     const raw = JSON.parse(readFileSync(original, 'utf8'));
     const shipped = shippedSpotAdvisor();
     for (const region of ['us-east-1', 'ap-south-1']) {
-      for (const [type, entry] of Object.entries(raw.spot_advisor[region].Linux as Record<string, { r: number; s: number }>)) {
+      for (const [type, entry] of Object.entries(
+        raw.spot_advisor[region].Linux as Record<string, { r: number; s: number }>,
+      )) {
         expect(shipped.interruption(region, type)).toMatchObject({ bucket: entry.r, advisorSavingsPercent: entry.s });
       }
     }
@@ -36,9 +38,12 @@ describe('shipped price data', () => {
   });
 
   it('rejects a malformed price row with the row number', () => {
-    expect(() => parseOnDemandCsv('region,instance_type,vcpu,memory_gib,on_demand_usd_per_hour,source_date\nus-east-1,m5.large,2,8,abc,2026-07-20\n', 'x.csv')).toThrow(
-      /x\.csv row 2: usdPerHour/,
-    );
+    expect(() =>
+      parseOnDemandCsv(
+        'region,instance_type,vcpu,memory_gib,on_demand_usd_per_hour,source_date\nus-east-1,m5.large,2,8,abc,2026-07-20\n',
+        'x.csv',
+      ),
+    ).toThrow(/x\.csv row 2: usdPerHour/);
   });
 
   it('maps x86 types to Graviton twins of the same size', () => {
@@ -50,12 +55,22 @@ describe('shipped price data', () => {
 });
 
 describe('GetProducts PriceList parsing', () => {
-  const row = { region: 'us-east-1', instanceType: 'm5.large', vcpu: 2, memoryGiB: 8, usdPerHour: 0.096, sourceDate: '2026-07-20' };
+  const row = {
+    region: 'us-east-1',
+    instanceType: 'm5.large',
+    vcpu: 2,
+    memoryGiB: 8,
+    usdPerHour: 0.096,
+    sourceDate: '2026-07-20',
+  };
   const products = productsForRow(row);
   const asStrings = products.map((p) => JSON.stringify(p));
 
   it('picks the Linux / Shared / no software / Used price among all variants', () => {
-    expect(pickOnDemandPrice(asStrings, 'm5.large', 'us-east-1')).toMatchObject({ usdPerHour: 0.096, regionCode: 'us-east-1' });
+    expect(pickOnDemandPrice(asStrings, 'm5.large', 'us-east-1')).toMatchObject({
+      usdPerHour: 0.096,
+      regionCode: 'us-east-1',
+    });
   });
 
   it('accepts String wrappers as the SDK hands them over', () => {
@@ -63,7 +78,9 @@ describe('GetProducts PriceList parsing', () => {
   });
 
   it('ignores other types, other regions and malformed entries', () => {
-    expect(pickOnDemandPrice(['not json', '{}', '{"product":1}', ...asStrings], 'm5.xlarge', 'us-east-1')).toBeUndefined();
+    expect(
+      pickOnDemandPrice(['not json', '{}', '{"product":1}', ...asStrings], 'm5.xlarge', 'us-east-1'),
+    ).toBeUndefined();
     expect(pickOnDemandPrice(['not json', ...asStrings], 'm5.large', 'us-east-1')).toMatchObject({ usdPerHour: 0.096 });
     expect(pickOnDemandPrice(asStrings, 'm5.large', 'ap-south-1')).toBeUndefined();
   });

@@ -5,7 +5,10 @@ import { simplePriceOutlook } from '../../../src/domain/spot/price-outlook';
 describe('opportunity score (the original design formula)', () => {
   it('adds savings (capped at 90), stability bonus, risk penalty and trend adjustment', () => {
     // 60 + (1 − 0.1) × 20 − 10 + 0 = 68
-    expect(opportunityScore({ savingsPercent: 60, volatility: 0.1, risk: 'medium', trend: 'stable' })).toBeCloseTo(68, 10);
+    expect(opportunityScore({ savingsPercent: 60, volatility: 0.1, risk: 'medium', trend: 'stable' })).toBeCloseTo(
+      68,
+      10,
+    );
     // min(95, 90) + 20 + 0 + 15 = 125 → clamped to 100
     expect(opportunityScore({ savingsPercent: 95, volatility: 0, risk: 'low', trend: 'decreasing' })).toBe(100);
     // 10 + 0 − 40 − 10 → clamped to 0
@@ -38,7 +41,10 @@ describe('simple price outlook', () => {
   const H = 3_600_000;
   it('calls a rising price increasing and a flat one stable', () => {
     const rising = Array.from({ length: 48 }, (_, i) => ({ t: i * H, price: 0.04 + i * 0.0002 }));
-    const flat = [{ t: 0, price: 0.05 }, { t: 47 * H, price: 0.05 }];
+    const flat = [
+      { t: 0, price: 0.05 },
+      { t: 47 * H, price: 0.05 },
+    ];
     expect(simplePriceOutlook(rising).trend).toBe('increasing');
     expect(simplePriceOutlook(rising).forecast).toBeGreaterThan(rising[47].price);
     const f = simplePriceOutlook(flat);

@@ -25,7 +25,14 @@ function opportunity(instanceType: string, az: string, forecastPrice: number, on
 }
 
 const pool = (instanceType: string, az: string, spotPrice: number): PlacementPool => ({
-  instanceType, availabilityZone: az, spotPrice, onDemandPrice: 0.096, risk: 'low', interruptionRate: 0.025, vcpu: 2, memoryGiB: 8,
+  instanceType,
+  availabilityZone: az,
+  spotPrice,
+  onDemandPrice: 0.096,
+  risk: 'low',
+  interruptionRate: 0.025,
+  vcpu: 2,
+  memoryGiB: 8,
 });
 
 describe('spot price outlook before a scale-up', () => {
@@ -51,13 +58,17 @@ describe('spot price outlook before a scale-up', () => {
       pool('t3.large', 'us-east-1c', 0.035),
     ]);
     const note = spotOutlookNote(expensive, 0.6, placement)!;
-    expect(note).toMatch(/^spot price outlook: m5\.large\/us-east-1a predicted \$0\.0700\/h in 24 h \(90% interval \$0\.0665–\$0\.0735\) = 73% of On-Demand \$0\.0960 > 60% ceiling/);
+    expect(note).toMatch(
+      /^spot price outlook: m5\.large\/us-east-1a predicted \$0\.0700\/h in 24 h \(90% interval \$0\.0665–\$0\.0735\) = 73% of On-Demand \$0\.0960 > 60% ceiling/,
+    );
     expect(note).toMatch(/recommended diversification for 4 nodes: .*m5a\.large\/us-east-1[bc]/);
     expect(note).not.toMatch(/diversification.*m5\.large\/us-east-1a/);
   });
 
   it('says nothing when no pool is expensive, and says why when nothing can be planned', () => {
     expect(spotOutlookNote([], 0.6, null)).toBeNull();
-    expect(spotOutlookNote(expensivePools(opportunities, ['m5.large'], 0.6), 0.6, null)).toMatch(/no placement could be planned/);
+    expect(spotOutlookNote(expensivePools(opportunities, ['m5.large'], 0.6), 0.6, null)).toMatch(
+      /no placement could be planned/,
+    );
   });
 });

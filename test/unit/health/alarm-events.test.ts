@@ -4,18 +4,34 @@ import { parseEventBridgeEvent } from '../../../src/domain/events/eventbridge';
 import { actionsFor } from '../../../src/domain/events/actions';
 import { alarmWorkflowId } from '../../../src/domain/health/checks';
 
-const sample = JSON.parse(readFileSync(join(__dirname, '..', '..', 'fixtures', 'events', 'cloudwatch-alarm-state-change.json'), 'utf8'));
+const sample = JSON.parse(
+  readFileSync(join(__dirname, '..', '..', 'fixtures', 'events', 'cloudwatch-alarm-state-change.json'), 'utf8'),
+);
 
 describe('CloudWatch Alarm State Change events', () => {
   test('the documented sample parses into an alarm with its metric and state time', () => {
     const r = parseEventBridgeEvent(sample);
-    expect(r).toEqual({ ok: true, event: expect.objectContaining({
-      kind: 'cloudwatch-alarm', alarmName: 'ServerCpuTooHigh', state: 'ALARM', previousState: 'OK',
-      alarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh',
-      stateAtMs: Date.parse('2019-10-02T17:04:40.989Z'),
-      metric: { namespace: 'AWS/EC2', name: 'CPUUtilization', dimensions: { InstanceId: 'i-12345678901234567' }, stat: 'Average', periodSeconds: 300 },
-    }) });
-    expect(actionsFor((r as { ok: true; event: never }).event)).toEqual([{ type: 'alarm-state', alarm: expect.objectContaining({ state: 'ALARM' }) }]);
+    expect(r).toEqual({
+      ok: true,
+      event: expect.objectContaining({
+        kind: 'cloudwatch-alarm',
+        alarmName: 'ServerCpuTooHigh',
+        state: 'ALARM',
+        previousState: 'OK',
+        alarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh',
+        stateAtMs: Date.parse('2019-10-02T17:04:40.989Z'),
+        metric: {
+          namespace: 'AWS/EC2',
+          name: 'CPUUtilization',
+          dimensions: { InstanceId: 'i-12345678901234567' },
+          stat: 'Average',
+          periodSeconds: 300,
+        },
+      }),
+    });
+    expect(actionsFor((r as { ok: true; event: never }).event)).toEqual([
+      { type: 'alarm-state', alarm: expect.objectContaining({ state: 'ALARM' }) },
+    ]);
   });
   test('INSUFFICIENT_DATA is no action; a bad state is an error naming the field; no resources → ARN built from the name', () => {
     const insufficient = structuredClone(sample);
@@ -30,7 +46,9 @@ describe('CloudWatch Alarm State Change events', () => {
     const noRes = structuredClone(sample);
     noRes.resources = [];
     const n = parseEventBridgeEvent(noRes);
-    expect(n.ok && n.event.kind === 'cloudwatch-alarm' && n.event.alarmArn).toBe('arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh');
+    expect(n.ok && n.event.kind === 'cloudwatch-alarm' && n.event.alarmArn).toBe(
+      'arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh',
+    );
   });
   test('workflow ids are per alarm ARN and readable', () => {
     const a = alarmWorkflowId('arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh');

@@ -1,9 +1,21 @@
 import { decodeRaiseMarker, encodeRaiseMarker, planRaise, planUndo } from '../../../src/domain/interruption/capacity';
-import { interruptionDeadlineMs, planResponse, secondsLeft, type GroupFacts } from '../../../src/domain/interruption/plan';
+import {
+  interruptionDeadlineMs,
+  planResponse,
+  secondsLeft,
+  type GroupFacts,
+} from '../../../src/domain/interruption/plan';
 import { fleetOverrides, similarInstanceTypes } from '../../../src/domain/interruption/replacement';
 import { shippedPriceTable } from '../../../src/data/pricing';
 
-const group = (over: Partial<GroupFacts> = {}): GroupFacts => ({ kind: 'self-managed', capacityType: 'SPOT', strategy: 'raise-capacity', onRebalance: 'notify', inAsg: true, ...over });
+const group = (over: Partial<GroupFacts> = {}): GroupFacts => ({
+  kind: 'self-managed',
+  capacityType: 'SPOT',
+  strategy: 'raise-capacity',
+  onRebalance: 'notify',
+  inAsg: true,
+  ...over,
+});
 
 describe('interruption deadline', () => {
   it('is the event time plus 120 s', () => {
@@ -22,23 +34,43 @@ describe('planResponse', () => {
   });
   it('leaves EKS managed spot groups to EKS capacity rebalancing, watching the deadline', () => {
     expect(planResponse(warning, group({ kind: 'eks-managed' }))).toEqual({ mode: 'watch-eks', hardDeadline: true });
-    expect(planResponse(rebalance, group({ kind: 'eks-managed', onRebalance: 'act' }))).toMatchObject({ mode: 'notify-only' });
+    expect(planResponse(rebalance, group({ kind: 'eks-managed', onRebalance: 'act' }))).toMatchObject({
+      mode: 'notify-only',
+    });
   });
   it('replaces self-managed capacity itself with the group strategy; standalone instances by fleet', () => {
     expect(planResponse(warning, group())).toEqual({ mode: 'replace', strategy: 'raise-capacity', hardDeadline: true });
-    expect(planResponse(warning, group({ strategy: 'ec2-fleet' }))).toEqual({ mode: 'replace', strategy: 'ec2-fleet', hardDeadline: true });
-    expect(planResponse(warning, group({ inAsg: false }))).toEqual({ mode: 'replace', strategy: 'ec2-fleet', hardDeadline: true });
+    expect(planResponse(warning, group({ strategy: 'ec2-fleet' }))).toEqual({
+      mode: 'replace',
+      strategy: 'ec2-fleet',
+      hardDeadline: true,
+    });
+    expect(planResponse(warning, group({ inAsg: false }))).toEqual({
+      mode: 'replace',
+      strategy: 'ec2-fleet',
+      hardDeadline: true,
+    });
   });
   it('follows onRebalance for rebalance recommendations and scheduled changes, without a hard deadline', () => {
     expect(planResponse(rebalance, group())).toMatchObject({ mode: 'notify-only' });
-    expect(planResponse({ kind: 'scheduled-change' }, group({ onRebalance: 'act' }))).toEqual({ mode: 'replace', strategy: 'raise-capacity', hardDeadline: false });
+    expect(planResponse({ kind: 'scheduled-change' }, group({ onRebalance: 'act' }))).toEqual({
+      mode: 'replace',
+      strategy: 'raise-capacity',
+      hardDeadline: false,
+    });
   });
 });
 
 describe('replacement instance types', () => {
-  const catalogue = Object.fromEntries(shippedPriceTable().rows.map((r) => [r.instanceType, { vcpu: r.vcpu, memoryGiB: r.memoryGiB }]));
+  const catalogue = Object.fromEntries(
+    shippedPriceTable().rows.map((r) => [r.instanceType, { vcpu: r.vcpu, memoryGiB: r.memoryGiB }]),
+  );
   it('puts configured types first, then same-architecture types with equal vCPU and 1–2× memory, the interrupted type last', () => {
-    const types = similarInstanceTypes({ interruptedType: 'm5.large', configuredTypes: ['m5.large', 'm5a.large'], catalogue });
+    const types = similarInstanceTypes({
+      interruptedType: 'm5.large',
+      configuredTypes: ['m5.large', 'm5a.large'],
+      catalogue,
+    });
     expect(types[0]).toBe('m5a.large');
     expect(types[types.length - 1]).toBe('m5.large');
     expect(types).toEqual(expect.arrayContaining(['m6i.large', 'm5n.large', 't3.large', 'r5.large']));
@@ -54,8 +86,10 @@ describe('replacement instance types', () => {
   });
   it('spreads overrides over every subnet', () => {
     expect(fleetOverrides(['a.large', 'b.large'], ['s1', 's2'])).toEqual([
-      { InstanceType: 'a.large', SubnetId: 's1' }, { InstanceType: 'a.large', SubnetId: 's2' },
-      { InstanceType: 'b.large', SubnetId: 's1' }, { InstanceType: 'b.large', SubnetId: 's2' },
+      { InstanceType: 'a.large', SubnetId: 's1' },
+      { InstanceType: 'a.large', SubnetId: 's2' },
+      { InstanceType: 'b.large', SubnetId: 's1' },
+      { InstanceType: 'b.large', SubnetId: 's2' },
     ]);
     expect(() => fleetOverrides(['a.large'], [])).toThrow(/no subnets/);
   });
@@ -63,8 +97,16 @@ describe('replacement instance types', () => {
 
 describe('capacity raise and undo', () => {
   it('raises desired by one, and max only when at max', () => {
-    expect(planRaise({ min: 1, desired: 3, max: 6 })).toEqual({ state: 'raising', before: { desired: 3, max: 6 }, target: { desired: 4, max: 6 } });
-    expect(planRaise({ min: 1, desired: 6, max: 6 })).toEqual({ state: 'raising', before: { desired: 6, max: 6 }, target: { desired: 7, max: 7 } });
+    expect(planRaise({ min: 1, desired: 3, max: 6 })).toEqual({
+      state: 'raising',
+      before: { desired: 3, max: 6 },
+      target: { desired: 4, max: 6 },
+    });
+    expect(planRaise({ min: 1, desired: 6, max: 6 })).toEqual({
+      state: 'raising',
+      before: { desired: 6, max: 6 },
+      target: { desired: 7, max: 7 },
+    });
   });
   it('undoes relative to the current size and restores max only if untouched', () => {
     const raised = { ...planRaise({ min: 1, desired: 6, max: 6 }), state: 'raised' as const };

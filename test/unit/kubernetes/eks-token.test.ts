@@ -13,7 +13,8 @@ const sha256 = new EKSClient({ region: 'ap-south-1', credentials: creds }).confi
 const now = new Date('2026-11-30T10:15:30Z');
 
 const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
-const rfc3986 = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const rfc3986 = (s: string) =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 function decode(token: string): URL {
   expect(token.startsWith(EKS_TOKEN_PREFIX)).toBe(true);
@@ -24,12 +25,29 @@ function decode(token: string): URL {
 
 function expectedSignature(url: URL, cluster: string, secret: string): string {
   const params = [...url.searchParams.entries()].filter(([k]) => k !== 'X-Amz-Signature');
-  const canonicalQuery = params.map(([k, v]) => [rfc3986(k), rfc3986(v)]).sort(([a], [b]) => (a! < b! ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join('&');
-  const canonicalRequest = ['GET', '/', canonicalQuery, `host:${url.host}`, `x-k8s-aws-id:${cluster}`, '', 'host;x-k8s-aws-id', createHash('sha256').update('').digest('hex')].join('\n');
+  const canonicalQuery = params
+    .map(([k, v]) => [rfc3986(k), rfc3986(v)])
+    .sort(([a], [b]) => (a! < b! ? -1 : 1))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
+  const canonicalRequest = [
+    'GET',
+    '/',
+    canonicalQuery,
+    `host:${url.host}`,
+    `x-k8s-aws-id:${cluster}`,
+    '',
+    'host;x-k8s-aws-id',
+    createHash('sha256').update('').digest('hex'),
+  ].join('\n');
   const amzDate = url.searchParams.get('X-Amz-Date')!;
-  const [, date, region, service] = /^[^/]+\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request$/.exec(url.searchParams.get('X-Amz-Credential')!)!;
+  const [, date, region, service] = /^[^/]+\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request$/.exec(
+    url.searchParams.get('X-Amz-Credential')!,
+  )!;
   const scope = `${date}/${region}/${service}/aws4_request`;
-  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonicalRequest).digest('hex')].join('\n');
+  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonicalRequest).digest('hex')].join(
+    '\n',
+  );
   const key = hmac(hmac(hmac(hmac(`AWS4${secret}`, date!), region!), service!), 'aws4_request');
   return createHmac('sha256', key).update(toSign).digest('hex');
 }
@@ -57,7 +75,13 @@ describe('EKS IAM authentication token', () => {
   });
 
   it('carries the session token of temporary (assumed-role) credentials, and is refreshed before its 15 minutes', async () => {
-    const t = await eksToken({ clusterName: 'c1', region: 'us-east-1', credentials: { ...creds, sessionToken: 'FwoGZXIvYXdzEJr//session+token=' }, sha256, now });
+    const t = await eksToken({
+      clusterName: 'c1',
+      region: 'us-east-1',
+      credentials: { ...creds, sessionToken: 'FwoGZXIvYXdzEJr//session+token=' },
+      sha256,
+      now,
+    });
     const url = decode(t.token);
     expect(url.searchParams.get('X-Amz-Security-Token')).toBe('FwoGZXIvYXdzEJr//session+token=');
     expect(url.searchParams.get('X-Amz-Signature')).toBe(expectedSignature(url, 'c1', creds.secretAccessKey));
@@ -69,7 +93,13 @@ describe('EKS IAM authentication token', () => {
   it('differs per cluster and per signing time', async () => {
     const a = await eksToken({ clusterName: 'a', region: 'ap-south-1', credentials: creds, sha256, now });
     const b = await eksToken({ clusterName: 'b', region: 'ap-south-1', credentials: creds, sha256, now });
-    const later = await eksToken({ clusterName: 'a', region: 'ap-south-1', credentials: creds, sha256, now: new Date(now.getTime() + 1000) });
+    const later = await eksToken({
+      clusterName: 'a',
+      region: 'ap-south-1',
+      credentials: creds,
+      sha256,
+      now: new Date(now.getTime() + 1000),
+    });
     expect(new Set([a.token, b.token, later.token]).size).toBe(3);
   });
 });

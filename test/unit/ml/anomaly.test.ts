@@ -1,4 +1,9 @@
-import { anomalyDetectorStateSchema, createAnomalyDetector, DEFAULT_ANOMALY_PARAMS, type AnomalyResult } from '../../../src/ml/anomaly';
+import {
+  anomalyDetectorStateSchema,
+  createAnomalyDetector,
+  DEFAULT_ANOMALY_PARAMS,
+  type AnomalyResult,
+} from '../../../src/ml/anomaly';
 import { gaussian, seededRandom } from '../../../src/ml/metrics';
 
 const STEP_MS = 5 * 60_000;
@@ -111,11 +116,24 @@ describe('streaming anomaly detector', () => {
     const values = noisyDailyCycle(4, 1000);
     const current = createAnomalyDetector();
     values.forEach((v, i) => current.update(T0 + i * STEP_MS, v));
-    const { version: _version, recent: _r, levelMean: _m, levelDeviation: _d, levelCount: _c, recordNovelty: _n, recordLevel: _l, ...core } =
-      current.state();
+    const {
+      version: _version,
+      recent: _r,
+      levelMean: _m,
+      levelDeviation: _d,
+      levelCount: _c,
+      recordNovelty: _n,
+      recordLevel: _l,
+      ...core
+    } = current.state();
     const v1 = anomalyDetectorStateSchema.parse({ ...core, version: 1, params: { threshold: 0.5, warmupPoints: 300 } });
     const resumed = createAnomalyDetector({}, v1);
-    expect(resumed.state()).toMatchObject({ version: 2, count: 1000, intervals: current.state().intervals, levelCount: 0 });
+    expect(resumed.state()).toMatchObject({
+      version: 2,
+      count: 1000,
+      intervals: current.state().intervals,
+      levelCount: 0,
+    });
     expect(resumed.update(T0 + 1000 * STEP_MS, 500).anomaly).toBe(true);
   });
 });

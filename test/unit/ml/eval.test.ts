@@ -1,7 +1,17 @@
 import * as path from 'node:path';
 import { parseEvalArgs } from '../../../src/ml/eval/cli-args';
-import { detectorTraces, evaluateAnomalyTraces, selectThresholds, THRESHOLD_GRID } from '../../../src/ml/eval/anomaly-eval';
-import { bestConfig, evaluateForecasterOnSeries, type ForecasterEvalLine, type SeriesErrors } from '../../../src/ml/eval/forecaster-eval';
+import {
+  detectorTraces,
+  evaluateAnomalyTraces,
+  selectThresholds,
+  THRESHOLD_GRID,
+} from '../../../src/ml/eval/anomaly-eval';
+import {
+  bestConfig,
+  evaluateForecasterOnSeries,
+  type ForecasterEvalLine,
+  type SeriesErrors,
+} from '../../../src/ml/eval/forecaster-eval';
 import { runPeers } from '../../../src/ml/eval/peers';
 import { compareWithOthers } from '../../../src/ml/eval/run-eval';
 import { evaluatePricePredictor } from '../../../src/ml/eval/price-eval';
@@ -13,14 +23,22 @@ const repoRoot = path.resolve(__dirname, '../../..');
 describe('eval-ml arguments', () => {
   it('defaults to the shared data and the synthetic set', () => {
     const parsed = parseEvalArgs([]);
-    expect(parsed).toEqual({ ok: true, args: expect.objectContaining({ defaults: true, synthetic: true, models: ['forecaster', 'price', 'anomaly'] }) });
+    expect(parsed).toEqual({
+      ok: true,
+      args: expect.objectContaining({ defaults: true, synthetic: true, models: ['forecaster', 'price', 'anomaly'] }),
+    });
   });
 
   it('evaluates only the data given, in --key value and --key=value forms', () => {
     const parsed = parseEvalArgs(['--nab-dir', repoRoot, '--only=forecaster,anomaly']);
     expect(parsed).toEqual({
       ok: true,
-      args: expect.objectContaining({ defaults: false, synthetic: false, nabDir: repoRoot, models: ['forecaster', 'anomaly'] }),
+      args: expect.objectContaining({
+        defaults: false,
+        synthetic: false,
+        nabDir: repoRoot,
+        models: ['forecaster', 'anomaly'],
+      }),
     });
   });
 
@@ -42,7 +60,15 @@ describe('eval-ml arguments', () => {
 
 describe('rolling-origin evaluations', () => {
   it('scores the forecaster below both baselines on a seasonal series', () => {
-    const series = dailySinePlusTrend({ days: 6, stepMinutes: 5, level: 50, amplitude: 20, trendPerDay: 1, noise: 1, seed: 8 });
+    const series = dailySinePlusTrend({
+      days: 6,
+      stepMinutes: 5,
+      level: 50,
+      amplitude: 20,
+      trendPerDay: 1,
+      noise: 1,
+      seed: 8,
+    });
     const line = evaluateForecasterOnSeries({ name: 'sine', values: series.values, stepMinutes: 5 });
     expect(line).not.toBeNull();
     expect(line!.mase).toBeLessThan(line!.mase_seasonal_naive);
@@ -74,7 +100,11 @@ describe('model selection without the scored series or file', () => {
       { name: 'b', levelWindowsMinutes: [120], seasonalAdvantage: 0 },
     ];
     const errors = (a: number, b: number): SeriesErrors => ({
-      name: 's', horizon: 1, origins: [1], configs: { a: [a], b: [b] }, coverage: { a: [1, 1, 1], b: [1, 1, 1] },
+      name: 's',
+      horizon: 1,
+      origins: [1],
+      configs: { a: [a], b: [b] },
+      coverage: { a: [1, 1, 1], b: [1, 1, 1] },
       baselines: { naive: [1], seasonalNaive: [1], mean1h: [1] },
     });
     // 'b' is far better on series 0 only; on the others 'a' wins.
@@ -91,14 +121,20 @@ describe('model selection without the scored series or file', () => {
       { model: 'peer:AutoETS', series: 'nab/overall', mase: 1.0, origins: 3 },
       { model: 'peer:AutoETS', series: 'nab/x', mase: 0.1, origins: 1 },
     ];
-    expect(compareWithOthers(overall, others)).toMatchObject({ best_other: 'peer:AutoETS', best_other_mase: 1.0, ratio: 0.9 });
+    expect(compareWithOthers(overall, others)).toMatchObject({
+      best_other: 'peer:AutoETS',
+      best_other_mase: 1.0,
+      ratio: 0.9,
+    });
   });
 
   it('says why the statsforecast peers did not run when their Python is missing', () => {
     const previous = process.env.EKSFLOW_PEERS_PYTHON;
     process.env.EKSFLOW_PEERS_PYTHON = path.join(repoRoot, 'no-such-python');
     try {
-      expect(runPeers([{ name: 's', values: [1, 2, 3], stepMinutes: 5 }])).toEqual({ unavailable: expect.stringMatching(/statsforecast peers not run: no Python environment/) });
+      expect(runPeers([{ name: 's', values: [1, 2, 3], stepMinutes: 5 }])).toEqual({
+        unavailable: expect.stringMatching(/statsforecast peers not run: no Python environment/),
+      });
     } finally {
       if (previous === undefined) delete process.env.EKSFLOW_PEERS_PYTHON;
       else process.env.EKSFLOW_PEERS_PYTHON = previous;
@@ -107,9 +143,16 @@ describe('model selection without the scored series or file', () => {
 
   it('chooses the anomaly threshold per file from the other files only', () => {
     const t0 = Date.UTC(2024, 0, 1);
-    const flat = (n: number, spikeAt: number, spike: number) => Array.from({ length: n }, (_, i) => (i === spikeAt ? spike : 10 + (i % 7) * 0.1));
-    const series = [0, 1, 2].map((k) => ({ name: `f${k}`, timestamps: Array.from({ length: 2000 }, (_, i) => t0 + i * 300_000), values: flat(2000, 1500, 10.5 + k) }));
-    const windows = Object.fromEntries(series.map((s) => [s.name, [[s.timestamps[1490], s.timestamps[1520]] as [number, number]]]));
+    const flat = (n: number, spikeAt: number, spike: number) =>
+      Array.from({ length: n }, (_, i) => (i === spikeAt ? spike : 10 + (i % 7) * 0.1));
+    const series = [0, 1, 2].map((k) => ({
+      name: `f${k}`,
+      timestamps: Array.from({ length: 2000 }, (_, i) => t0 + i * 300_000),
+      values: flat(2000, 1500, 10.5 + k),
+    }));
+    const windows = Object.fromEntries(
+      series.map((s) => [s.name, [[s.timestamps[1490], s.timestamps[1520]] as [number, number]]]),
+    );
     const traces = detectorTraces(series, windows);
     const selection = selectThresholds(traces);
     for (const p of ['standard', 'reward_low_FP_rate', 'reward_low_FN_rate'] as const) {

@@ -6,7 +6,15 @@ const HORIZON = 48; // 4 h of 5-minute steps
 
 describe('demand forecaster', () => {
   it('forecasts a daily sine plus trend with MASE < 0.5 at every origin', () => {
-    const series = dailySinePlusTrend({ days: 8, stepMinutes: 5, level: 50, amplitude: 20, trendPerDay: 2, noise: 0.1, seed: 1 });
+    const series = dailySinePlusTrend({
+      days: 8,
+      stepMinutes: 5,
+      level: 50,
+      amplitude: 20,
+      trendPerDay: 2,
+      noise: 0.1,
+      seed: 1,
+    });
     for (const origin of [5 * 288, 5 * 288 + 100, 6 * 288 + 37, 7 * 288 + 200]) {
       const history = series.values.slice(0, origin);
       const actual = series.values.slice(origin, origin + HORIZON);
@@ -17,11 +25,24 @@ describe('demand forecaster', () => {
   });
 
   it('puts the upper forecast above the point forecast and above most actual values', () => {
-    const series = dailySinePlusTrend({ days: 8, stepMinutes: 5, level: 50, amplitude: 20, trendPerDay: 0, noise: 3, seed: 2 });
+    const series = dailySinePlusTrend({
+      days: 8,
+      stepMinutes: 5,
+      level: 50,
+      amplitude: 20,
+      trendPerDay: 0,
+      noise: 3,
+      seed: 2,
+    });
     let below = 0;
     let total = 0;
     for (let origin = 5 * 288; origin + HORIZON <= series.values.length; origin += 144) {
-      const forecast = forecastDemand({ history: series.values.slice(0, origin), stepMinutes: 5, horizonSteps: HORIZON, upperQuantile: 0.9 });
+      const forecast = forecastDemand({
+        history: series.values.slice(0, origin),
+        stepMinutes: 5,
+        horizonSteps: HORIZON,
+        upperQuantile: 0.9,
+      });
       forecast.upper.forEach((u, h) => {
         expect(u).toBeGreaterThanOrEqual(forecast.point[h]);
         if (series.values[origin + h] <= u) below++;
@@ -45,7 +66,12 @@ describe('demand forecaster', () => {
     // Night load is ~15, business hours ~70: the window's peak is several times the last hour.
     expect(morning.predictedLoadIncrease).toBeGreaterThan(2);
     const at1800 = thursday + 18 * 12;
-    const evening = forecastDemand({ history: series.values.slice(0, at1800), stepMinutes: 5, horizonSteps: 36, window: { fromStep: 24, toStep: 35 } });
+    const evening = forecastDemand({
+      history: series.values.slice(0, at1800),
+      stepMinutes: 5,
+      horizonSteps: 36,
+      window: { fromStep: 24, toStep: 35 },
+    });
     expect(evening.predictedLoadIncrease).toBeLessThan(-0.3);
   });
 

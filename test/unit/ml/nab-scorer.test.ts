@@ -35,7 +35,11 @@ function htmRows(name: string) {
 }
 
 function corpusWith(scoresFor: (name: string, length: number) => number[]): CorpusFile[] {
-  return series.map((s) => ({ name: s.name, anomalyScores: scoresFor(s.name, s.values.length), windows: rowWindows[s.name] }));
+  return series.map((s) => ({
+    name: s.name,
+    anomalyScores: scoresFor(s.name, s.values.length),
+    windows: rowWindows[s.name],
+  }));
 }
 
 describe('NAB scoring rules', () => {
@@ -99,7 +103,9 @@ describe('NAB scorer on the realAWSCloudwatch files', () => {
 
   it("reproduces NAB's per-file raw scores and counts for its HTM detector at NAB's thresholds", () => {
     const thresholds = loadNabThresholds(path.join(referenceDir, 'thresholds.json'));
-    const reference = loadNabPerFileScores(path.join(referenceDir, 'per_file_scores.csv')).filter((r) => r.detector === 'numenta');
+    const reference = loadNabPerFileScores(path.join(referenceDir, 'per_file_scores.csv')).filter(
+      (r) => r.detector === 'numenta',
+    );
     expect(reference).toHaveLength(39);
     let maxDiff = 0;
     for (const row of reference) {
@@ -112,7 +118,12 @@ describe('NAB scorer on the realAWSCloudwatch files', () => {
       );
       maxDiff = Math.max(maxDiff, Math.abs(result.score - row.score));
       expect({ file: row.file, profile, tp: result.tp, fp: result.fp, fn: result.fn, tn: result.tn }).toEqual({
-        file: row.file, profile, tp: row.tp, fp: row.fp, fn: row.fn, tn: row.tn,
+        file: row.file,
+        profile,
+        tp: row.tp,
+        fp: row.fp,
+        fn: row.fn,
+        tn: row.tn,
       });
       // The pre-2019 scorer's per-row contributions sum to the same file score.
       const columnSum = htm.contributions[profile].reduce((s, v) => s + v, 0);
@@ -126,17 +137,21 @@ describe('NAB scorer on the realAWSCloudwatch files', () => {
     const htmCorpus = corpusWith((name) => htmRows(name).anomalyScores);
     const expected = { standard: 68.32, reward_low_FP_rate: 59.32, reward_low_FN_rate: 71.63 };
     for (const profile of NAB_PROFILE_NAMES) {
-      expect(scoreCorpus(htmCorpus, thresholds.numenta[profile].threshold, profile).normalised).toBeCloseTo(expected[profile], 2);
+      expect(scoreCorpus(htmCorpus, thresholds.numenta[profile].threshold, profile).normalised).toBeCloseTo(
+        expected[profile],
+        2,
+      );
     }
   });
 
   it('optimises the threshold like a brute-force search over every candidate', () => {
-    const htmCorpus = corpusWith((name) =>
-      htmRows(name).anomalyScores.map((s) => Math.round(s * 50) / 50),
-    );
+    const htmCorpus = corpusWith((name) => htmRows(name).anomalyScores.map((s) => Math.round(s * 50) / 50));
     const candidates = [...new Set(htmCorpus.flatMap((f) => f.anomalyScores))].sort((a, b) => a - b);
     for (const profile of NAB_PROFILE_NAMES) {
-      const bruteForce = Math.max(scoreCorpus(htmCorpus, Infinity, profile).raw, ...candidates.map((c) => scoreCorpus(htmCorpus, c, profile).raw));
+      const bruteForce = Math.max(
+        scoreCorpus(htmCorpus, Infinity, profile).raw,
+        ...candidates.map((c) => scoreCorpus(htmCorpus, c, profile).raw),
+      );
       expect(optimiseThreshold(htmCorpus, profile).raw).toBeCloseTo(bruteForce, 9);
     }
   });

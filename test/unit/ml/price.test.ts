@@ -65,7 +65,10 @@ describe('spot price predictor', () => {
   });
 
   it('resamples change points hourly by carrying the price forward', () => {
-    const history = [{ t: T0, price: 1 }, { t: T0 + 90 * 60_000, price: 2 }];
+    const history = [
+      { t: T0, price: 1 },
+      { t: T0 + 90 * 60_000, price: 2 },
+    ];
     expect(resampleHourly(history, T0, T0 + 3 * HOUR)).toEqual([1, 1, 2, 2]);
   });
 

@@ -1,13 +1,32 @@
 import { nodegroupSchema } from '../../../src/config/clusters';
 import {
-  applyOverride, applyPause, effectivePlan, emptyControlState, expire, nextExpiry, validateOverride, validatePause,
+  applyOverride,
+  applyPause,
+  effectivePlan,
+  emptyControlState,
+  expire,
+  nextExpiry,
+  validateOverride,
+  validatePause,
 } from '../../../src/domain/scaling/control';
 import { istToUtcMs, parseUntil, nextIstTime, formatIst } from '../../../src/domain/timetable/ist';
 import { phaseAt } from '../../../src/domain/timetable/phase';
 
 const groups = [
-  nodegroupSchema.parse({ name: 'web', instanceTypes: ['m5.large'], floor: 1, businessHours: { min: 2, desired: 4, max: 8 }, offHours: { min: 1, desired: 1, max: 8 } }),
-  nodegroupSchema.parse({ name: 'workers', scalingMode: 'bounds', instanceTypes: ['c5.xlarge'], businessHours: { min: 2, desired: 4, max: 10 }, offHours: { min: 0, desired: 0, max: 4 } }),
+  nodegroupSchema.parse({
+    name: 'web',
+    instanceTypes: ['m5.large'],
+    floor: 1,
+    businessHours: { min: 2, desired: 4, max: 8 },
+    offHours: { min: 1, desired: 1, max: 8 },
+  }),
+  nodegroupSchema.parse({
+    name: 'workers',
+    scalingMode: 'bounds',
+    instanceTypes: ['c5.xlarge'],
+    businessHours: { min: 2, desired: 4, max: 10 },
+    offHours: { min: 0, desired: 0, max: 4 },
+  }),
 ];
 const cal = { businessDays: [1, 2, 3, 4, 5], holidays: ['2026-03-04'] };
 const monday0900 = istToUtcMs('2026-03-02', '09:00');
@@ -16,12 +35,20 @@ describe('operator requests', () => {
   it('rejects invalid overrides with a clear message', () => {
     const base = { nodegroup: 'web', untilMs: monday0900 + 3_600_000, reason: 'launch' };
     expect(() => validateOverride({ ...base, min: 5, max: 3 }, groups, monday0900)).toThrow('min 5 > max 3');
-    expect(() => validateOverride({ ...base, nodegroup: 'nope', desired: 3 }, groups, monday0900)).toThrow('unknown node group "nope" (known: web, workers)');
-    expect(() => validateOverride({ ...base, desired: 3, untilMs: monday0900 - 1 }, groups, monday0900)).toThrow(/in the past/);
+    expect(() => validateOverride({ ...base, nodegroup: 'nope', desired: 3 }, groups, monday0900)).toThrow(
+      'unknown node group "nope" (known: web, workers)',
+    );
+    expect(() => validateOverride({ ...base, desired: 3, untilMs: monday0900 - 1 }, groups, monday0900)).toThrow(
+      /in the past/,
+    );
     expect(() => validateOverride({ ...base }, groups, monday0900)).toThrow(/at least one of min, desired, max/);
     expect(() => validateOverride({ ...base, desired: 0 }, groups, monday0900)).toThrow(/below the floor 1/);
-    expect(() => validateOverride({ ...base, nodegroup: 'workers', desired: 3 }, groups, monday0900)).toThrow(/bounds mode/);
-    expect(() => validateOverride({ ...base, reason: '', desired: 3 }, groups, monday0900)).toThrow(/reason is required/);
+    expect(() => validateOverride({ ...base, nodegroup: 'workers', desired: 3 }, groups, monday0900)).toThrow(
+      /bounds mode/,
+    );
+    expect(() => validateOverride({ ...base, reason: '', desired: 3 }, groups, monday0900)).toThrow(
+      /reason is required/,
+    );
     expect(validateOverride({ ...base, desired: 6 }, groups, monday0900).by).toBe('operator');
   });
 
@@ -31,8 +58,20 @@ describe('operator requests', () => {
   });
 
   it('expires pauses and overrides at their time, and reports the expired groups', () => {
-    let s = applyPause(emptyControlState(), validatePause({ reason: 'freeze', by: 'bob', untilMs: monday0900 + 1000 }, monday0900), monday0900);
-    s = applyOverride(s, validateOverride({ nodegroup: 'web', desired: 6, untilMs: monday0900 + 2000, reason: 'launch', by: 'alice' }, groups, monday0900), monday0900);
+    let s = applyPause(
+      emptyControlState(),
+      validatePause({ reason: 'freeze', by: 'bob', untilMs: monday0900 + 1000 }, monday0900),
+      monday0900,
+    );
+    s = applyOverride(
+      s,
+      validateOverride(
+        { nodegroup: 'web', desired: 6, untilMs: monday0900 + 2000, reason: 'launch', by: 'alice' },
+        groups,
+        monday0900,
+      ),
+      monday0900,
+    );
     expect(nextExpiry(s)).toBe(monday0900 + 1000);
     const a = expire(s, monday0900 + 1000);
     expect(a.state.paused).toBeUndefined();
@@ -46,11 +85,27 @@ describe('operator requests', () => {
   });
 
   it('computes the effective plan with overrides winning over the timetable of the current phase', () => {
-    const s = applyOverride(emptyControlState(), validateOverride({ nodegroup: 'web', desired: 6, untilMs: monday0900 + 3_600_000, reason: 'launch', by: 'alice' }, groups, monday0900), monday0900);
+    const s = applyOverride(
+      emptyControlState(),
+      validateOverride(
+        { nodegroup: 'web', desired: 6, untilMs: monday0900 + 3_600_000, reason: 'launch', by: 'alice' },
+        groups,
+        monday0900,
+      ),
+      monday0900,
+    );
     const plan = effectivePlan(groups, s, cal, monday0900);
     expect(plan.phase).toBe('business');
-    expect(plan.nodegroups[0]).toMatchObject({ nodegroup: 'web', effective: { min: 2, desired: 6, max: 8 }, source: 'override' });
-    expect(plan.nodegroups[1]).toMatchObject({ nodegroup: 'workers', effective: { min: 2, max: 10 }, source: 'timetable' });
+    expect(plan.nodegroups[0]).toMatchObject({
+      nodegroup: 'web',
+      effective: { min: 2, desired: 6, max: 8 },
+      source: 'override',
+    });
+    expect(plan.nodegroups[1]).toMatchObject({
+      nodegroup: 'workers',
+      effective: { min: 2, max: 10 },
+      source: 'timetable',
+    });
     expect(effectivePlan(groups, s, cal, monday0900 + 4 * 3_600_000).nodegroups[0]!.source).toBe('timetable');
   });
 });
