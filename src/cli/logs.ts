@@ -4,7 +4,7 @@ import { runLogArchival } from '../client/logs';
 import { readEnv } from '../config/env';
 import { loadConfigFile } from '../config/load';
 import { isIsoDate, yesterdayIst } from '../domain/logs/plan';
-import { UsageError } from './usage-error';
+import { checkClusterNames, UsageError } from './usage-error';
 
 const mib = (b: number) => `${(b / 1024 / 1024).toFixed(2)} MiB`;
 
@@ -25,11 +25,7 @@ export function registerLogCommands(program: Command): void {
       if (!isIsoDate(date)) throw new UsageError(`--date must be a calendar date as YYYY-MM-DD, got "${opts.date}"`);
       const env = readEnv();
       const config = loadConfigFile(env.EKSFLOW_CONFIG);
-      const unknown = (opts.cluster ?? []).filter((c) => !config.clusters.some((x) => x.name === c));
-      if (unknown.length)
-        throw new UsageError(
-          `unknown cluster(s) ${unknown.join(', ')} (configured: ${config.clusters.map((c) => c.name).join(', ')})`,
-        );
+      checkClusterNames(config, opts.cluster);
       const client = await connectClient(env);
       try {
         const { workflowId, result } = await runLogArchival(client, {

@@ -9,7 +9,7 @@ import { loadConfigFile } from '../config/load';
 import type { suppressionSchema } from '../config/security';
 import type { SecurityScanReport } from '../domain/security/scan';
 import { SEVERITIES, type FindingSeverity } from '../domain/security/types';
-import { UsageError } from './usage-error';
+import { checkClusterNames, UsageError } from './usage-error';
 
 function latestReport(dir: string): SecurityScanReport {
   const report = latestSecurityReport(dir);
@@ -43,11 +43,7 @@ export function registerSecurityCommands(program: Command): void {
     .action(async (opts: { cluster?: string[]; wait: boolean; json?: boolean }) => {
       const env = readEnv();
       const config = loadConfigFile(env.EKSFLOW_CONFIG);
-      const unknown = (opts.cluster ?? []).filter((c) => !config.clusters.some((x) => x.name === c));
-      if (unknown.length)
-        throw new UsageError(
-          `unknown cluster(s) ${unknown.join(', ')} (configured: ${config.clusters.map((c) => c.name).join(', ')})`,
-        );
+      checkClusterNames(config, opts.cluster);
       const client = await connectClient(env);
       try {
         const { workflowId, result } = await runSecurityScan(client, {

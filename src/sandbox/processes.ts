@@ -53,31 +53,35 @@ export function toolPath(name: string): string {
   return p;
 }
 
+/** SIGTERM to the child's process group, SIGKILL after 5 s; resolves once the child has exited. */
+export function stopProcessGroup(child: ChildProcess): Promise<void> {
+  return new Promise<void>((res) => {
+    if (child.exitCode !== null || child.signalCode !== null) return res();
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }, 5000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      res();
+    });
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      clearTimeout(timer);
+      res();
+    }
+  });
+}
+
 function launch(name: string, cmd: string, args: string[], logFile?: string, env?: NodeJS.ProcessEnv): ManagedProcess {
   const out = logFile ? (mkdirSync(dirname(logFile), { recursive: true }), openSync(logFile, 'a')) : 'ignore';
   // detached: the child leads its own process group, so stop() can end its children too.
   const child = spawn(cmd, args, { stdio: ['ignore', out, out], detached: true, env: { ...process.env, ...env } });
-  const stop = () =>
-    new Promise<void>((res) => {
-      if (child.exitCode !== null || child.signalCode !== null) return res();
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }, 5000);
-      child.once('exit', () => {
-        clearTimeout(timer);
-        res();
-      });
-      try {
-        process.kill(-child.pid!, 'SIGTERM');
-      } catch {
-        clearTimeout(timer);
-        res();
-      }
-    });
+  const stop = () => stopProcessGroup(child);
   return { name, child, stop };
 }
 

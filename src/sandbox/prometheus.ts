@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, toolPath, waitForPort } from './processes';
+import { freePort, stopProcessGroup, toolPath, waitForPort } from './processes';
 
 /**
  * Real Prometheus for tests, the benchmark and the sandbox: Debian's `prometheus` (provisioned by scripts/provision.sh) scraping a
@@ -181,27 +181,7 @@ export async function startPrometheus(opts: {
     ],
     { stdio: ['ignore', out, out], detached: true },
   );
-  const stop = () =>
-    new Promise<void>((res) => {
-      if (child.exitCode !== null || child.signalCode !== null) return res();
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }, 5000);
-      child.once('exit', () => {
-        clearTimeout(timer);
-        res();
-      });
-      try {
-        process.kill(-child.pid!, 'SIGTERM');
-      } catch {
-        clearTimeout(timer);
-        res();
-      }
-    });
+  const stop = () => stopProcessGroup(child);
   try {
     await waitForPort(port, 30_000, 'prometheus', child);
     const url = `http://127.0.0.1:${port}`;
