@@ -117,6 +117,15 @@ function priorHeartbeat<T>(): T | undefined {
   }
 }
 
+/** Whether an earlier attempt of this activity ran (and may have acted before its worker died). */
+function isRetry(): boolean {
+  try {
+    return Context.current().info.attempt > 1;
+  } catch {
+    return false;
+  }
+}
+
 function heartbeat(detail?: unknown): void {
   try {
     Context.current().heartbeat(detail);
@@ -233,7 +242,9 @@ export function createKubernetesActivities(deps: ActivityDeps) {
       const current = await gw.getPod(p.namespace, p.name);
       heartbeat({ evicted: evictedUids });
       if (!current || current.metadata?.uid !== p.uid || current.spec?.nodeName !== node)
-        return { pod: key, uid: p.uid, result: 'gone' };
+        // On a retry, a pod gone since the pass began was most likely evicted by the earlier attempt,
+        // whose last heartbeat (throttled by the SDK) may not have reached the server before its worker died.
+        return { pod: key, uid: p.uid, result: isRetry() ? 'already-terminating' : 'gone' };
       if (current.metadata?.deletionTimestamp) return { pod: key, uid: p.uid, result: 'already-terminating' };
       const r = await gw.evict(p.namespace, p.name, p.uid);
       if (r.outcome === 'evicted') {
