@@ -633,7 +633,7 @@ export const OPERATIONS: Operation[] = [
     cli: ['alerts list'],
     handler: async ({ deps }) => {
       const alerts = [];
-      for await (const a of openAlerts(deps.client)) alerts.push(a);
+      for await (const a of openAlerts(deps.client, { taskQueue: deps.taskQueue })) alerts.push(a);
       return { alerts };
     },
   },
@@ -777,7 +777,9 @@ export const OPERATIONS: Operation[] = [
       ),
     }),
     status: 200,
-    handler: async ({ deps }) => ({ interruptions: await interruptionsInFlight(deps.client) }),
+    handler: async ({ deps }) => ({
+      interruptions: await interruptionsInFlight(deps.client, { taskQueue: deps.taskQueue }),
+    }),
   },
   {
     id: 'startInterruption',

@@ -228,7 +228,7 @@ ${schedules
   .join('')}</table>`);
 
   const alerts: AlertState[] = [];
-  for await (const a of openAlerts(deps.client)) alerts.push(a);
+  for await (const a of openAlerts(deps.client, { taskQueue: deps.taskQueue })) alerts.push(a);
   const canAck = hasRole(p, 'operator');
   parts.push(
     `<h2>Open alerts (${alerts.length})</h2>${
@@ -247,7 +247,7 @@ ${schedules
     }`,
   );
 
-  const interruptions = await interruptionsInFlight(deps.client);
+  const interruptions = await interruptionsInFlight(deps.client, { taskQueue: deps.taskQueue });
   parts.push(
     `<h2>Spot interruptions in flight (${interruptions.length})</h2>${
       interruptions.length

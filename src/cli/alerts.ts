@@ -79,7 +79,7 @@ export function registerAlertCommands(program: Command, opts: { context?: () => 
     .action((o: { json?: boolean }) =>
       withContext(async (ctx) => {
         const rows = [['ID', 'SEVERITY', 'STATUS', 'COUNT', 'ROUND', 'FIRST SEEN (IST)', 'SUMMARY']];
-        for await (const s of openAlerts(ctx.client)) {
+        for await (const s of openAlerts(ctx.client, { taskQueue: ctx.taskQueue })) {
           if (o.json)
             out(
               JSON.stringify({

@@ -122,8 +122,9 @@ export async function alertStatuses(
 }
 
 /** Every open alert's state (running alert workflows that answer the query). */
-export async function* openAlerts(client: Client): AsyncGenerator<AlertState> {
-  const query = `WorkflowType = '${ALERT_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'`;
+export async function* openAlerts(client: Client, opts: { taskQueue?: string } = {}): AsyncGenerator<AlertState> {
+  // Only this deployment's task queue: a query to a workflow no worker polls waits for its timeout.
+  const query = `WorkflowType = '${ALERT_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'${opts.taskQueue ? ` AND TaskQueue = '${opts.taskQueue}'` : ''}`;
   for await (const wf of client.workflow.list({ query })) {
     const s = await alertStatus(client, wf.workflowId).catch(() => undefined);
     if (s) yield s;

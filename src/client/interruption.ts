@@ -70,9 +70,11 @@ export async function signalInstanceState(
 /** Every running interruption workflow with its progress (phase, seconds left); unreadable ones are skipped. */
 export async function interruptionsInFlight(
   client: Client,
+  opts: { taskQueue?: string } = {},
 ): Promise<(SpotInterruptionProgress & { workflowId: string })[]> {
   const out: (SpotInterruptionProgress & { workflowId: string })[] = [];
-  const query = `WorkflowType = '${SPOT_INTERRUPTION_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'`;
+  // Only this deployment's task queue: a query to a workflow no worker polls waits for its timeout.
+  const query = `WorkflowType = '${SPOT_INTERRUPTION_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'${opts.taskQueue ? ` AND TaskQueue = '${opts.taskQueue}'` : ''}`;
   for await (const wf of client.workflow.list({ query })) {
     const p = await client.workflow
       .getHandle(wf.workflowId)

@@ -1,3 +1,4 @@
+import { shippedPriceTable } from '../../src/data/pricing';
 import { AttachVolumeCommand } from '@aws-sdk/client-ec2';
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -112,9 +113,11 @@ describe('resource cleanup: tag, then delete a day later (time-skipping)', () =>
       worker: null,
     });
     expect(tagged.eni).toBe(expectedAfter); // max(grace 24 h, ENI minimum 6 h)
-    // $/month found: 2 × 50 GiB gp3 ($4 each), the EIP ($3.65), the 50 GiB snapshot ($2.50), an m5.large.
+    // $/month found: 2 × 50 GiB gp3 ($4 each), the EIP ($3.65), the 50 GiB snapshot ($2.50), an m5.large
+    // at the shipped table's On-Demand price in this cluster's region.
     expect(first.report.totals).toMatchObject({ candidates: 7, tagged: 7, deleted: 0, reclaimedUsdMonth: 0 });
-    expect(first.report.totals.candidateUsdMonth).toBeCloseTo(4 + 4 + 3.65 + 2.5 + 0.096 * 730, 2);
+    const m5 = shippedPriceTable().price(cluster.region, 'm5.large')!.usdPerHour;
+    expect(first.report.totals.candidateUsdMonth).toBeCloseTo(4 + 4 + 3.65 + 2.5 + m5 * 730, 2);
     expect(existsSync(first.report.htmlPath)).toBe(true);
 
     // In between, the reused volume is attached to an instance again.
