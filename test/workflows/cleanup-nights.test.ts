@@ -138,7 +138,7 @@ describe('resource cleanup: tag, then delete a day later (time-skipping)', () =>
       [w.oldVolume, w.eip, w.eni, w.oldSnapshot, w.replacement].sort(),
     );
     expect(ids(second, 'wait')).toEqual([w.goneTemplate]); // launch templates: mode tag
-    expect(second.report.totals.reclaimedUsdMonth).toBeCloseTo(4 + 3.65 + 2.5 + 0.096 * 730, 2);
+    expect(second.report.totals.reclaimedUsdMonth).toBeCloseTo(4 + 3.65 + 2.5 + m5 * 730, 2);
     const after = await cleanupWorldState(aws, target, w);
     expect(Object.keys(after).sort()).toEqual([
       'foreignSnapshot',
