@@ -13,6 +13,7 @@ import {
   summariseOpportunities,
   windowSeries,
   type OpportunityAnalysis,
+  type SpotOpportunity,
 } from '../domain/spot/opportunities';
 import { expensivePools, spotOutlookNote, type ExpensivePool } from '../domain/spot/outlook-check';
 import { planPlacement, type PlacementPool, type PlacementRequest } from '../domain/spot/placement';
@@ -159,6 +160,22 @@ interface MarketAnalysis {
   problems: string[];
 }
 
+/** A scored spot pool as the placement solver's input (forecast price when there is one); none without a shape. */
+function placementPool(deps: AnalysisDeps, o: SpotOpportunity): PlacementPool | undefined {
+  const spec = deps.table.spec(o.instanceType) ?? deps.advisor.spec(o.instanceType);
+  if (!spec) return undefined;
+  return {
+    instanceType: o.instanceType,
+    availabilityZone: o.availabilityZone,
+    spotPrice: o.forecastPrice > 0 ? o.forecastPrice : o.currentPrice,
+    onDemandPrice: o.onDemandPrice,
+    risk: o.interruptionRisk,
+    interruptionRate: o.expectedInterruptionRate,
+    vcpu: spec.vcpu,
+    memoryGiB: spec.memoryGiB,
+  };
+}
+
 function analyseMarket(deps: AnalysisDeps, m: Market): MarketAnalysis {
   const scored = [];
   const problems: string[] = [];
@@ -179,20 +196,8 @@ function analyseMarket(deps: AnalysisDeps, m: Market): MarketAnalysis {
     scored.push(...opportunities);
     problems.push(...p);
     poolsByRegion[rm.region] = opportunities.flatMap((o) => {
-      const spec = deps.table.spec(o.instanceType) ?? deps.advisor.spec(o.instanceType);
-      if (!spec) return [];
-      return [
-        {
-          instanceType: o.instanceType,
-          availabilityZone: o.availabilityZone,
-          spotPrice: o.forecastPrice > 0 ? o.forecastPrice : o.currentPrice,
-          onDemandPrice: o.onDemandPrice,
-          risk: o.interruptionRisk,
-          interruptionRate: o.expectedInterruptionRate,
-          vcpu: spec.vcpu,
-          memoryGiB: spec.memoryGiB,
-        },
-      ];
+      const pool = placementPool(deps, o);
+      return pool ? [pool] : [];
     });
     // Spot price per type for the cost model: the mean current price over its AZs.
     const byType = new Map<string, number[]>();
@@ -363,20 +368,8 @@ export async function spotGroupOutlook(deps: AnalysisDeps, q: SpotGroupOutlookQu
   if (expensive.length === 0) return { checkedPools, expensive, note: null, problems: allProblems };
   const excluded = new Set(expensive.map((p) => `${p.instanceType}/${p.availabilityZone}`));
   const pools: PlacementPool[] = opportunities.flatMap((o) => {
-    const spec = deps.table.spec(o.instanceType) ?? deps.advisor.spec(o.instanceType);
-    if (!spec || excluded.has(`${o.instanceType}/${o.availabilityZone}`)) return [];
-    return [
-      {
-        instanceType: o.instanceType,
-        availabilityZone: o.availabilityZone,
-        spotPrice: o.forecastPrice > 0 ? o.forecastPrice : o.currentPrice,
-        onDemandPrice: o.onDemandPrice,
-        risk: o.interruptionRisk,
-        interruptionRate: o.expectedInterruptionRate,
-        vcpu: spec.vcpu,
-        memoryGiB: spec.memoryGiB,
-      },
-    ];
+    const pool = excluded.has(`${o.instanceType}/${o.availabilityZone}`) ? undefined : placementPool(deps, o);
+    return pool ? [pool] : [];
   });
   const shape = deps.table.spec(q.instanceTypes[0]) ?? deps.advisor.spec(q.instanceTypes[0]);
   const placement =

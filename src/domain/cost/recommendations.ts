@@ -73,20 +73,8 @@ function placementRisk(plan: PlacementResult): RecommendationRisk {
 function spotForStateless(p: GroupPair, ctx: RecommendationContext): Recommendation | undefined {
   if (p.ng.capacityType !== 'ON_DEMAND' || p.ng.workload !== 'stateless' || p.cost.businessNodes === 0)
     return undefined;
-  const shape = ctx.spec(p.ng.instanceTypes[0]);
-  const pools = ctx.poolsByRegion[p.cluster.region] ?? [];
-  if (!shape || pools.length === 0) return undefined;
-  const plan = planPlacement(
-    {
-      vcpu: shape.vcpu,
-      memoryGiB: shape.memoryGiB,
-      count: p.cost.businessNodes,
-      maxRisk: 'medium',
-      maxPoolShare: ctx.maxPoolShare ?? 0.4,
-    },
-    pools,
-  );
-  if (!plan.feasible) return undefined;
+  const plan = diversifiedPlacement(p, ctx);
+  if (!plan) return undefined;
   const perNode = plan.expectedHourlyCost / plan.placed;
   const savings = p.cost.monthlyNodeHours * ((p.cost.pricePerNodeHour ?? 0) - perNode);
   if (savings <= 0) return undefined;
@@ -105,8 +93,8 @@ function spotForStateless(p: GroupPair, ctx: RecommendationContext): Recommendat
 }
 
 /** Spot groups that rely on one or two instance types: more pools, fewer simultaneous interruptions. */
-function morePoolsForSpot(p: GroupPair, ctx: RecommendationContext): Recommendation | undefined {
-  if (p.ng.capacityType !== 'SPOT' || p.ng.instanceTypes.length >= 3 || p.cost.businessNodes === 0) return undefined;
+/** The diversified spot placement (medium risk at most) of a group's business-hours nodes, when one is feasible. */
+function diversifiedPlacement(p: GroupPair, ctx: RecommendationContext) {
   const shape = ctx.spec(p.ng.instanceTypes[0]);
   const pools = ctx.poolsByRegion[p.cluster.region] ?? [];
   if (!shape || pools.length === 0) return undefined;
@@ -120,7 +108,13 @@ function morePoolsForSpot(p: GroupPair, ctx: RecommendationContext): Recommendat
     },
     pools,
   );
-  if (!plan.feasible) return undefined;
+  return plan.feasible ? plan : undefined;
+}
+
+function morePoolsForSpot(p: GroupPair, ctx: RecommendationContext): Recommendation | undefined {
+  if (p.ng.capacityType !== 'SPOT' || p.ng.instanceTypes.length >= 3 || p.cost.businessNodes === 0) return undefined;
+  const plan = diversifiedPlacement(p, ctx);
+  if (!plan) return undefined;
   const types = [...new Set(plan.allocations.map((a) => a.instanceType))];
   if (types.every((t) => p.ng.instanceTypes.includes(t))) return undefined;
   const perNode = plan.expectedHourlyCost / plan.placed;
