@@ -17,6 +17,7 @@ export function lineChartSvg(opts: {
     return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><text x="10" y="20">${esc(opts.title)}: no data</text></svg>`;
   const t0 = pts[0].t;
   const t1 = Math.max(pts[pts.length - 1].t, t0 + 1);
+  const step = pts.length > 1 ? (t1 - t0) / (pts.length - 1) : 60_000;
   const vs = pts.map((p) => p.v);
   let v0 = Math.min(...vs);
   let v1 = Math.max(...vs);
@@ -42,10 +43,12 @@ export function lineChartSvg(opts: {
     ),
     `<path d="${line}" fill="none" stroke="#2563eb" stroke-width="1.5"/>`,
     ...opts.marks
-      .filter((m) => m.t >= t0 && m.t <= t1)
+      // A mark may carry the raw sample time while the re-read series is period-aligned: allow one
+      // step of slack on each side and clamp it onto the chart.
+      .filter((m) => m.t >= t0 - step && m.t <= t1 + step)
       .map(
         (m) =>
-          `<circle cx="${x(m.t).toFixed(1)}" cy="${y(m.v).toFixed(1)}" r="4" fill="#dc2626"><title>${esc(`${new Date(m.t).toISOString()} ${m.v}`)}</title></circle>`,
+          `<circle cx="${x(Math.min(t1, Math.max(t0, m.t))).toFixed(1)}" cy="${y(m.v).toFixed(1)}" r="4" fill="#dc2626"><title>${esc(`${new Date(m.t).toISOString()} ${m.v}`)}</title></circle>`,
       ),
     '</svg>',
   ].join('');
