@@ -13,6 +13,7 @@ import { createHealthActivities } from './health';
 import { createBackupActivities } from './backups';
 import { createCleanupActivities } from './cleanup';
 import { createKubernetesActivities } from './kubernetes';
+import { createTuningActivities } from './tuning';
 
 export type { ActivityDeps } from './deps';
 
@@ -34,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createBackupActivities(deps),
     ...createCleanupActivities(deps),
     ...createKubernetesActivities(deps),
+    ...createTuningActivities(deps),
     ...createMlActivities({ cloudwatch: (t) => deps.aws.cloudwatch(t), now: deps.now }),
   });
 }

@@ -80,9 +80,8 @@ export const TIMETABLE: readonly TimetableEntry[] = [
     days: 'business',
     workflow: 'performanceTuning',
     args: [{}],
-    enabled: false,
-    disabledReason: notDelivered('performance tuning'),
-    description: 'performance tuning',
+    enabled: true,
+    description: 'right-sizing proposals per node group (7 days of CPU/memory + forecast), each pending approval',
   },
   {
     id: 'traffic-analysis',

@@ -21,3 +21,5 @@ export { resourceCleanup } from './cleanup/cleanup';
 export { listBackups } from './backups/list';
 export { anomalyMonitor } from './health/anomaly';
 export { drainNode } from './drain/drain-node';
+export { performanceTuning } from './tuning/tuning';
+export { tuningProposal } from './tuning/pending-change';

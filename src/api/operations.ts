@@ -8,6 +8,7 @@ import { startCleanup } from '../client/cleanup';
 import { configStoreFor, diffConfig, pullConfig, pushConfigText } from '../client/config-sync';
 import { checkHealthNow, healthMonitorTargets, healthStatus, pauseHealth, resumeHealth } from '../client/health';
 import { runLogArchival } from '../client/logs';
+import { approveProposal, checkProposalId, listProposals, rejectProposal } from '../client/tuning';
 import { addSuppressionToText, latestSecurityReport, openFindings, runSecurityScan } from '../client/security';
 import { readEnv, type EksflowEnv } from '../config/env';
 import { suppressionSchema } from '../config/security';
@@ -174,6 +175,13 @@ export const overrideBody = overrideRequestSchema
   .strict();
 export const clearOverrideBody = clearOverrideRequestSchema.omit({ by: true }).strict();
 const emptyBody = z.object({}).strict();
+const tuningParam = z.object({
+  id: z.string().min(1).max(200).meta({ description: 'proposal id (<date>.<cluster>.<nodegroup>.<hash>)' }),
+});
+const tuningListQuery = z.object({ all: z.enum(['true', 'false']).optional() }).strict();
+const tuningApproveBody = z.object({ note: z.string().max(500).optional() }).strict();
+const tuningRejectBody = z.object({ reason: z.string().min(1).max(500) }).strict();
+const tuningView = z.object({}).loose().meta({ id: 'TuningProposalStatus' });
 const scaleBody = z.object({ dryRun: z.boolean().default(false) }).strict();
 const noteBody = z.object({ note: z.string().max(500).optional() }).strict();
 const resolveBody = z.object({ note: z.string().max(1024).optional() }).strict();
@@ -1073,6 +1081,50 @@ export const OPERATIONS: Operation[] = [
       }
       const out = await healthCall(status, wf);
       if (verb !== 'check') audit(ctx, `health-${verb}`, wf, {});
+      return out;
+    },
+  })),
+  {
+    id: 'listTuningProposals',
+    method: 'GET',
+    path: '/api/v1/tuning',
+    role: 'viewer',
+    tag: 'tuning',
+    summary: 'Right-sizing proposals of the performance tuning: pending ones, or all recent with all=true',
+    query: tuningListQuery,
+    response: z.object({ proposals: z.array(tuningView) }),
+    status: 200,
+    cli: ['tuning list'],
+    handler: async (ctx) => {
+      const q = tuningListQuery.parse(ctx.query ?? {});
+      return {
+        proposals: await listProposals(ctx.deps.client, { taskQueue: ctx.deps.taskQueue, all: q.all === 'true' }),
+      };
+    },
+  },
+  ...(['approve', 'reject'] as const).map((verb): Operation => ({
+    id: `${verb}TuningProposal`,
+    method: 'POST',
+    path: `/api/v1/tuning/{id}/${verb}`,
+    role: 'operator',
+    tag: 'tuning',
+    summary:
+      verb === 'approve'
+        ? 'Approve a proposal: a size change goes through the cluster controller, recorded with the approver'
+        : 'Reject a proposal (recorded with who and why)',
+    params: tuningParam,
+    body: verb === 'approve' ? tuningApproveBody : tuningRejectBody,
+    response: tuningView,
+    status: 200,
+    cli: [`tuning ${verb}`],
+    handler: async (ctx) => {
+      const id = checkProposalId(ctx.params.id!);
+      const by = ctx.principal.name;
+      const out =
+        verb === 'approve'
+          ? await approveProposal(ctx.deps.client, id, { by, ...tuningApproveBody.parse(ctx.body ?? {}) })
+          : await rejectProposal(ctx.deps.client, id, { by, ...tuningRejectBody.parse(ctx.body) });
+      audit(ctx, `tuning-${verb}`, `tuning/${id}`, {});
       return out;
     },
   })),

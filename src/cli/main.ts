@@ -15,6 +15,7 @@ import { registerLogCommands } from './logs';
 import { registerHealthCommands } from './health';
 import { registerBackupCommands } from './backups';
 import { registerCleanupCommands } from './cleanup';
+import { registerTuningCommands } from './tuning';
 
 /**
  * The operator CLI. Each area registers its own sub-commands from its own module, so this file
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerHealthCommands(program);
   registerBackupCommands(program);
   registerCleanupCommands(program);
+  registerTuningCommands(program);
   return program;
 }
 
