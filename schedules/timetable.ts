@@ -26,8 +26,6 @@ export interface ResolvedEntry extends Omit<TimetableEntry, 'days'> {
   skipHolidays: boolean;
 }
 
-const notDelivered = (what: string) => `no issue delivers ${what} yet`;
-
 export const TIMETABLE: readonly TimetableEntry[] = [
   {
     id: 'pre-work-analysis',

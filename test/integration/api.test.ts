@@ -133,6 +133,8 @@ describe('operator API (/api/v1) on the dev server and moto', () => {
 
     config = testConfig({
       clusters: [cluster],
+      // Every shipped entry is delivered: one disabled in the config exercises the disabled path.
+      timetable: { entries: { 'performance-tuning': { enabled: false } } },
       api: {
         sns: { topics: [{ arn: topicArn, role: 'operator' }], certUrlPattern: '^http://127\\.0\\.0\\.1:\\d+/' },
         tokens: (Object.keys(TOKENS) as (keyof typeof TOKENS)[]).map((role) => ({

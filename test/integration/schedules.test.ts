@@ -29,7 +29,12 @@ describe('the IST timetable as Temporal Schedules (dev server)', () => {
   const holiday = nextWeekday(now);
   const opts = { taskQueue, holidays: [holiday], catchupWindowMs: 15 * 60_000, prefix };
   const entries = (list: readonly TimetableEntry[] = TIMETABLE) =>
-    resolveTimetable(timetableSchema.parse({ holidays: [holiday] }), registeredWorkflowTypes(), list);
+    resolveTimetable(
+      // Every shipped entry is delivered: one disabled in the config keeps the disabled path covered.
+      timetableSchema.parse({ holidays: [holiday], entries: { 'performance-tuning': { enabled: false } } }),
+      registeredWorkflowTypes(),
+      list,
+    );
   const ids = () => entries().map((e) => scheduleIdFor(e.id, prefix));
 
   beforeAll(async () => {
@@ -64,7 +69,7 @@ describe('the IST timetable as Temporal Schedules (dev server)', () => {
     expect(next).toContain(new Date(istToUtcMs(nextWeekday(istToUtcMs(holiday, '12:00')), '08:00')).toISOString());
 
     const tuning = await stack.client.schedule.getHandle(scheduleIdFor('performance-tuning', prefix)).describe();
-    expect(tuning.state).toMatchObject({ paused: true, note: 'disabled: no issue delivers performance tuning yet' });
+    expect(tuning.state).toMatchObject({ paused: true, note: 'disabled: disabled in the config (timetable.entries)' });
   });
 
   it('a holiday really produces no action: a backfill over the holiday and the next day starts one run', async () => {
@@ -146,7 +151,7 @@ describe('the IST timetable as Temporal Schedules (dev server)', () => {
             ],
           },
         ],
-        timetable: { holidays: [holiday] },
+        timetable: { holidays: [holiday], entries: { 'performance-tuning': { enabled: false } } },
       }),
     );
     const c = captureCli({
@@ -165,11 +170,11 @@ describe('the IST timetable as Temporal Schedules (dev server)', () => {
       );
       expect(c.out).toMatch(/scale-up\s+08:00\s+Mon–Fri\s+scaleUpFleet\s+paused\s+-\s+operator: change freeze/); // paused earlier by an operator
       expect(c.out).toMatch(
-        /performance-tuning\s+14:00\s+Mon–Fri\s+performanceTuning\s+disabled\s+-\s+no issue delivers performance tuning yet/,
+        /performance-tuning\s+14:00\s+Mon–Fri\s+performanceTuning\s+disabled\s+-\s+disabled in the config \(timetable\.entries\)/,
       );
       expect(c.out).toMatch(/backups\s+02:00\s+daily\s+backups\s+active/);
       expect(await c.run('schedules', 'trigger', 'performance-tuning', '--prefix', prefix)).toBe(2);
-      expect(c.err).toMatch(/performance-tuning is disabled: no issue delivers performance tuning yet/);
+      expect(c.err).toMatch(/performance-tuning is disabled: disabled in the config \(timetable\.entries\)/);
       expect(await c.run('schedules', 'pause', '--all', '--note', 'maintenance window', '--prefix', prefix)).toBe(0);
       expect(
         (await stack.client.schedule.getHandle(scheduleIdFor('pre-work-analysis', prefix)).describe()).state,

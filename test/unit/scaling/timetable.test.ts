@@ -1,6 +1,6 @@
 import { timetableSchema } from '../../../src/config/timetable';
 import { holidaySkip, scheduleOptionsFor, definitionHash } from '../../../schedules/apply';
-import { resolveTimetable, TIMETABLE } from '../../../schedules/timetable';
+import { resolveTimetable, TIMETABLE, type TimetableEntry } from '../../../schedules/timetable';
 
 const registered = [
   'preWorkAnalysis',
@@ -41,7 +41,7 @@ describe('timetable data', () => {
     });
     expect(byId['performance-tuning']).toMatchObject({
       enabled: false,
-      disabledReason: 'no issue delivers performance tuning yet',
+      disabledReason: expect.stringMatching(/performanceTuning is not registered/),
       days: [1, 2, 3, 4, 5],
       skipHolidays: true,
     });
@@ -56,6 +56,30 @@ describe('timetable data', () => {
     );
     expect(withNight['backups']).toMatchObject({ enabled: true, time: '02:00', days: [0, 1, 2, 3, 4, 5, 6] });
     expect(withNight['resource-cleanup']).toMatchObject({ enabled: true, time: '19:00', days: [1, 2, 3, 4, 5] });
+  });
+
+  it('ships no paused entry; an undelivered entry stays disabled whatever the config says', () => {
+    expect(TIMETABLE.filter((e) => !e.enabled).map((e) => e.id)).toEqual([]);
+    const undelivered: TimetableEntry = {
+      id: 'capacity-review',
+      time: '15:00',
+      days: 'business',
+      workflow: 'capacityReview',
+      args: [{}],
+      enabled: false,
+      disabledReason: 'no issue delivers capacity review yet',
+      description: 'not delivered',
+    };
+    const tt = timetableSchema.parse({ entries: { 'capacity-review': { enabled: true } } });
+    const entry = resolveTimetable(tt, [...registered, 'capacityReview'], [...TIMETABLE, undelivered]).find(
+      (e) => e.id === 'capacity-review',
+    );
+    expect(entry).toMatchObject({ enabled: false, disabledReason: 'no issue delivers capacity review yet' });
+    const tuning = resolveTimetable(timetableSchema.parse({}), [...registered, 'performanceTuning']).find(
+      (e) => e.id === 'performance-tuning',
+    );
+    expect(tuning).toMatchObject({ enabled: true, workflow: 'performanceTuning', time: '14:00' });
+    expect(tuning?.disabledReason).toBeUndefined();
   });
 
   it('applies per-entry config (days, time, enabled) and rejects unknown ids', () => {
