@@ -62,7 +62,15 @@ async function decide(
     // The decision is applied (or recorded) by the workflow; its result is the final status.
     return (await handle.result()) as ProposalStatus;
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no pending tuning change ${id}`);
+    if (err instanceof WorkflowNotFoundError) {
+      // A decided or expired proposal has closed: say how it ended rather than "not found".
+      const closed = await (handle.result() as Promise<ProposalStatus>).catch(() => undefined);
+      if (closed)
+        throw new ValidationError(
+          `proposal ${id} is already ${closed.state}${closed.decidedBy ? ` by ${closed.decidedBy}` : ''}`,
+        );
+      throw new NotFoundError(`no pending tuning change ${id}`);
+    }
     if (err instanceof WorkflowUpdateFailedError)
       throw new ValidationError(((err.cause as Error | undefined)?.message ?? err.message).replace(/^Error: /, ''));
     throw err;
