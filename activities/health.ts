@@ -24,6 +24,8 @@ import {
 } from '../src/domain/health/checks';
 import { planScaleUp } from '../src/domain/health/actions';
 import { clusterKeyOf, clusterSpecOf, controllerWorkflowId } from '../src/domain/scaling/types';
+import { alarmContext, type AlarmContext, type ScoredPoint } from '../src/domain/health/alarm-context';
+import { createAnomalyDetector, DEFAULT_ANOMALY_PARAMS } from '../src/ml/anomaly';
 
 /** Names shared with workflows (activities never import workflow code). */
 const ALERT_RESOLVE_SIGNAL = 'resolve';
@@ -227,6 +229,57 @@ export function createHealthActivities(deps: ActivityDeps) {
       const path = join(dir, `${m.id}-${deps.now().toISOString().replace(/[:.]/g, '-')}.html`);
       writeFileSync(path, html);
       return { path, url: `file://${path}`, points: points.length };
+    },
+
+    /**
+     * Context for a CloudWatch alarm's alert: the alarm's metric over enough recent history to warm
+     * the streaming anomaly detector up (GetMetricData at the alarm's period), scored point by
+     * point; the verdict is on the alarm's last half hour (at least 3 periods). The role is the
+     * one configured for a cluster in the alarm's account, if any.
+     */
+    async alarmMetricContext(input: {
+      account: string;
+      region: string;
+      metric: {
+        namespace: string;
+        name: string;
+        dimensions: Record<string, string>;
+        stat?: string;
+        periodSeconds?: number;
+      };
+      atMs: number;
+    }): Promise<AlarmContext> {
+      const period = Math.max(60, Math.round((input.metric.periodSeconds ?? 300) / 60) * 60);
+      const params = DEFAULT_ANOMALY_PARAMS;
+      // Twice the warm-up, within the detector's two-week memory.
+      const historyMs = Math.min(params.memoryMs, 2 * (params.warmupPoints + 1) * period * 1000);
+      const role = deps.config.clusters.find((c) => c.accountId === input.account && c.roleArn)?.roleArn;
+      const target = { accountId: input.account, region: input.region, ...(role ? { roleArn: role } : {}) };
+      const end = Math.min(input.atMs, deps.now().getTime()) + period * 1000;
+      const data = await cloudwatchGateway({ aws: deps.aws, target }).getMetricData(
+        [
+          {
+            id: 'm',
+            namespace: input.metric.namespace,
+            metricName: input.metric.name,
+            dimensions: Object.entries(input.metric.dimensions).map(([name, value]) => ({ name, value })),
+            stat: input.metric.stat ?? 'Average',
+            periodSeconds: period,
+          },
+        ],
+        end - historyMs,
+        end,
+      );
+      const detector = createAnomalyDetector(params);
+      const scored: ScoredPoint[] = (data.m ?? [])
+        .filter((p) => Number.isFinite(p.v))
+        .map((p) => ({ t: p.t, v: p.v, score: detector.update(p.t, p.v).score }));
+      return alarmContext(scored, {
+        recentPoints: Math.max(3, Math.ceil(1800 / period)),
+        threshold: params.threshold,
+        warmupPoints: params.warmupPoints,
+        historyHours: Math.round(historyMs / 3_600_000),
+      });
     },
 
     /** Resolves the alert with this dedup key if it is open (nothing to do otherwise). */

@@ -1,11 +1,13 @@
-import { allHandlersFinished, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { CloudWatchAlarmStateChange } from '../../src/domain/events/eventbridge';
 import { raiseAlert } from '../lib/alerts';
-import { awsMutate } from '../lib/presets';
+import { failureMessage } from '../lib/failures';
+import { awsMutate, awsRead } from '../lib/presets';
 import { alarmStateSignal } from './messages';
 
 const act = proxyActivities<Activities>(awsMutate);
+const read = proxyActivities<Activities>(awsRead);
 
 export interface CloudWatchAlarmResult {
   alarmArn: string;
@@ -46,11 +48,19 @@ export async function cloudwatchAlarm(input: { alarmArn: string }): Promise<Clou
           .join('')}`
       : undefined;
     if (e.state === 'ALARM') {
+      // The alarm's metric through the anomaly detector: is the value unusual for this metric?
+      let context: { text: string; score?: number } | undefined;
+      if (e.metric && patched('alarm-metric-context')) {
+        context = await read
+          .alarmMetricContext({ account: e.account, region: e.region, metric: e.metric, atMs: e.stateAtMs })
+          .catch((err: unknown) => ({ text: `metric context unavailable: ${failureMessage(err)}` }));
+      }
+      const reason = `CloudWatch alarm ${e.alarmName} is ALARM: ${e.reason}`;
       await raiseAlert({
         severity: 'warning',
         type: 'cloudwatch_alarm',
         dedupKey: input.alarmArn,
-        summary: `CloudWatch alarm ${e.alarmName} is ALARM: ${e.reason}`.slice(0, 1000),
+        summary: (context ? `${reason.slice(0, 700)} — metric ${context.text}` : reason).slice(0, 1000),
         details: {
           alarm: e.alarmName,
           account: e.account,
@@ -58,6 +68,8 @@ export async function cloudwatchAlarm(input: { alarmArn: string }): Promise<Clou
           ...(e.previousState ? { previousState: e.previousState } : {}),
           ...(metric ? { metric } : {}),
           ...(e.description ? { description: e.description.slice(0, 1000) } : {}),
+          ...(context ? { metricContext: context.text.slice(0, 1000) } : {}),
+          ...(context?.score !== undefined ? { anomalyScore: Number(context.score.toFixed(3)) } : {}),
         },
       });
       handled.push({ eventId: e.eventId, state: e.state, action: 'raised' });
