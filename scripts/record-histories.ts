@@ -24,6 +24,7 @@ import { clusterSpecOf, controllerWorkflowId } from '../src/domain/scaling/types
 import { startMoto, startTemporalDevServer, type ManagedProcess } from '../src/sandbox/processes';
 import { startReceivers, type Receivers } from '../src/sandbox/receivers';
 import { seedCluster } from '../src/sandbox/seed';
+import { proposeForGroup } from '../src/domain/tuning/proposals';
 
 const ROUTING_KEY = 'R0UTINGKEYR0UTINGKEYR0UTINGKEY01';
 const ACCOUNT = '123456789012';
@@ -233,11 +234,42 @@ async function controller(ctx: Ctx): Promise<Recorded> {
   return { workflowId, runId: first };
 }
 
+/** A pending tuning change: a refused decision, then an approval applied through the controller. */
+async function tuning(ctx: Ctx): Promise<Recorded> {
+  const c = ctx.config.clusters[0]!;
+  const cluster = clusterSpecOf(c);
+  const now = Date.now();
+  const out = proposeForGroup({
+    clusterKey: cluster.key,
+    cluster: c.name,
+    ng: c.nodegroups[0]!,
+    cpu: Array.from({ length: 168 }, () => 20),
+    catalogue: { 'm5.large': { vcpu: 2, memoryGiB: 8, usdPerHour: 0.096 } },
+    monthlyHours: { business: 200, off: 500 },
+    calendar: { businessDays: [0, 1, 2, 3, 4, 5, 6], holidays: [] },
+    nowMs: now,
+    expiryHours: 1,
+  });
+  if (!('proposal' in out)) throw new Error(out.skipped);
+  const proposal = { ...out.proposal, expiresAtMs: now + 3_600_000, holdUntilMs: now + 3_600_000 };
+  const workflowId = `tuning/${proposal.id}`;
+  const h = await ctx.client.workflow.start('tuningProposal', {
+    workflowId,
+    taskQueue: ctx.taskQueue,
+    args: [{ proposal }],
+  });
+  await h.executeUpdate('rejectProposal', { args: [{ by: 'recorder' }] }).catch(() => undefined);
+  await h.executeUpdate('approveProposal', { args: [{ by: 'recorder', note: 'recorded' }] });
+  await h.result();
+  return { workflowId, runId: h.firstExecutionRunId };
+}
+
 const SCENARIOS: Record<string, (ctx: Ctx, tag: string) => Promise<Recorded>> = {
   'alertEscalation.json': alertLadder,
   'alertEscalation-deferred.json': alertDeferred,
   'alertEscalation-continued.json': alertContinued,
   'clusterController.json': (ctx) => controller(ctx),
+  'tuningProposal.json': (ctx) => tuning(ctx),
 };
 
 export async function record(dir: string, only: string[]): Promise<void> {
