@@ -40,6 +40,7 @@ import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
+import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { AwsClientFactory } from '../aws/clients';
 import type { ClusterConfig, NodegroupConfig } from '../config/clusters';
 
@@ -464,4 +465,65 @@ export async function seedNightResources(
     }),
   );
   return { volumes: [pg, redis], created: true };
+}
+
+/**
+ * Seven days of hourly utilisation per node group's Auto Scaling group (EC2 `CPUUtilization`,
+ * CloudWatch agent `mem_used_percent`), so the 14:00 performance tuning has evidence: the first
+ * node group of each cluster idles (a smaller size is proposed), the others sit in the band.
+ * A business-hours rhythm with a deterministic wobble; points are on the hour (a re-seed lands on
+ * the same timestamps).
+ */
+export async function seedUtilisationMetrics(
+  aws: AwsClientFactory,
+  cluster: ClusterConfig,
+  nowMs: number,
+): Promise<void> {
+  const HOUR = 3_600_000;
+  const end = Math.floor(nowMs / HOUR) * HOUR;
+  for (const [index, ng] of cluster.nodegroups.entries()) {
+    const asg =
+      ng.kind === 'self-managed'
+        ? ng.asgName
+        : (
+            await aws
+              .eks(cluster)
+              .send(new DescribeNodegroupCommand({ clusterName: cluster.name, nodegroupName: ng.name }))
+          ).nodegroup?.resources?.autoScalingGroups?.[0]?.name;
+    if (!asg) continue;
+    const base = index === 0 ? 12 : 45;
+    const data = Array.from({ length: 168 }, (_, i) => {
+      const t = end - (167 - i) * HOUR;
+      const istHour = new Date(t + 330 * 60_000).getUTCHours();
+      const busy = istHour >= 8 && istHour < 18 ? 6 : 0;
+      const wobble = (i * 7919) % 5;
+      return { t, cpu: base + busy + wobble, mem: base + 5 + wobble / 2 };
+    });
+    const dims = [{ Name: 'AutoScalingGroupName', Value: asg }];
+    const cw = aws.cloudwatch(cluster);
+    await cw.send(
+      new PutMetricDataCommand({
+        Namespace: 'AWS/EC2',
+        MetricData: data.map((d) => ({
+          MetricName: 'CPUUtilization',
+          Dimensions: dims,
+          Timestamp: new Date(d.t),
+          Value: d.cpu,
+          Unit: 'Percent',
+        })),
+      }),
+    );
+    await cw.send(
+      new PutMetricDataCommand({
+        Namespace: 'CWAgent',
+        MetricData: data.map((d) => ({
+          MetricName: 'mem_used_percent',
+          Dimensions: dims,
+          Timestamp: new Date(d.t),
+          Value: d.mem,
+          Unit: 'Percent',
+        })),
+      }),
+    );
+  }
 }

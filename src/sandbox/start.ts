@@ -20,6 +20,7 @@ import {
   seedLogGroups,
   seedNightResources,
   seedSecurityFindings,
+  seedUtilisationMetrics,
 } from './seed';
 import { expandTemplate } from '../domain/logs/plan';
 import { reconcileNodegroupAsgs, startReconcilerLoop } from './nodegroup-asg-reconciler';
@@ -147,6 +148,8 @@ async function main(): Promise<void> {
 
   const aws = new AwsClientFactory({ endpoint: moto.endpoint, credentials: SANDBOX_CREDENTIALS });
   for (const cluster of config.clusters) await seedCluster(aws, cluster);
+  // A week of node-group utilisation for the 14:00 performance tuning.
+  for (const cluster of config.clusters) await seedUtilisationMetrics(aws, cluster, Date.now());
   // Something for the night jobs (backups, cleanup) to find on their first run.
   for (const cluster of config.clusters) await seedNightResources(aws, cluster);
   const sns = config.notifications.channels.sns;
