@@ -6,7 +6,8 @@
  * The environment is `$EKSFLOW_PEERS_PYTHON` when set, else `.tools/statsforecast/bin/python` (made
  * by scripts/provision.sh) or its cache folder. Without it the evaluation says so and goes on without the peers.
  * Forecasts are cached by a hash of the exact request and the script (so an unchanged run does
- * not refit hundreds of models); `--fresh-peers` ignores the cache.
+ * not refit hundreds of models), and per (model, series) by the Python side as each fit ends (a run
+ * cut short resumes); `--fresh-peers` ignores the whole-run cache.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -80,7 +81,9 @@ export function runPeers(
     season,
     series: series.map((s) => ({ name: s.name, values: s.values, origins: evaluationOrigins(s) })),
   };
-  const body = JSON.stringify(request);
+  // Each (model, series) result is also kept as soon as it is fitted (keyed by its data and the fitting
+  // code), so a run cut short resumes where it stopped instead of refitting everything.
+  const body = JSON.stringify({ ...request, cache_dir: options.fresh ? undefined : path.join(cacheDir(), 'tasks') });
   const key = createHash('sha256')
     .update(body)
     .update(fs.readFileSync(script))
