@@ -4,6 +4,7 @@ statsforecast peers for `npm run eval:ml` (called by src/ml/eval/peers.ts; not r
 stdin: JSON {"horizon": H, "season": S, "series": [{"name": ..., "values": [...], "origins": [i, ...]}],
         "cache_dir": optional folder where each (model, series) result is kept as soon as it is fitted}
 stdout: one JSON line per (model, series): {"model": "peer:AutoETS", "series": name, "forecasts": [[H floats] per origin]}
+        ({"model", "series", "skipped": true} for a task the budget in argv[1] seconds left unfitted)
         then {"done": true, "seconds": ...}. A model that fails at an origin forecasts the last value there
         and is counted in "failures" (so one numerical failure cannot sink a whole run).
 
@@ -52,11 +53,13 @@ def task_key(name, series, horizon, season) -> str:
 
 def run_task(task):
     """One model on one series, at every origin (a task for the worker pool), cached per task."""
-    name, series, horizon, season, cache_dir = task
+    name, series, horizon, season, cache_dir, deadline = task
     cached = os.path.join(cache_dir, f"task-{task_key(name, series, horizon, season)}.json") if cache_dir else None
     if cached and os.path.exists(cached):
         with open(cached, encoding="utf-8") as f:
             return json.load(f)
+    if time.time() > deadline:
+        return {"model": name, "series": series["name"], "skipped": True}
     forecasts, failures = fit_forecasts(name, series["values"], series["origins"], horizon, season)
     result = {"model": name, "series": series["name"], "forecasts": forecasts, "failures": failures}
     if cached:
@@ -93,7 +96,9 @@ def main() -> None:
     started = time.time()
     only = request.get("models")
     cache_dir = request.get("cache_dir")
-    tasks = [(name, series, horizon, season, cache_dir) for name in MODELS if not only or name in only for series in request["series"]]
+    # argv[1]: fitting budget in seconds; a task not cached and not started by then is skipped.
+    deadline = started + (float(sys.argv[1]) if len(sys.argv) > 1 else float("inf"))
+    tasks = [(name, series, horizon, season, cache_dir, deadline) for name in MODELS if not only or name in only for series in request["series"]]
     # Fits are independent: one worker per core, results written in task order (deterministic output).
     workers = max(1, min(len(tasks), int(request.get("workers") or os.cpu_count() or 1)))
     with ProcessPoolExecutor(max_workers=workers) as pool:

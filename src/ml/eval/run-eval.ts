@@ -107,7 +107,7 @@ export function runEvaluation(args: EvalArgs, out: EvalOutput): void {
       evaluation.lines.forEach((l) => out.line(l));
       const others = [...evaluation.peerLines];
       if (args.peers) {
-        const peers = runPeers(series, { fresh: args.freshPeers });
+        const peers = runPeers(series, { fresh: args.freshPeers, budgetMinutes: args.peersMinutes });
         if ('unavailable' in peers) out.note(peers.unavailable);
         else {
           out.note(peers.note);

@@ -203,12 +203,20 @@ describe('model selection without the scored series or file', () => {
     expect(grid[0]).toEqual({ ...defaultRule, threshold: THRESHOLD_GRID[0] });
     const chosen = selectRules(traces, grid).leaveOneOut.standard;
     // Moving file 0's labels elsewhere cannot change the rule chosen for file 0 (it is chosen on the others).
-    const moved = traces.map((t, i) => (i === 0 ? { ...t, windows: [[100, 140]] as typeof t.windows } : t));
+    const moved = traces.map((t, i) => (i === 0 ? { ...t, windows: [{ start: 100, end: 140 }] } : t));
     expect(selectRules(moved, grid).leaveOneOut.standard[0]).toEqual(chosen[0]);
   });
 
   it('accepts --no-peers and --fresh-peers', () => {
     const parsed = parseEvalArgs(['--no-peers', '--fresh-peers']);
-    expect(parsed).toEqual({ ok: true, args: expect.objectContaining({ peers: false, freshPeers: true }) });
+    expect(parsed).toEqual({
+      ok: true,
+      args: expect.objectContaining({ peers: false, freshPeers: true, peersMinutes: 30 }),
+    });
+    expect(parseEvalArgs(['--peers-minutes', '5'])).toEqual({
+      ok: true,
+      args: expect.objectContaining({ peersMinutes: 5 }),
+    });
+    expect(parseEvalArgs(['--peers-minutes', '-1'])).toMatchObject({ ok: false });
   });
 });
