@@ -117,7 +117,7 @@ export function runPeers(
     fs.mkdirSync(cacheDir(), { recursive: true });
     // Only a complete answer is kept whole; a partial one lives on in the per-task cache.
     if (!output.includes('"skipped":true')) fs.writeFileSync(cached, output);
-    how = `fitted in this run (${((Date.now() - started) / 1000).toFixed(0)} s)`;
+    how = `scripts/ml/peers.py ran ${((Date.now() - started) / 1000).toFixed(0)} s (fits already in the per-task cache are reused)`;
   }
   const lines = output
     .split('\n')
