@@ -49,6 +49,8 @@ export interface AnomalyEvalLine {
   threshold?: number;
   /** the standard profile's whole flag rule (per file: chosen on the other files) */
   rule?: string;
+  /** how many flag rules the nested leave-one-file-out chose from */
+  grid_rules?: number;
   selection?: 'nested-leave-one-file-out' | 'leave-one-file-out' | 'in-sample';
 }
 
@@ -201,7 +203,11 @@ export function evaluateAnomalyTraces(traces: DetectorTrace[], grid: FlagRule[] 
     threshold: nested.leaveOneOut.standard[i].threshold,
     rule: describeRule(nested.leaveOneOut.standard[i]),
   }));
-  const overall: AnomalyEvalLine = { ...loo[loo.length - 1], selection: 'nested-leave-one-file-out' };
+  const overall: AnomalyEvalLine = {
+    ...loo[loo.length - 1],
+    selection: 'nested-leave-one-file-out',
+    grid_rules: grid.length,
+  };
   const thresholdOnly: AnomalyEvalLine = {
     ...thresholdLines[thresholdLines.length - 1],
     series: 'overall/threshold-only-loo',
