@@ -9,6 +9,7 @@ import {
   selectRules,
   selectThresholds,
   THRESHOLD_GRID,
+  votedFlags,
 } from '../../../src/ml/eval/anomaly-eval';
 import {
   bestConfig,
@@ -165,6 +166,7 @@ describe('model selection without the scored series or file', () => {
     }
     const evaluation = evaluateAnomalyTraces(traces);
     expect(evaluation.overall).toMatchObject({ series: 'overall', selection: 'nested-leave-one-file-out', windows: 3 });
+    expect(evaluation.singleRule).toMatchObject({ series: 'overall/single-rule-loo', windows: 3 });
     expect(evaluation.thresholdOnly).toMatchObject({
       series: 'overall/threshold-only-loo',
       selection: 'leave-one-file-out',
@@ -205,6 +207,17 @@ describe('model selection without the scored series or file', () => {
     // Moving file 0's labels elsewhere cannot change the rule chosen for file 0 (it is chosen on the others).
     const moved = traces.map((t, i) => (i === 0 ? { ...t, windows: [{ start: 100, end: 140 }] } : t));
     expect(selectRules(moved, grid).leaveOneOut.standard[0]).toEqual(chosen[0]);
+  });
+
+  it('flags where enough of the voting rules flagged within the tolerance, once per cooldown', () => {
+    const t = Array.from({ length: 400 }, (_, i) => i * 300_000);
+    const at = (...rows: number[]) => t.map((_, i) => (rows.includes(i) ? 1 : 0));
+    // Rows 100/105/110: three rules agree within 2 h; row 300 (16 h later): one rule alone.
+    const rules = [at(100, 300), at(105), at(110)];
+    expect(votedFlags(rules, t, 0.5).flatMap((f, i) => (f ? [i] : []))).toEqual([105]);
+    expect(votedFlags(rules, t, 0.34).flatMap((f, i) => (f ? [i] : []))).toEqual([105]);
+    expect(votedFlags(rules, t, 0.3).flatMap((f, i) => (f ? [i] : []))).toEqual([100, 300]);
+    expect(votedFlags(rules, t, 1).flatMap((f, i) => (f ? [i] : []))).toEqual([110]);
   });
 
   it('accepts --no-peers and --fresh-peers', () => {
