@@ -25,9 +25,9 @@
  * not within `cooldownMs` of the previous flag (one incident pages once).
  *
  * The whole design (features, cooldown, record rule) was developed on the 13 NAB realAWSCloudwatch
- * series in shared/data; the threshold is the one parameter the evaluation re-selects per file
- * without looking at that file (leave-one-file-out, `npm run eval:ml`). Defaults are what that
- * selection picks on all 13 files.
+ * series in shared/data. `npm run eval:ml` re-chooses every flag parameter (threshold, level weight,
+ * cooldown, record rule) without looking at the scored file (nested leave-one-file-out; its headline
+ * is a vote of the best rules). Defaults are the single rule that is best on all 13 files (in-sample).
  *
  * State format (version 2) is stable: `anomalyDetectorStateSchema` below validates it; a version-1
  * state (novelty only) is upgraded on resume. Scores keep their meaning across versions for r.

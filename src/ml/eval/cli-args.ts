@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 
 export const EVAL_USAGE = `usage: eval-ml [--nab-dir DIR] [--nab-labels FILE] [--nab-reference DIR] [--spot-csv FILE]
-               [--synthetic] [--no-peers] [--fresh-peers] [--only forecaster,price,anomaly]
+               [--synthetic] [--no-peers] [--fresh-peers] [--peers-minutes N] [--only forecaster,price,anomaly]
 
 With no data argument, evaluates everything on the shared data (../shared/data, or
 EKSFLOW_SHARED_DATA) plus the synthetic seasonal series. With --nab-dir and/or --spot-csv,
@@ -21,6 +21,8 @@ evaluates only the data given (add --synthetic for the synthetic series too).
   --synthetic           also evaluate the forecaster on the synthetic seasonal series
   --no-peers            skip the statsforecast peers (AutoETS, AutoTheta, MSTL)
   --fresh-peers         refit the peers even if forecasts for the same data are cached
+  --peers-minutes N     fitting budget for the peers (default 30): fits not cached when it runs out are
+                        skipped and reported; each finished (model, series) is cached, a rerun continues
   --only LIST           comma-separated subset of: forecaster, price, anomaly
 
 Output: one JSON line per series and model on stdout (overall lines last); a scoreboard table on stderr.`;
@@ -51,6 +53,7 @@ const argsSchema = z
     synthetic: z.literal(true).optional(),
     'no-peers': z.literal(true).optional(),
     'fresh-peers': z.literal(true).optional(),
+    'peers-minutes': z.coerce.number().min(0).max(1440).optional(),
     only: z
       .string()
       .transform((s) =>
@@ -76,6 +79,8 @@ export interface EvalArgs {
   peers: boolean;
   /** refit the peers even when cached forecasts for the same request exist */
   freshPeers: boolean;
+  /** minutes the peers may spend fitting what is not cached */
+  peersMinutes: number;
   models: EvalModel[];
   /** true when no data argument was given: the shared data and the synthetic set are used */
   defaults: boolean;
@@ -150,6 +155,7 @@ export function parseEvalArgs(argv: string[]): ParseResult {
       synthetic: a.synthetic === true || defaults,
       peers: a['no-peers'] !== true,
       freshPeers: a['fresh-peers'] === true,
+      peersMinutes: a['peers-minutes'] ?? 30,
       models: a.only ?? [...MODELS],
       defaults,
     },

@@ -6,7 +6,8 @@
  * The environment is `$EKSFLOW_PEERS_PYTHON` when set, else `.tools/statsforecast/bin/python` (made
  * by scripts/provision.sh) or its cache folder. Without it the evaluation says so and goes on without the peers.
  * Forecasts are cached by a hash of the exact request and the script (so an unchanged run does
- * not refit hundreds of models); `--fresh-peers` ignores the cache.
+ * not refit hundreds of models), and per (model, series) by the Python side as each fit ends (a run
+ * cut short resumes); `--fresh-peers` ignores the whole-run cache.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -53,6 +54,8 @@ interface PeerLine {
   series: string;
   forecasts: number[][];
   failures: number;
+  /** not fitted: the budget ran out before this task started (and it was not cached) */
+  skipped?: boolean;
 }
 
 function cacheDir(): string {
@@ -62,7 +65,7 @@ function cacheDir(): string {
 /** Runs the peers, or returns why they could not run (the caller prints it and carries on). */
 export function runPeers(
   series: ForecastSeries[],
-  options: { fresh?: boolean } = {},
+  options: { fresh?: boolean; budgetMinutes?: number } = {},
 ): PeerResult | { unavailable: string } {
   const python = peersPython();
   if (python === null) {
@@ -80,7 +83,10 @@ export function runPeers(
     season,
     series: series.map((s) => ({ name: s.name, values: s.values, origins: evaluationOrigins(s) })),
   };
-  const body = JSON.stringify(request);
+  // Each (model, series) result is also kept as soon as it is fitted (keyed by its data and the fitting
+  // code), so a run cut short resumes where it stopped instead of refitting everything.
+  const body = JSON.stringify({ ...request, cache_dir: options.fresh ? undefined : path.join(cacheDir(), 'tasks') });
+  const budgetSeconds = Math.round((options.budgetMinutes ?? 30) * 60);
   const key = createHash('sha256')
     .update(body)
     .update(fs.readFileSync(script))
@@ -95,7 +101,8 @@ export function runPeers(
     how = `cached forecasts ${cached} (same data, origins and script; --fresh-peers refits)`;
   } else {
     const started = Date.now();
-    const run = spawnSync(python, [script], {
+    // The budget is passed beside the request (not in it): it changes what is fitted now, not the answer.
+    const run = spawnSync(python, [script, String(budgetSeconds)], {
       input: body,
       encoding: 'utf8',
       maxBuffer: 1 << 30,
@@ -108,8 +115,9 @@ export function runPeers(
     }
     output = run.stdout;
     fs.mkdirSync(cacheDir(), { recursive: true });
-    fs.writeFileSync(cached, output);
-    how = `fitted in this run (${((Date.now() - started) / 1000).toFixed(0)} s)`;
+    // Only a complete answer is kept whole; a partial one lives on in the per-task cache.
+    if (!output.includes('"skipped":true')) fs.writeFileSync(cached, output);
+    how = `scripts/ml/peers.py ran ${((Date.now() - started) / 1000).toFixed(0)} s (fits already in the per-task cache are reused)`;
   }
   const lines = output
     .split('\n')
@@ -117,8 +125,13 @@ export function runPeers(
     .map((l) => JSON.parse(l) as PeerLine | { done: true });
   const mase: PeerResult['mase'] = {};
   const failures: string[] = [];
+  const skipped: Record<string, number> = {};
   for (const line of lines) {
     if ('done' in line) continue;
+    if (line.skipped) {
+      skipped[line.model] = (skipped[line.model] ?? 0) + 1;
+      continue;
+    }
     const s = request.series.find((r) => r.name === line.series);
     if (!s) continue;
     const values = series.find((x) => x.name === line.series)!.values;
@@ -130,8 +143,14 @@ export function runPeers(
     (mase[line.model] ??= []).push({ name: line.series, mase: errors });
     if (line.failures > 0) failures.push(`${line.model} ${line.series}: ${line.failures} origins fell back to naive`);
   }
+  // A peer is scored only on all the series, never on the subset that happened to fit in time.
+  for (const model of Object.keys(skipped)) delete mase[model];
+  const incomplete = Object.entries(skipped).map(
+    ([model, n]) =>
+      `${model} not scored: ${n} of ${series.length} series not fitted within --peers-minutes ${options.budgetMinutes ?? 30} (finished fits are cached; rerun to continue)`,
+  );
   return {
     mase,
-    note: `statsforecast ${STATSFORECAST_VERSION} peers: ${how}${failures.length ? `; ${failures.join('; ')}` : ''}`,
+    note: `statsforecast ${STATSFORECAST_VERSION} peers: ${how}${[...failures, ...incomplete].map((t) => `; ${t}`).join('')}`,
   };
 }

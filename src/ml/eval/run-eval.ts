@@ -107,7 +107,7 @@ export function runEvaluation(args: EvalArgs, out: EvalOutput): void {
       evaluation.lines.forEach((l) => out.line(l));
       const others = [...evaluation.peerLines];
       if (args.peers) {
-        const peers = runPeers(series, { fresh: args.freshPeers });
+        const peers = runPeers(series, { fresh: args.freshPeers, budgetMinutes: args.peersMinutes });
         if ('unavailable' in peers) out.note(peers.unavailable);
         else {
           out.note(peers.note);
@@ -161,7 +161,13 @@ export function runEvaluation(args: EvalArgs, out: EvalOutput): void {
     const references = referenceDir ? referenceScores(referenceDir, corpus) : [];
     out.note(
       `anomaly detector on ${corpus.length} files (${((Date.now() - started) / 1000).toFixed(1)} s), NAB scores:\n` +
-        formatScoreboard(evaluation.overall, references, evaluation.inSample) +
+        formatScoreboard(
+          evaluation.overall,
+          references,
+          evaluation.inSample,
+          evaluation.thresholdOnly,
+          evaluation.singleRule,
+        ) +
         '\nwhat each change adds (threshold 0.5, standard / low FP / low FN, false positives):\n' +
         ablation
           .map(

@@ -1,10 +1,15 @@
 import * as path from 'node:path';
 import { parseEvalArgs } from '../../../src/ml/eval/cli-args';
+import { createAnomalyDetector, DEFAULT_ANOMALY_PARAMS } from '../../../src/ml/anomaly';
 import {
+  designGrid,
   detectorTraces,
   evaluateAnomalyTraces,
+  flagsWith,
+  selectRules,
   selectThresholds,
   THRESHOLD_GRID,
+  votedFlags,
 } from '../../../src/ml/eval/anomaly-eval';
 import {
   bestConfig,
@@ -160,12 +165,71 @@ describe('model selection without the scored series or file', () => {
       expect(THRESHOLD_GRID).toContain(selection.inSample[p]);
     }
     const evaluation = evaluateAnomalyTraces(traces);
-    expect(evaluation.overall).toMatchObject({ series: 'overall', selection: 'leave-one-file-out', windows: 3 });
+    expect(evaluation.overall).toMatchObject({ series: 'overall', selection: 'nested-leave-one-file-out', windows: 3 });
+    expect(evaluation.singleRule).toMatchObject({ series: 'overall/single-rule-loo', windows: 3 });
+    expect(evaluation.thresholdOnly).toMatchObject({
+      series: 'overall/threshold-only-loo',
+      selection: 'leave-one-file-out',
+    });
     expect(evaluation.inSample).toMatchObject({ series: 'overall/in-sample', selection: 'in-sample' });
+  });
+
+  it("re-applies the detector's own flag rule to a trace, and chooses every rule parameter without the held-out file", () => {
+    const t0 = Date.UTC(2024, 0, 1);
+    const make = (k: number) => {
+      const values = Array.from({ length: 2400 }, (_, i) => 10 + ((i * 7) % 11) * 0.1 + (i >= 1600 + 50 * k ? 3 : 0));
+      values[1200 + 30 * k] = 30 + k;
+      return { name: `f${k}`, timestamps: values.map((_, i) => t0 + i * 300_000), values };
+    };
+    const series = [0, 1, 2, 3].map(make);
+    const windows = Object.fromEntries(
+      series.map((s, k) => [s.name, [[s.timestamps[1190 + 30 * k], s.timestamps[1230 + 30 * k]] as [number, number]]]),
+    );
+    const traces = detectorTraces(series, windows);
+    const d = DEFAULT_ANOMALY_PARAMS;
+    const defaultRule = {
+      threshold: d.threshold,
+      cooldownMs: d.cooldownMs,
+      recordFraction: d.recordFraction,
+      recordHalfLifeMs: d.recordHalfLifeMs,
+      levelWeight: d.levelWeight,
+      level: true,
+    };
+    for (const [i, s] of series.entries()) {
+      const detector = createAnomalyDetector();
+      const live = s.values.map((v, j) => (detector.update(s.timestamps[j], v).anomaly ? 1 : 0));
+      expect(flagsWith(traces[i], defaultRule)).toEqual(live);
+      expect(live.some((f) => f === 1)).toBe(true);
+    }
+    const grid = designGrid();
+    expect(grid[0]).toEqual({ ...defaultRule, threshold: THRESHOLD_GRID[0] });
+    const chosen = selectRules(traces, grid).leaveOneOut.standard;
+    // Moving file 0's labels elsewhere cannot change the rule chosen for file 0 (it is chosen on the others).
+    const moved = traces.map((t, i) => (i === 0 ? { ...t, windows: [{ start: 100, end: 140 }] } : t));
+    expect(selectRules(moved, grid).leaveOneOut.standard[0]).toEqual(chosen[0]);
+  });
+
+  it('flags where enough of the voting rules flagged within the tolerance, once per cooldown', () => {
+    const t = Array.from({ length: 400 }, (_, i) => i * 300_000);
+    const at = (...rows: number[]) => t.map((_, i) => (rows.includes(i) ? 1 : 0));
+    // Rows 100/105/110: three rules agree within 2 h; row 300 (16 h later): one rule alone.
+    const rules = [at(100, 300), at(105), at(110)];
+    expect(votedFlags(rules, t, 0.5).flatMap((f, i) => (f ? [i] : []))).toEqual([105]);
+    expect(votedFlags(rules, t, 0.34).flatMap((f, i) => (f ? [i] : []))).toEqual([105]);
+    expect(votedFlags(rules, t, 0.3).flatMap((f, i) => (f ? [i] : []))).toEqual([100, 300]);
+    expect(votedFlags(rules, t, 1).flatMap((f, i) => (f ? [i] : []))).toEqual([110]);
   });
 
   it('accepts --no-peers and --fresh-peers', () => {
     const parsed = parseEvalArgs(['--no-peers', '--fresh-peers']);
-    expect(parsed).toEqual({ ok: true, args: expect.objectContaining({ peers: false, freshPeers: true }) });
+    expect(parsed).toEqual({
+      ok: true,
+      args: expect.objectContaining({ peers: false, freshPeers: true, peersMinutes: 30 }),
+    });
+    expect(parseEvalArgs(['--peers-minutes', '5'])).toEqual({
+      ok: true,
+      args: expect.objectContaining({ peersMinutes: 5 }),
+    });
+    expect(parseEvalArgs(['--peers-minutes', '-1'])).toMatchObject({ ok: false });
   });
 });
