@@ -7,8 +7,8 @@
  * Each piece can be killed and restarted (the chaos test's fault injector).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, chownSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../search-attributes';
@@ -141,6 +141,8 @@ export async function startPostgres(opts: { dir: string; port?: number; logDir: 
       gid: Number((await run('id', ['-g', 'postgres'])).stdout.trim()),
     }));
     for (const d of [opts.dir, dataDir, sockDir]) chownSync(d, ids.uid, ids.gid);
+    // The throwaway parent (often a 0700 mkdtemp) must let that user through.
+    chmodSync(dirname(opts.dir), 0o755);
   }
   const pwFile = join(opts.dir, 'pgpass');
   writeFileSync(pwFile, `${DB_PASSWORD}\n`, { mode: 0o644 });
