@@ -113,6 +113,8 @@ function chaosConfig(o: ChaosOptions, pagerdutyUrl: string): { raw: unknown; con
             businessHours: { min: 0, desired: 0, max: 10 },
             offHours: { min: 0, desired: 0, max: 10 },
             interruption: { strategy: 'ec2-fleet', onRebalance: 'act' },
+            // The scale-up leaves these sizes alone (it would otherwise lower a raised group mid-interruption).
+            scalingMode: 'bounds',
           },
           {
             name: 'web',
@@ -123,6 +125,7 @@ function chaosConfig(o: ChaosOptions, pagerdutyUrl: string): { raw: unknown; con
             businessHours: { min: 0, desired: raiseSize, max: 2 * raiseSize + 5 },
             offHours: { min: 0, desired: raiseSize, max: 2 * raiseSize + 5 },
             interruption: { strategy: 'raise-capacity', onRebalance: 'notify' },
+            scalingMode: 'bounds',
           },
         ],
       },

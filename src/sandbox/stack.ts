@@ -303,14 +303,11 @@ export function temporalServerConfig(opts: {
   };
 }
 
-/** Dynamic config: search attributes visible at once (as the dev server), updates and long ids on. */
+/** Dynamic config: search attributes visible at once (as the dev server), long ids, no per-namespace throttling in a burst. */
 export const TEMPORAL_DYNAMIC_CONFIG = {
   'system.forceSearchAttributesCacheRefreshOnRead': [{ value: true, constraints: {} }],
   'limit.maxIDLength': [{ value: 255, constraints: {} }],
-  'frontend.enableUpdateWorkflowExecution': [{ value: true }],
-  'frontend.enableUpdateWorkflowExecutionAsyncAccepted': [{ value: true }],
-  'frontend.namespaceRPS': [{ value: 10_000 }],
-  'frontend.namespaceCount': [{ value: 10_000 }],
+  'frontend.namespaceRPS': [{ value: 10_000, constraints: {} }],
 };
 
 export interface TemporalServer {
