@@ -59,6 +59,7 @@ async function main(): Promise<void> {
       workers: WORKERS,
       ports: PORTS,
       say,
+      track: (piece) => stops.push(() => piece.stop()),
       values: {
         EKSFLOW_CONFIG: configPath,
         EKSFLOW_AUDIT_LOG: join(dir, 'audit.jsonl'),
@@ -77,7 +78,6 @@ async function main(): Promise<void> {
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       },
     });
-    stops.push(() => stack.stop());
     say('');
     say(`Temporal UI:  ${stack.ui?.url ?? '(off)'}/namespaces/default/workflows`);
     say(`Status page:  http://localhost:${PORTS.ingress}/ (token ${stack.values.EKSFLOW_INGRESS_TOKEN})`);

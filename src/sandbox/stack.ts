@@ -9,6 +9,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../search-attributes';
@@ -84,7 +85,10 @@ export async function spawnService(opts: {
     },
   };
   if (opts.ready && 'port' in opts.ready) {
-    await waitForPort(opts.ready.port, timeoutMs, opts.name, child);
+    await waitForPort(opts.ready.port, timeoutMs, opts.name, child).catch(async (err: Error) => {
+      await proc.kill();
+      throw new Error(`${err.message}:\n${out.slice(-3000)}`);
+    });
   } else if (opts.ready) {
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -234,6 +238,22 @@ export async function setupTemporalSchema(pg: Postgres): Promise<void> {
 
 // --- Temporal server --------------------------------------------------------------------------
 
+/**
+ * A free port below 32768: the server stores its membership ports in a PostgreSQL smallint
+ * (cluster_membership.rpc_port), so the kernel's ephemeral range (32768+) fails its heartbeat.
+ */
+export async function freeLowPort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((res) => {
+      const srv = createServer();
+      srv.once('error', () => res(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => res(true)));
+    });
+    if (free) return port;
+  }
+}
+
 export interface TemporalServerPorts {
   frontend: number;
   frontendHttp: number;
@@ -326,12 +346,12 @@ export async function startTemporalServer(opts: {
   frontendPort?: number;
 }): Promise<TemporalServer> {
   const ports: TemporalServerPorts = {
-    frontend: opts.frontendPort ?? (await freePort()),
-    frontendHttp: await freePort(),
-    history: await freePort(),
-    matching: await freePort(),
-    worker: await freePort(),
-    membership: [await freePort(), await freePort(), await freePort(), await freePort()],
+    frontend: opts.frontendPort ?? (await freeLowPort()),
+    frontendHttp: await freeLowPort(),
+    history: await freeLowPort(),
+    matching: await freeLowPort(),
+    worker: await freeLowPort(),
+    membership: [await freeLowPort(), await freeLowPort(), await freeLowPort(), await freeLowPort()],
   };
   const dynamicConfigFile = join(opts.dir, 'temporal-dynamic-config.yaml');
   writeFileSync(dynamicConfigFile, stringify(TEMPORAL_DYNAMIC_CONFIG));
@@ -505,6 +525,8 @@ export interface StackOptions {
   /** Also start the Web UI server (default true). */
   ui?: boolean;
   say?: (msg: string) => void;
+  /** Told of each piece as it starts, so a caller interrupted during start-up can stop what runs. */
+  track?: (piece: { stop(): Promise<void> }) => void;
 }
 
 export interface Stack {
@@ -527,6 +549,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const logDir = join(opts.dir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const started: { stop(): Promise<void> }[] = [];
+  const push = started.push.bind(started);
+  started.push = (...pieces) => {
+    for (const p of pieces) opts.track?.(p);
+    return push(...pieces);
+  };
   try {
     const postgres = await startPostgres({ dir: join(opts.dir, 'postgresql'), port: opts.ports?.postgres, logDir });
     started.push(postgres);
