@@ -7,7 +7,17 @@
  * Each piece can be killed and restarted (the chaos test's fault injector).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  statSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
@@ -145,8 +155,14 @@ export async function startPostgres(opts: { dir: string; port?: number; logDir: 
       gid: Number((await run('id', ['-g', 'postgres'])).stdout.trim()),
     }));
     for (const d of [opts.dir, dataDir, sockDir]) chownSync(d, ids.uid, ids.gid);
-    // The throwaway parent (often a 0700 mkdtemp) must let that user through.
-    chmodSync(dirname(opts.dir), 0o755);
+    // The throwaway parents (0700 mkdtemp directories) must let that user through.
+    for (let d = dirname(opts.dir); d !== dirname(d) && d !== tmpdir(); d = dirname(d)) {
+      const st = statSync(d);
+      if ((st.mode & 0o001) !== 0) continue;
+      if (!d.startsWith(tmpdir()))
+        throw new Error(`postgres cannot reach ${opts.dir}: ${d} is not traversable by the postgres user`);
+      chmodSync(d, (st.mode & 0o777) | 0o711);
+    }
   }
   const pwFile = join(opts.dir, 'pgpass');
   writeFileSync(pwFile, `${DB_PASSWORD}\n`, { mode: 0o644 });
