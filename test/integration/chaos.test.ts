@@ -26,11 +26,11 @@ const provisioned = ['temporal-server', 'temporal-sql-tool', 'postgres'].every((
       killEveryMs: 6_000,
       serverRestartAtMs: 8_000,
       dbRestartAtMs: 20_000,
-      timeoutMs: 150_000,
+      timeoutMs: 240_000,
       say: (m) => process.stderr.write(`[chaos] ${m}\n`),
     });
     process.stderr.write(`[chaos] ${JSON.stringify(result)}\n`);
-  }, 600_000);
+  }, 900_000);
 
   it('injected the faults: workers killed, the Temporal server and PostgreSQL restarted once', () => {
     expect(result.kills).toBeGreaterThan(0);
