@@ -8,6 +8,7 @@
 #   --with-deploy     also cfn-lint, Helm, kubeconform and the Kubernetes OpenAPI document (the
 #                     deploy/ tests use them; `npm start` does not need them)
 #   --with-kubernetes also build etcd, kube-apiserver, kube-controller-manager (the Kubernetes tests use them)
+#   --with-stack      also PostgreSQL, the Temporal server, its schema tool and Web UI (`npm run stack`, the chaos test)
 set -euo pipefail
 
 TEMPORAL_CLI_VERSION=v1.5.1
@@ -28,11 +29,13 @@ mkdir -p "$cache" "$tools/bin"
 with_chromium=0
 with_deploy=0
 with_kubernetes=0
+with_stack=0
 for arg in "$@"; do
   case "$arg" in
     --with-chromium) with_chromium=1 ;;
     --with-deploy) with_deploy=1 ;;
     --with-kubernetes) with_kubernetes=1 ;;
+    --with-stack) with_stack=1 ;;
     *) echo "provision: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
@@ -258,6 +261,11 @@ ln -sfn /usr/bin/prometheus "$tools/bin/prometheus"
 #    Only for the tests: a cold build is long (README, "The Kubernetes side"), and the sandbox does not need it.
 if [ "$with_kubernetes" = 1 ]; then
   bash "$root/scripts/provision-kubernetes.sh"
+fi
+
+# 8. PostgreSQL and the Temporal server built from its Go module: the production shape as processes.
+if [ "$with_stack" = 1 ]; then
+  bash "$root/scripts/provision-stack.sh"
 fi
 
 step "done" "$(elapsed "$t0")"

@@ -99,13 +99,15 @@ export function registerStatusPage(app: FastifyInstance, deps: StatusPageDeps): 
       );
     });
 
-    scope.get('/reports/:id', async (req, reply) => {
-      if (!(await requireRole(deps, req, reply, 'viewer'))) return reply;
-      const { id } = z.object({ id: z.string().max(64) }).parse(req.params);
-      return reply
-        .type('text/html; charset=utf-8')
-        .send(await readReportHtml(deps.reportsDir, id.replace(/\.html$/, '')));
-    });
+    // With a report source (ingress main, npm start) the ingress's own GET /reports/:id (link token or bearer) serves it.
+    if (!scope.hasRoute({ method: 'GET', url: '/reports/:id' }))
+      scope.get('/reports/:id', async (req, reply) => {
+        if (!(await requireRole(deps, req, reply, 'viewer'))) return reply;
+        const { id } = z.object({ id: z.string().max(64) }).parse(req.params);
+        return reply
+          .type('text/html; charset=utf-8')
+          .send(await readReportHtml(deps.reportsDir, id.replace(/\.html$/, '')));
+      });
   });
 }
 

@@ -69,6 +69,8 @@ const envSchema = z.object({
   EKSFLOW_CONFIG_RELOAD_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
 });
 export type EksflowEnv = z.infer<typeof envSchema>;
+/** The variables readEnv knows (the stack/compose consistency test checks against them). */
+export const ENV_NAMES: readonly string[] = Object.keys(envSchema.shape);
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): EksflowEnv {
   const result = envSchema.safeParse(env);
