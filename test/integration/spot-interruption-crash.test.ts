@@ -222,6 +222,31 @@ describe('spot interruption survives a worker crash without a double launch', ()
     );
   });
 
+  it('owned capacity: a fallback carries its purpose, its group counts without the interrupted instance, and its end (terminate, hand-off) repeats safely', async () => {
+    const deps = testActivityDeps({ config, client: stack.client, taskQueue });
+    const acts = createInterruptionActivities(deps);
+    const group = await sandbox.asg(fleetAsg);
+    const interrupted = group.inService[group.inService.length - 1]!;
+    const identity = await acts.identifyInstance({ instanceId: interrupted, region, account });
+    const fb = await acts.launchFleet({ identity, capacity: 'on-demand', clientToken: 'owned-test-fallback' });
+    expect(await sandbox.tags(fb.instanceIds[0]!)).toMatchObject({
+      'eksflow:purpose': 'on-demand-fallback',
+      'eksflow:fallback-for': interrupted,
+    });
+    // The interrupted instance is not counted: the group is one short until it launches spot again.
+    expect(await acts.groupCapacityNow({ identity })).toEqual({
+      desired: group.desired,
+      inService: group.inService.length - 1,
+    });
+    await acts.handOffToCleanup({ identity, instanceIds: fb.instanceIds });
+    expect((await sandbox.tags(fb.instanceIds[0]!))['eksflow:handoff']).toBe('cleanup');
+    const reason = 'group back at capacity';
+    expect(await acts.terminateLaunched({ identity, instanceIds: fb.instanceIds, reason })).toEqual(fb.instanceIds);
+    expect(await acts.terminateLaunched({ identity, instanceIds: fb.instanceIds, reason })).toEqual([]);
+    expect(['shutting-down', 'terminated']).toContain(await sandbox.state(fb.instanceIds[0]!));
+    expect(deps.audit.read().filter((r) => r.action === 'ec2:TerminateInstances')).toHaveLength(1);
+  });
+
   it('a repeated raise or fleet launch (an activity retry) finds the first one and does nothing', async () => {
     const deps = testActivityDeps({ config, client: stack.client, taskQueue });
     const acts = createInterruptionActivities(deps);

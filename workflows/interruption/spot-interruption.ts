@@ -65,6 +65,11 @@ const CLAMP_PATCH = 'clamp-event-time';
 const ASG_WRITER_PATCH = 'asg-one-writer';
 const OWNED_PATCH = 'owned-capacity';
 
+/** When the ingress received the event (its stamp), or now (the workflow clock) when that is later or unknown. */
+function receiptOf(t: InterruptionTrigger): number {
+  return Math.min(Date.now(), Date.parse(t.receivedAt ?? '') || Date.now());
+}
+
 /**
  * The state of one interruption response and one method per phase: identify, notify only,
  * watch EKS rebalancing, request a replacement (with the drain alongside), fall back to
@@ -101,11 +106,11 @@ class SpotInterruption {
     this.trigger = trigger;
     this.timing = { ...DEFAULT_TIMING, ...input.timing };
     this.clamp = patched(CLAMP_PATCH);
-    const receivedAtMs = Math.min(Date.now(), Date.parse(trigger.receivedAt ?? '') || Date.now());
+    const receivedAtMs = receiptOf(trigger);
     this.eventTimeMs = this.clamp ? clampEventTime(trigger.time, receivedAtMs) : Date.parse(trigger.time);
     this.stale = this.clamp && isStale(this.eventTimeMs, receivedAtMs);
     this.seenEvents = [trigger.eventId];
-    this.deadlineMs = trigger.kind === 'spot-interruption-warning' ? this.deadlineFor(trigger.time) : undefined;
+    this.deadlineMs = trigger.kind === 'spot-interruption-warning' ? this.deadlineFor(trigger) : undefined;
     this.progress = {
       phase: 'identifying',
       instanceId: trigger.instanceId,
@@ -125,9 +130,9 @@ class SpotInterruption {
     };
   }
 
-  /** Event time + 120 s; with the clamp, never counted from later than now (the receipt). */
-  private deadlineFor(time: string): number {
-    return this.clamp ? clampEventTime(time, Date.now()) + SPOT_NOTICE_MS : interruptionDeadlineMs(time);
+  /** Event time + 120 s; with the clamp, never counted from later than the receipt. */
+  private deadlineFor(t: InterruptionTrigger): number {
+    return this.clamp ? clampEventTime(t.time, receiptOf(t)) + SPOT_NOTICE_MS : interruptionDeadlineMs(t.time);
   }
 
   registerHandlers(): void {
@@ -141,7 +146,7 @@ class SpotInterruption {
       this.seenEvents.push(t.eventId);
       if (t.kind === 'spot-interruption-warning' && this.deadlineMs === undefined) {
         // A rebalance run escalates: from now on the 120 s deadline and its fallback apply.
-        this.deadlineMs = this.deadlineFor(t.time);
+        this.deadlineMs = this.deadlineFor(t);
         this.progress.notes.push(`escalated by interruption warning ${t.eventId}`);
       }
     });
