@@ -166,11 +166,15 @@ export async function attachInstances(
   const members = new Set(((await describeAsg(deps.aws, ref)).Instances ?? []).map((i) => i.InstanceId));
   const todo = instanceIds.filter((id) => !members.has(id)).sort();
   if (todo.length === 0) return [];
-  await awsCall(`AttachInstances ${asgLabel(ref)} ${todo.join(',')}`, () =>
-    deps.aws
-      .autoScaling(ref.target)
-      .send(new AttachInstancesCommand({ AutoScalingGroupName: ref.asgName, InstanceIds: todo })),
-  );
+  // AttachInstances takes at most 20 instances per call.
+  for (let i = 0; i < todo.length; i += 20) {
+    const chunk = todo.slice(i, i + 20);
+    await awsCall(`AttachInstances ${asgLabel(ref)} ${chunk.join(',')}`, () =>
+      deps.aws
+        .autoScaling(ref.target)
+        .send(new AttachInstancesCommand({ AutoScalingGroupName: ref.asgName, InstanceIds: chunk })),
+    );
+  }
   recordMutation(deps.audit, 'autoscaling:AttachInstances', asgLabel(ref), {
     instanceIds: todo,
     asgName: ref.asgName,
