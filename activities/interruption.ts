@@ -4,8 +4,26 @@ import { z } from 'zod';
 import type { ActivityDeps } from './deps';
 import { activityInfoOrUndefined, recordMutation } from './audit';
 import { parseInput } from './input';
-import { applyAsgSize, asgInstanceIds, asgSize, asgTags, describeAsg, findAsg, setAsgTag } from './gateways/asg';
-import { describeInstances, findInstance, instancesTagged, launchInstantFleet, tagsOf } from './gateways/instances';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import {
+  applyAsgSize,
+  asgInstanceIds,
+  asgSize,
+  asgTags,
+  attachInstances,
+  describeAsg,
+  findAsg,
+  setAsgTag,
+} from './gateways/asg';
+import {
+  describeInstances,
+  findInstance,
+  instancesTagged,
+  launchInstantFleet,
+  tagInstances,
+  tagsOf,
+  terminateInstances,
+} from './gateways/instances';
 import { applyNodegroupSize, describeNodegroup } from './gateways/nodegroups';
 import { createKubernetesActivities } from './kubernetes';
 import type { DrainNodeResult } from '../workflows/drain/messages';
@@ -25,6 +43,29 @@ import {
   type RaiseMarker,
 } from '../src/domain/interruption/capacity';
 import { fleetOverrides, similarInstanceTypes, type InstanceSpec } from '../src/domain/interruption/replacement';
+import {
+  BATCH_TAG,
+  decodeBatchMarker,
+  encodeBatchMarker,
+  planCapacityBatch,
+  type GroupLedger,
+} from '../src/domain/interruption/group-ledger';
+import {
+  ATTACHED_TAG,
+  HANDOFF_TAG,
+  OWNER_TAG,
+  PURPOSE_TAG,
+  type LaunchPurpose,
+} from '../src/domain/interruption/ownership';
+import {
+  ASG_CAPACITY_WORKFLOW_TYPE,
+  asgCapacityWorkflowId,
+  capacityUpdate,
+  type CapacityAnswer,
+  type CapacityRequest,
+  type GroupRef,
+} from '../workflows/interruption/asg-messages';
+import type { asgCapacity } from '../workflows/interruption/asg-capacity';
 
 /** Where an interrupted instance belongs, as found in AWS and matched against the config. Plain JSON. */
 export interface InstanceIdentity {
@@ -79,24 +120,7 @@ const identifySchema = z.object({ instanceId: instanceIdSchema, region: z.string
 
 const sortedIds = (ids: (string | undefined)[]) => ids.filter((i): i is string => !!i).sort();
 
-/** One read-modify-write of a group's size at a time in this process (see the report: across processes it is the ASG marker that guards retries, not concurrency). */
-function keyedMutex() {
-  const tails = new Map<string, Promise<unknown>>();
-  return async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = tails.get(key) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    const tail = run.catch(() => undefined);
-    tails.set(key, tail);
-    try {
-      return await run;
-    } finally {
-      if (tails.get(key) === tail) tails.delete(key);
-    }
-  };
-}
-
 export function createInterruptionActivities(deps: ActivityDeps) {
-  const withGroupLock = keyedMutex();
   const kube = createKubernetesActivities(deps);
   let catalogue: Record<string, InstanceSpec> | undefined;
   const instanceCatalogue = () => {
@@ -241,11 +265,13 @@ export function createInterruptionActivities(deps: ActivityDeps) {
   /**
    * Raises the instance's group by one (and max with it when at max), once per interrupted
    * instance: the `eksflow:raise:<instance-id>` tag on the ASG says whether it already happened.
+   * Runs started before the group's one writer (asgCapacity) keep calling it so they replay; new
+   * runs go through `requestGroupCapacity`.
    */
   async function raiseGroupCapacity(input: { identity: InstanceIdentity; requestToken: string }): Promise<RaiseResult> {
     const { identity, requestToken } = input;
     const { target, asgName } = requireAsg(identity);
-    return withGroupLock(`${target.accountId}/${target.region}/${asgName}`, async () => {
+    {
       const asg = await describeAsg(deps.aws, { target, asgName });
       const existing = decodeRaiseMarker(asgTags(asg)[raiseTagKey(identity.instanceId)]);
       if (existing && existing.state !== 'raising')
@@ -260,17 +286,17 @@ export function createInterruptionActivities(deps: ActivityDeps) {
         ...raised,
       });
       return { changed: true, marker: raised, requestedAt: deps.now().toISOString() };
-    });
+    }
   }
 
-  /** Undoes this instance's raise, once: −1 desired from the current size, max restored if untouched. */
+  /** Undoes this instance's raise, once: −1 desired from the current size, max restored if untouched (runs of older code; see raiseGroupCapacity). */
   async function undoCapacityRaise(input: {
     identity: InstanceIdentity;
     requestToken: string;
   }): Promise<{ changed: boolean; marker?: RaiseMarker }> {
     const { identity, requestToken } = input;
     const { target, asgName } = requireAsg(identity);
-    return withGroupLock(`${target.accountId}/${target.region}/${asgName}`, async () => {
+    {
       const asg = await findAsg(deps.aws, { target, asgName });
       const marker = asg && decodeRaiseMarker(asgTags(asg)[raiseTagKey(identity.instanceId)]);
       if (!asg || !marker) return { changed: false };
@@ -289,7 +315,7 @@ export function createInterruptionActivities(deps: ActivityDeps) {
         ...plan,
       });
       return { changed: true, marker: plan };
-    });
+    }
   }
 
   /**
@@ -302,8 +328,12 @@ export function createInterruptionActivities(deps: ActivityDeps) {
     identity: InstanceIdentity;
     capacity: 'spot' | 'on-demand';
     clientToken: string;
+    /** Default: spot-replacement for spot, on-demand-fallback for on-demand. */
+    purpose?: LaunchPurpose;
   }): Promise<FleetLaunchResult> {
     const { identity, capacity } = input;
+    const purpose: LaunchPurpose = input.purpose ?? (capacity === 'spot' ? 'spot-replacement' : 'on-demand-fallback');
+    const owner = activityInfoOrUndefined()?.workflowExecution?.workflowId ?? 'unknown';
     const m = identity.managed;
     if (!m) throw new ValidationError(`instance ${identity.instanceId} is not in a configured node group`);
     if (!identity.launchTemplate) throw new ValidationError(`no launch template known for ${m.cluster}/${m.nodegroup}`);
@@ -313,7 +343,13 @@ export function createInterruptionActivities(deps: ActivityDeps) {
     // which is what works on moto, which ignores ClientToken. Skipping that scan on the first
     // attempt keeps a burst of interruptions off a filtered DescribeInstances each.
     const attempt = activityInfoOrUndefined()?.attempt;
-    const existing = attempt === 1 ? [] : await instancesTagged(deps.aws, m.target, tagKey, identity.instanceId);
+    const existing =
+      attempt === 1
+        ? []
+        : (await instancesTagged(deps.aws, m.target, tagKey, identity.instanceId)).filter(
+            // Launches of runs before the purpose tag are replacements or fallbacks by their tag key.
+            (i) => (tagsOf(i.Tags)[PURPOSE_TAG] ?? purpose) === purpose,
+          );
     if (existing.length > 0) {
       return {
         instanceIds: sortedIds(existing.map((i) => i.InstanceId)),
@@ -352,6 +388,8 @@ export function createInterruptionActivities(deps: ActivityDeps) {
             ResourceType: 'instance',
             Tags: [
               { Key: tagKey, Value: identity.instanceId },
+              { Key: PURPOSE_TAG, Value: purpose },
+              { Key: OWNER_TAG, Value: owner },
               { Key: 'eks:cluster-name', Value: m.cluster },
               { Key: 'eks:nodegroup-name', Value: m.nodegroup },
               { Key: `kubernetes.io/cluster/${m.cluster}`, Value: 'owned' },
@@ -362,7 +400,7 @@ export function createInterruptionActivities(deps: ActivityDeps) {
       {
         label: `${m.target.accountId}/${m.target.region}/${m.cluster}/${m.nodegroup}`,
         context: `CreateFleet ${capacity} for ${identity.instanceId}`,
-        detail: { interruptedInstance: identity.instanceId, capacity, types },
+        detail: { interruptedInstance: identity.instanceId, capacity, purpose, owner, types },
       },
     );
     const { instanceIds } = out;
@@ -466,10 +504,162 @@ export function createInterruptionActivities(deps: ActivityDeps) {
     return { skipped: false, outcome };
   }
 
+  /**
+   * One batch of the group's one writer (asgCapacity): reads the group once, plans the net change
+   * from the size recorded for this batch (`eksflow:capacity-batch`, written before anything is
+   * applied, so a retry after a crash plans from the same size), lifts max if the batch needs it,
+   * attaches instances, and sets the absolute desired/max (the difference only).
+   */
+  async function applyCapacityBatch(input: {
+    group: GroupRef;
+    batchId: string;
+    ledger: GroupLedger;
+    up: number;
+    down: number;
+    attach: string[];
+    /** `<op>:<owner>` of the requests served, for the audit record. */
+    owners: string[];
+  }): Promise<{
+    ledger: GroupLedger;
+    before: { desired: number; max: number };
+    target: { desired: number; max: number };
+    appliedAt: string;
+  }> {
+    const { group, batchId, ledger, up, down, attach, owners } = input;
+    const ref = { target: group.target, asgName: group.asgName };
+    const label = `${group.target.accountId}/${group.target.region}/${group.asgName}`;
+    const asg = await describeAsg(deps.aws, ref);
+    const recorded = decodeBatchMarker(asgTags(asg)[BATCH_TAG]);
+    const before =
+      recorded?.batchId === batchId
+        ? recorded.before
+        : group.kind === 'eks-managed'
+          ? (
+              await describeNodegroup(deps.aws, {
+                target: group.target,
+                cluster: group.cluster,
+                nodegroup: group.nodegroup,
+              })
+            ).size
+          : asgSize(asg);
+    if (recorded?.batchId !== batchId) await setAsgTag(deps.aws, ref, BATCH_TAG, encodeBatchMarker(batchId, before));
+    const plan = planCapacityBatch(before, ledger, up, down);
+    const token = `${asgCapacityWorkflowId(group.target, group.asgName)}-${batchId}`;
+    const apply = (size: { desired?: number; max?: number }) =>
+      group.kind === 'eks-managed'
+        ? applyNodegroupSize(
+            deps,
+            { target: group.target, cluster: group.cluster, nodegroup: group.nodegroup },
+            size,
+            token,
+          )
+        : applyAsgSize(deps, ref, size, { requestToken: token });
+    if (attach.length > 0) {
+      if (group.kind === 'eks-managed')
+        throw new ValidationError('instances cannot be attached to an EKS managed node group');
+      // AttachInstances adds to desired and fails past max: make room first, then set the absolute size.
+      const now = asgSize(await describeAsg(deps.aws, ref));
+      if (now.max < plan.target.max) await apply({ max: plan.target.max });
+      const attached = await attachInstances(deps, ref, attach, { requestToken: token });
+      if (attached.length > 0) await tagInstances(deps, group.target, attached, { [ATTACHED_TAG]: group.asgName });
+    }
+    await apply(plan.target);
+    audit(up > 0 ? 'eksflow:RaiseCapacity' : 'eksflow:UndoCapacityRaise', label, {
+      batchId,
+      up,
+      down,
+      owners,
+      attached: attach,
+      before: { desired: before.desired, max: before.max },
+      target: plan.target,
+    });
+    return {
+      ledger: plan.ledger,
+      before: { desired: before.desired, max: before.max },
+      target: plan.target,
+      appliedAt: deps.now().toISOString(),
+    };
+  }
+
+  /**
+   * Asks the group's one writer (`asg/<account>/<region>/<name>`) for a raise, an attach or a
+   * release, starting it if it is not running (update-with-start: a workflow cannot make that
+   * call itself). The update id is the caller's workflow id and step, so a retried activity gets
+   * the same answer from the same run; a new run of the writer knows the owner from its holders.
+   */
+  async function requestGroupCapacity(input: {
+    identity: InstanceIdentity;
+    op: CapacityRequest['op'];
+    instanceIds?: string[];
+    updateId: string;
+  }): Promise<CapacityAnswer> {
+    const { identity, op } = input;
+    const m = identity.managed;
+    if (!m?.asgName) throw new ValidationError(`instance ${identity.instanceId} is not in an Auto Scaling group`);
+    const group: GroupRef = {
+      target: m.target,
+      asgName: m.asgName,
+      kind: m.group.kind,
+      cluster: m.cluster,
+      nodegroup: m.nodegroup,
+    };
+    const { client, taskQueue } = deps.temporal;
+    const request: CapacityRequest = { op, owner: identity.instanceId, instanceIds: input.instanceIds, group };
+    return client.workflow.executeUpdateWithStart(capacityUpdate, {
+      args: [request],
+      updateId: input.updateId,
+      startWorkflowOperation: new WithStartWorkflowOperation<typeof asgCapacity>(ASG_CAPACITY_WORKFLOW_TYPE, {
+        workflowId: asgCapacityWorkflowId(m.target, m.asgName),
+        taskQueue,
+        args: [{ group }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      }),
+    });
+  }
+
+  /** The group's desired size and InService count now, without the interrupted instance (fallbacks are never members). */
+  async function groupCapacityNow(input: {
+    identity: InstanceIdentity;
+  }): Promise<{ desired: number; inService: number }> {
+    const m = input.identity.managed;
+    if (!m?.asgName) return { desired: 0, inService: 0 };
+    const asg = await describeAsg(deps.aws, { target: m.target, asgName: m.asgName });
+    // The interrupted instance may still be InService: it is the capacity being replaced, not counted.
+    const inService = asgInstanceIds(asg).filter((id) => id !== input.identity.instanceId).length;
+    return { desired: asg.DesiredCapacity ?? 0, inService };
+  }
+
+  /** Terminates instances this run launched and no longer needs (an on-demand fallback back to spot). */
+  async function terminateLaunched(input: {
+    identity: InstanceIdentity;
+    instanceIds: string[];
+    reason: string;
+  }): Promise<string[]> {
+    const m = input.identity.managed;
+    if (!m) throw new ValidationError(`instance ${input.identity.instanceId} is not in a configured node group`);
+    return terminateInstances(deps, m.target, input.instanceIds, {
+      interruptedInstance: input.identity.instanceId,
+      owner: activityInfoOrUndefined()?.workflowExecution?.workflowId,
+      reason: input.reason,
+    });
+  }
+
+  /** Hands instances this run launched to the cleanup job (it terminates them once their group no longer needs them). */
+  async function handOffToCleanup(input: { identity: InstanceIdentity; instanceIds: string[] }): Promise<void> {
+    const m = input.identity.managed;
+    if (!m || input.instanceIds.length === 0) return;
+    await tagInstances(deps, m.target, input.instanceIds, { [HANDOFF_TAG]: 'cleanup' });
+  }
+
   return {
     identifyInstance,
     raiseGroupCapacity,
     undoCapacityRaise,
+    applyCapacityBatch,
+    requestGroupCapacity,
+    groupCapacityNow,
+    terminateLaunched,
+    handOffToCleanup,
     launchFleet,
     replacementStatus,
     interruptedInstanceState,

@@ -6,6 +6,7 @@ export { costAnalysis, spotOptimization } from './cost/reports';
 export { alertEscalation } from './alerts/escalation';
 export { alertDigest } from './alerts/digest';
 export { spotInterruption } from './interruption/spot-interruption';
+export { asgCapacity } from './interruption/asg-capacity';
 export { clusterController } from './scaling/controller';
 export { scaleUpCluster, scaleUpFleet, preWorkAnalysis } from './scaling/scale-up';
 export { scaleDownCluster, scaleDownFleet, trafficAnalysis } from './scaling/scale-down';

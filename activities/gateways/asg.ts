@@ -1,4 +1,5 @@
 import {
+  AttachInstancesCommand,
   CreateOrUpdateTagsCommand,
   DeleteTagsCommand,
   DescribeAutoScalingGroupsCommand,
@@ -150,6 +151,36 @@ export async function terminateInAsg(
       activityId: out.Activity?.ActivityId,
     },
   );
+}
+
+/**
+ * Attaches running instances to the group (each adds one to desired; max must allow it). Only
+ * the instances not yet in the group are sent, so a retry is a no-op. Audited.
+ */
+export async function attachInstances(
+  deps: GatewayDeps,
+  ref: AsgRef,
+  instanceIds: string[],
+  audit: { requestToken: string },
+): Promise<string[]> {
+  const members = new Set(((await describeAsg(deps.aws, ref)).Instances ?? []).map((i) => i.InstanceId));
+  const todo = instanceIds.filter((id) => !members.has(id)).sort();
+  if (todo.length === 0) return [];
+  // AttachInstances takes at most 20 instances per call.
+  for (let i = 0; i < todo.length; i += 20) {
+    const chunk = todo.slice(i, i + 20);
+    await awsCall(`AttachInstances ${asgLabel(ref)} ${chunk.join(',')}`, () =>
+      deps.aws
+        .autoScaling(ref.target)
+        .send(new AttachInstancesCommand({ AutoScalingGroupName: ref.asgName, InstanceIds: chunk })),
+    );
+  }
+  recordMutation(deps.audit, 'autoscaling:AttachInstances', asgLabel(ref), {
+    instanceIds: todo,
+    asgName: ref.asgName,
+    requestToken: audit.requestToken,
+  });
+  return todo;
 }
 
 /** Auto Scaling groups of one account/region, read only (cleanup: which launch templates are still in use). */

@@ -113,6 +113,37 @@ export async function tagInstances(
   recordMutation(deps.audit, 'ec2:CreateTags', `${where(target)}/${instanceIds.join(',')}`, { tags });
 }
 
+/**
+ * Terminates instances eksflow launched (fallbacks whose group is back at capacity). Only those
+ * still pending or running are sent, so a retry is a no-op; audited with the caller's detail.
+ */
+export async function terminateInstances(
+  deps: GatewayDeps,
+  target: AwsTarget,
+  instanceIds: string[],
+  detail: Record<string, unknown>,
+): Promise<string[]> {
+  if (instanceIds.length === 0) return [];
+  const live = (
+    await describeInstances(deps.aws, target, instanceIds).catch((err: unknown) => {
+      if (err instanceof NotFoundError) return [];
+      throw err;
+    })
+  )
+    .filter((i) => ['pending', 'running', 'stopping', 'stopped'].includes(i.State?.Name ?? ''))
+    .map((i) => i.InstanceId!)
+    .sort();
+  if (live.length === 0) return [];
+  await awsCall(`TerminateInstances ${where(target)} ${live.join(',')}`, () =>
+    deps.aws.ec2(target).send(new TerminateInstancesCommand({ InstanceIds: live })),
+  );
+  recordMutation(deps.audit, 'ec2:TerminateInstances', `${where(target)}/${live.join(',')}`, {
+    instanceIds: live,
+    ...detail,
+  });
+  return live;
+}
+
 export interface InstanceInfo {
   instanceId: string;
   state: string;

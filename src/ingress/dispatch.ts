@@ -4,6 +4,7 @@ import { signalInstanceState, startInterruption } from '../client/interruption';
 import { actionsFor, type IngressAction } from '../domain/events/actions';
 import type { FleetEvent, FleetEventKind } from '../domain/events/eventbridge';
 import type { InterruptionTrigger } from '../domain/interruption/types';
+import { clampEventTime, SPOT_NOTICE_MS } from '../domain/interruption/plan';
 import { signalAlarmWorkflow } from '../client/health';
 
 export interface DispatchDeps {
@@ -18,7 +19,7 @@ export interface DispatchDeps {
 
 export interface DispatchOutcome {
   kind: FleetEventKind;
-  actions: { type: IngressAction['type']; workflowId?: string; detail?: string }[];
+  actions: { type: IngressAction['type']; workflowId?: string; detail?: string; deadline?: string }[];
 }
 
 /**
@@ -73,9 +74,19 @@ export async function dispatchEvent(deps: DispatchDeps, event: FleetEvent): Prom
   for (const action of actionsFor(event)) {
     deps.metrics?.countAction(action.type);
     if (action.type === 'start-interruption') {
-      const workflowId = await startInterruptionWorkflow(deps, action.trigger);
-      deps.metrics?.observeAcceptLatency(Date.now() - Date.parse(action.trigger.time));
-      outcome.actions.push({ type: action.type, workflowId });
+      const receivedAtMs = Date.now();
+      const trigger = { ...action.trigger, receivedAt: new Date(receivedAtMs).toISOString() };
+      const workflowId = await startInterruptionWorkflow(deps, trigger);
+      // Counted from the receipt when the stamp is in the future (clock skew): never negative.
+      const eventMs = clampEventTime(trigger.time, receivedAtMs);
+      deps.metrics?.observeAcceptLatency(Date.now() - eventMs);
+      outcome.actions.push({
+        type: action.type,
+        workflowId,
+        ...(trigger.kind === 'spot-interruption-warning'
+          ? { deadline: new Date(eventMs + SPOT_NOTICE_MS).toISOString() }
+          : {}),
+      });
     } else if (action.type === 'signal-instance-state') {
       const sent = await signalInstanceState(deps.client, action.instanceId, action.state);
       if (sent.outcome === 'ok') outcome.actions.push({ type: action.type, workflowId: sent.workflowId });

@@ -186,6 +186,51 @@ describe('interruption ingress: HTTP and SQS → Temporal → moto', () => {
     );
   });
 
+  it('a warning stamped 2099 gets 202 with a deadline of receipt + 120 s, and the run works to it', async () => {
+    // Not the first instance: the SQS test below interrupts that one.
+    const interrupted = (await sandbox.asg(raiseAsg)).inService[1]!;
+    const sentAt = Date.now();
+    const res = await post(
+      sampleEventFor('ec2-spot-instance-interruption-warning', {
+        instanceId: interrupted,
+        time: Date.parse('2099-01-01T00:00:00Z'),
+        region,
+        account,
+      }),
+    );
+    const answeredAt = Date.now();
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as { actions: { deadline?: string }[] };
+    const deadline = Date.parse(body.actions[0]!.deadline!);
+    expect(deadline).toBeGreaterThanOrEqual(sentAt + 120_000);
+    expect(deadline).toBeLessThanOrEqual(answeredAt + 120_000);
+    const result = await resultOf(interrupted);
+    expect(result).toMatchObject({
+      outcome: 'replaced',
+      strategy: 'raise-capacity',
+      deadline: body.actions[0]!.deadline,
+    });
+    expect(result.timeToRequestMs).toBeGreaterThanOrEqual(0);
+    expect(result.timeToRequestMs).toBeLessThan(120_000);
+  });
+
+  it('a warning stamped years ago for an instance EC2 no longer knows is recorded and finished without a replacement', async () => {
+    const gone = 'i-0feedface0badc0de';
+    const res = await post(
+      sampleEventFor('ec2-spot-instance-interruption-warning', {
+        instanceId: gone,
+        time: Date.parse('2019-06-01T00:00:00Z'),
+        region,
+        account,
+      }),
+    );
+    expect(res.status).toBe(202);
+    const result = await resultOf(gone);
+    expect(result).toMatchObject({ outcome: 'already-gone', newInstances: [], fallbackInstances: [], alerts: [] });
+    expect(result.notes.join(' ')).toMatch(/stale event/);
+    expect(worker.deps.audit.read().filter((r) => JSON.stringify(r).includes(gone))).toEqual([]);
+  });
+
   it('a warning through the SQS queue raises the ASG, the new instance comes up in moto, and the message is deleted', async () => {
     const before = await sandbox.asg(raiseAsg);
     const interrupted = before.inService[0]!;

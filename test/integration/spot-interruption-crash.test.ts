@@ -12,6 +12,7 @@ import {
   type SpotInterruptionProgress,
   type SpotInterruptionResult,
 } from '../../workflows/interruption/messages';
+import { asgCapacityWorkflowId, capacityStateQuery } from '../../workflows/interruption/asg-messages';
 import { sampleEventFor } from '../fixtures/events/make-event';
 import { sandboxOf } from '../fixtures/interruption-sandbox';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-process';
@@ -30,6 +31,8 @@ describe('spot interruption survives a worker crash without a double launch', ()
   const clusterName = uniqueName('crash-spot');
   const asgName = uniqueName('crash-raise');
   const fleetAsg = uniqueName('crash-fleet');
+  const burstAsg = uniqueName('crash-burst');
+  const BURST = 6;
   const rawConfig = {
     clusters: [
       {
@@ -56,6 +59,16 @@ describe('spot interruption survives a worker crash without a double launch', ()
             businessHours: { min: 1, desired: 2, max: 5 },
             offHours: { min: 1, desired: 2, max: 5 },
             interruption: { strategy: 'ec2-fleet', onRebalance: 'notify' },
+          },
+          // At max: every raise lifts max too, and the last release must put it back.
+          {
+            name: 'burst',
+            kind: 'self-managed',
+            asgName: burstAsg,
+            capacityType: 'SPOT',
+            instanceTypes: ['m5.large'],
+            businessHours: { min: 1, desired: BURST, max: BURST },
+            offHours: { min: 1, desired: BURST, max: BURST },
           },
         ],
       },
@@ -141,6 +154,97 @@ describe('spot interruption survives a worker crash without a double launch', ()
     const after = await sandbox.asg(asgName);
     expect(after.desired).toBe(before.desired);
     expect(after.tags[`eksflow:raise:${interrupted}`]).toBeUndefined();
+  });
+
+  it('concurrent interruptions on one ASG across two worker processes, one killed mid-way: desired rises by exactly N, max restored after', async () => {
+    const spawn = () => spawnWorkerProcess({ config: rawConfig, taskQueue, auditLog: auditPath });
+    const a = await spawn();
+    const b = await spawn();
+    workers.push(a, b);
+    const before = await sandbox.asg(burstAsg);
+    const interrupted = before.inService.slice(0, BURST);
+    expect(interrupted).toHaveLength(BURST);
+    const deps = {
+      client: stack.client,
+      taskQueue,
+      workflowTiming: { pollIntervalMs: 500, terminationWaitMs: 120_000, terminationPollMs: 1_000 },
+    };
+    const event = (
+      instanceId: string,
+      name: 'ec2-spot-instance-interruption-warning' | 'ec2-instance-state-change-notification',
+      state?: string,
+    ) => {
+      const parsed = parseEventBridgeEvent(
+        sampleEventFor(name, { instanceId, time: Date.now(), region, account, state }),
+      );
+      if (!parsed.ok) throw new Error(parsed.error);
+      return parsed.event;
+    };
+    await Promise.all(
+      interrupted.map((id) => dispatchEvent(deps, event(id, 'ec2-spot-instance-interruption-warning'))),
+    );
+    const writer = stack.client.workflow.getHandle(asgCapacityWorkflowId(cluster, burstAsg));
+    // Kill one worker as soon as the group's writer has applied a first batch: the rest lands on the survivor.
+    await eventually(
+      () => writer.query(capacityStateQuery).catch(() => undefined),
+      (st) => (st?.batches ?? 0) >= 1,
+      'the group writer to apply a batch',
+      { timeoutMs: 60_000 },
+    );
+    await a.kill();
+    const c = await spawn();
+    workers.push(c);
+    const handles = interrupted.map((id) =>
+      stack.client.workflow.getHandle<() => Promise<SpotInterruptionResult>>(`spot-interruption/${id}`),
+    );
+    for (const h of handles) await waitForPhase(h, 'waiting-for-termination');
+    const raised = await sandbox.asg(burstAsg);
+    expect(raised).toMatchObject({ desired: before.desired + BURST, max: before.max + BURST });
+    const held = await writer.query(capacityStateQuery);
+    expect(Object.keys(held.holders).sort()).toEqual([...interrupted].sort());
+    expect(held.ledger).toEqual({ outstanding: BURST, maxBefore: before.max, maxSet: before.max + BURST });
+
+    for (const id of interrupted) {
+      await sandbox.terminate(id);
+      await dispatchEvent(deps, event(id, 'ec2-instance-state-change-notification', 'terminated'));
+    }
+    const results = await Promise.all(handles.map((h) => h.result()));
+    for (const r of results) expect(r).toMatchObject({ strategy: 'raise-capacity', raiseUndone: true });
+    const after = await sandbox.asg(burstAsg);
+    expect(after).toMatchObject({ desired: before.desired, max: before.max });
+    expect((await writer.query(capacityStateQuery)).ledger).toEqual({ outstanding: 0 });
+    const batches = new AuditLog(auditPath)
+      .read()
+      .filter((r) => r.action === 'eksflow:RaiseCapacity' && r.target?.endsWith(`/${burstAsg}`));
+    // One JSON line for the record: how many size changes the N raises took.
+    console.log(
+      JSON.stringify({ bench: 'asg-one-writer', raises: BURST, raiseBatches: batches.length, workers: 2, kills: 1 }),
+    );
+  });
+
+  it('owned capacity: a fallback carries its purpose, its group counts without the interrupted instance, and its end (terminate, hand-off) repeats safely', async () => {
+    const deps = testActivityDeps({ config, client: stack.client, taskQueue });
+    const acts = createInterruptionActivities(deps);
+    const group = await sandbox.asg(fleetAsg);
+    const interrupted = group.inService[group.inService.length - 1]!;
+    const identity = await acts.identifyInstance({ instanceId: interrupted, region, account });
+    const fb = await acts.launchFleet({ identity, capacity: 'on-demand', clientToken: 'owned-test-fallback' });
+    expect(await sandbox.tags(fb.instanceIds[0]!)).toMatchObject({
+      'eksflow:purpose': 'on-demand-fallback',
+      'eksflow:fallback-for': interrupted,
+    });
+    // The interrupted instance is not counted: the group is one short until it launches spot again.
+    expect(await acts.groupCapacityNow({ identity })).toEqual({
+      desired: group.desired,
+      inService: group.inService.length - 1,
+    });
+    await acts.handOffToCleanup({ identity, instanceIds: fb.instanceIds });
+    expect((await sandbox.tags(fb.instanceIds[0]!))['eksflow:handoff']).toBe('cleanup');
+    const reason = 'group back at capacity';
+    expect(await acts.terminateLaunched({ identity, instanceIds: fb.instanceIds, reason })).toEqual(fb.instanceIds);
+    expect(await acts.terminateLaunched({ identity, instanceIds: fb.instanceIds, reason })).toEqual([]);
+    expect(['shutting-down', 'terminated']).toContain(await sandbox.state(fb.instanceIds[0]!));
+    expect(deps.audit.read().filter((r) => r.action === 'ec2:TerminateInstances')).toHaveLength(1);
   });
 
   it('a repeated raise or fleet launch (an activity retry) finds the first one and does nothing', async () => {

@@ -10,6 +10,7 @@ import {
   type SpotInterruptionResult,
   type SpotInterruptionProgress,
 } from '../../workflows/interruption/messages';
+import { asgCapacityWorkflowId, capacityStateQuery } from '../../workflows/interruption/asg-messages';
 import { sampleEventFor, type FixtureName } from '../fixtures/events/make-event';
 import { sandboxOf } from '../fixtures/interruption-sandbox';
 import { eventually } from '../support/eventually';
@@ -139,9 +140,12 @@ describe('spotInterruption workflow (time-skipping, activities on moto)', () => 
     expect(waiting.drain).toMatchObject({ skipped: true, reason: expect.stringMatching(/no kubernetes access/) });
     const raised = await sandbox.asg(batchAsg);
     expect(raised).toMatchObject({ desired: before.desired + 1, max: before.max + 1 });
-    expect(raised.tags[`eksflow:raise:${interrupted}`]).toBe(
-      `raised:${before.desired}:${before.max}:${before.desired + 1}:${before.max + 1}`,
-    );
+    // The group's one writer holds the unit and the max it lifted, to give both back.
+    const writer = env.client.workflow.getHandle(asgCapacityWorkflowId(cluster, batchAsg));
+    expect(await writer.query(capacityStateQuery)).toMatchObject({
+      holders: { [interrupted]: 1 },
+      ledger: { outstanding: 1, maxBefore: before.max, maxSet: before.max + 1 },
+    });
 
     await sandbox.terminate(interrupted); // AWS's part: two minutes later the instance goes
     const result = await handle.result();
@@ -157,13 +161,14 @@ describe('spotInterruption workflow (time-skipping, activities on moto)', () => 
     expect(result.timeToRequestMs).toBeLessThan(120_000);
     const after = await sandbox.asg(batchAsg);
     expect(after).toMatchObject({ desired: before.desired, max: before.max });
-    expect(after.tags[`eksflow:raise:${interrupted}`]).toBeUndefined();
+    expect(await writer.query(capacityStateQuery)).toMatchObject({ holders: {}, ledger: { outstanding: 0 } });
     expect(auditActions('eksflow:RaiseCapacity', interrupted)).toHaveLength(1);
     expect(auditActions('eksflow:UndoCapacityRaise', interrupted)).toHaveLength(1);
   });
 
   it('replacement never running: at the deadline it raises the managed group, then falls back to on-demand and raises a critical alert', async () => {
-    const web = await sandbox.asg(await webAsgName());
+    const webName = await webAsgName();
+    const web = { ...(await sandbox.asg(webName)), name: webName };
     const interrupted = web.inService[0]!;
     const startMs = await env.currentTimeMs();
     await send('ec2-spot-instance-interruption-warning', interrupted);
@@ -175,7 +180,13 @@ describe('spotInterruption workflow (time-skipping, activities on moto)', () => 
       success: true,
       withinDeadline: false,
     });
-    expect(result.alerts).toEqual(['warning:spot_interruption', 'critical:spot_replacement_missed_deadline']);
+    // Spot never came back (nothing replaces here): after the return-to-spot deadline the fallback goes to the cleanup job.
+    expect(result.alerts).toEqual([
+      'warning:spot_interruption',
+      'critical:spot_replacement_missed_deadline',
+      'warning:spot_return_missed_deadline',
+    ]);
+    expect(result.returnToSpot).toMatchObject({ status: 'handed-to-cleanup', terminated: [] });
     expect(result.fallbackInstances).toHaveLength(1);
     // The deadline and the grace passed in skipped time: the fallback came no earlier than 120 s + 60 s after the event.
     expect((await env.currentTimeMs()) - startMs).toBeGreaterThanOrEqual(180_000);
@@ -186,15 +197,30 @@ describe('spotInterruption workflow (time-skipping, activities on moto)', () => 
     expect(['m5.large', 'm5a.large', 'm6i.large', 'm5n.large', 't3.large', 'r5.large', 'r5a.large']).toContain(
       fallback[0]!.type,
     );
+    expect(await sandbox.tags(fallback[0]!.id)).toMatchObject({
+      'eksflow:purpose': 'on-demand-fallback',
+      'eksflow:owner': `spot-interruption/${interrupted}`,
+      'eksflow:handoff': 'cleanup',
+    });
     expect(await alertExists(`spot-interruption/${interrupted}`)).toBe('alertEscalation');
     expect(await alertExists(`spot-fallback/${interrupted}`)).toBe('alertEscalation');
     // The raise went through EKS (it owns the managed group's ASG) and was undone after the termination wait.
-    expect(auditActions('eks:UpdateNodegroupConfig', interrupted)).toHaveLength(2);
+    const raises = auditActions('eksflow:RaiseCapacity', interrupted);
+    expect(raises).toHaveLength(1);
+    expect(auditActions('eksflow:UndoCapacityRaise', interrupted)).toHaveLength(1);
+    const batchToken = (r: (typeof raises)[number]) =>
+      `asg/${account}/${region}/${web.name}-${(r.detail as { batchId: string }).batchId}`;
+    expect(
+      worker.deps.audit
+        .read()
+        .filter((r) => r.action === 'eks:UpdateNodegroupConfig' && JSON.stringify(r).includes(batchToken(raises[0]!))),
+    ).toHaveLength(1);
     expect(result.raiseUndone).toBe(true);
   });
 
-  it('duplicate events (same event twice, and a rebalance for the same instance) are one workflow and one fleet launch', async () => {
-    const interrupted = (await sandbox.asg(fleetAsg)).inService[0]!;
+  it('duplicate events (same event twice, and a rebalance for the same instance) are one workflow and one fleet launch, attached to the group', async () => {
+    const fleetBefore = await sandbox.asg(fleetAsg);
+    const interrupted = fleetBefore.inService[0]!;
     const first = await send('ec2-spot-instance-interruption-warning', interrupted, { id: 'dup-event-1' });
     const again = await send('ec2-spot-instance-interruption-warning', interrupted, { id: 'dup-event-1' });
     const rebalance = await send('ec2-instance-rebalance-recommendation', interrupted);
@@ -223,6 +249,17 @@ describe('spotInterruption workflow (time-skipping, activities on moto)', () => 
       expect.objectContaining({ id: result.newInstances[0], lifecycle: 'spot', state: 'running' }),
     ]);
     expect(auditActions('ec2:CreateFleet', interrupted)).toHaveLength(1);
+    // Owned: tagged with purpose and owner, a member of the group, and the unit it added given back.
+    expect(result.attached).toEqual(result.newInstances);
+    expect(await sandbox.tags(result.newInstances[0]!)).toMatchObject({
+      'eksflow:purpose': 'spot-replacement',
+      'eksflow:owner': `spot-interruption/${interrupted}`,
+      'eksflow:attached-to': fleetAsg,
+    });
+    const fleetAfter = await sandbox.asg(fleetAsg);
+    expect(fleetAfter.inService).toContain(result.newInstances[0]);
+    expect(fleetAfter).toMatchObject({ desired: fleetBefore.desired, max: fleetBefore.max });
+    expect(result.raiseUndone).toBe(true);
   });
 
   it('an instance of no configured cluster or group is notified only, with no AWS mutation', async () => {

@@ -20,6 +20,12 @@ export interface SpotInterruptionTiming {
   /** How long to wait for the interrupted instance to go before undoing a raise anyway. Default 15 min. */
   terminationWaitMs?: number;
   terminationPollMs?: number;
+  /** On-demand fallbacks: how long to wait for spot capacity to return before handing them to the cleanup job. Default 6 h. */
+  returnToSpotWaitMs?: number;
+  /** Between checks that spot capacity is back. Default 5 min. */
+  returnToSpotPollMs?: number;
+  /** How long a fallback's drain may take before it is terminated. Default 5 min. */
+  fallbackDrainMs?: number;
 }
 
 export interface SpotInterruptionInput {
@@ -38,6 +44,7 @@ export type SpotPhase =
   | 'fallback'
   | 'waiting-for-termination'
   | 'undoing'
+  | 'returning-to-spot'
   | 'done';
 
 export interface SpotInterruptionProgress {
@@ -74,6 +81,12 @@ export interface SpotInterruptionResult {
   withinDeadline?: boolean;
   raiseUndone?: boolean;
   drain?: DrainResult;
+  /** The deadline the run worked to: event time (never later than receipt) + 120 s. */
+  deadline?: string;
+  /** Spot replacements attached to their Auto Scaling group (they are its capacity from then on). */
+  attached?: string[];
+  /** How the on-demand fallback ended: back to spot (terminated), or handed to the cleanup job at the return-to-spot deadline. */
+  returnToSpot?: { status: 'returned' | 'handed-to-cleanup'; deadline: string; terminated: string[]; spot: string[] };
   alerts: string[];
   notes: string[];
 }

@@ -7,17 +7,22 @@ import {
   setHandler,
   sleep,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { DrainResult, InstanceIdentity } from '../../activities/interruption';
 import type { AlertInput } from '../../src/domain/alerts/types';
 import { GONE_STATES } from '../../src/domain/events/actions';
 import {
+  clampEventTime,
   interruptionDeadlineMs,
+  isStale,
   planResponse,
   secondsLeft,
+  SPOT_NOTICE_MS,
   type ResponsePlan,
 } from '../../src/domain/interruption/plan';
+import { backAtCapacity } from '../../src/domain/interruption/ownership';
 import type { InterruptionTrigger } from '../../src/domain/interruption/types';
 import { SA_ACTION, SA_CLUSTER, SA_INSTANCE, SA_SEVERITY } from '../../src/search-attributes';
 import { raiseAlert } from '../lib/alerts';
@@ -46,7 +51,24 @@ const DEFAULT_TIMING = {
   replacementWaitMs: 10 * 60_000,
   terminationWaitMs: 15 * 60_000,
   terminationPollMs: 15_000,
+  returnToSpotWaitMs: 6 * 3_600_000,
+  returnToSpotPollMs: 5 * 60_000,
+  fallbackDrainMs: 5 * 60_000,
 };
+
+/**
+ * Patches of the command sequence (older runs replay without them): the deadline clamped to the
+ * receipt, capacity changes through the group's one writer (asgCapacity), and owned capacity
+ * (spot replacements attached to their group, fallbacks returned to spot).
+ */
+const CLAMP_PATCH = 'clamp-event-time';
+const ASG_WRITER_PATCH = 'asg-one-writer';
+const OWNED_PATCH = 'owned-capacity';
+
+/** When the ingress received the event (its stamp), or now (the workflow clock) when that is later or unknown. */
+function receiptOf(t: InterruptionTrigger): number {
+  return Math.min(Date.now(), Date.parse(t.receivedAt ?? '') || Date.now());
+}
 
 /**
  * The state of one interruption response and one method per phase: identify, notify only,
@@ -60,6 +82,9 @@ class SpotInterruption {
   private readonly trigger: InterruptionTrigger;
   private readonly timing: typeof DEFAULT_TIMING;
   private readonly eventTimeMs: number;
+  /** The 120 s had run out when the event arrived: check the instance before acting. */
+  private readonly stale: boolean;
+  private readonly clamp: boolean;
   private readonly seenEvents: string[];
   /** The 120 s deadline of a warning; a rebalance run gets one when a warning follows. */
   private deadlineMs: number | undefined;
@@ -73,14 +98,19 @@ class SpotInterruption {
   private via: 'group' | 'fleet' = 'fleet';
   /** Capacity raised on the instance's group (undone once the instance is gone). */
   raised = false;
+  /** The raise went through the group's one writer (asgCapacity), so the undo does too. */
+  private viaWriter = false;
 
   constructor(private readonly input: SpotInterruptionInput) {
     const { trigger } = input;
     this.trigger = trigger;
     this.timing = { ...DEFAULT_TIMING, ...input.timing };
-    this.eventTimeMs = Date.parse(trigger.time);
+    this.clamp = patched(CLAMP_PATCH);
+    const receivedAtMs = receiptOf(trigger);
+    this.eventTimeMs = this.clamp ? clampEventTime(trigger.time, receivedAtMs) : Date.parse(trigger.time);
+    this.stale = this.clamp && isStale(this.eventTimeMs, receivedAtMs);
     this.seenEvents = [trigger.eventId];
-    this.deadlineMs = trigger.kind === 'spot-interruption-warning' ? interruptionDeadlineMs(trigger.time) : undefined;
+    this.deadlineMs = trigger.kind === 'spot-interruption-warning' ? this.deadlineFor(trigger) : undefined;
     this.progress = {
       phase: 'identifying',
       instanceId: trigger.instanceId,
@@ -100,6 +130,11 @@ class SpotInterruption {
     };
   }
 
+  /** Event time + 120 s; with the clamp, never counted from later than the receipt. */
+  private deadlineFor(t: InterruptionTrigger): number {
+    return this.clamp ? clampEventTime(t.time, receiptOf(t)) + SPOT_NOTICE_MS : interruptionDeadlineMs(t.time);
+  }
+
   registerHandlers(): void {
     setHandler(progressQuery, () => ({
       ...this.progress,
@@ -111,7 +146,7 @@ class SpotInterruption {
       this.seenEvents.push(t.eventId);
       if (t.kind === 'spot-interruption-warning' && this.deadlineMs === undefined) {
         // A rebalance run escalates: from now on the 120 s deadline and its fallback apply.
-        this.deadlineMs = interruptionDeadlineMs(t.time);
+        this.deadlineMs = this.deadlineFor(t);
         this.progress.notes.push(`escalated by interruption warning ${t.eventId}`);
       }
     });
@@ -152,6 +187,7 @@ class SpotInterruption {
     this.result.newInstances = this.progress.replacementIds;
     this.result.fallbackInstances = this.progress.fallbackIds;
     this.result.drain = this.progress.drain;
+    if (this.deadlineMs !== undefined && this.clamp) this.result.deadline = new Date(this.deadlineMs).toISOString();
     return this.result;
   }
 
@@ -186,6 +222,12 @@ class SpotInterruption {
     progress.nodegroup = m?.nodegroup;
     if (identity.found && GONE_STATES.has(identity.state ?? '')) {
       progress.notes.push(`instance is already ${identity.state}: nothing to replace`);
+      this.result.outcome = 'already-gone';
+      return undefined;
+    }
+    if (this.stale && !identity.found) {
+      // A warning whose two minutes ran out before it arrived, for an instance EC2 no longer knows.
+      progress.notes.push(`stale event (stamped ${trigger.time}): the instance is gone, nothing to replace`);
       this.result.outcome = 'already-gone';
       return undefined;
     }
@@ -260,6 +302,7 @@ class SpotInterruption {
     const softEnd = Date.now() + timing.replacementWaitMs;
     const replacedInTime = ok && (await this.waitForReplacement(() => this.deadlineMs ?? softEnd));
     if (replacedInTime) result.outcome = 'replaced';
+    if (replacedInTime && strategy === 'ec2-fleet') await this.attachToGroup();
     if (!drainNow && replacedInTime) progress.drain = await drainNode(identity, undefined);
     if (drain) progress.drain = await drain;
     this.noteUnfinishedDrain();
@@ -314,8 +357,120 @@ class SpotInterruption {
         `instance still there after ${Math.round(timing.terminationWaitMs / 1000)} s: undoing the raise anyway`,
       );
     progress.phase = 'undoing';
+    if (this.viaWriter) {
+      const released = await mutate.requestGroupCapacity({
+        identity,
+        op: 'release',
+        updateId: this.updateId('release'),
+      });
+      this.result.raiseUndone = released.changed;
+      return;
+    }
     const undo = await mutate.undoCapacityRaise({ identity, requestToken: `spot-${this.trigger.instanceId}` });
     this.result.raiseUndone = undo.changed;
+  }
+
+  /** Update ids for the group's one writer: one per step of this run, so a retried activity gets the same answer. */
+  private updateId(step: string): string {
+    const { workflowId, runId } = workflowInfo();
+    return `${workflowId}/${runId}/${step}`;
+  }
+
+  /**
+   * A spot replacement launched by EC2 Fleet for an instance of a self-managed Auto Scaling
+   * group joins that group (AttachInstances through the group's one writer): from then on it is
+   * the group's capacity, and the unit it added is given back like a raise once the interrupted
+   * instance is gone.
+   */
+  private async attachToGroup(): Promise<void> {
+    const { identity, progress, result } = this;
+    const m = identity.managed;
+    if (!m?.asgName || m.group.kind !== 'self-managed' || !patched(OWNED_PATCH)) return;
+    try {
+      const a = await mutate.requestGroupCapacity({
+        identity,
+        op: 'attach',
+        instanceIds: progress.replacementIds,
+        updateId: this.updateId('attach'),
+      });
+      this.raised = this.viaWriter = true;
+      result.attached = progress.replacementIds;
+      if (!a.changed) progress.notes.push('replacement already attached to its group');
+    } catch (err) {
+      progress.notes.push(`attaching the replacement to ${m.asgName} failed: ${failureMessage(err)}`);
+    }
+  }
+
+  /**
+   * The on-demand fallback stands in until spot capacity is back: for a group, until it is at
+   * capacity again without the interrupted instance (the group launches spot itself); for
+   * standalone capacity, until a spot instance launched for it runs. Then the fallback is drained
+   * (when the cluster has Kubernetes access) and terminated. Past its own deadline it is handed
+   * to the cleanup job, with an alert.
+   */
+  async returnToSpot(): Promise<void> {
+    const { identity, progress, result, timing, trigger } = this;
+    const fallback = progress.fallbackIds;
+    if (fallback.length === 0 || !patched(OWNED_PATCH)) return;
+    progress.phase = 'returning-to-spot';
+    const end = Date.now() + timing.returnToSpotWaitMs;
+    const inGroup = !!identity.managed?.asgName;
+    let spot: string[] = [];
+    let back = false;
+    for (;;) {
+      try {
+        if (inGroup) {
+          const cap = await read.groupCapacityNow({ identity });
+          back = backAtCapacity(cap);
+        } else {
+          if (spot.length === 0) {
+            const r = await mutate.launchFleet({
+              identity,
+              capacity: 'spot',
+              clientToken: `spot-${trigger.instanceId}-return`,
+              purpose: 'return-to-spot',
+            });
+            spot = r.instanceIds;
+          }
+          const st = await read.replacementStatus({ identity, via: 'fleet', launchedIds: spot });
+          back = st.running.length > 0;
+        }
+      } catch (err) {
+        progress.notes.push(`return to spot: ${failureMessage(err)}`);
+      }
+      const left = end - Date.now();
+      if (back || left <= 0) break;
+      await sleep(Math.min(timing.returnToSpotPollMs, left));
+    }
+    const deadline = new Date(end).toISOString();
+    if (!back) {
+      await mutate.handOffToCleanup({ identity, instanceIds: fallback });
+      result.returnToSpot = { status: 'handed-to-cleanup', deadline, terminated: [], spot };
+      const m = this.managed;
+      await this.alert({
+        severity: 'warning',
+        type: 'spot_return_missed_deadline',
+        dedupKey: `spot-return/${trigger.instanceId}`,
+        summary: `${m.cluster}/${m.nodegroup}: spot capacity did not return within ${Math.round(timing.returnToSpotWaitMs / 60_000)} min of the fallback for ${trigger.instanceId}; on-demand ${fallback.join(', ')} handed to the cleanup job`,
+        cluster: m.cluster,
+        details: { nodegroup: m.nodegroup, fallback: fallback.join(',') },
+      });
+      return;
+    }
+    for (const id of fallback) {
+      const d = await drainNode(
+        { ...identity, instanceId: id, privateDnsName: undefined },
+        Date.now() + timing.fallbackDrainMs,
+      );
+      if (d.skipped || d.outcome?.status !== 'drained')
+        progress.notes.push(`fallback ${id} drain: ${d.reason ?? d.outcome?.status}`);
+    }
+    const terminated = await mutate.terminateLaunched({
+      identity,
+      instanceIds: fallback,
+      reason: inGroup ? 'group back at capacity' : `spot ${spot.join(', ')} running`,
+    });
+    result.returnToSpot = { status: 'returned', deadline, terminated, spot };
   }
 
   /** Polls until a replacement runs, the instance's deadline (or `untilMs`) passes. */
@@ -350,6 +505,21 @@ class SpotInterruption {
   }
 
   private async raiseCapacity(): Promise<boolean> {
+    if (patched(ASG_WRITER_PATCH)) {
+      try {
+        const r = await this.urgent().requestGroupCapacity({
+          identity: this.identity,
+          op: 'raise',
+          updateId: this.updateId('raise'),
+        });
+        this.raised = this.viaWriter = true;
+        this.requested(r.appliedAt);
+        return true;
+      } catch (err) {
+        this.progress.notes.push(`raising capacity failed: ${failureMessage(err)}`);
+        return false;
+      }
+    }
     try {
       const r = await this.urgent().raiseGroupCapacity({
         identity: this.identity,
@@ -466,5 +636,6 @@ export async function spotInterruption(input: SpotInterruptionInput): Promise<Sp
   const replacedInTime = plan.mode === 'watch-eks' ? await run.watchEks() : await run.replace(plan.strategy);
   run.judge(replacedInTime);
   if (run.raised) await run.undoRaise();
+  await run.returnToSpot();
   return run.finish();
 }

@@ -72,6 +72,17 @@ export function beforeDeadline(deadlineMs: number | undefined, nowMs: number): A
 }
 
 /**
+ * A batch of capacity changes applied by an Auto Scaling group's one writer (asgCapacity):
+ * short attempts so a worker killed mid-batch is replaced in seconds (the batch marker on the
+ * group makes the retry set the same absolute size), retried for as long as callers wait.
+ */
+export const groupCapacity: ActivityOptions = {
+  startToCloseTimeout: '15 seconds',
+  scheduleToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds' },
+};
+
+/**
  * Batches of AWS reads/mutations over a whole account/region (cleanup, backup pruning). Each item
  * is re-read before it is changed, so a retry after a crash finishes the batch without repeating it.
  */

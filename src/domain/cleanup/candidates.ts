@@ -12,6 +12,7 @@ import {
   type Tags,
 } from '../backups/tags';
 import { elasticIpMonthlyUsd, instanceMonthlyUsd, snapshotMonthlyUsd, volumeMonthlyUsd } from './prices';
+import { ATTACHED_TAG } from '../interruption/ownership';
 
 export const CLEANUP_KIND_NAMES = [
   'volumes',
@@ -183,6 +184,13 @@ function judge(
       const usd = instanceMonthlyUsd(f.usdPerHour);
       if (f.state !== 'running' && f.state !== 'pending' && f.state !== 'stopped')
         return { candidate: false, reason: `instance is ${f.state}`, monthlyUsd: 0 };
+      // A spot replacement attached to its Auto Scaling group is the group's capacity now, not a leftover.
+      if (f.tags[ATTACHED_TAG])
+        return {
+          candidate: false,
+          reason: `attached to Auto Scaling group ${f.tags[ATTACHED_TAG]}`,
+          monthlyUsd: usd,
+        };
       const minutes = ageMs(f.launchTime, at) / 60_000;
       if (f.joinedCluster === false && minutes >= rules.instanceJoinGraceMinutes) {
         return {

@@ -53,3 +53,21 @@ export function planResponse(trigger: Pick<InterruptionTrigger, 'kind'>, group: 
   const strategy = group.inAsg ? group.strategy : 'ec2-fleet';
   return { mode: 'replace', strategy, hardDeadline: warning };
 }
+
+/**
+ * The time an interruption counts from: the earlier of the event's stamp and its receipt. A
+ * stamp in the future (clock skew, a bad sender) would put the deadline after the instance is
+ * gone and make the fallback never fire; receipt bounds it, so a deadline is never later than
+ * receipt + 120 s. An old stamp is kept: its deadline is already past, and the run checks the
+ * instance's state before acting on it (`isStale`).
+ */
+export function clampEventTime(eventTimeIso: string, receivedAtMs: number): number {
+  const t = Date.parse(eventTimeIso);
+  if (Number.isNaN(t)) return receivedAtMs;
+  return Math.min(t, receivedAtMs);
+}
+
+/** A warning whose 120 s had run out when it arrived: the instance may be long gone. */
+export function isStale(eventTimeMs: number, receivedAtMs: number): boolean {
+  return receivedAtMs - eventTimeMs > SPOT_NOTICE_MS;
+}

@@ -7,6 +7,8 @@ export interface InterruptionTrigger {
   time: string;
   region: string;
   account: string;
+  /** ISO 8601 receipt time at the ingress; the deadline never counts from later than this. */
+  receivedAt?: string;
 }
 
 export const SPOT_WORKFLOW_PREFIX = 'spot-interruption/';

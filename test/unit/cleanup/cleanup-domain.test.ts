@@ -143,6 +143,11 @@ describe('candidates', () => {
       true,
       'replacement for i-0bbbbbbbbbbbbbbb1 (gone); group back at capacity 3/3',
     ]);
+    // A spot replacement eksflow attached to its group is the group's capacity: never a leftover.
+    expect(reason(instance({ tags: { 'eksflow:attached-to': 'asg-1' } }))).toEqual([
+      false,
+      'attached to Auto Scaling group asg-1',
+    ]);
     expect(reason(instance({ interruptedState: 'running' }))).toEqual([
       false,
       'interrupted instance i-0bbbbbbbbbbbbbbb1 is running',
