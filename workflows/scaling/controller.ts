@@ -26,7 +26,8 @@ import {
 import { activeOverride, planGroup, sizeToApply } from '../../src/domain/scaling/plan';
 import { groupRefOf, type ControlState } from '../../src/domain/scaling/types';
 import { phaseAt, type BusinessCalendar } from '../../src/domain/timetable/phase';
-import { awsMutate, awsRead } from '../lib/presets';
+import { awsRead } from '../lib/presets';
+import { awsFor } from '../lib/targets';
 import {
   clearOverrideSignal,
   clearOverrideUpdate,
@@ -45,7 +46,6 @@ import {
 } from './messages';
 
 const read = proxyActivities<Activities>(awsRead);
-const mutate = proxyActivities<Activities>(awsMutate);
 
 const DEFAULT_CALENDAR: BusinessCalendar = { businessDays: [1, 2, 3, 4, 5], holidays: [] };
 
@@ -231,7 +231,11 @@ export async function clusterController(input: ClusterControllerInput): Promise<
         return;
       }
       const size = sizeToApply(planned);
-      const r = await mutate.applyGroupSize({ ref, size, requestToken: `${workflowInfo().runId}-${++seq}` });
+      const r = await awsFor(ref.target).mutate.applyGroupSize({
+        ref,
+        size,
+        requestToken: `${workflowInfo().runId}-${++seq}`,
+      });
       change(
         withAction(state, {
           atMs: now(),
