@@ -86,15 +86,10 @@ export const nodegroupSchema = z
     message: 'a self-managed node group needs asgName',
     path: ['asgName'],
   })
-  .refine((ng) => ng.maxOverride === undefined || ng.maxOverride >= configuredMax(ng), {
+  .refine((ng) => ng.maxOverride === undefined || ng.maxOverride >= Math.max(ng.businessHours.max, ng.offHours.max), {
     message: 'maxOverride must be at least the configured max (businessHours.max, offHours.max)',
     path: ['maxOverride'],
   });
-
-/** A node group's configured max: the larger of its business-hours and off-hours max. */
-export function configuredMax(ng: { businessHours: { max: number }; offHours: { max: number } }): number {
-  return Math.max(ng.businessHours.max, ng.offHours.max);
-}
 export type NodegroupConfig = z.infer<typeof nodegroupSchema>;
 
 /**
