@@ -114,7 +114,7 @@ describe('a day on the IST timetable (time-skipping)', () => {
     await reconcileNodegroupAsgs(aws, [A, B, C, D]);
     reconciler = startReconcilerLoop(aws, [A, B, C, D], 100);
     worker = await startTestWorker({ connection: env.nativeConnection, client: env.client, taskQueue, config, aws });
-  });
+  }, 300_000);
 
   afterAll(async () => {
     reconciler?.stop();
