@@ -20,6 +20,7 @@ import {
   resumeSignal,
 } from '../../workflows/scaling/messages';
 import { seedCluster } from '../../src/sandbox/seed';
+import { controllerTarget, ensureController } from '../../src/client/scaling';
 import { reconcileNodegroupAsgs, startReconcilerLoop } from '../../src/sandbox/nodegroup-asg-reconciler';
 import { clusterKeyOf, clusterSpecOf, controllerWorkflowId } from '../../src/domain/scaling/types';
 import { istDate, istToUtcMs, istParts } from '../../src/domain/timetable/ist';
@@ -246,7 +247,7 @@ describe('a day on the IST timetable (time-skipping)', () => {
       expect(cl.steps!.map((s) => s.groups.find((g) => g.nodegroup === 'general')!.after!.desired)).toEqual([3, 2, 1]);
     }
     for (const cl of [A, B]) expect(await desiredOf(cl, 'general')).toEqual({ minSize: 1, desiredSize: 1, maxSize: 6 });
-  });
+  }, 300_000);
 
   it('a pause in the middle of a scale-down stops it before its next step; after resume it completes', async () => {
     await run(scaleUpFleet, [C.name]);
@@ -329,6 +330,8 @@ describe('a day on the IST timetable (time-skipping)', () => {
       day = istDate(istToUtcMs(day, '12:00') + 24 * 60 * MIN);
     await sleepUntil(day, '07:00');
     expect((await desiredOf(D, 'general')).desiredSize).toBe(1); // off-hours size
+    // Its controller starts the way scheduled runs and the CLI start it (signal-with-start).
+    await ensureController(plain, controllerTarget(config, taskQueue, clusterSpecOf(D)));
     await controller(D).signal(pauseSignal, { reason: 'migration', by: 'erin' });
     await sleepUntil(day, '08:00');
     const up = await run(scaleUpFleet, [D.name]);
@@ -345,5 +348,5 @@ describe('a day on the IST timetable (time-skipping)', () => {
     expect(actions.map((x) => x.summary)).toEqual(
       expect.arrayContaining(['resumed by erin', expect.stringMatching(/^general: 1\/1\/6 → 2\/3\/6 \(timetable\)$/)]),
     );
-  });
+  }, 300_000);
 });
