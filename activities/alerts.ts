@@ -1,6 +1,6 @@
 import { IncomingWebhook, type IncomingWebhookSendArguments } from '@slack/webhook';
 import type { ActivityDeps } from './deps';
-import { activityInfoOrUndefined, recordMutation } from './audit';
+import { activityInfoOrUndefined, heartbeatIfActivity, recordMutation } from './audit';
 import { secretString } from './gateways/secrets';
 import { publishSms, publishToTopic } from './gateways/sns';
 import { readSecretEnv } from '../src/config/env';
@@ -20,9 +20,11 @@ import { redactSecrets, redactUrl } from '../src/domain/alerts/redact';
 import type { AlertInput, AlertState, ChannelTarget, DeliveryResult } from '../src/domain/alerts/types';
 import { addToDigest, alertStatuses, openOrMergeAlert } from '../src/client/alerts';
 import type { DigestItem } from '../workflows/alerts/messages';
-import { TokenBucket } from '../src/domain/alerts/rate-limit';
 
-/** One message to one channel; `deliveryKey` makes a retried or replayed send a no-op. */
+/**
+ * One message to one channel. `deliveryKey` names this send (alert run, sequence, channel): it is
+ * recorded with the delivery and carried where the channel keeps it (see `createAlertActivities`).
+ */
 export interface DeliveryRequest {
   message: AlertMessage;
   target: ChannelTarget;
@@ -36,12 +38,18 @@ export interface DigestDeliveryRequest {
   deliveryKey: string;
 }
 
-/** Per routing key: PagerDuty accepts ~120 events/min; stay under it across this process. */
-const pagerdutyBuckets = new Map<string, TokenBucket>();
-
+/**
+ * Deliveries. Nothing here remembers what was sent: a send is made safe to repeat where every
+ * worker sees it. The workflow's history holds each completed delivery (a replay never sends
+ * again); PagerDuty merges a retried event into the same incident by its `dedup_key` (the alert's
+ * key); an SMS retry skips the numbers its earlier attempt reported in heartbeat details (kept by
+ * the server). Slack webhooks and SNS topics have no idempotency key: a worker killed between the
+ * send and the activity's completion makes the retry send once more (at least once). The audit
+ * log records every delivery; nothing reads it back. The PagerDuty rate limit is the dispatch rate
+ * of the routing key's task queue (workflows/lib/targets.ts), not kept here.
+ */
 export function createAlertActivities(deps: ActivityDeps) {
   const secretCache = new Map<string, { value: string; until: number }>();
-  const delivered = new Set<string>();
 
   async function resolveSecret(ref: { env?: string; secretId?: string }): Promise<string | undefined> {
     if (ref.env) return readSecretEnv(ref.env);
@@ -56,20 +64,15 @@ export function createAlertActivities(deps: ActivityDeps) {
     return value;
   }
 
-  /**
-   * A retry (attempt > 1, e.g. after a worker crash) first looks in the audit log: a message
-   * already recorded as sent is not sent again. First attempts cannot have sent anything yet.
-   */
-  function alreadyDelivered(deliveryKey: string): boolean {
-    if (delivered.has(deliveryKey)) return true;
-    const info = activityInfoOrUndefined();
-    if (!info || info.attempt <= 1) return false;
-    return deps.audit.read().some((r) => r.detail?.deliveryKey === deliveryKey);
+  function recordDelivery(action: string, target: string, deliveryKey: string, detail: Record<string, unknown> = {}) {
+    recordMutation(deps.audit, action, target, { deliveryKey, ...detail });
   }
 
-  function recordDelivery(action: string, target: string, deliveryKey: string, detail: Record<string, unknown> = {}) {
-    delivered.add(deliveryKey);
-    recordMutation(deps.audit, action, target, { deliveryKey, ...detail });
+  /** The SMS numbers an earlier attempt of this activity reported as texted (its last heartbeat). */
+  function numbersAlreadyTexted(): Set<number> {
+    const details = activityInfoOrUndefined()?.heartbeatDetails as { texted?: unknown } | undefined;
+    const texted = Array.isArray(details?.texted) ? details.texted : [];
+    return new Set(texted.filter((n): n is number => typeof n === 'number'));
   }
 
   function ackUrl(dedupKey: string): string | undefined {
@@ -111,14 +114,6 @@ export function createAlertActivities(deps: ActivityDeps) {
     routingKey: string,
     event: Record<string, unknown>,
   ): Promise<string | undefined> {
-    let bucket = pagerdutyBuckets.get(routingKey);
-    if (!bucket) pagerdutyBuckets.set(routingKey, (bucket = new TokenBucket(120, 60_000)));
-    const waitMs = bucket.take(deps.now().getTime());
-    if (waitMs > 0) {
-      throw new ThrottledError('PagerDuty: local rate limit (120 events/min per routing key)', {
-        retryAfterMs: waitMs,
-      });
-    }
     let res: Response;
     try {
       res = await fetch(eventsUrl, {
@@ -154,7 +149,6 @@ export function createAlertActivities(deps: ActivityDeps) {
 
   async function deliverSlack(req: DeliveryRequest): Promise<DeliveryResult> {
     if (req.target.kind !== 'slack') throw new ValidationError('deliverSlack: target is not slack');
-    if (alreadyDelivered(req.deliveryKey)) return { channel: 'slack', status: 'duplicate', messageId: req.deliveryKey };
     const url = await resolveSecret({ env: req.target.webhookUrlEnv, secretId: req.target.secretId });
     if (!url)
       return notConfigured('slack', 'no Slack webhook URL (set webhookUrlEnv or secretId and provide the value)');
@@ -165,8 +159,6 @@ export function createAlertActivities(deps: ActivityDeps) {
 
   async function deliverPagerDuty(req: DeliveryRequest): Promise<DeliveryResult> {
     if (req.target.kind !== 'pagerduty') throw new ValidationError('deliverPagerDuty: target is not pagerduty');
-    if (alreadyDelivered(req.deliveryKey))
-      return { channel: 'pagerduty', status: 'duplicate', messageId: req.message.dedupKey };
     const key = await resolveSecret({ env: req.target.routingKeyEnv, secretId: req.target.secretId });
     if (!key)
       return notConfigured(
@@ -184,17 +176,17 @@ export function createAlertActivities(deps: ActivityDeps) {
   async function deliverSms(req: DeliveryRequest): Promise<DeliveryResult> {
     if (req.target.kind !== 'sms') throw new ValidationError('deliverSms: target is not sms');
     if (req.target.numbers.length === 0) return notConfigured('sms', 'no SMS numbers for this level');
-    if (alreadyDelivered(req.deliveryKey)) return { channel: 'sms', status: 'duplicate', messageId: req.deliveryKey };
     const ids: string[] = [];
+    // A retry after a partial send skips the numbers the earlier attempt reported (server-side heartbeat details).
+    const texted = numbersAlreadyTexted();
     for (const [i, number] of req.target.numbers.entries()) {
-      // Per-number keys: a retry after a partial send skips the numbers already texted.
-      const perNumber = `${req.deliveryKey}#${i}`;
-      if (alreadyDelivered(perNumber)) continue;
+      if (texted.has(i)) continue;
       const messageId = await publishSms(deps.aws, req.target.aws, number, smsText(req.message));
-      recordDelivery('sns:Publish:sms', `sms:${req.message.level}:${i}`, perNumber, { messageId });
+      recordDelivery('sns:Publish:sms', `sms:${req.message.level}:${i}`, `${req.deliveryKey}#${i}`, { messageId });
+      texted.add(i);
+      heartbeatIfActivity({ texted: [...texted] });
       if (messageId) ids.push(messageId);
     }
-    delivered.add(req.deliveryKey);
     return { channel: 'sms', status: 'delivered', messageId: ids.join(',') };
   }
 
@@ -202,7 +194,6 @@ export function createAlertActivities(deps: ActivityDeps) {
     if (req.target.kind !== 'email') throw new ValidationError('deliverEmail: target is not email');
     const { topicArn, aws } = req.target;
     if (!topicArn) return notConfigured('email', 'no email topic ARN (notifications.channels.sns.emailTopicArn)');
-    if (alreadyDelivered(req.deliveryKey)) return { channel: 'email', status: 'duplicate', messageId: req.deliveryKey };
     const { subject, body } = emailMessage({ ...req.message, ackUrl: ackUrl(req.message.dedupKey) });
     const messageId = await publishToTopic(deps.aws, aws, topicArn, subject, body);
     recordDelivery('sns:Publish:email', topicArn, req.deliveryKey, { messageId });
@@ -212,7 +203,6 @@ export function createAlertActivities(deps: ActivityDeps) {
   /** One digest message on one channel (Slack or email; pages are never digested). */
   async function deliverDigest(req: DigestDeliveryRequest): Promise<DeliveryResult> {
     const channel = req.target.kind;
-    if (alreadyDelivered(req.deliveryKey)) return { channel, status: 'duplicate', messageId: req.deliveryKey };
     if (req.target.kind === 'slack') {
       const url = await resolveSecret({ env: req.target.webhookUrlEnv, secretId: req.target.secretId });
       if (!url) return notConfigured('slack', 'no Slack webhook URL');

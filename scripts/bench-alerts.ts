@@ -6,6 +6,7 @@
  * the raise call to the first delivery arriving at a receiver; throughput is N over the time
  * from the first raise to the last first delivery. Set BENCH_ALERTS to change N (default 200).
  */
+import { LimitedQueueWorkers } from '../src/worker-queues';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,20 +70,29 @@ async function main(): Promise<void> {
       },
       'bench config',
     );
+    const activities = createActivities({
+      aws: new AwsClientFactory({ credentials: SANDBOX_CREDENTIALS }),
+      config,
+      env: readEnv({}),
+      now: () => new Date(),
+      audit: new AuditLog(join(dir, 'audit.jsonl')),
+      reportsDir: join(dir, 'reports'),
+      temporal: { client, taskQueue },
+    });
     const worker = await Worker.create({
       connection: nativeConnection,
       taskQueue,
       workflowsPath: require.resolve('../workflows'),
-      activities: createActivities({
-        aws: new AwsClientFactory({ credentials: SANDBOX_CREDENTIALS }),
-        config,
-        env: readEnv({}),
-        now: () => new Date(),
-        audit: new AuditLog(join(dir, 'audit.jsonl')),
-        reportsDir: join(dir, 'reports'),
-        temporal: { client, taskQueue },
-      }),
+      activities,
     });
+    // PagerDuty deliveries run on their rate-limited queue (120 events/min per routing key).
+    const limited = new LimitedQueueWorkers({
+      connection: nativeConnection,
+      namespace: 'default',
+      baseQueue: taskQueue,
+      activities,
+    });
+    await limited.sync(config);
     const running = worker.run();
     const raisedAt = new Map<string, number>();
     const raise = (i: number) => {
@@ -122,7 +132,7 @@ async function main(): Promise<void> {
     const invalid = receivers.received().filter((r) => !r.valid).length;
     if (invalid > 0) throw new Error(`${invalid} deliveries did not match the Slack/PagerDuty schemas`);
     worker.shutdown();
-    await running;
+    await Promise.all([running, limited.shutdown()]);
     process.stdout.write(
       `${JSON.stringify({
         bench: 'alerts',

@@ -6,6 +6,7 @@
  * and its workflow id into `workflow-ids.json`. Record with the workflow code whose behaviour the
  * histories should pin; a later refactoring must replay them unchanged.
  */
+import { LimitedQueueWorkers } from '../src/worker-queues';
 import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -342,6 +343,14 @@ export async function record(dir: string, only: string[]): Promise<void> {
       workflowsPath: require.resolve('../workflows'),
       activities: createActivities(deps),
     });
+    // The rate-limited queues (PagerDuty keys, AWS mutations per account/region), as src/worker.ts polls them.
+    const limited = new LimitedQueueWorkers({
+      connection: nativeConnection,
+      namespace: 'default',
+      baseQueue: taskQueue,
+      activities: createActivities(deps),
+    });
+    await limited.sync(config);
     const ctx: Ctx = { client, taskQueue, config, receivers, aws };
     const idsFile = join(dir, 'workflow-ids.json');
     const ids = (existsSync(idsFile) ? JSON.parse(readFileSync(idsFile, 'utf8')) : {}) as Record<string, string>;
@@ -357,6 +366,7 @@ export async function record(dir: string, only: string[]): Promise<void> {
         );
       }
     });
+    await limited.shutdown();
     writeFileSync(idsFile, `${JSON.stringify(Object.fromEntries(Object.entries(ids).sort()), null, 2)}\n`);
     await receivers.close();
     await connection.close();

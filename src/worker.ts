@@ -12,21 +12,39 @@ import type { EksflowConfig } from './config/schema';
 import { createLogger } from './log';
 import { ConfigHolder, configWatchState, ensureConfigWatch, startConfigReload } from './client/config-sync';
 import { loadConfigFromStore } from './config-sync/store';
+import { LimitedQueueWorkers } from './worker-queues';
 
 /**
- * Builds one eksflow worker: every workflow and activity on the one task queue. Run as many
- * processes as you like; Temporal spreads the work across them.
+ * One eksflow worker process: every workflow and activity on the main task queue, plus
+ * activity-only workers on the rate-limited queues (src/worker-queues.ts) whose dispatch rate the
+ * server keeps for all processes together. Run as many processes as you like.
  */
-export async function createWorker(env: EksflowEnv, config: EksflowConfig | ConfigHolder): Promise<Worker> {
+export interface EksflowWorker {
+  /** The worker on the main task queue (workflows and all activities). */
+  main: Worker;
+  limited: LimitedQueueWorkers;
+  /** Runs until shutdown: the main worker and the limited ones. */
+  run(): Promise<void>;
+  shutdown(): void;
+  getState(): ReturnType<Worker['getState']>;
+}
+
+/**
+ * Builds one eksflow worker: every workflow and activity on the one task queue, and the
+ * rate-limited queues of the config. Run as many processes as you like; Temporal spreads the
+ * work across them.
+ */
+export async function createWorker(env: EksflowEnv, config: EksflowConfig | ConfigHolder): Promise<EksflowWorker> {
   const client = await connectClient(env);
   const connection = await connectWorkerConnection(env);
   const aws = awsClientFactoryFromEnv(env);
   const holder = config instanceof ConfigHolder ? config : undefined;
+  const current = () => (holder ? holder.current : (config as EksflowConfig));
   const activities = createActivities({
     aws,
     // With a holder (config from Parameter Store), each activity call reads the version in force.
     get config() {
-      return holder ? holder.current : (config as EksflowConfig);
+      return current();
     },
     env,
     now: () => new Date(),
@@ -34,13 +52,46 @@ export async function createWorker(env: EksflowEnv, config: EksflowConfig | Conf
     reportsDir: resolve(env.EKSFLOW_REPORTS_DIR),
     temporal: { client, taskQueue: env.TEMPORAL_TASK_QUEUE },
   });
-  return Worker.create({
+  const main = await Worker.create({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     workflowsPath: require.resolve('../workflows'),
     activities,
   });
+  const limited = new LimitedQueueWorkers({
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    baseQueue: env.TEMPORAL_TASK_QUEUE,
+    activities,
+    onError: (queue, err) => process.stderr.write(`eksflow worker: limited queue ${queue}: ${err.message}\n`),
+  });
+  await limited.sync(current());
+  // A reloaded config may name a new account/region or routing key: poll its queue too.
+  const resync = holder
+    ? setInterval(
+        () => void limited.sync(holder.current).catch(() => undefined),
+        env.EKSFLOW_CONFIG_RELOAD_SECONDS * 1000,
+      )
+    : undefined;
+  resync?.unref();
+  return {
+    main,
+    limited,
+    async run() {
+      try {
+        await Promise.all([main.run(), limited.done()]);
+      } finally {
+        if (resync) clearInterval(resync);
+      }
+    },
+    shutdown() {
+      if (resync) clearInterval(resync);
+      if (main.getState() === 'RUNNING') main.shutdown();
+      void limited.shutdown();
+    },
+    getState: () => main.getState(),
+  };
 }
 
 async function main(): Promise<void> {
@@ -107,6 +158,7 @@ async function main(): Promise<void> {
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     address: env.TEMPORAL_ADDRESS,
     clusters: startConfig.clusters.length,
+    limitedQueues: worker.limited.queues,
   });
   await worker.run();
   reload?.stop();

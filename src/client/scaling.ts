@@ -13,6 +13,7 @@ import type {
   ResumeRequest,
 } from '../domain/scaling/control';
 import type { FleetRunResult } from '../domain/scaling/results';
+import { validateOverride } from '../domain/scaling/control';
 import {
   clusterKeyOf,
   clusterSpecOf,
@@ -126,6 +127,12 @@ export async function overrideNodegroup(
   t: ControllerTarget,
   req: OverrideRequest,
 ): Promise<EffectivePlan> {
+  // Checked here against this caller's config (CLI, API) and again by the controller's validator.
+  try {
+    validateOverride(req, t.cluster.nodegroups, Date.now());
+  } catch (err) {
+    throw new ValidationError((err as Error).message);
+  }
   return controlUpdate((await ensureController(client, t)).executeUpdate(overrideUpdate, { args: [req] }));
 }
 

@@ -46,6 +46,11 @@ export const nodegroupSchema = z
     offHours: sizeSchema,
     /** Never scale below this many nodes, whatever the timetable says. */
     floor: z.number().int().nonnegative().default(0),
+    /**
+     * The highest max an operator's override may set (with an explicit `--max`). Without it an
+     * override stays within the configured max (the larger of businessHours.max and offHours.max).
+     */
+    maxOverride: z.number().int().positive().optional(),
     /** Stateless groups are candidates for spot recommendations. */
     workload: z.enum(['stateless', 'stateful']).default('stateless'),
     interruption: interruptionPolicySchema.default({ strategy: 'raise-capacity', onRebalance: 'notify' }),
@@ -80,6 +85,10 @@ export const nodegroupSchema = z
   .refine((ng) => ng.kind !== 'self-managed' || ng.asgName, {
     message: 'a self-managed node group needs asgName',
     path: ['asgName'],
+  })
+  .refine((ng) => ng.maxOverride === undefined || ng.maxOverride >= Math.max(ng.businessHours.max, ng.offHours.max), {
+    message: 'maxOverride must be at least the configured max (businessHours.max, offHours.max)',
+    path: ['maxOverride'],
   });
 export type NodegroupConfig = z.infer<typeof nodegroupSchema>;
 

@@ -8,6 +8,7 @@ import { healthSchema } from './health';
 import { backupsSchema } from './backups';
 import { cleanupSchema } from './cleanup';
 import { apiSchema } from './api';
+import { limitsSchema } from './limits';
 
 export const configSchema = z
   .object({
@@ -20,6 +21,7 @@ export const configSchema = z
     backups: backupsSchema.default(backupsSchema.parse({})),
     cleanup: cleanupSchema.default(cleanupSchema.parse({})),
     api: apiSchema.default(apiSchema.parse({})),
+    limits: limitsSchema.default(limitsSchema.parse({})),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -141,6 +141,8 @@ export interface Receivers {
   received(channel?: ReceiverChannel): ReceivedRequest[];
   /** Answer the next requests on a channel with these statuses (e.g. [500, 500]), then normally. */
   failNext(channel: ReceiverChannel, statuses: number[]): void;
+  /** Hold the answer to the next request on a channel for `ms` (it is recorded on arrival): a sender killed meanwhile never sees it. */
+  delayNext(channel: ReceiverChannel, ms: number): void;
   /** Resolves once `predicate` holds for the received requests (polls every 20 ms). */
   waitFor(predicate: (r: ReceivedRequest[]) => boolean, timeoutMs?: number): Promise<ReceivedRequest[]>;
   clear(): void;
@@ -164,6 +166,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 export async function startReceivers(opts: { port?: number; host?: string } = {}): Promise<Receivers> {
   const log: ReceivedRequest[] = [];
   const scripted: Record<ReceiverChannel, number[]> = { slack: [], pagerduty: [] };
+  const delays: Record<ReceiverChannel, number[]> = { slack: [], pagerduty: [] };
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const path = (req.url ?? '/').split('?')[0];
@@ -196,6 +199,9 @@ export async function startReceivers(opts: { port?: number; host?: string } = {}
     const forced = scripted[channel].shift();
     const status = forced ?? (valid ? (channel === 'slack' ? 200 : 202) : 400);
     log.push({ channel, path, body, status, valid, errors, atMs: Date.now() });
+    const delay = delays[channel].shift();
+    if (delay) await new Promise((r) => setTimeout(r, delay));
+    if (res.destroyed) return;
     if (channel === 'slack') {
       res
         .writeHead(status, { 'content-type': 'text/plain' })
@@ -232,6 +238,9 @@ export async function startReceivers(opts: { port?: number; host?: string } = {}
     received: (channel) => log.filter((r) => !channel || r.channel === channel),
     failNext: (channel, statuses) => {
       scripted[channel].push(...statuses);
+    },
+    delayNext: (channel, ms) => {
+      delays[channel].push(ms);
     },
     async waitFor(predicate, timeoutMs = 15_000) {
       const until = Date.now() + timeoutMs;

@@ -401,6 +401,25 @@ describe('operator API (/api/v1) on the dev server and moto', () => {
     });
     expect(bounds.status).toBe(400);
     expect(bounds.body.error).toMatch(/bounds mode/);
+    const aboveMax = await call('POST', `/api/v1/clusters/${cluster.name}/override`, TOKENS.operator, {
+      nodegroup: 'general',
+      desired: 99,
+      until: '1h',
+      reason: 'x',
+    });
+    expect(aboveMax.status).toBe(400);
+    expect(aboveMax.body.error).toMatch(/desired 99 is above the configured max \d+ of general/);
+    const aboveCeiling = await call('POST', `/api/v1/clusters/${cluster.name}/override`, TOKENS.operator, {
+      nodegroup: 'general',
+      desired: 99,
+      max: 99,
+      until: '1h',
+      reason: 'x',
+    });
+    expect(aboveCeiling.status).toBe(400);
+    expect(aboveCeiling.body.error).toMatch(
+      /max 99 is above the configured max \d+ of general \(no maxOverride configured\)/,
+    );
     const noOverride = await call('POST', `/api/v1/clusters/${cluster.name}/clear-override`, TOKENS.operator, {
       nodegroup: 'batch',
     });

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
-import type { Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { scaleDownFleet, scaleUpFleet } from '../../workflows';
 import { seedCluster } from '../../src/sandbox/seed';
@@ -11,11 +10,11 @@ import { ANN } from '../../src/domain/downscale/workloads';
 import { SCALE_DOWN_DISABLED } from '../../src/domain/drain/scale-in';
 import {
   connectDevServer,
-  createTestWorker,
-  testActivityDeps,
+  startTestWorker,
   testAwsFactory,
   testConfig,
   uniqueName,
+  type TestWorker,
 } from '../support/stack';
 import { KubeTestCluster, until } from '../support/kube-fixtures';
 
@@ -35,8 +34,7 @@ describe('scaling with the real Kubernetes API', () => {
   const settings = { pollIntervalMs: 250, verifyTimeoutMs: 20_000, scaleDownSteps: 1, scaleDownWindowMs: 0 };
   let kube: KubeTestCluster;
   let stack: Awaited<ReturnType<typeof connectDevServer>>;
-  let worker: Worker;
-  let running: Promise<void>;
+  let worker: TestWorker;
   let deps: ActivityDeps;
   let clock = Date.parse('2026-11-30T18:00:00+05:30');
   const appsNs = `${name}-apps`;
@@ -70,10 +68,15 @@ describe('scaling with the real Kubernetes API', () => {
     });
     await seedCluster(aws, config.clusters[0]!);
     stack = await connectDevServer();
-    deps = testActivityDeps({ config, client: stack.client, taskQueue, aws });
-    deps.now = () => new Date(clock);
-    worker = await createTestWorker({ connection: stack.nativeConnection, taskQueue, deps });
-    running = worker.run();
+    worker = await startTestWorker({
+      connection: stack.nativeConnection,
+      client: stack.client,
+      taskQueue,
+      config,
+      aws,
+      deps: { now: () => new Date(clock) },
+    });
+    deps = worker.deps;
     kube.startKubelet();
   });
 
@@ -82,8 +85,7 @@ describe('scaling with the real Kubernetes API', () => {
       .getHandle(controllerWorkflowId(clusterKeyOf(deps.config.clusters[0]!)))
       .terminate('test done')
       .catch(() => undefined);
-    worker?.shutdown();
-    await running;
+    await worker?.stop();
     await stack?.close();
     await kube?.cleanup(name);
     delete process.env[tokenEnv];

@@ -15,7 +15,7 @@ import {
 import { scalingCluster } from '../support/scaling-fixtures';
 import { KubeTestCluster } from '../support/kube-fixtures';
 import { controllerWorkflowId, clusterKeyOf } from '../../src/domain/scaling/types';
-import { controlStateQuery, statusQuery } from '../../workflows/scaling/messages';
+import { controlStateQuery, overrideUpdate, statusQuery } from '../../workflows/scaling/messages';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -236,6 +236,40 @@ describe('timetable scaling against moto, on the dev server', () => {
         ),
       ).toBe(2);
       expect(c.err).toMatch(/unknown node group "nope"/);
+      // Above the configured max (6): rejected by the CLI, and by the controller's validator too.
+      expect(
+        await c.run(
+          'scaling',
+          'override',
+          '--cluster',
+          virginia.name,
+          '--nodegroup',
+          'general',
+          '--desired',
+          '99',
+          '--until',
+          '2h',
+          '--reason',
+          'x',
+        ),
+      ).toBe(2);
+      expect(c.err).toMatch(
+        /invalid override: desired 99 is above the configured max 6 of general: raise maxOverride of general in config/,
+      );
+      await expect(
+        controller.executeUpdate(overrideUpdate, {
+          args: [{ nodegroup: 'general', desired: 99, max: 99, untilMs: Date.now() + 3_600_000, reason: 'x' }],
+        }),
+      ).rejects.toThrow();
+      const rejected = await controller
+        .executeUpdate(overrideUpdate, {
+          args: [{ nodegroup: 'general', desired: 99, untilMs: Date.now() + 3_600_000, reason: 'x' }],
+        })
+        .then(
+          () => 'accepted',
+          (err: Error) => String((err.cause as Error | undefined)?.message ?? err.message),
+        );
+      expect(rejected).toMatch(/desired 99 is above the configured max 6 of general/);
       expect(
         await c.run('scaling', 'pause', '--cluster', virginia.name, '--reason', 'x', '--until', '2020-01-01T00:00:00Z'),
       ).toBe(2);

@@ -12,6 +12,7 @@ import { parseConfig } from '../../src/config/load';
 import type { EksflowConfig } from '../../src/config/schema';
 import { REPO_ROOT, toolPath } from '../../src/sandbox/processes';
 import { createActivities, type ActivityDeps } from '../../activities';
+import { LimitedQueueWorkers } from '../../src/worker-queues';
 
 /** The moto server started by global-setup for this test run. */
 export function motoEndpoint(): string {
@@ -168,6 +169,7 @@ export async function createTestWorker(opts: {
 export interface TestWorker {
   worker: Worker;
   deps: ActivityDeps;
+  limited: LimitedQueueWorkers;
   /** Shuts the worker down and waits for it to finish its tasks (afterAll). */
   stop(): Promise<void>;
 }
@@ -199,13 +201,22 @@ export async function startTestWorker(opts: {
     namespace: opts.namespace,
     extra: opts.extra?.(deps),
   });
+  // The rate-limited queues (PagerDuty keys, AWS mutations per account/region), as src/worker.ts polls them.
+  const limited = new LimitedQueueWorkers({
+    connection: opts.connection,
+    namespace: opts.namespace ?? 'default',
+    baseQueue: opts.taskQueue,
+    activities: createActivities(deps),
+  });
+  await limited.sync(opts.config);
   const running = worker.run();
   return {
     worker,
     deps,
+    limited,
     async stop() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
+      await Promise.all([running, limited.shutdown()]);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeNodegroupCommand } from '@aws-sdk/client-eks';
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -19,6 +20,7 @@ import {
   resumeSignal,
 } from '../../workflows/scaling/messages';
 import { seedCluster } from '../../src/sandbox/seed';
+import { controllerTarget, ensureController } from '../../src/client/scaling';
 import { reconcileNodegroupAsgs, startReconcilerLoop } from '../../src/sandbox/nodegroup-asg-reconciler';
 import { clusterKeyOf, clusterSpecOf, controllerWorkflowId } from '../../src/domain/scaling/types';
 import { istDate, istToUtcMs, istParts } from '../../src/domain/timetable/ist';
@@ -44,8 +46,10 @@ describe('a day on the IST timetable (time-skipping)', () => {
   const a = scalingCluster('ts-day-a', { accountId: '111111111111', region: 'ap-south-1' });
   const b = scalingCluster('ts-day-b', { accountId: '222222222222', region: 'us-east-1', role: true });
   const c = scalingCluster('ts-day-c', { accountId: '111111111111', region: 'ap-south-1' });
-  const config = testConfig({ clusters: [a, b, c] });
-  const [A, B, C] = config.clusters as [
+  const d = scalingCluster('ts-day-d', { accountId: '111111111111', region: 'ap-south-1' });
+  const config = testConfig({ clusters: [a, b, c, d] });
+  const [A, B, C, D] = config.clusters as [
+    (typeof config.clusters)[0],
     (typeof config.clusters)[0],
     (typeof config.clusters)[0],
     (typeof config.clusters)[0],
@@ -107,11 +111,11 @@ describe('a day on the IST timetable (time-skipping)', () => {
   beforeAll(async () => {
     env = await createTimeSkippingEnv();
     plain = new Client({ connection: env.connection });
-    for (const cl of [A, B, C]) await seedCluster(aws, cl);
-    await reconcileNodegroupAsgs(aws, [A, B, C]);
-    reconciler = startReconcilerLoop(aws, [A, B, C], 100);
+    for (const cl of [A, B, C, D]) await seedCluster(aws, cl);
+    await reconcileNodegroupAsgs(aws, [A, B, C, D]);
+    reconciler = startReconcilerLoop(aws, [A, B, C, D], 100);
     worker = await startTestWorker({ connection: env.nativeConnection, client: env.client, taskQueue, config, aws });
-  });
+  }, 300_000);
 
   afterAll(async () => {
     reconciler?.stop();
@@ -185,12 +189,18 @@ describe('a day on the IST timetable (time-skipping)', () => {
     });
     expect(upB.groups.find((g) => g.nodegroup === 'batch')).toMatchObject({ status: 'scaled', after: { desired: 2 } });
 
-    // The pause expires at 08:15 (durable timer); the operator then runs the scale-up for A by hand.
+    // The pause expires at 08:15 (durable timer): the controller applies the size the timetable
+    // wants now (business hours), without waiting for the next scheduled run.
     await sleepUntil(day, '08:20');
     expect((await controller(A).query(statusQuery)).paused).toBeUndefined();
+    await eventually(
+      async () => (await desiredOf(A, 'general')).desiredSize === 3,
+      'pause expiry applied the business size',
+    );
+    expect((await controller(A).query(statusQuery)).lastActions.map((x) => x.action)).toContain('pause-expired');
     const upA2 = await run(scaleUpFleet, [A.name]);
     expect(upA2.clusters[0]!.groups.find((g) => g.nodegroup === 'general')).toMatchObject({
-      status: 'scaled',
+      status: 'no_change',
       after: { desired: 3 },
       inService: 3,
     });
@@ -237,7 +247,7 @@ describe('a day on the IST timetable (time-skipping)', () => {
       expect(cl.steps!.map((s) => s.groups.find((g) => g.nodegroup === 'general')!.after!.desired)).toEqual([3, 2, 1]);
     }
     for (const cl of [A, B]) expect(await desiredOf(cl, 'general')).toEqual({ minSize: 1, desiredSize: 1, maxSize: 6 });
-  });
+  }, 300_000);
 
   it('a pause in the middle of a scale-down stops it before its next step; after resume it completes', async () => {
     await run(scaleUpFleet, [C.name]);
@@ -309,4 +319,35 @@ describe('a day on the IST timetable (time-skipping)', () => {
     );
     await handle.terminate('test done');
   });
+
+  it('a cluster paused through 08:00 goes to the business-hours size on resume, not at 18:00', async () => {
+    const asgDesired = async (name: string) =>
+      (await aws.autoScaling(D).send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] })))
+        .AutoScalingGroups![0]!.DesiredCapacity;
+    // The next business day, 07:00 IST.
+    let day = istDate((await env.currentTimeMs()) + 24 * 60 * MIN);
+    while (![1, 2, 3, 4, 5].includes(istParts(istToUtcMs(day, '12:00')).dayOfWeek))
+      day = istDate(istToUtcMs(day, '12:00') + 24 * 60 * MIN);
+    await sleepUntil(day, '07:00');
+    expect((await desiredOf(D, 'general')).desiredSize).toBe(1); // off-hours size
+    // Its controller starts the way scheduled runs and the CLI start it (signal-with-start).
+    await ensureController(plain, controllerTarget(config, taskQueue, clusterSpecOf(D)));
+    await controller(D).signal(pauseSignal, { reason: 'migration', by: 'erin' });
+    await sleepUntil(day, '08:00');
+    const up = await run(scaleUpFleet, [D.name]);
+    expect(up.clusters[0]).toMatchObject({ status: 'skipped' });
+    expect((await desiredOf(D, 'general')).desiredSize).toBe(1);
+
+    await sleepUntil(day, '09:30');
+    await controller(D).signal(resumeSignal, { by: 'erin' });
+    await eventually(async () => (await desiredOf(D, 'general')).desiredSize === 3, 'resume applied business size');
+    expect(await desiredOf(D, 'general')).toEqual({ minSize: 2, desiredSize: 3, maxSize: 6 });
+    // The groups are applied one after another: bounds mode moves to the business min.
+    await eventually(async () => (await desiredOf(D, 'workers')).minSize === 2, 'bounds group at business min');
+    await eventually(async () => (await asgDesired(`${D.name}-batch`)) === 2, 'self-managed group at business size');
+    const actions = (await controller(D).query(statusQuery)).lastActions.filter((x) => x.action === 'resume');
+    expect(actions.map((x) => x.summary)).toEqual(
+      expect.arrayContaining(['resumed by erin', expect.stringMatching(/^general: 1\/1\/6 → 2\/3\/6 \(timetable\)$/)]),
+    );
+  }, 300_000);
 });

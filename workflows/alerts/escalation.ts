@@ -31,7 +31,8 @@ import type {
   EscalationLevel,
 } from '../../src/domain/alerts/types';
 import { failureMessage } from '../lib/failures';
-import { notify, pagerdutyDelivery, slackDelivery, snsDelivery } from '../lib/presets';
+import { notify, slackDelivery, snsDelivery } from '../lib/presets';
+import { pagerdutyFor } from '../lib/targets';
 import {
   acknowledgeSignal,
   alertRaisedSignal,
@@ -41,7 +42,6 @@ import {
 } from './messages';
 
 const slack = proxyActivities<Activities>(slackDelivery);
-const pagerduty = proxyActivities<Activities>(pagerdutyDelivery);
 const sns = proxyActivities<Activities>(snsDelivery);
 const notifier = proxyActivities<Activities>(notify);
 
@@ -60,13 +60,15 @@ type Step =
 
 /** One channel's send; a failure becomes a `failed` result so other channels are unaffected. */
 async function deliverOne(req: DeliveryRequest): Promise<DeliveryResult> {
-  const channel = req.target.kind;
+  const { target } = req;
+  const channel = target.kind;
   try {
-    switch (channel) {
+    switch (target.kind) {
       case 'slack':
         return await slack.deliverSlack(req);
       case 'pagerduty':
-        return await pagerduty.deliverPagerDuty(req);
+        // Its routing key's own queue: the server keeps PagerDuty's rate for all workers together.
+        return await pagerdutyFor(target).deliverPagerDuty(req);
       case 'sms':
         return await sns.deliverSms(req);
       case 'email':

@@ -106,3 +106,12 @@ export function kubernetesBefore(deadlineMs: number, nowMs: number): ActivityOpt
     retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds' },
   };
 }
+
+/**
+ * A preset on a rate-limited task queue (src/domain/limits/queues.ts): the queue's dispatch rate
+ * holds for all workers together, so a task may wait there behind others. The schedule-to-close
+ * bound ends a task no worker polls (a queue dropped from config) instead of leaving it forever.
+ */
+export function onLimitedQueue(preset: ActivityOptions, taskQueue: string): ActivityOptions {
+  return { ...preset, taskQueue, scheduleToCloseTimeout: '15 minutes' };
+}

@@ -3,6 +3,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -26,7 +27,8 @@ import {
 import { activeOverride, planGroup, sizeToApply } from '../../src/domain/scaling/plan';
 import { groupRefOf, type ControlState } from '../../src/domain/scaling/types';
 import { phaseAt, type BusinessCalendar } from '../../src/domain/timetable/phase';
-import { awsMutate, awsRead } from '../lib/presets';
+import { awsRead } from '../lib/presets';
+import { awsFor } from '../lib/targets';
 import {
   clearOverrideSignal,
   clearOverrideUpdate,
@@ -45,13 +47,12 @@ import {
 } from './messages';
 
 const read = proxyActivities<Activities>(awsRead);
-const mutate = proxyActivities<Activities>(awsMutate);
 
 const DEFAULT_CALENDAR: BusinessCalendar = { businessDays: [1, 2, 3, 4, 5], holidays: [] };
 
 interface PendingApply {
   nodegroup: string;
-  why: 'override' | 'override-cleared' | 'override-expired';
+  why: 'override' | 'override-cleared' | 'override-expired' | 'resume' | 'pause-expired';
 }
 
 /**
@@ -68,6 +69,8 @@ export async function clusterController(input: ClusterControllerInput): Promise<
   let version = 0;
   let seq = input.applySeq ?? 0;
   const pending: PendingApply[] = [];
+  /** A pause ended (resume or expiry) since the main loop last looked: every group goes to the size wanted now. */
+  let unpaused: 'resume' | 'pause-expired' | undefined;
   const now = () => Date.now();
   const nodegroups = () => config?.cluster.nodegroups ?? [];
   const plan = () => effectivePlan(nodegroups(), state, config?.calendar ?? DEFAULT_CALENDAR, now());
@@ -86,7 +89,11 @@ export async function clusterController(input: ClusterControllerInput): Promise<
   };
 
   const doPause = (req: unknown) => change(applyPause(state, validatePause(req, now()), now()));
-  const doResume = (req: unknown) => change(applyResume(state, resumeRequestSchema.parse(req ?? {}).by, now()));
+  const doResume = (req: unknown) => {
+    const wasPaused = state.paused !== undefined;
+    change(applyResume(state, resumeRequestSchema.parse(req ?? {}).by, now()));
+    if (wasPaused) unpaused = 'resume';
+  };
   const doOverride = (req: unknown) => {
     const o = validateOverride(req, nodegroups(), now());
     change(applyOverride(state, o, now()), { nodegroup: o.nodegroup, why: 'override' });
@@ -173,13 +180,21 @@ export async function clusterController(input: ClusterControllerInput): Promise<
   for (;;) {
     const seen = version;
     const expiry = nextExpiry(state);
-    const wake = () => version !== seen || pending.length > 0 || shouldContinue();
+    const wake = () => version !== seen || pending.length > 0 || unpaused !== undefined || shouldContinue();
     if (expiry === undefined) await condition(wake);
     else if (expiry > now()) await condition(wake, expiry - now());
 
     const expired = expire(state, now());
+    if (state.paused && !expired.state.paused) unpaused = 'pause-expired';
     if (expired.state !== state) change(expired.state);
     for (const ng of expired.expiredOverrides) pending.push({ nodegroup: ng, why: 'override-expired' });
+    // The scheduled runs skipped while paused: the timetable's size for now (a pause through
+    // 08:00 resumes at business size, not at 18:00). Runs recorded before this did nothing here.
+    if (unpaused !== undefined && patched('resume-applies-timetable')) {
+      for (const ng of nodegroups())
+        if (!pending.some((p) => p.nodegroup === ng.name)) pending.push({ nodegroup: ng.name, why: unpaused });
+    }
+    unpaused = undefined;
 
     while (pending.length > 0) await applyNow(pending.shift()!);
 
@@ -231,7 +246,11 @@ export async function clusterController(input: ClusterControllerInput): Promise<
         return;
       }
       const size = sizeToApply(planned);
-      const r = await mutate.applyGroupSize({ ref, size, requestToken: `${workflowInfo().runId}-${++seq}` });
+      const r = await awsFor(ref.target).mutate.applyGroupSize({
+        ref,
+        size,
+        requestToken: `${workflowInfo().runId}-${++seq}`,
+      });
       change(
         withAction(state, {
           atMs: now(),

@@ -4,10 +4,12 @@ import type { NodegroupRef } from '../../activities/eks';
 import type { GroupReading, GroupRef } from '../../src/domain/scaling/types';
 import type { NodegroupSize, PartialSize } from '../../src/domain/size';
 import { awsMutate, awsRead } from '../lib/presets';
+import { awsFor } from '../lib/targets';
 import { drainNode } from '../drain/drain-node';
 import { drainWorkflowId, type DrainNodeResult } from '../drain/messages';
 
 const read = proxyActivities<Activities>(awsRead);
+/** Kubernetes calls; AWS mutations go through `awsFor(target)` (the account/region's rate-limited queue). */
 const mutate = proxyActivities<Activities>(awsMutate);
 
 interface WaitOptions {
@@ -116,7 +118,7 @@ export async function scaleNodegroupTo(input: ScaleNodegroupInput): Promise<Scal
   return applyAndWait(
     ref.nodegroup,
     input,
-    (requestToken) => mutate.applyNodegroupSize({ ref, size, requestToken }),
+    (requestToken) => awsFor(ref.target).mutate.applyNodegroupSize({ ref, size, requestToken }),
     () => read.nodegroupCapacity(ref),
     (capacity, applied) =>
       capacity.status === 'ACTIVE' &&
@@ -140,7 +142,7 @@ export async function scaleSelfManagedGroupTo(
   return applyAndWait(
     ref.nodegroup,
     input,
-    (requestToken) => mutate.applyGroupSize({ ref, size, requestToken }),
+    (requestToken) => awsFor(ref.target).mutate.applyGroupSize({ ref, size, requestToken }),
     () => read.readGroup(ref),
     (reading, applied) => reading.status === 'ACTIVE' && reading.inService === applied.after.desired,
   );
@@ -164,7 +166,8 @@ async function scaleInByNodes(
   const startedAt = Date.now();
   const outcome: ScaleInOutcome = { removed: [], kept: [], notes: [] };
   const wantMin = Math.min(size.min ?? before.min, desired);
-  if (wantMin < before.min) await mutate.applyGroupSize({ ref, size: { min: wantMin }, requestToken: token('min') });
+  if (wantMin < before.min)
+    await awsFor(ref.target).mutate.applyGroupSize({ ref, size: { min: wantMin }, requestToken: token('min') });
   const pick = await read.pickScaleInNodes({ clusterKey, asgName: ref.asgName!, count: before.desired - desired });
   outcome.notes.push(...pick.notes, ...pick.excluded.map((e) => `${e.node} kept: ${e.reason}`));
   for (const n of pick.picked) {
@@ -182,12 +185,20 @@ async function scaleInByNodes(
         continue;
       }
     }
-    await mutate.terminateAsgInstance({ ref, instanceId: n.instanceId, requestToken: token(n.instanceId) });
+    await awsFor(ref.target).mutate.terminateAsgInstance({
+      ref,
+      instanceId: n.instanceId,
+      requestToken: token(n.instanceId),
+    });
     outcome.removed.push({ instanceId: n.instanceId, ...(n.node !== undefined ? { node: n.node } : {}) });
   }
   const expected = before.desired - outcome.removed.length;
   if (size.max !== undefined)
-    await mutate.applyGroupSize({ ref, size: { max: Math.max(size.max, expected) }, requestToken: token('max') });
+    await awsFor(ref.target).mutate.applyGroupSize({
+      ref,
+      size: { max: Math.max(size.max, expected) },
+      requestToken: token('max'),
+    });
   const settled = (r: GroupReading) => r.status === 'ACTIVE' && r.inService === r.size.desired;
   const reading = await waitUntil(input, startedAt, () => read.readGroup(ref), settled);
   return {

@@ -62,7 +62,16 @@ export function validatePause(input: unknown, nowMs: number): z.output<typeof pa
   return req;
 }
 
-/** Validates an override against the cluster's node groups; throws with a clear message. */
+/** A node group's configured max: the larger of its business-hours and off-hours max. */
+export function configuredMax(ng: Pick<NodegroupConfig, 'businessHours' | 'offHours'>): number {
+  return Math.max(ng.businessHours.max, ng.offHours.max);
+}
+
+/**
+ * Validates an override against the cluster's node groups; throws with a clear message. A size
+ * above the group's configured max needs an explicit `max`, itself within the group's
+ * `maxOverride` (without one, the configured max is the ceiling).
+ */
 export function validateOverride(
   input: unknown,
   nodegroups: NodegroupConfig[],
@@ -84,6 +93,23 @@ export function validateOverride(
     throw new Error(`invalid override: desired ${req.desired} > max ${req.max}`);
   if (req.desired !== undefined && req.min !== undefined && req.desired < req.min)
     throw new Error(`invalid override: desired ${req.desired} < min ${req.min}`);
+  // Above the group's configured max only with an explicit max, and never above maxOverride.
+  const groupMax = configuredMax(ng);
+  const ceiling = ng.maxOverride ?? groupMax;
+  const how = ng.maxOverride
+    ? `give --max explicitly (at most ${ng.maxOverride}, the maxOverride of ${ng.name})`
+    : `raise maxOverride of ${ng.name} in config to allow more`;
+  if (req.max !== undefined && req.max > ceiling)
+    throw new Error(
+      ng.maxOverride
+        ? `invalid override: max ${req.max} is above the maxOverride ${ng.maxOverride} of ${ng.name}`
+        : `invalid override: max ${req.max} is above the configured max ${groupMax} of ${ng.name} (no maxOverride configured)`,
+    );
+  for (const k of ['desired', 'min'] as const) {
+    const v = req[k];
+    if (v !== undefined && req.max === undefined && v > groupMax)
+      throw new Error(`invalid override: ${k} ${v} is above the configured max ${groupMax} of ${ng.name}: ${how}`);
+  }
   if (req.desired !== undefined && req.desired < ng.floor)
     throw new Error(`invalid override: desired ${req.desired} is below the floor ${ng.floor} of ${ng.name}`);
   if (ng.scalingMode === 'bounds' && req.desired !== undefined)

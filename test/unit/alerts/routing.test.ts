@@ -14,7 +14,6 @@ import {
   shouldDefer,
   targetsFor,
 } from '../../../src/domain/alerts/routing';
-import { TokenBucket } from '../../../src/domain/alerts/rate-limit';
 import { redactSecrets, redactUrl } from '../../../src/domain/alerts/redact';
 import { ackToken, verifyAckToken, verifyPagerDutySignature } from '../../../src/domain/alerts/ack-token';
 import { createHmac } from 'node:crypto';
@@ -207,14 +206,5 @@ describe('secrets', () => {
     expect(verifyPagerDutySignature('pd', body, `v1=abc, ${sig}`)).toBe(true);
     expect(verifyPagerDutySignature('pd', `${body} `, sig)).toBe(false);
     expect(verifyPagerDutySignature('pd', body, undefined)).toBe(false);
-  });
-});
-
-describe('PagerDuty rate limit', () => {
-  it('lets 120 events through per minute, then says how long to wait', () => {
-    const b = new TokenBucket(120, 60_000);
-    for (let i = 0; i < 120; i++) expect(b.take(1000)).toBe(0);
-    expect(b.take(1000)).toBe(500);
-    expect(b.take(1500)).toBe(0);
   });
 });

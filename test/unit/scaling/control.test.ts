@@ -52,6 +52,38 @@ describe('operator requests', () => {
     expect(validateOverride({ ...base, desired: 6 }, groups, monday0900).by).toBe('operator');
   });
 
+  it('rejects an override above the configured max unless max is explicit and within maxOverride', () => {
+    const base = { nodegroup: 'web', untilMs: monday0900 + 3_600_000, reason: 'launch' };
+    // web: max 8 in both phases, no maxOverride.
+    expect(() => validateOverride({ ...base, desired: 99 }, groups, monday0900)).toThrow(
+      'invalid override: desired 99 is above the configured max 8 of web: raise maxOverride of web in config to allow more',
+    );
+    expect(() => validateOverride({ ...base, desired: 9, max: 9 }, groups, monday0900)).toThrow(
+      'invalid override: max 9 is above the configured max 8 of web (no maxOverride configured)',
+    );
+    expect(validateOverride({ ...base, desired: 8 }, groups, monday0900).desired).toBe(8);
+    const capped = [nodegroupSchema.parse({ ...groups[0], maxOverride: 20 })];
+    expect(() => validateOverride({ ...base, desired: 12 }, capped, monday0900)).toThrow(
+      'invalid override: desired 12 is above the configured max 8 of web: give --max explicitly (at most 20, the maxOverride of web)',
+    );
+    expect(() => validateOverride({ ...base, min: 12 }, capped, monday0900)).toThrow(
+      /min 12 is above the configured max 8/,
+    );
+    expect(() => validateOverride({ ...base, desired: 21, max: 21 }, capped, monday0900)).toThrow(
+      'invalid override: max 21 is above the maxOverride 20 of web',
+    );
+    expect(validateOverride({ ...base, desired: 12, max: 12 }, capped, monday0900)).toMatchObject({
+      desired: 12,
+      max: 12,
+    });
+    // The bounds-mode group's configured max is the larger phase max (10), not the current phase's.
+    expect(validateOverride({ ...base, nodegroup: 'workers', max: 10 }, groups, monday0900).max).toBe(10);
+  });
+
+  it('config: maxOverride below the configured max is rejected', () => {
+    expect(() => nodegroupSchema.parse({ ...groups[0], maxOverride: 7 })).toThrow(/maxOverride must be at least/);
+  });
+
   it('rejects a pause whose expiry is in the past', () => {
     expect(() => validatePause({ reason: 'freeze', untilMs: monday0900 - 1 }, monday0900)).toThrow(/in the past/);
     expect(() => validatePause({ reason: 'freeze', color: 'red' }, monday0900)).toThrow(/invalid pause/);
