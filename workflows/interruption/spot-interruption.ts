@@ -22,6 +22,7 @@ import type { InterruptionTrigger } from '../../src/domain/interruption/types';
 import { SA_ACTION, SA_CLUSTER, SA_INSTANCE, SA_SEVERITY } from '../../src/search-attributes';
 import { raiseAlert } from '../lib/alerts';
 import { failureMessage } from '../lib/failures';
+import { metricsSink } from '../lib/metrics';
 import { awsMutate, awsRead, beforeDeadline } from '../lib/presets';
 import { drainNode as drainNodeWorkflow } from '../drain/drain-node';
 import { drainWorkflowId } from '../drain/messages';
@@ -152,6 +153,7 @@ class SpotInterruption {
     this.result.newInstances = this.progress.replacementIds;
     this.result.fallbackInstances = this.progress.fallbackIds;
     this.result.drain = this.progress.drain;
+    metricsSink.interruptionFinished(this.result.outcome, this.result.timeToRunningMs);
     return this.result;
   }
 
