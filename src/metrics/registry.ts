@@ -45,12 +45,12 @@ export const METRIC = {
  * exports each of them.
  */
 export const TEMPORAL_SDK_METRICS = [
+  'temporal_request',
   'temporal_workflow_completed',
   'temporal_activity_execution_latency_bucket',
-  'temporal_activity_execution_failed',
   'temporal_workflow_task_schedule_to_start_latency_bucket',
   'temporal_worker_task_slots_available',
-  'temporal_sticky_cache_size',
+  'temporal_num_pollers',
 ] as const;
 
 export interface MetricsRegistryOptions {
