@@ -1,8 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { join } from 'node:path';
-import { applySandboxEnv } from '../config/env';
-import { ConfigError } from '../config/load';
 import { UsageError } from './usage-error';
 type Register = (program: Command) => void;
 
@@ -88,15 +86,22 @@ export function commandOf(argv: string[]): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  const command = commandOf(argv);
   // A second terminal beside `npm start` talks to the sandbox without exports (.data/sandbox.env).
-  applySandboxEnv(join(__dirname, '..', '..'));
-  const program = buildProgram(commandOf(argv));
+  // Help needs no environment: config/env (zod, yaml) loads only for a command. Compiled, this
+  // file sits one folder deeper (dist/src/cli).
+  if (command) {
+    const root = join(__dirname, '..', '..', ...(__filename.endsWith('.js') ? ['..'] : []));
+    (require('../config/env') as { applySandboxEnv(root: string): void }).applySandboxEnv(root);
+  }
+  const program = buildProgram(command);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    if (err instanceof ConfigError || err instanceof UsageError) {
+    // ConfigError (src/config/load.ts) by name: that module is not loaded for help.
+    if ((err instanceof Error && err.name === 'ConfigError') || err instanceof UsageError) {
       process.stderr.write(`eksflow: ${err.message}\n`);
       return 2;
     }
