@@ -145,6 +145,7 @@ async function main(): Promise<void> {
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     address: env.TEMPORAL_ADDRESS,
     clusters: startConfig.clusters.length,
+    workflowCode: 'workflowBundle' in workflowSource() ? 'bundle' : 'sources',
   });
   await worker.run();
   reload?.stop();
