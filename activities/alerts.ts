@@ -221,6 +221,22 @@ export function createAlertActivities(deps: ActivityDeps) {
     return { channel, status: 'skipped', error: `${channel} is not used for digests` };
   }
 
+  /** Counts every delivery by channel and status; a thrown failure counts as `failed` (or `throttled`). */
+  function counted<R extends { target: ChannelTarget }>(
+    deliver: (req: R) => Promise<DeliveryResult>,
+  ): (req: R) => Promise<DeliveryResult> {
+    return async (req) => {
+      try {
+        const r = await deliver(req);
+        deps.metrics?.delivery(r.channel, r.status);
+        return r;
+      } catch (err) {
+        deps.metrics?.delivery(req.target.kind, err instanceof ThrottledError ? 'throttled' : 'failed');
+        throw err;
+      }
+    };
+  }
+
   const uiBaseUrl = () => deps.config.notifications.temporalUiUrl ?? deps.env.TEMPORAL_UI_URL;
 
   return {
@@ -233,11 +249,11 @@ export function createAlertActivities(deps: ActivityDeps) {
       );
       return { workflowId };
     },
-    deliverSlack,
-    deliverPagerDuty,
-    deliverSms,
-    deliverEmail,
-    deliverDigest,
+    deliverSlack: counted(deliverSlack),
+    deliverPagerDuty: counted(deliverPagerDuty),
+    deliverSms: counted(deliverSms),
+    deliverEmail: counted(deliverEmail),
+    deliverDigest: counted(deliverDigest),
     /** Adds an off-hours alert to the digest going out at `deliverAtMs` (one digest workflow per slot). */
     async addToDigest(input: { deliverAtMs: number; item: DigestItem }): Promise<{ workflowId: string }> {
       return addToDigest(deps.temporal.client, deps.temporal.taskQueue, input);

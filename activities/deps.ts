@@ -3,6 +3,7 @@ import type { EksflowConfig } from '../src/config/schema';
 import type { EksflowEnv } from '../src/config/env';
 import type { Client } from '@temporalio/client';
 import type { AuditLog } from '../src/audit';
+import type { EksflowMetrics } from '../src/metrics/registry';
 
 /**
  * Everything activities need from the outside world, built once by the worker (or a test) and
@@ -20,4 +21,6 @@ export interface ActivityDeps {
   reportsDir: string;
   /** Temporal client for activities that start or signal other workflows (e.g. raising an alert). */
   temporal: { client: Client; taskQueue: string };
+  /** Where activities record eksflow's metrics (the worker's registry); nothing is recorded when absent. */
+  metrics?: EksflowMetrics;
 }

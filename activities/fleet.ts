@@ -118,10 +118,17 @@ export function createFleetActivities(deps: ActivityDeps) {
     requestToken: string;
   }): Promise<Omit<ApplySizeResult, 'updateId'>> {
     const { ref, size, requestToken } = parseInput(applySchema, input, 'applyGroupSize');
-    const r =
-      ref.kind === 'self-managed'
-        ? await applyAsgSize(deps, asgOf(ref), size, { requestToken, label: label(ref) })
-        : await applyNodegroupSize(deps, ref, size, requestToken);
+    let r;
+    try {
+      r =
+        ref.kind === 'self-managed'
+          ? await applyAsgSize(deps, asgOf(ref), size, { requestToken, label: label(ref) })
+          : await applyNodegroupSize(deps, ref, size, requestToken);
+    } catch (err) {
+      deps.metrics?.scalingAction(ref.kind, 'failed');
+      throw err;
+    }
+    deps.metrics?.scalingAction(ref.kind, r.changed ? 'changed' : 'unchanged');
     return { changed: r.changed, before: r.before, after: r.after };
   }
 

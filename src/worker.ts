@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Worker, Runtime, DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { validateHealthQueries } from '../activities/health';
@@ -13,6 +14,19 @@ import { createLogger } from './log';
 import { ConfigHolder, configWatchState, ensureConfigWatch, startConfigReload } from './client/config-sync';
 import { loadConfigFromStore } from './config-sync/store';
 import { LimitedQueueWorkers } from './worker-queues';
+import { MetricsRegistry, NO_METRICS, freeLoopbackPort, startMetricsServer, type EksflowMetrics } from './metrics';
+import { metricsSinks } from './metrics/sinks';
+
+/**
+ * Where the worker's workflow code comes from: the bundle built at image build time
+ * (`npm run build` writes dist/workflow-bundle.js beside the compiled worker) when the worker runs
+ * compiled, else the sources through `workflowsPath` (bundled at start, development).
+ */
+export function workflowSource(): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
+  const bundle = join(__dirname, '..', 'workflow-bundle.js');
+  if (__filename.endsWith('.js') && existsSync(bundle)) return { workflowBundle: { codePath: bundle } };
+  return { workflowsPath: require.resolve('../workflows') };
+}
 
 /**
  * One eksflow worker process: every workflow and activity on the main task queue, plus
@@ -34,7 +48,11 @@ export interface EksflowWorker {
  * rate-limited queues of the config. Run as many processes as you like; Temporal spreads the
  * work across them.
  */
-export async function createWorker(env: EksflowEnv, config: EksflowConfig | ConfigHolder): Promise<EksflowWorker> {
+export async function createWorker(
+  env: EksflowEnv,
+  config: EksflowConfig | ConfigHolder,
+  metrics: EksflowMetrics = NO_METRICS,
+): Promise<EksflowWorker> {
   const client = await connectClient(env);
   const connection = await connectWorkerConnection(env);
   const aws = awsClientFactoryFromEnv(env);
@@ -51,13 +69,15 @@ export async function createWorker(env: EksflowEnv, config: EksflowConfig | Conf
     audit: new AuditLog(resolve(env.EKSFLOW_AUDIT_LOG)),
     reportsDir: resolve(env.EKSFLOW_REPORTS_DIR),
     temporal: { client, taskQueue: env.TEMPORAL_TASK_QUEUE },
+    metrics,
   });
   const main = await Worker.create({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
-    workflowsPath: require.resolve('../workflows'),
+    ...workflowSource(),
     activities,
+    sinks: metricsSinks(metrics),
   });
   const limited = new LimitedQueueWorkers({
     connection,
@@ -127,7 +147,25 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  Runtime.install({ logger: new DefaultLogger(env.EKSFLOW_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN') });
+  // Metrics: the SDK runtime's Prometheus exporter on a loopback port, served with eksflow's own
+  // registry on EKSFLOW_METRICS_PORT (one scrape target per worker; src/metrics/server.ts).
+  const temporalMetricsPort = env.EKSFLOW_METRICS_PORT !== undefined ? await freeLoopbackPort() : undefined;
+  Runtime.install({
+    logger: new DefaultLogger(env.EKSFLOW_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN'),
+    ...(temporalMetricsPort !== undefined
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${temporalMetricsPort}` } } } }
+      : {}),
+  });
+  // The AWS call counter (src/aws/call-counter.ts, issue 15) is wired here as `awsCallCounts`.
+  const metrics = new MetricsRegistry({ component: 'worker', processMetrics: true });
+  if (env.EKSFLOW_METRICS_PORT !== undefined) {
+    const server = await startMetricsServer({
+      registry: metrics,
+      port: env.EKSFLOW_METRICS_PORT,
+      temporalMetricsUrl: `http://127.0.0.1:${temporalMetricsPort}/metrics`,
+    });
+    log.info('metrics', { url: server.url });
+  }
   const startConfig = config instanceof ConfigHolder ? config.current : config;
   // Health checks: invalid PromQL stops the worker naming the check; an unreachable Prometheus does
   // not (the monitor raises "health checks blind" until it answers).
@@ -142,7 +180,7 @@ async function main(): Promise<void> {
     for (const u of v.unreachable)
       log.warn('health checks not validated: Prometheus unreachable', { cluster: u.cluster, error: u.error });
   }
-  const worker = await createWorker(env, config);
+  const worker = await createWorker(env, config, metrics);
   // The long-lived health monitors: started if not running (idempotent), without delaying polling.
   void connectClient(env)
     .then((client) => ensureHealthMonitors(client, startConfig, env.TEMPORAL_TASK_QUEUE))
@@ -159,6 +197,7 @@ async function main(): Promise<void> {
     address: env.TEMPORAL_ADDRESS,
     clusters: startConfig.clusters.length,
     limitedQueues: worker.limited.queues,
+    workflowCode: 'workflowBundle' in workflowSource() ? 'bundle' : 'sources',
   });
   await worker.run();
   reload?.stop();

@@ -22,6 +22,8 @@ const envSchema = z.object({
   EKSFLOW_PRICING_ENDPOINT: z.string().url().optional(),
   EKSFLOW_INGRESS_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   EKSFLOW_INGRESS_TOKEN: z.string().min(16).optional(),
+  /** Port of `GET /metrics` (Prometheus text) on workers and the ingress; unset: no metrics server (0: any free port). */
+  EKSFLOW_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Public base URL of the ingress (ack links in alert messages). Default http://localhost:<port>. */
   EKSFLOW_PUBLIC_URL: z.string().url().optional(),
   EKSFLOW_SQS_QUEUE_URL: z.string().url().optional(),

@@ -6,6 +6,7 @@ import type { FleetEvent, FleetEventKind } from '../domain/events/eventbridge';
 import type { InterruptionTrigger } from '../domain/interruption/types';
 import { clampEventTime, SPOT_NOTICE_MS } from '../domain/interruption/plan';
 import { signalAlarmWorkflow } from '../client/health';
+import { NO_METRICS, type EksflowMetrics } from '../metrics/registry';
 
 export interface DispatchDeps {
   client: Client;
@@ -32,6 +33,13 @@ export class IngressMetrics {
   readonly rejected: Record<string, number> = {};
   private readonly latencies: number[] = [];
 
+  /** `sink`: the process's Prometheus registry (events by kind and outcome). */
+  constructor(private readonly sink: EksflowMetrics = NO_METRICS) {}
+
+  /** What became of one event: `accepted` (workflows started or signalled), `ignored`, `failed`, `rejected`. */
+  outcome(kind: string, outcome: string): void {
+    this.sink.event(kind, outcome);
+  }
   countEvent(kind: string): void {
     this.events[kind] = (this.events[kind] ?? 0) + 1;
   }
@@ -70,6 +78,17 @@ export function startInterruptionWorkflow(deps: DispatchDeps, trigger: Interrupt
 /** Carries out what `actionsFor` decided for one parsed event. Throws when Temporal did not accept a start. */
 export async function dispatchEvent(deps: DispatchDeps, event: FleetEvent): Promise<DispatchOutcome> {
   deps.metrics?.countEvent(event.kind);
+  try {
+    const outcome = await dispatchActions(deps, event);
+    deps.metrics?.outcome(event.kind, outcome.actions.some((a) => a.workflowId) ? 'accepted' : 'ignored');
+    return outcome;
+  } catch (err) {
+    deps.metrics?.outcome(event.kind, 'failed');
+    throw err;
+  }
+}
+
+async function dispatchActions(deps: DispatchDeps, event: FleetEvent): Promise<DispatchOutcome> {
   const outcome: DispatchOutcome = { kind: event.kind, actions: [] };
   for (const action of actionsFor(event)) {
     deps.metrics?.countAction(action.type);

@@ -6,6 +6,7 @@ import { connectClient } from '../client';
 import { readEnv, type EksflowEnv } from '../config/env';
 import { ConfigError, loadConfigFile } from '../config/load';
 import { createLogger } from '../log';
+import { MetricsRegistry, startMetricsServer } from '../metrics';
 import { IngressMetrics } from './dispatch';
 import { buildIngressServer } from './server';
 import { reportSourceFromEnv } from './reports';
@@ -41,7 +42,9 @@ async function main(): Promise<void> {
   }
   const config = loadConfigFile(env.EKSFLOW_CONFIG);
   const client = await connectClient(env);
-  const metrics = new IngressMetrics();
+  // The AWS call counter (src/aws/call-counter.ts, issue 15) is wired here as `awsCallCounts`.
+  const registry = new MetricsRegistry({ component: 'ingress', processMetrics: true });
+  const metrics = new IngressMetrics(registry);
   const aws = awsClientFactoryFromEnv(env);
   const first = config.clusters[0]!;
   // Tokens kept in Secrets Manager join the configured ones; a bad secret stops start-up with its reason.
@@ -62,12 +65,18 @@ async function main(): Promise<void> {
     config,
     bodyLimit: env.EKSFLOW_INGRESS_BODY_LIMIT,
     metrics,
+    registry,
     log,
     api,
     reports: reportSourceFromEnv(env, aws),
   });
   await app.listen({ port: env.EKSFLOW_INGRESS_PORT, host: '0.0.0.0' });
   log.info('ingress listening', { port: env.EKSFLOW_INGRESS_PORT, taskQueue: env.TEMPORAL_TASK_QUEUE });
+  const metricsServer =
+    env.EKSFLOW_METRICS_PORT !== undefined
+      ? await startMetricsServer({ registry, port: env.EKSFLOW_METRICS_PORT })
+      : undefined;
+  if (metricsServer) log.info('metrics', { url: metricsServer.url });
 
   let poller: ReturnType<typeof startSqsPoller> | undefined;
   if (env.EKSFLOW_SQS_QUEUE_URL) {
@@ -85,7 +94,7 @@ async function main(): Promise<void> {
 
   const shutdown = async () => {
     log.info('ingress stopping');
-    await Promise.all([app.close(), poller?.stop()]);
+    await Promise.all([app.close(), poller?.stop(), metricsServer?.close()]);
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown());

@@ -9,6 +9,7 @@ import { registerAlertRoutes } from './alert-routes';
 import { registerReportRoutes, type ReportSource } from './reports';
 import type { Logger } from '../log';
 import type { AuditLog } from '../audit';
+import type { MetricsRegistry } from '../metrics/registry';
 import { Authenticator } from '../api/auth';
 import { registerApiRoutes } from '../api/routes';
 import { registerSnsRoute, type SnsVerifier } from '../api/sns';
@@ -24,6 +25,8 @@ export interface IngressServerDeps {
   bodyLimit?: number;
   workflowTiming?: SpotInterruptionTiming;
   metrics?: IngressMetrics;
+  /** The process's Prometheus registry, served as text on `/metrics` to Prometheus. */
+  registry?: MetricsRegistry;
   log?: Logger;
   /** The operator API, status page and SNS triggers (registered when `config` is given). */
   api?: {
@@ -84,18 +87,27 @@ export function buildIngressServer(deps: IngressServerDeps): FastifyInstance {
       bearerOk: (h) => bearerTokenMatches(h, deps.token),
     });
   }
-  app.get('/metrics', { onRequest: requireToken }, async () => metrics.snapshot());
+  // Prometheus (its Accept names text/plain or OpenMetrics) gets the text format of the process's
+  // registry; anyone else the JSON snapshot. The unauthenticated scrape port is EKSFLOW_METRICS_PORT.
+  app.get('/metrics', { onRequest: requireToken }, async (req, reply) => {
+    const accept = req.headers.accept ?? '';
+    if (deps.registry && /text\/plain|openmetrics/.test(accept))
+      return reply.type(deps.registry.contentType).send(await deps.registry.text());
+    return metrics.snapshot();
+  });
 
   // onRequest runs before the body is read: an unauthenticated caller never gets it parsed.
   app.post('/events/eventbridge', { onRequest: requireToken }, async (req, reply) => {
     const parsed = parseEventBridgeEvent(req.body);
     if (!parsed.ok) {
       metrics.countRejected('invalid-event');
+      metrics.outcome('unknown', 'rejected');
       return reply.code(400).send({ error: parsed.error });
     }
     const event = parsed.event;
     if (event.kind === 'ignored' && event.unsupported) {
       metrics.countRejected('unsupported-kind');
+      metrics.outcome('unsupported', 'rejected');
       return reply
         .code(400)
         .send({ error: `unsupported event: source "${event.source}", detail-type "${event.detailType}"` });

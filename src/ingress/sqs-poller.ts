@@ -65,6 +65,7 @@ export function startSqsPoller(opts: SqsPollerOptions): { stop(): Promise<void>;
     if (!parsed.ok) {
       stats.unparseable++;
       metrics.countRejected('unparseable');
+      metrics.outcome('unknown', 'rejected');
       opts.log?.warn('unparseable SQS message left for the dead-letter queue', {
         messageId: message.MessageId,
         receiveCount: message.Attributes?.ApproximateReceiveCount,
@@ -76,6 +77,7 @@ export function startSqsPoller(opts: SqsPollerOptions): { stop(): Promise<void>;
     if (event.kind === 'ignored' && event.unsupported) {
       stats.unknownKinds[event.detailType] = (stats.unknownKinds[event.detailType] ?? 0) + 1;
       metrics.countEvent('ignored');
+      metrics.outcome('unsupported', 'ignored');
       return true;
     }
     try {

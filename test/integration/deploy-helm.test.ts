@@ -117,8 +117,8 @@ describe('Helm chart deploy/helm/eksflow', () => {
     const job = manifests.find((d) => d.kind === 'Job');
     expect(job?.metadata.annotations?.['helm.sh/hook']).toBe('post-install,post-upgrade');
     expect(job?.spec.template.spec.containers[0].command).toEqual([
-      'node_modules/.bin/tsx',
-      'src/cli/main.ts',
+      'node',
+      'dist/src/cli/main.js',
       'schedules',
       'apply',
     ]);

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
+import { NO_METRICS } from '../../src/metrics/registry';
+import { metricsSinks } from '../../src/metrics/sinks';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { AwsClientFactory, SANDBOX_CREDENTIALS } from '../../src/aws/clients';
 import { AuditLog } from '../../src/audit';
@@ -162,6 +164,8 @@ export async function createTestWorker(opts: {
     taskQueue: opts.taskQueue,
     workflowBundle: await workflowBundle(),
     activities: createActivities(opts.deps),
+    // The workflows' metrics sink, as the production worker binds it (src/worker.ts).
+    sinks: metricsSinks(opts.deps.metrics ?? NO_METRICS),
     ...opts.extra,
   });
 }

@@ -24,12 +24,15 @@ export async function spawnWorkerProcess(opts: {
   taskQueue: string;
   auditLog?: string;
   env?: Record<string, string>;
+  /** Node arguments of the worker; default the TypeScript entry point through tsx (e.g. the compiled `dist/src/worker.js`). */
+  nodeArgs?: string[];
 }): Promise<WorkerProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'eksflow-worker-'));
   const configPath = join(dir, 'eksflow.yaml');
   writeFileSync(configPath, stringify(opts.config));
   const auditLog = opts.auditLog ?? join(dir, 'audit.jsonl');
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), join(REPO_ROOT, 'src', 'worker.ts')], {
+  const nodeArgs = opts.nodeArgs ?? [require.resolve('tsx/cli'), join(REPO_ROOT, 'src', 'worker.ts')];
+  const child = spawn(process.execPath, nodeArgs, {
     cwd: REPO_ROOT,
     env: {
       ...process.env,

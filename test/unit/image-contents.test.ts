@@ -5,22 +5,17 @@ import ts from 'typescript';
 import { REPO_ROOT } from '../../src/sandbox/processes';
 
 /**
- * The production image (Dockerfile) holds bin/, src/ without src/sandbox, workflows/, activities/
- * and schedules/, with `npm ci --omit=dev`. No Docker engine runs here, so this follows the import
- * graph from the image's entry points and checks that everything it reaches is in the image: no
- * file under src/sandbox, test/ or scripts/, and no package outside `dependencies`.
+ * The production image (Dockerfile) holds dist/: src/ without src/sandbox, workflows/, activities/
+ * and schedules/ compiled by tsconfig.build.json, plus the workflow bundle, with
+ * `npm ci --omit=dev`. No Docker engine runs here, so this follows the import graph from the
+ * image's entry points (in their TypeScript sources) and checks that everything it reaches is in the
+ * image: no file under src/sandbox, test/ or scripts/, and no package outside `dependencies`.
  */
 const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
 };
-const ENTRY_POINTS = [
-  'src/worker.ts',
-  'src/ingress/main.ts',
-  'src/cli/main.ts',
-  'workflows/index.ts',
-  'bin/eksflow.js',
-];
+const ENTRY_POINTS = ['src/worker.ts', 'src/ingress/main.ts', 'src/cli/main.ts', 'workflows/index.ts'];
 const NOT_IN_IMAGE = ['src/sandbox/', 'test/', 'scripts/'];
 
 /** Module specifiers a file loads at run time (type-only imports and exports are erased). */
@@ -118,15 +113,27 @@ describe('production image contents', () => {
     expect(pkg.dependencies).not.toHaveProperty('@temporalio/testing');
   });
 
-  it('is what the Dockerfile and .dockerignore build', () => {
+  it('is what the Dockerfile, .dockerignore and tsconfig.build.json build', () => {
     const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
     const ignored = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')
       .split('\n')
       .map((l) => l.trim());
-    expect(dockerfile).toMatch(/npm ci --omit=dev/);
-    for (const dir of ['bin', 'src', 'workflows', 'activities', 'schedules'])
-      expect(dockerfile).toContain(`COPY ${dir} ./${dir}`);
-    expect(dockerfile).not.toMatch(/COPY (test|scripts)\b/);
-    expect(ignored).toEqual(expect.arrayContaining(['src/sandbox', 'test', 'scripts']));
+    const [build, runtime] = dockerfile.split(/^FROM .*$/m).slice(1);
+    expect(build).toMatch(/RUN npm run build/);
+    for (const dir of ['src', 'workflows', 'activities', 'schedules']) expect(build).toContain(`COPY ${dir} ./${dir}`);
+    // The runtime stage: production dependencies and the compiled output, run with node (no tsx).
+    expect(runtime).toMatch(/npm ci --omit=dev/);
+    expect(runtime).toContain('COPY --from=build /app/dist ./dist');
+    expect(runtime).not.toMatch(/COPY (src|test|scripts|workflows|activities)\b/);
+    expect(runtime.replace(/^#.*$/gm, '')).not.toMatch(/tsx/);
+    expect(runtime).toMatch(/CMD \["node", "dist\/src\/worker.js"\]/);
+    expect(ignored).toEqual(expect.arrayContaining(['src/sandbox', 'test', 'scripts', '!scripts/build.ts']));
+    const tsconfig = JSON.parse(readFileSync(join(REPO_ROOT, 'tsconfig.build.json'), 'utf8')) as {
+      include: string[];
+      exclude: string[];
+    };
+    expect(tsconfig.include.sort()).toEqual(['activities', 'schedules', 'src', 'workflows']);
+    expect(tsconfig.exclude).toContain('src/sandbox');
+    expect(pkg.dependencies).not.toHaveProperty('tsx');
   });
 });

@@ -27,6 +27,7 @@ import type { InterruptionTrigger } from '../../src/domain/interruption/types';
 import { SA_ACTION, SA_CLUSTER, SA_INSTANCE, SA_SEVERITY } from '../../src/search-attributes';
 import { raiseAlert } from '../lib/alerts';
 import { failureMessage } from '../lib/failures';
+import { metricsSink } from '../lib/metrics';
 import { awsMutate, awsRead, beforeDeadline } from '../lib/presets';
 import { drainNode as drainNodeWorkflow } from '../drain/drain-node';
 import { drainWorkflowId } from '../drain/messages';
@@ -188,6 +189,7 @@ class SpotInterruption {
     this.result.fallbackInstances = this.progress.fallbackIds;
     this.result.drain = this.progress.drain;
     if (this.deadlineMs !== undefined && this.clamp) this.result.deadline = new Date(this.deadlineMs).toISOString();
+    metricsSink.interruptionFinished(this.result.outcome, this.result.timeToRunningMs);
     return this.result;
   }
 
