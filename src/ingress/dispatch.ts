@@ -5,6 +5,7 @@ import { actionsFor, type IngressAction } from '../domain/events/actions';
 import type { FleetEvent, FleetEventKind } from '../domain/events/eventbridge';
 import type { InterruptionTrigger } from '../domain/interruption/types';
 import { signalAlarmWorkflow } from '../client/health';
+import { startBackupObjectVerification } from '../client/backups';
 
 export interface DispatchDeps {
   client: Client;
@@ -82,6 +83,21 @@ export async function dispatchEvent(deps: DispatchDeps, event: FleetEvent): Prom
       else outcome.actions.push({ type: 'none', detail: `no running ${sent.workflowId}` });
     } else if (action.type === 'alarm-state') {
       const workflowId = await signalAlarmWorkflow(deps.client, deps.taskQueue, action.alarm);
+      outcome.actions.push({ type: action.type, workflowId });
+    } else if (action.type === 'verify-backup-object') {
+      const o = action.object;
+      const workflowId = await startBackupObjectVerification(
+        { client: deps.client, taskQueue: deps.taskQueue },
+        {
+          bucket: o.bucket,
+          key: o.key,
+          accountId: o.account,
+          region: o.region,
+          ...(o.etag ? { etag: o.etag } : {}),
+          ...(o.size !== undefined ? { size: o.size } : {}),
+          write: o.sequencer ?? o.etag ?? o.eventId,
+        },
+      );
       outcome.actions.push({ type: action.type, workflowId });
     } else {
       outcome.actions.push({ type: 'none', detail: action.reason });

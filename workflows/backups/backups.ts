@@ -1,7 +1,9 @@
-import { executeChild, log, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { executeChild, log, patched, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
+import type { ClusterStateExportResult } from '../../activities/cluster-state';
 import type { AwsTarget } from '../../src/config/clusters';
 import { raiseAlert } from '../lib/alerts';
+import { failureMessage } from '../lib/failures';
 import { mapLimit } from '../lib/concurrency';
 import { awsBatch, awsRead } from '../lib/presets';
 import { backupRestoreDrill, type RestoreDrillResult } from './restore-drill';
@@ -38,6 +40,8 @@ export interface ClusterBackupResult {
   prunedDr: string[];
   kept: number;
   refused: { snapshotId: string; reason: string }[];
+  /** The Kubernetes objects exported to S3 (clusters with a Kubernetes API configured). */
+  clusterState?: ClusterStateExportResult | { error: string };
 }
 
 export interface BackupsResult {
@@ -106,6 +110,15 @@ export async function backups(input: BackupsInput = {}): Promise<BackupsResult> 
       kept: 0,
       refused: [],
     };
+    if (c.clusterState && patched('cluster-state-export')) {
+      try {
+        out.clusterState = await batch.exportClusterState({ clusterKey: c.key, runKey, takenAt, dryRun });
+      } catch (err) {
+        const error = failureMessage(err);
+        out.clusterState = { error };
+        result.failures.push(`${c.key}: cluster-state export failed: ${error}`);
+      }
+    }
     if (sel.volumes.length === 0) return out;
     const taken = await batch.takeBackupSnapshots({
       clusterKey: c.key,
