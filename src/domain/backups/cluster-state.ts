@@ -52,7 +52,7 @@ export function exportableObject(obj: unknown, apiVersion: string, kind: string)
   const o = { ...(obj as Record<string, unknown>) };
   const meta = { ...((o.metadata as Record<string, unknown> | undefined) ?? {}) };
   delete meta.managedFields;
-  return { apiVersion, kind, ...o, metadata: meta };
+  return { ...o, apiVersion, kind, metadata: meta };
 }
 
 export type ObjectCheck =
