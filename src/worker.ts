@@ -12,6 +12,7 @@ import type { EksflowConfig } from './config/schema';
 import { createLogger } from './log';
 import { ConfigHolder, configWatchState, ensureConfigWatch, startConfigReload } from './client/config-sync';
 import { loadConfigFromStore } from './config-sync/store';
+import { configPinInterceptor, pinnedConfig } from './config-sync/pin';
 
 /**
  * Builds one eksflow worker: every workflow and activity on the one task queue. Run as many
@@ -25,9 +26,11 @@ export async function createWorker(env: EksflowEnv, config: EksflowConfig | Conf
   const activities = createActivities({
     aws,
     // With a holder (config from Parameter Store), each activity call reads the version in force.
+    // A run pinned to a version (its activities carry it in a header) gets that version.
     get config() {
-      return holder ? holder.current : (config as EksflowConfig);
+      return pinnedConfig.getStore() ?? (holder ? holder.current : (config as EksflowConfig));
     },
+    configVersion: () => holder?.version,
     env,
     now: () => new Date(),
     audit: new AuditLog(resolve(env.EKSFLOW_AUDIT_LOG)),
@@ -40,6 +43,10 @@ export async function createWorker(env: EksflowEnv, config: EksflowConfig | Conf
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     workflowsPath: require.resolve('../workflows'),
     activities,
+    interceptors: {
+      workflowModules: [require.resolve('../workflows/lib/config-pin')],
+      ...(holder ? { activity: [configPinInterceptor(holder)] } : {}),
+    },
   });
 }
 
@@ -56,7 +63,11 @@ async function main(): Promise<void> {
       const aws = awsClientFactoryFromEnv(env);
       const state = await configWatchState(client, env.EKSFLOW_ENV);
       const loaded = await loadConfigFromStore(aws, env, state?.applied);
-      const holder = new ConfigHolder(loaded.config, loaded.version);
+      const holder = new ConfigHolder(
+        loaded.config,
+        loaded.version,
+        async (v) => (await loadConfigFromStore(aws, env, v)).config,
+      );
       config = holder;
       await ensureConfigWatch(client, env.TEMPORAL_TASK_QUEUE, env.EKSFLOW_ENV);
       reload = startConfigReload({

@@ -6,6 +6,7 @@ import { CreateKeyCommand, DecryptCommand } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { FastifyInstance } from 'fastify';
+import { createActivities } from '../../activities';
 import { createClusterStateActivities, type BackupObjectVerification } from '../../activities/cluster-state';
 import { kubeConfigFor } from '../../activities/gateways/kubernetes';
 import type { AlertInput } from '../../src/domain/alerts/types';
@@ -135,8 +136,7 @@ describe('cluster-state export and backup-object verification', () => {
       aws,
       extra: (deps) => ({
         activities: {
-          // eslint-disable-next-line @typescript-eslint/no-require-imports -- the real activities, one replaced
-          ...(require('../../activities') as typeof import('../../activities')).createActivities(deps),
+          ...createActivities(deps),
           raiseAlert: async (a: AlertInput) => {
             alerts.push(a);
             return { workflowId: `alert/${a.dedupKey}` };
