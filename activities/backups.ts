@@ -29,7 +29,7 @@ export interface BackupPlan {
   waitTimeoutMs: number;
   restoreDrillDay: number;
   restoreDrillAz?: string;
-  clusters: { key: string; name: string; target: AwsTarget }[];
+  clusters: { key: string; name: string; target: AwsTarget; clusterState?: boolean }[];
 }
 
 export interface BackupVolumes {
@@ -113,7 +113,14 @@ export function createBackupActivities(deps: ActivityDeps) {
       ...(cfg.restoreDrill.availabilityZone ? { restoreDrillAz: cfg.restoreDrill.availabilityZone } : {}),
       clusters: [],
     };
-    for (const c of clusters) out.clusters.push({ key: clusterKeyOf(c), name: c.name, target: targetOf(c) });
+    for (const c of clusters)
+      out.clusters.push({
+        key: clusterKeyOf(c),
+        name: c.name,
+        target: targetOf(c),
+        // The cluster-state export runs where a Kubernetes API is configured.
+        ...(cfg.clusterState.enabled && c.kubernetes ? { clusterState: true } : {}),
+      });
     return out;
   }
 

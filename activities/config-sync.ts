@@ -26,5 +26,9 @@ export function createConfigSyncActivities(deps: ActivityDeps) {
       lastModified: stored.lastModified,
     };
   }
-  return { readConfigVersion };
+  /** The version a night run pins at its start (null: the worker runs from a config file). */
+  async function configVersionInForce(): Promise<number | null> {
+    return deps.configVersion?.() ?? null;
+  }
+  return { readConfigVersion, configVersionInForce };
 }

@@ -12,6 +12,8 @@ import type { EksflowMetrics } from '../src/metrics/registry';
 export interface ActivityDeps {
   aws: AwsClientFactory;
   config: EksflowConfig;
+  /** The config version in force (config from Parameter Store); undefined with a config file. */
+  configVersion?: () => number | undefined;
   env: EksflowEnv;
   /** Wall clock for activities (never used in workflows). Injected so tests can pin it. */
   now: () => Date;

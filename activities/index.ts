@@ -11,6 +11,7 @@ import { createLogActivities } from './logs';
 import { createConfigSyncActivities } from './config-sync';
 import { createHealthActivities } from './health';
 import { createBackupActivities } from './backups';
+import { createClusterStateActivities } from './cluster-state';
 import { createCleanupActivities } from './cleanup';
 import { createKubernetesActivities } from './kubernetes';
 import { createTuningActivities } from './tuning';
@@ -33,6 +34,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createConfigSyncActivities(deps),
     ...createHealthActivities(deps),
     ...createBackupActivities(deps),
+    ...createClusterStateActivities(deps),
     ...createCleanupActivities(deps),
     ...createKubernetesActivities(deps),
     ...createTuningActivities(deps),

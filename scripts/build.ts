@@ -14,6 +14,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   const { code } = await bundleWorkflowCode({
     workflowsPath: join(root, 'workflows', 'index.ts'),
+    // The config-version pin of src/worker.ts: a prebuilt bundle must carry its workflow interceptor.
+    workflowInterceptorModules: [join(root, 'workflows', 'lib', 'config-pin.ts')],
     logger: {
       trace() {},
       debug() {},

@@ -16,6 +16,7 @@ import { loadConfigFromStore } from './config-sync/store';
 import { LimitedQueueWorkers } from './worker-queues';
 import { MetricsRegistry, NO_METRICS, freeLoopbackPort, startMetricsServer, type EksflowMetrics } from './metrics';
 import { metricsSinks } from './metrics/sinks';
+import { configPinInterceptor, pinnedConfig } from './config-sync/pin';
 
 /**
  * Where the worker's workflow code comes from: the bundle built at image build time
@@ -61,9 +62,11 @@ export async function createWorker(
   const activities = createActivities({
     aws,
     // With a holder (config from Parameter Store), each activity call reads the version in force.
+    // A run pinned to a version (its activities carry it in a header) gets that version.
     get config() {
-      return current();
+      return pinnedConfig.getStore() ?? current();
     },
+    configVersion: () => holder?.version,
     env,
     now: () => new Date(),
     audit: new AuditLog(resolve(env.EKSFLOW_AUDIT_LOG)),
@@ -71,13 +74,19 @@ export async function createWorker(
     temporal: { client, taskQueue: env.TEMPORAL_TASK_QUEUE },
     metrics,
   });
+  const source = workflowSource();
   const main = await Worker.create({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
-    ...workflowSource(),
+    ...source,
     activities,
     sinks: metricsSinks(metrics),
+    interceptors: {
+      // A prebuilt bundle (scripts/build.ts) carries the config-pin interceptor already.
+      ...('workflowsPath' in source ? { workflowModules: [require.resolve('../workflows/lib/config-pin')] } : {}),
+      ...(holder ? { activity: [configPinInterceptor(holder)] } : {}),
+    },
   });
   const limited = new LimitedQueueWorkers({
     connection,
@@ -127,7 +136,11 @@ async function main(): Promise<void> {
       const aws = awsClientFactoryFromEnv(env);
       const state = await configWatchState(client, env.EKSFLOW_ENV);
       const loaded = await loadConfigFromStore(aws, env, state?.applied);
-      const holder = new ConfigHolder(loaded.config, loaded.version);
+      const holder = new ConfigHolder(
+        loaded.config,
+        loaded.version,
+        async (v) => (await loadConfigFromStore(aws, env, v)).config,
+      );
       config = holder;
       await ensureConfigWatch(client, env.TEMPORAL_TASK_QUEUE, env.EKSFLOW_ENV);
       reload = startConfigReload({

@@ -18,6 +18,7 @@ export { healthMonitor } from './health/monitor';
 export { cloudwatchAlarm } from './health/cloudwatch-alarm';
 export { backups } from './backups/backups';
 export { backupRestoreDrill } from './backups/restore-drill';
+export { backupObjectVerification } from './backups/verify-object';
 export { resourceCleanup } from './cleanup/cleanup';
 export { listBackups } from './backups/list';
 export { anomalyMonitor } from './health/anomaly';

@@ -61,6 +61,7 @@ export class KubernetesGateway {
   private readonly apps: k8s.AppsV1Api;
   private readonly policy: k8s.PolicyV1Api;
   private readonly versionApi: k8s.VersionApi;
+  private readonly apiext: k8s.ApiextensionsV1Api;
 
   constructor(
     readonly kubeConfig: k8s.KubeConfig,
@@ -71,6 +72,7 @@ export class KubernetesGateway {
     this.apps = this.api(k8s.AppsV1Api);
     this.policy = this.api(k8s.PolicyV1Api);
     this.versionApi = this.api(k8s.VersionApi);
+    this.apiext = this.api(k8s.ApiextensionsV1Api);
   }
 
   private api<T extends k8s.ApiType>(ctor: new (server: string) => T): T {
@@ -276,6 +278,43 @@ export class KubernetesGateway {
       : this.listAll('LIST statefulsets', (cont) =>
           this.apps.listStatefulSetForAllNamespaces(undefined, cont, undefined, undefined, 500),
         );
+  }
+
+  async listServices(namespace?: string): Promise<k8s.V1Service[]> {
+    return namespace
+      ? this.listAll(`LIST services ${namespace}`, (cont) =>
+          this.core.listNamespacedService(namespace, undefined, undefined, cont, undefined, undefined, 500),
+        )
+      : this.listAll('LIST services', (cont) =>
+          this.core.listServiceForAllNamespaces(undefined, cont, undefined, undefined, 500),
+        );
+  }
+
+  async listConfigMaps(namespace?: string): Promise<k8s.V1ConfigMap[]> {
+    return namespace
+      ? this.listAll(`LIST configmaps ${namespace}`, (cont) =>
+          this.core.listNamespacedConfigMap(namespace, undefined, undefined, cont, undefined, undefined, 500),
+        )
+      : this.listAll('LIST configmaps', (cont) =>
+          this.core.listConfigMapForAllNamespaces(undefined, cont, undefined, undefined, 500),
+        );
+  }
+
+  /** Secrets: only the cluster-state export with `includeSecrets` (it encrypts them before they leave). */
+  async listSecrets(namespace?: string): Promise<k8s.V1Secret[]> {
+    return namespace
+      ? this.listAll(`LIST secrets ${namespace}`, (cont) =>
+          this.core.listNamespacedSecret(namespace, undefined, undefined, cont, undefined, undefined, 500),
+        )
+      : this.listAll('LIST secrets', (cont) =>
+          this.core.listSecretForAllNamespaces(undefined, cont, undefined, undefined, 500),
+        );
+  }
+
+  async listCustomResourceDefinitions(): Promise<k8s.V1CustomResourceDefinition[]> {
+    return this.listAll('LIST customresourcedefinitions', (cont) =>
+      this.apiext.listCustomResourceDefinition(undefined, undefined, cont, undefined, undefined, 500),
+    );
   }
 
   /**

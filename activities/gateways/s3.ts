@@ -22,8 +22,36 @@ export function s3Gateway(aws: AwsClientFactory, target: AwsTarget) {
         throw err;
       }
     },
-    async put(bucket: string, key: string, body: string, contentType = 'application/json'): Promise<void> {
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+    async put(
+      bucket: string,
+      key: string,
+      body: string,
+      contentType = 'application/json',
+      metadata?: Record<string, string>,
+    ): Promise<void> {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: body,
+          ContentType: contentType,
+          ...(metadata ? { Metadata: metadata } : {}),
+        }),
+      );
+    },
+    /** The object's text with its user metadata and ETag, or undefined when it does not exist. */
+    async read(
+      bucket: string,
+      key: string,
+    ): Promise<{ body: string; metadata: Record<string, string>; etag?: string; size: number } | undefined> {
+      try {
+        const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        const body = (await out.Body?.transformToString()) ?? '';
+        return { body, metadata: out.Metadata ?? {}, etag: out.ETag, size: out.ContentLength ?? body.length };
+      } catch (err) {
+        if (missing(err)) return undefined;
+        throw err;
+      }
     },
     /** The object's text, or undefined when it does not exist. */
     async get(bucket: string, key: string): Promise<string | undefined> {

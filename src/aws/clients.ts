@@ -6,6 +6,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { Inspector2Client } from '@aws-sdk/client-inspector2';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { PricingClient } from '@aws-sdk/client-pricing';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -88,6 +89,9 @@ export class AwsClientFactory {
   }
   securityHub(t: AwsTarget): SecurityHubClient {
     return this.client('securityhub', SecurityHubClient, t);
+  }
+  kms(t: AwsTarget): KMSClient {
+    return this.client('kms', KMSClient, t);
   }
 
   /** S3 in the worker's own account (reports; no role assumed); path-style against the sandbox endpoint. */

@@ -2,6 +2,8 @@ import type { Client } from '@temporalio/client';
 import type { BackupSnapshotView } from '../../activities/backups';
 import type { BackupsInput, BackupsResult } from '../../workflows/backups/backups';
 import type { RestoreDrillInput, RestoreDrillResult } from '../../workflows/backups/restore-drill';
+import type { BackupObjectVerificationInput } from '../../workflows/backups/verify-object';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 
 /** Start helpers for the backup workflows, shared by the CLI, tests and the ingress. */
 export interface Starter {
@@ -58,5 +60,23 @@ export async function startRestoreDrill(
   workflowId = `backups/restore-drill/${stamp()}`,
 ): Promise<string> {
   await s.client.workflow.start('backupRestoreDrill', { taskQueue: s.taskQueue, workflowId, args: [input] });
+  return workflowId;
+}
+
+/**
+ * Starts `backup-verify/<bucket>/<key>@<write>` for one S3 `Object Created` event: a redelivered
+ * event (same sequencer/ETag) finds the workflow already there and starts nothing new.
+ */
+export async function startBackupObjectVerification(
+  s: Starter,
+  input: BackupObjectVerificationInput & { write: string },
+): Promise<string> {
+  const { write, ...args } = input;
+  const workflowId = `backup-verify/${input.bucket}/${input.key}@${write}`;
+  try {
+    await s.client.workflow.start('backupObjectVerification', { taskQueue: s.taskQueue, workflowId, args: [args] });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
   return workflowId;
 }

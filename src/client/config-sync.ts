@@ -40,12 +40,43 @@ export async function configWatchState(client: Client, env: string): Promise<Con
   }
 }
 
-/** The config a worker in ssm mode uses: swapped when the watcher applies a new valid version. */
+/**
+ * The config a worker in ssm mode uses: swapped when the watcher applies a new valid version.
+ * Earlier versions stay at hand (`at`) for runs pinned to them; one this worker never had is
+ * loaded from Parameter Store (`load`) and validated like any other.
+ */
 export class ConfigHolder {
+  private readonly known = new Map<number, EksflowConfig>();
+
   constructor(
     public current: EksflowConfig,
     public version: number,
+    private readonly load?: (version: number) => Promise<EksflowConfig>,
   ) {}
+
+  /** Applies a new version; the previous one stays available to runs pinned to it. */
+  apply(config: EksflowConfig, version: number): void {
+    this.remember(this.version, this.current);
+    this.current = config;
+    this.version = version;
+  }
+
+  async at(version: number): Promise<EksflowConfig> {
+    if (version === this.version) return this.current;
+    const hit = this.known.get(version);
+    if (hit) return hit;
+    if (!this.load) throw new NotFoundError(`config version ${version} is not known to this worker`);
+    const config = await this.load(version);
+    this.remember(version, config);
+    return config;
+  }
+
+  private remember(version: number, config: EksflowConfig): void {
+    this.known.set(version, config);
+    // Runs last a night at most; a handful of versions covers every run still in flight.
+    for (const k of [...this.known.keys()].sort((a, b) => a - b).slice(0, Math.max(0, this.known.size - 8)))
+      this.known.delete(k);
+  }
 }
 
 /**
@@ -68,8 +99,7 @@ export function startConfigReload(opts: {
       const state = await configWatchState(opts.client, opts.env.EKSFLOW_ENV);
       if (state?.applied && state.applied !== opts.holder.version) {
         const { config, version } = await loadConfigFromStore(opts.aws, opts.env, state.applied);
-        opts.holder.current = config;
-        opts.holder.version = version;
+        opts.holder.apply(config, version);
         opts.log(`config version ${version} applied`);
       }
     } catch (err) {

@@ -3,6 +3,57 @@ import { z } from 'zod';
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as ap-south-1');
 const count = z.number().int().min(0).max(1000);
 
+/** The kinds the cluster-state export can take (Secrets only through `includeSecrets`). */
+export const CLUSTER_STATE_KINDS = [
+  'Deployment',
+  'StatefulSet',
+  'Service',
+  'ConfigMap',
+  'CustomResourceDefinition',
+] as const;
+export type ClusterStateKind = (typeof CLUSTER_STATE_KINDS)[number];
+
+/**
+ * The cluster-state export of the nightly backup: for each cluster with Kubernetes access, the
+ * namespaced objects of the selected kinds (and the CRDs) as JSON in S3 under a dated prefix, each
+ * object with its SHA-256 (object metadata and the run's manifest).
+ */
+export const clusterStateSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Destination bucket; `{accountId}` and `{region}` are the cluster's. */
+    bucket: z
+      .string()
+      .refine(
+        (b) =>
+          /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(
+            b.replace('{accountId}', '123456789012').replace('{region}', 'ap-south-1'),
+          ),
+        'an S3 bucket name (placeholders {accountId} and {region} allowed)',
+      )
+      .default('eksflow-backups-{accountId}-{region}'),
+    /** Objects land under `<prefix>/<cluster>/<YYYY-MM-DD (IST)>/<kind>.json`. */
+    prefix: z
+      .string()
+      .regex(/^[\w.-]+(\/[\w.-]+)*$/, 'a key prefix without leading or trailing slash')
+      .default('cluster-state'),
+    kinds: z
+      .array(z.enum(CLUSTER_STATE_KINDS))
+      .min(1)
+      .default([...CLUSTER_STATE_KINDS]),
+    /** Namespaces to export (all when absent). */
+    namespaces: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a namespace name')).optional(),
+    /** Export Secrets too, encrypted client-side with a data key from `kmsKeyId` (never in clear). */
+    includeSecrets: z.boolean().default(false),
+    kmsKeyId: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((c) => !c.includeSecrets || !!c.kmsKeyId, {
+    message: 'includeSecrets needs kmsKeyId (Secrets are only exported encrypted with KMS)',
+    path: ['kmsKeyId'],
+  });
+export type ClusterStateConfig = z.infer<typeof clusterStateSchema>;
+
 export const keepSchema = z
   .object({
     daily: count.default(7),
@@ -60,6 +111,7 @@ export const backupsSchema = z
       })
       .strict()
       .default({ dayOfMonth: 1 }),
+    clusterState: clusterStateSchema.default(clusterStateSchema.parse({})),
   })
   .strict()
   .refine((b) => b.keep.daily + b.keep.weekly + b.keep.monthly > 0, {

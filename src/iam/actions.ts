@@ -19,6 +19,7 @@ export const SERVICE_PREFIX: Record<string, string> = {
   '@aws-sdk/client-health': 'health',
   '@aws-sdk/client-iam': 'iam',
   '@aws-sdk/client-inspector2': 'inspector2',
+  '@aws-sdk/client-kms': 'kms',
   '@aws-sdk/client-pricing': 'pricing',
   '@aws-sdk/client-resource-groups-tagging-api': 'tag',
   '@aws-sdk/client-s3': 's3',

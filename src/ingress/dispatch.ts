@@ -7,6 +7,7 @@ import type { InterruptionTrigger } from '../domain/interruption/types';
 import { clampEventTime, SPOT_NOTICE_MS } from '../domain/interruption/plan';
 import { signalAlarmWorkflow } from '../client/health';
 import { NO_METRICS, type EksflowMetrics } from '../metrics/registry';
+import { startBackupObjectVerification } from '../client/backups';
 
 export interface DispatchDeps {
   client: Client;
@@ -112,6 +113,21 @@ async function dispatchActions(deps: DispatchDeps, event: FleetEvent): Promise<D
       else outcome.actions.push({ type: 'none', detail: `no running ${sent.workflowId}` });
     } else if (action.type === 'alarm-state') {
       const workflowId = await signalAlarmWorkflow(deps.client, deps.taskQueue, action.alarm);
+      outcome.actions.push({ type: action.type, workflowId });
+    } else if (action.type === 'verify-backup-object') {
+      const o = action.object;
+      const workflowId = await startBackupObjectVerification(
+        { client: deps.client, taskQueue: deps.taskQueue },
+        {
+          bucket: o.bucket,
+          key: o.key,
+          accountId: o.account,
+          region: o.region,
+          ...(o.etag ? { etag: o.etag } : {}),
+          ...(o.size !== undefined ? { size: o.size } : {}),
+          write: o.sequencer ?? o.etag ?? o.eventId,
+        },
+      );
       outcome.actions.push({ type: action.type, workflowId });
     } else {
       outcome.actions.push({ type: 'none', detail: action.reason });

@@ -91,12 +91,15 @@ export interface MotoServer extends ManagedProcess {
 }
 
 /** Starts the moto AWS emulator (from the provisioned virtualenv) on a local port. */
-export async function startMoto(opts: { port?: number; logFile?: string } = {}): Promise<MotoServer> {
+export async function startMoto(
+  opts: { port?: number; logFile?: string; env?: Record<string, string> } = {},
+): Promise<MotoServer> {
   const port = opts.port ?? (await freePort());
   const bin = join(REPO_ROOT, '.tools', 'moto', 'bin', 'moto_server');
   if (!existsSync(bin)) throw new Error(`moto is not provisioned: run \`npm run provision\` first (looked for ${bin})`);
   const p = launch('moto', bin, ['-H', '127.0.0.1', '-p', String(port)], opts.logFile, {
     MOTO_ALLOW_NONEXISTENT_REGION: 'true',
+    ...opts.env,
   });
   await waitForPort(port, 30_000, 'moto', p.child);
   return { ...p, endpoint: `http://127.0.0.1:${port}`, port };

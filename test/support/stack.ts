@@ -107,7 +107,12 @@ export async function workflowBundle(): Promise<{ code: string }> {
   const cached = join(cacheDir, `${hash.digest('hex').slice(0, 16)}.js`);
   if (existsSync(cached)) return { code: readFileSync(cached, 'utf8') };
   // Production workflows plus the test-only ones (timerProbe): see test/support/test-workflows.ts.
-  const bundle = await bundleWorkflowCode({ workflowsPath: entry, logger: quietLogger });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: entry,
+    // As the production worker (src/worker.ts): the config-version pin on activities and children.
+    workflowInterceptorModules: [require.resolve('../../workflows/lib/config-pin')],
+    logger: quietLogger,
+  });
   mkdirSync(cacheDir, { recursive: true });
   writeFileSync(cached, bundle.code);
   return bundle;

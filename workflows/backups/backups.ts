@@ -1,7 +1,10 @@
-import { executeChild, log, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { executeChild, log, patched, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
+import type { ClusterStateExportResult } from '../../activities/cluster-state';
 import type { AwsTarget } from '../../src/config/clusters';
 import { raiseAlert } from '../lib/alerts';
+import { pinRunConfig } from '../lib/config-pin';
+import { failureMessage } from '../lib/failures';
 import { mapLimit } from '../lib/concurrency';
 import { awsBatch, awsRead } from '../lib/presets';
 import { backupRestoreDrill, type RestoreDrillResult } from './restore-drill';
@@ -19,6 +22,8 @@ export interface BackupsInput {
   dryRun?: boolean;
   /** `auto` (default): the drill runs on backups.restoreDrill.dayOfMonth (IST); `always` / `never`. */
   restoreDrill?: 'auto' | 'always' | 'never';
+  /** Config version the run uses (config sync, ssm mode); the worker's version in force at the start when absent. */
+  configVersion?: number;
 }
 
 export interface VolumeBackup {
@@ -38,6 +43,8 @@ export interface ClusterBackupResult {
   prunedDr: string[];
   kept: number;
   refused: { snapshotId: string; reason: string }[];
+  /** The Kubernetes objects exported to S3 (clusters with a Kubernetes API configured). */
+  clusterState?: ClusterStateExportResult | { error: string };
 }
 
 export interface BackupsResult {
@@ -48,6 +55,8 @@ export interface BackupsResult {
   clusters: ClusterBackupResult[];
   failures: string[];
   restoreDrill?: RestoreDrillResult;
+  /** The config version the run used (ssm mode); absent with a config file. */
+  configVersion?: number;
 }
 
 /**
@@ -88,12 +97,21 @@ function istDayOfMonth(ms: number): number {
  * grandfather-father-son retention — only for volumes whose new snapshot completed.
  */
 export async function backups(input: BackupsInput = {}): Promise<BackupsResult> {
+  const configVersion = await pinRunConfig(input.configVersion);
   const runKey = workflowInfo().workflowId;
   const startedMs = Date.now();
   const takenAt = new Date(startedMs).toISOString();
   const dryRun = input.dryRun ?? false;
   const plan = await read.backupPlan({ clusters: input.clusters });
-  const result: BackupsResult = { runKey, takenAt, policy: plan.policy, dryRun, clusters: [], failures: [] };
+  const result: BackupsResult = {
+    runKey,
+    takenAt,
+    policy: plan.policy,
+    dryRun,
+    clusters: [],
+    failures: [],
+    ...(configVersion !== undefined ? { configVersion } : {}),
+  };
 
   result.clusters = await mapLimit(plan.clusters, CLUSTERS_IN_FLIGHT, async (c): Promise<ClusterBackupResult> => {
     const sel = await read.backupVolumes({ clusterKey: c.key });
@@ -106,6 +124,15 @@ export async function backups(input: BackupsInput = {}): Promise<BackupsResult> 
       kept: 0,
       refused: [],
     };
+    if (c.clusterState && patched('cluster-state-export')) {
+      try {
+        out.clusterState = await batch.exportClusterState({ clusterKey: c.key, runKey, takenAt, dryRun });
+      } catch (err) {
+        const error = failureMessage(err);
+        out.clusterState = { error };
+        result.failures.push(`${c.key}: cluster-state export failed: ${error}`);
+      }
+    }
     if (sel.volumes.length === 0) return out;
     const taken = await batch.takeBackupSnapshots({
       clusterKey: c.key,

@@ -4,6 +4,7 @@ import type { ApplyResult, CleanupReport, TargetPlan } from '../../activities/cl
 import { raiseAlert } from '../lib/alerts';
 import { mapLimit } from '../lib/concurrency';
 import { awsBatch, awsRead, compute } from '../lib/presets';
+import { pinRunConfig } from '../lib/config-pin';
 
 const { cleanupTargets } = proxyActivities<Activities>(awsRead);
 const { planResourceCleanup, applyCleanupActions } = proxyActivities<Activities>(awsBatch);
@@ -13,6 +14,8 @@ const { writeCleanupReport } = proxyActivities<Activities>(compute);
 const TARGETS_IN_FLIGHT = 4;
 
 export interface ResourceCleanupInput {
+  /** Config version the run uses (config sync, ssm mode); the worker's version in force at the start when absent. */
+  configVersion?: number;
   /** Cluster names or keys (their accounts/regions are cleaned); all configured when absent. */
   clusters?: string[];
   /** Plan only (`eksflow cleanup plan`): nothing is tagged or deleted whatever the modes say. */
@@ -20,6 +23,8 @@ export interface ResourceCleanupInput {
 }
 
 export interface ResourceCleanupResult {
+  /** The config version the run used (ssm mode); absent with a config file. */
+  configVersion?: number;
   at: string;
   dryRun: boolean;
   plans: TargetPlan[];
@@ -34,6 +39,7 @@ export interface ResourceCleanupResult {
  * tag expired and that are still unused — per kind, as `cleanup.mode` allows.
  */
 export async function resourceCleanup(input: ResourceCleanupInput = {}): Promise<ResourceCleanupResult> {
+  const configVersion = await pinRunConfig(input.configVersion);
   const at = new Date(Date.now()).toISOString();
   const dryRun = input.dryRun ?? false;
   const specs = await cleanupTargets({ clusters: input.clusters });
@@ -62,5 +68,5 @@ export async function resourceCleanup(input: ResourceCleanupInput = {}): Promise
       log.warn('cleanup report notification failed', { error: String(err) });
     }
   }
-  return { at, dryRun, plans, applied, report };
+  return { at, dryRun, plans, applied, report, ...(configVersion !== undefined ? { configVersion } : {}) };
 }

@@ -17,6 +17,7 @@ import {
   type LogArchivalProgress,
   type LogArchivalSummary,
 } from './messages';
+import { pinRunConfig } from '../lib/config-pin';
 
 const { planLogArchival, logExportStatus } = proxyActivities<Activities>(awsRead);
 const { startLogExport, verifyLogExport, cancelLogExport, setLogRetention } = proxyActivities<Activities>(awsMutate);
@@ -106,6 +107,7 @@ async function exportOne(
  * Days an earlier run did not finish (within catchUpDays) are exported too; finished days never again.
  */
 export async function logArchival(input: LogArchivalInput = {}): Promise<LogArchivalSummary> {
+  const configVersion = await pinRunConfig(input.configVersion);
   const startedMs = Date.now();
   const progress: LogArchivalProgress = { planned: 0, finished: 0, current: {}, phase: 'planning' };
   setHandler(logArchivalProgressQuery, () => progress);
@@ -165,6 +167,7 @@ export async function logArchival(input: LogArchivalInput = {}): Promise<LogArch
   const bytes = all.reduce((n, o) => n + ('bytes' in o ? o.bytes : 0), 0);
   const count = (st: ExportOutcome['status']) => all.filter((o) => o.status === st).length;
   const summary: LogArchivalSummary = {
+    ...(configVersion !== undefined ? { configVersion } : {}),
     date,
     days: plan.days,
     dryRun: input.dryRun === true,

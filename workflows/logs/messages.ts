@@ -2,6 +2,8 @@ import { defineQuery } from '@temporalio/workflow';
 import type { ExportOutcome } from '../../src/domain/logs/plan';
 
 export interface LogArchivalInput {
+  /** Config version the run uses (config sync, ssm mode); the worker's version in force at the start when absent. */
+  configVersion?: number;
   /** IST date to archive (YYYY-MM-DD); yesterday (IST) at the run's start when absent. */
   date?: string;
   clusters?: string[];
@@ -18,6 +20,8 @@ export interface ExportRecord {
 }
 
 export interface LogArchivalSummary {
+  /** The config version the run used (ssm mode); absent with a config file. */
+  configVersion?: number;
   date: string;
   days: string[];
   dryRun: boolean;

@@ -10,6 +10,7 @@ import {
   type SecurityScanProgress,
   type SecurityScanResult,
 } from './messages';
+import { pinRunConfig } from '../lib/config-pin';
 
 const { securityScanTargets } = proxyActivities<Activities>(awsRead);
 // A cluster scan makes many read calls; it gets the longer compute budget.
@@ -31,6 +32,7 @@ function scanIdFor(input: SecurityScanInput): string {
  * reported as a problem and its previous findings are kept as "not rescanned", not "resolved".
  */
 export async function securityScans(input: SecurityScanInput = {}): Promise<SecurityScanResult> {
+  const configVersion = await pinRunConfig(input.configVersion);
   const progress: SecurityScanProgress = { phase: 'listing', clusters: 0, scanned: 0, failed: [] };
   setHandler(securityScanProgressQuery, () => progress);
   const scanId = scanIdFor(input);
@@ -74,5 +76,11 @@ export async function securityScans(input: SecurityScanInput = {}): Promise<Secu
     }
   }
   progress.phase = 'done';
-  return { ...summary, clustersScanned: ok.length, clustersFailed: progress.failed, alerted };
+  return {
+    ...summary,
+    clustersScanned: ok.length,
+    clustersFailed: progress.failed,
+    alerted,
+    ...(configVersion !== undefined ? { configVersion } : {}),
+  };
 }

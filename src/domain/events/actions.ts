@@ -1,4 +1,4 @@
-import type { CloudWatchAlarmStateChange, FleetEvent, FleetEventKind } from './eventbridge';
+import type { CloudWatchAlarmStateChange, FleetEvent, FleetEventKind, S3ObjectCreated } from './eventbridge';
 import type { InterruptionTrigger } from '../interruption/types';
 
 /**
@@ -12,6 +12,8 @@ export type IngressAction =
   | { type: 'signal-instance-state'; instanceId: string; state: string }
   /** A CloudWatch alarm changed state: ALARM raises, OK resolves (dedup key = alarm ARN). */
   | { type: 'alarm-state'; alarm: CloudWatchAlarmStateChange }
+  /** An object landed in the backup bucket: read it back and check it (workflow `backupObjectVerification`). */
+  | { type: 'verify-backup-object'; object: S3ObjectCreated }
   | { type: 'none'; reason: string };
 
 /** Instance states after which an interrupted instance no longer needs replacing capacity held for it. */
@@ -48,6 +50,8 @@ export function actionsFor(event: FleetEvent): IngressAction[] {
       return event.state === 'INSUFFICIENT_DATA'
         ? [{ type: 'none', reason: `alarm ${event.alarmName} has insufficient data` }]
         : [{ type: 'alarm-state', alarm: event }];
+    case 's3-object-created':
+      return [{ type: 'verify-backup-object', object: event }];
     case 'ignored':
       return [{ type: 'none', reason: event.reason }];
   }
@@ -60,5 +64,6 @@ export const EVENT_KINDS: FleetEventKind[] = [
   'instance-state-change',
   'scheduled-change',
   'cloudwatch-alarm',
+  's3-object-created',
   'ignored',
 ];

@@ -74,6 +74,18 @@ const alarmDetail = z.object({
     .default({}),
 });
 
+const s3ObjectCreatedDetail = z.object({
+  bucket: z.object({ name: z.string().min(3).max(63) }),
+  object: z.object({
+    key: z.string().min(1).max(1024),
+    size: z.number().int().nonnegative().optional(),
+    etag: z.string().optional(),
+    sequencer: z.string().optional(),
+    'version-id': z.string().optional(),
+  }),
+  reason: z.string().optional(),
+});
+
 interface EventBase {
   eventId: string;
   /** ISO 8601 time the event was emitted (the spot deadline counts from here). */
@@ -122,6 +134,16 @@ export interface CloudWatchAlarmStateChange extends EventBase {
     periodSeconds?: number;
   };
 }
+/** S3 `Object Created` (EventBridge notifications on the backup bucket): the object is verified. */
+export interface S3ObjectCreated extends EventBase {
+  kind: 's3-object-created';
+  bucket: string;
+  key: string;
+  size?: number;
+  etag?: string;
+  /** Orders the events of one key; with the key it names one write. */
+  sequencer?: string;
+}
 /** A well-formed event eksflow does not act on. */
 export interface IgnoredEvent extends EventBase {
   kind: 'ignored';
@@ -138,6 +160,7 @@ export type FleetEvent =
   | InstanceStateChange
   | ScheduledChange
   | CloudWatchAlarmStateChange
+  | S3ObjectCreated
   | IgnoredEvent;
 export type FleetEventKind = FleetEvent['kind'];
 
@@ -175,6 +198,16 @@ const KINDS: Record<string, (base: EventBase, detail: unknown, resources: string
           : {}),
       };
     }),
+  'aws.s3|Object Created': (base, detail) =>
+    withDetail(s3ObjectCreatedDetail, detail, (d) => ({
+      ...base,
+      kind: 's3-object-created',
+      bucket: d.bucket.name,
+      key: d.object.key,
+      ...(d.object.size !== undefined ? { size: d.object.size } : {}),
+      ...(d.object.etag ? { etag: d.object.etag } : {}),
+      ...(d.object.sequencer ? { sequencer: d.object.sequencer } : {}),
+    })),
   'aws.ec2|EC2 Spot Instance Interruption Warning': (base, detail) =>
     withDetail(spotWarningDetail, detail, (d) => ({
       ...base,

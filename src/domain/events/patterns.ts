@@ -64,6 +64,14 @@ export const EVENT_RULES: EventRuleSpec[] = [
       detail: { state: { value: ['ALARM', 'OK'] } },
     },
   },
+  {
+    id: 'BackupObjectCreatedRule',
+    description:
+      'Objects written to a bucket with EventBridge notifications on (the backup bucket): eksflow reads each back and checks its checksum',
+    // S3 sends these only for buckets with EventBridge notifications enabled; the verification
+    // ignores keys outside backups.clusterState.prefix.
+    pattern: { source: ['aws.s3'], 'detail-type': ['Object Created'] },
+  },
 ];
 
 /**

@@ -31,6 +31,7 @@ describe('EventBridge rules shared with the parser', () => {
     ['ec2-spot-instance-interruption-warning.json', 'SpotInterruptionWarningRule', 'spot-interruption-warning'],
     ['ec2-instance-rebalance-recommendation.json', 'RebalanceRecommendationRule', 'rebalance-recommendation'],
     ['aws-health-event-ec2-scheduled-change.json', 'HealthScheduledChangeRule', 'scheduled-change'],
+    ['s3-object-created.json', 'BackupObjectCreatedRule', 's3-object-created'],
   ])('%s is caught by exactly %s and parsed as %s', (file, rule, kind) => {
     const event = fixture(file);
     expect(matching(event)).toEqual([rule]);
