@@ -8,7 +8,7 @@
  * Prints one JSON line on stdout; progress goes to stderr.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -55,10 +55,31 @@ function quantile(sorted: number[], q: number): number {
   return sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!) : NaN;
 }
 
+const callsFile = (dir: string, index: number) => join(dir, `aws-calls-${index}.json`);
+
+/** AWS calls the worker processes made (each writes its counts when it stops), by Service:Operation. */
+function workerCalls(dir: string, indexes: number[]): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const i of indexes) {
+    const f = callsFile(dir, i);
+    if (!existsSync(f)) throw new Error(`worker ${i} wrote no AWS call counts (${f})`);
+    for (const [k, v] of Object.entries(JSON.parse(readFileSync(f, 'utf8')) as Record<string, number>))
+      sum[k] = (sum[k] ?? 0) + v;
+  }
+  return sum;
+}
+const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
+const perUnit = (calls: number, units: number) => Math.round((calls / Math.max(1, units)) * 100) / 100;
+
 async function startWorker(dir: string, env: Record<string, string>, index: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, [require.resolve('tsx/cli'), join(REPO_ROOT, 'src', 'worker.ts')], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env, EKSFLOW_AUDIT_LOG: join(dir, `audit-${index}.jsonl`) },
+    env: {
+      ...process.env,
+      ...env,
+      EKSFLOW_AUDIT_LOG: join(dir, `audit-${index}.jsonl`),
+      EKSFLOW_AWS_CALLS_FILE: callsFile(dir, index),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -228,6 +249,8 @@ async function main(): Promise<void> {
       if (at !== undefined) single.push(at - r.at);
     }
     await Promise.all(workers.splice(0).map(stopWorker));
+    const singleCalls = workerCalls(dir, [0]);
+    progress(`single: AWS calls ${JSON.stringify(singleCalls)}`);
     progress(
       `single: ${JSON.stringify({
         events: single.length,
@@ -250,6 +273,7 @@ async function main(): Promise<void> {
       await openIngress(taskQueue);
       for (let i = 0; i < workerCount; i++)
         workers.push(await startWorker(dir, { ...workerEnv, TEMPORAL_TASK_QUEUE: taskQueue }, 10 * workerCount + i));
+      const indexes = Array.from({ length: workerCount }, (_, i) => 10 * workerCount + i);
       const ids = await launch(BURST_EVENTS, workerCount);
       const start = new Date();
       const posted = await Promise.all(ids.map((id) => post(id, start)));
@@ -260,6 +284,9 @@ async function main(): Promise<void> {
         .filter((t): t is number => t !== undefined)
         .map((t) => t - start.getTime())
         .sort((a, b) => a - b);
+      await Promise.all(workers.splice(0).map(stopWorker));
+      const calls = workerCalls(dir, indexes);
+      progress(`burst with ${workerCount}: AWS calls ${JSON.stringify(calls)}`);
       burst.push({
         workers: workerCount,
         events: ids.length,
@@ -267,13 +294,16 @@ async function main(): Promise<void> {
         p99_ms: quantile(latencies, 0.99),
         max_ms: Math.round(latencies[latencies.length - 1]!),
         within_deadline: latencies.filter((l) => l <= 120_000).length,
+        aws_calls: total(calls),
+        aws_calls_per_event: perUnit(total(calls), ids.length),
       });
       progress(`burst with ${workerCount}: ${JSON.stringify(burst[burst.length - 1])}`);
-      await Promise.all(workers.splice(0).map(stopWorker));
     }
+    const allCalls = total(singleCalls) + burst.reduce((a, b) => a + b.aws_calls!, 0);
+    const allEvents = single.length + burst.reduce((a, b) => a + b.events!, 0);
     single.sort((a, b) => a - b);
     process.stdout.write(
-      `${JSON.stringify({ bench: 'interruption', single: { events: single.length, p50_ms: quantile(single, 0.5), p99_ms: quantile(single, 0.99) }, burst })}\n`,
+      `${JSON.stringify({ bench: 'interruption', single: { events: single.length, p50_ms: quantile(single, 0.5), p99_ms: quantile(single, 0.99), aws_calls_per_event: perUnit(total(singleCalls), single.length) }, burst, aws_calls: allCalls, aws_calls_per_unit: perUnit(allCalls, allEvents), aws_calls_per_event: perUnit(allCalls, allEvents) })}\n`,
     );
   } catch (err) {
     // Report before cleanup: closing the connection makes pending calls fail noisily.

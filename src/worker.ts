@@ -5,6 +5,7 @@ import { validateHealthQueries } from '../activities/health';
 import { ensureHealthMonitors } from './client/health';
 import { AuditLog } from './audit';
 import { awsClientFactoryFromEnv } from './aws/clients';
+import { dumpAwsCallsOnExit } from './aws/call-counter';
 import { connectClient, connectWorkerConnection } from './client';
 import { readEnv, type EksflowEnv } from './config/env';
 import { ConfigError, loadConfigFile } from './config/load';
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
       log.warn('health checks not validated: Prometheus unreachable', { cluster: u.cluster, error: u.error });
   }
   const worker = await createWorker(env, config);
+  dumpAwsCallsOnExit(env.EKSFLOW_AWS_CALLS_FILE);
   // The long-lived health monitors: started if not running (idempotent), without delaying polling.
   void connectClient(env)
     .then((client) => ensureHealthMonitors(client, startConfig, env.TEMPORAL_TASK_QUEUE))

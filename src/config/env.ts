@@ -67,6 +67,8 @@ const envSchema = z.object({
   EKSFLOW_CONFIG_SSM_ROLE_ARN: z.string().optional(),
   /** How often a worker in ssm mode asks the config watcher which version is in force. */
   EKSFLOW_CONFIG_RELOAD_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** Benchmarks: the worker writes its AWS call counts (JSON, by `Service:Operation`) here when it stops. */
+  EKSFLOW_AWS_CALLS_FILE: z.string().optional(),
 });
 export type EksflowEnv = z.infer<typeof envSchema>;
 
