@@ -5,6 +5,7 @@ import { validateHealthQueries } from '../activities/health';
 import { ensureHealthMonitors } from './client/health';
 import { AuditLog } from './audit';
 import { awsClientFactoryFromEnv } from './aws/clients';
+import { interruptionQueueFor } from './client/interruption';
 import { dumpAwsCallsOnExit } from './aws/call-counter';
 import { connectClient, connectWorkerConnection } from './client';
 import { readEnv, type EksflowEnv } from './config/env';
@@ -41,6 +42,40 @@ export async function createWorker(env: EksflowEnv, config: EksflowConfig | Conf
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     workflowsPath: require.resolve('../workflows'),
     activities,
+  });
+}
+
+/**
+ * The worker of the interruption activities' own task queue (EKSFLOW_INTERRUPTION_QUEUE=own): no
+ * workflows, its own activity slots, so a 120 s notice never waits behind scaling or alert work.
+ * Its activities mostly wait on batched reads, so many slots cost little.
+ */
+export async function createInterruptionWorker(
+  env: EksflowEnv,
+  config: EksflowConfig | ConfigHolder,
+): Promise<Worker | undefined> {
+  const taskQueue = interruptionQueueFor(env);
+  if (!taskQueue) return undefined;
+  const client = await connectClient(env);
+  const connection = await connectWorkerConnection(env);
+  const holder = config instanceof ConfigHolder ? config : undefined;
+  const activities = createActivities({
+    aws: awsClientFactoryFromEnv(env),
+    get config() {
+      return holder ? holder.current : (config as EksflowConfig);
+    },
+    env,
+    now: () => new Date(),
+    audit: new AuditLog(resolve(env.EKSFLOW_AUDIT_LOG)),
+    reportsDir: resolve(env.EKSFLOW_REPORTS_DIR),
+    temporal: { client, taskQueue: env.TEMPORAL_TASK_QUEUE },
+  });
+  return Worker.create({
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue,
+    activities,
+    maxConcurrentActivityTaskExecutions: 500,
   });
 }
 
@@ -93,6 +128,7 @@ async function main(): Promise<void> {
       log.warn('health checks not validated: Prometheus unreachable', { cluster: u.cluster, error: u.error });
   }
   const worker = await createWorker(env, config);
+  const interruptionWorker = await createInterruptionWorker(env, config);
   dumpAwsCallsOnExit(env.EKSFLOW_AWS_CALLS_FILE);
   // The long-lived health monitors: started if not running (idempotent), without delaying polling.
   void connectClient(env)
@@ -110,7 +146,7 @@ async function main(): Promise<void> {
     address: env.TEMPORAL_ADDRESS,
     clusters: startConfig.clusters.length,
   });
-  await worker.run();
+  await Promise.all([worker.run(), interruptionWorker?.run()]);
   reload?.stop();
   log.info('worker stopped');
 }

@@ -1,4 +1,5 @@
 import {
+  type ActivityOptions,
   condition,
   executeChild,
   ParentClosePolicy,
@@ -36,6 +37,9 @@ import {
 
 const read = proxyActivities<Activities>(awsRead);
 const mutate = proxyActivities<Activities>(awsMutate);
+/** The run's AWS activities: on the interruption task queue when the input names one. */
+const onQueue = (options: ActivityOptions, taskQueue: string | undefined): ActivityOptions =>
+  taskQueue ? { ...options, taskQueue } : options;
 
 type Managed = NonNullable<InstanceIdentity['managed']>;
 type AlertArgs = Omit<AlertInput, 'details'> & { details?: AlertInput['details'] };
@@ -74,7 +78,14 @@ class SpotInterruption {
   /** Capacity raised on the instance's group (undone once the instance is gone). */
   raised = false;
 
+  private readonly read: typeof read;
+  private readonly mutate: typeof mutate;
+
   constructor(private readonly input: SpotInterruptionInput) {
+    this.read = input.activityTaskQueue ? proxyActivities<Activities>(onQueue(awsRead, input.activityTaskQueue)) : read;
+    this.mutate = input.activityTaskQueue
+      ? proxyActivities<Activities>(onQueue(awsMutate, input.activityTaskQueue))
+      : mutate;
     const { trigger } = input;
     this.trigger = trigger;
     this.timing = { ...DEFAULT_TIMING, ...input.timing };
@@ -132,7 +143,7 @@ class SpotInterruption {
 
   /** Activities that must finish before the deadline as it stands now (or `untilMs`). */
   private urgent(untilMs = this.deadlineMs) {
-    return proxyActivities<Activities>(beforeDeadline(untilMs, Date.now()));
+    return proxyActivities<Activities>(onQueue(beforeDeadline(untilMs, Date.now()), this.input.activityTaskQueue));
   }
 
   private async alert(a: AlertArgs): Promise<void> {
@@ -170,7 +181,7 @@ class SpotInterruption {
       // and an alert, never in a failed workflow nobody looks at: keep asking at the normal pace.
       progress.notes.push(`identifying before the deadline failed: ${failureMessage(err)}`);
       try {
-        identity = await read.identifyInstance(identify);
+        identity = await this.read.identifyInstance(identify);
       } catch (again) {
         identity = {
           instanceId: trigger.instanceId,
@@ -304,7 +315,7 @@ class SpotInterruption {
     progress.phase = 'waiting-for-termination';
     const waitEnd = Date.now() + timing.terminationWaitMs;
     while (!this.instanceGone && Date.now() < waitEnd) {
-      const state = await read.interruptedInstanceState({ identity });
+      const state = await this.read.interruptedInstanceState({ identity });
       if (GONE_STATES.has(state) || state === 'gone') this.instanceGone = true;
       else
         await condition(() => this.instanceGone, Math.min(timing.terminationPollMs, Math.max(1, waitEnd - Date.now())));
@@ -314,7 +325,7 @@ class SpotInterruption {
         `instance still there after ${Math.round(timing.terminationWaitMs / 1000)} s: undoing the raise anyway`,
       );
     progress.phase = 'undoing';
-    const undo = await mutate.undoCapacityRaise({ identity, requestToken: `spot-${this.trigger.instanceId}` });
+    const undo = await this.mutate.undoCapacityRaise({ identity, requestToken: `spot-${this.trigger.instanceId}` });
     this.result.raiseUndone = undo.changed;
   }
 
@@ -384,7 +395,7 @@ class SpotInterruption {
     progress.phase = 'fallback';
     this.tagRun({ severity: 'critical' });
     try {
-      const r = await mutate.launchFleet({
+      const r = await this.mutate.launchFleet({
         identity: this.identity,
         capacity: 'on-demand',
         clientToken: `spot-${trigger.instanceId}-fallback`,
