@@ -31,6 +31,8 @@ export interface AwsClientSettings {
   credentials?: AwsCredentialIdentity;
   /** Retry attempts the SDK makes itself before an activity retry takes over. */
   maxAttempts?: number;
+  /** false: calls are not counted (a benchmark's own seeding and sandbox helpers). Default true. */
+  countCalls?: boolean;
 }
 
 interface ClientCtor<C> {
@@ -38,7 +40,8 @@ interface ClientCtor<C> {
 }
 
 /** Every client the factory builds counts its calls (src/aws/call-counter.ts). */
-function counted<C>(client: C): C {
+function counted<C>(client: C, on = true): C {
+  if (!on) return client;
   (client as unknown as { middlewareStack: { use(p: typeof awsCallCounterPlugin): void } }).middlewareStack.use(
     awsCallCounterPlugin,
   );
@@ -112,6 +115,7 @@ export class AwsClientFactory {
           credentials: this.settings.credentials,
           maxAttempts: this.settings.maxAttempts ?? 3,
         }),
+        this.settings.countCalls,
       );
       this.cache.set(key, client);
     }
@@ -130,6 +134,7 @@ export class AwsClientFactory {
           credentials: this.settings.credentials,
           maxAttempts: this.settings.maxAttempts ?? 3,
         }),
+        this.settings.countCalls,
       );
       this.cache.set(key, client);
     }
@@ -148,6 +153,7 @@ export class AwsClientFactory {
           maxAttempts: this.settings.maxAttempts ?? 3,
           ...extra,
         }),
+        this.settings.countCalls,
       );
       this.cache.set(key, client);
     }
