@@ -25,6 +25,7 @@ import {
   terminateInstances,
 } from './gateways/instances';
 import { applyNodegroupSize, describeNodegroup } from './gateways/nodegroups';
+import { batchedAsg, batchedInstance, batchedInstances, batchedInstancesTagged } from './gateways/batched-reads';
 import { createKubernetesActivities } from './kubernetes';
 import type { DrainNodeResult } from '../workflows/drain/messages';
 import { shippedPriceTable } from '../src/data/pricing';
@@ -174,7 +175,7 @@ export function createInterruptionActivities(deps: ActivityDeps) {
     const targets = [...new Map(candidates.map((c) => [`${c.accountId}/${c.roleArn ?? ''}`, c])).values()];
     for (const c of targets) {
       const target: AwsTarget = { accountId: c.accountId, region: c.region, roleArn: c.roleArn };
-      const inst = await findInstance(deps.aws, target, instanceId);
+      const inst = await batchedInstance(deps.aws, target, instanceId);
       if (!inst) continue;
       const tags = tagsOf(inst.Tags);
       const clusterName =
@@ -204,7 +205,7 @@ export function createInterruptionActivities(deps: ActivityDeps) {
           unmanagedReason: `instance tags name cluster "${clusterName ?? '-'}", node group "${tags['eks:nodegroup-name'] ?? asgName ?? '-'}": not in the config`,
         };
       }
-      const asg = asgName ? await findAsg(deps.aws, { target, asgName }) : undefined;
+      const asg = asgName ? await batchedAsg(deps.aws, target, asgName) : undefined;
       const asgLt = asg?.LaunchTemplate ?? asg?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
       return {
         ...base,
@@ -433,19 +434,21 @@ export function createInterruptionActivities(deps: ActivityDeps) {
     if (!m) return { running: [], pending: [] };
     // Instances a fleet launch returned are described by id: a tag-filtered scan costs far more under a burst.
     const fleet: Instance[] = input.launchedIds?.length
-      ? await describeInstances(deps.aws, m.target, input.launchedIds)
+      ? await batchedInstances(deps.aws, m.target, input.launchedIds)
       : input.via === 'fleet'
-        ? [
-            ...(await instancesTagged(deps.aws, m.target, REPLACEMENT_TAG, identity.instanceId)),
-            ...(await instancesTagged(deps.aws, m.target, FALLBACK_TAG, identity.instanceId)),
-          ]
+        ? (
+            await Promise.all([
+              batchedInstancesTagged(deps.aws, m.target, REPLACEMENT_TAG, identity.instanceId),
+              batchedInstancesTagged(deps.aws, m.target, FALLBACK_TAG, identity.instanceId),
+            ])
+          ).flat()
         : [];
     const status: ReplacementStatus = {
       running: fleet.filter((i) => i.State?.Name === 'running').map((i) => i.InstanceId!),
       pending: fleet.filter((i) => i.State?.Name === 'pending').map((i) => i.InstanceId!),
     };
     if (input.via === 'group' && m.asgName) {
-      const asg = await findAsg(deps.aws, { target: m.target, asgName: m.asgName });
+      const asg = await batchedAsg(deps.aws, m.target, m.asgName);
       const known = new Set([...identity.inServiceAtReceipt, identity.instanceId]);
       for (const i of asg?.Instances ?? []) {
         if (!i.InstanceId || known.has(i.InstanceId)) continue;
@@ -459,7 +462,7 @@ export function createInterruptionActivities(deps: ActivityDeps) {
   async function interruptedInstanceState(input: { identity: InstanceIdentity }): Promise<string> {
     const m = input.identity.managed;
     if (!m) return 'unknown';
-    const inst = await findInstance(deps.aws, m.target, input.identity.instanceId);
+    const inst = await batchedInstance(deps.aws, m.target, input.identity.instanceId);
     return inst?.State?.Name ?? 'gone';
   }
 

@@ -5,6 +5,10 @@
  * server with ONE worker; each goes to the local Slack and PagerDuty receivers. Latency is from
  * the raise call to the first delivery arriving at a receiver; throughput is N over the time
  * from the first raise to the last first delivery. Set BENCH_ALERTS to change N (default 200).
+ * Ceiling, in the same run: N workflows of the same shape with empty logic (signal-with-start,
+ * two activities POSTing to the same receivers, one timer; scripts/bench-support/noop-workflows.ts)
+ * on a worker with the same options → `ceiling_per_s`, and `ratio` = ceiling_per_s / alerts_per_s.
+ * No AWS call is on this path; `aws_calls` says so from the counter.
  */
 import { LimitedQueueWorkers } from '../src/worker-queues';
 import { mkdtempSync } from 'node:fs';
@@ -20,6 +24,8 @@ import { readEnv } from '../src/config/env';
 import { parseConfig } from '../src/config/load';
 import { startReceivers } from '../src/sandbox/receivers';
 import { startTemporalDevServer } from '../src/sandbox/processes';
+import { awsCallsSince, snapshotAwsCalls, totalAwsCalls } from '../src/aws/call-counter';
+import { createCeilingActivities, noopEventSignal, type ceilingAlert } from './bench-support/noop-workflows';
 
 const N = Number(process.env.BENCH_ALERTS ?? 200);
 const IN_FLIGHT = 16;
@@ -109,6 +115,7 @@ async function main(): Promise<void> {
     await receivers.waitFor((r) => r.length >= 2, 60_000);
     receivers.clear();
 
+    const calls0 = snapshotAwsCalls();
     const start = Date.now();
     let next = 0;
     await Promise.all(
@@ -131,15 +138,65 @@ async function main(): Promise<void> {
     const end = Math.max(...first.values());
     const invalid = receivers.received().filter((r) => !r.valid).length;
     if (invalid > 0) throw new Error(`${invalid} deliveries did not match the Slack/PagerDuty schemas`);
+    const calls = totalAwsCalls(awsCallsSince(calls0));
     worker.shutdown();
     await Promise.all([running, limited.shutdown()]);
+    const alertsPerS = Math.round((N / ((end - start) / 1000)) * 10) / 10;
+
+    // The ceiling: the same shape with empty logic, same receivers, same in-flight raises.
+    receivers.clear();
+    const ceilingQueue = 'bench-alerts-ceiling';
+    const ceilingWorker = await Worker.create({
+      connection: nativeConnection,
+      taskQueue: ceilingQueue,
+      workflowsPath: require.resolve('./bench-support/noop-workflows'),
+      activities: createCeilingActivities(),
+    });
+    const ceilingRunning = ceilingWorker.run();
+    const runId = Date.now();
+    const raiseCeiling = (i: number) => {
+      const input = {
+        key: `ceiling-${runId}-${i}`,
+        slackUrl: receivers.slackUrl,
+        pagerdutyUrl: receivers.pagerdutyUrl,
+        routingKey: ROUTING_KEY,
+      };
+      return client.workflow.signalWithStart<typeof ceilingAlert, [unknown]>('ceilingAlert', {
+        workflowId: `bench-ceiling/${input.key}`,
+        taskQueue: ceilingQueue,
+        args: [input],
+        signal: noopEventSignal,
+        signalArgs: [input],
+      });
+    };
+    await raiseCeiling(-1);
+    await receivers.waitFor((r) => r.length >= 2, 60_000);
+    receivers.clear();
+    const cStart = Date.now();
+    let cNext = 0;
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (cNext < N) await raiseCeiling(cNext++);
+      }),
+    );
+    const ceilingKeys = () =>
+      new Set(receivers.received().map((r) => (JSON.stringify(r.body).match(/ceiling-\d+-\d+/) ?? [])[0]));
+    await receivers.waitFor(() => ceilingKeys().size >= N, 300_000);
+    const cEnd = Math.max(...receivers.received().map((r) => r.atMs));
+    ceilingWorker.shutdown();
+    await ceilingRunning;
+    const ceilingPerS = Math.round((N / ((cEnd - cStart) / 1000)) * 10) / 10;
     process.stdout.write(
       `${JSON.stringify({
         bench: 'alerts',
         alerts: N,
-        alerts_per_s: Math.round((N / ((end - start) / 1000)) * 10) / 10,
+        alerts_per_s: alertsPerS,
         p50_ms: percentile(latencies, 50),
         p99_ms: percentile(latencies, 99),
+        ceiling_per_s: ceilingPerS,
+        ratio: Math.round((ceilingPerS / alertsPerS) * 100) / 100,
+        aws_calls: calls,
+        aws_calls_per_unit: Math.round((calls / N) * 100) / 100,
       })}\n`,
     );
   } finally {

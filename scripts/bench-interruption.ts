@@ -5,10 +5,14 @@
  *   single: 200 events one after another, HTTP 202 → CreateFleet accepted.
  *   burst:  1,000 warnings posted at once, with one and with two worker processes: event time →
  *           CreateFleet accepted, and how many made it within the 120 s notice.
+ *   busy:   the same burst with one worker while a CPU hog (a child process spinning one core) runs.
+ *   ceiling: a no-op workflow per event started the same way (HTTP → signal-with-start), 1,000 at
+ *           once: Temporal's own p99 on this machine (`temporal_p99_ms`).
+ * AWS calls are counted in the worker processes (src/aws/call-counter.ts).
  * Prints one JSON line on stdout; progress goes to stderr.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -20,7 +24,10 @@ import { parseConfig } from '../src/config/load';
 import { buildIngressServer } from '../src/ingress/server';
 import { REPO_ROOT, startMoto, startTemporalDevServer } from '../src/sandbox/processes';
 import { ensureLaunchTemplate, seedCluster } from '../src/sandbox/seed';
-import type { SpotInterruptionResult } from '../workflows/interruption/messages';
+import { interruptionTaskQueue, type SpotInterruptionResult } from '../workflows/interruption/messages';
+import { createServer } from 'node:http';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { noopEventSignal, type noopInterruption } from './bench-support/noop-workflows';
 
 const SINGLE_EVENTS = Number(process.argv[2] ?? 200);
 const BURST_EVENTS = Number(process.argv[3] ?? 1000);
@@ -55,10 +62,103 @@ function quantile(sorted: number[], q: number): number {
   return sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!) : NaN;
 }
 
+const callsFile = (dir: string, index: number) => join(dir, `aws-calls-${index}.json`);
+
+/** AWS calls the worker processes made (each writes its counts when it stops), by Service:Operation. */
+function workerCalls(dir: string, indexes: number[]): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const i of indexes) {
+    const f = callsFile(dir, i);
+    if (!existsSync(f)) throw new Error(`worker ${i} wrote no AWS call counts (${f})`);
+    for (const [k, v] of Object.entries(JSON.parse(readFileSync(f, 'utf8')) as Record<string, number>))
+      sum[k] = (sum[k] ?? 0) + v;
+  }
+  return sum;
+}
+const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
+const perUnit = (calls: number, units: number) => Math.round((calls / Math.max(1, units)) * 100) / 100;
+
+/** A bounded CPU hog: one core spinning for at most 15 minutes (killed when the phase ends). */
+function startCpuHog(): ChildProcess {
+  return spawn(process.execPath, ['-e', 'const end = Date.now() + 900000; while (Date.now() < end) {}'], {
+    stdio: 'ignore',
+  });
+}
+
+/**
+ * Temporal's own ceiling: `events` no-op workflows started the way the ingress starts a run (an
+ * HTTP POST answered after signal-with-start), all at once; p99 of POST → workflow completed.
+ */
+async function noopCeiling(address: string, events: number): Promise<number> {
+  const taskQueue = 'bench-noop';
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const native = await NativeConnection.connect({ address });
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  const worker = await Worker.create({
+    connection: native,
+    taskQueue,
+    workflowsPath: require.resolve('./bench-support/noop-workflows'),
+  });
+  const running = worker.run();
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d));
+    req.on('end', () => {
+      const event = JSON.parse(body) as { id: string };
+      client.workflow
+        .signalWithStart<typeof noopInterruption, [unknown]>('noopInterruption', {
+          workflowId: `noop/${event.id}`,
+          taskQueue,
+          args: [event],
+          signal: noopEventSignal,
+          signalArgs: [event],
+        })
+        .then(
+          () => res.writeHead(202).end(),
+          () => res.writeHead(503).end(),
+        );
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    const start = Date.now();
+    const ids = Array.from({ length: events }, (_, i) => `${start}-${i}`);
+    await Promise.all(
+      ids.map(async (id) => {
+        const res = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: JSON.stringify({ id }) });
+        if (res.status !== 202) throw new Error(`no-op start answered ${res.status}`);
+      }),
+    );
+    const done = await Promise.all(
+      ids.map(async (id) => {
+        await client.workflow.getHandle(`noop/${id}`).result();
+        return Date.now() - start;
+      }),
+    );
+    return quantile(
+      done.sort((a, b) => a - b),
+      0.99,
+    );
+  } finally {
+    server.close();
+    worker.shutdown();
+    await running;
+    await connection.close();
+    await native.close();
+  }
+}
+
 async function startWorker(dir: string, env: Record<string, string>, index: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, [require.resolve('tsx/cli'), join(REPO_ROOT, 'src', 'worker.ts')], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env, EKSFLOW_AUDIT_LOG: join(dir, `audit-${index}.jsonl`) },
+    env: {
+      ...process.env,
+      ...env,
+      EKSFLOW_AUDIT_LOG: join(dir, `audit-${index}.jsonl`),
+      EKSFLOW_AWS_CALLS_FILE: callsFile(dir, index),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -210,6 +310,7 @@ async function main(): Promise<void> {
         token: TOKEN,
         bodyLimit: 64 * 1024,
         workflowTiming: { pollIntervalMs: 1_000 },
+        interruptionTaskQueue: interruptionTaskQueue(taskQueue),
       });
       await app.listen({ port: 0, host: '127.0.0.1' });
       url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -228,6 +329,8 @@ async function main(): Promise<void> {
       if (at !== undefined) single.push(at - r.at);
     }
     await Promise.all(workers.splice(0).map(stopWorker));
+    const singleCalls = workerCalls(dir, [0]);
+    progress(`single: AWS calls ${JSON.stringify(singleCalls)}`);
     progress(
       `single: ${JSON.stringify({
         events: single.length,
@@ -242,15 +345,28 @@ async function main(): Promise<void> {
       })}`,
     );
 
-    // (b) bursts: all warnings at once, event time = burst start.
+    // (b) bursts: all warnings at once, event time = burst start; (c) busy: one worker beside a CPU hog.
     const burst: Record<string, number>[] = [];
-    for (const workerCount of [1, 2]) {
-      const taskQueue = `bench-burst-${workerCount}`;
+    let busy: Record<string, number> | undefined;
+    for (const [phase, workerCount] of [
+      ['burst', 1],
+      ['burst', 2],
+      ['busy', 1],
+    ] as const) {
+      const taskQueue = `bench-${phase}-${workerCount}`;
+      const hog = phase === 'busy' ? startCpuHog() : undefined;
       progress(`burst: ${BURST_EVENTS} events at once, ${workerCount} worker process(es)`);
       await openIngress(taskQueue);
       for (let i = 0; i < workerCount; i++)
-        workers.push(await startWorker(dir, { ...workerEnv, TEMPORAL_TASK_QUEUE: taskQueue }, 10 * workerCount + i));
-      const ids = await launch(BURST_EVENTS, workerCount);
+        workers.push(
+          await startWorker(
+            dir,
+            { ...workerEnv, TEMPORAL_TASK_QUEUE: taskQueue },
+            (phase === 'busy' ? 100 : 10 * workerCount) + i,
+          ),
+        );
+      const indexes = Array.from({ length: workerCount }, (_, i) => (phase === 'busy' ? 100 : 10 * workerCount) + i);
+      const ids = await launch(BURST_EVENTS, phase === 'busy' ? 3 : workerCount);
       const start = new Date();
       const posted = await Promise.all(ids.map((id) => post(id, start)));
       const rejected = posted.filter((p) => p.status !== 202).length;
@@ -260,6 +376,20 @@ async function main(): Promise<void> {
         .filter((t): t is number => t !== undefined)
         .map((t) => t - start.getTime())
         .sort((a, b) => a - b);
+      await Promise.all(workers.splice(0).map(stopWorker));
+      hog?.kill('SIGKILL');
+      const calls = workerCalls(dir, indexes);
+      progress(`${phase} with ${workerCount}: AWS calls ${JSON.stringify(calls)}`);
+      if (phase === 'busy') {
+        busy = {
+          events: ids.length,
+          p99_ms: quantile(latencies, 0.99),
+          within_deadline: latencies.filter((l) => l <= 120_000).length,
+          aws_calls_per_event: perUnit(total(calls), ids.length),
+        };
+        progress(`busy: ${JSON.stringify(busy)}`);
+        continue;
+      }
       burst.push({
         workers: workerCount,
         events: ids.length,
@@ -267,13 +397,18 @@ async function main(): Promise<void> {
         p99_ms: quantile(latencies, 0.99),
         max_ms: Math.round(latencies[latencies.length - 1]!),
         within_deadline: latencies.filter((l) => l <= 120_000).length,
+        aws_calls: total(calls),
+        aws_calls_per_event: perUnit(total(calls), ids.length),
       });
       progress(`burst with ${workerCount}: ${JSON.stringify(burst[burst.length - 1])}`);
-      await Promise.all(workers.splice(0).map(stopWorker));
     }
+    const temporalP99 = await noopCeiling(temporal.address, BURST_EVENTS);
+    progress(`ceiling: no-op workflows p99 ${temporalP99} ms`);
+    const allCalls = total(singleCalls) + burst.reduce((a, b) => a + b.aws_calls!, 0);
+    const allEvents = single.length + burst.reduce((a, b) => a + b.events!, 0);
     single.sort((a, b) => a - b);
     process.stdout.write(
-      `${JSON.stringify({ bench: 'interruption', single: { events: single.length, p50_ms: quantile(single, 0.5), p99_ms: quantile(single, 0.99) }, burst })}\n`,
+      `${JSON.stringify({ bench: 'interruption', single: { events: single.length, p50_ms: quantile(single, 0.5), p99_ms: quantile(single, 0.99), aws_calls_per_event: perUnit(total(singleCalls), single.length) }, burst, busy, temporal_p99_ms: temporalP99, aws_calls: allCalls, aws_calls_per_unit: perUnit(allCalls, allEvents), aws_calls_per_event: perUnit(allCalls, allEvents) })}\n`,
     );
   } catch (err) {
     // Report before cleanup: closing the connection makes pending calls fail noisily.

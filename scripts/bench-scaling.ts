@@ -6,6 +6,9 @@
  * its instances InService (the workflow's end), updates issued, and errors.
  * In the sandbox, "InService" waits for the ASG reconciler that plays EKS for moto, so
  * ms_to_all_verified includes its lag.
+ * Ceiling: the same DescribeNodegroup + UpdateNodegroupConfig per node group made directly with
+ * the SDK, all node groups at once (as the workflows run them), no Temporal → `bare_ms` and
+ * `ratio` = ms_to_last_update / bare_ms. AWS calls are the worker's (src/aws/call-counter.ts).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +16,8 @@ import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { AuditLog } from '../src/audit';
 import { AwsClientFactory, SANDBOX_CREDENTIALS } from '../src/aws/clients';
+import { awsCallsSince, snapshotAwsCalls, totalAwsCalls } from '../src/aws/call-counter';
+import { DescribeNodegroupCommand, UpdateNodegroupConfigCommand } from '@aws-sdk/client-eks';
 import { connectClient } from '../src/client';
 import { readEnv } from '../src/config/env';
 import { parseConfig } from '../src/config/load';
@@ -63,7 +68,8 @@ async function main(): Promise<void> {
     ]);
     started.push(moto, temporal);
     const config = benchConfig();
-    const aws = new AwsClientFactory({ endpoint: moto.endpoint, credentials: SANDBOX_CREDENTIALS });
+    // Seeding, the reconciler and the ceiling run are not the worker's calls: not counted.
+    const aws = new AwsClientFactory({ endpoint: moto.endpoint, credentials: SANDBOX_CREDENTIALS, countCalls: false });
     progress(`seeding ${CLUSTERS} clusters × ${GROUPS} node groups`);
     // The first cluster of each account/region creates the shared sandbox network; the rest in parallel.
     for (const c of config.clusters.slice(0, 2)) await seedCluster(aws, c);
@@ -89,6 +95,7 @@ async function main(): Promise<void> {
     const schedule = client.schedule.getHandle(scheduleIdFor('scale-up'));
 
     progress('triggering the scale-up schedule');
+    const calls0 = snapshotAwsCalls();
     const t0 = Date.now();
     await schedule.trigger();
     let workflowId: string | undefined;
@@ -100,6 +107,8 @@ async function main(): Promise<void> {
     }
     const result = (await client.workflow.getHandle(workflowId).result()) as FleetRunResult;
     const tVerified = Date.now();
+    const calls = awsCallsSince(calls0);
+    progress(`AWS calls ${JSON.stringify(calls)}`);
 
     const updates = new AuditLog(env.EKSFLOW_AUDIT_LOG).read().filter((r) => r.action === 'eks:UpdateNodegroupConfig');
     const lastUpdate = Math.max(...updates.map((r) => Date.parse(r.at)));
@@ -107,15 +116,38 @@ async function main(): Promise<void> {
     const errors =
       result.clusters.filter((c) => c.status === 'failed').length +
       groups.filter((g) => g.status !== 'scaled' && g.status !== 'no_change').length;
+    // The ceiling: the same read + update per node group, straight to moto, all at once.
+    const refs = config.clusters.flatMap((c) => c.nodegroups.map((n) => ({ c, n })));
+    const b0 = Date.now();
+    await Promise.all(
+      refs.map(async ({ c, n }) => {
+        const eks = aws.eks(c);
+        await eks.send(new DescribeNodegroupCommand({ clusterName: c.name, nodegroupName: n.name }));
+        await eks.send(
+          new UpdateNodegroupConfigCommand({
+            clusterName: c.name,
+            nodegroupName: n.name,
+            scalingConfig: { minSize: n.offHours.min, desiredSize: n.offHours.desired, maxSize: n.offHours.max },
+          }),
+        );
+      }),
+    );
+    const bareMs = Date.now() - b0;
+    const msToLastUpdate = updates.length ? lastUpdate - t0 : null;
     process.stdout.write(
       `${JSON.stringify({
         bench: 'scaling',
         clusters: result.clusters.length,
         nodegroups: groups.length,
         updates_issued: updates.length,
-        ms_to_last_update: updates.length ? lastUpdate - t0 : null,
+        ms_to_last_update: msToLastUpdate,
         ms_to_all_verified: tVerified - t0,
         errors,
+        bare_ms: bareMs,
+        ratio: msToLastUpdate === null ? null : Math.round((msToLastUpdate / bareMs) * 10) / 10,
+        aws_calls: totalAwsCalls(calls),
+        aws_calls_per_unit: Math.round((totalAwsCalls(calls) / Math.max(1, groups.length)) * 10) / 10,
+        aws_calls_per_nodegroup: Math.round((totalAwsCalls(calls) / Math.max(1, groups.length)) * 10) / 10,
       })}\n`,
     );
 

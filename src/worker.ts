@@ -6,6 +6,8 @@ import { validateHealthQueries } from '../activities/health';
 import { ensureHealthMonitors } from './client/health';
 import { AuditLog } from './audit';
 import { awsClientFactoryFromEnv } from './aws/clients';
+import { interruptionQueueFor } from './client/interruption';
+import { dumpAwsCallsOnExit } from './aws/call-counter';
 import { connectClient, connectWorkerConnection } from './client';
 import { readEnv, type EksflowEnv } from './config/env';
 import { ConfigError, loadConfigFile } from './config/load';
@@ -123,6 +125,43 @@ export async function createWorker(
   };
 }
 
+/**
+ * The worker of the interruption activities' own task queue (EKSFLOW_INTERRUPTION_QUEUE=own): no
+ * workflows, its own activity slots, so a 120 s notice never waits behind scaling or alert work.
+ * Its activities mostly wait on batched reads, so many slots cost little.
+ */
+export async function createInterruptionWorker(
+  env: EksflowEnv,
+  config: EksflowConfig | ConfigHolder,
+  metrics: EksflowMetrics = NO_METRICS,
+): Promise<Worker | undefined> {
+  const taskQueue = interruptionQueueFor(env);
+  if (!taskQueue) return undefined;
+  const client = await connectClient(env);
+  const connection = await connectWorkerConnection(env);
+  const holder = config instanceof ConfigHolder ? config : undefined;
+  const activities = createActivities({
+    aws: awsClientFactoryFromEnv(env),
+    get config() {
+      return pinnedConfig.getStore() ?? (holder ? holder.current : (config as EksflowConfig));
+    },
+    env,
+    now: () => new Date(),
+    audit: new AuditLog(resolve(env.EKSFLOW_AUDIT_LOG)),
+    reportsDir: resolve(env.EKSFLOW_REPORTS_DIR),
+    temporal: { client, taskQueue: env.TEMPORAL_TASK_QUEUE },
+    metrics,
+  });
+  return Worker.create({
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue,
+    activities,
+    ...(holder ? { interceptors: { activity: [configPinInterceptor(holder)] } } : {}),
+    maxConcurrentActivityTaskExecutions: 500,
+  });
+}
+
 async function main(): Promise<void> {
   const log = createLogger('worker');
   let env: EksflowEnv;
@@ -194,6 +233,8 @@ async function main(): Promise<void> {
       log.warn('health checks not validated: Prometheus unreachable', { cluster: u.cluster, error: u.error });
   }
   const worker = await createWorker(env, config, metrics);
+  const interruptionWorker = await createInterruptionWorker(env, config, metrics);
+  dumpAwsCallsOnExit(env.EKSFLOW_AWS_CALLS_FILE);
   // The long-lived health monitors: started if not running (idempotent), without delaying polling.
   void connectClient(env)
     .then((client) => ensureHealthMonitors(client, startConfig, env.TEMPORAL_TASK_QUEUE))
@@ -212,7 +253,7 @@ async function main(): Promise<void> {
     limitedQueues: worker.limited.queues,
     workflowCode: 'workflowBundle' in workflowSource() ? 'bundle' : 'sources',
   });
-  await worker.run();
+  await Promise.all([worker.run(), interruptionWorker?.run()]);
   reload?.stop();
   log.info('worker stopped');
 }

@@ -191,3 +191,22 @@ export function instancesGateway(aws: AwsClientFactory, target: AwsTarget) {
     },
   };
 }
+
+/** Instances matching `filters` (every page): the batched readers' one call for many ids or tag values. */
+export async function describeInstancesWhere(
+  aws: AwsClientFactory,
+  target: AwsTarget,
+  filters: Filter[],
+  context: string,
+): Promise<Instance[]> {
+  const out: Instance[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await awsCall(`DescribeInstances ${where(target)} ${context}`, () =>
+      aws.ec2(target).send(new DescribeInstancesCommand({ Filters: filters, NextToken })),
+    );
+    out.push(...(page.Reservations ?? []).flatMap((r) => r.Instances ?? []));
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return out;
+}

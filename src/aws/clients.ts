@@ -19,6 +19,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-
 import type { AwsTarget } from '../config/clusters';
 import type { EksflowEnv } from '../config/env';
 import { AccessDeniedError } from '../errors';
+import { awsCallCounterPlugin } from './call-counter';
 
 export type { AwsTarget };
 
@@ -31,10 +32,21 @@ export interface AwsClientSettings {
   credentials?: AwsCredentialIdentity;
   /** Retry attempts the SDK makes itself before an activity retry takes over. */
   maxAttempts?: number;
+  /** false: calls are not counted (a benchmark's own seeding and sandbox helpers). Default true. */
+  countCalls?: boolean;
 }
 
 interface ClientCtor<C> {
   new (config: Record<string, unknown>): C;
+}
+
+/** Every client the factory builds counts its calls (src/aws/call-counter.ts). */
+function counted<C>(client: C, on = true): C {
+  if (!on) return client;
+  (client as unknown as { middlewareStack: { use(p: typeof awsCallCounterPlugin): void } }).middlewareStack.use(
+    awsCallCounterPlugin,
+  );
+  return client;
 }
 
 /**
@@ -99,13 +111,16 @@ export class AwsClientFactory {
     const key = `s3/${region}`;
     let client = this.cache.get(key) as S3Client | undefined;
     if (!client) {
-      client = new S3Client({
-        region,
-        endpoint: this.settings.endpoint,
-        forcePathStyle: this.settings.endpoint !== undefined,
-        credentials: this.settings.credentials,
-        maxAttempts: this.settings.maxAttempts ?? 3,
-      });
+      client = counted(
+        new S3Client({
+          region,
+          endpoint: this.settings.endpoint,
+          forcePathStyle: this.settings.endpoint !== undefined,
+          credentials: this.settings.credentials,
+          maxAttempts: this.settings.maxAttempts ?? 3,
+        }),
+        this.settings.countCalls,
+      );
       this.cache.set(key, client);
     }
     return client;
@@ -116,12 +131,15 @@ export class AwsClientFactory {
     const key = `pricing/${region}`;
     let client = this.cache.get(key) as PricingClient | undefined;
     if (!client) {
-      client = new PricingClient({
-        region,
-        endpoint: this.settings.pricingEndpoint,
-        credentials: this.settings.credentials,
-        maxAttempts: this.settings.maxAttempts ?? 3,
-      });
+      client = counted(
+        new PricingClient({
+          region,
+          endpoint: this.settings.pricingEndpoint,
+          credentials: this.settings.credentials,
+          maxAttempts: this.settings.maxAttempts ?? 3,
+        }),
+        this.settings.countCalls,
+      );
       this.cache.set(key, client);
     }
     return client;
@@ -131,13 +149,16 @@ export class AwsClientFactory {
     const key = `${service}/${t.accountId}/${t.region}/${t.roleArn ?? ''}`;
     let client = this.cache.get(key) as C | undefined;
     if (!client) {
-      client = new Ctor({
-        region: t.region,
-        endpoint: this.settings.endpoint,
-        credentials: this.credentialsFor(t),
-        maxAttempts: this.settings.maxAttempts ?? 3,
-        ...extra,
-      });
+      client = counted(
+        new Ctor({
+          region: t.region,
+          endpoint: this.settings.endpoint,
+          credentials: this.credentialsFor(t),
+          maxAttempts: this.settings.maxAttempts ?? 3,
+          ...extra,
+        }),
+        this.settings.countCalls,
+      );
       this.cache.set(key, client);
     }
     return client;

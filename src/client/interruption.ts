@@ -1,12 +1,14 @@
 import { WorkflowIdReusePolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { spotInterruptionWorkflowId, type InterruptionTrigger } from '../domain/interruption/types';
 import { SA_ACTION, SA_INSTANCE, serverHasSearchAttributes } from '../search-attributes';
+import type { EksflowEnv } from '../config/env';
 import type { spotInterruption } from '../../workflows/interruption/spot-interruption';
 import {
   instanceStateSignal,
   interruptionEventSignal,
   progressQuery,
   SPOT_INTERRUPTION_WORKFLOW_TYPE,
+  interruptionTaskQueue,
   type SpotInterruptionProgress,
   type SpotInterruptionTiming,
 } from '../../workflows/interruption/messages';
@@ -16,6 +18,13 @@ import {
  * the benchmark and the tests.
  */
 
+/** The interruption activities' task queue for this deployment (undefined: the one task queue). */
+export function interruptionQueueFor(
+  env: Pick<EksflowEnv, 'TEMPORAL_TASK_QUEUE' | 'EKSFLOW_INTERRUPTION_QUEUE'>,
+): string | undefined {
+  return env.EKSFLOW_INTERRUPTION_QUEUE === 'own' ? interruptionTaskQueue(env.TEMPORAL_TASK_QUEUE) : undefined;
+}
+
 /**
  * Starts `spot-interruption/<instance-id>` with signal-with-start: a running workflow for the
  * instance receives the event as a signal (and ignores an event id it has seen), otherwise one
@@ -23,7 +32,13 @@ import {
  */
 export async function startInterruption(
   client: Client,
-  opts: { taskQueue: string; timing?: SpotInterruptionTiming; searchAttributes?: boolean },
+  opts: {
+    taskQueue: string;
+    timing?: SpotInterruptionTiming;
+    searchAttributes?: boolean;
+    /** The interruption activities' own task queue (see SpotInterruptionInput.activityTaskQueue). */
+    activityTaskQueue?: string;
+  },
   trigger: InterruptionTrigger,
 ): Promise<string> {
   const workflowId = spotInterruptionWorkflowId(trigger.instanceId);
@@ -33,7 +48,7 @@ export async function startInterruption(
     {
       workflowId,
       taskQueue: opts.taskQueue,
-      args: [{ trigger, timing: opts.timing, searchAttributes }],
+      args: [{ trigger, timing: opts.timing, searchAttributes, activityTaskQueue: opts.activityTaskQueue }],
       // Findable in the UI from the first moment; the workflow adds cluster, action and severity.
       typedSearchAttributes: searchAttributes
         ? [

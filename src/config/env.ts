@@ -69,6 +69,14 @@ const envSchema = z.object({
   EKSFLOW_CONFIG_SSM_ROLE_ARN: z.string().optional(),
   /** How often a worker in ssm mode asks the config watcher which version is in force. */
   EKSFLOW_CONFIG_RELOAD_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** Benchmarks: the worker writes its AWS call counts (JSON, by `Service:Operation`) here when it stops. */
+  EKSFLOW_AWS_CALLS_FILE: z.string().optional(),
+  /**
+   * `own`: interruption activities run on `<TEMPORAL_TASK_QUEUE>-interruption`, served by a worker
+   * of their own in every worker process (its own slots); `shared`: on the one task queue.
+   * Workers and ingress must agree.
+   */
+  EKSFLOW_INTERRUPTION_QUEUE: z.enum(['own', 'shared']).default('own'),
 });
 export type EksflowEnv = z.infer<typeof envSchema>;
 /** The variables readEnv knows (the stack/compose consistency test checks against them). */

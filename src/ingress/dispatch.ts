@@ -16,6 +16,8 @@ export interface DispatchDeps {
   workflowTiming?: SpotInterruptionTiming;
   /** false where the server has no eksflow search attributes registered (the time-skipping test server). */
   workflowSearchAttributes?: boolean;
+  /** Interruption activities go to this queue (the workers' own interruption worker); default the workflow's. */
+  interruptionTaskQueue?: string;
   metrics?: IngressMetrics;
 }
 
@@ -71,7 +73,12 @@ export class IngressMetrics {
 export function startInterruptionWorkflow(deps: DispatchDeps, trigger: InterruptionTrigger): Promise<string> {
   return startInterruption(
     deps.client,
-    { taskQueue: deps.taskQueue, timing: deps.workflowTiming, searchAttributes: deps.workflowSearchAttributes },
+    {
+      taskQueue: deps.taskQueue,
+      timing: deps.workflowTiming,
+      searchAttributes: deps.workflowSearchAttributes,
+      activityTaskQueue: deps.interruptionTaskQueue,
+    },
     trigger,
   );
 }

@@ -3,6 +3,7 @@ import { currentSizesFrom, tokensFromSecret } from '../api/aws-reads';
 import { AuditLog } from '../audit';
 import { awsClientFactoryFromEnv } from '../aws/clients';
 import { connectClient } from '../client';
+import { interruptionQueueFor } from '../client/interruption';
 import { readEnv, type EksflowEnv } from '../config/env';
 import { ConfigError, loadConfigFile } from '../config/load';
 import { createLogger } from '../log';
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
   const app = buildIngressServer({
     client,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
+    interruptionTaskQueue: interruptionQueueFor(env),
     token: env.EKSFLOW_INGRESS_TOKEN,
     config,
     bodyLimit: env.EKSFLOW_INGRESS_BODY_LIMIT,
@@ -86,6 +88,7 @@ async function main(): Promise<void> {
       queueUrl: env.EKSFLOW_SQS_QUEUE_URL,
       client,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
+      interruptionTaskQueue: interruptionQueueFor(env),
       metrics,
       log,
     });

@@ -24,6 +24,8 @@ export interface IngressServerDeps {
   /** Largest accepted body in bytes (larger → 413). Default 256 KiB, EventBridge's own event size limit. */
   bodyLimit?: number;
   workflowTiming?: SpotInterruptionTiming;
+  /** See DispatchDeps.interruptionTaskQueue. */
+  interruptionTaskQueue?: string;
   metrics?: IngressMetrics;
   /** The process's Prometheus registry, served as text on `/metrics` to Prometheus. */
   registry?: MetricsRegistry;
@@ -115,7 +117,13 @@ export function buildIngressServer(deps: IngressServerDeps): FastifyInstance {
     let outcome;
     try {
       outcome = await dispatchEvent(
-        { client: deps.client, taskQueue: deps.taskQueue, workflowTiming: deps.workflowTiming, metrics },
+        {
+          client: deps.client,
+          taskQueue: deps.taskQueue,
+          workflowTiming: deps.workflowTiming,
+          interruptionTaskQueue: deps.interruptionTaskQueue,
+          metrics,
+        },
         event,
       );
     } catch (err) {

@@ -33,7 +33,16 @@ export interface SpotInterruptionInput {
   timing?: SpotInterruptionTiming;
   /** Upsert EksflowCluster/Action/Severity (the dev server and production have them registered). Default true. */
   searchAttributes?: boolean;
+  /**
+   * The task queue the run's AWS activities go to (`interruptionTaskQueue(<queue>)`, served by the
+   * worker's own interruption worker with its own slots, so scaling or alert work cannot starve
+   * them). Absent: the workflow's own queue.
+   */
+  activityTaskQueue?: string;
 }
+
+/** The task queue of interruption activities beside the deployment's queue `base`. */
+export const interruptionTaskQueue = (base: string): string => `${base}-interruption`;
 
 export type SpotPhase =
   | 'identifying'

@@ -1,4 +1,5 @@
 import {
+  type ActivityOptions,
   condition,
   executeChild,
   ParentClosePolicy,
@@ -42,6 +43,9 @@ import {
 
 const read = proxyActivities<Activities>(awsRead);
 const mutate = proxyActivities<Activities>(awsMutate);
+/** The run's AWS activities: on the interruption task queue when the input names one. */
+const onQueue = (options: ActivityOptions, taskQueue: string | undefined): ActivityOptions =>
+  taskQueue ? { ...options, taskQueue } : options;
 
 type Managed = NonNullable<InstanceIdentity['managed']>;
 type AlertArgs = Omit<AlertInput, 'details'> & { details?: AlertInput['details'] };
@@ -102,7 +106,14 @@ class SpotInterruption {
   /** The raise went through the group's one writer (asgCapacity), so the undo does too. */
   private viaWriter = false;
 
+  private readonly read: typeof read;
+  private readonly mutate: typeof mutate;
+
   constructor(private readonly input: SpotInterruptionInput) {
+    this.read = input.activityTaskQueue ? proxyActivities<Activities>(onQueue(awsRead, input.activityTaskQueue)) : read;
+    this.mutate = input.activityTaskQueue
+      ? proxyActivities<Activities>(onQueue(awsMutate, input.activityTaskQueue))
+      : mutate;
     const { trigger } = input;
     this.trigger = trigger;
     this.timing = { ...DEFAULT_TIMING, ...input.timing };
@@ -168,7 +179,7 @@ class SpotInterruption {
 
   /** Activities that must finish before the deadline as it stands now (or `untilMs`). */
   private urgent(untilMs = this.deadlineMs) {
-    return proxyActivities<Activities>(beforeDeadline(untilMs, Date.now()));
+    return proxyActivities<Activities>(onQueue(beforeDeadline(untilMs, Date.now()), this.input.activityTaskQueue));
   }
 
   private async alert(a: AlertArgs): Promise<void> {
@@ -208,7 +219,7 @@ class SpotInterruption {
       // and an alert, never in a failed workflow nobody looks at: keep asking at the normal pace.
       progress.notes.push(`identifying before the deadline failed: ${failureMessage(err)}`);
       try {
-        identity = await read.identifyInstance(identify);
+        identity = await this.read.identifyInstance(identify);
       } catch (again) {
         identity = {
           instanceId: trigger.instanceId,
@@ -349,7 +360,7 @@ class SpotInterruption {
     progress.phase = 'waiting-for-termination';
     const waitEnd = Date.now() + timing.terminationWaitMs;
     while (!this.instanceGone && Date.now() < waitEnd) {
-      const state = await read.interruptedInstanceState({ identity });
+      const state = await this.read.interruptedInstanceState({ identity });
       if (GONE_STATES.has(state) || state === 'gone') this.instanceGone = true;
       else
         await condition(() => this.instanceGone, Math.min(timing.terminationPollMs, Math.max(1, waitEnd - Date.now())));
@@ -360,7 +371,7 @@ class SpotInterruption {
       );
     progress.phase = 'undoing';
     if (this.viaWriter) {
-      const released = await mutate.requestGroupCapacity({
+      const released = await this.mutate.requestGroupCapacity({
         identity,
         op: 'release',
         updateId: this.updateId('release'),
@@ -368,7 +379,7 @@ class SpotInterruption {
       this.result.raiseUndone = released.changed;
       return;
     }
-    const undo = await mutate.undoCapacityRaise({ identity, requestToken: `spot-${this.trigger.instanceId}` });
+    const undo = await this.mutate.undoCapacityRaise({ identity, requestToken: `spot-${this.trigger.instanceId}` });
     this.result.raiseUndone = undo.changed;
   }
 
@@ -389,7 +400,7 @@ class SpotInterruption {
     const m = identity.managed;
     if (!m?.asgName || m.group.kind !== 'self-managed' || !patched(OWNED_PATCH)) return;
     try {
-      const a = await mutate.requestGroupCapacity({
+      const a = await this.mutate.requestGroupCapacity({
         identity,
         op: 'attach',
         instanceIds: progress.replacementIds,
@@ -422,11 +433,11 @@ class SpotInterruption {
     for (;;) {
       try {
         if (inGroup) {
-          const cap = await read.groupCapacityNow({ identity });
+          const cap = await this.read.groupCapacityNow({ identity });
           back = backAtCapacity(cap);
         } else {
           if (spot.length === 0) {
-            const r = await mutate.launchFleet({
+            const r = await this.mutate.launchFleet({
               identity,
               capacity: 'spot',
               clientToken: `spot-${trigger.instanceId}-return`,
@@ -434,7 +445,7 @@ class SpotInterruption {
             });
             spot = r.instanceIds;
           }
-          const st = await read.replacementStatus({ identity, via: 'fleet', launchedIds: spot });
+          const st = await this.read.replacementStatus({ identity, via: 'fleet', launchedIds: spot });
           back = st.running.length > 0;
         }
       } catch (err) {
@@ -446,7 +457,7 @@ class SpotInterruption {
     }
     const deadline = new Date(end).toISOString();
     if (!back) {
-      await mutate.handOffToCleanup({ identity, instanceIds: fallback });
+      await this.mutate.handOffToCleanup({ identity, instanceIds: fallback });
       result.returnToSpot = { status: 'handed-to-cleanup', deadline, terminated: [], spot };
       const m = this.managed;
       await this.alert({
@@ -467,7 +478,7 @@ class SpotInterruption {
       if (d.skipped || d.outcome?.status !== 'drained')
         progress.notes.push(`fallback ${id} drain: ${d.reason ?? d.outcome?.status}`);
     }
-    const terminated = await mutate.terminateLaunched({
+    const terminated = await this.mutate.terminateLaunched({
       identity,
       instanceIds: fallback,
       reason: inGroup ? 'group back at capacity' : `spot ${spot.join(', ')} running`,
@@ -556,7 +567,7 @@ class SpotInterruption {
     progress.phase = 'fallback';
     this.tagRun({ severity: 'critical' });
     try {
-      const r = await mutate.launchFleet({
+      const r = await this.mutate.launchFleet({
         identity: this.identity,
         capacity: 'on-demand',
         clientToken: `spot-${trigger.instanceId}-fallback`,
@@ -587,7 +598,7 @@ class SpotInterruption {
 async function drainNode(identity: InstanceIdentity, deadlineMs: number | undefined): Promise<DrainResult> {
   if (!patched('drain-as-workflow')) {
     try {
-      return await mutate.drainInterruptedNode({ identity });
+      return await this.mutate.drainInterruptedNode({ identity });
     } catch (err) {
       return { skipped: true, reason: `drain failed: ${failureMessage(err)}` };
     }

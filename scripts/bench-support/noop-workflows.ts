@@ -1,0 +1,58 @@
+import { defineSignal, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+
+/**
+ * Ceilings of the benchmarks: workflows of the same shape as the real ones with empty logic, so
+ * a benchmark can print what Temporal itself costs on this machine beside its result.
+ */
+export const noopEventSignal = defineSignal<[unknown]>('event');
+
+/** An interruption run with nothing to do: started by signal-with-start, returns at once. */
+export async function noopInterruption(_input: unknown): Promise<string> {
+  setHandler(noopEventSignal, () => undefined);
+  return 'ok';
+}
+
+export interface CeilingAlertInput {
+  key: string;
+  slackUrl: string;
+  pagerdutyUrl: string;
+  routingKey: string;
+}
+
+/** The activities of `ceilingAlert`: one POST each to the same receivers the real deliveries use. */
+export function createCeilingActivities() {
+  const post = async (url: string, body: unknown) => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    await res.arrayBuffer();
+    if (res.status >= 300) throw new Error(`POST ${url}: HTTP ${res.status}`);
+  };
+  return {
+    async ceilingSlack(a: CeilingAlertInput): Promise<void> {
+      await post(a.slackUrl, { text: `bench alert ${a.key}` });
+    },
+    async ceilingPagerDuty(a: CeilingAlertInput): Promise<void> {
+      await post(a.pagerdutyUrl, {
+        routing_key: a.routingKey,
+        event_action: 'trigger',
+        dedup_key: a.key,
+        payload: { summary: `bench alert ${a.key}`, source: 'bench', severity: 'critical' },
+      });
+    },
+  };
+}
+
+const ceiling = proxyActivities<ReturnType<typeof createCeilingActivities>>({
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '500 milliseconds', maximumAttempts: 5 },
+});
+
+/** An alert of the real one's shape with empty logic: signal-with-start, two deliveries, one timer. */
+export async function ceilingAlert(input: CeilingAlertInput): Promise<void> {
+  setHandler(noopEventSignal, () => undefined);
+  await Promise.all([ceiling.ceilingSlack(input), ceiling.ceilingPagerDuty(input)]);
+  await sleep('10 minutes');
+}

@@ -1,0 +1,146 @@
+/**
+ * `npm run bench:worker`: what one worker process costs. Starts src/worker.ts as a child process
+ * (compiled JS from dist/ when built, else through tsx) against a Temporal dev server and prints
+ * one JSON line: process start → "worker polling" (`ready_ms`), RSS idle once polling
+ * (`rss_idle_mb`) and RSS after 1,000 open alert workflows (each waiting on its escalation timer,
+ * so they stay in the worker's sticky cache; `rss_after_mb`). RSS is the worker process's own
+ * (VmRSS); with tsx the loader's parent process is not counted. BENCH_WORKFLOWS changes 1,000.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { stringify } from 'yaml';
+import { alertStatus, openOrMergeAlert } from '../src/client/alerts';
+import { alertWorkflowId } from '../src/domain/alerts/dedup';
+import { parseConfig } from '../src/config/load';
+import { REPO_ROOT, startTemporalDevServer } from '../src/sandbox/processes';
+import { startReceivers } from '../src/sandbox/receivers';
+
+const N = Number(process.env.BENCH_WORKFLOWS ?? 1000);
+const progress = (msg: string) => process.stderr.write(`[bench:worker] ${msg}\n`);
+
+/** The process's resident set (MB), from /proc. */
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : NaN;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'eksflow-bench-worker-'));
+  const temporal = await startTemporalDevServer({ headless: true, logFile: join(dir, 'temporal.log') });
+  const receivers = await startReceivers();
+  let child: ChildProcess | undefined;
+  let connection: Connection | undefined;
+  try {
+    const raw = {
+      clusters: [
+        {
+          name: 'bench',
+          accountId: '123456789012',
+          region: 'ap-south-1',
+          nodegroups: [
+            {
+              name: 'ng',
+              instanceTypes: ['m5.large'],
+              businessHours: { min: 1, desired: 1, max: 2 },
+              offHours: { min: 0, desired: 0, max: 2 },
+            },
+          ],
+        },
+      ],
+      notifications: {
+        channels: { slack: { webhookUrlEnv: 'BENCH_SLACK_URL' } },
+        routes: { warning: { channels: ['slack'] } },
+      },
+    };
+    const config = parseConfig(raw, 'bench config');
+    const configPath = join(dir, 'eksflow.yaml');
+    writeFileSync(configPath, stringify(raw));
+    const taskQueue = 'bench-worker';
+    const compiled = join(REPO_ROOT, 'dist', 'src', 'worker.js');
+    // One process either way: tsx as a loader of this node, not its CLI (which forks a second).
+    const args = existsSync(compiled) ? [compiled] : ['--import', 'tsx', join(REPO_ROOT, 'src', 'worker.ts')];
+    const t0 = Date.now();
+    child = spawn(process.execPath, args, {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        EKSFLOW_CONFIG: configPath,
+        TEMPORAL_ADDRESS: temporal.address,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        EKSFLOW_AUDIT_LOG: join(dir, 'audit.jsonl'),
+        EKSFLOW_REPORTS_DIR: join(dir, 'reports'),
+        BENCH_SLACK_URL: receivers.slackUrl,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const pid = child.pid!;
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`worker did not start:\n${out}`)), 120_000);
+      const onData = (d: Buffer) => {
+        out += d;
+        if (out.includes('worker polling')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child!.stdout!.on('data', onData);
+      child!.stderr!.on('data', onData);
+      child!.once('exit', (code) => reject(new Error(`worker exited ${code}:\n${out}`)));
+    });
+    const readyMs = Date.now() - t0;
+    child.stdout!.resume();
+    child.stderr!.resume();
+    await new Promise((r) => setTimeout(r, 2_000));
+    const rssIdle = rssMb(pid);
+    progress(`ready in ${readyMs} ms (${args[0]}), RSS idle ${rssIdle} MB; opening ${N} alerts`);
+
+    connection = await Connection.connect({ address: temporal.address });
+    const client = new Client({ connection });
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (next < N) {
+          const i = next++;
+          await openOrMergeAlert(
+            client,
+            { taskQueue, config, uiBaseUrl: 'http://localhost:8233' },
+            { severity: 'warning', type: 'bench', dedupKey: `bench-worker-${i}`, summary: `bench ${i}` },
+          );
+        }
+      }),
+    );
+    // Each workflow answered a query: it has run its first task and now waits (cached) on its timer.
+    // (Deliveries are no signal: a warning out of business hours goes to the digest.)
+    for (let i = 0; i < N; i += 32)
+      await Promise.all(
+        Array.from({ length: Math.min(32, N - i) }, (_, j) =>
+          alertStatus(client, alertWorkflowId(`bench-worker-${i + j}`)),
+        ),
+      );
+    await new Promise((r) => setTimeout(r, 2_000));
+    const rssAfter = rssMb(pid);
+    process.stdout.write(
+      `${JSON.stringify({ bench: 'worker', ready_ms: readyMs, rss_idle_mb: rssIdle, rss_after_mb: rssAfter, workflows: N, runtime: existsSync(compiled) ? 'compiled' : 'tsx' })}\n`,
+    );
+  } finally {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child!.once('exit', r));
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child!.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(t);
+    }
+    await connection?.close();
+    await receivers.close();
+    await temporal.stop();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench:worker failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

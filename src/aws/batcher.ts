@@ -1,0 +1,67 @@
+/**
+ * Coalesces many concurrent reads of the same kind into few AWS calls, the way Karpenter batches
+ * its cloud-provider calls: requests that arrive while a call is in flight (or within `windowMs`
+ * of the first) go out together in the next call, up to `maxBatch` keys each. Every answer comes
+ * from a call issued after its request arrived, so a waiter never gets state older than its own
+ * question. One call in flight per batcher: a slow API gets bigger batches, not more calls.
+ */
+export interface BatcherOptions<V> {
+  /** How long the first request of a batch waits for others to join. */
+  windowMs: number;
+  /** Keys per call (the API's limit). */
+  maxBatch: number;
+  /** One AWS call (or a few pages) for these distinct keys; a key absent from the map is answered undefined. */
+  fetch: (keys: string[]) => Promise<Map<string, V>>;
+}
+
+interface Waiter<V> {
+  resolve: (v: V | undefined) => void;
+  reject: (err: unknown) => void;
+}
+
+export class Batcher<V> {
+  private readonly waiting = new Map<string, Waiter<V>[]>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private inFlight = false;
+  /** Calls made and keys answered (for tests and benchmarks). */
+  readonly stats = { calls: 0, keys: 0 };
+
+  constructor(private readonly opts: BatcherOptions<V>) {}
+
+  get(key: string): Promise<V | undefined> {
+    return new Promise<V | undefined>((resolve, reject) => {
+      const list = this.waiting.get(key);
+      if (list) list.push({ resolve, reject });
+      else this.waiting.set(key, [{ resolve, reject }]);
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.timer || this.inFlight || this.waiting.size === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.opts.windowMs);
+  }
+
+  private async flush(): Promise<void> {
+    const keys = [...this.waiting.keys()].slice(0, this.opts.maxBatch);
+    const batch = new Map(keys.map((k) => [k, this.waiting.get(k)!]));
+    for (const k of keys) this.waiting.delete(k);
+    this.inFlight = true;
+    this.stats.calls++;
+    this.stats.keys += keys.length;
+    try {
+      const found = await this.opts.fetch(keys);
+      for (const [k, ws] of batch) for (const w of ws) w.resolve(found.get(k));
+    } catch (err) {
+      for (const ws of batch.values()) for (const w of ws) w.reject(err);
+    } finally {
+      this.inFlight = false;
+      // More than one batch's worth waiting: the next call goes out at once.
+      if (this.waiting.size >= this.opts.maxBatch) void this.flush();
+      else this.schedule();
+    }
+  }
+}

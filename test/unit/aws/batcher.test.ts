@@ -1,0 +1,60 @@
+import { Batcher } from '../../../src/aws/batcher';
+
+describe('Batcher', () => {
+  it('answers concurrent requests from one call per batch of distinct keys, each from a call issued after it asked', async () => {
+    const calls: string[][] = [];
+    const b = new Batcher<string>({
+      windowMs: 5,
+      maxBatch: 3,
+      fetch: async (keys) => {
+        calls.push(keys);
+        return new Map(keys.filter((k) => k !== 'missing').map((k) => [k, `v-${k}`]));
+      },
+    });
+    const answers = await Promise.all(['a', 'b', 'a', 'c', 'd', 'missing'].map((k) => b.get(k)));
+    expect(answers).toEqual(['v-a', 'v-b', 'v-a', 'v-c', 'v-d', undefined]);
+    // Five distinct keys, three per call: two calls, no key asked twice.
+    expect(calls).toEqual([
+      ['a', 'b', 'c'],
+      ['d', 'missing'],
+    ]);
+    expect(b.stats).toEqual({ calls: 2, keys: 5 });
+  });
+
+  it('keeps one call in flight: requests arriving meanwhile go out together in the next call', async () => {
+    const calls: string[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const b = new Batcher<string>({
+      windowMs: 1,
+      maxBatch: 100,
+      fetch: async (keys) => {
+        calls.push(keys);
+        if (calls.length === 1) await gate;
+        return new Map(keys.map((k) => [k, k]));
+      },
+    });
+    const first = b.get('x');
+    await new Promise((r) => setTimeout(r, 20));
+    const later = ['y', 'z', 'x'].map((k) => b.get(k));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(calls).toEqual([['x']]);
+    release();
+    expect(await Promise.all([first, ...later])).toEqual(['x', 'y', 'z', 'x']);
+    expect(calls).toEqual([['x'], ['y', 'z', 'x']]);
+  });
+
+  it('fails every waiter of a failed call, and the next batch still goes out', async () => {
+    let n = 0;
+    const b = new Batcher<number>({
+      windowMs: 1,
+      maxBatch: 10,
+      fetch: async (keys) => {
+        if (n++ === 0) throw new Error('throttled');
+        return new Map(keys.map((k) => [k, 1]));
+      },
+    });
+    await expect(Promise.all([b.get('a'), b.get('b')])).rejects.toThrow('throttled');
+    expect(await b.get('a')).toBe(1);
+  });
+});
