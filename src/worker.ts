@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { awsCallCounts } from './aws/call-counter';
 import { join, resolve } from 'node:path';
 import { Worker, Runtime, DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../activities';
@@ -208,8 +209,8 @@ async function main(): Promise<void> {
       ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${temporalMetricsPort}` } } } }
       : {}),
   });
-  // The AWS call counter (src/aws/call-counter.ts, issue 15) is wired here as `awsCallCounts`.
-  const metrics = new MetricsRegistry({ component: 'worker', processMetrics: true });
+  // Every AWS call the factory's clients make, by Service:Operation (src/aws/call-counter.ts).
+  const metrics = new MetricsRegistry({ component: 'worker', processMetrics: true, awsCallCounts });
   if (env.EKSFLOW_METRICS_PORT !== undefined) {
     const server = await startMetricsServer({
       registry: metrics,

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { awsCallCounts } from '../aws/call-counter';
 import { currentSizesFrom, tokensFromSecret } from '../api/aws-reads';
 import { AuditLog } from '../audit';
 import { awsClientFactoryFromEnv } from '../aws/clients';
@@ -43,8 +44,8 @@ async function main(): Promise<void> {
   }
   const config = loadConfigFile(env.EKSFLOW_CONFIG);
   const client = await connectClient(env);
-  // The AWS call counter (src/aws/call-counter.ts, issue 15) is wired here as `awsCallCounts`.
-  const registry = new MetricsRegistry({ component: 'ingress', processMetrics: true });
+  // Every AWS call the factory's clients make, by Service:Operation (src/aws/call-counter.ts).
+  const registry = new MetricsRegistry({ component: 'ingress', processMetrics: true, awsCallCounts });
   const metrics = new IngressMetrics(registry);
   const aws = awsClientFactoryFromEnv(env);
   const first = config.clusters[0]!;

@@ -598,7 +598,7 @@ class SpotInterruption {
 async function drainNode(identity: InstanceIdentity, deadlineMs: number | undefined): Promise<DrainResult> {
   if (!patched('drain-as-workflow')) {
     try {
-      return await this.mutate.drainInterruptedNode({ identity });
+      return await mutate.drainInterruptedNode({ identity });
     } catch (err) {
       return { skipped: true, reason: `drain failed: ${failureMessage(err)}` };
     }
