@@ -162,17 +162,41 @@ export async function createTestWorker(opts: {
   deps: ActivityDeps;
   namespace?: string;
   extra?: Partial<WorkerOptions>;
+  /** Also poll the rate-limited queues of `deps.config` while the worker runs (default true). */
+  limitedQueues?: boolean;
 }): Promise<Worker> {
-  return Worker.create({
+  const activities = createActivities(opts.deps);
+  const worker = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace ?? 'default',
     taskQueue: opts.taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities(opts.deps),
+    activities,
     // The workflows' metrics sink, as the production worker binds it (src/worker.ts).
     sinks: metricsSinks(opts.deps.metrics ?? NO_METRICS),
     ...opts.extra,
   });
+  if (opts.limitedQueues === false) return worker;
+  // As src/worker.ts: deliveries to PagerDuty and AWS mutations run on their rate-limited queues,
+  // polled while this worker runs (run() and runUntil() both go through run()).
+  const limited = new LimitedQueueWorkers({
+    connection: opts.connection,
+    namespace: opts.namespace ?? 'default',
+    baseQueue: opts.taskQueue,
+    activities,
+  });
+  const run = worker.run.bind(worker);
+  Object.assign(worker, {
+    run: async () => {
+      await limited.sync(opts.deps.config);
+      try {
+        return await run();
+      } finally {
+        await limited.shutdown();
+      }
+    },
+  });
+  return worker;
 }
 
 export interface TestWorker {
@@ -209,6 +233,7 @@ export async function startTestWorker(opts: {
     deps,
     namespace: opts.namespace,
     extra: opts.extra?.(deps),
+    limitedQueues: false,
   });
   // The rate-limited queues (PagerDuty keys, AWS mutations per account/region), as src/worker.ts polls them.
   const limited = new LimitedQueueWorkers({

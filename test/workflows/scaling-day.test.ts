@@ -308,6 +308,11 @@ describe('a day on the IST timetable (time-skipping)', () => {
     }); // invalid: dropped
     for (let i = 0; i < 25; i++) await handle.signal(recordActionSignal, { action: 'note', summary: `note ${i}` });
     await eventually(async () => (await handle.describe()).runId !== firstRun, 'continue-as-new');
+    // The run may continue as new before the last signals are handled: wait for the newest note.
+    await eventually(
+      async () => (await handle.query(statusQuery)).lastActions.some((x) => x.summary === 'note 24'),
+      'all notes handled after continue-as-new',
+    );
     const status = await handle.query(statusQuery);
     expect(status.paused).toMatchObject({ reason: 'maintenance', by: 'dave' });
     expect(status.overrides.map((o) => [o.nodegroup, o.min, o.max])).toEqual([['workers', 1, 5]]);
