@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { createDecipheriv, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -27,6 +28,7 @@ import {
   type TestWorker,
 } from '../support/stack';
 
+const SECRETS_ROLE = join(__dirname, '..', '..', 'deploy', 'rbac', 'eksflow-backup-secrets.yaml');
 /**
  * The nightly backup's cluster-state export against the real kube-apiserver (as the RBAC-bound
  * eksflow user) into moto's S3, Secrets encrypted with a data key from moto's KMS; and the S3
@@ -78,6 +80,8 @@ describe('cluster-state export and backup-object verification', () => {
 
   beforeAll(async () => {
     kube = new KubeTestCluster();
+    // Secrets are exported here: the opt-in role, removed again in afterAll (the API server is shared).
+    await kube.apply(SECRETS_ROLE);
     const admin = kubeConfigFor('test', kube.endpoints.url, kube.endpoints.adminToken, {
       caFile: kube.endpoints.caFile,
     });
@@ -158,6 +162,7 @@ describe('cluster-state export and backup-object verification', () => {
     await worker?.stop();
     await stack?.close();
     await apiext?.deleteCustomResourceDefinition(crdName).catch(() => undefined);
+    await kube?.unapply(SECRETS_ROLE);
     await kube?.cleanup();
   });
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { kubeConfigFor } from '../../activities/gateways/kubernetes';
 import { kubeEndpoints, type KubeEndpoints } from './kube';
@@ -12,6 +13,7 @@ export class KubeTestCluster {
   readonly core: k8s.CoreV1Api;
   readonly apps: k8s.AppsV1Api;
   readonly policy: k8s.PolicyV1Api;
+  private readonly objects: k8s.KubernetesObjectApi;
   private kubelet?: NodeJS.Timeout;
   private readonly owned = new Set<string>();
 
@@ -21,12 +23,28 @@ export class KubeTestCluster {
     this.core = kc.makeApiClient(k8s.CoreV1Api);
     this.apps = kc.makeApiClient(k8s.AppsV1Api);
     this.policy = kc.makeApiClient(k8s.PolicyV1Api);
+    this.objects = k8s.KubernetesObjectApi.makeApiClient(kc);
   }
 
   /** Cluster config for eksflow with the RBAC-bound test user's token in `tokenEnv`. */
   kubernetesConfig(tokenEnv: string, extra: Record<string, unknown> = {}) {
     process.env[tokenEnv] = this.endpoints.eksflowToken;
     return { apiServer: this.endpoints.url, tokenEnv, caFile: this.endpoints.caFile, ...extra };
+  }
+
+  /** Creates the objects of a manifest as cluster admin; `unapply` deletes them again. */
+  async apply(file: string): Promise<void> {
+    for (const obj of k8s.loadAllYaml(readFileSync(file, 'utf8')) as k8s.KubernetesObject[]) {
+      await this.objects.create(obj).catch((err: { statusCode?: number }) => {
+        if (err.statusCode !== 409) throw err;
+      });
+    }
+  }
+
+  async unapply(file: string): Promise<void> {
+    for (const obj of k8s.loadAllYaml(readFileSync(file, 'utf8')) as k8s.KubernetesObject[]) {
+      await this.objects.delete(obj).catch(() => undefined);
+    }
   }
 
   async namespace(name: string, annotations: Record<string, string> = {}): Promise<string> {
