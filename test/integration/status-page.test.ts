@@ -40,7 +40,10 @@ describe('status page in headless Chromium', () => {
   const aws = testAwsFactory();
   const checkout = scalingCluster('checkout');
   // The operator's override below goes to max 8 over the configured 6: allowed up to maxOverride.
-  Object.assign(checkout.nodegroups.find((n) => n.name === 'general')!, { maxOverride: 10 });
+  Object.assign(
+    checkout.nodegroups.find((n) => n.name === 'general')!,
+    { maxOverride: 10 },
+  );
   const payments = scalingCluster('payments', { accountId: '222222222222', region: 'us-east-1' });
   const taskQueue = uniqueName('it-page');
   const prefix = `${uniqueName('it-page')}/`;
