@@ -10,6 +10,7 @@ import { ec2TagsGateway } from './gateways/ec2-tags';
 import { instancesGateway } from './gateways/instances';
 import { asgGateway } from './gateways/asg';
 import { createEksActivities } from './eks';
+import { kubernetesGateways } from './kubernetes';
 import { ValidationError } from '../src/errors';
 import type { AwsTarget } from '../src/config/clusters';
 import { clusterKeyOf } from '../src/domain/scaling/types';
@@ -36,6 +37,7 @@ import {
   type PlanSettings,
 } from '../src/domain/cleanup/plan';
 import { PRICE_REGION, PRICE_SOURCE } from '../src/domain/cleanup/prices';
+import { joinedCluster, type NodeRef } from '../src/domain/cleanup/joined';
 import type { PriceTable } from '../src/domain/pricing/on-demand-table';
 import { esc as escapeHtml } from '../src/report/escape';
 
@@ -189,6 +191,26 @@ export function createCleanupActivities(deps: ActivityDeps) {
     if (launched.length === 0) return [];
     const interrupted = await inst.byIds([...new Set(launched.map((l) => l.of))]);
     const capacity = new Map<string, { desired: number; inService: number } | undefined>();
+    const nodesOf = new Map<string, NodeRef[] | undefined>();
+    /** The cluster's nodes, when it has Kubernetes access configured and the list could be read. */
+    const nodes = async (cluster: string): Promise<NodeRef[] | undefined> => {
+      if (nodesOf.has(cluster)) return nodesOf.get(cluster);
+      const c = deps.config.clusters.find(
+        (x) => x.name === cluster && x.accountId === target.accountId && x.region === target.region,
+      );
+      let refs: NodeRef[] | undefined;
+      if (c?.kubernetes) {
+        try {
+          const list = await (await kubernetesGateways(deps).forCluster(c)).listNodes();
+          refs = list.map((n) => ({ name: n.metadata?.name ?? '', providerID: n.spec?.providerID }));
+        } catch {
+          // Unknown is not "never joined": without the node list only the capacity rule applies.
+          refs = undefined;
+        }
+      }
+      nodesOf.set(cluster, refs);
+      return refs;
+    };
     const out: InstanceFact[] = [];
     for (const { i, purpose, of } of launched) {
       const cluster = i.tags['eks:cluster-name'];
@@ -201,6 +223,7 @@ export function createCleanupActivities(deps: ActivityDeps) {
         capacity.set(gk, cap ? { desired: cap.desired, inService: cap.inService } : undefined);
       }
       const group = capacity.get(gk);
+      const clusterNodes = cluster ? await nodes(cluster) : undefined;
       out.push({
         kind: 'instances',
         id: i.instanceId,
@@ -212,6 +235,7 @@ export function createCleanupActivities(deps: ActivityDeps) {
         interruptedInstanceId: of,
         interruptedState: interrupted.find((x) => x.instanceId === of)?.state ?? 'gone',
         ...(group ? { group } : {}),
+        ...(clusterNodes ? { joinedCluster: joinedCluster(i, clusterNodes) } : {}),
         ...(usdPerHour(target.region, i.instanceType) !== undefined
           ? { usdPerHour: usdPerHour(target.region, i.instanceType) }
           : {}),

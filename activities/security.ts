@@ -12,10 +12,18 @@ import { iamGateway, instanceProfileRoles } from './gateways/iam';
 import { inspectorGateway } from './gateways/inspector';
 import { securityHubGateway } from './gateways/securityhub';
 import { ssmGateway } from './gateways/ssm';
+import { kubernetesGateways } from './kubernetes';
 import type { AwsTarget } from '../src/config/clusters';
 import { ValidationError } from '../src/errors';
 import { releaseParameterName } from '../src/domain/security/ami';
-import { fromEcr, fromInspector2, fromSecurityHub, parseEcrImage } from '../src/domain/security/external';
+import {
+  ecrImagesToScan,
+  fromEcr,
+  fromInspector2,
+  fromSecurityHub,
+  parseEcrImage,
+  runningEcrImages,
+} from '../src/domain/security/external';
 import type { ClusterInventory } from '../src/domain/security/inventory';
 import { evaluateCluster } from '../src/domain/security/rules';
 import { buildScanReport, type SecurityScanReport } from '../src/domain/security/scan';
@@ -222,6 +230,23 @@ async function gatherInventory(deps: ActivityDeps, t: ScanTarget, problems: stri
   };
 }
 
+/** The ECR images the cluster's pods run (containers and init containers), when Kubernetes access is configured. */
+async function runningImages(deps: ActivityDeps, t: ScanTarget, problems: string[]): Promise<string[]> {
+  const c = deps.config.clusters.find(
+    (x) => x.name === t.cluster && x.accountId === t.accountId && x.region === t.region,
+  );
+  if (!c?.kubernetes) return [];
+  try {
+    const pods = await (await kubernetesGateways(deps).forCluster(c)).listPods();
+    return runningEcrImages(
+      pods.flatMap((p) => [...(p.spec?.containers ?? []), ...(p.spec?.initContainers ?? [])].map((x) => x.image ?? '')),
+    );
+  } catch (err) {
+    problems.push(`ecr: running images of ${t.cluster} not listed (LIST pods): ${errText(err)}`);
+    return [];
+  }
+}
+
 /** Findings AWS services already hold for the cluster's resources, when enabled in config. */
 async function serviceFindings(
   deps: ActivityDeps,
@@ -260,7 +285,7 @@ async function serviceFindings(
   }
   if (sources.ecr) {
     const ecr = ecrGateway(deps.aws, t);
-    for (const image of deps.config.security.ecrImages) {
+    for (const image of ecrImagesToScan(deps.config.security.ecrImages, await runningImages(deps, t, problems))) {
       const ref = parseEcrImage(image);
       if (!ref || (ref.region && ref.region !== t.region)) continue;
       try {

@@ -83,6 +83,7 @@ function definition(entry: ResolvedEntry, opts: ApplyOptions) {
   return {
     time: entry.time,
     days: entry.days,
+    dayOfMonth: entry.dayOfMonth,
     holidays: entry.skipHolidays ? [...opts.holidays].sort() : [],
     workflow: entry.workflow,
     args: entry.args,
@@ -111,6 +112,7 @@ export function scheduleOptionsFor(entry: ResolvedEntry, opts: ApplyOptions): Sc
           hour,
           minute,
           dayOfWeek: entry.days.map((d) => WEEKDAYS[d]!),
+          ...(entry.dayOfMonth !== undefined ? { dayOfMonth: entry.dayOfMonth } : {}),
           comment: `${entry.time} IST ${entry.description}`,
         },
       ],

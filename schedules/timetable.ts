@@ -3,14 +3,16 @@ import type { TimetableConfig } from '../src/config/timetable';
 /**
  * The IST timetable as data: one entry per scheduled job. `schedules/apply.ts` makes the
  * Temporal Schedules match this list. Times are IST (Asia/Kolkata); `days` is `business`
- * (timetable.businessDays, holidays skipped) or `daily`. Entries whose workflow no issue has
+ * (timetable.businessDays, holidays skipped), `daily` or `monthly` (on `dayOfMonth`). Entries whose workflow no issue has
  * delivered yet stay disabled with the reason, which `eksflow schedules list` prints.
  */
 export interface TimetableEntry {
   id: string;
   /** HH:MM, IST. */
   time: string;
-  days: 'business' | 'daily';
+  days: 'business' | 'daily' | 'monthly';
+  /** Monthly entries: the day of the month (IST) they run on. */
+  dayOfMonth?: number;
   workflow: string;
   args: unknown[];
   enabled: boolean;
@@ -116,7 +118,17 @@ export const TIMETABLE: readonly TimetableEntry[] = [
     workflow: 'backups',
     args: [{}],
     enabled: true,
-    description: 'EBS snapshots of tagged volumes, DR copy, GFS retention; monthly restore drill',
+    description: 'EBS snapshots of tagged volumes, DR copy, GFS retention',
+  },
+  {
+    id: 'restore-drill',
+    time: '05:00',
+    days: 'monthly',
+    dayOfMonth: 1,
+    workflow: 'backupRestoreDrill',
+    args: [{ alertOnFailure: true }],
+    enabled: true,
+    description: 'restore drill: a volume from the newest eksflow snapshot, checked available, deleted',
   },
   {
     id: 'security-scans',
@@ -165,10 +177,12 @@ export function resolveTimetable(
       disabledReason = `workflow ${e.workflow} is not registered by this worker (not delivered yet)`;
     } else if (o.enabled === false) disabledReason = 'disabled in the config (timetable.entries)';
     const days = o.days ?? (e.days === 'business' ? tt.businessDays : [0, 1, 2, 3, 4, 5, 6]);
+    const dayOfMonth = e.days === 'monthly' ? (o.dayOfMonth ?? e.dayOfMonth ?? 1) : undefined;
     return {
       ...e,
       time: o.time ?? e.time,
       days: [...days].sort(),
+      ...(dayOfMonth !== undefined ? { dayOfMonth } : {}),
       skipHolidays: e.days === 'business',
       enabled,
       ...(enabled ? { disabledReason: undefined } : { disabledReason }),

@@ -275,6 +275,7 @@ const scheduleView = z
     scheduleId: z.string(),
     time: z.string(),
     days: z.array(z.number()),
+    dayOfMonth: z.number().optional(),
     workflow: z.string(),
     enabled: z.boolean(),
     state: z.enum(['active', 'paused', 'disabled', 'not applied']),

@@ -47,7 +47,8 @@ function targets(ctx: Ctx, id: string | undefined, all: boolean | undefined, ver
   return asUsage(() => (all ? ctx.entries : [timetableEntry(ctx, id!)]));
 }
 
-export function formatDays(days: number[]): string {
+export function formatDays(days: number[], dayOfMonth?: number): string {
+  if (dayOfMonth !== undefined) return `monthly(${dayOfMonth})`;
   if (days.length === 7) return 'daily';
   if (days.join() === '1,2,3,4,5') return 'Mon–Fri';
   return days.map((d) => DAY_NAMES[d]).join(',');
@@ -88,7 +89,7 @@ export function registerScheduleCommands(program: Command): void {
       const rows = [['ID', 'IST', 'DAYS', 'WORKFLOW', 'STATE', 'NEXT RUN', 'NOTE']];
       for (const v of await listSchedules(ctx)) {
         const next = v.nextRun ? `${formatIst(Date.parse(v.nextRun.utc))} (${v.nextRun.utc.slice(0, 16)}Z)` : '-';
-        rows.push([v.id, v.time, formatDays(v.days), v.workflow, v.state, next, v.note]);
+        rows.push([v.id, v.time, formatDays(v.days, v.dayOfMonth), v.workflow, v.state, next, v.note]);
       }
       const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
       for (const r of rows)

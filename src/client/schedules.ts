@@ -22,6 +22,8 @@ export interface ScheduleView {
   scheduleId: string;
   time: string;
   days: number[];
+  /** Monthly entries (the restore drill): the day of the month they run on. */
+  dayOfMonth?: number;
   workflow: string;
   enabled: boolean;
   state: 'active' | 'paused' | 'disabled' | 'not applied';
@@ -79,6 +81,7 @@ export async function listSchedules(ctx: ScheduleContext): Promise<ScheduleView[
       scheduleId: scheduleIdFor(e.id, prefixOf(ctx)),
       time: e.time,
       days: e.days,
+      ...(e.dayOfMonth !== undefined ? { dayOfMonth: e.dayOfMonth } : {}),
       workflow: e.workflow,
       enabled: e.enabled,
       state,

@@ -101,7 +101,7 @@ export const backupsSchema = z
       .default(6 * 60),
     restoreDrill: z
       .object({
-        /** The drill runs after the backup on this day of the month (IST); 0 = never. */
+        /** The drill's own schedule (`restore-drill`, 05:00 IST) runs on this day of the month; 0 = never. */
         dayOfMonth: z.number().int().min(0).max(28).default(1),
         /** AZ for the test volume; the snapshot's volume AZ when absent. */
         availabilityZone: z

@@ -10,6 +10,8 @@ const entryOverrideSchema = z
     time: clock.optional(),
     /** Days of the week (0 = Sunday) the entry runs on; replaces the entry's default days. */
     days: z.array(weekday).min(1).optional(),
+    /** Monthly entries (the restore drill): the day of the month (IST) they run on. */
+    dayOfMonth: z.number().int().min(1).max(28).optional(),
     /** false switches an entry off (its schedule stays, paused, and `schedules list` says why). */
     enabled: z.boolean().optional(),
   })

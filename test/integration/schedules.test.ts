@@ -163,7 +163,7 @@ describe('the IST timetable as Temporal Schedules (dev server)', () => {
       expect(await c.run('schedules', 'apply', '--prefix', prefix)).toBe(0);
       expect(c.out).toMatch(/change\(s\)/);
       expect(await c.run('schedules', 'apply', '--prefix', prefix)).toBe(0);
-      expect(c.out).toMatch(/^0 change\(s\): 0 created, 0 updated, 0 deleted, 12 unchanged/m);
+      expect(c.out).toMatch(/^0 change\(s\): 0 created, 0 updated, 0 deleted, 13 unchanged/m);
       expect(await c.run('schedules', 'list', '--prefix', prefix)).toBe(0);
       expect(c.out).toMatch(
         /health-verification\s+08:30\s+Mon–Fri\s+verifyFleetHealth\s+active\s+\d{4}-\d{2}-\d{2} 08:30 IST \(\d{4}-\d{2}-\d{2}T03:00Z\)/,
@@ -173,6 +173,10 @@ describe('the IST timetable as Temporal Schedules (dev server)', () => {
         /performance-tuning\s+14:00\s+Mon–Fri\s+performanceTuning\s+disabled\s+-\s+disabled in the config \(timetable\.entries\)/,
       );
       expect(c.out).toMatch(/backups\s+02:00\s+daily\s+backups\s+active/);
+      // The restore drill on its own monthly schedule: the next run is 05:00 IST on the 1st.
+      expect(c.out).toMatch(
+        /restore-drill\s+05:00\s+monthly\(1\)\s+backupRestoreDrill\s+active\s+\d{4}-\d{2}-01 05:00 IST \(\d{4}-\d{2}-\d{2}T23:30Z\)/,
+      );
       expect(await c.run('schedules', 'trigger', 'performance-tuning', '--prefix', prefix)).toBe(2);
       expect(c.err).toMatch(/performance-tuning is disabled: disabled in the config \(timetable\.entries\)/);
       expect(await c.run('schedules', 'pause', '--all', '--note', 'maintenance window', '--prefix', prefix)).toBe(0);

@@ -20,7 +20,7 @@ export interface BackupsInput {
   clusters?: string[];
   /** Select and report only: no snapshot, copy or delete. */
   dryRun?: boolean;
-  /** `auto` (default): the drill runs on backups.restoreDrill.dayOfMonth (IST); `always` / `never`. */
+  /** `always` runs the restore drill after the backup; `auto` (default) / `never` do not (it has its own monthly schedule). */
   restoreDrill?: 'auto' | 'always' | 'never';
   /** Config version the run uses (config sync, ssm mode); the worker's version in force at the start when absent. */
   configVersion?: number;
@@ -209,9 +209,14 @@ export async function backups(input: BackupsInput = {}): Promise<BackupsResult> 
   });
 
   const drill = input.restoreDrill ?? 'auto';
+  // The drill has its own monthly schedule (timetable `restore-drill`); runs started before that
+  // keep the day-of-month check they were started with.
   const drillToday =
     drill === 'always' ||
-    (drill === 'auto' && plan.restoreDrillDay > 0 && istDayOfMonth(startedMs) === plan.restoreDrillDay);
+    (drill === 'auto' &&
+      !patched('restore-drill-own-schedule') &&
+      plan.restoreDrillDay > 0 &&
+      istDayOfMonth(startedMs) === plan.restoreDrillDay);
   if (!dryRun && drillToday) {
     try {
       result.restoreDrill = await executeChild(backupRestoreDrill, {

@@ -1,5 +1,6 @@
-import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { log, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
+import { raiseAlert } from '../lib/alerts';
 import { awsMutate, awsRead } from '../lib/presets';
 
 const read = proxyActivities<Activities>(awsRead);
@@ -11,6 +12,8 @@ export interface RestoreDrillInput {
   availabilityZone?: string;
   pollMs?: number;
   timeoutMs?: number;
+  /** Raise a `backup_failed` warning when the drill fails (its own schedule; a caller that reports itself leaves it off). */
+  alertOnFailure?: boolean;
 }
 
 export interface RestoreDrillResult {
@@ -26,10 +29,28 @@ export interface RestoreDrillResult {
 }
 
 /**
- * Restore drill (`eksflow backups verify --latest`, and monthly after the backup): a volume from
+ * Restore drill (`eksflow backups verify --latest`, and monthly on its own timetable entry `restore-drill`): a volume from
  * the newest eksflow snapshot in a test AZ, checked until `available`, then deleted.
  */
 export async function backupRestoreDrill(input: RestoreDrillInput = {}): Promise<RestoreDrillResult> {
+  const result = await drill(input);
+  if (!result.ok && input.alertOnFailure) {
+    try {
+      await raiseAlert({
+        severity: 'warning',
+        type: 'backup_failed',
+        dedupKey: `restore-drill/${workflowInfo().workflowId}`,
+        summary: `Restore drill failed: ${result.detail}`,
+        details: { snapshotId: result.snapshotId ?? '', cluster: result.cluster ?? '', detail: result.detail },
+      });
+    } catch (err) {
+      log.warn('restore drill alert failed', { error: String(err) });
+    }
+  }
+  return result;
+}
+
+async function drill(input: RestoreDrillInput): Promise<RestoreDrillResult> {
   const plan = await read.backupPlan({ clusters: input.clusters });
   const latest = await read.latestBackupSnapshot({ clusters: input.clusters });
   if (!latest) return { ok: false, detail: 'no completed eksflow snapshot to restore' };

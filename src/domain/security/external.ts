@@ -108,10 +108,31 @@ export function parseEcrImage(
   image: string,
 ): { registryId?: string; region?: string; repository: string; tag?: string; digest?: string } | undefined {
   const m =
-    /^(?:(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/)?([a-z0-9][a-z0-9._/-]*?)(?::([\w.-]+)|@(sha256:[a-f0-9]{64}))?$/.exec(
+    /^(?:(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/)?([a-z0-9][a-z0-9._/-]*?)(?::([\w.-]+))?(?:@(sha256:[a-f0-9]{64}))?$/.exec(
       image,
     );
   // Another registry (docker.io/…, ghcr.io/…): not ECR, nothing to look up.
   if (!m || (!m[1] && /^[^/]*[.:][^/]*\//.test(image))) return undefined;
   return { registryId: m[1], region: m[2], repository: m[3]!, tag: m[4], digest: m[5] };
+}
+
+/**
+ * The ECR images among the images running in a cluster (`<acct>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>`
+ * or `…@sha256:…`): other registries and bare names dropped, a `repo:tag@digest` reference kept by
+ * its digest (what runs), de-duplicated and sorted.
+ */
+export function runningEcrImages(images: Iterable<string>): string[] {
+  const out = new Set<string>();
+  for (const image of images) {
+    const ref = parseEcrImage(image.trim());
+    if (!ref?.registryId) continue;
+    const host = `${ref.registryId}.dkr.ecr.${ref.region}.amazonaws.com/${ref.repository}`;
+    out.add(ref.digest ? `${host}@${ref.digest}` : `${host}:${ref.tag ?? 'latest'}`);
+  }
+  return [...out].sort();
+}
+
+/** The images whose ECR scan findings are read: the configured ones first, then those seen running, each once. */
+export function ecrImagesToScan(configured: readonly string[], running: readonly string[]): string[] {
+  return [...new Set([...configured, ...running])];
 }

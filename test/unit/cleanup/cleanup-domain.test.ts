@@ -1,3 +1,4 @@
+import { joinedCluster } from '../../../src/domain/cleanup/joined';
 import { assess, type CandidateRules, type ResourceFact } from '../../../src/domain/cleanup/candidates';
 import { deletable, planCleanup, totals, type PlanSettings } from '../../../src/domain/cleanup/plan';
 import { elasticIpMonthlyUsd, snapshotMonthlyUsd, volumeMonthlyUsd } from '../../../src/domain/cleanup/prices';
@@ -290,5 +291,21 @@ describe('two-phase plan', () => {
       candidateUsdMonth: 21.65,
       reclaimedUsdMonth: 8,
     });
+  });
+});
+
+describe('joinedCluster', () => {
+  const i = { instanceId: 'i-0abc0000000000001', privateDnsName: 'ip-10-0-1-5.ap-south-1.compute.internal' };
+  it('matches a node by providerID or by the private DNS name, and nothing else', () => {
+    expect(joinedCluster(i, [{ name: 'x', providerID: 'aws:///ap-south-1a/i-0abc0000000000001' }])).toBe(true);
+    expect(joinedCluster(i, [{ name: 'IP-10-0-1-5.ap-south-1.compute.internal' }])).toBe(true);
+    expect(
+      joinedCluster(i, [
+        { name: 'ip-10-0-1-6.ap-south-1.compute.internal', providerID: 'aws:///ap-south-1a/i-0abc00000000000012' },
+        { name: 'y', providerID: 'aws:///ap-south-1a/i-0abc0000000000002' },
+      ]),
+    ).toBe(false);
+    expect(joinedCluster({ instanceId: i.instanceId, privateDnsName: '' }, [{ name: '' }])).toBe(false);
+    expect(joinedCluster(i, [])).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
+import { timetableFor } from '../../../schedules/from-config';
 import { parseConfig, ConfigError } from '../../../src/config/load';
 
 const cluster = {
@@ -72,5 +73,24 @@ describe('backups and cleanup config', () => {
     expect(issues({ cleanup: { mode: { volumes: 'purge' } } }).some((i) => i.startsWith('cleanup.mode'))).toBe(true);
     expect(issues({ cleanup: { mode: { disks: 'delete' } } }).some((i) => i.startsWith('cleanup.mode'))).toBe(true);
     expect(issues({ cleanup: { graceHours: -1 } })).toEqual([expect.stringMatching(/^cleanup\.graceHours: /)]);
+  });
+});
+
+describe('restore-drill timetable entry from backups.restoreDrill.dayOfMonth', () => {
+  const drill = (extra: Record<string, unknown>) =>
+    timetableFor(parseConfig({ clusters: [cluster], ...extra })).find((e) => e.id === 'restore-drill')!;
+  it('runs on the configured day, is off at 0, and a timetable override wins', () => {
+    expect(drill({})).toMatchObject({ enabled: true, dayOfMonth: 1, time: '05:00' });
+    expect(drill({ backups: { restoreDrill: { dayOfMonth: 12 } } })).toMatchObject({ enabled: true, dayOfMonth: 12 });
+    expect(drill({ backups: { restoreDrill: { dayOfMonth: 0 } } })).toMatchObject({
+      enabled: false,
+      disabledReason: 'backups.restoreDrill.dayOfMonth is 0 (no monthly drill)',
+    });
+    expect(
+      drill({
+        backups: { restoreDrill: { dayOfMonth: 12 } },
+        timetable: { entries: { 'restore-drill': { dayOfMonth: 20 } } },
+      }),
+    ).toMatchObject({ dayOfMonth: 20 });
   });
 });

@@ -28,7 +28,35 @@ describe('timetable data', () => {
       backups: '02:00',
       'security-scans': '03:00',
       'log-archival': '04:00',
+      'restore-drill': '05:00',
     });
+  });
+
+  it('runs the restore drill monthly on its own entry: 05:00 IST on the day of the month, overridable', () => {
+    const all = [...registered, 'backups', 'backupRestoreDrill'];
+    const drill = resolveTimetable(timetableSchema.parse({}), all).find((e) => e.id === 'restore-drill')!;
+    expect(drill).toMatchObject({
+      enabled: true,
+      workflow: 'backupRestoreDrill',
+      dayOfMonth: 1,
+      days: [0, 1, 2, 3, 4, 5, 6],
+      skipHolidays: false,
+      args: [{ alertOnFailure: true }],
+    });
+    expect(scheduleOptionsFor(drill, opts).spec.calendars).toEqual([
+      expect.objectContaining({ hour: 5, minute: 0, dayOfMonth: 1 }),
+    ]);
+    const moved = resolveTimetable(
+      timetableSchema.parse({ entries: { 'restore-drill': { dayOfMonth: 15 } } }),
+      all,
+    ).find((e) => e.id === 'restore-drill')!;
+    expect(scheduleOptionsFor(moved, opts).spec.calendars![0]).toMatchObject({ dayOfMonth: 15 });
+    expect(definitionHash(moved, opts)).not.toBe(definitionHash(drill, opts));
+    // Weekly entries carry no day of the month (their definition hash is unchanged by the field).
+    const backups = resolveTimetable(timetableSchema.parse({}), all).find((e) => e.id === 'backups')!;
+    expect(backups.dayOfMonth).toBeUndefined();
+    expect(scheduleOptionsFor(backups, opts).spec.calendars![0]).not.toHaveProperty('dayOfMonth');
+    expect(() => timetableSchema.parse({ entries: { 'restore-drill': { dayOfMonth: 31 } } })).toThrow();
   });
 
   it('disables entries whose workflow is not delivered or not registered, saying why', () => {

@@ -4,7 +4,9 @@ import {
   fromEcr,
   fromInspector2,
   fromSecurityHub,
+  ecrImagesToScan,
   parseEcrImage,
+  runningEcrImages,
   severityFromLabel,
 } from '../../../src/domain/security/external';
 import { buildScanReport } from '../../../src/domain/security/scan';
@@ -280,5 +282,37 @@ describe('AWS service findings', () => {
       digest: `sha256:${'a'.repeat(64)}`,
     });
     expect(parseEcrImage('docker.io/library/nginx:1')).toBeUndefined();
+    expect(parseEcrImage(`123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:2@sha256:${'c'.repeat(64)}`)).toEqual({
+      registryId: '123456789012',
+      region: 'eu-west-1',
+      repository: 'app',
+      tag: '2',
+      digest: `sha256:${'c'.repeat(64)}`,
+    });
+  });
+
+  it('keeps the ECR references among running images, de-duplicated, digest over tag', () => {
+    const host = '123456789012.dkr.ecr.ap-south-1.amazonaws.com';
+    const d = `sha256:${'d'.repeat(64)}`;
+    expect(
+      runningEcrImages([
+        `${host}/team/api:1.4`,
+        'nginx:1.27',
+        'docker.io/library/redis:7',
+        'ghcr.io/acme/tool:1',
+        'public.ecr.aws/eks/aws-load-balancer-controller:v2.7.0',
+        `${host}/team/api:1.4`,
+        `${host}/team/worker`,
+        `${host}/team/web:3@${d}`,
+        `${host}/team/web@${d}`,
+        'registry.k8s.io/pause:3.9',
+      ]),
+    ).toEqual([`${host}/team/api:1.4`, `${host}/team/web@${d}`, `${host}/team/worker:latest`]);
+    expect(runningEcrImages([])).toEqual([]);
+    expect(ecrImagesToScan(['app:1', `${host}/team/api:1.4`], [`${host}/team/api:1.4`, `${host}/x:2`])).toEqual([
+      'app:1',
+      `${host}/team/api:1.4`,
+      `${host}/x:2`,
+    ]);
   });
 });
