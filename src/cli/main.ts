@@ -59,7 +59,7 @@ export const AREAS: { commands: Record<string, string>; load: () => Register }[]
     load: () => (require('./cleanup') as Record<'registerCleanupCommands', Register>).registerCleanupCommands,
   },
   {
-    commands: { tuning: 'Performance tuning (14:00 IST): right-sizing proposals, approve or reject' },
+    commands: { tuning: 'Right-sizing proposals of the 14:00 performance tuning: list, approve, reject' },
     load: () => (require('./tuning') as Record<'registerTuningCommands', Register>).registerTuningCommands,
   },
 ];

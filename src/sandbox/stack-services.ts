@@ -24,6 +24,9 @@ export const EKSFLOW_SHARED_ENV = [
   // Workers sign the ack links in alert messages with the ingress token and point them at the ingress.
   'EKSFLOW_INGRESS_TOKEN',
   'EKSFLOW_PUBLIC_URL',
+  // GET /metrics (src/metrics): compose gives each container 9464; the process stack leaves it
+  // empty (unset) by default, since three workers on one host cannot share one port.
+  'EKSFLOW_METRICS_PORT',
 ] as const;
 
 export type StackServiceName =

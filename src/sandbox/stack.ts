@@ -596,6 +596,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       TEMPORAL_TASK_QUEUE: 'eksflow',
       TEMPORAL_UI_URL: ui?.url ?? 'http://localhost:8233',
       EKSFLOW_PUBLIC_URL: `http://localhost:${ingressPort}`,
+      EKSFLOW_METRICS_PORT: '',
       ...opts.values,
       TEMPORAL_ADDRESS: temporal.address,
     };

@@ -110,8 +110,15 @@ describe('limits and idempotency across worker processes', () => {
     expect(new Set(got.map((r) => (r.body as { dedup_key: string }).dedup_key)).size).toBe(n);
     // Every window of 5 s holds at most 10, with both workers delivering (the limit is theirs together).
     expect(busiestWindow).toBeLessThanOrEqual(limit.events);
-    const byWorker = audits.map(
-      (a) => new AuditLog(a).read().filter((r) => String(r.detail?.dedupKey ?? '').startsWith(prefix)).length,
+    // A worker appends its audit line after the receiver answered: wait for the last ones.
+    const byWorkerNow = () =>
+      audits.map(
+        (a) => new AuditLog(a).read().filter((r) => String(r.detail?.dedupKey ?? '').startsWith(prefix)).length,
+      );
+    const byWorker = await eventually(
+      byWorkerNow,
+      (c) => c.reduce((x, y) => x + y, 0) >= n,
+      'audit lines of every delivery',
     );
     expect(byWorker.every((c) => c > 0)).toBe(true);
     expect(byWorker[0]! + byWorker[1]!).toBeGreaterThanOrEqual(n);
