@@ -89,7 +89,7 @@ describe('drain survives a worker crash', () => {
     const handle = await stack.client.workflow.start(drainNode, {
       taskQueue,
       workflowId: uniqueName('drain-crash'),
-      args: [{ clusterKey: `777777777777/ap-south-1/${name}`, node: draining, rules: { timeoutSeconds: 90 } }],
+      args: [{ clusterKey: `777777777777/ap-south-1/${name}`, node: draining, rules: { timeoutSeconds: 240 } }],
     });
     // Kill once the first eviction is done: the budget now holds the other three back.
     await until('the first eviction', async () => evictions().length >= 1, 60_000, 100);
@@ -99,7 +99,8 @@ describe('drain survives a worker crash', () => {
 
     workers.push(await spawnWorkerProcess({ config: raw, taskQueue, auditLog }));
     const result = await handle.result();
-    expect(result.status).toBe('drained');
+    // The blocked list says why, should the drain not finish.
+    expect({ status: result.status, blocked: result.blocked }).toEqual({ status: 'drained', blocked: [] });
     expect(result.evicted.sort()).toEqual([1, 2, 3, 4].map((i) => `${ns}/web-${i}`));
     const evictedPods = evictions().map((r) => r.target.split('/').slice(-1)[0]);
     expect(evictedPods.sort()).toEqual(['web-1', 'web-2', 'web-3', 'web-4']);
@@ -108,5 +109,7 @@ describe('drain survives a worker crash', () => {
     expect(atKill).toBeGreaterThanOrEqual(1);
     expect(evictions().length - atKill).toBeGreaterThanOrEqual(1);
     expect((await kube.podsOn(draining)).length).toBe(0);
-  });
+    // The drain's deadline is generous: the takeover waits out the dead worker's heartbeat timeout
+    // (30 s) and a second worker's start, which on a loaded CI host took > 60 s; exactly-once is the point.
+  }, 300_000);
 });
