@@ -71,6 +71,14 @@ describe('spotInterruption workflow (time-skipping, activities on moto)', () => 
             businessHours: { min: 1, desired: 2, max: 3 },
             offHours: { min: 1, desired: 2, max: 3 },
           },
+          // The same, for the fallback whose group comes back: the return to spot drains and terminates it.
+          {
+            name: 'api',
+            capacityType: 'SPOT',
+            instanceTypes: ['m5.large', 'm5a.large'],
+            businessHours: { min: 1, desired: 2, max: 3 },
+            offHours: { min: 1, desired: 2, max: 3 },
+          },
         ],
       },
     ],
@@ -218,6 +226,38 @@ describe('spotInterruption workflow (time-skipping, activities on moto)', () => 
     expect(result.raiseUndone).toBe(true);
   });
 
+  it('return to spot: once the group is back at capacity the on-demand fallback is drained and terminated, exactly once', async () => {
+    const apiName = await managedAsgName('api');
+    const before = await sandbox.asg(apiName);
+    const interrupted = before.inService[0]!;
+    await send('ec2-spot-instance-interruption-warning', interrupted);
+    const handle = handleFor(interrupted);
+    // Past the 120 s deadline and the 60 s grace (skipped time): the on-demand fallback runs.
+    await env.sleep(200_000);
+    const [fallback] = await eventually(
+      () => sandbox.launchedFor(interrupted, 'fallback'),
+      (l) => l.length === 1 && l[0]!.state === 'running',
+      'the on-demand fallback to run',
+    );
+    // AWS's part: the interrupted instance goes, and the group launches its spot replacement (moto's ASG
+    // replaces a terminated member), so the group is back at capacity without the fallback.
+    await sandbox.terminate(interrupted);
+    const result = await handle.result();
+    expect(result).toMatchObject({ outcome: 'fallback', fallbackInstances: [fallback!.id] });
+    expect(result.returnToSpot).toMatchObject({ status: 'returned', terminated: [fallback!.id], spot: [] });
+    expect(result.alerts).not.toContain('warning:spot_return_missed_deadline');
+    // No Kubernetes access for this cluster: the drain is skipped and says so; the terminate still happens.
+    expect(result.notes.join(' ')).toMatch(new RegExp(`fallback ${fallback!.id} drain: .*kubernetes`));
+    expect(await sandbox.state(fallback!.id)).toMatch(/^(shutting-down|terminated)$/);
+    const after = await sandbox.asg(apiName);
+    expect(after.inService).toHaveLength(before.desired);
+    expect(after.inService).not.toContain(fallback!.id);
+    const terminations = auditActions('ec2:TerminateInstances', interrupted);
+    expect(terminations).toHaveLength(1);
+    expect(JSON.stringify(terminations[0])).toContain(fallback!.id);
+    expect(await sandbox.tags(fallback!.id)).not.toHaveProperty('eksflow:handoff');
+  });
+
   it('duplicate events (same event twice, and a rebalance for the same instance) are one workflow and one fleet launch, attached to the group', async () => {
     const fleetBefore = await sandbox.asg(fleetAsg);
     const interrupted = fleetBefore.inService[0]!;
@@ -277,8 +317,9 @@ describe('spotInterruption workflow (time-skipping, activities on moto)', () => 
     expect(auditAbout(stranger)).toEqual([]);
   });
 
-  async function webAsgName(): Promise<string> {
-    const ng = await aws.eks(cluster).send(new DescribeNodegroupCommand({ clusterName, nodegroupName: 'web' }));
+  async function managedAsgName(nodegroupName: string): Promise<string> {
+    const ng = await aws.eks(cluster).send(new DescribeNodegroupCommand({ clusterName, nodegroupName }));
     return ng.nodegroup!.resources!.autoScalingGroups![0]!.name!;
   }
+  const webAsgName = () => managedAsgName('web');
 });

@@ -96,8 +96,10 @@ export function runPeers(
   const cached = path.join(cacheDir(), `${key}.jsonl`);
   let output: string;
   let how: string;
-  if (!options.fresh && fs.existsSync(cached)) {
-    output = fs.readFileSync(cached, 'utf8');
+  // A whole-run answer with skipped fits (left by an older version) is not an answer: refit what is missing.
+  const whole = !options.fresh && fs.existsSync(cached) ? fs.readFileSync(cached, 'utf8') : undefined;
+  if (whole !== undefined && !/"skipped":\s*true/.test(whole)) {
+    output = whole;
     how = `cached forecasts ${cached} (same data, origins and script; --fresh-peers refits)`;
   } else {
     const started = Date.now();
@@ -116,7 +118,7 @@ export function runPeers(
     output = run.stdout;
     fs.mkdirSync(cacheDir(), { recursive: true });
     // Only a complete answer is kept whole; a partial one lives on in the per-task cache.
-    if (!output.includes('"skipped":true')) fs.writeFileSync(cached, output);
+    if (!/"skipped":\s*true/.test(output)) fs.writeFileSync(cached, output);
     how = `scripts/ml/peers.py ran ${((Date.now() - started) / 1000).toFixed(0)} s (fits already in the per-task cache are reused)`;
   }
   const lines = output
