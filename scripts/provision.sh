@@ -116,78 +116,45 @@ exec java -Xss1m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$ts_dir/lib/*" io
 LAUNCH
 chmod +x "$tools/bin/temporal-test-server"
 
-# 4. moto server in a virtualenv.
-s=$(date +%s%N)
-venv="$cache/moto-$MOTO_VERSION"
-if [ ! -f "$venv/.complete" ]; then
-  need python3 "run the moto AWS emulator"
-  step "moto" "installing moto[server]==$MOTO_VERSION into $venv"
-  # A venv's scripts carry absolute paths, so it is built in place; the stamp marks it complete.
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check "moto[server]==$MOTO_VERSION" >"$cache/moto.log" 2>&1 \
-    || { echo "[provision] pip could not install moto; see $cache/moto.log" >&2; exit 1; }
-  touch "$venv/.complete"
-  step "moto" "installed ($(elapsed "$s"))"
-else
-  step "moto" "cached $venv"
-fi
-ln -sfn "$venv" "$tools/moto"
+# 4. Python tools, each in its own virtualenv under the cache, pinned and stamped complete.
+pip_venv() { # name version pip-spec why → prints nothing; the venv is "$cache/<name>-<version>"
+  local name=$1 version=$2 spec=$3 why=$4 s dir
+  s=$(date +%s%N)
+  dir="$cache/$name-$version"
+  if [ ! -f "$dir/.complete" ]; then
+    need python3 "$why"
+    step "$name" "installing $spec into $dir"
+    # A venv's scripts carry absolute paths, so it is built in place; the stamp marks it complete.
+    rm -rf "$dir"
+    python3 -m venv "$dir"
+    "$dir/bin/pip" install -q --disable-pip-version-check "$spec" >"$cache/$name.log" 2>&1 \
+      || { echo "[provision] pip could not install $name; see $cache/$name.log" >&2; exit 1; }
+    touch "$dir/.complete"
+    step "$name" "installed ($(elapsed "$s"))"
+  else
+    step "$name" "cached $dir"
+  fi
+}
+
+# 4a. moto server: the AWS emulator the tests and the sandbox talk to.
+pip_venv moto "$MOTO_VERSION" "moto[server]==$MOTO_VERSION" "run the moto AWS emulator"
+ln -sfn "$cache/moto-$MOTO_VERSION" "$tools/moto"
 
 # 4b. statsforecast in its own virtualenv: the forecaster's peers in `npm run eval:ml`
 #     (AutoETS, AutoTheta, MSTL). The version must match STATSFORECAST_VERSION in src/ml/eval/peers.ts.
-s=$(date +%s%N)
-sf_venv="$cache/statsforecast-$STATSFORECAST_VERSION"
-if [ ! -f "$sf_venv/.complete" ]; then
-  need python3 "run the statsforecast peers of the ML evaluation"
-  step "statsforecast" "installing statsforecast==$STATSFORECAST_VERSION into $sf_venv"
-  rm -rf "$sf_venv"
-  python3 -m venv "$sf_venv"
-  "$sf_venv/bin/pip" install -q --disable-pip-version-check "statsforecast==$STATSFORECAST_VERSION" >"$cache/statsforecast.log" 2>&1 \
-    || { echo "[provision] pip could not install statsforecast; see $cache/statsforecast.log" >&2; exit 1; }
-  touch "$sf_venv/.complete"
-  step "statsforecast" "installed ($(elapsed "$s"))"
-else
-  step "statsforecast" "cached $sf_venv"
-fi
-ln -sfn "$sf_venv" "$tools/statsforecast"
+pip_venv statsforecast "$STATSFORECAST_VERSION" "statsforecast==$STATSFORECAST_VERSION" "run the statsforecast peers of the ML evaluation"
+ln -sfn "$cache/statsforecast-$STATSFORECAST_VERSION" "$tools/statsforecast"
 
-# 4b. schemathesis in its own virtualenv: the operator API fuzz test (test/integration/api-fuzz.test.ts).
-s=$(date +%s%N)
-st_venv="$cache/schemathesis-$SCHEMATHESIS_VERSION"
-if [ ! -f "$st_venv/.complete" ]; then
-  need python3 "run the schemathesis API fuzzer"
-  step "schemathesis" "installing schemathesis==$SCHEMATHESIS_VERSION into $st_venv"
-  rm -rf "$st_venv"
-  python3 -m venv "$st_venv"
-  "$st_venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" >"$cache/schemathesis.log" 2>&1 \
-    || { echo "[provision] pip could not install schemathesis; see $cache/schemathesis.log" >&2; exit 1; }
-  touch "$st_venv/.complete"
-  step "schemathesis" "installed ($(elapsed "$s"))"
-else
-  step "schemathesis" "cached $st_venv"
-fi
-ln -sfn "$st_venv" "$tools/schemathesis"
+# 4c. schemathesis in its own virtualenv: the operator API fuzz test (test/integration/api-fuzz.test.ts).
+pip_venv schemathesis "$SCHEMATHESIS_VERSION" "schemathesis==$SCHEMATHESIS_VERSION" "run the schemathesis API fuzzer"
+ln -sfn "$cache/schemathesis-$SCHEMATHESIS_VERSION" "$tools/schemathesis"
 
 # 5. Deployment tooling: cfn-lint (PyPI) for the CloudFormation template, Helm and kubeconform
 #    (Go modules) for the chart. kubeconform never fetches schemas here: the chart test points it at
 #    the OpenAPI schema of the kube-apiserver module (test/integration/deploy-helm.test.ts).
 if [ "$with_deploy" = 1 ]; then
-s=$(date +%s%N)
-cfn_venv="$cache/cfn-lint-$CFN_LINT_VERSION"
-if [ ! -f "$cfn_venv/.complete" ]; then
-  need python3 "run cfn-lint"
-  step "cfn-lint" "installing cfn-lint==$CFN_LINT_VERSION into $cfn_venv"
-  rm -rf "$cfn_venv"
-  python3 -m venv "$cfn_venv"
-  "$cfn_venv/bin/pip" install -q --disable-pip-version-check "cfn-lint==$CFN_LINT_VERSION" >"$cache/cfn-lint.log" 2>&1 \
-    || { echo "[provision] pip could not install cfn-lint; see $cache/cfn-lint.log" >&2; exit 1; }
-  touch "$cfn_venv/.complete"
-  step "cfn-lint" "installed ($(elapsed "$s"))"
-else
-  step "cfn-lint" "cached $cfn_venv"
-fi
-ln -sfn "$cfn_venv/bin/cfn-lint" "$tools/bin/cfn-lint"
+pip_venv cfn-lint "$CFN_LINT_VERSION" "cfn-lint==$CFN_LINT_VERSION" "run cfn-lint"
+ln -sfn "$cache/cfn-lint-$CFN_LINT_VERSION/bin/cfn-lint" "$tools/bin/cfn-lint"
 
 go_tool() { # name version module
   local name=$1 version=$2 module=$3 s dir
