@@ -1,18 +1,11 @@
-import { Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { backups } from '../../workflows';
 import { createActivities } from '../../activities';
 import { planRetention } from '../../src/domain/backups/retention';
-import {
-  createTestWorker,
-  createTimeSkippingEnv,
-  testActivityDeps,
-  testAwsFactory,
-  testConfig,
-  uniqueName,
-  workflowBundle,
-} from '../support/stack';
+import { testActivityDeps, testAwsFactory, testConfig, uniqueName, workflowBundle } from '../support/stack';
+import { startNightHarness, type NightHarness } from '../support/night-harness';
 import {
   csiVolume,
   nightCluster,
@@ -43,22 +36,16 @@ describe('backups: ten nights (time-skipping)', () => {
   const taskQueue = uniqueName('ts-backups');
   let env: TestWorkflowEnvironment;
   let plain: Client;
-  let worker: Worker;
-  let running: Promise<void>;
+  let h: NightHarness;
   let deps: ReturnType<typeof testActivityDeps>;
 
   beforeAll(async () => {
-    env = await createTimeSkippingEnv();
-    plain = new Client({ connection: env.connection });
-    deps = testActivityDeps({ config, client: env.client, taskQueue, aws });
-    worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, deps });
-    running = worker.run();
+    h = await startNightHarness({ config, taskQueue, aws });
+    ({ env, plain, deps } = h);
   });
 
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
+    await h?.stop();
   });
 
   it('snapshots nightly, copies to DR, keeps exactly the GFS set of its own snapshots and never touches others', async () => {

@@ -1,20 +1,13 @@
 import { shippedPriceTable } from '../../src/data/pricing';
 import { AttachVolumeCommand } from '@aws-sdk/client-ec2';
-import { Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { existsSync, readFileSync } from 'node:fs';
 import { resourceCleanup } from '../../workflows';
 import { seedCluster } from '../../src/sandbox/seed';
 import { reconcileNodegroupAsgs } from '../../src/sandbox/nodegroup-asg-reconciler';
-import {
-  createTestWorker,
-  createTimeSkippingEnv,
-  testActivityDeps,
-  testAwsFactory,
-  testConfig,
-  uniqueName,
-} from '../support/stack';
+import { type testActivityDeps, testAwsFactory, testConfig, uniqueName } from '../support/stack';
+import { startNightHarness, type NightHarness } from '../support/night-harness';
 import { cleanupWorldState, nightCluster, seedCleanupWorld, type CleanupWorld } from '../support/night-fixtures';
 
 const DAY = 86_400_000;
@@ -50,8 +43,7 @@ describe('resource cleanup: tag, then delete a day later (time-skipping)', () =>
   const taskQueue = uniqueName('ts-cleanup');
   let env: TestWorkflowEnvironment;
   let plain: Client;
-  let worker: Worker;
-  let running: Promise<void>;
+  let h: NightHarness;
   let deps: ReturnType<typeof testActivityDeps>;
   let w: CleanupWorld;
 
@@ -59,17 +51,12 @@ describe('resource cleanup: tag, then delete a day later (time-skipping)', () =>
     await seedCluster(aws, cluster);
     await reconcileNodegroupAsgs(aws, [cluster]);
     w = await seedCleanupWorld(aws, target, cluster.name);
-    env = await createTimeSkippingEnv();
-    plain = new Client({ connection: env.connection });
-    deps = testActivityDeps({ config, client: env.client, taskQueue, aws });
-    worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, deps });
-    running = worker.run();
+    h = await startNightHarness({ config, taskQueue, aws });
+    ({ env, plain, deps } = h);
   });
 
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
+    await h?.stop();
   });
 
   const run = async (dryRun = false) =>

@@ -1,8 +1,7 @@
 import { CancelExportTaskCommand, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../../activities';
+import type { ActivityDeps } from '../../activities';
 import { MARKER } from '../../activities/logs';
 import { logsGateway } from '../../activities/gateways/logs';
 import type { AlertInput } from '../../src/domain/alerts/types';
@@ -10,14 +9,8 @@ import { datedPrefix, istDate, overlaps, yesterdayIst } from '../../src/domain/l
 import { seedLogGroups } from '../../src/sandbox/seed';
 import { logArchival } from '../../workflows';
 import type { LogArchivalProgress, LogArchivalSummary } from '../../workflows/logs/messages';
-import {
-  createTestWorker,
-  createTimeSkippingEnv,
-  testActivityDeps,
-  testAwsFactory,
-  testConfig,
-  uniqueName,
-} from '../support/stack';
+import { testAwsFactory, testConfig, uniqueName } from '../support/stack';
+import { startNightHarness, type NightHarness } from '../support/night-harness';
 
 /**
  * The 04:00 log archival on the time-skipping server with the real activities against moto.
@@ -58,36 +51,18 @@ describe('logArchival night (time-skipping, activities on moto)', () => {
   const nowMs = Date.now();
   const date = yesterdayIst(nowMs);
   let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
+  let h: NightHarness;
   let deps: ActivityDeps;
 
   beforeAll(async () => {
     // Account C gets log groups but no bucket: its cluster is reported, the rest goes on.
     for (const c of config.clusters)
       await seedLogGroups(aws, c, { bucket: bucketOf(c.accountId), nowMs, skipBucket: c.accountId === C });
-    env = await createTimeSkippingEnv();
-    deps = testActivityDeps({ config, client: env.client, taskQueue, aws });
-    worker = await createTestWorker({
-      connection: env.nativeConnection,
-      taskQueue,
-      deps,
-      extra: {
-        activities: {
-          ...createActivities(deps),
-          raiseAlert: async (a: AlertInput) => {
-            alerts.push(a);
-            return { workflowId: `alert/${a.dedupKey}` };
-          },
-        },
-      },
-    });
-    running = worker.run();
+    h = await startNightHarness({ config, taskQueue, aws, alerts });
+    ({ env, deps } = h);
   });
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
+    await h?.stop();
   });
 
   const audit = (action: string) => deps.audit.read().filter((r) => r.action === action);

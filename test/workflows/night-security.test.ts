@@ -1,22 +1,14 @@
 import { AuthorizeSecurityGroupIngressCommand, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
-import type { ActivityDeps } from '../../activities';
 import { securitySchema } from '../../src/config/security';
 import type { AlertInput } from '../../src/domain/alerts/types';
 import { reconcileNodegroupAsgs } from '../../src/sandbox/nodegroup-asg-reconciler';
 import { sandboxAmiParameterTemplate, seedCluster, seedSecurityFindings } from '../../src/sandbox/seed';
 import { securityScans } from '../../workflows';
 import type { SecurityScanProgress } from '../../workflows/security/messages';
-import {
-  createTestWorker,
-  createTimeSkippingEnv,
-  testActivityDeps,
-  testAwsFactory,
-  testConfig,
-  uniqueName,
-} from '../support/stack';
+import { testAwsFactory, testConfig, uniqueName } from '../support/stack';
+import { startNightHarness, type NightHarness } from '../support/night-harness';
 
 /**
  * The 03:00 security scan as the schedule runs it, on the time-skipping server with the real
@@ -62,9 +54,7 @@ describe('securityScans night (time-skipping, activities on moto)', () => {
   const taskQueue = uniqueName('ts-sec');
   const alerts: AlertInput[] = [];
   let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
-  let deps: ActivityDeps;
+  let h: NightHarness;
   let sgId: string;
 
   beforeAll(async () => {
@@ -75,28 +65,11 @@ describe('securityScans night (time-skipping, activities on moto)', () => {
       cluster,
       securitySchema.parse({}).amiReleaseParameter,
     ));
-    env = await createTimeSkippingEnv();
-    deps = testActivityDeps({ config, client: env.client, taskQueue, aws });
-    worker = await createTestWorker({
-      connection: env.nativeConnection,
-      taskQueue,
-      deps,
-      extra: {
-        activities: {
-          ...(await import('../../activities')).createActivities(deps),
-          raiseAlert: async (a: AlertInput) => {
-            alerts.push(a);
-            return { workflowId: `alert/${a.dedupKey}` };
-          },
-        },
-      },
-    });
-    running = worker.run();
+    h = await startNightHarness({ config, taskQueue, aws, alerts });
+    ({ env } = h);
   });
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
+    await h?.stop();
   });
 
   const night = (n: number) =>

@@ -1,18 +1,10 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
 import type { AlertInput } from '../../src/domain/alerts/types';
 import { TIMETABLE } from '../../schedules/timetable';
 import { backupRestoreDrill, backups } from '../../workflows';
 import { csiVolume, nightCluster } from '../support/night-fixtures';
-import {
-  createTestWorker,
-  createTimeSkippingEnv,
-  testActivityDeps,
-  testAwsFactory,
-  testConfig,
-  uniqueName,
-} from '../support/stack';
+import { testAwsFactory, testConfig, uniqueName } from '../support/stack';
+import { startNightHarness, type NightHarness } from '../support/night-harness';
 
 /**
  * The restore drill as its own monthly schedule starts it (the timetable entry's args), on the
@@ -28,32 +20,14 @@ describe('restore drill on its own schedule (time-skipping)', () => {
   const entry = TIMETABLE.find((e) => e.id === 'restore-drill')!;
   const alerts: AlertInput[] = [];
   let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
+  let h: NightHarness;
 
   beforeAll(async () => {
-    env = await createTimeSkippingEnv();
-    const deps = testActivityDeps({ config, client: env.client, taskQueue, aws });
-    worker = await createTestWorker({
-      connection: env.nativeConnection,
-      taskQueue,
-      deps,
-      extra: {
-        activities: {
-          ...createActivities(deps),
-          raiseAlert: async (a: AlertInput) => {
-            alerts.push(a);
-            return { workflowId: `alert/${a.dedupKey}` };
-          },
-        },
-      },
-    });
-    running = worker.run();
+    h = await startNightHarness({ config, taskQueue, aws, alerts });
+    ({ env } = h);
   });
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
+    await h?.stop();
   });
 
   const scheduledDrill = (n: number) =>
