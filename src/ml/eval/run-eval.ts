@@ -161,13 +161,7 @@ export function runEvaluation(args: EvalArgs, out: EvalOutput): void {
     const references = referenceDir ? referenceScores(referenceDir, corpus) : [];
     out.note(
       `anomaly detector on ${corpus.length} files (${((Date.now() - started) / 1000).toFixed(1)} s), NAB scores:\n` +
-        formatScoreboard(
-          evaluation.overall,
-          references,
-          evaluation.inSample,
-          evaluation.thresholdOnly,
-          evaluation.singleRule,
-        ) +
+        formatScoreboard(evaluation.overall, references, evaluation.inSample, evaluation.thresholdOnly) +
         '\nwhat each change adds (threshold 0.5, standard / low FP / low FN, false positives):\n' +
         ablation
           .map(
