@@ -139,10 +139,14 @@ export function scoreGrid(traces: DetectorTrace[], grid: FlagRule[]): GridScores
  * that small is one flag on one file — and a tie goes to the rule that flags more rows on those
  * files (a missed window costs as much as nine false positives, so the more sensitive of two
  * equally good rules is the safer bet on an unseen file); then to the higher sum, then to the
- * earlier rule in the grid.
+ * earlier rule in the grid. `tolerance` 0 is the plain best rule (reported beside the headline).
  */
-export function chooseRule(scores: GridScores, profile: NabProfileName, exclude: readonly number[]): number {
-  const tolerance = NAB_PROFILES[profile].fp;
+export function chooseRule(
+  scores: GridScores,
+  profile: NabProfileName,
+  exclude: readonly number[],
+  tolerance: number = NAB_PROFILES[profile].fp,
+): number {
   const sums = scores.raw.map((perFile) =>
     perFile.reduce((acc, file, f) => (exclude.includes(f) ? acc : acc + file[profile]), 0),
   );
@@ -153,11 +157,7 @@ export function chooseRule(scores: GridScores, profile: NabProfileName, exclude:
   let chosen = -1;
   sums.forEach((sum, g) => {
     if (sum < top - tolerance - 1e-9) return;
-    if (
-      chosen < 0 ||
-      flagged[g] > flagged[chosen] ||
-      (flagged[g] === flagged[chosen] && sum > sums[chosen] + 1e-9)
-    )
+    if (chosen < 0 || flagged[g] > flagged[chosen] || (flagged[g] === flagged[chosen] && sum > sums[chosen] + 1e-9))
       chosen = g;
   });
   return chosen;
@@ -168,6 +168,8 @@ export interface AnomalyEvaluation {
   lines: AnomalyEvalLine[];
   /** the headline: every flag parameter (design and threshold) chosen leaving the file out */
   overall: AnomalyEvalLine;
+  /** the plain best rule on the other files (no tie tolerance), for comparison */
+  bestRule: AnomalyEvalLine;
   /** the default design with only the threshold chosen leaving the file out */
   thresholdOnly: AnomalyEvalLine;
   /** one rule chosen on all files (in-sample) */
@@ -191,6 +193,7 @@ export function evaluateAnomalyTraces(traces: DetectorTrace[], grid: FlagRule[] 
   const nested = selectRules(traces, grid);
   const loo = evaluateAnomalyDetector(corpusOf((p, f) => nested.leaveOneOut[p][f]));
   const inSampleLines = evaluateAnomalyDetector(corpusOf((p) => nested.inSample[p]));
+  const bestLines = evaluateAnomalyDetector(corpusOf((p, f) => nested.bestRule[p][f]));
   const thresholds = selectRules(traces, thresholdGrid());
   const thresholdLines = evaluateAnomalyDetector(corpusOf((p, f) => thresholds.leaveOneOut[p][f]));
   const perFile = loo.slice(0, -1).map((line, f) => ({
@@ -200,6 +203,12 @@ export function evaluateAnomalyTraces(traces: DetectorTrace[], grid: FlagRule[] 
   }));
   const overall: AnomalyEvalLine = {
     ...loo[loo.length - 1],
+    selection: 'nested-leave-one-file-out',
+    grid_rules: grid.length,
+  };
+  const bestRule: AnomalyEvalLine = {
+    ...bestLines[bestLines.length - 1],
+    series: 'overall/best-rule-loo',
     selection: 'nested-leave-one-file-out',
     grid_rules: grid.length,
   };
@@ -215,7 +224,13 @@ export function evaluateAnomalyTraces(traces: DetectorTrace[], grid: FlagRule[] 
     threshold: nested.inSample.standard.threshold,
     rule: describeRule(nested.inSample.standard),
   };
-  return { lines: [...perFile, overall, thresholdOnly, inSample], overall, thresholdOnly, inSample };
+  return {
+    lines: [...perFile, overall, bestRule, thresholdOnly, inSample],
+    overall,
+    bestRule,
+    thresholdOnly,
+    inSample,
+  };
 }
 
 /**
@@ -407,11 +422,17 @@ export function formatScoreboard(
   references: ReferenceScore[],
   inSample?: AnomalyEvalLine,
   thresholdOnly?: AnomalyEvalLine,
+  bestRule?: AnomalyEvalLine,
 ): string {
   const fmt = (v: number | null) => (v === null ? '   n/a' : v.toFixed(2).padStart(6));
   const rows = [
     `${'detector'.padEnd(20)} ${'std'.padStart(6)} ${'lowFP'.padStart(6)} ${'lowFN'.padStart(6)}  source`,
     `${'eksflow (this)'.padEnd(20)} ${fmt(overall.nab_standard)} ${fmt(overall.nab_low_fp)} ${fmt(overall.nab_low_fn)}  this run, ${overall.windows} windows, every choice made leaving each file out (headline)`,
+    ...(bestRule
+      ? [
+          `${'eksflow 1-rule LOO'.padEnd(20)} ${fmt(bestRule.nab_standard)} ${fmt(bestRule.nab_low_fp)} ${fmt(bestRule.nab_low_fn)}  this run, the plain best rule on the other files (no tie tolerance)`,
+        ]
+      : []),
     ...(thresholdOnly
       ? [
           `${'eksflow thr-only LOO'.padEnd(20)} ${fmt(thresholdOnly.nab_standard)} ${fmt(thresholdOnly.nab_low_fp)} ${fmt(thresholdOnly.nab_low_fn)}  this run, design tuned on all files, threshold chosen leaving each file out`,
@@ -516,6 +537,8 @@ export interface NestedSelection {
   leaveOneOut: Record<NabProfileName, FlagRule[]>;
   /** profile → the rule chosen on all files (in-sample) */
   inSample: Record<NabProfileName, FlagRule>;
+  /** profile → for each file, the plain best rule on the other files (no tie tolerance) */
+  bestRule: Record<NabProfileName, FlagRule[]>;
 }
 
 /** Leave-one-file-out over a rule grid, per profile (chooseRule on the other files); and the in-sample choice. */
@@ -523,11 +546,13 @@ export function selectRules(traces: DetectorTrace[], grid: FlagRule[] = designGr
   const scores = scoreGrid(traces, grid);
   const leaveOneOut = {} as Record<NabProfileName, FlagRule[]>;
   const inSample = {} as Record<NabProfileName, FlagRule>;
+  const bestRule = {} as Record<NabProfileName, FlagRule[]>;
   for (const p of NAB_PROFILE_NAMES) {
     leaveOneOut[p] = traces.map((_, f) => grid[chooseRule(scores, p, [f])]);
     inSample[p] = grid[chooseRule(scores, p, [])];
+    bestRule[p] = traces.map((_, f) => grid[chooseRule(scores, p, [f], 0)]);
   }
-  return { leaveOneOut, inSample };
+  return { leaveOneOut, inSample, bestRule };
 }
 
 /** A rule in a few characters, for the per-file lines. */

@@ -161,7 +161,13 @@ export function runEvaluation(args: EvalArgs, out: EvalOutput): void {
     const references = referenceDir ? referenceScores(referenceDir, corpus) : [];
     out.note(
       `anomaly detector on ${corpus.length} files (${((Date.now() - started) / 1000).toFixed(1)} s), NAB scores:\n` +
-        formatScoreboard(evaluation.overall, references, evaluation.inSample, evaluation.thresholdOnly) +
+        formatScoreboard(
+          evaluation.overall,
+          references,
+          evaluation.inSample,
+          evaluation.thresholdOnly,
+          evaluation.bestRule,
+        ) +
         '\nwhat each change adds (threshold 0.5, standard / low FP / low FN, false positives):\n' +
         ablation
           .map(
