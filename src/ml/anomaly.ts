@@ -152,8 +152,14 @@ export const anomalyDetectorParamsSchema = z.object({
   levelWeight: z.number().positive(),
   recordHalfLifeMs: z.number().min(0),
   recordFraction: z.number().min(0),
-  cooldownBreak: z.number().min(0).default(LEGACY_PARAMS.cooldownBreak),
-  cooldownBreakAfterMs: z.number().min(0).default(LEGACY_PARAMS.cooldownBreakAfterMs),
+  cooldownBreak: z.number().min(0),
+  cooldownBreakAfterMs: z.number().min(0),
+});
+
+/** Params as persisted: a state saved before the cooldown break existed lacks its two fields (resumed as off). */
+const persistedParamsSchema = anomalyDetectorParamsSchema.extend({
+  cooldownBreak: z.number().min(0).optional(),
+  cooldownBreakAfterMs: z.number().min(0).optional(),
 });
 
 const stateCore = {
@@ -169,7 +175,7 @@ const stateCore = {
 export const anomalyDetectorStateSchema = z.union([
   z.object({
     version: z.literal(2),
-    params: anomalyDetectorParamsSchema,
+    params: persistedParamsSchema,
     ...stateCore,
     recent: z.array(z.number()).max(1024),
     levelMean: z.number(),
@@ -180,7 +186,7 @@ export const anomalyDetectorStateSchema = z.union([
   }),
   z.object({
     version: z.literal(1),
-    params: anomalyDetectorParamsSchema.partial().extend({ threshold: z.number().gt(0).lt(1) }),
+    params: persistedParamsSchema.partial().extend({ threshold: z.number().gt(0).lt(1) }),
     ...stateCore,
   }),
 ]);

@@ -1,4 +1,5 @@
 import {
+  anomalyDetectorParamsSchema,
   anomalyDetectorStateSchema,
   createAnomalyDetector,
   DEFAULT_ANOMALY_PARAMS,
@@ -146,9 +147,20 @@ describe('streaming anomaly detector', () => {
     noisyDailyCycle(5, 400).forEach((v, i) => detector.update(T0 + i * STEP_MS, v));
     const { cooldownBreak: _b, cooldownBreakAfterMs: _a, ...oldParams } = detector.state().params;
     const persisted = anomalyDetectorStateSchema.parse({ ...detector.state(), params: oldParams });
-    expect(persisted.params).toMatchObject({ cooldownBreak: 0, cooldownBreakAfterMs: 2 * 3_600_000 });
-    expect(createAnomalyDetector({}, persisted).state().params.cooldownBreak).toBe(0);
+    expect(persisted.params).not.toHaveProperty('cooldownBreak');
+    expect(createAnomalyDetector({}, persisted).state().params).toMatchObject({
+      cooldownBreak: 0,
+      cooldownBreakAfterMs: 2 * 3_600_000,
+    });
     expect(createAnomalyDetector({}, detector.state()).state().params.cooldownBreak).toBe(3);
+  });
+
+  it('validates partial params without filling in the ones not given (the defaults apply)', () => {
+    expect(anomalyDetectorParamsSchema.partial().parse({ threshold: 0.6 })).toEqual({ threshold: 0.6 });
+    expect(anomalyDetectorParamsSchema.parse({ ...DEFAULT_ANOMALY_PARAMS })).toEqual(DEFAULT_ANOMALY_PARAMS);
+    expect(anomalyDetectorStateSchema.parse(JSON.parse(JSON.stringify(createAnomalyDetector().state())))).toEqual(
+      createAnomalyDetector().state(),
+    );
   });
 
   it('resumes from a version-1 state, keeping its novelty memory', () => {
