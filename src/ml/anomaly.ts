@@ -59,6 +59,13 @@ export interface AnomalyDetectorParams {
   recordHalfLifeMs: number;
   /** a ratio must reach this share of its decaying maximum to flag */
   recordFraction: number;
+  /**
+   * During the cooldown a point still flags when it passes the rule with both bars raised by this
+   * factor (a second, clearly larger incident is news even within the cooldown); 0 = never.
+   */
+  cooldownBreak: number;
+  /** the cooldown cannot be broken this soon after a flag (the same incident still unfolding) */
+  cooldownBreakAfterMs: number;
 }
 
 const HOUR_MS = 3_600_000;
@@ -69,14 +76,19 @@ export const DEFAULT_ANOMALY_PARAMS: Readonly<AnomalyDetectorParams> = Object.fr
   maxIntervals: 32,
   stepHalfLifePoints: 1000,
   threshold: 0.5,
-  cooldownMs: 12 * HOUR_MS,
+  cooldownMs: 24 * HOUR_MS,
   levelWindowPoints: 24,
   levelHalfLifePoints: 1000,
   levelWarmupPoints: 150,
-  levelWeight: 10,
+  levelWeight: 5,
   recordHalfLifeMs: 72 * HOUR_MS,
   recordFraction: 0.8,
+  cooldownBreak: 3,
+  cooldownBreakAfterMs: 2 * HOUR_MS,
 });
+
+/** What a state persisted before the cooldown break existed resumes with: the rule it had (no break). */
+const LEGACY_PARAMS = { cooldownBreak: 0, cooldownBreakAfterMs: 2 * HOUR_MS } as const;
 
 /** [low, high, last time a value fell in it (epoch ms)] */
 export type ValueInterval = [number, number, number];
@@ -140,6 +152,14 @@ export const anomalyDetectorParamsSchema = z.object({
   levelWeight: z.number().positive(),
   recordHalfLifeMs: z.number().min(0),
   recordFraction: z.number().min(0),
+  cooldownBreak: z.number().min(0),
+  cooldownBreakAfterMs: z.number().min(0),
+});
+
+/** Params as persisted: a state saved before the cooldown break existed lacks its two fields (resumed as off). */
+const persistedParamsSchema = anomalyDetectorParamsSchema.extend({
+  cooldownBreak: z.number().min(0).optional(),
+  cooldownBreakAfterMs: z.number().min(0).optional(),
 });
 
 const stateCore = {
@@ -155,7 +175,7 @@ const stateCore = {
 export const anomalyDetectorStateSchema = z.union([
   z.object({
     version: z.literal(2),
-    params: anomalyDetectorParamsSchema,
+    params: persistedParamsSchema,
     ...stateCore,
     recent: z.array(z.number()).max(1024),
     levelMean: z.number(),
@@ -166,7 +186,7 @@ export const anomalyDetectorStateSchema = z.union([
   }),
   z.object({
     version: z.literal(1),
-    params: anomalyDetectorParamsSchema.partial().extend({ threshold: z.number().gt(0).lt(1) }),
+    params: persistedParamsSchema.partial().extend({ threshold: z.number().gt(0).lt(1) }),
     ...stateCore,
   }),
 ]);
@@ -193,8 +213,11 @@ export function initialAnomalyState(params: Partial<AnomalyDetectorParams> = {})
 
 /** A version-1 state continues with the level ratio starting cold (its novelty memory is kept). */
 export function upgradeAnomalyState(state: PersistedAnomalyState | AnomalyDetectorState): AnomalyDetectorState {
-  if (state.version === 2) return structuredClone(state);
-  const fresh = initialAnomalyState({ ...DEFAULT_ANOMALY_PARAMS, ...state.params });
+  if (state.version === 2) {
+    const copy = structuredClone(state);
+    return { ...copy, params: { ...LEGACY_PARAMS, ...copy.params } };
+  }
+  const fresh = initialAnomalyState({ ...DEFAULT_ANOMALY_PARAMS, ...LEGACY_PARAMS, ...state.params });
   return {
     ...fresh,
     count: state.count,
@@ -270,6 +293,25 @@ export function isAnomalous(
   return novel || shifted;
 }
 
+/** The cooldown part of the flag rule: its flag-time parameters. */
+export interface CooldownRule {
+  cooldownMs: number;
+  cooldownBreak: number;
+  cooldownBreakAfterMs: number;
+}
+
+/**
+ * The threshold a point must pass given the time since the last flag: `threshold` outside the
+ * cooldown; within it, the threshold whose ratio bar is `cooldownBreak` times higher (θ·b in
+ * score space, θ = s/(1−s)) once `cooldownBreakAfterMs` have passed; null when nothing may flag.
+ */
+export function thresholdAfterFlag(threshold: number, sinceLastFlagMs: number, rule: CooldownRule): number | null {
+  if (sinceLastFlagMs >= rule.cooldownMs) return threshold;
+  if (rule.cooldownBreak <= 0 || sinceLastFlagMs < rule.cooldownBreakAfterMs) return null;
+  const raised = (threshold / (1 - threshold)) * rule.cooldownBreak;
+  return raised / (1 + raised);
+}
+
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   // The upper median for an even count: one of the values, never a blend of two regimes.
@@ -343,8 +385,8 @@ export function stepAnomalyState(state: AnomalyDetectorState, t: number, value: 
   const c = stepAnomalyComponents(state, t, value);
   if (c === null) return { score: 0, anomaly: false };
   const score = ratioToScore(Math.max(c.r, c.z / p.levelWeight));
-  const coolingDown = state.lastFlagT !== null && t - state.lastFlagT < p.cooldownMs;
-  const anomaly = !coolingDown && isAnomalous(c, p.threshold, p.levelWeight, p.recordFraction);
+  const bar = thresholdAfterFlag(p.threshold, state.lastFlagT === null ? Infinity : t - state.lastFlagT, p);
+  const anomaly = bar !== null && isAnomalous(c, bar, p.levelWeight, p.recordFraction);
   if (anomaly) state.lastFlagT = t;
   return { score, anomaly };
 }

@@ -11,7 +11,9 @@ import {
   initialAnomalyState,
   type AnomalyDetectorParams,
   isAnomalous,
+  ratioToScore,
   stepAnomalyComponents,
+  thresholdAfterFlag,
   type AnomalyComponents,
 } from '../anomaly';
 import {
@@ -49,10 +51,8 @@ export interface AnomalyEvalLine {
   threshold?: number;
   /** the standard profile's whole flag rule (per file: chosen on the other files) */
   rule?: string;
-  /** how many flag rules the nested leave-one-file-out chose from */
+  /** how many flag rules the leave-one-file-out chose from */
   grid_rules?: number;
-  /** per file, the single rule chosen on the other files */
-  per_file_rules?: string[];
   selection?: 'nested-leave-one-file-out' | 'leave-one-file-out' | 'in-sample';
 }
 
@@ -84,7 +84,7 @@ export interface DetectorTrace {
   windows: CorpusFile['windows'];
 }
 
-/** Runs the detector (default parameters) once over every file; flags for any threshold come from the trace. */
+/** Runs the detector (default parameters) once over every file; flags for any rule come from the trace. */
 export function detectorTraces(series: TimeSeries[], windows: Record<string, TimeWindow[]>): DetectorTrace[] {
   return series.map((s) => {
     const state = initialAnomalyState();
@@ -98,74 +98,78 @@ export function detectorTraces(series: TimeSeries[], windows: Record<string, Tim
   });
 }
 
-/** The detector's flags at `threshold` (the same rule and cooldown as stepAnomalyState). */
-export function flagsAt(trace: DetectorTrace, threshold: number): number[] {
-  const p = DEFAULT_ANOMALY_PARAMS;
-  let lastFlag = Number.NEGATIVE_INFINITY;
-  return trace.components.map((c, i) => {
-    if (c === null || trace.timestamps[i] - lastFlag < p.cooldownMs) return 0;
-    if (!isAnomalous(c, threshold, p.levelWeight, p.recordFraction)) return 0;
-    lastFlag = trace.timestamps[i];
-    return 1;
-  });
+/** The default design with only the threshold varying (the threshold-only selection). */
+export function thresholdGrid(): FlagRule[] {
+  return THRESHOLD_GRID.map((threshold) => ({ ...defaultRule(), threshold }));
 }
 
-/** Per-file corpus with the flags at one threshold per file. */
-export function corpusAt(traces: DetectorTrace[], thresholds: number[]): CorpusFile[] {
-  return traces.map((t, i) => ({ name: t.name, anomalyScores: flagsAt(t, thresholds[i]), windows: t.windows }));
+/** Raw NAB score of every rule on every file under every profile, and how many rows each rule flags. */
+export interface GridScores {
+  /** raw[g][f][profile] */
+  raw: Record<NabProfileName, number>[][];
+  /** flags[g][f]: flagged rows */
+  flags: number[][];
 }
 
-export interface ThresholdSelection {
-  /** profile → threshold chosen for each file without looking at it */
-  leaveOneOut: Record<NabProfileName, number[]>;
-  /** profile → the threshold that is best on all files together (in-sample) */
-  inSample: Record<NabProfileName, number>;
+/** Scores every rule of a grid on every trace once; every selection below reads this table. */
+export function scoreGrid(traces: DetectorTrace[], grid: FlagRule[]): GridScores {
+  const raw: Record<NabProfileName, number>[][] = [];
+  const flags: number[][] = [];
+  for (const rule of grid) {
+    const rawRow: Record<NabProfileName, number>[] = [];
+    const flagRow: number[] = [];
+    for (const trace of traces) {
+      const detections = flagsWith(trace, rule).map((f) => f === 1);
+      rawRow.push(
+        Object.fromEntries(
+          NAB_PROFILE_NAMES.map((p) => [p, scoreFile(detections, trace.windows, NAB_PROFILES[p]).score]),
+        ) as Record<NabProfileName, number>,
+      );
+      flagRow.push(detections.filter(Boolean).length);
+    }
+    raw.push(rawRow);
+    flags.push(flagRow);
+  }
+  return { raw, flags };
 }
 
 /**
- * Chooses thresholds from THRESHOLD_GRID by raw NAB score, per profile (as NAB does): for each
- * file, the best threshold on the other files (leave-one-file-out); and the best on all files.
- * Ties go to the lower threshold: a missed window costs as much as nine false positives.
+ * The rule chosen on the files not in `exclude`, for one profile: the rules whose summed raw score
+ * is within one false positive's cost (the profile's A_FP) of the best are ties — a difference
+ * that small is one flag on one file — and a tie goes to the rule that flags more rows on those
+ * files (a missed window costs as much as nine false positives, so the more sensitive of two
+ * equally good rules is the safer bet on an unseen file); then to the higher sum, then to the
+ * earlier rule in the grid. `tolerance` 0 is the plain best rule (reported beside the headline).
  */
-export function selectThresholds(traces: DetectorTrace[]): ThresholdSelection {
-  const grid = THRESHOLD_GRID;
-  // raw[g][f][profile]: flags once per threshold, scored under each profile.
-  const raw = grid.map((threshold) =>
-    traces.map((trace) => {
-      const detections = flagsAt(trace, threshold).map((f) => f === 1);
-      return Object.fromEntries(
-        NAB_PROFILE_NAMES.map((p) => [p, scoreFile(detections, trace.windows, NAB_PROFILES[p]).score]),
-      ) as Record<NabProfileName, number>;
-    }),
+export function chooseRule(
+  scores: GridScores,
+  profile: NabProfileName,
+  exclude: readonly number[],
+  tolerance: number = NAB_PROFILES[profile].fp,
+): number {
+  const sums = scores.raw.map((perFile) =>
+    perFile.reduce((acc, file, f) => (exclude.includes(f) ? acc : acc + file[profile]), 0),
   );
-  const best = (profile: NabProfileName, skip: number) => {
-    let chosen = 0;
-    let chosenSum = Number.NEGATIVE_INFINITY;
-    grid.forEach((_, g) => {
-      const sum = raw[g].reduce((acc, file, f) => (f === skip ? acc : acc + file[profile]), 0);
-      if (sum > chosenSum + 1e-12) {
-        chosen = g;
-        chosenSum = sum;
-      }
-    });
-    return grid[chosen];
-  };
-  const leaveOneOut = {} as Record<NabProfileName, number[]>;
-  const inSample = {} as Record<NabProfileName, number>;
-  for (const p of NAB_PROFILE_NAMES) {
-    leaveOneOut[p] = traces.map((_, f) => best(p, f));
-    inSample[p] = best(p, -1);
-  }
-  return { leaveOneOut, inSample };
+  const flagged = scores.flags.map((perFile) =>
+    perFile.reduce((acc, n, f) => (exclude.includes(f) ? acc : acc + n), 0),
+  );
+  const top = Math.max(...sums);
+  let chosen = -1;
+  sums.forEach((sum, g) => {
+    if (sum < top - tolerance - 1e-9) return;
+    if (chosen < 0 || flagged[g] > flagged[chosen] || (flagged[g] === flagged[chosen] && sum > sums[chosen] + 1e-9))
+      chosen = g;
+  });
+  return chosen;
 }
 
 export interface AnomalyEvaluation {
-  /** per-file lines (each file under the rules chosen on the other files), then the overall lines */
+  /** per-file lines (each file under the rule chosen on the other files), then the overall lines */
   lines: AnomalyEvalLine[];
   /** the headline: every flag parameter (design and threshold) chosen leaving the file out */
   overall: AnomalyEvalLine;
-  /** the single best rule on the other files (no vote) scored on each file */
-  singleRule: AnomalyEvalLine;
+  /** the plain best rule on the other files (no tie tolerance), for comparison */
+  bestRule: AnomalyEvalLine;
   /** the default design with only the threshold chosen leaving the file out */
   thresholdOnly: AnomalyEvalLine;
   /** one rule chosen on all files (in-sample) */
@@ -173,52 +177,40 @@ export interface AnomalyEvaluation {
 }
 
 /**
- * Scores the traces three ways: nested leave-one-file-out over the whole design grid (headline);
- * the default design with the threshold chosen leaving each file out (the design itself was tuned
- * on these files, so this one overstates unseen-data performance); and one rule chosen on all files.
+ * Scores the traces three ways: leave-one-file-out over the whole design grid (headline); the
+ * default design with the threshold chosen leaving each file out (the design itself was tuned on
+ * these files, so this one overstates unseen-data performance); and one rule chosen on all files.
+ * Each profile chooses its own rule, as NAB does.
  */
 export function evaluateAnomalyTraces(traces: DetectorTrace[], grid: FlagRule[] = designGrid()): AnomalyEvaluation {
-  const flagCorpus = (rules: Record<NabProfileName, FlagRule[]>) =>
+  const corpusOf = (chosen: (profile: NabProfileName, f: number) => FlagRule) =>
     Object.fromEntries(
       NAB_PROFILE_NAMES.map((p) => [
         p,
-        traces.map((t, i) => ({ name: t.name, anomalyScores: flagsWith(t, rules[p][i]), windows: t.windows })),
+        traces.map((t, f) => ({ name: t.name, anomalyScores: flagsWith(t, chosen(p, f)), windows: t.windows })),
       ]),
     ) as Record<NabProfileName, CorpusFile[]>;
   const nested = selectRules(traces, grid);
-  const loo = evaluateAnomalyDetector(flagCorpus(nested.leaveOneOut));
-  const inSampleLines = evaluateAnomalyDetector(
-    flagCorpus(
-      Object.fromEntries(NAB_PROFILE_NAMES.map((p) => [p, traces.map(() => nested.inSample[p])])) as Record<
-        NabProfileName,
-        FlagRule[]
-      >,
-    ),
-  );
-  const selection = selectThresholds(traces);
-  const perProfile = (thresholds: Record<NabProfileName, number[]>) =>
-    Object.fromEntries(NAB_PROFILE_NAMES.map((p) => [p, corpusAt(traces, thresholds[p])])) as Record<
-      NabProfileName,
-      CorpusFile[]
-    >;
-  const thresholdLines = evaluateAnomalyDetector(perProfile(selection.leaveOneOut));
-  const voted = evaluateVoted(traces, grid);
-  const votedLines = evaluateAnomalyDetector(voted.corpus);
-  const perFile = votedLines.slice(0, -1).map((line, i) => {
-    const choice = voted.choices.standard[i];
-    return { ...line, rule: `vote of the top ${choice.k} rules, ${Math.round(100 * choice.agree)}% agreeing` };
-  });
+  const loo = evaluateAnomalyDetector(corpusOf((p, f) => nested.leaveOneOut[p][f]));
+  const inSampleLines = evaluateAnomalyDetector(corpusOf((p) => nested.inSample[p]));
+  const bestLines = evaluateAnomalyDetector(corpusOf((p, f) => nested.bestRule[p][f]));
+  const thresholds = selectRules(traces, thresholdGrid());
+  const thresholdLines = evaluateAnomalyDetector(corpusOf((p, f) => thresholds.leaveOneOut[p][f]));
+  const perFile = loo.slice(0, -1).map((line, f) => ({
+    ...line,
+    threshold: nested.leaveOneOut.standard[f].threshold,
+    rule: describeRule(nested.leaveOneOut.standard[f]),
+  }));
   const overall: AnomalyEvalLine = {
-    ...votedLines[votedLines.length - 1],
+    ...loo[loo.length - 1],
     selection: 'nested-leave-one-file-out',
     grid_rules: grid.length,
   };
-  const singleRule: AnomalyEvalLine = {
-    ...loo[loo.length - 1],
-    series: 'overall/single-rule-loo',
+  const bestRule: AnomalyEvalLine = {
+    ...bestLines[bestLines.length - 1],
+    series: 'overall/best-rule-loo',
     selection: 'nested-leave-one-file-out',
     grid_rules: grid.length,
-    per_file_rules: nested.leaveOneOut.standard.map(describeRule),
   };
   const thresholdOnly: AnomalyEvalLine = {
     ...thresholdLines[thresholdLines.length - 1],
@@ -233,9 +225,9 @@ export function evaluateAnomalyTraces(traces: DetectorTrace[], grid: FlagRule[] 
     rule: describeRule(nested.inSample.standard),
   };
   return {
-    lines: [...perFile, overall, singleRule, thresholdOnly, inSample],
+    lines: [...perFile, overall, bestRule, thresholdOnly, inSample],
     overall,
-    singleRule,
+    bestRule,
     thresholdOnly,
     inSample,
   };
@@ -291,16 +283,22 @@ export function evaluateAnomalyDetector(
 
 const HOUR_MS = 3_600_000;
 
+/** The parameters that changed after the decaying-record rule was added, at their earlier values. */
+const BEFORE_BREAK: Partial<AnomalyDetectorParams> = { cooldownBreak: 0, levelWeight: 10 };
+
 /** What each part of the detector adds, at the default threshold: each variant adds one change to the one before. */
 export const ABLATIONS: { name: string; params: Partial<AnomalyDetectorParams> }[] = [
   {
     name: 'novelty only, 8 h cooldown (before issue 18)',
-    params: { levelWindowPoints: 0, recordFraction: 0, cooldownMs: 8 * HOUR_MS },
+    params: { ...BEFORE_BREAK, levelWindowPoints: 0, recordFraction: 0, cooldownMs: 8 * HOUR_MS },
   },
-  { name: '+ level ratio', params: { recordFraction: 0, cooldownMs: 8 * HOUR_MS } },
-  { name: '+ 12 h cooldown', params: { recordFraction: 0 } },
-  { name: '+ decaying-record rule (default)', params: {} },
+  { name: '+ level ratio', params: { ...BEFORE_BREAK, recordFraction: 0, cooldownMs: 8 * HOUR_MS } },
+  { name: '+ 12 h cooldown', params: { ...BEFORE_BREAK, recordFraction: 0, cooldownMs: 12 * HOUR_MS } },
+  { name: '+ decaying-record rule', params: { cooldownBreak: 0, levelWeight: 10, cooldownMs: 12 * HOUR_MS } },
+  { name: '+ 24 h cooldown that 3× the bar breaks', params: { levelWeight: 10 } },
+  { name: '+ level weight 5 (default)', params: {} },
   { name: 'default without the level ratio', params: { levelWindowPoints: 0 } },
+  { name: 'default without the cooldown break', params: { cooldownBreak: 0 } },
 ];
 
 export interface AblationLine {
@@ -424,15 +422,15 @@ export function formatScoreboard(
   references: ReferenceScore[],
   inSample?: AnomalyEvalLine,
   thresholdOnly?: AnomalyEvalLine,
-  singleRule?: AnomalyEvalLine,
+  bestRule?: AnomalyEvalLine,
 ): string {
   const fmt = (v: number | null) => (v === null ? '   n/a' : v.toFixed(2).padStart(6));
   const rows = [
     `${'detector'.padEnd(20)} ${'std'.padStart(6)} ${'lowFP'.padStart(6)} ${'lowFN'.padStart(6)}  source`,
-    `${'eksflow (this)'.padEnd(20)} ${fmt(overall.nab_standard)} ${fmt(overall.nab_low_fp)} ${fmt(overall.nab_low_fn)}  this run, ${overall.windows} windows, vote of the best rules, every choice made leaving each file out (headline)`,
-    ...(singleRule
+    `${'eksflow (this)'.padEnd(20)} ${fmt(overall.nab_standard)} ${fmt(overall.nab_low_fp)} ${fmt(overall.nab_low_fn)}  this run, ${overall.windows} windows, every choice made leaving each file out (headline)`,
+    ...(bestRule
       ? [
-          `${'eksflow 1-rule LOO'.padEnd(20)} ${fmt(singleRule.nab_standard)} ${fmt(singleRule.nab_low_fp)} ${fmt(singleRule.nab_low_fn)}  this run, the single best rule on the other files (no vote)`,
+          `${'eksflow 1-rule LOO'.padEnd(20)} ${fmt(bestRule.nab_standard)} ${fmt(bestRule.nab_low_fp)} ${fmt(bestRule.nab_low_fn)}  this run, the plain best rule on the other files (no tie tolerance)`,
         ]
       : []),
     ...(thresholdOnly
@@ -454,12 +452,16 @@ export function formatScoreboard(
 
 /**
  * Everything the detector decides after its two ratios: which ratios may flag, the threshold, the
- * level ratio's weight, the cooldown and the decaying-record rule. These are the parameters that were
- * tuned by looking at the NAB files, so the evaluation re-chooses all of them per held-out file.
+ * level ratio's weight, the cooldown (and what may break it) and the decaying-record rule. These
+ * are the parameters that were tuned by looking at the NAB files, so the evaluation re-chooses all
+ * of them per held-out file.
  */
 export interface FlagRule {
   threshold: number;
   cooldownMs: number;
+  /** 0 = nothing breaks the cooldown (see AnomalyDetectorParams.cooldownBreak) */
+  cooldownBreak: number;
+  cooldownBreakAfterMs: number;
   recordFraction: number;
   recordHalfLifeMs: number;
   levelWeight: number;
@@ -467,28 +469,38 @@ export interface FlagRule {
   level: boolean;
 }
 
+/** The detector's own flag rule (its default parameters). */
+export function defaultRule(): FlagRule {
+  const d = DEFAULT_ANOMALY_PARAMS;
+  return {
+    threshold: d.threshold,
+    cooldownMs: d.cooldownMs,
+    cooldownBreak: d.cooldownBreak,
+    cooldownBreakAfterMs: d.cooldownBreakAfterMs,
+    recordFraction: d.recordFraction,
+    recordHalfLifeMs: d.recordHalfLifeMs,
+    levelWeight: d.levelWeight,
+    level: true,
+  };
+}
+
 /**
  * The design grid chosen leaving each file out: small and spread around the defaults (each value
- * a round, a-priori choice: cooldown one working shift / half a day / a day; the level ratio on or
- * off; the record rule off or at 80%; level weight halved / default / doubled) × THRESHOLD_GRID.
- * Order matters only for ties (the first wins): the default design comes first.
+ * a round, a-priori choice: cooldown one working shift / half a day / a day; the cooldown break
+ * at the default or off; the level ratio on or off; the record rule at 80% or off; level weight
+ * 5 / 10 / 20) × THRESHOLD_GRID. Order matters only for exact ties (the first wins): the default
+ * design comes first.
  */
 export function designGrid(): FlagRule[] {
   const rules: FlagRule[] = [];
-  const d = DEFAULT_ANOMALY_PARAMS;
+  const d = defaultRule();
   for (const level of [true, false])
-    for (const cooldownMs of [12 * HOUR_MS, 8 * HOUR_MS, 24 * HOUR_MS])
-      for (const recordFraction of [d.recordFraction, 0])
-        for (const levelWeight of level ? [d.levelWeight, d.levelWeight / 2, d.levelWeight * 2] : [d.levelWeight])
-          for (const threshold of THRESHOLD_GRID)
-            rules.push({
-              threshold,
-              cooldownMs,
-              recordFraction,
-              recordHalfLifeMs: d.recordHalfLifeMs,
-              levelWeight,
-              level,
-            });
+    for (const cooldownMs of [d.cooldownMs, 12 * HOUR_MS, 8 * HOUR_MS])
+      for (const cooldownBreak of [d.cooldownBreak, 0])
+        for (const recordFraction of [d.recordFraction, 0])
+          for (const levelWeight of level ? [d.levelWeight, 10, 20] : [d.levelWeight])
+            for (const threshold of THRESHOLD_GRID)
+              rules.push({ ...d, threshold, cooldownMs, cooldownBreak, recordFraction, levelWeight, level });
   return rules;
 }
 
@@ -511,10 +523,10 @@ export function flagsWith(trace: DetectorTrace, rule: FlagRule): number[] {
       recordNovelty: recordNovelty * decay,
       recordLevel: recordLevel * decay,
     };
-    recordNovelty = Math.max(view.recordNovelty, c.r === Infinity ? 1 : c.r / (1 + c.r));
+    recordNovelty = Math.max(view.recordNovelty, ratioToScore(c.r));
     recordLevel = Math.max(view.recordLevel, Math.min(z, 1e12));
-    if (t - lastFlag < rule.cooldownMs) return 0;
-    if (!isAnomalous(view, rule.threshold, rule.levelWeight, rule.recordFraction)) return 0;
+    const bar = thresholdAfterFlag(rule.threshold, t - lastFlag, rule);
+    if (bar === null || !isAnomalous(view, bar, rule.levelWeight, rule.recordFraction)) return 0;
     lastFlag = t;
     return 1;
   });
@@ -523,153 +535,28 @@ export function flagsWith(trace: DetectorTrace, rule: FlagRule): number[] {
 export interface NestedSelection {
   /** profile → for each file, the rule chosen on the other files */
   leaveOneOut: Record<NabProfileName, FlagRule[]>;
-  /** profile → the rule best on all files (in-sample) */
+  /** profile → the rule chosen on all files (in-sample) */
   inSample: Record<NabProfileName, FlagRule>;
+  /** profile → for each file, the plain best rule on the other files (no tie tolerance) */
+  bestRule: Record<NabProfileName, FlagRule[]>;
 }
 
-/** Nested leave-one-file-out over the whole design grid, per profile, by raw NAB score on the other files. */
+/** Leave-one-file-out over a rule grid, per profile (chooseRule on the other files); and the in-sample choice. */
 export function selectRules(traces: DetectorTrace[], grid: FlagRule[] = designGrid()): NestedSelection {
-  const raw = grid.map((rule) =>
-    traces.map((trace) => {
-      const detections = flagsWith(trace, rule).map((f) => f === 1);
-      return Object.fromEntries(
-        NAB_PROFILE_NAMES.map((p) => [p, scoreFile(detections, trace.windows, NAB_PROFILES[p]).score]),
-      ) as Record<NabProfileName, number>;
-    }),
-  );
-  const best = (profile: NabProfileName, skip: number) => {
-    let chosen = 0;
-    let chosenSum = Number.NEGATIVE_INFINITY;
-    grid.forEach((_, g) => {
-      const sum = raw[g].reduce((acc, file, f) => (f === skip ? acc : acc + file[profile]), 0);
-      if (sum > chosenSum + 1e-9) {
-        chosen = g;
-        chosenSum = sum;
-      }
-    });
-    return grid[chosen];
-  };
+  const scores = scoreGrid(traces, grid);
   const leaveOneOut = {} as Record<NabProfileName, FlagRule[]>;
   const inSample = {} as Record<NabProfileName, FlagRule>;
+  const bestRule = {} as Record<NabProfileName, FlagRule[]>;
   for (const p of NAB_PROFILE_NAMES) {
-    leaveOneOut[p] = traces.map((_, f) => best(p, f));
-    inSample[p] = best(p, -1);
+    leaveOneOut[p] = traces.map((_, f) => grid[chooseRule(scores, p, [f])]);
+    inSample[p] = grid[chooseRule(scores, p, [])];
+    bestRule[p] = traces.map((_, f) => grid[chooseRule(scores, p, [f], 0)]);
   }
-  return { leaveOneOut, inSample };
+  return { leaveOneOut, inSample, bestRule };
 }
 
 /** A rule in a few characters, for the per-file lines. */
 export function describeRule(rule: FlagRule): string {
-  return `${rule.level ? `level×${rule.levelWeight}` : 'novelty-only'} cd${rule.cooldownMs / HOUR_MS}h rec${rule.recordFraction} s${rule.threshold.toFixed(3)}`;
-}
-
-/** Vote settings: how many of the best rules vote, and what share of them must agree. */
-export interface VoteChoice {
-  k: number;
-  agree: number;
-}
-
-/** The vote settings the doubly nested selection chooses from. */
-export const VOTE_CHOICES: VoteChoice[] = [5, 9, 15, 25].flatMap((k) => [0.5, 0.34].map((agree) => ({ k, agree })));
-
-/** A rule's flag counts as a vote for this many rows after it (2 h at 5 min: rules flag an event a few rows apart). */
-const VOTE_TOLERANCE_ROWS = 24;
-/** One flag per incident for the vote, as for one rule. */
-const VOTE_COOLDOWN_MS = DEFAULT_ANOMALY_PARAMS.cooldownMs;
-
-/** Flags of a file when the given rules vote (each rule's flags given). */
-export function votedFlags(ruleFlags: number[][], timestamps: number[], agree: number): number[] {
-  const n = timestamps.length;
-  const votes = new Array<number>(n).fill(0);
-  for (const flags of ruleFlags) {
-    let last = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < n; i++) {
-      if (flags[i] === 1) last = i;
-      if (i - last < VOTE_TOLERANCE_ROWS) votes[i]++;
-    }
-  }
-  const out = new Array<number>(n).fill(0);
-  let lastFlag = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < n; i++) {
-    if (votes[i] >= agree * ruleFlags.length && timestamps[i] - lastFlag >= VOTE_COOLDOWN_MS) {
-      out[i] = 1;
-      lastFlag = timestamps[i];
-    }
-  }
-  return out;
-}
-
-export interface VotedEvaluation {
-  /** profile → per file the flags of the vote chosen without that file */
-  corpus: Record<NabProfileName, CorpusFile[]>;
-  /** profile → per file the vote settings chosen without that file */
-  choices: Record<NabProfileName, VoteChoice[]>;
-}
-
-/**
- * A vote of the best rules instead of the single best (the single best is a knife edge: see the
- * README). Doubly nested, so no choice looks at the scored file: for held-out file f, each vote
- * setting is itself scored by leave-one-out on the other files (for each other file g, the top k
- * rules on the files other than f and g vote on g); the best setting's top k rules on all files but
- * f then vote on f.
- */
-export function evaluateVoted(traces: DetectorTrace[], grid: FlagRule[] = designGrid()): VotedEvaluation {
-  const flags = grid.map((rule) => traces.map((trace) => flagsWith(trace, rule)));
-  const raw = flags.map((perFile) =>
-    perFile.map(
-      (f, i) =>
-        Object.fromEntries(
-          NAB_PROFILE_NAMES.map((p) => [
-            p,
-            scoreFile(
-              f.map((x) => x === 1),
-              traces[i].windows,
-              NAB_PROFILES[p],
-            ).score,
-          ]),
-        ) as Record<NabProfileName, number>,
-    ),
-  );
-  const top = (profile: NabProfileName, exclude: number[], k: number) => {
-    const sums = grid.map((_, g) =>
-      raw[g].reduce((acc, file, f) => (exclude.includes(f) ? acc : acc + file[profile]), 0),
-    );
-    return grid
-      .map((_, g) => g)
-      .sort((a, b) => sums[b] - sums[a] || a - b)
-      .slice(0, k);
-  };
-  const vote = (profile: NabProfileName, exclude: number[], file: number, choice: VoteChoice) =>
-    votedFlags(
-      top(profile, exclude, choice.k).map((g) => flags[g][file]),
-      traces[file].timestamps,
-      choice.agree,
-    );
-  const corpus = {} as Record<NabProfileName, CorpusFile[]>;
-  const choices = {} as Record<NabProfileName, VoteChoice[]>;
-  for (const p of NAB_PROFILE_NAMES) {
-    choices[p] = traces.map((_, f) => {
-      let best = VOTE_CHOICES[0];
-      let bestSum = Number.NEGATIVE_INFINITY;
-      for (const choice of VOTE_CHOICES) {
-        let sum = 0;
-        traces.forEach((trace, g) => {
-          if (g === f) return;
-          const detections = vote(p, [f, g], g, choice).map((x) => x === 1);
-          sum += scoreFile(detections, trace.windows, NAB_PROFILES[p]).score;
-        });
-        if (sum > bestSum + 1e-9) {
-          best = choice;
-          bestSum = sum;
-        }
-      }
-      return best;
-    });
-    corpus[p] = traces.map((t, f) => ({
-      name: t.name,
-      anomalyScores: vote(p, [f], f, choices[p][f]),
-      windows: t.windows,
-    }));
-  }
-  return { corpus, choices };
+  const brk = rule.cooldownBreak > 0 ? `÷${rule.cooldownBreak}` : '';
+  return `${rule.level ? `level×${rule.levelWeight}` : 'novelty-only'} cd${rule.cooldownMs / HOUR_MS}h${brk} rec${rule.recordFraction} s${rule.threshold.toFixed(3)}`;
 }

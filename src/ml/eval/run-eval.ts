@@ -166,7 +166,7 @@ export function runEvaluation(args: EvalArgs, out: EvalOutput): void {
           references,
           evaluation.inSample,
           evaluation.thresholdOnly,
-          evaluation.singleRule,
+          evaluation.bestRule,
         ) +
         '\nwhat each change adds (threshold 0.5, standard / low FP / low FN, false positives):\n' +
         ablation

@@ -1,7 +1,9 @@
 import {
+  anomalyDetectorParamsSchema,
   anomalyDetectorStateSchema,
   createAnomalyDetector,
   DEFAULT_ANOMALY_PARAMS,
+  thresholdAfterFlag,
   type AnomalyResult,
 } from '../../../src/ml/anomaly';
 import { gaussian, seededRandom } from '../../../src/ml/metrics';
@@ -60,9 +62,12 @@ describe('streaming anomaly detector', () => {
 
   it('scores within [0, 1] and raises one flag per cooldown during a long incident', () => {
     const values = [...new Array(600).fill(10), ...Array.from({ length: 50 }, (_, i) => 100 + 10 * i)];
-    const results = run(values);
+    const results = run(values, { cooldownBreak: 0 });
     expect(results.every((r) => r.score >= 0 && r.score <= 1)).toBe(true);
     expect(flagged(results)).toEqual([600]);
+    // With the cooldown break (default), a ramp that keeps breaking new ground at more than 3× the
+    // bar flags again every cooldownBreakAfterMs (2 h = 24 points): the known cost of the break.
+    expect(flagged(run(values))).toEqual([600, 624, 648]);
   });
 
   it('resumes from a JSON round-trip of its state exactly where it left off', () => {
@@ -110,6 +115,52 @@ describe('streaming anomaly detector', () => {
     const values = [...new Array(600).fill(10), ...new Array(600).fill(100)];
     const hits = flagged(run(values, { cooldownMs: 2 * 3_600_000 }));
     expect(hits).toEqual([600]);
+  });
+
+  it('raises the bar within the cooldown by the break factor, and allows nothing just after a flag', () => {
+    const H = 3_600_000;
+    const rule = { cooldownMs: 24 * H, cooldownBreak: 3, cooldownBreakAfterMs: 2 * H };
+    expect(thresholdAfterFlag(0.5, Infinity, rule)).toBe(0.5);
+    expect(thresholdAfterFlag(0.5, 24 * H, rule)).toBe(0.5);
+    expect(thresholdAfterFlag(0.5, 2 * H - 1, rule)).toBeNull();
+    // θ = 1 → 3: score 3/4. θ = 0.9 → 2.7: score 2.7/3.7.
+    expect(thresholdAfterFlag(0.5, 2 * H, rule)).toBe(0.75);
+    expect(thresholdAfterFlag(0.9 / 1.9, 10 * H, rule)).toBeCloseTo(2.7 / 3.7, 12);
+    expect(thresholdAfterFlag(0.5, 10 * H, { ...rule, cooldownBreak: 0 })).toBeNull();
+    expect(thresholdAfterFlag(0.5, 0, { ...rule, cooldownMs: 0 })).toBe(0.5);
+  });
+
+  it('flags a second, larger incident within the cooldown, and not a smaller one', () => {
+    // A flat series with small steps; a spike at 600, then a 3× larger one 12 h later, then a small one.
+    const values = Array.from({ length: 1400 }, (_, i) => 10 + (i % 2) * 0.1);
+    values[600] = 12;
+    values[744] = 30;
+    values[900] = 10.25;
+    expect(flagged(run(values))).toEqual([600, 744]);
+    expect(flagged(run(values, { cooldownBreak: 0 }))).toEqual([600]);
+    // Within 2 h of a flag nothing breaks the cooldown.
+    expect(flagged(run(values, { cooldownBreakAfterMs: 13 * 3_600_000 }))).toEqual([600]);
+  });
+
+  it('resumes a version-2 state persisted before the cooldown break existed with the rule it had', () => {
+    const detector = createAnomalyDetector();
+    noisyDailyCycle(5, 400).forEach((v, i) => detector.update(T0 + i * STEP_MS, v));
+    const { cooldownBreak: _b, cooldownBreakAfterMs: _a, ...oldParams } = detector.state().params;
+    const persisted = anomalyDetectorStateSchema.parse({ ...detector.state(), params: oldParams });
+    expect(persisted.params).not.toHaveProperty('cooldownBreak');
+    expect(createAnomalyDetector({}, persisted).state().params).toMatchObject({
+      cooldownBreak: 0,
+      cooldownBreakAfterMs: 2 * 3_600_000,
+    });
+    expect(createAnomalyDetector({}, detector.state()).state().params.cooldownBreak).toBe(3);
+  });
+
+  it('validates partial params without filling in the ones not given (the defaults apply)', () => {
+    expect(anomalyDetectorParamsSchema.partial().parse({ threshold: 0.6 })).toEqual({ threshold: 0.6 });
+    expect(anomalyDetectorParamsSchema.parse({ ...DEFAULT_ANOMALY_PARAMS })).toEqual(DEFAULT_ANOMALY_PARAMS);
+    expect(anomalyDetectorStateSchema.parse(JSON.parse(JSON.stringify(createAnomalyDetector().state())))).toEqual(
+      createAnomalyDetector().state(),
+    );
   });
 
   it('resumes from a version-1 state, keeping its novelty memory', () => {

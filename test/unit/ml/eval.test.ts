@@ -2,14 +2,17 @@ import * as path from 'node:path';
 import { parseEvalArgs } from '../../../src/ml/eval/cli-args';
 import { createAnomalyDetector, DEFAULT_ANOMALY_PARAMS } from '../../../src/ml/anomaly';
 import {
+  chooseRule,
+  defaultRule,
   designGrid,
   detectorTraces,
   evaluateAnomalyTraces,
   flagsWith,
+  scoreGrid,
   selectRules,
-  selectThresholds,
+  thresholdGrid,
   THRESHOLD_GRID,
-  votedFlags,
+  type GridScores,
 } from '../../../src/ml/eval/anomaly-eval';
 import {
   bestConfig,
@@ -159,14 +162,14 @@ describe('model selection without the scored series or file', () => {
       series.map((s) => [s.name, [[s.timestamps[1490], s.timestamps[1520]] as [number, number]]]),
     );
     const traces = detectorTraces(series, windows);
-    const selection = selectThresholds(traces);
+    const selection = selectRules(traces, thresholdGrid());
     for (const p of ['standard', 'reward_low_FP_rate', 'reward_low_FN_rate'] as const) {
-      selection.leaveOneOut[p].forEach((t) => expect(THRESHOLD_GRID).toContain(t));
-      expect(THRESHOLD_GRID).toContain(selection.inSample[p]);
+      selection.leaveOneOut[p].forEach((rule) => expect(THRESHOLD_GRID).toContain(rule.threshold));
+      expect(THRESHOLD_GRID).toContain(selection.inSample[p].threshold);
     }
     const evaluation = evaluateAnomalyTraces(traces);
     expect(evaluation.overall).toMatchObject({ series: 'overall', selection: 'nested-leave-one-file-out', windows: 3 });
-    expect(evaluation.singleRule).toMatchObject({ series: 'overall/single-rule-loo', windows: 3 });
+    expect(evaluation.bestRule).toMatchObject({ series: 'overall/best-rule-loo', windows: 3 });
     expect(evaluation.thresholdOnly).toMatchObject({
       series: 'overall/threshold-only-loo',
       selection: 'leave-one-file-out',
@@ -187,37 +190,88 @@ describe('model selection without the scored series or file', () => {
     );
     const traces = detectorTraces(series, windows);
     const d = DEFAULT_ANOMALY_PARAMS;
-    const defaultRule = {
+    expect(defaultRule()).toEqual({
       threshold: d.threshold,
       cooldownMs: d.cooldownMs,
+      cooldownBreak: d.cooldownBreak,
+      cooldownBreakAfterMs: d.cooldownBreakAfterMs,
       recordFraction: d.recordFraction,
       recordHalfLifeMs: d.recordHalfLifeMs,
       levelWeight: d.levelWeight,
       level: true,
-    };
+    });
     for (const [i, s] of series.entries()) {
-      const detector = createAnomalyDetector();
-      const live = s.values.map((v, j) => (detector.update(s.timestamps[j], v).anomaly ? 1 : 0));
-      expect(flagsWith(traces[i], defaultRule)).toEqual(live);
-      expect(live.some((f) => f === 1)).toBe(true);
+      for (const params of [{}, { cooldownBreak: 0 }, { cooldownMs: 8 * 3_600_000, levelWeight: 20 }]) {
+        const detector = createAnomalyDetector(params);
+        const live = s.values.map((v, j) => (detector.update(s.timestamps[j], v).anomaly ? 1 : 0));
+        expect(flagsWith(traces[i], { ...defaultRule(), ...params })).toEqual(live);
+        expect(live.some((f) => f === 1)).toBe(true);
+      }
     }
     const grid = designGrid();
-    expect(grid[0]).toEqual({ ...defaultRule, threshold: THRESHOLD_GRID[0] });
+    expect(grid[0]).toEqual({ ...defaultRule(), threshold: THRESHOLD_GRID[0] });
+    expect(grid).toHaveLength(432);
     const chosen = selectRules(traces, grid).leaveOneOut.standard;
     // Moving file 0's labels elsewhere cannot change the rule chosen for file 0 (it is chosen on the others).
     const moved = traces.map((t, i) => (i === 0 ? { ...t, windows: [{ start: 100, end: 140 }] } : t));
     expect(selectRules(moved, grid).leaveOneOut.standard[0]).toEqual(chosen[0]);
   });
 
-  it('flags where enough of the voting rules flagged within the tolerance, once per cooldown', () => {
-    const t = Array.from({ length: 400 }, (_, i) => i * 300_000);
-    const at = (...rows: number[]) => t.map((_, i) => (rows.includes(i) ? 1 : 0));
-    // Rows 100/105/110: three rules agree within 2 h; row 300 (16 h later): one rule alone.
-    const rules = [at(100, 300), at(105), at(110)];
-    expect(votedFlags(rules, t, 0.5).flatMap((f, i) => (f ? [i] : []))).toEqual([105]);
-    expect(votedFlags(rules, t, 0.34).flatMap((f, i) => (f ? [i] : []))).toEqual([105]);
-    expect(votedFlags(rules, t, 0.3).flatMap((f, i) => (f ? [i] : []))).toEqual([100, 300]);
-    expect(votedFlags(rules, t, 1).flatMap((f, i) => (f ? [i] : []))).toEqual([110]);
+  it('treats rules within one false positive of the best as ties, won by the rule that flags more', () => {
+    const scores = (rows: [number, number][][]): GridScores => ({
+      raw: rows.map((files) =>
+        files.map(([score]) => ({ standard: score, reward_low_FP_rate: score, reward_low_FN_rate: score })),
+      ),
+      flags: rows.map((files) => files.map(([, flags]) => flags)),
+    });
+    // rule 0 is best on files 0+1 by 0.10 (< A_FP 0.11) but flags less; rule 2 is 0.12 behind.
+    const s = scores([
+      [
+        [1.0, 3],
+        [1.0, 3],
+        [-2, 0],
+      ],
+      [
+        [0.95, 5],
+        [0.95, 5],
+        [1, 5],
+      ],
+      [
+        [0.94, 9],
+        [0.94, 9],
+        [1, 9],
+      ],
+    ]);
+    expect(chooseRule(s, 'standard', [2])).toBe(1);
+    // A_FP is 0.22 under the low-FP profile: rule 2 is now a tie too, and flags most.
+    expect(chooseRule(s, 'reward_low_FP_rate', [2])).toBe(2);
+    // With file 2 in, rule 1 is best outright (4.9 against 0.0 and 4.88); rule 2 is 0.02 behind and flags more.
+    expect(chooseRule(s, 'standard', [])).toBe(2);
+    // Excluding files 1 and 2: rule 0 (1.0) and rule 1 (0.95) tie, rule 2 (0.94) too: most flags wins.
+    expect(chooseRule(s, 'standard', [1, 2])).toBe(2);
+    // Tolerance 0: the plain best rule.
+    expect(chooseRule(s, 'standard', [2], 0)).toBe(0);
+    expect(chooseRule(s, 'standard', [], 0)).toBe(1);
+    // Equal flags: the higher sum; then the earlier rule.
+    expect(chooseRule(scores([[[0.5, 4]], [[0.6, 4]]]), 'standard', [])).toBe(1);
+    expect(chooseRule(scores([[[0.6, 4]], [[0.6, 4]]]), 'standard', [])).toBe(0);
+  });
+
+  it('scores every rule on every file once, under every profile', () => {
+    const t0 = Date.UTC(2024, 0, 1);
+    const values = Array.from({ length: 2000 }, (_, i) => (i === 1500 ? 30 : 10 + (i % 7) * 0.1));
+    const series = [{ name: 'f', timestamps: values.map((_, i) => t0 + i * 300_000), values }];
+    const windows = { f: [[series[0].timestamps[1490], series[0].timestamps[1520]] as [number, number]] };
+    const traces = detectorTraces(series, windows);
+    const grid = [defaultRule(), { ...defaultRule(), threshold: 0.999 }];
+    const scores = scoreGrid(traces, grid);
+    expect(scores.flags).toEqual([[1], [0]]);
+    // Caught on row 1500 of the window 1490..1520 (31 rows): A_TP·σ(−21/31)/σ(−1) under every profile.
+    const y = -(1520 - 1500 + 1) / 31;
+    const tp = (2 / (1 + Math.exp(5 * y)) - 1) / (2 / (1 + Math.exp(-5)) - 1);
+    expect(scores.raw[0][0].standard).toBeCloseTo(tp, 12);
+    expect(scores.raw[0][0].reward_low_FP_rate).toBeCloseTo(tp, 12);
+    expect(scores.raw[1][0]).toEqual({ standard: -1, reward_low_FP_rate: -1, reward_low_FN_rate: -2 });
   });
 
   it('accepts --no-peers and --fresh-peers', () => {
