@@ -1,11 +1,21 @@
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { EksflowConfig } from './config/schema';
 import { resolveLevels } from './domain/alerts/routing';
-import { awsMutationQueue, dispatchRateFor, pagerdutyQueue, type LimitedQueue } from './domain/limits/queues';
+import {
+  AWS_SERVICES,
+  awsMutationQueue,
+  awsServiceMutationQueue,
+  dispatchRateFor,
+  pagerdutyQueue,
+  type AwsService,
+  type LimitedQueue,
+} from './domain/limits/queues';
 
 /**
  * The rate-limited task queues of a config: one per PagerDuty routing key of the escalation
- * ladder, one per AWS account/region of the configured clusters. Every worker polls all of them
+ * ladder; per AWS account/region of the configured clusters, one per service (EC2, EKS, Auto
+ * Scaling: each throttles on its own) plus the legacy single queue older workflow runs still
+ * schedule on (at EC2's rate, the limit it kept). Every worker polls all of them
  * with the same rate (the server keeps it for all workers together; workers with different
  * rates on one queue would overwrite each other's setting, so the rate comes from the shared config).
  */
@@ -26,15 +36,32 @@ export function limitedQueuesFor(config: EksflowConfig, baseQueue: string): Limi
       });
     }
   }
-  const awsRate = dispatchRateFor(limits.awsMutations, limits.taskQueuePartitions);
+  const awsLimits: Record<AwsService, { events: number; windowSeconds: number }> = {
+    ec2: limits.awsMutations,
+    eks: limits.eksMutations,
+    autoscaling: limits.autoscalingMutations,
+  };
+  const label: Record<AwsService, string> = { ec2: 'EC2', eks: 'EKS', autoscaling: 'Auto Scaling' };
   for (const c of config.clusters) {
-    const taskQueue = awsMutationQueue(baseQueue, c);
-    out.set(taskQueue, {
+    const legacy = awsMutationQueue(baseQueue, c);
+    out.set(legacy, {
       kind: 'aws-mutations',
-      taskQueue,
-      ratePerSecond: awsRate,
-      describe: `AWS mutations in ${c.accountId}/${c.region}: ${limits.awsMutations.events} per ${limits.awsMutations.windowSeconds} s`,
+      service: 'legacy',
+      taskQueue: legacy,
+      ratePerSecond: dispatchRateFor(limits.awsMutations, limits.taskQueuePartitions),
+      describe: `AWS mutations of workflow runs older than per-service limits in ${c.accountId}/${c.region}: ${limits.awsMutations.events} per ${limits.awsMutations.windowSeconds} s`,
     });
+    for (const service of AWS_SERVICES) {
+      const taskQueue = awsServiceMutationQueue(baseQueue, c, service);
+      const l = awsLimits[service];
+      out.set(taskQueue, {
+        kind: 'aws-mutations',
+        service,
+        taskQueue,
+        ratePerSecond: dispatchRateFor(l, limits.taskQueuePartitions),
+        describe: `${label[service]} mutations in ${c.accountId}/${c.region}: ${l.events} per ${l.windowSeconds} s`,
+      });
+    }
   }
   return [...out.values()];
 }

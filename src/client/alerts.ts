@@ -109,16 +109,16 @@ export async function alertStatuses(
   client: Client,
   workflowIds: string[],
 ): Promise<Record<string, Pick<AlertState, 'status' | 'count'> | null>> {
-  const out: Record<string, Pick<AlertState, 'status' | 'count'> | null> = {};
-  for (const id of workflowIds) {
-    try {
-      const s = await alertStatus(client, id);
-      out[id] = { status: s.status, count: s.count };
-    } catch {
-      out[id] = null;
-    }
-  }
-  return out;
+  // One query per alert, all at once: the digest waits for one round trip, not one per alert.
+  const states = await Promise.all(
+    workflowIds.map((id) =>
+      alertStatus(client, id).then(
+        (s) => ({ status: s.status, count: s.count }),
+        () => null,
+      ),
+    ),
+  );
+  return Object.fromEntries(workflowIds.map((id, i) => [id, states[i]!]));
 }
 
 /** Every open alert's state (running alert workflows that answer the query). */
@@ -133,6 +133,11 @@ export async function* openAlerts(client: Client, opts: { taskQueue?: string } =
 
 export type AlertSignalOutcome = { outcome: 'ok' } | { outcome: 'not_found' } | { outcome: 'closed'; status: string };
 
+/**
+ * One round trip for an open alert: the signal goes first, and only when it finds no running
+ * workflow does `checkOpen` ask (describe) whether the alert closed or never existed. (Asking first
+ * cost a describe on every acknowledgement.)
+ */
 async function signalAlert(
   client: Client,
   workflowId: string,
@@ -141,10 +146,16 @@ async function signalAlert(
 ): Promise<AlertSignalOutcome> {
   const handle = client.workflow.getHandle(workflowId);
   try {
-    if (opts.checkOpen) {
-      const desc = await handle.describe();
-      if (desc.status.name !== 'RUNNING') return { outcome: 'closed', status: desc.status.name.toLowerCase() };
-    }
+    await send(handle);
+    return { outcome: 'ok' };
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    if (!opts.checkOpen) return { outcome: 'not_found' };
+  }
+  try {
+    const desc = await handle.describe();
+    if (desc.status.name !== 'RUNNING') return { outcome: 'closed', status: desc.status.name.toLowerCase() };
+    // A new run started between the signal and the describe: it gets the signal.
     await send(handle);
     return { outcome: 'ok' };
   } catch (err) {

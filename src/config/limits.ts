@@ -22,12 +22,42 @@ export const limitsSchema = z
       .strict()
       .default({ events: 120, windowSeconds: 60 }),
     /**
-     * Mutating AWS calls (EC2, Auto Scaling, EKS) per account and region, as activities started:
-     * default 50 in any 10 s, the token bucket EC2 documents for mutating actions (50 tokens,
-     * refilled at 5 per second; "Request throttling for the Amazon EC2 API"), which a rate of
-     * 4.2/s with the partitions' bursts (4 × 2) stays under.
+     * EC2 mutating calls (CreateFleet, TerminateInstances, CreateVolume, …) per account and region,
+     * as activities started: default 50 in any 10 s, the token bucket EC2 documents for mutating
+     * actions (bucket 50, refill 5 per second; "Request throttling for the Amazon EC2 API",
+     * docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html), which a rate of 4.2/s with
+     * the partitions' bursts (4 × 2) stays under. Also the rate of the legacy single AWS queue.
      */
     awsMutations: z
+      .object({
+        events: z.number().int().min(1).default(50),
+        windowSeconds: z.number().int().min(1).max(3600).default(10),
+      })
+      .strict()
+      .default({ events: 50, windowSeconds: 10 }),
+    /**
+     * Amazon EKS mutating calls (UpdateNodegroupConfig) per account and region. AWS publishes no
+     * request rate for the EKS API (the API reference only names ThrottlingException, and
+     * "Request limit exceeded" comes back as InvalidRequestException); EKS throttles apart from EC2.
+     * Default 300 in any 10 s (27.2/s dispatched): 200 node groups of one account/region are sized
+     * within 10 s. A throttle still only costs a retry (ThrottledError, backoff); lower this if the
+     * account's AWS/Usage CallCount shows throttling.
+     */
+    eksMutations: z
+      .object({
+        events: z.number().int().min(1).default(300),
+        windowSeconds: z.number().int().min(1).max(3600).default(10),
+      })
+      .strict()
+      .default({ events: 300, windowSeconds: 10 }),
+    /**
+     * Amazon EC2 Auto Scaling mutating calls (UpdateAutoScalingGroup, SetDesiredCapacity,
+     * TerminateInstanceInAutoScalingGroup) per account and region. Auto Scaling has its own throttle
+     * bucket, shared by all its API calls and apart from EC2's (AWS Knowledge Center, "My Auto
+     * Scaling API calls are throttled", repost.aws/knowledge-center/autoscaling-api-calls-throttled);
+     * its size is not published, so the default assumes EC2's documented mutating bucket: 50 in any 10 s.
+     */
+    autoscalingMutations: z
       .object({
         events: z.number().int().min(1).default(50),
         windowSeconds: z.number().int().min(1).max(3600).default(10),
@@ -38,7 +68,7 @@ export const limitsSchema = z
   .strict()
   .superRefine((l, ctx) => {
     // Each partition may dispatch one task at once: a smaller limit cannot be kept.
-    for (const k of ['pagerduty', 'awsMutations'] as const)
+    for (const k of ['pagerduty', 'awsMutations', 'eksMutations', 'autoscalingMutations'] as const)
       if (l[k].events <= l.taskQueuePartitions)
         ctx.addIssue({
           code: 'custom',

@@ -4,12 +4,15 @@ import { join } from 'node:path';
 import { AuditLog } from '../../src/audit';
 import { openOrMergeAlert } from '../../src/client/alerts';
 import { parseConfig } from '../../src/config/load';
-import { dispatchRateFor } from '../../src/domain/limits/queues';
+import { Context } from '@temporalio/activity';
+import { Worker } from '@temporalio/worker';
+import { awsMutationQueue, awsServiceMutationQueue, dispatchRateFor } from '../../src/domain/limits/queues';
+import { LimitedQueueWorkers } from '../../src/worker-queues';
 import { startReceivers, type ReceivedRequest, type Receivers } from '../../src/sandbox/receivers';
 import { alertStatusQuery } from '../../workflows/alerts/messages';
 import { alertWorkflowId } from '../../src/domain/alerts/dedup';
 import { eventually } from '../support/eventually';
-import { connectDevServer, uniqueName } from '../support/stack';
+import { connectDevServer, testConfig, uniqueName, workflowBundle } from '../support/stack';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-process';
 
 const ROUTING_KEY = 'R0UTINGKEYR0UTINGKEYR0UTINGKEY01';
@@ -159,5 +162,108 @@ describe('limits and idempotency across worker processes', () => {
     expect(pages.length).toBe(2);
     expect(new Set(pages)).toEqual(new Set([JSON.stringify([ROUTING_KEY, dedupKey, 1])]));
     await stack.client.workflow.getHandle(workflowId).terminate('test done');
+  });
+  it('EKS and Auto Scaling mutations of one account/region run on their own queues, each within its own limit', async () => {
+    // Small limits so the test is short: 10 in any 5 s for each service (1.2/s dispatched).
+    const small = { events: 10, windowSeconds: 5 };
+    const target = { accountId: '123456789012', region: 'ap-south-1' };
+    const config = testConfig({
+      clusters: [
+        {
+          name: 'limits-services',
+          ...target,
+          nodegroups: [
+            {
+              name: 'ng',
+              instanceTypes: ['m5.large'],
+              businessHours: { min: 1, desired: 1, max: 2 },
+              offHours: { min: 0, desired: 0, max: 2 },
+            },
+          ],
+        },
+      ],
+      limits: { eksMutations: small, autoscalingMutations: small },
+    });
+    const taskQueue = uniqueName('it-limits-services');
+    // The activities record where and when the server dispatched them (the limit is the server's).
+    const started: { activity: string; queue: string; atMs: number }[] = [];
+    const probe = (activity: string) => async () => {
+      started.push({ activity, queue: Context.current().info.taskQueue, atMs: Date.now() });
+      return { changed: true, before: { min: 0, desired: 0, max: 1 }, after: { min: 0, desired: 1, max: 1 } };
+    };
+    const activities = {
+      applyNodegroupSize: probe('applyNodegroupSize'),
+      terminateAsgInstance: probe('terminateAsgInstance'),
+    };
+    const worker = await Worker.create({
+      connection: stack.nativeConnection,
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+    });
+    const limited = new LimitedQueueWorkers({
+      connection: stack.nativeConnection,
+      namespace: 'default',
+      baseQueue: taskQueue,
+      activities,
+    });
+    const polled = await limited.sync(config);
+    expect(polled.map((q) => q.taskQueue)).toEqual(
+      expect.arrayContaining([
+        awsMutationQueue(taskQueue, target),
+        awsServiceMutationQueue(taskQueue, target, 'eks'),
+        awsServiceMutationQueue(taskQueue, target, 'autoscaling'),
+      ]),
+    );
+    const n = 12;
+    const calls = [
+      ...Array.from({ length: n }, (_, i) => ({
+        activity: 'applyNodegroupSize',
+        input: { ref: { kind: 'eks-managed', nodegroup: `ng-${i}` }, size: { desired: 1 }, requestToken: `eks-${i}` },
+      })),
+      ...Array.from({ length: n }, (_, i) => ({
+        activity: 'terminateAsgInstance',
+        input: {
+          ref: { kind: 'self-managed', nodegroup: 'ng', asgName: 'asg' },
+          instanceId: `i-${i}`,
+          requestToken: `asg-${i}`,
+        },
+      })),
+    ];
+    const done = await worker.runUntil(
+      stack.client.workflow.execute('awsMutationProbe', {
+        taskQueue,
+        workflowId: uniqueName('aws-mutation-probe'),
+        args: [{ target, calls }],
+      }),
+    );
+    await limited.shutdown();
+    expect(done).toBe(2 * n);
+
+    const windowMs = small.windowSeconds * 1000;
+    const busiest = (times: number[]) =>
+      Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + windowMs).length));
+    const eks = started.filter((s) => s.activity === 'applyNodegroupSize');
+    const asg = started.filter((s) => s.activity === 'terminateAsgInstance');
+    const result = {
+      test: 'aws-service-limits',
+      limit: small,
+      rate_per_s: dispatchRateFor(small, 4),
+      eks_busiest_window: busiest(eks.map((s) => s.atMs)),
+      autoscaling_busiest_window: busiest(asg.map((s) => s.atMs)),
+      both_busiest_window: busiest(started.map((s) => s.atMs)),
+    };
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    // Each activity ran on its service's queue, never on the other's or the legacy one.
+    expect(new Set(eks.map((s) => s.queue))).toEqual(new Set([awsServiceMutationQueue(taskQueue, target, 'eks')]));
+    expect(new Set(asg.map((s) => s.queue))).toEqual(
+      new Set([awsServiceMutationQueue(taskQueue, target, 'autoscaling')]),
+    );
+    expect([eks.length, asg.length]).toEqual([n, n]);
+    // Each service keeps its own limit…
+    expect(result.eks_busiest_window).toBeLessThanOrEqual(small.events);
+    expect(result.autoscaling_busiest_window).toBeLessThanOrEqual(small.events);
+    // …and neither waits for the other: together they exceed one service's limit in some window,
+    // which one shared queue at that rate could not.
+    expect(result.both_busiest_window).toBeGreaterThan(small.events);
   });
 });

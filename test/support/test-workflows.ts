@@ -1,5 +1,6 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, sleep } from '@temporalio/workflow';
 import { failureDetails, failureType, type FailureDetails } from '../../src/errors';
+import { awsFor } from '../../workflows/lib/targets';
 
 /**
  * The workflows of test bundles: every production workflow plus the test-only ones below. The
@@ -52,4 +53,17 @@ export interface FailureProbeResult {
   message?: string;
   type?: string;
   details?: FailureDetails;
+}
+
+/**
+ * Runs `calls` AWS mutations of one target at once through `awsFor(target).mutate` (the production
+ * routing to per-service queues), so a test can watch at a real server how each queue dispatches.
+ */
+export async function awsMutationProbe(input: {
+  target: { accountId: string; region: string };
+  calls: { activity: string; input: unknown }[];
+}): Promise<number> {
+  const mutate = awsFor(input.target).mutate as unknown as Record<string, (arg: unknown) => Promise<unknown>>;
+  await Promise.all(input.calls.map((c) => mutate[c.activity]!(c.input)));
+  return input.calls.length;
 }

@@ -9,11 +9,22 @@
 /** What a limit is about: deliveries to one PagerDuty routing key, or AWS mutations in one account/region. */
 export type LimitedQueueKind = 'pagerduty' | 'aws-mutations';
 
+/**
+ * The AWS services whose mutating calls have a throttle bucket of their own per account and region
+ * (EC2's mutating actions, Amazon EKS, Amazon EC2 Auto Scaling): one service's calls never wait
+ * behind another's. `legacy` is the single queue of every AWS mutation before per-service limits;
+ * workers keep polling it so activities scheduled there by older workflow runs still complete.
+ */
+export type AwsService = 'ec2' | 'eks' | 'autoscaling';
+export const AWS_SERVICES: readonly AwsService[] = ['ec2', 'eks', 'autoscaling'];
+
 export interface LimitedQueue {
   kind: LimitedQueueKind;
   taskQueue: string;
   /** The `maxTaskQueueActivitiesPerSecond` every worker polls this queue with. */
   ratePerSecond: number;
+  /** For AWS mutation queues: the service whose limit it keeps (`legacy`: the one queue of older runs). */
+  service?: AwsService | 'legacy';
   /** For the operator: which key, account/region, and what limit it keeps. */
   describe: string;
 }
@@ -80,7 +91,70 @@ export function pagerdutyQueue(base: string, t: { routingKeyEnv?: string; secret
   return `${base}-pagerduty-${slug(ref)}-${shortHash(ref)}`;
 }
 
-/** The mutation queue of one AWS account and region: `<base>-aws-<account>-<region>`. */
+/**
+ * The single mutation queue of one AWS account and region, `<base>-aws-<account>-<region>`, that
+ * every AWS mutation used before per-service limits. Workflows started since schedule on the
+ * service queues (`awsServiceMutationQueue`); workers keep polling this one for older runs.
+ */
 export function awsMutationQueue(base: string, t: { accountId: string; region: string }): string {
   return `${base}-aws-${t.accountId}-${t.region}`;
+}
+
+/**
+ * The mutation queue of one AWS service in one account and region:
+ * `<base>-aws-<service>-<account>-<region>` (an account id is 12 digits, so no service queue can
+ * be mistaken for the legacy queue of another account).
+ */
+export function awsServiceMutationQueue(
+  base: string,
+  t: { accountId: string; region: string },
+  service: AwsService,
+): string {
+  return `${base}-aws-${service}-${t.accountId}-${t.region}`;
+}
+
+/**
+ * The service each mutating activity calls (what its gateway sends), for the activities workflows
+ * run through `awsFor(target).mutate`. A function reads the activity's input where the service
+ * depends on it.
+ */
+const MUTATION_SERVICE: Record<string, AwsService | ((input: unknown) => AwsService)> = {
+  // EKS UpdateNodegroupConfig (activities/gateways/nodegroups.ts).
+  applyNodegroupSize: 'eks',
+  // EKS managed → UpdateNodegroupConfig; self-managed → Auto Scaling UpdateAutoScalingGroup (activities/fleet.ts).
+  applyGroupSize: (input) => (groupKindOf(input) === 'self-managed' ? 'autoscaling' : 'eks'),
+  // Auto Scaling TerminateInstanceInAutoScalingGroup.
+  terminateAsgInstance: 'autoscaling',
+  // Auto Scaling SetDesiredCapacity / UpdateAutoScalingGroup (activities/gateways/asg.ts).
+  raiseGroupCapacity: 'autoscaling',
+  undoCapacityRaise: 'autoscaling',
+  // EC2 CreateFleet / TerminateInstances / CreateVolume / DeleteVolume.
+  launchFleet: 'ec2',
+  terminateLaunched: 'ec2',
+  createDrillVolume: 'ec2',
+  deleteDrillVolume: 'ec2',
+};
+
+function groupKindOf(input: unknown): string | undefined {
+  if (typeof input !== 'object' || input === null) return undefined;
+  const ref = (input as { ref?: unknown }).ref;
+  if (typeof ref !== 'object' || ref === null) return undefined;
+  const kind = (ref as { kind?: unknown }).kind;
+  return typeof kind === 'string' ? kind : undefined;
+}
+
+/**
+ * Which service's queue a mutating activity goes to, decided in workflow code from the activity's
+ * name and input. An activity not in the table goes to EC2's, the smallest documented bucket: a
+ * new activity is never faster than a limit we know, and the worker polls that queue anyway.
+ */
+export function mutationServiceOf(activity: string, input?: unknown): AwsService {
+  const s = Object.prototype.hasOwnProperty.call(MUTATION_SERVICE, activity) ? MUTATION_SERVICE[activity] : undefined;
+  if (s === undefined) return 'ec2';
+  return typeof s === 'function' ? s(input) : s;
+}
+
+/** The activities `mutationServiceOf` knows (for tests and docs). */
+export function knownMutations(): string[] {
+  return Object.keys(MUTATION_SERVICE).sort();
 }
