@@ -81,7 +81,8 @@ export async function launchInstantFleet(
   audit: { label: string; context: string; detail: Record<string, unknown> },
 ): Promise<CreateFleetCommandOutput & { instanceIds: string[] }> {
   const out = await awsCall(audit.context, () =>
-    deps.aws.ec2(target).send(new CreateFleetCommand({ ...input, Type: 'instant' })),
+    // One attempt per activity attempt: a lost answer is retried by the activity, which looks for the tag first.
+    deps.aws.ec2NoRetry(target).send(new CreateFleetCommand({ ...input, Type: 'instant' })),
   );
   const instanceIds = (out.Instances ?? []).flatMap((i) => i.InstanceIds ?? []).sort();
   recordMutation(deps.audit, 'ec2:CreateFleet', audit.label, {

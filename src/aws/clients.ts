@@ -65,6 +65,15 @@ export class AwsClientFactory {
   ec2(t: AwsTarget): EC2Client {
     return this.client('ec2', EC2Client, t);
   }
+  /**
+   * EC2 without the SDK's own retries, for a mutation whose retry must go through the caller's
+   * idempotency check (CreateFleet: AWS dedupes on its ClientToken, moto does not, so an answer lost
+   * under load and retried by the SDK would launch a second fleet there; the activity's retry scans
+   * the replacement tag first).
+   */
+  ec2NoRetry(t: AwsTarget): EC2Client {
+    return this.client('ec2-no-retry', EC2Client, t, { maxAttempts: 1 });
+  }
   autoScaling(t: AwsTarget): AutoScalingClient {
     return this.client('autoscaling', AutoScalingClient, t);
   }

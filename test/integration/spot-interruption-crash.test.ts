@@ -1,8 +1,11 @@
 import { mkdtempSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { AuditLog } from '../../src/audit';
+import { AwsClientFactory, SANDBOX_CREDENTIALS } from '../../src/aws/clients';
 import { createInterruptionActivities } from '../../activities/interruption';
 import { parseEventBridgeEvent } from '../../src/domain/events/eventbridge';
 import { dispatchEvent } from '../../src/ingress/dispatch';
@@ -17,7 +20,14 @@ import { sampleEventFor } from '../fixtures/events/make-event';
 import { sandboxOf } from '../fixtures/interruption-sandbox';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-process';
 import { eventually } from '../support/eventually';
-import { connectDevServer, testActivityDeps, testAwsFactory, testConfig, uniqueName } from '../support/stack';
+import {
+  connectDevServer,
+  motoEndpoint,
+  testActivityDeps,
+  testAwsFactory,
+  testConfig,
+  uniqueName,
+} from '../support/stack';
 
 /**
  * Crashes: the real worker process (src/worker.ts) is SIGKILLed mid-workflow and another takes
@@ -269,5 +279,59 @@ describe('spot interruption survives a worker crash without a double launch', ()
     expect(b).toMatchObject({ created: false, instanceIds: a.instanceIds });
     expect(await sandbox.launchedFor(fleetTarget, 'replacement')).toHaveLength(1);
     expect(deps.audit.read().filter((r) => r.action === 'ec2:CreateFleet')).toHaveLength(1);
+  });
+  it('a fleet launch whose answer is lost on the way back is one fleet: the SDK does not resend it, the retry finds it by tag', async () => {
+    // A proxy in front of moto that lets the first CreateFleet through and then hangs up instead of
+    // answering: what a worker sees when the network or an overloaded endpoint drops the response.
+    // moto ignores CreateFleet's ClientToken, so a resend by the SDK would launch a second fleet.
+    const upstream = new URL(motoEndpoint());
+    let createFleets = 0;
+    const proxy: Server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const isCreateFleet = body.toString('utf8').includes('Action=CreateFleet');
+        if (isCreateFleet) createFleets++;
+        const up = request(
+          { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
+          (answer) => {
+            const parts: Buffer[] = [];
+            answer.on('data', (c: Buffer) => parts.push(c));
+            answer.on('end', () => {
+              if (isCreateFleet && createFleets === 1) return void req.socket.destroy();
+              res.writeHead(answer.statusCode ?? 502, answer.headers);
+              res.end(Buffer.concat(parts));
+            });
+          },
+        );
+        up.end(body);
+      });
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    try {
+      const lossy = new AwsClientFactory({
+        endpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+        credentials: SANDBOX_CREDENTIALS,
+        maxAttempts: 3,
+      });
+      const deps = { ...testActivityDeps({ config, client: stack.client, taskQueue }), aws: lossy };
+      const acts = createInterruptionActivities(deps);
+      const fleetTarget = (await sandbox.asg(fleetAsg)).inService[1]!;
+      const identity = await acts.identifyInstance({ instanceId: fleetTarget, region, account });
+      await expect(
+        acts.launchFleet({ identity, capacity: 'spot', clientToken: 'lost-answer-fleet' }),
+      ).rejects.toThrow();
+      expect(createFleets).toBe(1);
+      // The activity's retry (outside an activity context the scan always runs, as on attempt ≥ 2).
+      const again = await acts.launchFleet({ identity, capacity: 'spot', clientToken: 'lost-answer-fleet' });
+      expect(again.created).toBe(false);
+      expect(createFleets).toBe(1);
+      const launched = await sandbox.launchedFor(fleetTarget, 'replacement');
+      expect(launched.map((i) => i.id)).toEqual(again.instanceIds);
+      expect(launched).toHaveLength(1);
+    } finally {
+      await new Promise((r) => proxy.close(r));
+    }
   });
 });
