@@ -58,6 +58,9 @@ interface PeerLine {
   skipped?: boolean;
 }
 
+/** A peers answer with a fit the budget left out (Python's json writes `"skipped": true`). */
+const HAS_SKIPPED = /"skipped":\s*true/;
+
 function cacheDir(): string {
   return path.join(readEnv().XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'eksflow', 'ml-peers');
 }
@@ -98,7 +101,7 @@ export function runPeers(
   let how: string;
   // A whole-run answer with skipped fits (left by an older version) is not an answer: refit what is missing.
   const whole = !options.fresh && fs.existsSync(cached) ? fs.readFileSync(cached, 'utf8') : undefined;
-  if (whole !== undefined && !/"skipped":\s*true/.test(whole)) {
+  if (whole !== undefined && !HAS_SKIPPED.test(whole)) {
     output = whole;
     how = `cached forecasts ${cached} (same data, origins and script; --fresh-peers refits)`;
   } else {
@@ -118,7 +121,7 @@ export function runPeers(
     output = run.stdout;
     fs.mkdirSync(cacheDir(), { recursive: true });
     // Only a complete answer is kept whole; a partial one lives on in the per-task cache.
-    if (!/"skipped":\s*true/.test(output)) fs.writeFileSync(cached, output);
+    if (!HAS_SKIPPED.test(output)) fs.writeFileSync(cached, output);
     how = `scripts/ml/peers.py ran ${((Date.now() - started) / 1000).toFixed(0)} s (fits already in the per-task cache are reused)`;
   }
   const lines = output
