@@ -17,6 +17,7 @@ import { clusterKeyOf } from '../src/domain/scaling/types';
 import { retentionHorizonDays } from '../src/domain/backups/retention';
 import { BACKUP_OF_TAG, CLEANUP_AFTER_TAG } from '../src/domain/backups/tags';
 import { FALLBACK_TAG, REPLACEMENT_TAG } from '../src/domain/interruption/capacity';
+import { LAUNCH_BATCH_TAG, launchKindOf, replacedBy } from '../src/domain/interruption/launch-batch';
 import {
   CLEANUP_KIND_NAMES,
   assess,
@@ -187,9 +188,14 @@ export function createCleanupActivities(deps: ActivityDeps) {
         purpose: 'fallback' as const,
         of: i.tags[FALLBACK_TAG]!,
       })),
+      // Batched fleet launches: the assignment tag names the interrupted instance (unassigned: none).
+      ...(await inst.describe([{ Name: 'tag-key', Values: [LAUNCH_BATCH_TAG] }, states])).flatMap((i) => {
+        const purpose = launchKindOf(i.tags);
+        return purpose ? [{ i, purpose, of: replacedBy(i) ?? 'unassigned' }] : [];
+      }),
     ];
     if (launched.length === 0) return [];
-    const interrupted = await inst.byIds([...new Set(launched.map((l) => l.of))]);
+    const interrupted = await inst.byIds([...new Set(launched.map((l) => l.of))].filter((id) => id.startsWith('i-')));
     const capacity = new Map<string, { desired: number; inService: number } | undefined>();
     const nodesOf = new Map<string, NodeRef[] | undefined>();
     /** The cluster's nodes, when it has Kubernetes access configured and the list could be read. */

@@ -15,17 +15,16 @@ import {
   findAsg,
   setAsgTag,
 } from './gateways/asg';
-import {
-  describeInstances,
-  findInstance,
-  instancesTagged,
-  launchInstantFleet,
-  tagInstances,
-  tagsOf,
-  terminateInstances,
-} from './gateways/instances';
+import { describeInstances, findInstance, tagInstances, tagsOf, terminateInstances } from './gateways/instances';
 import { applyNodegroupSize, describeNodegroup } from './gateways/nodegroups';
-import { batchedAsg, batchedInstance, batchedInstances, batchedInstancesTagged } from './gateways/batched-reads';
+import {
+  batchedAsg,
+  batchedInstance,
+  batchedInstances,
+  batchedInstancesTagged,
+  batchedLaunchedFor,
+} from './gateways/batched-reads';
+import { batchedLaunch, launchedEarlier } from './gateways/batched-launches';
 import { createKubernetesActivities } from './kubernetes';
 import type { DrainNodeResult } from '../workflows/drain/messages';
 import { shippedPriceTable } from '../src/data/pricing';
@@ -51,13 +50,7 @@ import {
   planCapacityBatch,
   type GroupLedger,
 } from '../src/domain/interruption/group-ledger';
-import {
-  ATTACHED_TAG,
-  HANDOFF_TAG,
-  OWNER_TAG,
-  PURPOSE_TAG,
-  type LaunchPurpose,
-} from '../src/domain/interruption/ownership';
+import { ATTACHED_TAG, HANDOFF_TAG, type LaunchPurpose } from '../src/domain/interruption/ownership';
 import {
   ASG_CAPACITY_WORKFLOW_TYPE,
   asgCapacityWorkflowId,
@@ -321,9 +314,12 @@ export function createInterruptionActivities(deps: ActivityDeps) {
 
   /**
    * EC2 Fleet `instant` over diversified types of similar size in the group's subnets: spot with
-   * price-capacity-optimized for a replacement, on-demand (lowest price) for the fallback. The
-   * launched instances carry a tag naming the interrupted instance, which is what makes a retry
-   * find them instead of launching again (moto ignores ClientToken; AWS honours both).
+   * price-capacity-optimized for a replacement, on-demand (lowest price) for the fallback.
+   * Concurrent launches of the same shape in this worker go out as one fleet
+   * (activities/gateways/batched-launches.ts); each launched instance records which interrupted
+   * instance it stands in for (src/domain/interruption/launch-batch.ts), which is what makes a
+   * retry find it instead of launching again (moto ignores ClientToken; AWS honours both).
+   * `clientToken` is kept in the input for runs that recorded it; a batch uses its own.
    */
   async function launchFleet(input: {
     identity: InstanceIdentity;
@@ -338,19 +334,14 @@ export function createInterruptionActivities(deps: ActivityDeps) {
     const m = identity.managed;
     if (!m) throw new ValidationError(`instance ${identity.instanceId} is not in a configured node group`);
     if (!identity.launchTemplate) throw new ValidationError(`no launch template known for ${m.cluster}/${m.nodegroup}`);
-    const tagKey = capacity === 'spot' ? REPLACEMENT_TAG : FALLBACK_TAG;
-    // First attempts rely on the ClientToken (AWS returns the same fleet for it); a retry — the
-    // case where an earlier attempt may have launched before dying — also looks for the tag,
-    // which is what works on moto, which ignores ClientToken. Skipping that scan on the first
-    // attempt keeps a burst of interruptions off a filtered DescribeInstances each.
+    const legacyTag = capacity === 'spot' ? REPLACEMENT_TAG : FALLBACK_TAG;
+    // First attempts rely on the batch's ClientToken (AWS returns the same fleet for it); a retry —
+    // the case where an earlier attempt may have launched before dying — first looks for what was
+    // launched for this instance by its tags, which is what works on moto, which ignores
+    // ClientToken. Skipping that scan on the first attempt keeps a burst off a DescribeInstances each.
     const attempt = activityInfoOrUndefined()?.attempt;
     const existing =
-      attempt === 1
-        ? []
-        : (await instancesTagged(deps.aws, m.target, tagKey, identity.instanceId)).filter(
-            // Launches of runs before the purpose tag are replacements or fallbacks by their tag key.
-            (i) => (tagsOf(i.Tags)[PURPOSE_TAG] ?? purpose) === purpose,
-          );
+      attempt === 1 ? [] : await launchedEarlier(deps, m.target, identity.instanceId, purpose, legacyTag);
     if (existing.length > 0) {
       return {
         instanceIds: sortedIds(existing.map((i) => i.InstanceId)),
@@ -364,60 +355,29 @@ export function createInterruptionActivities(deps: ActivityDeps) {
       configuredTypes: m.instanceTypes,
       catalogue: instanceCatalogue(),
     });
-    const overrides = fleetOverrides(types, m.subnets);
-    const clientToken = input.clientToken.replace(/[^A-Za-z0-9-_]/g, '-').slice(-64);
-    const out = await launchInstantFleet(
+    // One fleet for every concurrent request of the same shape in this worker (activities/gateways/batched-launches.ts).
+    const launched = await batchedLaunch(
       deps,
-      m.target,
       {
-        ClientToken: clientToken,
-        TargetCapacitySpecification: { TotalTargetCapacity: 1, DefaultTargetCapacityType: capacity },
-        ...(capacity === 'spot'
-          ? { SpotOptions: { AllocationStrategy: 'price-capacity-optimized' } }
-          : { OnDemandOptions: { AllocationStrategy: 'lowest-price' } }),
-        LaunchTemplateConfigs: [
-          {
-            LaunchTemplateSpecification: {
-              LaunchTemplateId: identity.launchTemplate!.id,
-              Version: identity.launchTemplate!.version,
-            },
-            Overrides: overrides as never,
-          },
-        ],
-        TagSpecifications: [
-          {
-            ResourceType: 'instance',
-            Tags: [
-              { Key: tagKey, Value: identity.instanceId },
-              { Key: PURPOSE_TAG, Value: purpose },
-              { Key: OWNER_TAG, Value: owner },
-              { Key: 'eks:cluster-name', Value: m.cluster },
-              { Key: 'eks:nodegroup-name', Value: m.nodegroup },
-              { Key: `kubernetes.io/cluster/${m.cluster}`, Value: 'owned' },
-            ],
-          },
-        ],
+        target: m.target,
+        capacity,
+        purpose,
+        launchTemplate: identity.launchTemplate,
+        overrides: fleetOverrides(types, m.subnets),
+        cluster: m.cluster,
+        nodegroup: m.nodegroup,
+        types,
       },
-      {
-        label: `${m.target.accountId}/${m.target.region}/${m.cluster}/${m.nodegroup}`,
-        context: `CreateFleet ${capacity} for ${identity.instanceId}`,
-        detail: { interruptedInstance: identity.instanceId, capacity, purpose, owner, types },
-      },
+      identity.instanceId,
+      owner,
     );
-    const { instanceIds } = out;
-    if (instanceIds.length === 0) {
+    if (!launched) {
       // Retryable: capacity may appear on the next attempt; the activity's schedule-to-close keeps retries inside the deadline.
-      const errors = out.Errors ?? [];
-      throw new UnavailableError(
-        `CreateFleet ${capacity} launched nothing: ${errors.map((e) => `${e.ErrorCode}: ${e.ErrorMessage}`).join('; ') || 'no instances'}`,
-        {
-          details: { awsCode: errors[0]?.ErrorCode },
-        },
-      );
+      throw new UnavailableError(`CreateFleet ${capacity} launched nothing for ${identity.instanceId}`);
     }
     return {
-      instanceIds,
-      instanceTypes: (out.Instances ?? []).map((i) => i.InstanceType ?? ''),
+      instanceIds: [launched.instanceId],
+      instanceTypes: [launched.instanceType],
       created: true,
       requestedAt: deps.now().toISOString(),
     };
@@ -440,6 +400,7 @@ export function createInterruptionActivities(deps: ActivityDeps) {
             await Promise.all([
               batchedInstancesTagged(deps.aws, m.target, REPLACEMENT_TAG, identity.instanceId),
               batchedInstancesTagged(deps.aws, m.target, FALLBACK_TAG, identity.instanceId),
+              batchedLaunchedFor(deps.aws, m.target, identity.instanceId),
             ])
           ).flat()
         : [];

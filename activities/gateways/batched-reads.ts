@@ -5,6 +5,7 @@ import { Batcher } from '../../src/aws/batcher';
 import type { AwsTarget } from '../../src/config/clusters';
 import { describeAsgs } from './asg';
 import { describeInstancesWhere, tagsOf } from './instances';
+import { memberTagKey, replacedBy } from '../../src/domain/interruption/launch-batch';
 
 /**
  * Batched reads of instance and group state that many concurrent workflows ask for (a burst of
@@ -99,6 +100,45 @@ export async function batchedInstancesTagged(
         },
       }),
   ).get(value);
+  return found ?? [];
+}
+
+/**
+ * Pending or running instances a batched fleet launch assigned to `interruptedId` (its
+ * `eksflow:for:<id>` tag names them), batched with every concurrent caller's: one tag-key filter
+ * for up to 200 interrupted instances.
+ */
+export async function batchedLaunchedFor(
+  aws: AwsClientFactory,
+  target: AwsTarget,
+  interruptedId: string,
+): Promise<Instance[]> {
+  const found = await reader(
+    aws,
+    `launched-for/${targetKey(target)}`,
+    () =>
+      new Batcher<Instance[]>({
+        windowMs: WINDOW_MS,
+        maxBatch: EC2_FILTER_VALUES,
+        fetch: async (members) => {
+          const out = await describeInstancesWhere(
+            aws,
+            target,
+            [
+              { Name: 'tag-key', Values: members.map(memberTagKey) },
+              { Name: 'instance-state-name', Values: ['pending', 'running'] },
+            ],
+            `launched for ${members.length} instances (batched)`,
+          );
+          const byMember = new Map<string, Instance[]>();
+          for (const i of out) {
+            const of = replacedBy({ instanceId: i.InstanceId ?? '', tags: tagsOf(i.Tags) });
+            if (of) byMember.set(of, [...(byMember.get(of) ?? []), i]);
+          }
+          return byMember;
+        },
+      }),
+  ).get(interruptedId);
   return found ?? [];
 }
 

@@ -36,6 +36,7 @@ import { openOrMergeAlert } from '../client/alerts';
 import { parseConfig } from '../config/load';
 import type { EksflowConfig } from '../config/schema';
 import { FALLBACK_TAG, REPLACEMENT_TAG } from '../domain/interruption/capacity';
+import { LAUNCH_BATCH_TAG, replacedBy } from '../domain/interruption/launch-batch';
 import { applySchedules, scheduleIdFor } from '../../schedules/apply';
 import { applyOptionsFor, timetableFor } from '../../schedules/from-config';
 import { progressQuery } from '../../workflows/interruption/messages';
@@ -166,6 +167,19 @@ async function allInstances(aws: AwsClientFactory, tagKey: string): Promise<Inst
   } while (NextToken);
   return out;
 }
+
+/** Every instance eksflow launched: the one-to-one tags of older launches and the batched form. */
+async function launchedInstances(aws: AwsClientFactory): Promise<Instance[]> {
+  const all = [
+    ...(await allInstances(aws, REPLACEMENT_TAG)),
+    ...(await allInstances(aws, FALLBACK_TAG)),
+    ...(await allInstances(aws, LAUNCH_BATCH_TAG)),
+  ];
+  return [...new Map(all.map((i) => [i.InstanceId ?? '', i])).values()];
+}
+
+const tagMap = (tags: Instance['Tags']): Record<string, string> =>
+  Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
 
 async function describeAsg(aws: AwsClientFactory, target: typeof SPOT, name: string): Promise<AutoScalingGroup> {
   const out = await aws
@@ -458,11 +472,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     for await (const w of client.workflow.list({ query: `WorkflowType = 'spotInterruption'` }))
       executions.set(w.workflowId, (executions.get(w.workflowId) ?? 0) + 1);
     const replacements = new Map<string, number>();
-    for (const tag of [REPLACEMENT_TAG, FALLBACK_TAG])
-      for (const inst of await allInstances(aws, tag)) {
-        const of = inst.Tags?.find((t) => t.Key === tag)?.Value;
-        if (of) replacements.set(of, (replacements.get(of) ?? 0) + 1);
-      }
+    const launchedByEksflow = await launchedInstances(aws);
+    const unassigned: string[] = [];
+    for (const inst of launchedByEksflow) {
+      const of = replacedBy({ instanceId: inst.InstanceId ?? '', tags: tagMap(inst.Tags) });
+      if (of) replacements.set(of, (replacements.get(of) ?? 0) + 1);
+      else unassigned.push(inst.InstanceId ?? '');
+    }
+    if (unassigned.length) evidence.unassignedLaunches = unassigned.slice(0, 20);
     const webAfter = await describeAsg(aws, SPOT, 'chaos-spot-web');
     const raisedWeb = new Set((webAfter.Instances ?? []).map((i) => i.InstanceId));
     const lost: string[] = [];
@@ -488,12 +505,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     if (webDelta !== 0) drift.push(`chaos-spot-web desired ${webBefore.DesiredCapacity} → ${webAfter.DesiredCapacity}`);
     asgDrift += Math.abs(webDelta);
     const batchAfter = await describeAsg(aws, SPOT, 'chaos-spot-batch');
-    const batchTagged = await allInstances(aws, REPLACEMENT_TAG).then(
-      async (r) =>
-        r
-          .concat(await allInstances(aws, FALLBACK_TAG))
-          .filter((i) => (batchAfter.Instances ?? []).some((m) => m.InstanceId === i.InstanceId)).length,
-    );
+    const batchTagged = launchedByEksflow.filter((i) =>
+      (batchAfter.Instances ?? []).some((m) => m.InstanceId === i.InstanceId),
+    ).length;
     const batchDelta = (batchAfter.DesiredCapacity ?? 0) - (batchBefore.DesiredCapacity ?? 0) - batchTagged;
     if (batchDelta !== 0)
       drift.push(

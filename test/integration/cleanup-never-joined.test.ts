@@ -1,4 +1,11 @@
-import { DescribeInstancesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, DescribeInstancesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  assignBatch,
+  assignmentTags,
+  LAUNCH_BATCH_TAG,
+  memberTagKey,
+  pendingMemberValue,
+} from '../../src/domain/interruption/launch-batch';
 import { createCleanupActivities } from '../../activities/cleanup';
 import { KubeTestCluster } from '../support/kube-fixtures';
 import { testActivityDeps, testAwsFactory, testConfig, uniqueName } from '../support/stack';
@@ -19,7 +26,8 @@ describe('cleanup: eksflow-launched instances that never joined the cluster', ()
   const tokenEnv = `EKSFLOW_TEST_KUBE_TOKEN_${Math.floor(Math.random() * 1e9)}`;
   let kube: KubeTestCluster;
   const createdNodes: string[] = [];
-  const ids = { interrupted: '', lost: '', joinedById: '', joinedByName: '' };
+  const ids = { interrupted: '', lost: '', joinedById: '', joinedByName: '', batchA: '', batchB: '' };
+  const other = 'i-0fffffffffffffff0';
 
   const depsFor = (withKube: boolean, minutesLater: number) => {
     const config = testConfig({
@@ -80,6 +88,42 @@ describe('cleanup: eksflow-launched instances that never joined the cluster', ()
         'eks:nodegroup-name': 'general',
       });
     ids.lost = (await launched('replacement')).InstanceId!;
+    // A batched launch of two (src/domain/interruption/launch-batch.ts), assigned: neither joined.
+    const batch = (
+      await ec2.send(
+        new RunInstancesCommand({
+          ImageId: 'ami-12c6146b',
+          InstanceType: 'm5.large',
+          MinCount: 2,
+          MaxCount: 2,
+          TagSpecifications: [
+            {
+              ResourceType: 'instance',
+              Tags: Object.entries({
+                [LAUNCH_BATCH_TAG]: 'batch-1',
+                'eksflow:purpose': 'spot-replacement',
+                'eks:cluster-name': name,
+                'eks:nodegroup-name': 'general',
+                [memberTagKey(ids.interrupted)]: pendingMemberValue('o1'),
+                [memberTagKey(other)]: pendingMemberValue('o2'),
+              }).map(([Key, Value]) => ({ Key, Value })),
+            },
+          ],
+        }),
+      )
+    ).Instances!.map((i) => i.InstanceId!);
+    const assignment = assignBatch([ids.interrupted, other], batch);
+    [ids.batchA, ids.batchB] = [assignment.get(ids.interrupted)!, assignment.get(other)!];
+    const tags = assignmentTags(
+      assignment,
+      new Map([
+        [ids.interrupted, 'o1'],
+        [other, 'o2'],
+      ]),
+    );
+    await ec2.send(
+      new CreateTagsCommand({ Resources: batch, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }),
+    );
     ids.joinedById = (await launched('replacement')).InstanceId!;
     const byName = await launched('fallback');
     ids.joinedByName = byName.InstanceId!;
@@ -101,9 +145,15 @@ describe('cleanup: eksflow-launched instances that never joined the cluster', ()
 
   it('after the grace period, only the instance no Node names is a candidate, with that reason', async () => {
     const actions = await plan(true, 120);
-    expect(actions).toEqual([
-      [ids.lost, 'report', expect.stringMatching(/^replacement for i-\S+ never joined the cluster \(1[12]\d min\)$/)],
-    ]);
+    const never = (of: string) => new RegExp(`^replacement for ${of} never joined the cluster \\(1[12]\\d min\\)$`);
+    const byId = (a: unknown[], b: unknown[]) => String(a[0]).localeCompare(String(b[0]));
+    expect(actions.sort(byId)).toEqual(
+      [
+        [ids.lost, 'report', expect.stringMatching(never(ids.interrupted))],
+        [ids.batchA, 'report', expect.stringMatching(never(ids.interrupted))],
+        [ids.batchB, 'report', expect.stringMatching(never(other))],
+      ].sort(byId),
+    );
   });
 
   it('within the grace period, or without Kubernetes access, nothing is a candidate (the interrupted instance still runs)', async () => {

@@ -280,6 +280,47 @@ describe('spot interruption survives a worker crash without a double launch', ()
     expect(await sandbox.launchedFor(fleetTarget, 'replacement')).toHaveLength(1);
     expect(deps.audit.read().filter((r) => r.action === 'ec2:CreateFleet')).toHaveLength(1);
   });
+  it('concurrent launches of the same shape are one fleet and one assignment; each retry finds its own instance', async () => {
+    const deps = testActivityDeps({ config, client: stack.client, taskQueue });
+    const acts = createInterruptionActivities(deps);
+    const real = (await sandbox.asg(fleetAsg)).inService[0]!;
+    const identity = await acts.identifyInstance({ instanceId: real, region, account });
+    // Twelve interruptions of the same group at once (ids EC2 does not know: the launch only needs the identity).
+    const members = Array.from({ length: 12 }, (_, k) => `i-0b${String(k).padStart(15, '0')}`);
+    const results = await Promise.all(
+      members.map((instanceId) =>
+        acts.launchFleet({
+          identity: { ...identity, instanceId },
+          capacity: 'spot',
+          clientToken: `burst-${instanceId}`,
+        }),
+      ),
+    );
+    const fleets = deps.audit.read().filter((r) => r.action === 'ec2:CreateFleet');
+    expect(fleets).toHaveLength(1);
+    expect(fleets[0]!.detail).toMatchObject({ interruptedInstances: [...members].sort(), purpose: 'spot-replacement' });
+    expect(deps.audit.read().filter((r) => r.action === 'ec2:CreateTags')).toHaveLength(1);
+    const launched = results.map((r) => r.instanceIds);
+    expect(launched.every((ids) => ids.length === 1)).toBe(true);
+    expect(new Set(launched.flat()).size).toBe(12);
+    for (const [k, instanceId] of members.entries()) {
+      const found = await sandbox.launchedFor(instanceId, 'replacement');
+      expect(found.map((i) => i.id)).toEqual(launched[k]);
+      expect(found[0]!.lifecycle).toBe('spot');
+      // The activity's retry (outside an activity context the scan always runs) gets the same instance, launches nothing.
+      const again = await acts.launchFleet({
+        identity: { ...identity, instanceId },
+        capacity: 'spot',
+        clientToken: 'x',
+      });
+      expect(again).toMatchObject({ created: false, instanceIds: launched[k] });
+    }
+    expect(deps.audit.read().filter((r) => r.action === 'ec2:CreateFleet')).toHaveLength(1);
+    const tags = await sandbox.tags(launched[0]![0]!);
+    expect(tags['eksflow:purpose']).toBe('spot-replacement');
+    expect(tags[`eksflow:for:${members[0]}`]).toBe(`${launched[0]![0]} unknown`);
+    expect(Object.keys(tags).filter((t) => t.startsWith('eksflow:for:'))).toHaveLength(12);
+  });
   it('a fleet launch whose answer is lost on the way back is one fleet: the SDK does not resend it, the retry finds it by tag', async () => {
     // A proxy in front of moto that lets the first CreateFleet through and then hangs up instead of
     // answering: what a worker sees when the network or an overloaded endpoint drops the response.
