@@ -6,25 +6,13 @@
  */
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { buildWorkflowBundle } from '../src/build/workflow-bundle';
 
 const root = join(__dirname, '..');
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: join(root, 'workflows', 'index.ts'),
-    // The config-version pin of src/worker.ts: a prebuilt bundle must carry its workflow interceptor.
-    workflowInterceptorModules: [join(root, 'workflows', 'lib', 'config-pin.ts')],
-    logger: {
-      trace() {},
-      debug() {},
-      info() {},
-      warn: (m) => process.stderr.write(`${m}\n`),
-      error: (m) => process.stderr.write(`${m}\n`),
-      log() {},
-    },
-  });
+  const code = await buildWorkflowBundle();
   writeFileSync(join(root, 'dist', 'workflow-bundle.js'), code);
   cpSync(join(root, 'src', 'data', 'pricing'), join(root, 'dist', 'src', 'data', 'pricing'), { recursive: true });
   process.stderr.write(`build: workflow bundle ${(code.length / 1024).toFixed(0)} KiB in ${Date.now() - started} ms\n`);

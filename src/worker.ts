@@ -26,7 +26,14 @@ import { configPinInterceptor, pinnedConfig } from './config-sync/pin';
  * (`npm run build` writes dist/workflow-bundle.js beside the compiled worker) when the worker runs
  * compiled, else the sources through `workflowsPath` (bundled at start, development).
  */
-export function workflowSource(): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
+export function workflowSource(
+  env: Pick<EksflowEnv, 'EKSFLOW_WORKFLOW_BUNDLE'> = {},
+): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
+  if (env.EKSFLOW_WORKFLOW_BUNDLE) {
+    const codePath = resolve(env.EKSFLOW_WORKFLOW_BUNDLE);
+    if (!existsSync(codePath)) throw new Error(`EKSFLOW_WORKFLOW_BUNDLE: no workflow bundle at ${codePath}`);
+    return { workflowBundle: { codePath } };
+  }
   const bundle = join(__dirname, '..', 'workflow-bundle.js');
   if (__filename.endsWith('.js') && existsSync(bundle)) return { workflowBundle: { codePath: bundle } };
   return { workflowsPath: require.resolve('../workflows') };
@@ -77,7 +84,7 @@ export async function createWorker(
     temporal: { client, taskQueue: env.TEMPORAL_TASK_QUEUE },
     metrics,
   });
-  const source = workflowSource();
+  const source = workflowSource(env);
   const main = await Worker.create({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
@@ -252,7 +259,7 @@ async function main(): Promise<void> {
     address: env.TEMPORAL_ADDRESS,
     clusters: startConfig.clusters.length,
     limitedQueues: worker.limited.queues,
-    workflowCode: 'workflowBundle' in workflowSource() ? 'bundle' : 'sources',
+    workflowCode: 'workflowBundle' in workflowSource(env) ? 'bundle' : 'sources',
   });
   await Promise.all([worker.run(), interruptionWorker?.run()]);
   reload?.stop();

@@ -19,7 +19,8 @@ import {
 import { OWNER_TAG, PURPOSE_TAG, type LaunchPurpose } from '../../src/domain/interruption/ownership';
 import { FALLBACK_TAG, REPLACEMENT_TAG } from '../../src/domain/interruption/capacity';
 import type { GatewayDeps } from './deps';
-import { describeInstancesWhere, launchInstantFleet, tagInstances, tagsOf } from './instances';
+import { launchInstantFleet, tagInstances, tagsOf } from './instances';
+import { batchedInstancesTagged, batchedLaunchedWith } from './batched-reads';
 
 /**
  * Batched EC2 Fleet launches: concurrent requests in this worker process for identical capacity
@@ -47,17 +48,26 @@ export interface Launched {
   instanceType: string;
 }
 
-/** How long the first request of a batch waits for others (a burst arrives within a second or two). */
-const WINDOW_MS = 250;
+/**
+ * How long the first request of a batch waits for others. A burst's launches reach a worker over
+ * tens of seconds at a few per second, so a quarter second made batches of ~5 (0.6 AWS calls per
+ * interruption in bench:interruption's one-worker burst); a second, out of a 120 s notice, buys
+ * several times larger ones (Karpenter's CreateFleet batcher waits up to a second too).
+ */
+const WINDOW_MS = 1_000;
+/** Launches in flight at once per shape: a request never queues behind a long chain of slow CreateFleet calls. */
+const MAX_IN_FLIGHT = 4;
 
-interface Launcher {
-  batcher: Batcher<Launched>;
-  owners: Map<string, string>;
-}
+/** The batcher's key: the member and its owner workflow (an instance id has no newline). */
+const keyOf = (member: string, owner: string) => `${member}\n${owner}`;
+const splitKey = (key: string) => {
+  const at = key.indexOf('\n');
+  return { member: key.slice(0, at), owner: key.slice(at + 1) };
+};
 
-const launchers = new WeakMap<AwsClientFactory, Map<string, Launcher>>();
+const launchers = new WeakMap<AwsClientFactory, Map<string, Batcher<Launched>>>();
 
-export function launcherFor(deps: GatewayDeps, shape: LaunchShape): Launcher {
+function launcherFor(deps: GatewayDeps, shape: LaunchShape): Batcher<Launched> {
   let m = launchers.get(deps.aws);
   if (!m) launchers.set(deps.aws, (m = new Map()));
   const key = JSON.stringify([
@@ -71,26 +81,31 @@ export function launcherFor(deps: GatewayDeps, shape: LaunchShape): Launcher {
     shape.cluster,
     shape.nodegroup,
   ]);
-  let l = m.get(key);
-  if (!l) {
-    const owners = new Map<string, string>();
-    l = {
-      owners,
-      batcher: new Batcher<Launched>({
-        windowMs: WINDOW_MS,
-        maxBatch: MAX_BATCH_MEMBERS,
-        fetch: async (members) => {
-          try {
-            return await launchBatch(deps, shape, members, owners);
-          } finally {
-            for (const mb of members) owners.delete(mb);
-          }
-        },
-      }),
-    };
-    m.set(key, l);
+  let b = m.get(key);
+  if (!b) {
+    b = new Batcher<Launched>({
+      windowMs: WINDOW_MS,
+      maxBatch: MAX_BATCH_MEMBERS,
+      maxInFlight: MAX_IN_FLIGHT,
+      fetch: async (keys) => {
+        const members = keys.map(splitKey);
+        const launched = await launchBatch(
+          deps,
+          shape,
+          members.map((k) => k.member),
+          new Map(members.map((k) => [k.member, k.owner])),
+        );
+        return new Map(
+          members.flatMap((k) => {
+            const l = launched.get(k.member);
+            return l ? [[keyOf(k.member, k.owner), l] as const] : [];
+          }),
+        );
+      },
+    });
+    m.set(key, b);
   }
-  return l;
+  return b;
 }
 
 /** The replacement for `member` from a batched launch (undefined: the fleet ran out before it). */
@@ -100,9 +115,7 @@ export function batchedLaunch(
   member: string,
   owner: string,
 ): Promise<Launched | undefined> {
-  const l = launcherFor(deps, shape);
-  l.owners.set(member, owner);
-  return l.batcher.get(member);
+  return launcherFor(deps, shape).get(keyOf(member, owner));
 }
 
 async function launchBatch(
@@ -196,20 +209,10 @@ export async function launchedEarlier(
   purpose: LaunchPurpose,
   legacyTag: string,
 ): Promise<Instance[]> {
-  const live = { Name: 'instance-state-name', Values: ['pending', 'running'] };
+  // Batched with every concurrent retry's (each answer from a call issued after it asked).
   const [batched, legacy] = await Promise.all([
-    describeInstancesWhere(
-      deps.aws,
-      target,
-      [{ Name: 'tag-key', Values: [memberTagKey(member)] }, live],
-      `launched for ${member}`,
-    ),
-    describeInstancesWhere(
-      deps.aws,
-      target,
-      [{ Name: `tag:${legacyTag}`, Values: [member] }, live],
-      `${legacyTag}=${member}`,
-    ),
+    batchedLaunchedWith(deps.aws, target, member),
+    batchedInstancesTagged(deps.aws, target, legacyTag, member),
   ]);
   const all = [...new Map([...batched, ...legacy].map((i) => [i.InstanceId ?? '', i])).values()];
   const byId = new Map(all.map((i) => [i.InstanceId ?? '', i]));

@@ -5,7 +5,7 @@ import { Batcher } from '../../src/aws/batcher';
 import type { AwsTarget } from '../../src/config/clusters';
 import { describeAsgs } from './asg';
 import { describeInstancesWhere, tagsOf } from './instances';
-import { memberTagKey, replacedBy } from '../../src/domain/interruption/launch-batch';
+import { batchMembers, memberTagKey, replacedBy } from '../../src/domain/interruption/launch-batch';
 
 /**
  * Batched reads of instance and group state that many concurrent workflows ask for (a burst of
@@ -104,11 +104,11 @@ export async function batchedInstancesTagged(
 }
 
 /**
- * Pending or running instances a batched fleet launch assigned to `interruptedId` (its
- * `eksflow:for:<id>` tag names them), batched with every concurrent caller's: one tag-key filter
- * for up to 200 interrupted instances.
+ * Pending or running instances of batched fleet launches made for `interruptedId` (carrying its
+ * `eksflow:for:<id>` member tag, assigned to it or not: the whole batch), batched with every
+ * concurrent caller's: one tag-key filter for up to 200 interrupted instances.
  */
-export async function batchedLaunchedFor(
+export async function batchedLaunchedWith(
   aws: AwsClientFactory,
   target: AwsTarget,
   interruptedId: string,
@@ -131,15 +131,24 @@ export async function batchedLaunchedFor(
             `launched for ${members.length} instances (batched)`,
           );
           const byMember = new Map<string, Instance[]>();
-          for (const i of out) {
-            const of = replacedBy({ instanceId: i.InstanceId ?? '', tags: tagsOf(i.Tags) });
-            if (of) byMember.set(of, [...(byMember.get(of) ?? []), i]);
-          }
+          for (const i of out)
+            for (const m of batchMembers(tagsOf(i.Tags))) byMember.set(m, [...(byMember.get(m) ?? []), i]);
           return byMember;
         },
       }),
   ).get(interruptedId);
   return found ?? [];
+}
+
+/** Pending or running instances a batched fleet launch assigned to `interruptedId`. */
+export async function batchedLaunchedFor(
+  aws: AwsClientFactory,
+  target: AwsTarget,
+  interruptedId: string,
+): Promise<Instance[]> {
+  return (await batchedLaunchedWith(aws, target, interruptedId)).filter(
+    (i) => replacedBy({ instanceId: i.InstanceId ?? '', tags: tagsOf(i.Tags) }) === interruptedId,
+  );
 }
 
 /** One Auto Scaling group (undefined when it does not exist), batched with every concurrent caller's. */

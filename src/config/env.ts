@@ -77,6 +77,12 @@ const envSchema = z.object({
    * Workers and ingress must agree.
    */
   EKSFLOW_INTERRUPTION_QUEUE: z.enum(['own', 'shared']).default('own'),
+  /**
+   * A prebuilt workflow bundle (src/build/workflow-bundle.ts) for a worker run through tsx: the
+   * local stack builds one so restarted workers poll in seconds. Compiled workers find
+   * dist/workflow-bundle.js themselves.
+   */
+  EKSFLOW_WORKFLOW_BUNDLE: z.string().optional(),
 });
 export type EksflowEnv = z.infer<typeof envSchema>;
 /** The variables readEnv knows (the stack/compose consistency test checks against them). */

@@ -6,11 +6,12 @@
  * PostgreSQL once. Then everything is checked from moto's state and the receivers' logs, never
  * from what the workflows say about themselves:
  *   - every event has exactly one spotInterruption execution and one replacement instance
- *     (instances tagged eksflow:replacement-for / eksflow:fallback-for = the event's instance, any state);
+ *     (launched for the event's instance by its one-to-one tag or its batch's assignment, any state);
  *   - no Auto Scaling group lost or gained a unit (raise-capacity groups back at their size once
  *     the interrupted instances are gone; the fleet group's desired moved only by replacements
  *     attached to it; scaled groups at the timetable's target);
- *   - each PagerDuty page (dedup key) arrived once per escalation round;
+ *   - each PagerDuty page (dedup key) opened once per escalation round (a trigger resent into the
+ *     open incident after a crash is merged by PagerDuty; counted apart as `alerts_resent`);
  *   - every EKS node group at its business-hours target.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -78,6 +79,8 @@ export interface ChaosResult {
   alerts: number;
   alerts_lost: number;
   alerts_duplicated: number;
+  /** Triggers resent with the same dedup key into an open incident (merged by PagerDuty, not a second page). */
+  alerts_resent: number;
   nodegroups: number;
   nodegroups_off_target: number;
   seconds: number;
@@ -542,13 +545,29 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     if (offTarget) evidence.nodegroups_off_target = offTargetEvidence.slice(0, 20);
     if (scaleResult instanceof Error) evidence.scale_up = scaleResult.message;
 
-    // Pages: one PagerDuty trigger per (dedup key, round); Slack likewise, reported beside.
+    // Pages: one PagerDuty incident per (dedup key, round). A trigger resent after a worker died
+    // between PagerDuty's answer and the activity's completion carries the same dedup key, and
+    // PagerDuty merges it into the open incident (no second page): delivery is at least once,
+    // the page exactly once. Such resends are counted apart (`alerts_resent`); a duplicate page is
+    // a second trigger for a (key, round) after that key was resolved, or under another key.
     const perRound = new Map<string, number>();
-    for (const b of keysOf('pagerduty')) {
+    const resolvedAt = new Map<string, number>();
+    const duplicatePages = new Map<string, number>();
+    const all = receivers!.received('pagerduty').map((r) => r.body as { dedup_key?: string; event_action?: string });
+    for (const [n, b] of all.entries()) if (b.event_action === 'resolve' && b.dedup_key) resolvedAt.set(b.dedup_key, n);
+    const firstTrigger = new Map<string, number>();
+    for (const [n, raw] of all.entries()) {
+      const b = raw as (typeof all)[number] & { payload?: { custom_details?: { round?: number } } };
+      if (b.event_action !== 'trigger' || !b.dedup_key?.startsWith('chaos-alert-')) continue;
       const k = `${b.dedup_key}#${b.payload?.custom_details?.round ?? 1}`;
       perRound.set(k, (perRound.get(k) ?? 0) + 1);
+      const first = firstTrigger.get(k);
+      if (first === undefined) firstTrigger.set(k, n);
+      else if ((resolvedAt.get(b.dedup_key) ?? -1) > first) duplicatePages.set(k, (duplicatePages.get(k) ?? 1) + 1);
     }
-    const dupPages = [...perRound].filter(([, n]) => n > 1);
+    const resent = [...perRound].filter(([, n]) => n > 1);
+    if (resent.length) evidence.alerts_resent = resent.slice(0, 20).map(([k, n]) => `${k} ×${n}`);
+    const dupPages = [...duplicatePages];
     const pagedKeys = new Set(keysOf('pagerduty').map((b) => b.dedup_key));
     const lostPages = Array.from({ length: o.alerts }, (_, i) => alertKey(i)).filter((k) => !pagedKeys.has(k));
     if (dupPages.length) evidence.alerts_duplicated = dupPages.slice(0, 20).map(([k, n]) => `${k} ×${n}`);
@@ -570,6 +589,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       alerts: o.alerts,
       alerts_lost: lostPages.length,
       alerts_duplicated: dupPages.reduce((s, [, n]) => s + n - 1, 0),
+      alerts_resent: resent.reduce((s, [, n]) => s + n - 1, 0),
       nodegroups: scaled.length * 4,
       nodegroups_off_target: offTarget,
       seconds: Math.round((Date.now() - t0) / 1000),

@@ -25,6 +25,7 @@ import { stringify } from 'yaml';
 import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../search-attributes';
 import { REPO_ROOT, freePort, stopProcessGroup, toolPath, waitForPort } from './processes';
 import { serviceEnvironment } from './stack-services';
+import { buildWorkflowBundle } from '../build/workflow-bundle';
 
 const run = promisify(execFile);
 const DB_USER = 'temporal';
@@ -600,6 +601,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       ...opts.values,
       TEMPORAL_ADDRESS: temporal.address,
     };
+    // Workers load one prebuilt bundle (as the image does) instead of bundling at every start.
+    if (values.EKSFLOW_WORKFLOW_BUNDLE === undefined) {
+      const started = Date.now();
+      const bundlePath = join(opts.dir, 'workflow-bundle.js');
+      writeFileSync(bundlePath, await buildWorkflowBundle());
+      values.EKSFLOW_WORKFLOW_BUNDLE = bundlePath;
+      say(`workflow bundle built in ${Date.now() - started} ms (${bundlePath})`);
+    }
     const workers = await Promise.all(
       Array.from({ length: opts.workers }, (_, index) => startWorkerProcess({ index, logDir, values })),
     );

@@ -44,6 +44,35 @@ describe('Batcher', () => {
     expect(calls).toEqual([['x'], ['y', 'z', 'x']]);
   });
 
+  it('with maxInFlight 2, the next batch goes out while one call is in flight, the third waits for a free slot', async () => {
+    const calls: string[][] = [];
+    const gates: (() => void)[] = [];
+    const b = new Batcher<string>({
+      windowMs: 1,
+      maxBatch: 2,
+      maxInFlight: 2,
+      fetch: async (keys) => {
+        calls.push(keys);
+        await new Promise<void>((r) => gates.push(r));
+        return new Map(keys.map((k) => [k, k]));
+      },
+    });
+    const tick = () => new Promise((r) => setTimeout(r, 20));
+    const all = ['a', 'b', 'c', 'd', 'e'].map((k) => b.get(k));
+    await tick();
+    // Two full batches at once (a full batch does not wait for the window); the fifth key waits.
+    expect(calls).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+    ]);
+    gates[0]!();
+    await tick();
+    expect(calls).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
+    gates[1]!();
+    gates[2]!();
+    expect(await Promise.all(all)).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+
   it('fails every waiter of a failed call, and the next batch still goes out', async () => {
     let n = 0;
     const b = new Batcher<number>({
