@@ -64,7 +64,10 @@ export interface AnomalyDetectorParams {
    * factor (a second, clearly larger incident is news even within the cooldown); 0 = never.
    */
   cooldownBreak: number;
-  /** the cooldown cannot be broken this soon after a flag (the same incident still unfolding) */
+  /**
+   * the cooldown cannot be broken this soon after a flag (the same incident still unfolding); the
+   * default is half the cooldown: only a second incident in the cooldown's second half breaks it
+   */
   cooldownBreakAfterMs: number;
 }
 
@@ -84,7 +87,7 @@ export const DEFAULT_ANOMALY_PARAMS: Readonly<AnomalyDetectorParams> = Object.fr
   recordHalfLifeMs: 72 * HOUR_MS,
   recordFraction: 0.8,
   cooldownBreak: 3,
-  cooldownBreakAfterMs: 2 * HOUR_MS,
+  cooldownBreakAfterMs: 12 * HOUR_MS,
 });
 
 /** What a state persisted before the cooldown break existed resumes with: the rule it had (no break). */

@@ -295,8 +295,9 @@ export const ABLATIONS: { name: string; params: Partial<AnomalyDetectorParams> }
   { name: '+ level ratio', params: { ...BEFORE_BREAK, recordFraction: 0, cooldownMs: 8 * HOUR_MS } },
   { name: '+ 12 h cooldown', params: { ...BEFORE_BREAK, recordFraction: 0, cooldownMs: 12 * HOUR_MS } },
   { name: '+ decaying-record rule', params: { cooldownBreak: 0, levelWeight: 10, cooldownMs: 12 * HOUR_MS } },
-  { name: '+ 24 h cooldown that 3× the bar breaks', params: { levelWeight: 10 } },
-  { name: '+ level weight 5 (default)', params: {} },
+  { name: '+ 24 h cooldown that 3× the bar breaks', params: { levelWeight: 10, cooldownBreakAfterMs: 2 * HOUR_MS } },
+  { name: '+ level weight 5', params: { cooldownBreakAfterMs: 2 * HOUR_MS } },
+  { name: '+ break only 12 h after a flag (default)', params: {} },
   { name: 'default without the level ratio', params: { levelWindowPoints: 0 } },
   { name: 'default without the cooldown break', params: { cooldownBreak: 0 } },
 ];
@@ -487,7 +488,7 @@ export function defaultRule(): FlagRule {
 /**
  * The design grid chosen leaving each file out: small and spread around the defaults (each value
  * a round, a-priori choice: cooldown one working shift / half a day / a day; the cooldown break
- * at the default or off; the level ratio on or off; the record rule at 80% or off; level weight
+ * at the default or off, allowed in the second half of the cooldown; the level ratio on or off; the record rule at 80% or off; level weight
  * 5 / 10 / 20) × THRESHOLD_GRID. Order matters only for exact ties (the first wins): the default
  * design comes first.
  */
@@ -500,7 +501,17 @@ export function designGrid(): FlagRule[] {
         for (const recordFraction of [d.recordFraction, 0])
           for (const levelWeight of level ? [d.levelWeight, 10, 20] : [d.levelWeight])
             for (const threshold of THRESHOLD_GRID)
-              rules.push({ ...d, threshold, cooldownMs, cooldownBreak, recordFraction, levelWeight, level });
+              rules.push({
+                ...d,
+                threshold,
+                cooldownMs,
+                cooldownBreak,
+                // the break waits the same share of every cooldown (the default: half of it)
+                cooldownBreakAfterMs: (d.cooldownBreakAfterMs * cooldownMs) / d.cooldownMs,
+                recordFraction,
+                levelWeight,
+                level,
+              });
   return rules;
 }
 
