@@ -65,9 +65,26 @@ describe('streaming anomaly detector', () => {
     const results = run(values, { cooldownBreak: 0 });
     expect(results.every((r) => r.score >= 0 && r.score <= 1)).toBe(true);
     expect(flagged(results)).toEqual([600]);
-    // With the cooldown break (default), a ramp that keeps breaking new ground at more than 3× the
-    // bar flags again every cooldownBreakAfterMs (2 h = 24 points): the known cost of the break.
-    expect(flagged(run(values))).toEqual([600, 624, 648]);
+    // The default break waits 12 h (half the cooldown), so a 4 h ramp is still one incident …
+    expect(flagged(run(values))).toEqual([600]);
+    // … while a break allowed 2 h after a flag re-flags a ramp that keeps breaking new ground at more
+    // than 3× the bar every 2 h (24 points): the cost that made the default wait half the cooldown.
+    expect(flagged(run(values, { cooldownBreakAfterMs: 2 * 3_600_000 }))).toEqual([600, 624, 648]);
+  });
+
+  it('waits half the cooldown before a second incident may break it (by default)', () => {
+    expect(DEFAULT_ANOMALY_PARAMS.cooldownBreakAfterMs).toBe(DEFAULT_ANOMALY_PARAMS.cooldownMs / 2);
+    // A clearly larger spike 11 h 55 min after the first is the same incident; 12 h after, a new one.
+    const at = (gapPoints: number) => {
+      const values = Array.from({ length: 1400 }, (_, i) => 10 + (i % 2) * 0.1);
+      values[600] = 12;
+      values[600 + gapPoints] = 30;
+      return flagged(run(values));
+    };
+    expect(at(143)).toEqual([600]);
+    expect(at(144)).toEqual([600, 744]);
+    // Past the cooldown (24 h) the ordinary bar applies again.
+    expect(at(288)).toEqual([600, 888]);
   });
 
   it('resumes from a JSON round-trip of its state exactly where it left off', () => {
@@ -138,7 +155,7 @@ describe('streaming anomaly detector', () => {
     values[900] = 10.25;
     expect(flagged(run(values))).toEqual([600, 744]);
     expect(flagged(run(values, { cooldownBreak: 0 }))).toEqual([600]);
-    // Within 2 h of a flag nothing breaks the cooldown.
+    // Before cooldownBreakAfterMs (here 13 h) nothing breaks the cooldown.
     expect(flagged(run(values, { cooldownBreakAfterMs: 13 * 3_600_000 }))).toEqual([600]);
   });
 
