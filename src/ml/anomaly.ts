@@ -22,15 +22,20 @@
  * ratio reached recently (a decaying maximum with half-life `recordHalfLifeMs`; for novelty the
  * comparison is on the score r/(1+r)) — an incident
  * that has already been reported, or a pattern that recurs every few hours, is not news — and
- * not within `cooldownMs` of the previous flag (one incident pages once).
+ * not within `cooldownMs` of the previous flag (one incident pages once), unless, from
+ * `cooldownBreakAfterMs` (half the cooldown) on, it passes with both bars raised `cooldownBreak`-fold
+ * (a second, clearly larger incident; `thresholdAfterFlag`).
  *
  * The whole design (features, cooldown, record rule) was developed on the 13 NAB realAWSCloudwatch
  * series in shared/data. `npm run eval:ml` re-chooses every flag parameter (threshold, level weight,
- * cooldown, record rule) without looking at the scored file (nested leave-one-file-out; its headline
- * is a vote of the best rules). Defaults are the single rule that is best on all 13 files (in-sample).
+ * cooldown and its break, record rule) without looking at the scored file (leave-one-file-out over a
+ * rule grid, near-ties going to the more sensitive rule). Defaults are the single rule that is best
+ * on all 13 files (in-sample).
  *
  * State format (version 2) is stable: `anomalyDetectorStateSchema` below validates it; a version-1
- * state (novelty only) is upgraded on resume. Scores keep their meaning across versions for r.
+ * state (novelty only) is upgraded on resume. Scores keep their meaning across versions for r. The
+ * params are part of the state, so a state keeps the rule it was created with (e.g. a state saved
+ * when `cooldownBreakAfterMs` defaulted to 2 h resumes with 2 h).
  */
 import { z } from 'zod';
 
