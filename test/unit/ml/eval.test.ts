@@ -195,6 +195,7 @@ describe('model selection without the scored series or file', () => {
       cooldownMs: d.cooldownMs,
       cooldownBreak: d.cooldownBreak,
       cooldownBreakAfterMs: d.cooldownBreakAfterMs,
+      cooldownBreakByLevel: d.cooldownBreakByLevel,
       recordFraction: d.recordFraction,
       recordHalfLifeMs: d.recordHalfLifeMs,
       levelWeight: d.levelWeight,
@@ -205,6 +206,7 @@ describe('model selection without the scored series or file', () => {
         {},
         { cooldownBreak: 0 },
         { cooldownBreakAfterMs: 2 * 3_600_000 },
+        { cooldownBreakAfterMs: 2 * 3_600_000, cooldownBreakByLevel: true },
         { cooldownMs: 8 * 3_600_000, levelWeight: 20 },
       ]) {
         const detector = createAnomalyDetector(params);
