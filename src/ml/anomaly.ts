@@ -76,8 +76,8 @@ export interface AnomalyDetectorParams {
    */
   cooldownBreakAfterMs: number;
   /**
-   * whether the level ratio may break the cooldown too (false, the default: only novelty — a value
-   * beyond everything seen, the first incident included — is a clearly larger incident)
+   * whether the level ratio may break the cooldown too (false, the default: only novelty — values
+   * far from everything seen, the first incident included — make a second incident)
    */
   cooldownBreakByLevel: boolean;
 }
@@ -319,10 +319,10 @@ export function isAnomalous(
 
 /**
  * Whether a point this long after the last flag may flag by novelty only: within the cooldown
- * (where only the break can flag), unless `cooldownBreakByLevel`. A second, clearly larger incident goes beyond the values seen
- * so far — the first incident's included — which is what novelty measures; the level ratio only
- * says the 2 h median left its baseline, which after an incident it may do for a while within the
- * range already seen, so it does not break the cooldown.
+ * (where only the break can flag), unless `cooldownBreakByLevel`. A second incident brings values
+ * far from every value seen so far, the first incident's included, which is what novelty measures;
+ * the level ratio only says the 2 h median left its baseline, which it may do within the range
+ * already seen (an incident's aftermath), so it does not break the cooldown.
  */
 export function breaksCooldownOnlyByNovelty(
   sinceLastFlagMs: number,
