@@ -22,15 +22,20 @@
  * ratio reached recently (a decaying maximum with half-life `recordHalfLifeMs`; for novelty the
  * comparison is on the score r/(1+r)) — an incident
  * that has already been reported, or a pattern that recurs every few hours, is not news — and
- * not within `cooldownMs` of the previous flag (one incident pages once).
+ * not within `cooldownMs` of the previous flag (one incident pages once), unless, from
+ * `cooldownBreakAfterMs` (half the cooldown) on, its novelty passes the bar raised `cooldownBreak`-fold
+ * (a second, clearly larger incident; `thresholdAfterFlag`, `breaksCooldownOnlyByNovelty`).
  *
  * The whole design (features, cooldown, record rule) was developed on the 13 NAB realAWSCloudwatch
  * series in shared/data. `npm run eval:ml` re-chooses every flag parameter (threshold, level weight,
- * cooldown, record rule) without looking at the scored file (nested leave-one-file-out; its headline
- * is a vote of the best rules). Defaults are the single rule that is best on all 13 files (in-sample).
+ * cooldown and its break, record rule) without looking at the scored file (leave-one-file-out over a
+ * rule grid, near-ties going to the more sensitive rule). Defaults are the single rule that is best
+ * on all 13 files (in-sample).
  *
  * State format (version 2) is stable: `anomalyDetectorStateSchema` below validates it; a version-1
- * state (novelty only) is upgraded on resume. Scores keep their meaning across versions for r.
+ * state (novelty only) is upgraded on resume. Scores keep their meaning across versions for r. The
+ * params are part of the state, so a state keeps the rule it was created with (e.g. a state saved
+ * when `cooldownBreakAfterMs` defaulted to 2 h resumes with 2 h).
  */
 import { z } from 'zod';
 
@@ -60,12 +65,21 @@ export interface AnomalyDetectorParams {
   /** a ratio must reach this share of its decaying maximum to flag */
   recordFraction: number;
   /**
-   * During the cooldown a point still flags when it passes the rule with both bars raised by this
-   * factor (a second, clearly larger incident is news even within the cooldown); 0 = never.
+   * During the cooldown a point still flags when its novelty passes the bar raised by this factor
+   * (a second, clearly larger incident is news even within the cooldown; the level ratio does not
+   * break it); 0 = never.
    */
   cooldownBreak: number;
-  /** the cooldown cannot be broken this soon after a flag (the same incident still unfolding) */
+  /**
+   * the cooldown cannot be broken this soon after a flag (the same incident still unfolding); the
+   * default is half the cooldown: only a second incident in the cooldown's second half breaks it
+   */
   cooldownBreakAfterMs: number;
+  /**
+   * whether the level ratio may break the cooldown too (false, the default: only novelty — values
+   * far from everything seen, the first incident included — make a second incident)
+   */
+  cooldownBreakByLevel: boolean;
 }
 
 const HOUR_MS = 3_600_000;
@@ -84,11 +98,17 @@ export const DEFAULT_ANOMALY_PARAMS: Readonly<AnomalyDetectorParams> = Object.fr
   recordHalfLifeMs: 72 * HOUR_MS,
   recordFraction: 0.8,
   cooldownBreak: 3,
-  cooldownBreakAfterMs: 2 * HOUR_MS,
+  cooldownBreakAfterMs: 12 * HOUR_MS,
+  cooldownBreakByLevel: false,
 });
 
 /** What a state persisted before the cooldown break existed resumes with: the rule it had (no break). */
-const LEGACY_PARAMS = { cooldownBreak: 0, cooldownBreakAfterMs: 2 * HOUR_MS } as const;
+/**
+ * Params a persisted state may lack, at the rule it had: before the cooldown break existed there was
+ * no break (its wait is then irrelevant); before `cooldownBreakByLevel` existed the level ratio could
+ * break the cooldown too.
+ */
+const LEGACY_PARAMS = { cooldownBreak: 0, cooldownBreakAfterMs: 2 * HOUR_MS, cooldownBreakByLevel: true } as const;
 
 /** [low, high, last time a value fell in it (epoch ms)] */
 export type ValueInterval = [number, number, number];
@@ -154,12 +174,14 @@ export const anomalyDetectorParamsSchema = z.object({
   recordFraction: z.number().min(0),
   cooldownBreak: z.number().min(0),
   cooldownBreakAfterMs: z.number().min(0),
+  cooldownBreakByLevel: z.boolean(),
 });
 
 /** Params as persisted: a state saved before the cooldown break existed lacks its two fields (resumed as off). */
 const persistedParamsSchema = anomalyDetectorParamsSchema.extend({
   cooldownBreak: z.number().min(0).optional(),
   cooldownBreakAfterMs: z.number().min(0).optional(),
+  cooldownBreakByLevel: z.boolean().optional(),
 });
 
 const stateCore = {
@@ -279,18 +301,34 @@ export function ratioToScore(ratio: number): number {
 
 /**
  * The flag rule, separate from the state update so the evaluation can re-apply it at other
- * thresholds to the same components (every other input is a fixed parameter).
+ * thresholds to the same components (every other input is a fixed parameter). `levelMayFlag`
+ * false: only novelty can flag (a point breaking the cooldown, see `breaksCooldownOnlyByNovelty`).
  */
 export function isAnomalous(
   c: AnomalyComponents,
   threshold: number,
   levelWeight: number,
   recordFraction: number,
+  levelMayFlag = true,
 ): boolean {
   const theta = threshold / (1 - threshold);
   const novel = c.r >= theta && ratioToScore(c.r) >= recordFraction * c.recordNovelty;
-  const shifted = c.z >= theta * levelWeight && c.z >= recordFraction * c.recordLevel;
+  const shifted = levelMayFlag && c.z >= theta * levelWeight && c.z >= recordFraction * c.recordLevel;
   return novel || shifted;
+}
+
+/**
+ * Whether a point this long after the last flag may flag by novelty only: within the cooldown
+ * (where only the break can flag), unless `cooldownBreakByLevel`. A second incident brings values
+ * far from every value seen so far, the first incident's included, which is what novelty measures;
+ * the level ratio only says the 2 h median left its baseline, which it may do within the range
+ * already seen (an incident's aftermath), so it does not break the cooldown.
+ */
+export function breaksCooldownOnlyByNovelty(
+  sinceLastFlagMs: number,
+  rule: Pick<AnomalyDetectorParams, 'cooldownMs' | 'cooldownBreakByLevel'>,
+): boolean {
+  return !rule.cooldownBreakByLevel && sinceLastFlagMs < rule.cooldownMs;
 }
 
 /** The cooldown part of the flag rule: its flag-time parameters. */
@@ -385,8 +423,10 @@ export function stepAnomalyState(state: AnomalyDetectorState, t: number, value: 
   const c = stepAnomalyComponents(state, t, value);
   if (c === null) return { score: 0, anomaly: false };
   const score = ratioToScore(Math.max(c.r, c.z / p.levelWeight));
-  const bar = thresholdAfterFlag(p.threshold, state.lastFlagT === null ? Infinity : t - state.lastFlagT, p);
-  const anomaly = bar !== null && isAnomalous(c, bar, p.levelWeight, p.recordFraction);
+  const since = state.lastFlagT === null ? Infinity : t - state.lastFlagT;
+  const bar = thresholdAfterFlag(p.threshold, since, p);
+  const anomaly =
+    bar !== null && isAnomalous(c, bar, p.levelWeight, p.recordFraction, !breaksCooldownOnlyByNovelty(since, p));
   if (anomaly) state.lastFlagT = t;
   return { score, anomaly };
 }

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
+  breaksCooldownOnlyByNovelty,
   createAnomalyDetector,
   DEFAULT_ANOMALY_PARAMS,
   initialAnomalyState,
@@ -286,6 +287,9 @@ const HOUR_MS = 3_600_000;
 /** The parameters that changed after the decaying-record rule was added, at their earlier values. */
 const BEFORE_BREAK: Partial<AnomalyDetectorParams> = { cooldownBreak: 0, levelWeight: 10 };
 
+/** The cooldown break as it was first added: 2 h after a flag, by either ratio. */
+const BREAK_BEFORE: Partial<AnomalyDetectorParams> = { cooldownBreakAfterMs: 2 * HOUR_MS, cooldownBreakByLevel: true };
+
 /** What each part of the detector adds, at the default threshold: each variant adds one change to the one before. */
 export const ABLATIONS: { name: string; params: Partial<AnomalyDetectorParams> }[] = [
   {
@@ -295,8 +299,10 @@ export const ABLATIONS: { name: string; params: Partial<AnomalyDetectorParams> }
   { name: '+ level ratio', params: { ...BEFORE_BREAK, recordFraction: 0, cooldownMs: 8 * HOUR_MS } },
   { name: '+ 12 h cooldown', params: { ...BEFORE_BREAK, recordFraction: 0, cooldownMs: 12 * HOUR_MS } },
   { name: '+ decaying-record rule', params: { cooldownBreak: 0, levelWeight: 10, cooldownMs: 12 * HOUR_MS } },
-  { name: '+ 24 h cooldown that 3× the bar breaks', params: { levelWeight: 10 } },
-  { name: '+ level weight 5 (default)', params: {} },
+  { name: '+ 24 h cooldown that 3× the bar breaks', params: { levelWeight: 10, ...BREAK_BEFORE } },
+  { name: '+ level weight 5', params: BREAK_BEFORE },
+  { name: '+ break only 12 h after a flag', params: { cooldownBreakByLevel: true } },
+  { name: '+ only novelty breaks it (default)', params: {} },
   { name: 'default without the level ratio', params: { levelWindowPoints: 0 } },
   { name: 'default without the cooldown break', params: { cooldownBreak: 0 } },
 ];
@@ -462,6 +468,8 @@ export interface FlagRule {
   /** 0 = nothing breaks the cooldown (see AnomalyDetectorParams.cooldownBreak) */
   cooldownBreak: number;
   cooldownBreakAfterMs: number;
+  /** whether the level ratio may break the cooldown (see AnomalyDetectorParams.cooldownBreakByLevel) */
+  cooldownBreakByLevel: boolean;
   recordFraction: number;
   recordHalfLifeMs: number;
   levelWeight: number;
@@ -477,6 +485,7 @@ export function defaultRule(): FlagRule {
     cooldownMs: d.cooldownMs,
     cooldownBreak: d.cooldownBreak,
     cooldownBreakAfterMs: d.cooldownBreakAfterMs,
+    cooldownBreakByLevel: d.cooldownBreakByLevel,
     recordFraction: d.recordFraction,
     recordHalfLifeMs: d.recordHalfLifeMs,
     levelWeight: d.levelWeight,
@@ -487,7 +496,7 @@ export function defaultRule(): FlagRule {
 /**
  * The design grid chosen leaving each file out: small and spread around the defaults (each value
  * a round, a-priori choice: cooldown one working shift / half a day / a day; the cooldown break
- * at the default or off; the level ratio on or off; the record rule at 80% or off; level weight
+ * at the default or off, allowed in the second half of the cooldown; the level ratio on or off; the record rule at 80% or off; level weight
  * 5 / 10 / 20) × THRESHOLD_GRID. Order matters only for exact ties (the first wins): the default
  * design comes first.
  */
@@ -500,7 +509,17 @@ export function designGrid(): FlagRule[] {
         for (const recordFraction of [d.recordFraction, 0])
           for (const levelWeight of level ? [d.levelWeight, 10, 20] : [d.levelWeight])
             for (const threshold of THRESHOLD_GRID)
-              rules.push({ ...d, threshold, cooldownMs, cooldownBreak, recordFraction, levelWeight, level });
+              rules.push({
+                ...d,
+                threshold,
+                cooldownMs,
+                cooldownBreak,
+                // the break waits the same share of every cooldown (the default: half of it)
+                cooldownBreakAfterMs: (d.cooldownBreakAfterMs * cooldownMs) / d.cooldownMs,
+                recordFraction,
+                levelWeight,
+                level,
+              });
   return rules;
 }
 
@@ -526,7 +545,8 @@ export function flagsWith(trace: DetectorTrace, rule: FlagRule): number[] {
     recordNovelty = Math.max(view.recordNovelty, ratioToScore(c.r));
     recordLevel = Math.max(view.recordLevel, Math.min(z, 1e12));
     const bar = thresholdAfterFlag(rule.threshold, t - lastFlag, rule);
-    if (bar === null || !isAnomalous(view, bar, rule.levelWeight, rule.recordFraction)) return 0;
+    const levelMayFlag = !breaksCooldownOnlyByNovelty(t - lastFlag, rule);
+    if (bar === null || !isAnomalous(view, bar, rule.levelWeight, rule.recordFraction, levelMayFlag)) return 0;
     lastFlag = t;
     return 1;
   });

@@ -2,7 +2,9 @@ import {
   anomalyDetectorParamsSchema,
   anomalyDetectorStateSchema,
   createAnomalyDetector,
+  breaksCooldownOnlyByNovelty,
   DEFAULT_ANOMALY_PARAMS,
+  isAnomalous,
   thresholdAfterFlag,
   type AnomalyResult,
 } from '../../../src/ml/anomaly';
@@ -65,9 +67,26 @@ describe('streaming anomaly detector', () => {
     const results = run(values, { cooldownBreak: 0 });
     expect(results.every((r) => r.score >= 0 && r.score <= 1)).toBe(true);
     expect(flagged(results)).toEqual([600]);
-    // With the cooldown break (default), a ramp that keeps breaking new ground at more than 3× the
-    // bar flags again every cooldownBreakAfterMs (2 h = 24 points): the known cost of the break.
-    expect(flagged(run(values))).toEqual([600, 624, 648]);
+    // The default break waits 12 h (half the cooldown), so a 4 h ramp is still one incident …
+    expect(flagged(run(values))).toEqual([600]);
+    // … while a break allowed 2 h after a flag re-flags a ramp that keeps breaking new ground at more
+    // than 3× the bar every 2 h (24 points): the cost that made the default wait half the cooldown.
+    expect(flagged(run(values, { cooldownBreakAfterMs: 2 * 3_600_000 }))).toEqual([600, 624, 648]);
+  });
+
+  it('waits half the cooldown before a second incident may break it (by default)', () => {
+    expect(DEFAULT_ANOMALY_PARAMS.cooldownBreakAfterMs).toBe(DEFAULT_ANOMALY_PARAMS.cooldownMs / 2);
+    // A clearly larger spike 11 h 55 min after the first is the same incident; 12 h after, a new one.
+    const at = (gapPoints: number) => {
+      const values = Array.from({ length: 1400 }, (_, i) => 10 + (i % 2) * 0.1);
+      values[600] = 12;
+      values[600 + gapPoints] = 30;
+      return flagged(run(values));
+    };
+    expect(at(143)).toEqual([600]);
+    expect(at(144)).toEqual([600, 744]);
+    // Past the cooldown (24 h) the ordinary bar applies again.
+    expect(at(288)).toEqual([600, 888]);
   });
 
   it('resumes from a JSON round-trip of its state exactly where it left off', () => {
@@ -138,21 +157,82 @@ describe('streaming anomaly detector', () => {
     values[900] = 10.25;
     expect(flagged(run(values))).toEqual([600, 744]);
     expect(flagged(run(values, { cooldownBreak: 0 }))).toEqual([600]);
-    // Within 2 h of a flag nothing breaks the cooldown.
+    // Before cooldownBreakAfterMs (here 13 h) nothing breaks the cooldown.
     expect(flagged(run(values, { cooldownBreakAfterMs: 13 * 3_600_000 }))).toEqual([600]);
   });
 
   it('resumes a version-2 state persisted before the cooldown break existed with the rule it had', () => {
     const detector = createAnomalyDetector();
     noisyDailyCycle(5, 400).forEach((v, i) => detector.update(T0 + i * STEP_MS, v));
-    const { cooldownBreak: _b, cooldownBreakAfterMs: _a, ...oldParams } = detector.state().params;
+    const {
+      cooldownBreak: _b,
+      cooldownBreakAfterMs: _a,
+      cooldownBreakByLevel: _l,
+      ...oldParams
+    } = detector.state().params;
     const persisted = anomalyDetectorStateSchema.parse({ ...detector.state(), params: oldParams });
     expect(persisted.params).not.toHaveProperty('cooldownBreak');
     expect(createAnomalyDetector({}, persisted).state().params).toMatchObject({
       cooldownBreak: 0,
       cooldownBreakAfterMs: 2 * 3_600_000,
+      cooldownBreakByLevel: true,
     });
     expect(createAnomalyDetector({}, detector.state()).state().params.cooldownBreak).toBe(3);
+  });
+
+  it('resumes a version-2 state persisted before cooldownBreakByLevel existed with the level breaking too', () => {
+    const detector = createAnomalyDetector({ cooldownBreakAfterMs: 2 * 3_600_000 });
+    noisyDailyCycle(6, 400).forEach((v, i) => detector.update(T0 + i * STEP_MS, v));
+    const { cooldownBreakByLevel: _l, ...oldParams } = detector.state().params;
+    const persisted = anomalyDetectorStateSchema.parse(
+      JSON.parse(JSON.stringify({ ...detector.state(), params: oldParams })),
+    );
+    expect(persisted.params).not.toHaveProperty('cooldownBreakByLevel');
+    const resumed = createAnomalyDetector({}, persisted).state().params;
+    expect(resumed).toMatchObject({
+      cooldownBreak: 3,
+      cooldownBreakAfterMs: 2 * 3_600_000,
+      cooldownBreakByLevel: true,
+    });
+    expect(createAnomalyDetector({}, detector.state()).state().params.cooldownBreakByLevel).toBe(false);
+    expect(DEFAULT_ANOMALY_PARAMS.cooldownBreakByLevel).toBe(false);
+  });
+
+  it('lets the level ratio flag unless told not to (the cooldown break is novelty only)', () => {
+    const levelOnly = { r: 0, z: 16, recordNovelty: 0, recordLevel: 0 };
+    const noveltyOnly = { r: 3.5, z: 0, recordNovelty: 0, recordLevel: 0 };
+    // threshold 0.75 ⇔ θ = 3: r ≥ 3 or z ≥ 15 at level weight 5.
+    expect(isAnomalous(levelOnly, 0.75, 5, 0.8)).toBe(true);
+    expect(isAnomalous(levelOnly, 0.75, 5, 0.8, false)).toBe(false);
+    expect(isAnomalous(noveltyOnly, 0.75, 5, 0.8, false)).toBe(true);
+    expect(isAnomalous({ ...levelOnly, z: 14.9 }, 0.75, 5, 0.8)).toBe(false);
+    // The record rule still applies to novelty when the level may not flag.
+    expect(isAnomalous({ ...noveltyOnly, recordNovelty: 0.99 }, 0.75, 5, 0.8, false)).toBe(false);
+    const H = 3_600_000;
+    const rule = { cooldownMs: 24 * H, cooldownBreakByLevel: false };
+    expect(breaksCooldownOnlyByNovelty(12 * H, rule)).toBe(true);
+    expect(breaksCooldownOnlyByNovelty(24 * H - 1, rule)).toBe(true);
+    expect(breaksCooldownOnlyByNovelty(24 * H, rule)).toBe(false);
+    expect(breaksCooldownOnlyByNovelty(Infinity, rule)).toBe(false);
+    expect(breaksCooldownOnlyByNovelty(12 * H, { ...rule, cooldownBreakByLevel: true })).toBe(false);
+  });
+
+  it('does not break the cooldown for a level move inside the range seen, but flags it once the cooldown is over', () => {
+    // Level 20 with small noise and occasional spikes to ±10: a spike beyond them flags at 700; from
+    // 900 the level sits at 26, inside the spikes' range (novelty ~0, level z high) — 16.7 h later.
+    const random = seededRandom(11);
+    const noise = () => (random() < 0.1 ? 20 : 2) * (random() - 0.5);
+    const values = Array.from({ length: 1400 }, (_, i) => (i < 900 ? 20 : 26) + noise());
+    values[700] = 60;
+    const run2 = (params: object) => flagged(run(values, { warmupPoints: 100, ...params }));
+    const byLevel = run2({ cooldownBreakByLevel: true });
+    expect(byLevel[0]).toBe(700);
+    // With the level allowed to break (× 3 bar), the shift flags within the cooldown …
+    expect(byLevel.some((i) => i >= 900 && i < 700 + 288)).toBe(true);
+    // … by default it does not (novelty only), and the shift is not re-flagged later either.
+    const byDefault = run2({});
+    expect(byDefault[0]).toBe(700);
+    expect(byDefault.filter((i) => i > 700 && i < 700 + 288)).toEqual([]);
   });
 
   it('validates partial params without filling in the ones not given (the defaults apply)', () => {

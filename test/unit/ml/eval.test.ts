@@ -195,13 +195,20 @@ describe('model selection without the scored series or file', () => {
       cooldownMs: d.cooldownMs,
       cooldownBreak: d.cooldownBreak,
       cooldownBreakAfterMs: d.cooldownBreakAfterMs,
+      cooldownBreakByLevel: d.cooldownBreakByLevel,
       recordFraction: d.recordFraction,
       recordHalfLifeMs: d.recordHalfLifeMs,
       levelWeight: d.levelWeight,
       level: true,
     });
     for (const [i, s] of series.entries()) {
-      for (const params of [{}, { cooldownBreak: 0 }, { cooldownMs: 8 * 3_600_000, levelWeight: 20 }]) {
+      for (const params of [
+        {},
+        { cooldownBreak: 0 },
+        { cooldownBreakAfterMs: 2 * 3_600_000 },
+        { cooldownBreakAfterMs: 2 * 3_600_000, cooldownBreakByLevel: true },
+        { cooldownMs: 8 * 3_600_000, levelWeight: 20 },
+      ]) {
         const detector = createAnomalyDetector(params);
         const live = s.values.map((v, j) => (detector.update(s.timestamps[j], v).anomaly ? 1 : 0));
         expect(flagsWith(traces[i], { ...defaultRule(), ...params })).toEqual(live);
@@ -211,6 +218,9 @@ describe('model selection without the scored series or file', () => {
     const grid = designGrid();
     expect(grid[0]).toEqual({ ...defaultRule(), threshold: THRESHOLD_GRID[0] });
     expect(grid).toHaveLength(432);
+    // The cooldown break waits the same share (half) of every cooldown in the grid.
+    expect(grid.every((r) => r.cooldownBreakAfterMs === r.cooldownMs / 2)).toBe(true);
+    expect(new Set(grid.map((r) => r.cooldownBreakAfterMs / 3_600_000))).toEqual(new Set([12, 6, 4]));
     const chosen = selectRules(traces, grid).leaveOneOut.standard;
     // Moving file 0's labels elsewhere cannot change the rule chosen for file 0 (it is chosen on the others).
     const moved = traces.map((t, i) => (i === 0 ? { ...t, windows: [{ start: 100, end: 140 }] } : t));
