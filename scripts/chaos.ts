@@ -3,7 +3,8 @@
  * 200 alerts and the scale-up of 50 clusters, while workers are SIGKILLed every few seconds and the
  * Temporal server and PostgreSQL are restarted once each (src/sandbox/chaos.ts). Prints one JSON
  * line on stdout; progress and, for any non-zero, its evidence go to stderr.
- *   CHAOS_EVENTS, CHAOS_ALERTS, CHAOS_CLUSTERS, CHAOS_KILL_EVERY_MS override the sizes.
+ *   CHAOS_EVENTS, CHAOS_ALERTS, CHAOS_CLUSTERS, CHAOS_KILL_EVERY_MS override the sizes;
+ *   CHAOS_PREBUILT_BUNDLE=1 has the workers load one prebuilt workflow bundle (fast restarts).
  */
 import { runChaos } from '../src/sandbox/chaos';
 
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
     clusters: n('CHAOS_CLUSTERS', 50),
     workers: 3,
     killEveryMs: n('CHAOS_KILL_EVERY_MS', 8_000),
+    prebuiltBundle: process.env.CHAOS_PREBUILT_BUNDLE === '1',
     serverRestartAtMs: 30_000,
     dbRestartAtMs: 70_000,
     timeoutMs: n('CHAOS_TIMEOUT_MS', 20 * 60_000),
