@@ -195,11 +195,12 @@ export async function startPostgres(opts: { dir: string; port?: number; logDir: 
       'listen_addresses=127.0.0.1',
       '-c',
       'max_connections=300',
-      // A throwaway database: durability against an OS crash is not the point (a process crash is still recovered).
+      // A throwaway database: durability against an OS crash is not the point (fsync off); a
+      // PostgreSQL crash must lose nothing, so commits stay synchronous. With synchronous_commit=off
+      // the chaos run's immediate shutdown can lose a just-acknowledged commit, the likely cause of a
+      // workflow task recorded as scheduled but never dispatched (backlog 0; the run hung for good).
       '-c',
       'fsync=off',
-      '-c',
-      'synchronous_commit=off',
       '-c',
       'full_page_writes=off',
     ]);
