@@ -59,9 +59,9 @@ export interface ChaosOptions {
   killEveryMs: number;
   /**
    * Workers load one workflow bundle built at stack start (restart in seconds) instead of bundling
-   * at every start. Off by default: with it, a restarted worker is back so fast that the injector
-   * kills about three times as often (72 kills in the short run instead of 4) and a raise-capacity
-   * run missed its deadline and fell back — not yet a run this suite can pass in its budget.
+   * at every start. Off by default until a full run with it has been judged (the one short run
+   * with it had a raise-capacity run miss its deadline, fall back, and wait in return-to-spot for
+   * an interrupted instance this harness only reclaims in later phases).
    */
   prebuiltBundle?: boolean;
   /** When (after the load starts) the Temporal server and PostgreSQL are restarted. */
