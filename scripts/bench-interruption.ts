@@ -230,7 +230,7 @@ async function main(): Promise<void> {
         )
       ).Subnet!.SubnetId!;
     const ltId = await ensureLaunchTemplate(aws.ec2(cluster), 'bench-spot-batch', cluster.nodegroups[0]!);
-    // Standalone spot nodes of the group (tagged as EKS tags them): replaced by an instant EC2 Fleet each.
+    // Standalone spot nodes of the group (tagged as EKS tags them): replaced by batched instant EC2 Fleets (one per batch of launches).
     const launch = async (count: number, phase: number): Promise<string[]> => {
       const ids: string[] = [];
       const subnetId = await subnetFor(phase);
