@@ -350,9 +350,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     // --- the load: spot burst, alerts, scale-up ------------------------------------------------
     const eventIds = [...fleetIds, ...raiseIds];
     say(`load: ${eventIds.length} spot warnings, ${o.alerts} alerts, the scale-up of ${o.clusters} clusters`);
+    /** When each event was first sent (its `time`): AWS reclaims the instance two minutes later. */
+    const sentAt = new Map<string, number>();
     const post = async (instanceId: string) => {
       // EventBridge API destinations retry 5xx and network errors for up to 24 h; the run, until its deadline.
       for (let attempt = 1; ; attempt++) {
+        if (!sentAt.has(instanceId)) sentAt.set(instanceId, Date.now());
         const res = await fetch(`${st.ingressUrl}/events/eventbridge`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
@@ -419,7 +422,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       }
     })();
 
-    // AWS reclaims the raise-capacity group's interrupted instances; here once their workflow waits for it.
+    // AWS reclaims the raise-capacity group's interrupted instances: here once their workflow waits
+    // for it, and in any case when the two-minute notice is over (as AWS does, whatever the run does:
+    // a run that fell back waits in return-to-spot for the group to be whole without the instance).
     const reclaimed = new Set<string>();
     const reclaim = (async () => {
       while (reclaimed.size < raiseIds.length && Date.now() < deadline) {
@@ -430,7 +435,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
             .query(progressQuery)
             .then((p) => p.phase)
             .catch(() => undefined);
-          if (phase === 'waiting-for-termination' || phase === 'done') {
+          const noticeOver = Date.now() > (sentAt.get(id) ?? Infinity) + 120_000;
+          if (phase === 'waiting-for-termination' || phase === 'done' || noticeOver) {
             await aws
               .autoScaling(SPOT)
               .send(
