@@ -24,7 +24,8 @@ import {
   batchedInstancesTagged,
   batchedLaunchedFor,
 } from './gateways/batched-reads';
-import { batchedLaunch, launchedEarlier } from './gateways/batched-launches';
+import { batchedLaunch, launchedEarlier, launchInFlight, type Launched } from './gateways/batched-launches';
+import { QueueWaitExceeded } from '../src/aws/batcher';
 import { createKubernetesActivities } from './kubernetes';
 import type { DrainNodeResult } from '../workflows/drain/messages';
 import { shippedPriceTable } from '../src/data/pricing';
@@ -328,6 +329,7 @@ export function createInterruptionActivities(deps: ActivityDeps) {
     /** Default: spot-replacement for spot, on-demand-fallback for on-demand. */
     purpose?: LaunchPurpose;
   }): Promise<FleetLaunchResult> {
+    const startedMs = deps.now().getTime();
     const { identity, capacity } = input;
     const purpose: LaunchPurpose = input.purpose ?? (capacity === 'spot' ? 'spot-replacement' : 'on-demand-fallback');
     const owner = activityInfoOrUndefined()?.workflowExecution?.workflowId ?? 'unknown';
@@ -335,42 +337,54 @@ export function createInterruptionActivities(deps: ActivityDeps) {
     if (!m) throw new ValidationError(`instance ${identity.instanceId} is not in a configured node group`);
     if (!identity.launchTemplate) throw new ValidationError(`no launch template known for ${m.cluster}/${m.nodegroup}`);
     const legacyTag = capacity === 'spot' ? REPLACEMENT_TAG : FALLBACK_TAG;
-    // First attempts rely on the batch's ClientToken (AWS returns the same fleet for it); a retry —
-    // the case where an earlier attempt may have launched before dying — first looks for what was
-    // launched for this instance by its tags, which is what works on moto, which ignores
-    // ClientToken. Skipping that scan on the first attempt keeps a burst off a DescribeInstances each.
-    const attempt = activityInfoOrUndefined()?.attempt;
-    const existing =
-      attempt === 1 ? [] : await launchedEarlier(deps, m.target, identity.instanceId, purpose, legacyTag);
-    if (existing.length > 0) {
-      return {
-        instanceIds: sortedIds(existing.map((i) => i.InstanceId)),
-        instanceTypes: existing.map((i) => i.InstanceType ?? ''),
-        created: false,
-        requestedAt: deps.now().toISOString(),
-      };
-    }
     const types = similarInstanceTypes({
       interruptedType: identity.instanceType ?? m.instanceTypes[0],
       configuredTypes: m.instanceTypes,
       catalogue: instanceCatalogue(),
     });
-    // One fleet for every concurrent request of the same shape in this worker (activities/gateways/batched-launches.ts).
-    const launched = await batchedLaunch(
-      deps,
-      {
-        target: m.target,
-        capacity,
-        purpose,
-        launchTemplate: identity.launchTemplate,
-        overrides: fleetOverrides(types, m.subnets),
-        cluster: m.cluster,
-        nodegroup: m.nodegroup,
-        types,
-      },
-      identity.instanceId,
-      owner,
-    );
+    const shape = {
+      target: m.target,
+      capacity,
+      purpose,
+      launchTemplate: identity.launchTemplate,
+      overrides: fleetOverrides(types, m.subnets),
+      cluster: m.cluster,
+      nodegroup: m.nodegroup,
+      types,
+    };
+    const earlier = (found: Launched[]): FleetLaunchResult => ({
+      instanceIds: sortedIds(found.map((i) => i.instanceId)),
+      instanceTypes: found.map((i) => i.instanceType),
+      created: false,
+      requestedAt: deps.now().toISOString(),
+    });
+    // First attempts rely on the batch's ClientToken (AWS returns the same fleet for it); a retry —
+    // the case where an earlier attempt may have launched before dying or timing out — first waits
+    // for this worker's launch still in flight for it, then looks for what was launched for this
+    // instance by its tags, which is what works on moto, which ignores ClientToken. Skipping that
+    // scan on the first attempt keeps a burst off a DescribeInstances each.
+    const info = activityInfoOrUndefined();
+    if (info?.attempt !== 1) {
+      const flying = await launchInFlight(deps, shape, identity.instanceId, owner)?.catch(() => undefined);
+      if (flying) return earlier([flying]);
+      const existing = await launchedEarlier(deps, m.target, identity.instanceId, purpose, legacyTag);
+      if (existing.length > 0)
+        return earlier(existing.map((i) => ({ instanceId: i.InstanceId ?? '', instanceType: i.InstanceType ?? '' })));
+    }
+    // One fleet for every concurrent request of the same shape in this worker
+    // (activities/gateways/batched-launches.ts). A request waits for a place in a call at most half
+    // of this attempt's start-to-close: when the attempt times out, nothing is left queued for it,
+    // and the call it joined had the other half to return, so the retry's tag scan sees it.
+    const maxQueueMs = info?.startToCloseTimeoutMs
+      ? Math.max(1_000, info.startToCloseTimeoutMs / 2 - (deps.now().getTime() - startedMs))
+      : undefined;
+    const launched = await batchedLaunch(deps, shape, identity.instanceId, owner, maxQueueMs).catch((err: unknown) => {
+      if (err instanceof QueueWaitExceeded)
+        throw new UnavailableError(
+          `the ${capacity} launch for ${identity.instanceId} waited ${err.waitedMs} ms for a place in a fleet call and was withdrawn unsent`,
+        );
+      throw err;
+    });
     if (!launched) {
       // Retryable: capacity may appear on the next attempt; the activity's schedule-to-close keeps retries inside the deadline.
       throw new UnavailableError(`CreateFleet ${capacity} launched nothing for ${identity.instanceId}`);

@@ -108,14 +108,33 @@ function launcherFor(deps: GatewayDeps, shape: LaunchShape): Batcher<Launched> {
   return b;
 }
 
-/** The replacement for `member` from a batched launch (undefined: the fleet ran out before it). */
+/**
+ * The replacement for `member` from a batched launch (undefined: the fleet ran out before it).
+ * `maxQueueMs` bounds the wait for a place in a call: past it the request leaves the queue
+ * unsent (`QueueWaitExceeded`), so an activity attempt that times out never leaves a launch
+ * queued behind it for its retry to double.
+ */
 export function batchedLaunch(
   deps: GatewayDeps,
   shape: LaunchShape,
   member: string,
   owner: string,
+  maxQueueMs?: number,
 ): Promise<Launched | undefined> {
-  return launcherFor(deps, shape).get(keyOf(member, owner));
+  return launcherFor(deps, shape).get(keyOf(member, owner), { maxWaitMs: maxQueueMs });
+}
+
+/**
+ * The launch this worker has in flight for `member` on behalf of `owner`, if any: a retry on the
+ * same worker waits for it instead of scanning tags the fleet has not written yet.
+ */
+export function launchInFlight(
+  deps: GatewayDeps,
+  shape: LaunchShape,
+  member: string,
+  owner: string,
+): Promise<Launched | undefined> | undefined {
+  return launcherFor(deps, shape).sending(keyOf(member, owner));
 }
 
 async function launchBatch(

@@ -21,10 +21,25 @@ export interface BatcherOptions<V> {
 interface Waiter<V> {
   resolve: (v: V | undefined) => void;
   reject: (err: unknown) => void;
+  /** Fires when the request has waited `maxWaitMs` without going out. */
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+/** A request that left the queue because it waited longer than it may (`get`'s `maxWaitMs`); nothing was sent for it. */
+export class QueueWaitExceeded extends Error {
+  constructor(
+    readonly key: string,
+    readonly waitedMs: number,
+  ) {
+    super(`waited ${waitedMs} ms in the batch queue without going out; withdrawn, nothing was sent for it`);
+    this.name = 'QueueWaitExceeded';
+  }
 }
 
 export class Batcher<V> {
   private readonly waiting = new Map<string, Waiter<V>[]>();
+  /** Keys whose call is in flight, with the answer each will get. */
+  private readonly flying = new Map<string, Promise<V | undefined>>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private inFlight = 0;
   /** Calls made and keys answered (for tests and benchmarks). */
@@ -32,13 +47,41 @@ export class Batcher<V> {
 
   constructor(private readonly opts: BatcherOptions<V>) {}
 
-  get(key: string): Promise<V | undefined> {
+  /**
+   * The answer for `key` from the next call. With `maxWaitMs`, a request still queued (not yet
+   * part of a call) after that long is withdrawn and rejected with `QueueWaitExceeded`: for a
+   * mutation, the caller then knows nothing was sent on its behalf, so a retry cannot double it.
+   */
+  get(key: string, opts: { maxWaitMs?: number } = {}): Promise<V | undefined> {
     return new Promise<V | undefined>((resolve, reject) => {
+      const waiter: Waiter<V> = { resolve, reject };
       const list = this.waiting.get(key);
-      if (list) list.push({ resolve, reject });
-      else this.waiting.set(key, [{ resolve, reject }]);
+      if (list) list.push(waiter);
+      else this.waiting.set(key, [waiter]);
+      if (opts.maxWaitMs !== undefined) {
+        const maxWaitMs = opts.maxWaitMs;
+        waiter.timer = setTimeout(() => this.withdraw(key, waiter, maxWaitMs), Math.max(0, maxWaitMs));
+      }
       this.schedule();
     });
+  }
+
+  /** The answer a call already in flight will give for `key` (undefined when `key` is in no call). */
+  sending(key: string): Promise<V | undefined> | undefined {
+    return this.flying.get(key);
+  }
+
+  private withdraw(key: string, waiter: Waiter<V>, waitedMs: number): void {
+    const list = this.waiting.get(key);
+    const at = list?.indexOf(waiter) ?? -1;
+    if (!list || at < 0) return; // already sent
+    list.splice(at, 1);
+    if (list.length === 0) this.waiting.delete(key);
+    if (this.waiting.size === 0) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    waiter.reject(new QueueWaitExceeded(key, waitedMs));
   }
 
   private get full(): boolean {
@@ -65,15 +108,23 @@ export class Batcher<V> {
     const keys = [...this.waiting.keys()].slice(0, this.opts.maxBatch);
     const batch = new Map(keys.map((k) => [k, this.waiting.get(k)!]));
     for (const k of keys) this.waiting.delete(k);
+    for (const ws of batch.values()) for (const w of ws) clearTimeout(w.timer);
     this.inFlight++;
     this.stats.calls++;
     this.stats.keys += keys.length;
+    const call = this.opts.fetch(keys);
+    const answers = new Map(keys.map((k) => [k, call.then((found) => found.get(k))]));
+    for (const [k, answer] of answers) {
+      answer.catch(() => undefined); // the waiters below observe the failure
+      this.flying.set(k, answer);
+    }
     try {
-      const found = await this.opts.fetch(keys);
+      const found = await call;
       for (const [k, ws] of batch) for (const w of ws) w.resolve(found.get(k));
     } catch (err) {
       for (const ws of batch.values()) for (const w of ws) w.reject(err);
     } finally {
+      for (const [k, answer] of answers) if (this.flying.get(k) === answer) this.flying.delete(k);
       this.inFlight--;
       this.schedule();
     }

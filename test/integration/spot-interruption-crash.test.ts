@@ -375,4 +375,63 @@ describe('spot interruption survives a worker crash without a double launch', ()
       await new Promise((r) => proxy.close(r));
     }
   });
+  it("a retry while the first attempt's fleet call is still in flight on this worker waits for it: one fleet", async () => {
+    // A proxy that holds CreateFleet for six seconds before passing it to moto: the first attempt's
+    // call is in flight, and AWS has launched nothing a tag scan could find.
+    const upstream = new URL(motoEndpoint());
+    let createFleets = 0;
+    const proxy: Server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const isCreateFleet = body.toString('utf8').includes('Action=CreateFleet');
+        if (isCreateFleet) createFleets++;
+        const forward = () => {
+          const up = request(
+            { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
+            (answer) => {
+              res.writeHead(answer.statusCode ?? 502, answer.headers);
+              answer.pipe(res);
+            },
+          );
+          up.end(body);
+        };
+        if (isCreateFleet) setTimeout(forward, 6_000);
+        else forward();
+      });
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    try {
+      const slow = new AwsClientFactory({
+        endpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+        credentials: SANDBOX_CREDENTIALS,
+        maxAttempts: 1,
+      });
+      const deps = { ...testActivityDeps({ config, client: stack.client, taskQueue }), aws: slow };
+      const acts = createInterruptionActivities(deps);
+      const real = (await sandbox.asg(fleetAsg)).inService[0]!;
+      // An interrupted id of its own (the launch only needs the identity), so no other test's launch matches.
+      const fleetTarget = 'i-0c0000000000000f1';
+      const identity = {
+        ...(await acts.identifyInstance({ instanceId: real, region, account })),
+        instanceId: fleetTarget,
+      };
+      const first = acts.launchFleet({ identity, capacity: 'spot', clientToken: 'in-flight-fleet' });
+      await eventually(
+        async () => createFleets,
+        (n) => n === 1,
+        'the first CreateFleet reaching the proxy',
+      );
+      // The retry (outside an activity context it runs the retry path) while that call is held.
+      const retry = await acts.launchFleet({ identity, capacity: 'spot', clientToken: 'in-flight-fleet' });
+      const launched = await first;
+      expect(launched.created).toBe(true);
+      expect(retry).toMatchObject({ created: false, instanceIds: launched.instanceIds });
+      expect(createFleets).toBe(1);
+      expect(await sandbox.launchedFor(fleetTarget, 'replacement')).toHaveLength(1);
+    } finally {
+      await new Promise((r) => proxy.close(r));
+    }
+  });
 });

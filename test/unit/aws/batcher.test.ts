@@ -1,4 +1,4 @@
-import { Batcher } from '../../../src/aws/batcher';
+import { Batcher, QueueWaitExceeded } from '../../../src/aws/batcher';
 
 describe('Batcher', () => {
   it('answers concurrent requests from one call per batch of distinct keys, each from a call issued after it asked', async () => {
@@ -85,5 +85,60 @@ describe('Batcher', () => {
     });
     await expect(Promise.all([b.get('a'), b.get('b')])).rejects.toThrow('throttled');
     expect(await b.get('a')).toBe(1);
+  });
+  it('withdraws a request queued longer than its maxWaitMs: rejected, never sent; a request already sent is not withdrawn', async () => {
+    const calls: string[][] = [];
+    const gates: (() => void)[] = [];
+    const b = new Batcher<string>({
+      windowMs: 1,
+      maxBatch: 10,
+      fetch: async (keys) => {
+        calls.push(keys);
+        await new Promise<void>((r) => gates.push(r));
+        return new Map(keys.map((k) => [k, k]));
+      },
+    });
+    const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
+    const sent = b.get('a', { maxWaitMs: 30 });
+    await tick();
+    expect(calls).toEqual([['a']]); // 'a' is in flight
+    const late = b.get('b', { maxWaitMs: 30 }); // queued behind the one call in flight
+    const patient = b.get('c');
+    const lateResult = late.catch((e: unknown) => e);
+    await tick(60); // past both maxWaitMs: 'b' leaves the queue, 'a' (in flight) stays
+    const err = await lateResult;
+    expect(err).toBeInstanceOf(QueueWaitExceeded);
+    expect((err as QueueWaitExceeded).key).toBe('b');
+    gates[0]!();
+    expect(await sent).toBe('a');
+    await tick();
+    expect(calls).toEqual([['a'], ['c']]); // 'b' was never sent
+    gates[1]!();
+    expect(await patient).toBe('c');
+  });
+
+  it("sending answers a key only while its call is in flight, with that call's answer", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const b = new Batcher<string>({
+      windowMs: 1,
+      maxBatch: 10,
+      fetch: async (keys) => {
+        await gate;
+        return new Map(keys.filter((k) => k !== 'none').map((k) => [k, `v-${k}`]));
+      },
+    });
+    const a = b.get('a');
+    const none = b.get('none');
+    expect(b.sending('a')).toBeUndefined(); // queued, not yet sent
+    await new Promise((r) => setTimeout(r, 20));
+    const flying = b.sending('a');
+    expect(flying).toBeDefined();
+    expect(b.sending('z')).toBeUndefined();
+    release();
+    expect(await flying).toBe('v-a');
+    expect(await a).toBe('v-a');
+    expect(await none).toBeUndefined();
+    expect(b.sending('a')).toBeUndefined();
   });
 });
