@@ -7,7 +7,12 @@
  *           CreateFleet accepted, and how many made it within the 120 s notice.
  *   busy:   the same burst with one worker while a CPU hog (a child process spinning one core) runs.
  *   ceiling: a no-op workflow per event started the same way (HTTP → signal-with-start), 1,000 at
- *           once: Temporal's own p99 on this machine (`temporal_p99_ms`).
+ *           once: Temporal's own p99 on this machine (`temporal_p99_ms`); and the replacement
+ *           calls made directly with the SDK, no Temporal (`sdk`: one DescribeInstances and one
+ *           CreateFleet per event, 1,000 events, 50 at a time — a fleet per event, as eksflow
+ *           launched before batching).
+ * Each phase gets a fresh moto: moto keeps every instance in one Python process, and slows with
+ * each earlier phase's thousands (the busy phase once ran an hour behind them).
  * AWS calls are counted in the worker processes (src/aws/call-counter.ts).
  * Prints one JSON line on stdout; progress goes to stderr.
  */
@@ -16,7 +21,14 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { CreateSubnetCommand, CreateVpcCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  CreateFleetCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  DescribeInstancesCommand,
+  RunInstancesCommand,
+  type _InstanceType,
+} from '@aws-sdk/client-ec2';
 import { Client, Connection } from '@temporalio/client';
 import { stringify } from 'yaml';
 import { AwsClientFactory, SANDBOX_CREDENTIALS } from '../src/aws/clients';
@@ -203,37 +215,38 @@ async function stopWorker(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'eksflow-bench-int-'));
-  const [moto, temporal] = await Promise.all([
-    startMoto({ logFile: join(dir, 'moto.log') }),
-    startTemporalDevServer({ headless: true, logFile: join(dir, 'temporal.log') }),
-  ]);
-  const workers: ChildProcess[] = [];
-  let app: ReturnType<typeof buildIngressServer> | undefined;
-  let connection: Connection | undefined;
+/** A fresh moto with the bench's cluster seeded, and a way to launch spot nodes of its group in it. */
+interface AwsPhase {
+  endpoint: string;
+  aws: AwsClientFactory;
+  ltId: string;
+  subnetId: string;
+  /** Standalone spot nodes of the group (tagged as EKS tags them): what the warnings are about. */
+  launch: (count: number) => Promise<string[]>;
+  stop: () => Promise<void>;
+}
+
+async function awsPhase(dir: string, name: string): Promise<AwsPhase> {
+  const moto = await startMoto({ logFile: join(dir, `moto-${name}.log`) });
   try {
     const config = parseConfig(rawConfig, 'bench config');
     const cluster = config.clusters[0]!;
     const aws = new AwsClientFactory({ endpoint: moto.endpoint, credentials: SANDBOX_CREDENTIALS });
     await seedCluster(aws, cluster);
-    // The sandbox's /24 subnets hold ~250 instances; the bench needs thousands: one /19 per phase.
+    // The sandbox's /24 subnets hold ~250 instances; a phase needs over a thousand: one /19.
     const vpc = await aws.ec2(cluster).send(new CreateVpcCommand({ CidrBlock: '10.60.0.0/16' }));
-    const subnetFor = async (i: number) =>
-      (
-        await aws.ec2(cluster).send(
-          new CreateSubnetCommand({
-            VpcId: vpc.Vpc!.VpcId!,
-            CidrBlock: `10.60.${i * 32}.0/19`,
-            AvailabilityZone: `${region}${'abc'[i % 3]}`,
-          }),
-        )
-      ).Subnet!.SubnetId!;
+    const subnetId = (
+      await aws.ec2(cluster).send(
+        new CreateSubnetCommand({
+          VpcId: vpc.Vpc!.VpcId!,
+          CidrBlock: '10.60.0.0/19',
+          AvailabilityZone: `${region}a`,
+        }),
+      )
+    ).Subnet!.SubnetId!;
     const ltId = await ensureLaunchTemplate(aws.ec2(cluster), 'bench-spot-batch', cluster.nodegroups[0]!);
-    // Standalone spot nodes of the group (tagged as EKS tags them): replaced by batched instant EC2 Fleets (one per batch of launches).
-    const launch = async (count: number, phase: number): Promise<string[]> => {
+    const launch = async (count: number): Promise<string[]> => {
       const ids: string[] = [];
-      const subnetId = await subnetFor(phase);
       for (let left = count; left > 0; left -= 250) {
         const out = await aws.ec2(cluster).send(
           new RunInstancesCommand({
@@ -256,14 +269,82 @@ async function main(): Promise<void> {
       }
       return ids;
     };
+    return { endpoint: moto.endpoint, aws, ltId, subnetId, launch, stop: () => moto.stop() };
+  } catch (err) {
+    await moto.stop();
+    throw err;
+  }
+}
+
+/**
+ * The replacement calls without eksflow: for each event one DescribeInstances (the interrupted
+ * instance) and one instant CreateFleet of one spot instance, made directly with the SDK,
+ * `concurrency` events at a time. p99 of event → CreateFleet answered.
+ */
+async function sdkCeiling(phase: AwsPhase, ids: string[], concurrency: number): Promise<Record<string, number>> {
+  const ec2 = phase.aws.ec2({ accountId: account, region });
+  const start = Date.now();
+  const done: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < ids.length) {
+        const id = ids[next++]!;
+        await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
+        await ec2.send(
+          new CreateFleetCommand({
+            Type: 'instant',
+            TargetCapacitySpecification: { TotalTargetCapacity: 1, DefaultTargetCapacityType: 'spot' },
+            SpotOptions: { AllocationStrategy: 'price-capacity-optimized' },
+            LaunchTemplateConfigs: [
+              {
+                LaunchTemplateSpecification: { LaunchTemplateId: phase.ltId, Version: '$Latest' },
+                Overrides: ['m5.large', 'm5a.large', 'm6i.large'].map((t) => ({
+                  InstanceType: t as _InstanceType,
+                  SubnetId: phase.subnetId,
+                })),
+              },
+            ],
+            TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'eksflow:replacement-for', Value: id }] }],
+          }),
+        );
+        done.push(Date.now() - start);
+      }
+    }),
+  );
+  done.sort((a, b) => a - b);
+  return {
+    events: ids.length,
+    concurrency,
+    p50_ms: quantile(done, 0.5),
+    p99_ms: quantile(done, 0.99),
+    within_deadline: done.filter((l) => l <= 120_000).length,
+    aws_calls_per_event: 2,
+  };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'eksflow-bench-int-'));
+  const temporal = await startTemporalDevServer({ headless: true, logFile: join(dir, 'temporal.log') });
+  const workers: ChildProcess[] = [];
+  let app: ReturnType<typeof buildIngressServer> | undefined;
+  let connection: Connection | undefined;
+  let phaseAws: AwsPhase | undefined;
+  /** Stops the previous phase's moto and starts a fresh one. */
+  const freshAws = async (name: string): Promise<AwsPhase> => {
+    await phaseAws?.stop();
+    phaseAws = undefined;
+    return (phaseAws = await awsPhase(dir, name));
+  };
+  try {
     const configPath = join(dir, 'eksflow.yaml');
     writeFileSync(configPath, stringify(rawConfig));
-    const workerEnv = {
+    const workerEnv = (phase: AwsPhase) => ({
       EKSFLOW_CONFIG: configPath,
       TEMPORAL_ADDRESS: temporal.address,
-      EKSFLOW_AWS_ENDPOINT: moto.endpoint,
+      EKSFLOW_AWS_ENDPOINT: phase.endpoint,
       EKSFLOW_REPORTS_DIR: join(dir, 'reports'),
-    };
+    });
 
     connection = await Connection.connect({ address: temporal.address });
     const client = new Client({ connection });
@@ -319,8 +400,9 @@ async function main(): Promise<void> {
     // (a) single events: HTTP 202 → replacement request accepted by moto.
     progress(`single: ${SINGLE_EVENTS} events, one worker process`);
     await openIngress('bench-single');
-    workers.push(await startWorker(dir, { ...workerEnv, TEMPORAL_TASK_QUEUE: 'bench-single' }, 0));
-    const singleIds = await launch(SINGLE_EVENTS, 0);
+    const singleAws = await freshAws('single');
+    workers.push(await startWorker(dir, { ...workerEnv(singleAws), TEMPORAL_TASK_QUEUE: 'bench-single' }, 0));
+    const singleIds = await singleAws.launch(SINGLE_EVENTS);
     const single: number[] = [];
     for (const id of singleIds) {
       const r = await post(id, new Date());
@@ -354,19 +436,20 @@ async function main(): Promise<void> {
       ['busy', 1],
     ] as const) {
       const taskQueue = `bench-${phase}-${workerCount}`;
-      const hog = phase === 'busy' ? startCpuHog() : undefined;
-      progress(`burst: ${BURST_EVENTS} events at once, ${workerCount} worker process(es)`);
+      progress(`${phase}: ${BURST_EVENTS} events at once, ${workerCount} worker process(es)`);
       await openIngress(taskQueue);
+      const phaseEnv = await freshAws(`${phase}-${workerCount}`);
+      const hog = phase === 'busy' ? startCpuHog() : undefined;
       for (let i = 0; i < workerCount; i++)
         workers.push(
           await startWorker(
             dir,
-            { ...workerEnv, TEMPORAL_TASK_QUEUE: taskQueue },
+            { ...workerEnv(phaseEnv), TEMPORAL_TASK_QUEUE: taskQueue },
             (phase === 'busy' ? 100 : 10 * workerCount) + i,
           ),
         );
       const indexes = Array.from({ length: workerCount }, (_, i) => (phase === 'busy' ? 100 : 10 * workerCount) + i);
-      const ids = await launch(BURST_EVENTS, phase === 'busy' ? 3 : workerCount);
+      const ids = await phaseEnv.launch(BURST_EVENTS);
       const start = new Date();
       const posted = await Promise.all(ids.map((id) => post(id, start)));
       const rejected = posted.filter((p) => p.status !== 202).length;
@@ -404,11 +487,14 @@ async function main(): Promise<void> {
     }
     const temporalP99 = await noopCeiling(temporal.address, BURST_EVENTS);
     progress(`ceiling: no-op workflows p99 ${temporalP99} ms`);
+    const sdkAws = await freshAws('sdk');
+    const sdk = await sdkCeiling(sdkAws, await sdkAws.launch(BURST_EVENTS), 50);
+    progress(`ceiling: direct SDK ${JSON.stringify(sdk)}`);
     const allCalls = total(singleCalls) + burst.reduce((a, b) => a + b.aws_calls!, 0);
     const allEvents = single.length + burst.reduce((a, b) => a + b.events!, 0);
     single.sort((a, b) => a - b);
     process.stdout.write(
-      `${JSON.stringify({ bench: 'interruption', single: { events: single.length, p50_ms: quantile(single, 0.5), p99_ms: quantile(single, 0.99), aws_calls_per_event: perUnit(total(singleCalls), single.length) }, burst, busy, temporal_p99_ms: temporalP99, aws_calls: allCalls, aws_calls_per_unit: perUnit(allCalls, allEvents), aws_calls_per_event: perUnit(allCalls, allEvents) })}\n`,
+      `${JSON.stringify({ bench: 'interruption', single: { events: single.length, p50_ms: quantile(single, 0.5), p99_ms: quantile(single, 0.99), aws_calls_per_event: perUnit(total(singleCalls), single.length) }, burst, busy, temporal_p99_ms: temporalP99, sdk, aws_calls: allCalls, aws_calls_per_unit: perUnit(allCalls, allEvents), aws_calls_per_event: perUnit(allCalls, allEvents) })}\n`,
     );
   } catch (err) {
     // Report before cleanup: closing the connection makes pending calls fail noisily.
@@ -418,7 +504,7 @@ async function main(): Promise<void> {
     await Promise.all(workers.map(stopWorker));
     await app?.close();
     await connection?.close();
-    await Promise.all([moto.stop(), temporal.stop()]);
+    await Promise.all([phaseAws?.stop(), temporal.stop()]);
   }
 }
 
