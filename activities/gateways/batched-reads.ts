@@ -1,5 +1,5 @@
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
-import type { Instance } from '@aws-sdk/client-ec2';
+import type { Filter, Instance } from '@aws-sdk/client-ec2';
 import type { AwsClientFactory } from '../../src/aws/clients';
 import { Batcher } from '../../src/aws/batcher';
 import type { AwsTarget } from '../../src/config/clusters';
@@ -67,16 +67,20 @@ export async function batchedInstances(aws: AwsClientFactory, target: AwsTarget,
   return found.filter((i): i is Instance => !!i);
 }
 
-/** Pending or running instances tagged `key=value`, batched with every concurrent caller's for the same key. */
-export async function batchedInstancesTagged(
+/**
+ * Pending or running instances found by one tag filter over many values at once (`filter`), and
+ * handed back to each value's waiters by the values an instance's tags carry (`valuesOf`).
+ */
+function tagScan(
   aws: AwsClientFactory,
   target: AwsTarget,
-  key: string,
-  value: string,
-): Promise<Instance[]> {
-  const found = await reader(
+  name: string,
+  filter: (values: string[]) => Filter,
+  valuesOf: (tags: Record<string, string>) => string[],
+): Batcher<Instance[]> {
+  return reader(
     aws,
-    `tagged/${key}/${targetKey(target)}`,
+    `${name}/${targetKey(target)}`,
     () =>
       new Batcher<Instance[]>({
         windowMs: WINDOW_MS,
@@ -85,22 +89,32 @@ export async function batchedInstancesTagged(
           const out = await describeInstancesWhere(
             aws,
             target,
-            [
-              { Name: `tag:${key}`, Values: values },
-              { Name: 'instance-state-name', Values: ['pending', 'running'] },
-            ],
-            `tag:${key} ${values.length} values (batched)`,
+            [filter(values), { Name: 'instance-state-name', Values: ['pending', 'running'] }],
+            `${name} ${values.length} values (batched)`,
           );
           const byValue = new Map<string, Instance[]>();
-          for (const i of out) {
-            const v = tagsOf(i.Tags)[key] ?? '';
-            byValue.set(v, [...(byValue.get(v) ?? []), i]);
-          }
+          for (const i of out) for (const v of valuesOf(tagsOf(i.Tags))) byValue.set(v, [...(byValue.get(v) ?? []), i]);
           return byValue;
         },
       }),
-  ).get(value);
-  return found ?? [];
+  );
+}
+
+/** Pending or running instances tagged `key=value`, batched with every concurrent caller's for the same key. */
+export async function batchedInstancesTagged(
+  aws: AwsClientFactory,
+  target: AwsTarget,
+  key: string,
+  value: string,
+): Promise<Instance[]> {
+  const scan = tagScan(
+    aws,
+    target,
+    `tag:${key}`,
+    (values) => ({ Name: `tag:${key}`, Values: values }),
+    (tags) => [tags[key] ?? ''],
+  );
+  return (await scan.get(value)) ?? [];
 }
 
 /**
@@ -113,31 +127,14 @@ export async function batchedLaunchedWith(
   target: AwsTarget,
   interruptedId: string,
 ): Promise<Instance[]> {
-  const found = await reader(
+  const scan = tagScan(
     aws,
-    `launched-for/${targetKey(target)}`,
-    () =>
-      new Batcher<Instance[]>({
-        windowMs: WINDOW_MS,
-        maxBatch: EC2_FILTER_VALUES,
-        fetch: async (members) => {
-          const out = await describeInstancesWhere(
-            aws,
-            target,
-            [
-              { Name: 'tag-key', Values: members.map(memberTagKey) },
-              { Name: 'instance-state-name', Values: ['pending', 'running'] },
-            ],
-            `launched for ${members.length} instances (batched)`,
-          );
-          const byMember = new Map<string, Instance[]>();
-          for (const i of out)
-            for (const m of batchMembers(tagsOf(i.Tags))) byMember.set(m, [...(byMember.get(m) ?? []), i]);
-          return byMember;
-        },
-      }),
-  ).get(interruptedId);
-  return found ?? [];
+    target,
+    'launched-for',
+    (members) => ({ Name: 'tag-key', Values: members.map(memberTagKey) }),
+    batchMembers,
+  );
+  return (await scan.get(interruptedId)) ?? [];
 }
 
 /** Pending or running instances a batched fleet launch assigned to `interruptedId`. */
