@@ -167,6 +167,7 @@ export function runEvaluation(args: EvalArgs, out: EvalOutput): void {
           evaluation.inSample,
           evaluation.thresholdOnly,
           evaluation.bestRule,
+          evaluation.widerGrid,
         ) +
         '\nwhat each change adds (threshold 0.5, standard / low FP / low FN, false positives):\n' +
         ablation

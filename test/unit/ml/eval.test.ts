@@ -5,6 +5,7 @@ import {
   chooseRule,
   defaultRule,
   designGrid,
+  EARLY_BREAK_SHARE,
   detectorTraces,
   evaluateAnomalyTraces,
   flagsWith,
@@ -221,6 +222,11 @@ describe('model selection without the scored series or file', () => {
     // The cooldown break waits the same share (half) of every cooldown in the grid.
     expect(grid.every((r) => r.cooldownBreakAfterMs === r.cooldownMs / 2)).toBe(true);
     expect(new Set(grid.map((r) => r.cooldownBreakAfterMs / 3_600_000))).toEqual(new Set([12, 6, 4]));
+    // The wider grid adds the early break (1/12 of each cooldown: 2 h of 24 h) beside the default, once per rule with a break.
+    const wider = designGrid([0.5, EARLY_BREAK_SHARE]);
+    expect(wider).toHaveLength(648);
+    expect(new Set(wider.map((r) => r.cooldownBreakAfterMs / 3_600_000))).toEqual(new Set([12, 6, 4, 2, 1, 8 / 12]));
+    expect(wider.filter((r) => r.cooldownBreak === 0)).toHaveLength(216);
     const chosen = selectRules(traces, grid).leaveOneOut.standard;
     // Moving file 0's labels elsewhere cannot change the rule chosen for file 0 (it is chosen on the others).
     const moved = traces.map((t, i) => (i === 0 ? { ...t, windows: [{ start: 100, end: 140 }] } : t));
