@@ -22,6 +22,8 @@ const ASG_NAMES_PER_CALL = 50; // DescribeAutoScalingGroups returns 50 groups pe
  * made 908 DescribeInstances. A quarter second on the path to a 120 s deadline buys far fewer.
  */
 const WINDOW_MS = 250;
+/** A batch goes out once no request has come for this long (a lone read waits 50 ms, not 250). */
+const IDLE_MS = 50;
 
 const readers = new WeakMap<AwsClientFactory, Map<string, Batcher<unknown>>>();
 
@@ -47,6 +49,7 @@ export function batchedInstance(
     () =>
       new Batcher<Instance>({
         windowMs: WINDOW_MS,
+        idleMs: IDLE_MS,
         maxBatch: EC2_FILTER_VALUES,
         fetch: async (ids) => {
           const found = await describeInstancesWhere(
@@ -84,6 +87,7 @@ function tagScan(
     () =>
       new Batcher<Instance[]>({
         windowMs: WINDOW_MS,
+        idleMs: IDLE_MS,
         maxBatch: EC2_FILTER_VALUES,
         fetch: async (values) => {
           const out = await describeInstancesWhere(
@@ -160,6 +164,7 @@ export function batchedAsg(
     () =>
       new Batcher<AutoScalingGroup>({
         windowMs: WINDOW_MS,
+        idleMs: IDLE_MS,
         maxBatch: ASG_NAMES_PER_CALL,
         fetch: async (names) => {
           const found = await describeAsgs(aws, target, names);

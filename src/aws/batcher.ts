@@ -8,8 +8,15 @@
  * a few, so no request queues behind a long chain of slow calls.
  */
 export interface BatcherOptions<V> {
-  /** How long the first request of a batch waits for others to join. */
+  /** How long the first request of a batch waits for others to join (at most, with `idleMs`). */
   windowMs: number;
+  /**
+   * For a batch whose first request came after a quiet spell (nothing for a whole window): it goes
+   * out once no request has arrived for this long (Karpenter's idle period), so a lone request
+   * does not wait the whole window. While requests keep coming (a burst), batches take the whole
+   * window: a gap of idleMs between two activities of a loaded worker is common, and would split them.
+   */
+  idleMs?: number;
   /** Keys per call (the API's limit). */
   maxBatch: number;
   /** Calls in flight at once (default 1). */
@@ -41,6 +48,13 @@ export class Batcher<V> {
   /** Keys whose call is in flight, with the answer each will get. */
   private readonly flying = new Map<string, Promise<V | undefined>>();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the batch being gathered got its first request. */
+  private openedAt: number | undefined;
+  /** Whether that batch opened after a quiet spell (idleMs applies). */
+  private quiet = false;
+  /** The arrival before the latest one, and the latest. */
+  private previousArrivalMs: number | undefined;
+  private lastArrivalMs: number | undefined;
   private inFlight = 0;
   /** Calls made and keys answered (for tests and benchmarks). */
   readonly stats = { calls: 0, keys: 0 };
@@ -53,6 +67,8 @@ export class Batcher<V> {
    * mutation, the caller then knows nothing was sent on its behalf, so a retry cannot double it.
    */
   get(key: string, opts: { maxWaitMs?: number } = {}): Promise<V | undefined> {
+    this.previousArrivalMs = this.lastArrivalMs;
+    this.lastArrivalMs = Date.now();
     return new Promise<V | undefined>((resolve, reject) => {
       const waiter: Waiter<V> = { resolve, reject };
       const list = this.waiting.get(key);
@@ -80,6 +96,7 @@ export class Batcher<V> {
     if (this.waiting.size === 0) {
       clearTimeout(this.timer);
       this.timer = undefined;
+      this.openedAt = undefined;
     }
     waiter.reject(new QueueWaitExceeded(key, waitedMs));
   }
@@ -97,14 +114,29 @@ export class Batcher<V> {
       void this.flush();
       return;
     }
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.flush();
-    }, this.opts.windowMs);
+    const now = Date.now();
+    if (this.openedAt === undefined) {
+      this.openedAt = now;
+      // Quiet: nothing asked for a whole window before this batch's first request.
+      this.quiet = this.previousArrivalMs === undefined || now - this.previousArrivalMs > this.opts.windowMs;
+    }
+    const closesAt = this.openedAt + this.opts.windowMs;
+    const idleMs = this.quiet ? this.opts.idleMs : undefined;
+    if (this.timer && idleMs === undefined) return;
+    // After a quiet spell, every arrival keeps the batch open idleMs longer, never past windowMs.
+    const dueAt = idleMs === undefined ? closesAt : Math.min(now + idleMs, closesAt);
+    clearTimeout(this.timer);
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        void this.flush();
+      },
+      Math.max(0, dueAt - now),
+    );
   }
 
   private async flush(): Promise<void> {
+    this.openedAt = undefined;
     const keys = [...this.waiting.keys()].slice(0, this.opts.maxBatch);
     const batch = new Map(keys.map((k) => [k, this.waiting.get(k)!]));
     for (const k of keys) this.waiting.delete(k);

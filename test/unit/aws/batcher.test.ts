@@ -141,4 +141,48 @@ describe('Batcher', () => {
     expect(await none).toBeUndefined();
     expect(b.sending('a')).toBeUndefined();
   });
+  it('with idleMs, a request after a quiet spell goes out after the idle period; during a stream, batches take the whole window', async () => {
+    jest.useFakeTimers();
+    try {
+      const calls: { keys: string[]; atMs: number }[] = [];
+      const t0 = Date.now();
+      const b = new Batcher<string>({
+        windowMs: 400,
+        idleMs: 40,
+        maxBatch: 100,
+        fetch: async (keys) => {
+          calls.push({ keys, atMs: Date.now() - t0 });
+          return new Map(keys.map((k) => [k, k]));
+        },
+      });
+      const lone = b.get('lone');
+      await jest.advanceTimersByTimeAsync(39);
+      expect(calls).toHaveLength(0);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(await lone).toBe('lone');
+      expect(calls).toEqual([{ keys: ['lone'], atMs: 40 }]); // the idle period, not the 400 ms window
+      // A request every 15 ms for 600 ms, right after 'lone' (not quiet): each batch takes the whole window.
+      const stream: Promise<string | undefined>[] = [];
+      for (let i = 0; i < 40; i++) {
+        stream.push(b.get(`k${i}`));
+        await jest.advanceTimersByTimeAsync(15);
+      }
+      await jest.advanceTimersByTimeAsync(400);
+      await Promise.all(stream);
+      // The first batch opened at 40 ms and closed at 440 (27 requests), the second at 445 → 845.
+      expect(calls.slice(1).map((c) => [c.keys.length, c.atMs])).toEqual([
+        [27, 440],
+        [13, 845],
+      ]);
+      expect(calls.flatMap((c) => c.keys)).toEqual(['lone', ...Array.from({ length: 40 }, (_, i) => `k${i}`)]);
+      // After a quiet spell (nothing for more than a window) a request goes out after the idle period again.
+      await jest.advanceTimersByTimeAsync(1_000);
+      const again = b.get('again');
+      await jest.advanceTimersByTimeAsync(40);
+      expect(await again).toBe('again');
+      expect(calls[calls.length - 1]).toEqual({ keys: ['again'], atMs: 40 + 40 * 15 + 400 + 1_000 + 40 });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 });
