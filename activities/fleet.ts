@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { ActivityDeps } from './deps';
 import { parseInput, partialSizeSchema, requestTokenSchema } from './input';
 import { kubernetesGateways } from './kubernetes';
-import { applyAsgSize, asgInstanceIds, asgSize, describeAsg, describeAsgs, terminateInAsg } from './gateways/asg';
+import { applyAsgSize, asgInstanceIds, asgSize, describeAsg, terminateInAsg } from './gateways/asg';
+import { batchedAsg } from './gateways/batched-reads';
 import type { ApplySizeResult } from './gateways/deps';
 import {
   applyNodegroupSize,
@@ -96,18 +97,25 @@ export function createFleetActivities(deps: ActivityDeps) {
     return { target: ref.target, asgName: ref.asgName };
   }
 
-  /** Size, status and InService count of a node group, managed or self-managed. */
+  /**
+   * Size, status and InService count of a node group, managed or self-managed. The Auto Scaling
+   * groups are read through the batched reader (activities/gateways/batched-reads.ts): the 08:00
+   * run reads 200 groups at once and polls them until verified, and one
+   * `DescribeAutoScalingGroups` answers 50 of them (each answer from a call issued after it asked).
+   * `DescribeNodegroup` has no batch form. Mutations read their own state directly (applyGroupSize).
+   */
   async function readGroup(input: GroupRef): Promise<GroupReading> {
     const ref = parseInput(groupRefSchema, input, 'readGroup');
     if (ref.kind === 'self-managed') {
-      const g = await describeAsg(deps.aws, asgOf(ref), `Auto Scaling group ${ref.asgName} of ${label(ref)}`);
+      const { target, asgName } = asgOf(ref);
+      const g = await batchedAsg(deps.aws, target, asgName);
+      if (!g) throw new NotFoundError(`Auto Scaling group ${asgName} of ${label(ref)} does not exist`);
       // An ASG has no ACTIVE state: it is ACTIVE unless being deleted.
       return { status: g.Status ? 'DELETING' : 'ACTIVE', size: asgSize(g), inService: asgInstanceIds(g).length };
     }
     const ng = await describeNodegroup(deps.aws, ref);
-    const inService = (await describeAsgs(deps.aws, ref.target, ng.autoScalingGroups)).flatMap((g) =>
-      asgInstanceIds(g),
-    );
+    const groups = await Promise.all(ng.autoScalingGroups.map((name) => batchedAsg(deps.aws, ref.target, name)));
+    const inService = groups.flatMap((g) => (g ? asgInstanceIds(g) : []));
     return { status: ng.status, size: ng.size, inService: inService.length };
   }
 

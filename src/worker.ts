@@ -91,6 +91,7 @@ export async function createWorker(
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     ...source,
     activities,
+    ...(env.EKSFLOW_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: env.EKSFLOW_MAX_CACHED_WORKFLOWS } : {}),
     sinks: metricsSinks(metrics),
     interceptors: {
       // A prebuilt bundle (scripts/build.ts) carries the config-pin interceptor already.

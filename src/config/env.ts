@@ -83,6 +83,13 @@ const envSchema = z.object({
    * dist/workflow-bundle.js themselves.
    */
   EKSFLOW_WORKFLOW_BUNDLE: z.string().optional(),
+  /**
+   * Workflows a worker keeps in its sticky cache (the SDK's `maxCachedWorkflows`). The SDK's
+   * default grows with the heap (thousands on a large host) and each cached run holds its state
+   * in the worker's memory: bench:worker measured 1,946 MB RSS with 1,000 open alerts. A run
+   * evicted from the cache is replayed from its history on its next task (CPU, not correctness).
+   */
+  EKSFLOW_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).optional(),
 });
 export type EksflowEnv = z.infer<typeof envSchema>;
 /** The variables readEnv knows (the stack/compose consistency test checks against them). */
