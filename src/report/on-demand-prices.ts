@@ -28,6 +28,8 @@ export interface OnDemandPricesOptions {
  */
 export class OnDemandPrices {
   private readonly cache = new Map<string, OnDemandQuote>();
+  /** Lookups in flight: concurrent askers of one key share one GetProducts (the 08:00 run asks 200 at once). */
+  private readonly inFlight = new Map<string, Promise<OnDemandQuote>>();
   private runStatus: PriceSourceStatus = {};
 
   constructor(private readonly opts: OnDemandPricesOptions) {}
@@ -46,6 +48,14 @@ export class OnDemandPrices {
     const cached = this.cache.get(key);
     if (cached) return cached;
     if (this.runStatus.apiReachable === false) return quoteFromTable(this.opts.table, region, instanceType);
+    const pending = this.inFlight.get(key);
+    if (pending) return pending;
+    const lookup = this.lookup(key, region, instanceType).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, lookup);
+    return lookup;
+  }
+
+  private async lookup(key: string, region: string, instanceType: string): Promise<OnDemandQuote> {
     try {
       const quote = quoteFromPriceList(
         await onDemandPriceList(this.opts.pricingClient(), region, instanceType),

@@ -73,6 +73,18 @@ describe('On-Demand prices through the local GetProducts server and the real Pri
     expect(p.status()).toEqual({ apiReachable: true });
   });
 
+  it('asks once for a key many callers want at the same moment (the 08:00 run asks for 200 groups at once)', async () => {
+    const p = prices();
+    const before = server.requestCount();
+    const quotes = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => p.quote('us-east-1', i % 2 ? 'c5.large' : 'm5.large')),
+    );
+    expect(server.requestCount()).toBe(before + 2);
+    expect(new Set(quotes.map((q) => `${q.instanceType}:${q.usdPerHour}`))).toEqual(
+      new Set(['m5.large:0.096', 'c5.large:0.085']),
+    );
+  });
+
   it('says clearly when a region has no prices or a type is unknown', async () => {
     const p = prices();
     expect(await p.quote('sa-east-1', 'm5.large')).toMatchObject({
