@@ -36,6 +36,7 @@ import { parseConfig } from '../src/config/load';
 import { buildIngressServer } from '../src/ingress/server';
 import { REPO_ROOT, startMoto, startTemporalDevServer } from '../src/sandbox/processes';
 import { ensureLaunchTemplate, seedCluster } from '../src/sandbox/seed';
+import { REPLACEMENT_TAG } from '../src/domain/interruption/capacity';
 import { interruptionTaskQueue, type SpotInterruptionResult } from '../workflows/interruption/messages';
 import { createServer } from 'node:http';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
@@ -299,13 +300,13 @@ async function sdkCeiling(phase: AwsPhase, ids: string[], concurrency: number): 
             LaunchTemplateConfigs: [
               {
                 LaunchTemplateSpecification: { LaunchTemplateId: phase.ltId, Version: '$Latest' },
-                Overrides: ['m5.large', 'm5a.large', 'm6i.large'].map((t) => ({
+                Overrides: rawConfig.clusters[0]!.nodegroups[0]!.instanceTypes.map((t) => ({
                   InstanceType: t as _InstanceType,
                   SubnetId: phase.subnetId,
                 })),
               },
             ],
-            TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'eksflow:replacement-for', Value: id }] }],
+            TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: REPLACEMENT_TAG, Value: id }] }],
           }),
         );
         done.push(Date.now() - start);

@@ -1,8 +1,14 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
-import { openOrMergeAlert } from '../../src/client/alerts';
-import { acknowledgeSignal, alertStatusQuery, resolveSignal } from '../../workflows/alerts/messages';
+import { openOrMergeAlert, planFor } from '../../src/client/alerts';
+import {
+  ALERT_WORKFLOW_TYPE,
+  acknowledgeSignal,
+  alertRaisedSignal,
+  alertStatusQuery,
+  resolveSignal,
+} from '../../workflows/alerts/messages';
 import { istParts, nextBusinessStart } from '../../src/domain/alerts/business-hours';
 import { resolveBusinessHours } from '../../src/domain/alerts/routing';
 import type { AlertInput, AlertState } from '../../src/domain/alerts/types';
@@ -171,6 +177,36 @@ describe('alert escalation workflow (time-skipping)', () => {
     expect(triggers).toHaveLength(1);
     await h.signal(resolveSignal, { by: 'test', via: 'cli' });
     await h.result();
+  });
+
+  it('climbs the ladder in the run that continued as new: the escalation 5 minutes after the first page still fires', async () => {
+    // No duplicates here: the time-skipping server's continue-as-new is not atomic (sdk-java#1538),
+    // so signals racing the hand-over are tested on the dev server (test/integration/alerts.test.ts).
+    const key = uniqueName('can-ladder');
+    const alert = critical(key);
+    const workflowId = `alert/${key}`;
+    // A history limit below the first round's events: the run continues as new right after it.
+    const plan = planFor(config, alert, { baseUrl: 'http://localhost:8233', namespace: 'default' });
+    await env.client.workflow.signalWithStart(ALERT_WORKFLOW_TYPE, {
+      workflowId,
+      taskQueue,
+      args: [{ alert, plan, historyLimit: 10 }],
+      signal: alertRaisedSignal,
+      signalArgs: [alert],
+    });
+    const h = handleOf(workflowId);
+    const first = await until(h, (s) => s.notifications.length === 1);
+    await eventually(
+      async () => (await h.describe()).runId,
+      (runId) => runId !== first.openedRunId,
+      'the continued run',
+    );
+    await env.sleep(6 * MIN);
+    const escalated = await until(h, (s) => s.notifications.length === 2);
+    expect(escalated.openedRunId).toBe(first.openedRunId);
+    expect(Math.round((escalated.notifications[1].atMs - escalated.firstSeenMs) / MIN)).toBe(5);
+    await h.signal(resolveSignal, { by: 'test', via: 'cli' });
+    expect(((await h.result()) as AlertState).count).toBe(1);
   });
 
   it('sends off-hours warning/info alerts in one digest at the next 09:00 IST; critical goes out at once', async () => {
