@@ -4,7 +4,8 @@
  * Temporal server and PostgreSQL are restarted once each (src/sandbox/chaos.ts). Prints one JSON
  * line on stdout; progress and, for any non-zero, its evidence go to stderr.
  *   CHAOS_EVENTS, CHAOS_ALERTS, CHAOS_CLUSTERS, CHAOS_KILL_EVERY_MS override the sizes;
- *   CHAOS_PREBUILT_BUNDLE=1 has the workers load one prebuilt workflow bundle (fast restarts).
+ *   workers load one workflow bundle built before they start, as the production image does
+ *   (CHAOS_SOURCE_BUNDLE=1: each worker bundles the workflow sources at start, as in development).
  */
 import { runChaos } from '../src/sandbox/chaos';
 
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
     clusters: n('CHAOS_CLUSTERS', 50),
     workers: 3,
     killEveryMs: n('CHAOS_KILL_EVERY_MS', 8_000),
-    prebuiltBundle: process.env.CHAOS_PREBUILT_BUNDLE === '1',
+    prebuiltBundle: process.env.CHAOS_SOURCE_BUNDLE !== '1',
     serverRestartAtMs: 30_000,
     dbRestartAtMs: 70_000,
     timeoutMs: n('CHAOS_TIMEOUT_MS', 20 * 60_000),

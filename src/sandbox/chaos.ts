@@ -6,7 +6,10 @@
  * PostgreSQL once. Then everything is checked from moto's state and the receivers' logs, never
  * from what the workflows say about themselves:
  *   - every event has exactly one spotInterruption execution and one replacement instance
- *     (launched for the event's instance by its one-to-one tag or its batch's assignment, any state);
+ *     (launched for the event's instance by its one-to-one tag or its batch's assignment, any
+ *     state). An on-demand fallback its run terminated once spot was back (the product's promise:
+ *     on-demand until spot returns) is no second replacement: it is counted as `fallbacks_returned`;
+ *     a fallback still running beside a spot replacement is a duplicate;
  *   - no Auto Scaling group lost or gained a unit (raise-capacity groups back at their size once
  *     the interrupted instances are gone; the fleet group's desired moved only by replacements
  *     attached to it; scaled groups at the timetable's target);
@@ -38,6 +41,7 @@ import { parseConfig } from '../config/load';
 import type { EksflowConfig } from '../config/schema';
 import { FALLBACK_TAG, REPLACEMENT_TAG } from '../domain/interruption/capacity';
 import { LAUNCH_BATCH_TAG, replacedBy } from '../domain/interruption/launch-batch';
+import { PURPOSE_TAG } from '../domain/interruption/ownership';
 import { applySchedules, scheduleIdFor } from '../../schedules/apply';
 import { applyOptionsFor, timetableFor } from '../../schedules/from-config';
 import { progressQuery } from '../../workflows/interruption/messages';
@@ -88,6 +92,8 @@ export interface ChaosResult {
   alerts_duplicated: number;
   /** Triggers resent with the same dedup key into an open incident (merged by PagerDuty, not a second page). */
   alerts_resent: number;
+  /** On-demand fallbacks launched at a deadline and terminated by their run once spot was back. */
+  fallbacks_returned: number;
   nodegroups: number;
   nodegroups_off_target: number;
   seconds: number;
@@ -491,12 +497,20 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const replacements = new Map<string, number>();
     const launchedByEksflow = await launchedInstances(aws);
     const unassigned: string[] = [];
+    const fallbacksReturned: string[] = [];
     for (const inst of launchedByEksflow) {
-      const of = replacedBy({ instanceId: inst.InstanceId ?? '', tags: tagMap(inst.Tags) });
-      if (of) replacements.set(of, (replacements.get(of) ?? 0) + 1);
-      else unassigned.push(inst.InstanceId ?? '');
+      const tags = tagMap(inst.Tags);
+      const of = replacedBy({ instanceId: inst.InstanceId ?? '', tags });
+      if (!of) {
+        unassigned.push(inst.InstanceId ?? '');
+        continue;
+      }
+      const fallback = tags[PURPOSE_TAG] === 'on-demand-fallback' || tags[FALLBACK_TAG] === of;
+      if (fallback && /^(shutting-down|terminated)$/.test(inst.State?.Name ?? '')) fallbacksReturned.push(of);
+      else replacements.set(of, (replacements.get(of) ?? 0) + 1);
     }
     if (unassigned.length) evidence.unassignedLaunches = unassigned.slice(0, 20);
+    if (fallbacksReturned.length) evidence.fallbacks_returned = fallbacksReturned.slice(0, 20);
     const webAfter = await describeAsg(aws, SPOT, 'chaos-spot-web');
     const raisedWeb = new Set((webAfter.Instances ?? []).map((i) => i.InstanceId));
     const lost: string[] = [];
@@ -604,6 +618,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       alerts_lost: lostPages.length,
       alerts_duplicated: dupPages.reduce((s, [, n]) => s + n - 1, 0),
       alerts_resent: resent.reduce((s, [, n]) => s + n - 1, 0),
+      fallbacks_returned: fallbacksReturned.length,
       nodegroups: scaled.length * 4,
       nodegroups_off_target: offTarget,
       seconds: Math.round((Date.now() - t0) / 1000),

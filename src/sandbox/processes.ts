@@ -90,14 +90,26 @@ export interface MotoServer extends ManagedProcess {
   port: number;
 }
 
-/** Starts the moto AWS emulator (from the provisioned virtualenv) on a local port. */
+/**
+ * Starts the moto AWS emulator (from the provisioned virtualenv) on a local port, through
+ * src/sandbox/moto-server.py: moto with an EC2 resource's own tags read from its per-resource
+ * table instead of a scan of every tag in the region (same answers; DescribeInstances no longer
+ * O(instances × all tags)). `unpatched` runs moto's own `moto_server` (the comparison test).
+ */
 export async function startMoto(
-  opts: { port?: number; logFile?: string; env?: Record<string, string> } = {},
+  opts: { port?: number; logFile?: string; env?: Record<string, string>; unpatched?: boolean } = {},
 ): Promise<MotoServer> {
   const port = opts.port ?? (await freePort());
   const bin = join(REPO_ROOT, '.tools', 'moto', 'bin', 'moto_server');
   if (!existsSync(bin)) throw new Error(`moto is not provisioned: run \`npm run provision\` first (looked for ${bin})`);
-  const p = launch('moto', bin, ['-H', '127.0.0.1', '-p', String(port)], opts.logFile, {
+  const serverArgs = ['-H', '127.0.0.1', '-p', String(port)];
+  const [command, args] = opts.unpatched
+    ? [bin, serverArgs]
+    : [
+        join(REPO_ROOT, '.tools', 'moto', 'bin', 'python'),
+        [join(REPO_ROOT, 'src', 'sandbox', 'moto-server.py'), ...serverArgs],
+      ];
+  const p = launch('moto', command, args, opts.logFile, {
     MOTO_ALLOW_NONEXISTENT_REGION: 'true',
     ...opts.env,
   });

@@ -325,34 +325,10 @@ describe('spot interruption survives a worker crash without a double launch', ()
     // A proxy in front of moto that lets the first CreateFleet through and then hangs up instead of
     // answering: what a worker sees when the network or an overloaded endpoint drops the response.
     // moto ignores CreateFleet's ClientToken, so a resend by the SDK would launch a second fleet.
-    const upstream = new URL(motoEndpoint());
-    let createFleets = 0;
-    const proxy: Server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const body = Buffer.concat(chunks);
-        const isCreateFleet = body.toString('utf8').includes('Action=CreateFleet');
-        if (isCreateFleet) createFleets++;
-        const up = request(
-          { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
-          (answer) => {
-            const parts: Buffer[] = [];
-            answer.on('data', (c: Buffer) => parts.push(c));
-            answer.on('end', () => {
-              if (isCreateFleet && createFleets === 1) return void req.socket.destroy();
-              res.writeHead(answer.statusCode ?? 502, answer.headers);
-              res.end(Buffer.concat(parts));
-            });
-          },
-        );
-        up.end(body);
-      });
-    });
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const proxy = await motoProxy({ dropFirstCreateFleetAnswer: true });
     try {
       const lossy = new AwsClientFactory({
-        endpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+        endpoint: proxy.endpoint,
         credentials: SANDBOX_CREDENTIALS,
         maxAttempts: 3,
       });
@@ -363,48 +339,25 @@ describe('spot interruption survives a worker crash without a double launch', ()
       await expect(
         acts.launchFleet({ identity, capacity: 'spot', clientToken: 'lost-answer-fleet' }),
       ).rejects.toThrow();
-      expect(createFleets).toBe(1);
+      expect(proxy.createFleets).toBe(1);
       // The activity's retry (outside an activity context the scan always runs, as on attempt ≥ 2).
       const again = await acts.launchFleet({ identity, capacity: 'spot', clientToken: 'lost-answer-fleet' });
       expect(again.created).toBe(false);
-      expect(createFleets).toBe(1);
+      expect(proxy.createFleets).toBe(1);
       const launched = await sandbox.launchedFor(fleetTarget, 'replacement');
       expect(launched.map((i) => i.id)).toEqual(again.instanceIds);
       expect(launched).toHaveLength(1);
     } finally {
-      await new Promise((r) => proxy.close(r));
+      await proxy.close();
     }
   });
   it("a retry while the first attempt's fleet call is still in flight on this worker waits for it: one fleet", async () => {
     // A proxy that holds CreateFleet for six seconds before passing it to moto: the first attempt's
     // call is in flight, and AWS has launched nothing a tag scan could find.
-    const upstream = new URL(motoEndpoint());
-    let createFleets = 0;
-    const proxy: Server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const body = Buffer.concat(chunks);
-        const isCreateFleet = body.toString('utf8').includes('Action=CreateFleet');
-        if (isCreateFleet) createFleets++;
-        const forward = () => {
-          const up = request(
-            { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
-            (answer) => {
-              res.writeHead(answer.statusCode ?? 502, answer.headers);
-              answer.pipe(res);
-            },
-          );
-          up.end(body);
-        };
-        if (isCreateFleet) setTimeout(forward, 6_000);
-        else forward();
-      });
-    });
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const proxy = await motoProxy({ holdCreateFleetMs: 6_000 });
     try {
       const slow = new AwsClientFactory({
-        endpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+        endpoint: proxy.endpoint,
         credentials: SANDBOX_CREDENTIALS,
         maxAttempts: 1,
       });
@@ -419,7 +372,7 @@ describe('spot interruption survives a worker crash without a double launch', ()
       };
       const first = acts.launchFleet({ identity, capacity: 'spot', clientToken: 'in-flight-fleet' });
       await eventually(
-        async () => createFleets,
+        async () => proxy.createFleets,
         (n) => n === 1,
         'the first CreateFleet reaching the proxy',
       );
@@ -428,10 +381,58 @@ describe('spot interruption survives a worker crash without a double launch', ()
       const launched = await first;
       expect(launched.created).toBe(true);
       expect(retry).toMatchObject({ created: false, instanceIds: launched.instanceIds });
-      expect(createFleets).toBe(1);
+      expect(proxy.createFleets).toBe(1);
       expect(await sandbox.launchedFor(fleetTarget, 'replacement')).toHaveLength(1);
     } finally {
-      await new Promise((r) => proxy.close(r));
+      await proxy.close();
     }
   });
 });
+
+/**
+ * An HTTP proxy in front of moto that counts CreateFleet calls and can misbehave on them: hang up
+ * instead of answering the first one (its fleet is launched, the answer lost), or hold each one
+ * for a while before passing it on (the call is in flight, nothing launched yet).
+ */
+async function motoProxy(opts: {
+  dropFirstCreateFleetAnswer?: boolean;
+  holdCreateFleetMs?: number;
+}): Promise<{ endpoint: string; readonly createFleets: number; close: () => Promise<void> }> {
+  const upstream = new URL(motoEndpoint());
+  let createFleets = 0;
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const isCreateFleet = body.toString('utf8').includes('Action=CreateFleet');
+      if (isCreateFleet) createFleets++;
+      const dropAnswer = isCreateFleet && opts.dropFirstCreateFleetAnswer === true && createFleets === 1;
+      const forward = () => {
+        const up = request(
+          { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
+          (answer) => {
+            const parts: Buffer[] = [];
+            answer.on('data', (c: Buffer) => parts.push(c));
+            answer.on('end', () => {
+              if (dropAnswer) return void req.socket.destroy();
+              res.writeHead(answer.statusCode ?? 502, answer.headers);
+              res.end(Buffer.concat(parts));
+            });
+          },
+        );
+        up.end(body);
+      };
+      if (isCreateFleet && opts.holdCreateFleetMs) setTimeout(forward, opts.holdCreateFleetMs);
+      else forward();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    get createFleets() {
+      return createFleets;
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}

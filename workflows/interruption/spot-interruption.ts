@@ -69,6 +69,12 @@ const DEFAULT_TIMING = {
 const CLAMP_PATCH = 'clamp-event-time';
 const ASG_WRITER_PATCH = 'asg-one-writer';
 const OWNED_PATCH = 'owned-capacity';
+/**
+ * A failed request may still have taken effect (its answer lost with a killed worker, or a batch
+ * call another activity sent): a failed fleet launch is looked for by tag before the fallback,
+ * return-to-spot counts a spot replacement already running, and a failed raise is released.
+ */
+const UNCERTAIN_PATCH = 'uncertain-requests';
 
 /** When the ingress received the event (its stamp), or now (the workflow clock) when that is later or unknown. */
 function receiptOf(t: InterruptionTrigger): number {
@@ -103,6 +109,8 @@ class SpotInterruption {
   private via: 'group' | 'fleet' = 'fleet';
   /** Capacity raised on the instance's group (undone once the instance is gone). */
   raised = false;
+  /** A raise through the writer failed from here, but the writer may have applied it: released like one. */
+  raiseUncertain = false;
   /** The raise went through the group's one writer (asgCapacity), so the undo does too. */
   private viaWriter = false;
 
@@ -313,7 +321,10 @@ class SpotInterruption {
     const drain = drainNow ? drainNode(identity, this.deadlineMs) : undefined;
     const ok = await request;
     const softEnd = Date.now() + timing.replacementWaitMs;
-    const replacedInTime = ok && (await this.waitForReplacement(() => this.deadlineMs ?? softEnd));
+    // A fleet launch that failed from here may have launched all the same (a lost answer, a batch
+    // call sent by another activity): one look by tag before falling back.
+    const look = ok || (strategy === 'ec2-fleet' && this.deadlineMs !== undefined && patched(UNCERTAIN_PATCH));
+    const replacedInTime = look && (await this.waitForReplacement(() => this.deadlineMs ?? softEnd));
     if (replacedInTime) result.outcome = 'replaced';
     if (replacedInTime && strategy === 'ec2-fleet') await this.attachToGroup();
     if (!drainNow && replacedInTime) progress.drain = await drainNode(identity, undefined);
@@ -436,6 +447,12 @@ class SpotInterruption {
           const cap = await this.read.groupCapacityNow({ identity });
           back = backAtCapacity(cap);
         } else {
+          if (spot.length === 0 && patched(UNCERTAIN_PATCH)) {
+            // A spot replacement launched for the instance may be running already (a launch whose
+            // answer came too late for the deadline): it is the return to spot, not a reason for another.
+            const st = await this.read.replacementStatus({ identity, via: 'fleet' });
+            spot = st.running.filter((id) => !fallback.includes(id));
+          }
           if (spot.length === 0) {
             const r = await this.mutate.launchFleet({
               identity,
@@ -530,6 +547,8 @@ class SpotInterruption {
         return true;
       } catch (err) {
         this.progress.notes.push(`raising capacity failed: ${failureMessage(err)}`);
+        // The update may have reached the writer and been applied after this call gave up.
+        if (patched(UNCERTAIN_PATCH)) this.raiseUncertain = this.viaWriter = true;
         return false;
       }
     }
@@ -648,7 +667,7 @@ export async function spotInterruption(input: SpotInterruptionInput): Promise<Sp
   }
   const replacedInTime = plan.mode === 'watch-eks' ? await run.watchEks() : await run.replace(plan.strategy);
   run.judge(replacedInTime);
-  if (run.raised) await run.undoRaise();
+  if (run.raised || run.raiseUncertain) await run.undoRaise();
   await run.returnToSpot();
   return run.finish();
 }

@@ -4,16 +4,24 @@ import type { ActivityOptions } from '@temporalio/workflow';
  * Named timeout/retry presets for activities; no activity runs with implicit defaults.
  * Non-retryable failures (validation, not found, access denied) are raised by the activities
  * themselves as non-retryable ApplicationFailures, so they are not listed here.
+ *
+ * AWS and controller calls are retried for a bounded *time* (schedule-to-close), not a bounded
+ * number of attempts: an attempt lost with a killed worker costs a whole start-to-close, and a
+ * storm of worker restarts used up five attempts of a scale-up in minutes while AWS was healthy
+ * (the full-size chaos run). The bound includes time queued behind other work (a burst, a
+ * restarted worker's backlog), so it is long: minutes of queueing must not fail a scale-up.
  */
 export const awsRead: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
+  scheduleToCloseTimeout: '15 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 };
 
 /** Mutations read current state first and write only the difference, so a retry is safe. */
 export const awsMutate: ActivityOptions = {
   startToCloseTimeout: '60 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
+  scheduleToCloseTimeout: '20 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
 };
 
 /** Deliveries to Slack/PagerDuty/SNS: a few quick retries, then the channel reports failure. */
@@ -51,11 +59,20 @@ export const snsDelivery: ActivityOptions = {
 /** Talking to a cluster's controller (signal-with-start + query): quick, a few retries. */
 export const controllerCall: ActivityOptions = {
   startToCloseTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 5 },
+  scheduleToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 };
 
-/** Forecasts: a couple of quick tries, then the scale-up goes on without one ("forecast unavailable"). */
-export const forecast: ActivityOptions = { ...compute, retry: { initialInterval: '2 seconds', maximumAttempts: 2 } };
+/**
+ * Forecasts and spot outlooks before a scale-up: a couple of quick tries, then the scale-up goes on
+ * without one ("forecast unavailable"). Two minutes an attempt, not compute's five: an attempt lost
+ * with a killed worker held a group's 08:00 scale-up for the whole start-to-close (chaos run).
+ */
+export const forecast: ActivityOptions = {
+  ...compute,
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', maximumAttempts: 2 },
+};
 
 /**
  * For an activity that must finish before `deadlineMs` (a spot interruption's 120 s notice):
