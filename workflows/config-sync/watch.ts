@@ -1,10 +1,10 @@
 import { condition, continueAsNew, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { raiseAlert } from '../lib/alerts';
-import { awsRead } from '../lib/presets';
+import { watcherRead } from '../lib/presets';
 import { configCheckSignal, configWatchStateQuery, type ConfigWatchInput, type ConfigWatchState } from './messages';
 
-const { readConfigVersion } = proxyActivities<Activities>(awsRead);
+const { readConfigVersion } = proxyActivities<Activities>(watcherRead);
 
 /**
  * Watches the config parameter's version (`config-watch/<env>`). A new valid version becomes the

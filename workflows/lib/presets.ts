@@ -17,6 +17,17 @@ export const awsRead: ActivityOptions = {
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 };
 
+/**
+ * A read by a watcher that must never end (the config watcher's poll): retried until the store
+ * answers, with no schedule-to-close (a bounded retry would fail the watcher itself). This also
+ * keeps its polls free of schedule-to-close timers, which the time-skipping test server mishandled
+ * when a test skipped hours over them ("invalid history builder state for action").
+ */
+export const watcherRead: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+};
+
 /** Mutations read current state first and write only the difference, so a retry is safe. */
 export const awsMutate: ActivityOptions = {
   startToCloseTimeout: '60 seconds',
