@@ -123,8 +123,12 @@ describe('performance tuning (dev server, moto)', () => {
     expect(alert!.alert.severity).toBe('info');
     expect(alert!.alert.summary).toContain(p!.id);
 
-    // Listed as pending, with the evidence.
-    const pending = (await listProposals(stack.client, { taskQueue })).find((s) => s.proposal.id === p!.id)!;
+    // Listed as pending, with the evidence (the list reads visibility, which trails the start).
+    const pending = (await eventually(
+      async () => (await listProposals(stack.client, { taskQueue })).find((s) => s.proposal.id === p!.id),
+      (s) => s !== undefined,
+      'the proposal in the list',
+    ))!;
     expect(pending.state).toBe('pending');
     expect(pending.proposal.evidence.cpu).toEqual({ p50: 17, p95: 19, points: 168 });
     expect(pending.proposal.evidence.memory).toEqual({ p50: 15, p95: 15, points: 168 });

@@ -1,7 +1,5 @@
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../../activities';
+import { createActivities } from '../../activities';
 import { ConfigHolder, ensureConfigWatch, startConfigReload } from '../../src/client/config-sync';
 import { readEnv } from '../../src/config/env';
 import { loadConfigFromStore } from '../../src/config-sync/store';
@@ -12,13 +10,13 @@ import {
   type ConfigWatchState,
 } from '../../workflows/config-sync/messages';
 import {
-  createTestWorker,
-  createTimeSkippingEnv,
+  connectDevServer,
   motoEndpoint,
-  testActivityDeps,
+  startTestWorker,
   testAwsFactory,
   testConfig,
   uniqueName,
+  type TestWorker,
 } from '../support/stack';
 
 const yaml = (desired: number, region = 'ap-south-1') => `clusters:
@@ -30,11 +28,14 @@ const yaml = (desired: number, region = 'ap-south-1') => `clusters:
 `;
 
 /**
- * The config watcher on the time-skipping server with the real activity against moto's SSM: a
- * valid version is applied, an invalid one is rejected with an alert naming the field while the
- * previous version stays in force, and a worker-side holder follows the applied version.
+ * The config watcher on the dev server with the real activity against moto's SSM: a valid version
+ * is applied, an invalid one is rejected with an alert naming the field while the previous version
+ * stays in force, and a worker-side holder follows the applied version. The watcher polls every
+ * second here; the last version is picked up by the check-now signal (`config push`, worker start)
+ * well before the next poll. (On the time-skipping server, skipping an hour of one-minute polls
+ * intermittently wedged that server under CI load: 'invalid history builder state for action'.)
  */
-describe('configWatch (time-skipping, SSM on moto)', () => {
+describe('configWatch (dev server, SSM on moto)', () => {
   const aws = testAwsFactory();
   const envName = uniqueName('cw');
   const name = `/eksflow/${envName}/config`;
@@ -42,60 +43,51 @@ describe('configWatch (time-skipping, SSM on moto)', () => {
   const eksflowEnv = readEnv({ EKSFLOW_ENV: envName, EKSFLOW_AWS_ENDPOINT: motoEndpoint() });
   const taskQueue = uniqueName('ts-cw');
   const alerts: AlertInput[] = [];
-  let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
-  let deps: ActivityDeps;
+  let stack: Awaited<ReturnType<typeof connectDevServer>>;
+  let worker: TestWorker;
 
   const put = (value: string) =>
     ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: 'SecureString', Overwrite: true }));
-  const state = () => env.client.workflow.getHandle(configWatchWorkflowId(envName)).query(configWatchStateQuery);
-  async function until(pred: (s: ConfigWatchState) => boolean): Promise<ConfigWatchState> {
-    for (let i = 0; i < 100; i++) {
-      const s = await state();
-      if (pred(s)) return s;
-      await env.sleep(60_000); // skips to the watcher's next poll
+  const state = () => stack.client.workflow.getHandle(configWatchWorkflowId(envName)).query(configWatchStateQuery);
+  async function until(pred: (s: ConfigWatchState) => boolean, withinMs = 30_000): Promise<ConfigWatchState> {
+    const deadline = Date.now() + withinMs;
+    let last: ConfigWatchState | undefined;
+    while (Date.now() < deadline) {
+      last = await state().catch(() => last);
+      if (last && pred(last)) return last;
+      await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error('watcher never got there');
+    throw new Error(`watcher never got there: ${JSON.stringify(last)}`);
   }
 
   beforeAll(async () => {
     await put(yaml(2));
-    env = await createTimeSkippingEnv();
-    deps = {
-      ...testActivityDeps({
-        config: testConfig(
-          JSON.parse(
-            JSON.stringify({
-              clusters: [
-                {
-                  name: 'x',
-                  accountId: '123456789012',
-                  region: 'ap-south-1',
-                  nodegroups: [
-                    {
-                      name: 'n',
-                      instanceTypes: ['m5.large'],
-                      businessHours: { min: 1, desired: 1, max: 1 },
-                      offHours: { min: 1, desired: 1, max: 1 },
-                    },
-                  ],
-                },
-              ],
-            }),
-          ),
-        ),
-        client: env.client,
-        taskQueue,
-        aws,
-      }),
-      env: eksflowEnv,
-    };
-    worker = await createTestWorker({
-      connection: env.nativeConnection,
+    stack = await connectDevServer();
+    const config = testConfig({
+      clusters: [
+        {
+          name: 'x',
+          accountId: '123456789012',
+          region: 'ap-south-1',
+          nodegroups: [
+            {
+              name: 'n',
+              instanceTypes: ['m5.large'],
+              businessHours: { min: 1, desired: 1, max: 1 },
+              offHours: { min: 1, desired: 1, max: 1 },
+            },
+          ],
+        },
+      ],
+    });
+    worker = await startTestWorker({
+      connection: stack.nativeConnection,
+      client: stack.client,
       taskQueue,
-      deps,
-      extra: {
+      config,
+      aws,
+      deps: { env: eksflowEnv },
+      extra: (deps) => ({
         activities: {
           ...createActivities(deps),
           raiseAlert: async (a: AlertInput) => {
@@ -103,23 +95,25 @@ describe('configWatch (time-skipping, SSM on moto)', () => {
             return { workflowId: `alert/${a.dedupKey}` };
           },
         },
-      },
+      }),
     });
-    running = worker.run();
   });
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
+    await stack?.client.workflow
+      .getHandle(configWatchWorkflowId(envName))
+      .terminate('test done')
+      .catch(() => undefined);
+    await worker?.stop();
+    await stack?.close();
   });
 
   it('applies valid versions, rejects an invalid one (alert names the field, previous stays), the holder follows', async () => {
-    await ensureConfigWatch(env.client, taskQueue, envName, 60);
+    await ensureConfigWatch(stack.client, taskQueue, envName, 1);
     expect(await until((s) => s.applied === 1)).toMatchObject({ applied: 1, lastSeen: 1, rejected: [] });
 
     const holder = new ConfigHolder((await loadConfigFromStore(aws, eksflowEnv)).config, 1);
     const reload = startConfigReload({
-      client: env.client,
+      client: stack.client,
       aws,
       env: eksflowEnv,
       holder,
@@ -152,7 +146,7 @@ describe('configWatch (time-skipping, SSM on moto)', () => {
       expect(holder.current.clusters[0]!.nodegroups[0]!.businessHours.desired).toBe(2);
 
       await put(yaml(7));
-      await ensureConfigWatch(env.client, taskQueue, envName, 60); // as `config push` or a worker start would: check now
+      await ensureConfigWatch(stack.client, taskQueue, envName, 1); // as `config push` or a worker start would
       expect(await until((s) => s.applied === 3)).toMatchObject({ applied: 3, lastSeen: 3 });
       await reload.tick();
       expect(holder.version).toBe(3);
@@ -160,7 +154,19 @@ describe('configWatch (time-skipping, SSM on moto)', () => {
       expect(alerts).toHaveLength(1);
     } finally {
       reload.stop();
-      await env.client.workflow.getHandle(configWatchWorkflowId(envName)).terminate('test done');
     }
-  });
+  }, 120_000);
+
+  it('checks at once on the check-now signal instead of at the next (hourly) poll', async () => {
+    // A new watcher for the same parameter (now at version 3), polling hourly.
+    const handle = stack.client.workflow.getHandle(configWatchWorkflowId(envName));
+    await handle.terminate('restarted with an hourly poll').catch(() => undefined);
+    await ensureConfigWatch(stack.client, taskQueue, envName, 3600);
+    expect(await until((s) => s.applied === 3)).toMatchObject({ applied: 3, lastSeen: 3, rejected: [] });
+    await put(yaml(4));
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect((await state()).lastSeen).toBe(3); // no poll for an hour
+    await ensureConfigWatch(stack.client, taskQueue, envName, 3600);
+    expect(await until((s) => s.applied === 4)).toMatchObject({ applied: 4, lastSeen: 4, rejected: [] });
+  }, 60_000);
 });
