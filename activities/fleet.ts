@@ -14,7 +14,8 @@ import {
   nodegroupRefSchema,
 } from './gateways/nodegroups';
 import { shippedPriceTable } from '../src/data/pricing';
-import { NotFoundError, ValidationError } from '../src/errors';
+import { classifyError } from '../src/aws/errors';
+import { EksflowError, NotFoundError, ValidationError } from '../src/errors';
 import type { PartialSize } from '../src/domain/size';
 import type { PriceTable } from '../src/domain/pricing/on-demand-table';
 import {
@@ -31,6 +32,9 @@ import { requiredNodes, type WorkloadRequests } from '../src/domain/scaling/safe
 import { cpuMillis, memoryBytes } from '../src/domain/scaling/k8s-quantity';
 import { readControlState } from '../src/client/scaling';
 
+/** One group's part of `readGroups`: its reading, or the failure no retry can fix. */
+export type GroupReadOutcome = { reading: GroupReading } | { error: string; type: string };
+
 /** The configured fleet as plain JSON, plus what the scaling workflows need to know about it. */
 export interface FleetView {
   clusters: ClusterSpec[];
@@ -44,6 +48,7 @@ const groupRefSchema = nodegroupRefSchema.extend({
   kind: z.enum(['eks-managed', 'self-managed']),
   asgName: z.string().optional(),
 });
+const groupRefsSchema = z.array(groupRefSchema).min(1).max(100);
 const applySchema = z.object({ ref: groupRefSchema, size: partialSizeSchema, requestToken: requestTokenSchema });
 const terminateSchema = z.object({
   ref: groupRefSchema,
@@ -117,6 +122,33 @@ export function createFleetActivities(deps: ActivityDeps) {
     const groups = await Promise.all(ng.autoScalingGroups.map((name) => batchedAsg(deps.aws, ref.target, name)));
     const inService = groups.flatMap((g) => (g ? asgInstanceIds(g) : []));
     return { status: ng.status, size: ng.size, inService: inService.length };
+  }
+
+  /**
+   * `readGroup` for every group of a cluster in one activity (the 08:00 run's pre-update reads: one
+   * activity per cluster instead of one per group). A group whose read fails for good (not found,
+   * access denied, invalid) gets its error — worded as `readGroup`'s failure would be — and the
+   * others their readings; any other failure fails the whole read, to be retried like `readGroup`.
+   */
+  async function readGroups(input: GroupRef[]): Promise<GroupReadOutcome[]> {
+    const refs = parseInput(groupRefsSchema, input, 'readGroups');
+    return Promise.all(
+      refs.map(async (ref): Promise<GroupReadOutcome> => {
+        try {
+          return { reading: await readGroup(ref) };
+        } catch (err) {
+          const c = classifyError(err, 'readGroup');
+          if (c instanceof EksflowError && !c.retryable) {
+            // As the workflow words a failed readGroup: the failure's message, then its causes'.
+            const parts = [`readGroup: ${c.message}`];
+            for (let e = c.cause; e instanceof Error && parts.length < 4; e = e.cause)
+              if (e.message && !parts.includes(e.message)) parts.push(e.message);
+            return { error: parts.join(': '), type: c.type };
+          }
+          throw err;
+        }
+      }),
+    );
   }
 
   /** Applies a size to any node group (EKS managed → UpdateNodegroupConfig, self-managed → ASG): read, check, write the difference. */
@@ -233,5 +265,14 @@ export function createFleetActivities(deps: ActivityDeps) {
     return { changed: true, desired: (g.DesiredCapacity ?? 1) - 1 };
   }
 
-  return { listFleet, readGroup, applyGroupSize, workloadRequests, controlState, publishPlan, terminateAsgInstance };
+  return {
+    listFleet,
+    readGroup,
+    readGroups,
+    applyGroupSize,
+    workloadRequests,
+    controlState,
+    publishPlan,
+    terminateAsgInstance,
+  };
 }

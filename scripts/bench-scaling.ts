@@ -13,7 +13,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { AuditLog } from '../src/audit';
 import { AwsClientFactory, SANDBOX_CREDENTIALS } from '../src/aws/clients';
 import { awsCallsSince, snapshotAwsCalls, totalAwsCalls } from '../src/aws/call-counter';
@@ -28,6 +29,8 @@ import { createWorker } from '../src/worker';
 import type { FleetRunResult } from '../src/domain/scaling/results';
 import { applySchedules, scheduleIdFor } from '../schedules/apply';
 import { applyOptionsFor, timetableFor } from '../schedules/from-config';
+import { historyPhases } from './bench-support/history-phases';
+import { createScaleUpCeilingActivities, type ceilingScaleUp } from './bench-support/noop-workflows';
 
 const CLUSTERS = Number(process.env.BENCH_CLUSTERS ?? 50);
 const GROUPS = 4;
@@ -55,6 +58,38 @@ function benchConfig() {
     },
     'bench config',
   );
+}
+
+/**
+ * The scale-up's workflow shape with empty logic (scripts/bench-support/noop-workflows.ts
+ * `ceilingScaleUp`: a child per cluster with its reads, a child per group with its update, one
+ * poll interval and one read), started the same way on the same dev server: ms from the start to
+ * the last group's "update".
+ */
+async function temporalCeiling(client: Client, address: string, pollMs: number): Promise<number> {
+  const applied: number[] = [];
+  const native = await NativeConnection.connect({ address });
+  const worker = await Worker.create({
+    connection: native,
+    taskQueue: 'bench-scaling-ceiling',
+    workflowsPath: require.resolve('./bench-support/noop-workflows'),
+    activities: createScaleUpCeilingActivities(applied),
+  });
+  progress('Temporal ceiling: the same workflow shape with empty activities');
+  try {
+    return await worker.runUntil(async () => {
+      const t0 = Date.now();
+      await client.workflow.execute<typeof ceilingScaleUp>('ceilingScaleUp', {
+        taskQueue: 'bench-scaling-ceiling',
+        workflowId: `ceiling-scale-up-${t0}`,
+        args: [{ clusters: CLUSTERS, groups: GROUPS, pollMs }],
+      });
+      if (applied.length !== CLUSTERS * GROUPS) throw new Error(`ceiling applied ${applied.length} groups`);
+      return Math.max(...applied) - t0;
+    });
+  } finally {
+    await native.close();
+  }
 }
 
 async function main(): Promise<void> {
@@ -112,6 +147,16 @@ async function main(): Promise<void> {
 
     const updates = new AuditLog(env.EKSFLOW_AUDIT_LOG).read().filter((r) => r.action === 'eks:UpdateNodegroupConfig');
     const lastUpdate = Math.max(...updates.map((r) => Date.parse(r.at)));
+    const firstUpdate = Math.min(...updates.map((r) => Date.parse(r.at)));
+    // Where the time went: queue waits and run times per activity type, workflow task and child start.
+    const runIds = result.clusters.map((c) => `${workflowId}/${c.clusterKey}`);
+    const phases = await historyPhases(client, [
+      workflowId,
+      ...runIds,
+      ...result.clusters.flatMap((c, i) => c.groups.map((g) => `${runIds[i]}/${g.nodegroup}`)),
+    ]);
+    for (const [k, v] of Object.entries(phases))
+      progress(`phase ${k}: n ${v.n}, p50 ${v.p50_ms} ms, p95 ${v.p95_ms} ms`);
     const groups = result.clusters.flatMap((c) => c.groups);
     const errors =
       result.clusters.filter((c) => c.status === 'failed').length +
@@ -134,26 +179,31 @@ async function main(): Promise<void> {
     );
     const bareMs = Date.now() - b0;
     const msToLastUpdate = updates.length ? lastUpdate - t0 : null;
+    reconciler.stop();
+    worker.shutdown();
+    await running;
+    // Temporal's own ceiling: the same workflow shape with empty activities, on the same server.
+    const temporalMs = await temporalCeiling(client, temporal.address, config.timetable.verifyPollSeconds * 1000);
     process.stdout.write(
       `${JSON.stringify({
         bench: 'scaling',
         clusters: result.clusters.length,
         nodegroups: groups.length,
         updates_issued: updates.length,
+        ms_to_first_update: updates.length ? firstUpdate - t0 : null,
         ms_to_last_update: msToLastUpdate,
         ms_to_all_verified: tVerified - t0,
         errors,
         bare_ms: bareMs,
         ratio: msToLastUpdate === null ? null : Math.round((msToLastUpdate / bareMs) * 10) / 10,
+        temporal_ms: temporalMs,
+        temporal_ratio: msToLastUpdate === null ? null : Math.round((msToLastUpdate / temporalMs) * 100) / 100,
         aws_calls: totalAwsCalls(calls),
         aws_calls_per_unit: Math.round((totalAwsCalls(calls) / Math.max(1, groups.length)) * 10) / 10,
         aws_calls_per_nodegroup: Math.round((totalAwsCalls(calls) / Math.max(1, groups.length)) * 10) / 10,
       })}\n`,
     );
 
-    reconciler.stop();
-    worker.shutdown();
-    await running;
     await client.connection.close();
   } finally {
     for (const p of started.reverse()) await p.stop();

@@ -1,4 +1,4 @@
-import { defineSignal, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import { defineSignal, executeChild, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 
 /**
  * Ceilings of the benchmarks: workflows of the same shape as the real ones with empty logic, so
@@ -55,4 +55,55 @@ export async function ceilingAlert(input: CeilingAlertInput): Promise<void> {
   setHandler(noopEventSignal, () => undefined);
   await Promise.all([ceiling.ceilingSlack(input), ceiling.ceilingPagerDuty(input)]);
   await sleep('10 minutes');
+}
+
+/** What the scale-up ceiling records: when each group's "update" ran (ms since epoch). */
+export function createScaleUpCeilingActivities(applied: number[]) {
+  return {
+    async ceilingStep(): Promise<void> {},
+    async ceilingApply(): Promise<void> {
+      applied.push(Date.now());
+    },
+  };
+}
+
+const scaleSteps = proxyActivities<ReturnType<typeof createScaleUpCeilingActivities>>({
+  startToCloseTimeout: '1 minute',
+});
+
+export interface CeilingScaleUpInput {
+  clusters: number;
+  groups: number;
+  pollMs: number;
+}
+
+/**
+ * The 08:00 scale-up's shape with empty logic: a child per cluster (its controller read, one read
+ * of its groups, a spot outlook for every other group) and a child per group (the update, one poll
+ * interval, one verifying read).
+ */
+export async function ceilingScaleUp(input: CeilingScaleUpInput): Promise<void> {
+  await scaleSteps.ceilingStep(); // listFleet
+  await Promise.all(
+    Array.from({ length: input.clusters }, (_, c) =>
+      executeChild(ceilingScaleUpCluster, { workflowId: `${workflowInfo().workflowId}/${c}`, args: [input] }),
+    ),
+  );
+}
+
+export async function ceilingScaleUpCluster(input: CeilingScaleUpInput): Promise<void> {
+  await scaleSteps.ceilingStep(); // controlState
+  await scaleSteps.ceilingStep(); // readGroups
+  await Promise.all(
+    Array.from({ length: input.groups }, async (_, g) => {
+      if (g % 2) await scaleSteps.ceilingStep(); // spot outlook
+      await executeChild(ceilingScaleUpGroup, { workflowId: `${workflowInfo().workflowId}/${g}`, args: [input] });
+    }),
+  );
+}
+
+export async function ceilingScaleUpGroup(input: CeilingScaleUpInput): Promise<void> {
+  await scaleSteps.ceilingApply();
+  await sleep(input.pollMs);
+  await scaleSteps.ceilingStep(); // the verifying read
 }

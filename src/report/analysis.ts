@@ -40,6 +40,12 @@ export interface AnalysisDeps {
   spotHistory: SpotHistorySource;
   /** Shown in the report when prices come from an endpoint override (the sandbox server). */
   pricingEndpoint?: string;
+  /**
+   * Scored spot pools per region for spot outlooks, shared by the checks made within
+   * `OUTLOOK_TTL_MS` of each other (a scale-up asks once per spot group; one scoring per region
+   * answers them all). Absent: every check scores afresh.
+   */
+  outlookCache?: Map<string, { atMs: number; scored: Promise<ScoredRegion> }>;
 }
 
 export function createAnalysisDeps(base: {
@@ -58,8 +64,15 @@ export function createAnalysisDeps(base: {
     priceModel: base.priceModel ?? defaultPriceModel(),
     spotHistory: base.spotHistory ?? ec2SpotHistory(base.aws),
     onDemand: new OnDemandPrices({ pricingClient: () => base.aws.pricing(), table, now: base.now }),
+    outlookCache: new Map(),
   };
 }
+
+/**
+ * How long a region's scored spot pools answer spot outlooks: spot prices move by the hour and the
+ * outlook looks 24 h ahead, so a scale-up's checks (seconds apart) share one scoring.
+ */
+export const OUTLOOK_TTL_MS = 5 * 60_000;
 
 /** Default look-back of spot history: a week shows weekday/weekend swings without stale prices. */
 export const DEFAULT_SPOT_HOURS = 168;
@@ -98,12 +111,13 @@ function candidateTypes(deps: AnalysisDeps, region: string): string[] {
   ].sort();
 }
 
-async function collectMarket(deps: AnalysisDeps, hours: number): Promise<Market> {
+async function collectMarket(deps: AnalysisDeps, hours: number, onlyRegion?: string): Promise<Market> {
   const now = deps.now();
   const end = now.getTime();
   const start = end - hours * 3_600_000;
   deps.onDemand.beginRun();
   const targets = regionTargets(deps.config);
+  if (onlyRegion !== undefined) for (const r of [...targets.keys()]) if (r !== onlyRegion) targets.delete(r);
   const regions = await Promise.all(
     [...targets].map(async ([region, target]): Promise<RegionMarket> => {
       try {
@@ -334,16 +348,18 @@ export interface SpotGroupOutlook {
  * for expensive ones the placement planner's diversification over the other pools of the region
  * (same shape as the group's first instance type, medium interruption risk at most).
  */
-export async function spotGroupOutlook(deps: AnalysisDeps, q: SpotGroupOutlookQuery): Promise<SpotGroupOutlook> {
-  const market = await collectMarket(deps, q.hours ?? DEFAULT_SPOT_HOURS);
-  const rm = market.regions.find((r) => r.region === q.region);
-  if (!rm)
-    return {
-      checkedPools: 0,
-      expensive: [],
-      note: `spot price outlook: ${q.region} is not a configured region`,
-      problems: [`${q.region}: not a configured region`],
-    };
+/** A region's spot pools scored by the price model (what every outlook of that region reads). */
+export interface ScoredRegion {
+  configured: boolean;
+  opportunities: ReturnType<typeof scoreRegion>['opportunities'];
+  problems: string[];
+  historyError?: string;
+}
+
+async function scoreMarketRegion(deps: AnalysisDeps, region: string, hours: number): Promise<ScoredRegion> {
+  const market = await collectMarket(deps, hours, region);
+  const rm = market.regions.find((r) => r.region === region);
+  if (!rm) return { configured: false, opportunities: [], problems: [] };
   const { opportunities, problems } = scoreRegion({
     region: rm.region,
     histories: rm.histories,
@@ -352,6 +368,37 @@ export async function spotGroupOutlook(deps: AnalysisDeps, q: SpotGroupOutlookQu
     model: deps.priceModel.predict,
     window: market.window,
   });
+  return { configured: true, opportunities, problems, ...(rm.historyError ? { historyError: rm.historyError } : {}) };
+}
+
+/** The region's scored pools, shared by outlooks within `OUTLOOK_TTL_MS` (single-flight; a failure is not kept). */
+function scoredRegion(deps: AnalysisDeps, region: string, hours: number): Promise<ScoredRegion> {
+  const cache = deps.outlookCache;
+  if (!cache) return scoreMarketRegion(deps, region, hours);
+  const key = `${region}/${hours}`;
+  const nowMs = deps.now().getTime();
+  const hit = cache.get(key);
+  if (hit && nowMs - hit.atMs >= 0 && nowMs - hit.atMs < OUTLOOK_TTL_MS) return hit.scored;
+  const scored = scoreMarketRegion(deps, region, hours);
+  cache.set(key, { atMs: nowMs, scored });
+  // Shared while in flight; a failed or degraded scoring (history unreadable) is not kept for later checks.
+  const forget = () => {
+    if (cache.get(key)?.scored === scored) cache.delete(key);
+  };
+  scored.then((r) => (r.historyError !== undefined ? forget() : undefined), forget);
+  return scored;
+}
+
+export async function spotGroupOutlook(deps: AnalysisDeps, q: SpotGroupOutlookQuery): Promise<SpotGroupOutlook> {
+  const rm = await scoredRegion(deps, q.region, q.hours ?? DEFAULT_SPOT_HOURS);
+  if (!rm.configured)
+    return {
+      checkedPools: 0,
+      expensive: [],
+      note: `spot price outlook: ${q.region} is not a configured region`,
+      problems: [`${q.region}: not a configured region`],
+    };
+  const { opportunities, problems } = rm;
   const types = new Set(q.instanceTypes);
   const checkedPools = opportunities.filter((o) => types.has(o.instanceType)).length;
   const expensive = expensivePools(opportunities, q.instanceTypes, q.ceiling);

@@ -1,7 +1,13 @@
 import { RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { awsCallsSince, snapshotAwsCalls } from '../../src/aws/call-counter';
 import { batchedInstance, batchedInstances, batchedInstancesTagged } from '../../activities/gateways/batched-reads';
-import { testAwsFactory, uniqueName } from '../support/stack';
+import type { Client } from '@temporalio/client';
+import { createActivities } from '../../activities';
+import { clusterSpecOf, groupRefOf } from '../../src/domain/scaling/types';
+import { reconcileNodegroupAsgs } from '../../src/sandbox/nodegroup-asg-reconciler';
+import { seedCluster } from '../../src/sandbox/seed';
+import { scalingCluster } from '../support/scaling-fixtures';
+import { testActivityDeps, testAwsFactory, testConfig, uniqueName } from '../support/stack';
 
 describe('batched instance reads against moto', () => {
   // A factory of its own: its readers (and so its batches) are this test's alone.
@@ -37,5 +43,34 @@ describe('batched instance reads against moto', () => {
     expect(tagged.map((i) => i.InstanceId).sort()).toEqual(ids);
     // One call by id, one by tag (both tag values in it).
     expect(awsCallsSince(before2)).toEqual({ 'EC2:DescribeInstances': 2 });
+  });
+});
+
+describe('readGroups: one activity reads every group of a cluster', () => {
+  const aws = testAwsFactory();
+
+  it('reads managed and self-managed groups at once; a missing group gets its error, the others their readings', async () => {
+    const config = testConfig({ clusters: [scalingCluster('it-readgroups', { region: 'eu-north-1' })] });
+    const cluster = clusterSpecOf(config.clusters[0]!);
+    await seedCluster(aws, config.clusters[0]!);
+    await reconcileNodegroupAsgs(aws, [config.clusters[0]!]);
+    const { readGroups, readGroup } = createActivities({
+      ...testActivityDeps({ config, client: undefined as unknown as Client, taskQueue: 'unused', aws }),
+    });
+    const refs = cluster.nodegroups.map((ng) => groupRefOf(cluster, ng));
+    const ghost = { ...refs[0]!, nodegroup: 'ghost' };
+    const before = snapshotAwsCalls();
+    const out = await readGroups([...refs, ghost]);
+    // The Auto Scaling groups of the whole cluster in one batched DescribeAutoScalingGroups.
+    expect(awsCallsSince(before)['AutoScaling:DescribeAutoScalingGroups']).toBe(1);
+    // Each real group as readGroup reads it.
+    for (const [i, ref] of refs.entries()) expect(out[i]).toEqual({ reading: await readGroup(ref) });
+    expect(out.map((o) => ('reading' in o ? o.reading.status : o.type))).toEqual([
+      ...refs.map(() => 'ACTIVE'),
+      'NotFoundError',
+    ]);
+    const missing = out[refs.length]!;
+    expect('error' in missing && missing.error).toMatch(/^readGroup: .*ghost/);
+    await expect(readGroups([])).rejects.toMatchObject({ type: 'ValidationError', nonRetryable: true });
   });
 });

@@ -8,6 +8,8 @@ import type { ActivityDeps } from '../../activities/deps';
 import { AuditLog } from '../../src/audit';
 import { readEnv } from '../../src/config/env';
 import { fetchSpotPriceHistory } from '../../activities/gateways/spot-prices';
+import { createAnalysisDeps, spotGroupOutlook } from '../../src/report/analysis';
+import { ec2SpotHistory } from '../../src/report/spot-sources';
 import { startPricingServer, type PricingServer } from '../../src/sandbox/pricing-server';
 import type { CostReport, SpotReport } from '../../src/report/types';
 import { testAwsFactory, testConfig } from '../support/stack';
@@ -173,6 +175,57 @@ describe('spot history from moto through the real EC2 client, and the report pip
       result: { feasible: true, placed: 6 },
     });
     expect(readFileSync(summary.htmlPath, 'utf8')).toContain('AWS Pricing API unreachable');
+  });
+
+  it("shares one region's scoring among the spot outlooks of a scale-up, for five minutes, never a failed one", async () => {
+    const d = deps(mkdtempSync(join(tmpdir(), 'eksflow-outlook-')));
+    let clock = now.getTime();
+    const fetched: string[] = [];
+    let failNext = false;
+    const real = ec2SpotHistory(d.aws);
+    const analysis = createAnalysisDeps({
+      aws: d.aws,
+      config: d.config,
+      now: () => new Date(clock),
+      pricingEndpoint: pricing.url,
+      spotHistory: {
+        label: 'counted',
+        fetch: async (q) => {
+          fetched.push(q.region);
+          if (failNext) {
+            failNext = false;
+            throw new Error('RequestLimitExceeded');
+          }
+          return real.fetch(q);
+        },
+      },
+    });
+    const ask = (region: string, instanceTypes: string[]) =>
+      spotGroupOutlook(analysis, { region, instanceTypes, count: 3, ceiling: 0.6, hours: 24 });
+
+    // Ten groups' checks at once: one history fetch of their region (not of every region).
+    const first = await Promise.all(Array.from({ length: 10 }, () => ask('us-east-1', ['c5.large', 'm5.large'])));
+    expect(fetched).toEqual(['us-east-1']);
+    expect(first[0]!.checkedPools).toBeGreaterThan(0);
+    for (const r of first) expect(r).toEqual(first[0]);
+    // Another type set of the region, a minute later: the same scoring answers it.
+    clock += 60_000;
+    expect((await ask('us-east-1', ['m5.large'])).checkedPools).toBeGreaterThan(0);
+    expect(fetched).toEqual(['us-east-1']);
+    // The other region is scored on its own; an unconfigured one fetches nothing.
+    await ask('ap-south-1', ['m5.large']);
+    expect((await ask('eu-west-1', ['m5.large'])).note).toMatch(/eu-west-1 is not a configured region/);
+    expect(fetched).toEqual(['us-east-1', 'ap-south-1']);
+    // Five minutes after the scoring: scored again.
+    clock += 4 * 60_000;
+    await ask('us-east-1', ['m5.large']);
+    expect(fetched).toEqual(['us-east-1', 'ap-south-1', 'us-east-1']);
+    // A scoring whose history read failed answers its own checks (advisor estimates) and is not kept.
+    clock += 5 * 60_000;
+    failNext = true;
+    expect((await ask('us-east-1', ['m5.large'])).problems.join(' ')).toMatch(/spot price history unavailable/);
+    await ask('us-east-1', ['m5.large']);
+    expect(fetched).toEqual(['us-east-1', 'ap-south-1', 'us-east-1', 'us-east-1', 'us-east-1']);
   });
 
   it('rejects a malformed request as a validation error', async () => {

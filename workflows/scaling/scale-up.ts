@@ -3,7 +3,8 @@ import type { NodegroupConfig } from '../../src/config/clusters';
 import { activeOverride, costImpactPerHour, planGroup, sizeToApply } from '../../src/domain/scaling/plan';
 import { pausedMessage } from '../../src/domain/scaling/control';
 import type { ClusterRunResult, FleetRunResult, GroupResult } from '../../src/domain/scaling/results';
-import { groupRefOf, type ControlState } from '../../src/domain/scaling/types';
+import type { GroupReadOutcome } from '../../activities/fleet';
+import { groupRefOf, type ClusterSpec, type ControlState, type GroupReading } from '../../src/domain/scaling/types';
 import {
   applyAndVerify,
   alertSafely,
@@ -30,13 +31,18 @@ export async function scaleUpCluster(input: ClusterRunInput): Promise<ClusterRun
   const startedAtMs = Date.now();
   const dryRun = Boolean(input.dryRun);
   const base = { cluster: cluster.name, clusterKey: cluster.key, kind: 'scale-up' as const, dryRun, startedAtMs };
-  const state = await control.controlState({ cluster, calendar: input.calendar });
+  // The controller's state and the groups' readings (one activity for all groups) at once: reads
+  // only, so a paused cluster costs a read and nothing else. Runs recorded before read the state,
+  // then each group on its own, and replay so.
+  const [state, readings] = patched('group-reads-per-cluster')
+    ? await Promise.all([control.controlState({ cluster, calendar: input.calendar }), readAll(cluster)])
+    : [await control.controlState({ cluster, calendar: input.calendar }), undefined];
   if (state.paused) {
     const reason = `skipped: ${pausedMessage(state.paused)}`;
     if (!dryRun) await reportSafely(cluster.key, 'scale-up', reason);
     return { ...base, status: 'skipped', reason, groups: [], finishedAtMs: Date.now() };
   }
-  const groups = await Promise.all(cluster.nodegroups.map((ng) => scaleUpGroup(input, ng, state)));
+  const groups = await Promise.all(cluster.nodegroups.map((ng, i) => scaleUpGroup(input, ng, state, readings?.[i])));
   // Workloads come back once their nodes are there.
   const workloads = dryRun ? undefined : await scaleWorkloads(cluster, 'up');
   for (const g of groups.filter((g) => g.status === 'timeout' || g.status === 'failed')) {
@@ -69,12 +75,30 @@ export async function scaleUpCluster(input: ClusterRunInput): Promise<ClusterRun
   };
 }
 
-async function scaleUpGroup(input: ClusterRunInput, ng: NodegroupConfig, state: ControlState): Promise<GroupResult> {
+/**
+ * Every group of the cluster read by one `readGroups`; undefined (each group then reads its own)
+ * when that read fails as a whole, so one bad group never fails its neighbours' reads.
+ */
+async function readAll(cluster: ClusterSpec): Promise<GroupReadOutcome[] | undefined> {
+  if (cluster.nodegroups.length === 0 || cluster.nodegroups.length > 100) return undefined;
+  try {
+    return await read.readGroups(cluster.nodegroups.map((ng) => groupRefOf(cluster, ng)));
+  } catch {
+    return undefined;
+  }
+}
+
+async function scaleUpGroup(
+  input: ClusterRunInput,
+  ng: NodegroupConfig,
+  state: ControlState,
+  pre?: GroupReadOutcome,
+): Promise<GroupResult> {
   const { cluster } = input;
   const ref = groupRefOf(cluster, ng);
   const head = { nodegroup: ng.name, kind: ng.kind, mode: ng.scalingMode };
   try {
-    const reading = await read.readGroup(ref);
+    const reading = pre === undefined ? await read.readGroup(ref) : readingOf(pre);
     const forecast = await forecastFor(cluster, ng);
     const plan = planGroup({
       ng,
@@ -113,6 +137,11 @@ async function scaleUpGroup(input: ClusterRunInput, ng: NodegroupConfig, state: 
   } catch (err) {
     return { ...head, status: 'failed', reason: failureMessage(err) };
   }
+}
+
+function readingOf(pre: GroupReadOutcome): GroupReading {
+  if ('error' in pre) throw new Error(pre.error);
+  return pre.reading;
 }
 
 /** 08:00 IST, fleet-wide: scaleUpCluster for every configured cluster. */
