@@ -81,6 +81,8 @@ export interface InstanceIdentity {
     instanceTypes: string[];
     asgName?: string;
     subnets: string[];
+    /** Whether the cluster's Kubernetes API is configured (a node can be drained); absent in older runs. */
+    kubernetes?: boolean;
   };
   unmanagedReason?: string;
 }
@@ -211,6 +213,7 @@ export function createInterruptionActivities(deps: ActivityDeps) {
           target,
           cluster: cluster.name,
           nodegroup: ng.name,
+          kubernetes: Boolean(cluster.kubernetes),
           group: {
             kind: ng.kind,
             capacityType: ng.capacityType,

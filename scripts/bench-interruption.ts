@@ -40,6 +40,7 @@ import { REPLACEMENT_TAG } from '../src/domain/interruption/capacity';
 import { interruptionTaskQueue, type SpotInterruptionResult } from '../workflows/interruption/messages';
 import { createServer } from 'node:http';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { historyPhases } from './bench-support/history-phases';
 import { noopEventSignal, type noopInterruption } from './bench-support/noop-workflows';
 
 const SINGLE_EVENTS = Number(process.argv[2] ?? 200);
@@ -462,6 +463,17 @@ async function main(): Promise<void> {
         .sort((a, b) => a - b);
       await Promise.all(workers.splice(0).map(stopWorker));
       hog?.kill('SIGKILL');
+      // Where a run's time goes (the one-worker burst): workflow tasks per run and their waits, from the histories.
+      let tasksPerEvent: number | undefined;
+      if (phase === 'burst' && workerCount === 1) {
+        const phases = await historyPhases(
+          client,
+          ids.map((id) => `spot-interruption/${id}`),
+        );
+        for (const [k, v] of Object.entries(phases))
+          progress(`burst phase ${k}: n ${v.n}, p50 ${v.p50_ms} ms, p95 ${v.p95_ms} ms`);
+        tasksPerEvent = perUnit(phases['workflow_task:run']?.n ?? 0, ids.length);
+      }
       const calls = workerCalls(dir, indexes);
       progress(`${phase} with ${workerCount}: AWS calls ${JSON.stringify(calls)}`);
       if (phase === 'busy') {
@@ -483,6 +495,7 @@ async function main(): Promise<void> {
         within_deadline: latencies.filter((l) => l <= 120_000).length,
         aws_calls: total(calls),
         aws_calls_per_event: perUnit(total(calls), ids.length),
+        ...(tasksPerEvent !== undefined ? { workflow_tasks_per_event: tasksPerEvent } : {}),
       });
       progress(`burst with ${workerCount}: ${JSON.stringify(burst[burst.length - 1])}`);
     }

@@ -92,6 +92,7 @@ export async function createWorker(
     ...source,
     activities,
     ...(env.EKSFLOW_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: env.EKSFLOW_MAX_CACHED_WORKFLOWS } : {}),
+    ...(env.EKSFLOW_WORKFLOW_THREADS !== undefined ? { workflowThreadPoolSize: env.EKSFLOW_WORKFLOW_THREADS } : {}),
     sinks: metricsSinks(metrics),
     interceptors: {
       // A prebuilt bundle (scripts/build.ts) carries the config-pin interceptor already.

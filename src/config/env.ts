@@ -90,6 +90,12 @@ const envSchema = z.object({
    * evicted from the cache is replayed from its history on its next task (CPU, not correctness).
    */
   EKSFLOW_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).optional(),
+  /**
+   * Threads running workflow code in a worker (the SDK's `workflowThreadPoolSize`; its default is
+   * one with the reused V8 context). A burst of interruption runs is bound by workflow tasks, not
+   * AWS calls: see the README's interruption section for what a second thread measured.
+   */
+  EKSFLOW_WORKFLOW_THREADS: z.coerce.number().int().min(1).max(16).optional(),
 });
 export type EksflowEnv = z.infer<typeof envSchema>;
 /** The variables readEnv knows (the stack/compose consistency test checks against them). */

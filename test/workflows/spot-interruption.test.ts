@@ -11,6 +11,7 @@ import {
   type SpotInterruptionProgress,
 } from '../../workflows/interruption/messages';
 import { asgCapacityWorkflowId, capacityStateQuery } from '../../workflows/interruption/asg-messages';
+import { drainWorkflowId } from '../../workflows/drain/messages';
 import { sampleEventFor, type FixtureName } from '../fixtures/events/make-event';
 import { sandboxOf } from '../fixtures/interruption-sandbox';
 import { eventually } from '../support/eventually';
@@ -146,6 +147,14 @@ describe('spotInterruption workflow (time-skipping, activities on moto)', () => 
       nodegroup: 'batch',
     });
     expect(waiting.drain).toMatchObject({ skipped: true, reason: expect.stringMatching(/no kubernetes access/) });
+    // Nothing to drain without a Kubernetes API: no drain workflow was started for it.
+    const drainId = drainWorkflowId(`${account}/${region}/${clusterName}`, interrupted);
+    expect(
+      await env.client.workflow
+        .getHandle(drainId)
+        .describe()
+        .catch((e: Error) => e.name),
+    ).toBe('WorkflowNotFoundError');
     const raised = await sandbox.asg(batchAsg);
     expect(raised).toMatchObject({ desired: before.desired + 1, max: before.max + 1 });
     // The group's one writer holds the unit and the max it lifted, to give both back.

@@ -624,6 +624,10 @@ async function drainNode(identity: InstanceIdentity, deadlineMs: number | undefi
   }
   const m = identity.managed!;
   const clusterKey = `${m.target.accountId}/${m.target.region}/${m.cluster}`;
+  // Without a Kubernetes API there is nothing to drain: said so without a drain workflow (a child,
+  // an activity and four workflow tasks per interruption). Runs recorded before start the child.
+  if (m.kubernetes === false && patched('drain-only-with-kubernetes'))
+    return { skipped: true, reason: `cluster ${m.cluster} has no kubernetes access configured` };
   try {
     const outcome = await executeChild(drainNodeWorkflow, {
       workflowId: drainWorkflowId(clusterKey, identity.instanceId),
