@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { awsCallCounts } from './aws/call-counter';
 import { join, resolve } from 'node:path';
-import { Worker, Runtime, DefaultLogger } from '@temporalio/worker';
+import { Worker, Runtime, DefaultLogger, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { validateHealthQueries } from '../activities/health';
 import { ensureHealthMonitors } from './client/health';
@@ -93,6 +93,7 @@ export async function createWorker(
     activities,
     ...(env.EKSFLOW_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: env.EKSFLOW_MAX_CACHED_WORKFLOWS } : {}),
     ...(env.EKSFLOW_WORKFLOW_THREADS !== undefined ? { workflowThreadPoolSize: env.EKSFLOW_WORKFLOW_THREADS } : {}),
+    ...workflowPolling(env.EKSFLOW_WORKFLOW_POLLERS),
     sinks: metricsSinks(metrics),
     interceptors: {
       // A prebuilt bundle (scripts/build.ts) carries the config-pin interceptor already.
@@ -273,4 +274,11 @@ if (require.main === module) {
     process.stderr.write(`eksflow worker: ${(err as Error).stack ?? String(err)}\n`);
     process.exit(1);
   });
+}
+
+/** The main worker's workflow task polling (EKSFLOW_WORKFLOW_POLLERS); the SDK's default when unset. */
+function workflowPolling(pollers: EksflowEnv['EKSFLOW_WORKFLOW_POLLERS']): Partial<WorkerOptions> {
+  if (pollers === undefined) return {};
+  if (pollers === 'autoscaling') return { workflowTaskPollerBehavior: { type: 'autoscaling' } };
+  return { workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: pollers } };
 }

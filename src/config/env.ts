@@ -96,6 +96,12 @@ const envSchema = z.object({
    * AWS calls: see the README's interruption section for what a second thread measured.
    */
   EKSFLOW_WORKFLOW_THREADS: z.coerce.number().int().min(1).max(16).optional(),
+  /**
+   * How the worker polls for workflow tasks: `autoscaling` (the SDK's poller autoscaling: more
+   * polls while the server reports a backlog) or a fixed maximum of polls (the SDK's default is a
+   * fixed 10, of which 2 poll the shared queue where every new run's first task waits).
+   */
+  EKSFLOW_WORKFLOW_POLLERS: z.union([z.literal('autoscaling'), z.coerce.number().int().min(2).max(200)]).optional(),
 });
 export type EksflowEnv = z.infer<typeof envSchema>;
 /** The variables readEnv knows (the stack/compose consistency test checks against them). */
