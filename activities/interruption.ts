@@ -29,7 +29,7 @@ import { QueueWaitExceeded } from '../src/aws/batcher';
 import { createKubernetesActivities } from './kubernetes';
 import type { DrainNodeResult } from '../workflows/drain/messages';
 import { shippedPriceTable } from '../src/data/pricing';
-import { UnavailableError, ValidationError } from '../src/errors';
+import { ConflictError, UnavailableError, ValidationError } from '../src/errors';
 import type { AwsTarget, ClusterConfig } from '../src/config/clusters';
 import type { GroupFacts } from '../src/domain/interruption/plan';
 import {
@@ -526,20 +526,34 @@ export function createInterruptionActivities(deps: ActivityDeps) {
     if (recorded?.batchId !== batchId) await setAsgTag(deps.aws, ref, BATCH_TAG, encodeBatchMarker(batchId, before));
     const plan = planCapacityBatch(before, ledger, up, down);
     const token = `${asgCapacityWorkflowId(group.target, group.asgName)}-${batchId}`;
-    const apply = (size: { desired?: number; max?: number }) =>
-      group.kind === 'eks-managed'
-        ? applyNodegroupSize(
-            deps,
-            { target: group.target, cluster: group.cluster, nodegroup: group.nodegroup },
-            size,
-            token,
-          )
-        : applyAsgSize(deps, ref, size, { requestToken: token });
+    /*
+     * The fence: an attempt that outlived its start-to-close (a stalled worker; Temporal has already
+     * started the next attempt, the batch may be done and the writer on to its next one) must not
+     * write its stale absolute target over a later batch's. A later batch records its own marker
+     * before it writes anything, so every write here first checks the marker is still this batch's.
+     */
+    const ours = (g: AutoScalingGroup) => {
+      const now = decodeBatchMarker(asgTags(g)[BATCH_TAG])?.batchId;
+      if (now !== batchId)
+        throw new ConflictError(`${label}: capacity batch ${batchId} superseded by ${now ?? 'nothing'}; wrote nothing`);
+    };
+    const apply = async (size: { desired?: number; max?: number }) => {
+      if (group.kind !== 'eks-managed') return applyAsgSize(deps, ref, size, { requestToken: token, guard: ours });
+      ours(await describeAsg(deps.aws, ref));
+      return applyNodegroupSize(
+        deps,
+        { target: group.target, cluster: group.cluster, nodegroup: group.nodegroup },
+        size,
+        token,
+      );
+    };
     if (attach.length > 0) {
       if (group.kind === 'eks-managed')
         throw new ValidationError('instances cannot be attached to an EKS managed node group');
       // AttachInstances adds to desired and fails past max: make room first, then set the absolute size.
-      const now = asgSize(await describeAsg(deps.aws, ref));
+      const read = await describeAsg(deps.aws, ref);
+      ours(read);
+      const now = asgSize(read);
       if (now.max < plan.target.max) await apply({ max: plan.target.max });
       const attached = await attachInstances(deps, ref, attach, { requestToken: token });
       if (attached.length > 0) await tagInstances(deps, group.target, attached, { [ATTACHED_TAG]: group.asgName });

@@ -80,10 +80,17 @@ export async function applyAsgSize(
   deps: GatewayDeps,
   ref: AsgRef,
   size: PartialSize,
-  opts: { requestToken: string; label?: string },
+  opts: {
+    requestToken: string;
+    label?: string;
+    /** Checked against the group as read, before anything is written: throws to write nothing. */
+    guard?: (group: AutoScalingGroup) => void;
+  },
 ): Promise<ApplySizeResult> {
   const label = opts.label ?? asgLabel(ref);
-  const before = asgSize(await describeAsg(deps.aws, ref, `Auto Scaling group ${ref.asgName} of ${label}`));
+  const group = await describeAsg(deps.aws, ref, `Auto Scaling group ${ref.asgName} of ${label}`);
+  opts.guard?.(group);
+  const before = asgSize(group);
   const { changes, after } = planSizeChange(label, before, size);
   if (!changes) return { changed: false, before, after: before };
   await awsCall(`UpdateAutoScalingGroup ${label}`, () =>

@@ -30,6 +30,7 @@ import {
   CreateVpcCommand,
   DescribeInstancesCommand,
   RunInstancesCommand,
+  TerminateInstancesCommand,
   type Instance,
 } from '@aws-sdk/client-ec2';
 import { DescribeNodegroupCommand } from '@aws-sdk/client-eks';
@@ -432,6 +433,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     // for it, and in any case when the two-minute notice is over (as AWS does, whatever the run does:
     // a run that fell back waits in return-to-spot for the group to be whole without the instance).
     const reclaimed = new Set<string>();
+    const reclaimErrors = new Map<string, string>();
     const reclaim = (async () => {
       while (reclaimed.size < raiseIds.length && Date.now() < deadline) {
         for (const id of raiseIds) {
@@ -443,7 +445,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
             .catch(() => undefined);
           const noticeOver = Date.now() > (sentAt.get(id) ?? Infinity) + 120_000;
           if (phase === 'waiting-for-termination' || phase === 'done' || noticeOver) {
-            await aws
+            // Counted as reclaimed only once it really went: a failed call is tried again next round
+            // (and EC2's own terminate when the group no longer lists it, as AWS ends a spot instance
+            // whatever its group says).
+            const gone = await aws
               .autoScaling(SPOT)
               .send(
                 new TerminateInstanceInAutoScalingGroupCommand({
@@ -451,8 +456,24 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
                   ShouldDecrementDesiredCapacity: false,
                 }),
               )
-              .catch(() => undefined);
-            reclaimed.add(id);
+              .then(
+                () => true,
+                () =>
+                  aws
+                    .ec2(SPOT)
+                    .send(new TerminateInstancesCommand({ InstanceIds: [id] }))
+                    .then(
+                      () => true,
+                      (err: Error) => {
+                        reclaimErrors.set(id, err.message.slice(0, 200));
+                        return false;
+                      },
+                    ),
+              );
+            if (gone) {
+              reclaimed.add(id);
+              reclaimErrors.delete(id);
+            }
           }
         }
         await sleep(2_000);
@@ -524,6 +545,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     }
     if (lost.length) evidence.lost = lost.slice(0, 20);
     if (duplicated.length) evidence.duplicated = duplicated.slice(0, 20);
+    // The harness's own part (AWS reclaiming the raise group's instances): a gap here explains a
+    // run that waited the whole termination wait, not a fault of eksflow's.
+    const notReclaimed = raiseIds.filter((id) => !reclaimed.has(id));
+    if (notReclaimed.length)
+      evidence.not_reclaimed = notReclaimed.slice(0, 20).map((id) => `${id}: ${reclaimErrors.get(id) ?? 'not tried'}`);
     if (failedResults.length)
       evidence.failed = failedResults
         .slice(0, 5)

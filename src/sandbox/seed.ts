@@ -84,9 +84,13 @@ async function ensureNetwork(ec2: EC2Client, region: string): Promise<string[]> 
   const subnets = await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }));
   if ((subnets.Subnets ?? []).length >= 2) return subnets.Subnets!.map((s) => s.SubnetId!).sort();
   const ids: string[] = [];
+  // /20s (4,091 addresses each): moto gives an instance's address back only when the terminated
+  // instance is garbage-collected, i.e. never while the server runs, so a long sandbox (the chaos
+  // run's raises, replacements and fallbacks) used to exhaust /24s and moto then answered every
+  // launch into the group — and the Auto Scaling calls that launch — with HTTP 500.
   for (const [i, az] of ['a', 'b'].entries()) {
     const s = await ec2.send(
-      new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.42.${i}.0/24`, AvailabilityZone: `${region}${az}` }),
+      new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.42.${i * 16}.0/20`, AvailabilityZone: `${region}${az}` }),
     );
     ids.push(s.Subnet!.SubnetId!);
   }

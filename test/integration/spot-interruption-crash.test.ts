@@ -351,6 +351,60 @@ describe('spot interruption survives a worker crash without a double launch', ()
       await proxy.close();
     }
   });
+  it("a capacity batch's stale attempt (it outlived its start-to-close while the writer moved on) writes nothing over the next batch", async () => {
+    // The stale attempt records the batch's marker and then stalls (its tag write's answer is held
+    // 4 s); meanwhile the batch's retry raises the group and the writer's next batch releases it.
+    // When the stale attempt wakes up, its absolute target (the raised size) must not land.
+    const proxy = await motoProxy({ delayTagWriteAnswerMs: 4_000 });
+    try {
+      const staleAws = new AwsClientFactory({
+        endpoint: proxy.endpoint,
+        credentials: SANDBOX_CREDENTIALS,
+        maxAttempts: 1,
+      });
+      const deps = testActivityDeps({ config, client: stack.client, taskQueue });
+      const acts = createInterruptionActivities(deps);
+      const staleActs = createInterruptionActivities({ ...deps, aws: staleAws });
+      const group = {
+        target: { accountId: account, region, roleArn: cluster.roleArn },
+        asgName: fleetAsg,
+        kind: 'self-managed' as const,
+        cluster: clusterName,
+        nodegroup: 'fleet',
+      };
+      const start = await sandbox.asg(fleetAsg);
+      const batch = (batchId: string, ledger: { outstanding: number }, up: number, down: number) => ({
+        group,
+        batchId,
+        ledger,
+        up,
+        down,
+        attach: [],
+        owners: [`${up ? 'raise' : 'release'}:i-0fence000000000001`],
+      });
+      const stale = staleActs.applyCapacityBatch(batch('fence-1', { outstanding: 0 }, 1, 0)).then(
+        () => 'applied',
+        (err: Error) => err,
+      );
+      await eventually(
+        async () => (await sandbox.asg(fleetAsg)).tags['eksflow:capacity-batch'] ?? '',
+        (v) => v.startsWith('fence-1:'),
+        'the stale attempt recording its marker',
+      ).catch(async (err: Error) => {
+        throw new Error(`${err.message}; stale attempt: ${String(await Promise.race([stale, 'still running']))}`);
+      });
+      const retried = await acts.applyCapacityBatch(batch('fence-1', { outstanding: 0 }, 1, 0));
+      expect(retried.target.desired).toBe(start.desired + 1);
+      const released = await acts.applyCapacityBatch(batch('fence-2', retried.ledger, 0, 1));
+      expect(released.target.desired).toBe(start.desired);
+      const outcome = await stale;
+      expect(outcome).toBeInstanceOf(Error);
+      expect((outcome as Error).message).toMatch(/capacity batch fence-1 superseded by fence-2; wrote nothing/);
+      expect((await sandbox.asg(fleetAsg)).desired).toBe(start.desired);
+    } finally {
+      await proxy.close();
+    }
+  });
   it("a retry while the first attempt's fleet call is still in flight on this worker waits for it: one fleet", async () => {
     // A proxy that holds CreateFleet for six seconds before passing it to moto: the first attempt's
     // call is in flight, and AWS has launched nothing a tag scan could find.
@@ -397,6 +451,8 @@ describe('spot interruption survives a worker crash without a double launch', ()
 async function motoProxy(opts: {
   dropFirstCreateFleetAnswer?: boolean;
   holdCreateFleetMs?: number;
+  /** Passes an Auto Scaling tag write on at once but answers it this much later (a stalled caller). */
+  delayTagWriteAnswerMs?: number;
 }): Promise<{ endpoint: string; readonly createFleets: number; close: () => Promise<void> }> {
   const upstream = new URL(motoEndpoint());
   let createFleets = 0;
@@ -406,6 +462,7 @@ async function motoProxy(opts: {
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const isCreateFleet = body.toString('utf8').includes('Action=CreateFleet');
+      const isTagWrite = body.toString('utf8').includes('Action=CreateOrUpdateTags');
       if (isCreateFleet) createFleets++;
       const dropAnswer = isCreateFleet && opts.dropFirstCreateFleetAnswer === true && createFleets === 1;
       const forward = () => {
@@ -416,8 +473,12 @@ async function motoProxy(opts: {
             answer.on('data', (c: Buffer) => parts.push(c));
             answer.on('end', () => {
               if (dropAnswer) return void req.socket.destroy();
-              res.writeHead(answer.statusCode ?? 502, answer.headers);
-              res.end(Buffer.concat(parts));
+              const reply = () => {
+                res.writeHead(answer.statusCode ?? 502, answer.headers);
+                res.end(Buffer.concat(parts));
+              };
+              if (isTagWrite && opts.delayTagWriteAnswerMs) setTimeout(reply, opts.delayTagWriteAnswerMs);
+              else reply();
             });
           },
         );
