@@ -169,6 +169,7 @@ export function runEvaluation(args: EvalArgs, out: EvalOutput): void {
           evaluation.bestRule,
           evaluation.defaultBreakOnly,
           evaluation.flagCount,
+          evaluation.defaultFirst,
         ) +
         '\nwhat each change adds (threshold 0.5, standard / low FP / low FN, false positives):\n' +
         ablation

@@ -7,6 +7,7 @@ import {
   designGrid,
   CONSIDERED_BREAKS,
   DEFAULT_BREAK,
+  defaultBreakFirst,
   EARLY_BREAK_SHARE,
   detectorTraces,
   evaluateAnomalyTraces,
@@ -176,6 +177,7 @@ describe('model selection without the scored series or file', () => {
     expect(evaluation.bestRule).toMatchObject({ series: 'overall/best-rule-loo', windows: 3 });
     expect(evaluation.overall.grid_rules).toBe(1080);
     expect(evaluation.flagCount).toMatchObject({ series: 'overall/flag-count-tie-loo', grid_rules: 1080, windows: 3 });
+    expect(evaluation.defaultFirst).toMatchObject({ series: 'overall/default-break-first-loo', grid_rules: 1080 });
     expect(evaluation.defaultBreakOnly).toMatchObject({
       series: 'overall/default-break-grid-loo',
       grid_rules: 432,
@@ -188,6 +190,7 @@ describe('model selection without the scored series or file', () => {
       'overall',
       'overall/best-rule-loo',
       'overall/flag-count-tie-loo',
+      'overall/default-break-first-loo',
       'overall/default-break-grid-loo',
       'overall/threshold-only-loo',
       'overall/in-sample',
@@ -361,6 +364,38 @@ describe('model selection without the scored series or file', () => {
     // The cooldown, its break and the record rule change the flags, never this count.
     expect(rowsAboveBar(trace, { ...rule, cooldownMs: 0, cooldownBreak: 0, recordFraction: 0 })).toBe(5);
     expect(flagsWith(trace, rule)).toEqual([0, 1, 0, 0, 0, 0, 0]);
+  });
+
+  it('reorders the grid so the default break timing comes first, keeping every other order', () => {
+    const grid = designGrid();
+    const scores: GridScores = {
+      raw: grid.map((_, g) => [{ standard: g, reward_low_FP_rate: g, reward_low_FN_rate: g }]),
+      flags: grid.map((_, g) => [g]),
+      aboveBar: grid.map((_, g) => [-g]),
+    };
+    const flipped = defaultBreakFirst(grid, scores);
+    const order = flipped.scores.flags.map(([g]) => g);
+    expect([...order].sort((a, b) => a - b)).toEqual(grid.map((_, g) => g));
+    expect(flipped.grid).toEqual(order.map((g) => grid[g]));
+    expect(flipped.scores.raw.map(([r]) => r.standard)).toEqual(order);
+    expect(flipped.scores.aboveBar.map(([a]) => -a)).toEqual(order);
+    // 216 rules per break timing: the default's, half the cooldown by either ratio, 2 h novelty only, 2 h either, off.
+    const timing = (r: (typeof grid)[number]) =>
+      r.cooldownBreak === 0 ? 'off' : `${r.cooldownBreakAfterMs / r.cooldownMs}/${r.cooldownBreakByLevel}`;
+    const blocks = [0, 1, 2, 3, 4].map((k) => new Set(flipped.grid.slice(216 * k, 216 * (k + 1)).map(timing)));
+    expect(blocks).toEqual([
+      new Set(['0.5/false']),
+      new Set(['0.5/true']),
+      new Set([`${EARLY_BREAK_SHARE}/false`]),
+      new Set([`${EARLY_BREAK_SHARE}/true`]),
+      new Set(['off']),
+    ]);
+    expect(flipped.grid[0]).toEqual({ ...defaultRule(), threshold: THRESHOLD_GRID[0] });
+    // Within a block, the grid's own order.
+    for (let k = 0; k < 5; k++) {
+      const block = order.slice(216 * k, 216 * (k + 1));
+      expect(block).toEqual([...block].sort((a, b) => a - b));
+    }
   });
 
   it('scores every rule on every file once, under every profile', () => {
