@@ -28,9 +28,10 @@
  *
  * The whole design (features, cooldown, record rule) was developed on the 13 NAB realAWSCloudwatch
  * series in shared/data. `npm run eval:ml` re-chooses every flag parameter (threshold, level weight,
- * cooldown and its break, record rule) without looking at the scored file (leave-one-file-out over a
- * rule grid, near-ties going to the more sensitive rule). Defaults are the single rule that is best
- * on all 13 files (in-sample).
+ * cooldown and its break — every break timing the design considered, the earlier 2 h one included —
+ * record rule) without looking at the scored file (leave-one-file-out over a rule grid, near-ties
+ * going to the more sensitive rule). Defaults are the single rule that is best on all 13 files
+ * (in-sample).
  *
  * State format (version 2) is stable: `anomalyDetectorStateSchema` below validates it; a version-1
  * state (novelty only) is upgraded on resume. Scores keep their meaning across versions for r. The

@@ -104,18 +104,45 @@ export function thresholdGrid(): FlagRule[] {
   return THRESHOLD_GRID.map((threshold) => ({ ...defaultRule(), threshold }));
 }
 
-/** Raw NAB score of every rule on every file under every profile, and how many rows each rule flags. */
+/**
+ * Raw NAB score of every rule on every file under every profile, how many rows each rule flags, and
+ * how many rows are at or above its bar before the cooldown and the record rule thin them out.
+ */
 export interface GridScores {
   /** raw[g][f][profile] */
   raw: Record<NabProfileName, number>[][];
   /** flags[g][f]: flagged rows */
   flags: number[][];
+  /**
+   * aboveBar[g][f]: rows at or above the rule's bar (novelty r ≥ θ, or level z ≥ θ·levelWeight when the
+   * level ratio is on), ignoring the cooldown and the record rule — the rule's sensitivity, which
+   * only its threshold, level weight and level switch set
+   */
+  aboveBar: number[][];
+}
+
+/** Rows of a trace at or above a rule's bar, before the cooldown and the record rule (see GridScores.aboveBar). */
+export function rowsAboveBar(trace: DetectorTrace, rule: FlagRule): number {
+  return trace.components.reduce(
+    (n, c) =>
+      c !== null &&
+      isAnomalous(
+        { r: c.r, z: rule.level ? c.z : 0, recordNovelty: 0, recordLevel: 0 },
+        rule.threshold,
+        rule.levelWeight,
+        0,
+      )
+        ? n + 1
+        : n,
+    0,
+  );
 }
 
 /** Scores every rule of a grid on every trace once; every selection below reads this table. */
 export function scoreGrid(traces: DetectorTrace[], grid: FlagRule[]): GridScores {
   const raw: Record<NabProfileName, number>[][] = [];
   const flags: number[][] = [];
+  const aboveBar: number[][] = [];
   for (const rule of grid) {
     const rawRow: Record<NabProfileName, number>[] = [];
     const flagRow: number[] = [];
@@ -130,36 +157,53 @@ export function scoreGrid(traces: DetectorTrace[], grid: FlagRule[]): GridScores
     }
     raw.push(rawRow);
     flags.push(flagRow);
+    aboveBar.push(traces.map((trace) => rowsAboveBar(trace, rule)));
   }
-  return { raw, flags };
+  return { raw, flags, aboveBar };
 }
+
+/**
+ * How `chooseRule` breaks a tie: `sensitivity` (the headline) — the rule with the most rows at or
+ * above its bar (`aboveBar`), then the higher sum, then the fewer flagged rows; `flag-count` (the
+ * earlier procedure, reported beside it) — the rule that flags more rows, then the higher sum. Then
+ * the earlier rule in the grid.
+ */
+export type TieBreak = 'sensitivity' | 'flag-count';
 
 /**
  * The rule chosen on the files not in `exclude`, for one profile: the rules whose summed raw score
  * is within one false positive's cost (the profile's A_FP) of the best are ties — a difference
- * that small is one flag on one file — and a tie goes to the rule that flags more rows on those
- * files (a missed window costs as much as nine false positives, so the more sensitive of two
- * equally good rules is the safer bet on an unseen file); then to the higher sum, then to the
- * earlier rule in the grid. `tolerance` 0 is the plain best rule (reported beside the headline).
+ * that small is one flag on one file — and a tie goes to the more sensitive rule on those files (a
+ * missed window costs as much as nine false positives, so the more sensitive of two equally good
+ * rules is the safer bet on an unseen file). Sensitivity is what the rule considers anomalous — rows
+ * at or above its bar — not how many of them it reports: the cooldown, its break and the record rule
+ * only thin out repeated flags of one incident, so a rule whose cooldown allows more repeats is not
+ * more sensitive. Between equally sensitive ties the higher sum wins, then the one that flags fewer
+ * rows (its extra flags gained nothing on those files), then the earlier rule in the grid.
+ * `tolerance` 0 is the plain best rule (reported beside the headline). Never reads the excluded files.
  */
 export function chooseRule(
   scores: GridScores,
   profile: NabProfileName,
   exclude: readonly number[],
   tolerance: number = NAB_PROFILES[profile].fp,
+  tieBreak: TieBreak = 'sensitivity',
 ): number {
-  const sums = scores.raw.map((perFile) =>
-    perFile.reduce((acc, file, f) => (exclude.includes(f) ? acc : acc + file[profile]), 0),
-  );
-  const flagged = scores.flags.map((perFile) =>
-    perFile.reduce((acc, n, f) => (exclude.includes(f) ? acc : acc + n), 0),
-  );
+  const total = (perFile: number[]) => perFile.reduce((acc, n, f) => (exclude.includes(f) ? acc : acc + n), 0);
+  const sums = scores.raw.map((perFile) => total(perFile.map((file) => file[profile])));
+  const flagged = scores.flags.map(total);
+  const above = scores.aboveBar.map(total);
   const top = Math.max(...sums);
+  // Positive when rule g beats rule c as a tie-break.
+  const better = (g: number, c: number): number => {
+    const bySum = sums[g] > sums[c] + 1e-9 ? 1 : sums[g] < sums[c] - 1e-9 ? -1 : 0;
+    if (tieBreak === 'flag-count') return flagged[g] - flagged[c] || bySum;
+    return above[g] - above[c] || bySum || flagged[c] - flagged[g];
+  };
   let chosen = -1;
   sums.forEach((sum, g) => {
     if (sum < top - tolerance - 1e-9) return;
-    if (chosen < 0 || flagged[g] > flagged[chosen] || (flagged[g] === flagged[chosen] && sum > sums[chosen] + 1e-9))
-      chosen = g;
+    if (chosen < 0 || better(g, chosen) > 0) chosen = g;
   });
   return chosen;
 }
@@ -173,17 +217,24 @@ export interface AnomalyEvaluation {
   bestRule: AnomalyEvalLine;
   /** the default design with only the threshold chosen leaving the file out */
   thresholdOnly: AnomalyEvalLine;
-  /** leave-one-file-out over the design grid plus the break timing chosen outside it (EARLY_BREAK_SHARE) */
-  widerGrid: AnomalyEvalLine;
+  /** leave-one-file-out over the grid with only the default's break timing (the headline before issue 18's widening) */
+  defaultBreakOnly: AnomalyEvalLine;
+  /** leave-one-file-out with the earlier tie-break (the tie that flags more rows) */
+  flagCount: AnomalyEvalLine;
+  /** the headline's selection with the break timings in the opposite grid order (the default's first; see defaultBreakFirst) */
+  defaultFirst: AnomalyEvalLine;
   /** one rule chosen on all files (in-sample) */
   inSample: AnomalyEvalLine;
 }
 
 /**
- * Scores the traces three ways: leave-one-file-out over the whole design grid (headline); the
- * default design with the threshold chosen leaving each file out (the design itself was tuned on
- * these files, so this one overstates unseen-data performance); and one rule chosen on all files.
- * Each profile chooses its own rule, as NAB does.
+ * Scores the traces: leave-one-file-out over the whole design grid — every break timing the design
+ * considered — with the sensitivity tie-break (headline); beside it, on the same scoring table, the
+ * plain best rule, the earlier flag-count tie-break and the default's break timing first in grid
+ * order; leave-one-file-out over the grid with only the default's break timing; the default design
+ * with the threshold chosen leaving each file out (the design itself was tuned on these files, so
+ * this one overstates unseen-data performance); and one rule chosen on all files. Each profile
+ * chooses its own rule, as NAB does.
  */
 export function evaluateAnomalyTraces(traces: DetectorTrace[], grid: FlagRule[] = designGrid()): AnomalyEvaluation {
   const corpusOf = (chosen: (profile: NabProfileName, f: number) => FlagRule) =>
@@ -193,13 +244,18 @@ export function evaluateAnomalyTraces(traces: DetectorTrace[], grid: FlagRule[] 
         traces.map((t, f) => ({ name: t.name, anomalyScores: flagsWith(t, chosen(p, f)), windows: t.windows })),
       ]),
     ) as Record<NabProfileName, CorpusFile[]>;
-  const nested = selectRules(traces, grid);
+  const scores = scoreGrid(traces, grid);
+  const nested = selectRules(traces, grid, scores);
+  const flipped = defaultBreakFirst(grid, scores);
+  const flippedChoice = selectRules(traces, flipped.grid, flipped.scores);
+  const flippedLines = evaluateAnomalyDetector(corpusOf((p, f) => flippedChoice.leaveOneOut[p][f]));
   const loo = evaluateAnomalyDetector(corpusOf((p, f) => nested.leaveOneOut[p][f]));
   const inSampleLines = evaluateAnomalyDetector(corpusOf((p) => nested.inSample[p]));
   const bestLines = evaluateAnomalyDetector(corpusOf((p, f) => nested.bestRule[p][f]));
-  const widerGrid = designGrid([DEFAULT_BREAK_SHARE, EARLY_BREAK_SHARE]);
-  const wider = selectRules(traces, widerGrid);
-  const widerLines = evaluateAnomalyDetector(corpusOf((p, f) => wider.leaveOneOut[p][f]));
+  const flagCountLines = evaluateAnomalyDetector(corpusOf((p, f) => nested.flagCount[p][f]));
+  const defaultBreakGrid = designGrid([DEFAULT_BREAK]);
+  const defaultBreak = selectRules(traces, defaultBreakGrid);
+  const defaultBreakLines = evaluateAnomalyDetector(corpusOf((p, f) => defaultBreak.leaveOneOut[p][f]));
   const thresholds = selectRules(traces, thresholdGrid());
   const thresholdLines = evaluateAnomalyDetector(corpusOf((p, f) => thresholds.leaveOneOut[p][f]));
   const perFile = loo.slice(0, -1).map((line, f) => ({
@@ -218,11 +274,23 @@ export function evaluateAnomalyTraces(traces: DetectorTrace[], grid: FlagRule[] 
     selection: 'nested-leave-one-file-out',
     grid_rules: grid.length,
   };
-  const widerGridLine: AnomalyEvalLine = {
-    ...widerLines[widerLines.length - 1],
-    series: 'overall/wider-grid-loo',
+  const flagCount: AnomalyEvalLine = {
+    ...flagCountLines[flagCountLines.length - 1],
+    series: 'overall/flag-count-tie-loo',
     selection: 'nested-leave-one-file-out',
-    grid_rules: widerGrid.length,
+    grid_rules: grid.length,
+  };
+  const defaultFirst: AnomalyEvalLine = {
+    ...flippedLines[flippedLines.length - 1],
+    series: 'overall/default-break-first-loo',
+    selection: 'nested-leave-one-file-out',
+    grid_rules: grid.length,
+  };
+  const defaultBreakOnly: AnomalyEvalLine = {
+    ...defaultBreakLines[defaultBreakLines.length - 1],
+    series: 'overall/default-break-grid-loo',
+    selection: 'nested-leave-one-file-out',
+    grid_rules: defaultBreakGrid.length,
   };
   const thresholdOnly: AnomalyEvalLine = {
     ...thresholdLines[thresholdLines.length - 1],
@@ -237,10 +305,12 @@ export function evaluateAnomalyTraces(traces: DetectorTrace[], grid: FlagRule[] 
     rule: describeRule(nested.inSample.standard),
   };
   return {
-    lines: [...perFile, overall, bestRule, widerGridLine, thresholdOnly, inSample],
+    lines: [...perFile, overall, bestRule, flagCount, defaultFirst, defaultBreakOnly, thresholdOnly, inSample],
     overall,
     bestRule,
-    widerGrid: widerGridLine,
+    flagCount,
+    defaultFirst,
+    defaultBreakOnly,
     thresholdOnly,
     inSample,
   };
@@ -441,15 +511,27 @@ export function formatScoreboard(
   inSample?: AnomalyEvalLine,
   thresholdOnly?: AnomalyEvalLine,
   bestRule?: AnomalyEvalLine,
-  widerGrid?: AnomalyEvalLine,
+  defaultBreakOnly?: AnomalyEvalLine,
+  flagCount?: AnomalyEvalLine,
+  defaultFirst?: AnomalyEvalLine,
 ): string {
   const fmt = (v: number | null) => (v === null ? '   n/a' : v.toFixed(2).padStart(6));
   const rows = [
     `${'detector'.padEnd(20)} ${'std'.padStart(6)} ${'lowFP'.padStart(6)} ${'lowFN'.padStart(6)}  source`,
-    `${'eksflow (this)'.padEnd(20)} ${fmt(overall.nab_standard)} ${fmt(overall.nab_low_fp)} ${fmt(overall.nab_low_fn)}  this run, ${overall.windows} windows, every choice in the design grid made leaving each file out (headline)`,
-    ...(widerGrid
+    `${'eksflow (this)'.padEnd(20)} ${fmt(overall.nab_standard)} ${fmt(overall.nab_low_fp)} ${fmt(overall.nab_low_fn)}  this run, ${overall.windows} windows, every choice in the design grid (${overall.grid_rules} rules, every break timing considered) made leaving each file out (headline)`,
+    ...(defaultFirst
       ? [
-          `${'eksflow wider LOO'.padEnd(20)} ${fmt(widerGrid.nab_standard)} ${fmt(widerGrid.nab_low_fp)} ${fmt(widerGrid.nab_low_fn)}  this run, the grid plus the 2 h cooldown break the default's 12 h replaced after seeing all files`,
+          `${'eksflow dflt-1st LOO'.padEnd(20)} ${fmt(defaultFirst.nab_standard)} ${fmt(defaultFirst.nab_low_fp)} ${fmt(defaultFirst.nab_low_fn)}  this run, the headline's selection with the default's break timing first in the grid (grid order breaks exact ties only)`,
+        ]
+      : []),
+    ...(defaultBreakOnly
+      ? [
+          `${'eksflow dflt-brk LOO'.padEnd(20)} ${fmt(defaultBreakOnly.nab_standard)} ${fmt(defaultBreakOnly.nab_low_fp)} ${fmt(defaultBreakOnly.nab_low_fn)}  this run, the grid with only the default's break timing (${defaultBreakOnly.grid_rules} rules)`,
+        ]
+      : []),
+    ...(flagCount
+      ? [
+          `${'eksflow flag-tie LOO'.padEnd(20)} ${fmt(flagCount.nab_standard)} ${fmt(flagCount.nab_low_fp)} ${fmt(flagCount.nab_low_fn)}  this run, the headline's grid (${flagCount.grid_rules} rules), a tie going to the rule that flags more rows (the earlier tie-break)`,
         ]
       : []),
     ...(bestRule
@@ -511,33 +593,55 @@ export function defaultRule(): FlagRule {
   };
 }
 
-/** The share of the cooldown the break waits by default (12 h of 24 h). */
-const DEFAULT_BREAK_SHARE = DEFAULT_ANOMALY_PARAMS.cooldownBreakAfterMs / DEFAULT_ANOMALY_PARAMS.cooldownMs;
+/** When the cooldown break may fire (a share of the cooldown) and whether the level ratio may fire it. */
+export interface BreakTiming {
+  /** the break waits this share of the cooldown after a flag */
+  share: number;
+  /** see AnomalyDetectorParams.cooldownBreakByLevel */
+  byLevel: boolean;
+}
 
-/**
- * The break timing the design had before the default was chosen (2 h after a flag, 1/12 of the
- * 24 h cooldown). The default (half the cooldown) was chosen after seeing all 13 files, so the
- * headline's grid does not contain this alternative; `overall/wider-grid-loo` lets leave-one-out
- * choose between the two, which is what the default's choice would score if it had been made
- * inside the procedure.
- */
+/** The default's break: from half the cooldown on (12 h of 24 h), by novelty only. */
+export const DEFAULT_BREAK: BreakTiming = Object.freeze({
+  share: DEFAULT_ANOMALY_PARAMS.cooldownBreakAfterMs / DEFAULT_ANOMALY_PARAMS.cooldownMs,
+  byLevel: DEFAULT_ANOMALY_PARAMS.cooldownBreakByLevel,
+});
+
+/** The break as it was first added: 2 h after a flag (1/12 of the 24 h cooldown). */
 export const EARLY_BREAK_SHARE = 1 / 12;
 
 /**
- * The design grid chosen leaving each file out: small and spread around the defaults (each value
- * a round, a-priori choice: cooldown one working shift / half a day / a day; the cooldown break
- * at the default or off, allowed in the second half of the cooldown; the level ratio on or off; the record rule at 80% or off; level weight
- * 5 / 10 / 20) × THRESHOLD_GRID. Order matters only for exact ties (the first wins): the default
- * design comes first.
+ * Every break timing the design considered, in the order it considered them: the break as first
+ * added (2 h, either ratio), the same by novelty only, half the cooldown by either ratio, and the
+ * default (half the cooldown, novelty only). The default was chosen after seeing all 13 files
+ * (grok's second break); in the grid it is one alternative among four, and it comes last, so an
+ * exact tie (every criterion of `chooseRule` equal) never goes to it by grid order.
  */
-export function designGrid(breakShares: number[] = [DEFAULT_BREAK_SHARE]): FlagRule[] {
+export const CONSIDERED_BREAKS: readonly BreakTiming[] = Object.freeze([
+  { share: EARLY_BREAK_SHARE, byLevel: true },
+  { share: EARLY_BREAK_SHARE, byLevel: false },
+  { share: DEFAULT_BREAK.share, byLevel: true },
+  DEFAULT_BREAK,
+]);
+
+/**
+ * The design grid chosen leaving each file out: small and spread around the defaults (each value
+ * a round, a-priori choice: cooldown one working shift / half a day / a day; the cooldown break at
+ * the default factor with each timing in `breaks` (by default every one the design considered), or
+ * off; the level ratio on or off; the record rule at 80% or off; level weight 5 / 10 / 20) ×
+ * THRESHOLD_GRID. Order matters only for exact ties (the first wins).
+ */
+export function designGrid(breaks: readonly BreakTiming[] = CONSIDERED_BREAKS): FlagRule[] {
   const rules: FlagRule[] = [];
   const d = defaultRule();
   // A break that is off has no timing: one variant of it.
-  const breaks = [...breakShares.map((share) => [d.cooldownBreak, share]), [0, DEFAULT_BREAK_SHARE]];
+  const variants = [
+    ...breaks.map((b) => ({ cooldownBreak: d.cooldownBreak, ...b })),
+    { cooldownBreak: 0, ...DEFAULT_BREAK },
+  ];
   for (const level of [true, false])
     for (const cooldownMs of [d.cooldownMs, 12 * HOUR_MS, 8 * HOUR_MS])
-      for (const [cooldownBreak, breakShare] of breaks)
+      for (const { cooldownBreak, share, byLevel } of variants)
         for (const recordFraction of [d.recordFraction, 0])
           for (const levelWeight of level ? [d.levelWeight, 10, 20] : [d.levelWeight])
             for (const threshold of THRESHOLD_GRID)
@@ -547,12 +651,38 @@ export function designGrid(breakShares: number[] = [DEFAULT_BREAK_SHARE]): FlagR
                 cooldownMs,
                 cooldownBreak,
                 // the break waits the same share of every cooldown (the default: half of it)
-                cooldownBreakAfterMs: cooldownMs * breakShare!,
+                cooldownBreakAfterMs: cooldownMs * share,
+                cooldownBreakByLevel: byLevel,
                 recordFraction,
                 levelWeight,
                 level,
               });
   return rules;
+}
+
+/**
+ * The grid (and its scores) reordered so that, between rules differing only in the break timing,
+ * the default's comes first and the break as first added last — the opposite of CONSIDERED_BREAKS.
+ * Grid order only decides exact ties (every criterion of `chooseRule` equal on the other files), so
+ * this measures how much the headline owes to it (stable: every other order is kept).
+ */
+export function defaultBreakFirst(grid: FlagRule[], scores: GridScores): { grid: FlagRule[]; scores: GridScores } {
+  const rank = (r: FlagRule) => {
+    if (r.cooldownBreak === 0) return CONSIDERED_BREAKS.length;
+    const at = CONSIDERED_BREAKS.findIndex(
+      (b) => r.cooldownBreakAfterMs === r.cooldownMs * b.share && r.cooldownBreakByLevel === b.byLevel,
+    );
+    return at < 0 ? CONSIDERED_BREAKS.length : CONSIDERED_BREAKS.length - 1 - at;
+  };
+  const order = grid.map((_, g) => g).sort((a, b) => rank(grid[a]) - rank(grid[b]) || a - b);
+  return {
+    grid: order.map((g) => grid[g]),
+    scores: {
+      raw: order.map((g) => scores.raw[g]),
+      flags: order.map((g) => scores.flags[g]),
+      aboveBar: order.map((g) => scores.aboveBar[g]),
+    },
+  };
 }
 
 /** The flags of a trace under any rule: the decaying records are recomputed from the ratios (as the detector does). */
@@ -591,24 +721,34 @@ export interface NestedSelection {
   inSample: Record<NabProfileName, FlagRule>;
   /** profile → for each file, the plain best rule on the other files (no tie tolerance) */
   bestRule: Record<NabProfileName, FlagRule[]>;
+  /** profile → for each file, the rule chosen on the other files with the earlier tie-break (more flags) */
+  flagCount: Record<NabProfileName, FlagRule[]>;
 }
 
 /** Leave-one-file-out over a rule grid, per profile (chooseRule on the other files); and the in-sample choice. */
-export function selectRules(traces: DetectorTrace[], grid: FlagRule[] = designGrid()): NestedSelection {
-  const scores = scoreGrid(traces, grid);
+export function selectRules(
+  traces: DetectorTrace[],
+  grid: FlagRule[] = designGrid(),
+  scores: GridScores = scoreGrid(traces, grid),
+): NestedSelection {
   const leaveOneOut = {} as Record<NabProfileName, FlagRule[]>;
   const inSample = {} as Record<NabProfileName, FlagRule>;
   const bestRule = {} as Record<NabProfileName, FlagRule[]>;
+  const flagCount = {} as Record<NabProfileName, FlagRule[]>;
   for (const p of NAB_PROFILE_NAMES) {
     leaveOneOut[p] = traces.map((_, f) => grid[chooseRule(scores, p, [f])]);
     inSample[p] = grid[chooseRule(scores, p, [])];
     bestRule[p] = traces.map((_, f) => grid[chooseRule(scores, p, [f], 0)]);
+    flagCount[p] = traces.map((_, f) => grid[chooseRule(scores, p, [f], NAB_PROFILES[p].fp, 'flag-count')]);
   }
-  return { leaveOneOut, inSample, bestRule };
+  return { leaveOneOut, inSample, bestRule, flagCount };
 }
 
 /** A rule in a few characters, for the per-file lines. */
 export function describeRule(rule: FlagRule): string {
-  const brk = rule.cooldownBreak > 0 ? `÷${rule.cooldownBreak}` : '';
+  const brk =
+    rule.cooldownBreak > 0
+      ? `÷${rule.cooldownBreak}@${+(rule.cooldownBreakAfterMs / HOUR_MS).toFixed(2)}h${rule.cooldownBreakByLevel ? '+level' : ''}`
+      : '';
   return `${rule.level ? `level×${rule.levelWeight}` : 'novelty-only'} cd${rule.cooldownMs / HOUR_MS}h${brk} rec${rule.recordFraction} s${rule.threshold.toFixed(3)}`;
 }

@@ -167,7 +167,9 @@ export function runEvaluation(args: EvalArgs, out: EvalOutput): void {
           evaluation.inSample,
           evaluation.thresholdOnly,
           evaluation.bestRule,
-          evaluation.widerGrid,
+          evaluation.defaultBreakOnly,
+          evaluation.flagCount,
+          evaluation.defaultFirst,
         ) +
         '\nwhat each change adds (threshold 0.5, standard / low FP / low FN, false positives):\n' +
         ablation

@@ -5,10 +5,14 @@ import {
   chooseRule,
   defaultRule,
   designGrid,
+  CONSIDERED_BREAKS,
+  DEFAULT_BREAK,
+  defaultBreakFirst,
   EARLY_BREAK_SHARE,
   detectorTraces,
   evaluateAnomalyTraces,
   flagsWith,
+  rowsAboveBar,
   scoreGrid,
   selectRules,
   thresholdGrid,
@@ -171,6 +175,26 @@ describe('model selection without the scored series or file', () => {
     const evaluation = evaluateAnomalyTraces(traces);
     expect(evaluation.overall).toMatchObject({ series: 'overall', selection: 'nested-leave-one-file-out', windows: 3 });
     expect(evaluation.bestRule).toMatchObject({ series: 'overall/best-rule-loo', windows: 3 });
+    expect(evaluation.overall.grid_rules).toBe(1080);
+    expect(evaluation.flagCount).toMatchObject({ series: 'overall/flag-count-tie-loo', grid_rules: 1080, windows: 3 });
+    expect(evaluation.defaultFirst).toMatchObject({ series: 'overall/default-break-first-loo', grid_rules: 1080 });
+    expect(evaluation.defaultBreakOnly).toMatchObject({
+      series: 'overall/default-break-grid-loo',
+      grid_rules: 432,
+      windows: 3,
+    });
+    expect(evaluation.lines.map((l) => l.series)).toEqual([
+      'f0',
+      'f1',
+      'f2',
+      'overall',
+      'overall/best-rule-loo',
+      'overall/flag-count-tie-loo',
+      'overall/default-break-first-loo',
+      'overall/default-break-grid-loo',
+      'overall/threshold-only-loo',
+      'overall/in-sample',
+    ]);
     expect(evaluation.thresholdOnly).toMatchObject({
       series: 'overall/threshold-only-loo',
       selection: 'leave-one-file-out',
@@ -216,61 +240,162 @@ describe('model selection without the scored series or file', () => {
         expect(live.some((f) => f === 1)).toBe(true);
       }
     }
+    // The grid with the default's break timing only: the default design first.
+    const narrow = designGrid([DEFAULT_BREAK]);
+    expect(DEFAULT_BREAK).toEqual({ share: 0.5, byLevel: false });
+    expect(narrow[0]).toEqual({ ...defaultRule(), threshold: THRESHOLD_GRID[0] });
+    expect(narrow).toHaveLength(432);
+    // The cooldown break waits the same share (half) of every cooldown in that grid.
+    expect(narrow.every((r) => r.cooldownBreakAfterMs === r.cooldownMs / 2)).toBe(true);
+    expect(new Set(narrow.map((r) => r.cooldownBreakAfterMs / 3_600_000))).toEqual(new Set([12, 6, 4]));
+    // The full grid: every break timing the design considered, the break as first added (2 h, either ratio) first,
+    // the default last; one variant without a break.
+    expect(CONSIDERED_BREAKS).toEqual([
+      { share: EARLY_BREAK_SHARE, byLevel: true },
+      { share: EARLY_BREAK_SHARE, byLevel: false },
+      { share: 0.5, byLevel: true },
+      { share: 0.5, byLevel: false },
+    ]);
     const grid = designGrid();
-    expect(grid[0]).toEqual({ ...defaultRule(), threshold: THRESHOLD_GRID[0] });
-    expect(grid).toHaveLength(432);
-    // The cooldown break waits the same share (half) of every cooldown in the grid.
-    expect(grid.every((r) => r.cooldownBreakAfterMs === r.cooldownMs / 2)).toBe(true);
-    expect(new Set(grid.map((r) => r.cooldownBreakAfterMs / 3_600_000))).toEqual(new Set([12, 6, 4]));
-    // The wider grid adds the early break (1/12 of each cooldown: 2 h of 24 h) beside the default, once per rule with a break.
-    const wider = designGrid([0.5, EARLY_BREAK_SHARE]);
-    expect(wider).toHaveLength(648);
-    expect(new Set(wider.map((r) => r.cooldownBreakAfterMs / 3_600_000))).toEqual(new Set([12, 6, 4, 2, 1, 8 / 12]));
-    expect(wider.filter((r) => r.cooldownBreak === 0)).toHaveLength(216);
+    expect(grid).toHaveLength(1080);
+    expect(grid[0]).toEqual({
+      ...defaultRule(),
+      threshold: THRESHOLD_GRID[0],
+      cooldownBreakAfterMs: 2 * 3_600_000,
+      cooldownBreakByLevel: true,
+    });
+    expect(grid[3 * 54]).toEqual({ ...defaultRule(), threshold: THRESHOLD_GRID[0] });
+    expect(new Set(grid.map((r) => r.cooldownBreakAfterMs / 3_600_000))).toEqual(new Set([12, 6, 4, 2, 1, 8 / 12]));
+    expect(grid.filter((r) => r.cooldownBreak === 0)).toHaveLength(216);
+    expect(grid.filter((r) => r.cooldownBreak === 0 && r.cooldownBreakByLevel)).toHaveLength(0);
+    for (const b of CONSIDERED_BREAKS)
+      expect(
+        grid.filter(
+          (r) =>
+            r.cooldownBreak > 0 &&
+            r.cooldownBreakAfterMs === r.cooldownMs * b.share &&
+            r.cooldownBreakByLevel === b.byLevel,
+        ),
+      ).toHaveLength(216);
     const chosen = selectRules(traces, grid).leaveOneOut.standard;
     // Moving file 0's labels elsewhere cannot change the rule chosen for file 0 (it is chosen on the others).
     const moved = traces.map((t, i) => (i === 0 ? { ...t, windows: [{ start: 100, end: 140 }] } : t));
     expect(selectRules(moved, grid).leaveOneOut.standard[0]).toEqual(chosen[0]);
   });
 
-  it('treats rules within one false positive of the best as ties, won by the rule that flags more', () => {
-    const scores = (rows: [number, number][][]): GridScores => ({
+  it('treats rules within one false positive of the best as ties, won by the more sensitive rule', () => {
+    // [raw score, flagged rows, rows above the bar] per file
+    const scores = (rows: [number, number, number][][]): GridScores => ({
       raw: rows.map((files) =>
         files.map(([score]) => ({ standard: score, reward_low_FP_rate: score, reward_low_FN_rate: score })),
       ),
       flags: rows.map((files) => files.map(([, flags]) => flags)),
+      aboveBar: rows.map((files) => files.map(([, , above]) => above)),
     });
-    // rule 0 is best on files 0+1 by 0.10 (< A_FP 0.11) but flags less; rule 2 is 0.12 behind.
+    // rule 0 is best on files 0+1 by 0.10 (< A_FP 0.11) but is less sensitive; rule 2 is 0.12 behind.
     const s = scores([
       [
-        [1.0, 3],
-        [1.0, 3],
-        [-2, 0],
+        [1.0, 3, 10],
+        [1.0, 3, 10],
+        [-2, 0, 0],
       ],
       [
-        [0.95, 5],
-        [0.95, 5],
-        [1, 5],
+        [0.95, 5, 20],
+        [0.95, 5, 20],
+        [1, 5, 20],
       ],
       [
-        [0.94, 9],
-        [0.94, 9],
-        [1, 9],
+        [0.94, 9, 30],
+        [0.94, 9, 30],
+        [1, 9, 30],
       ],
     ]);
     expect(chooseRule(s, 'standard', [2])).toBe(1);
-    // A_FP is 0.22 under the low-FP profile: rule 2 is now a tie too, and flags most.
+    // A_FP is 0.22 under the low-FP profile: rule 2 is now a tie too, and the most sensitive.
     expect(chooseRule(s, 'reward_low_FP_rate', [2])).toBe(2);
-    // With file 2 in, rule 1 is best outright (4.9 against 0.0 and 4.88); rule 2 is 0.02 behind and flags more.
+    // With file 2 in, rule 1 is best outright (4.9 against 0.0 and 4.88); rule 2 is 0.02 behind and more sensitive.
     expect(chooseRule(s, 'standard', [])).toBe(2);
-    // Excluding files 1 and 2: rule 0 (1.0) and rule 1 (0.95) tie, rule 2 (0.94) too: most flags wins.
+    // Excluding files 1 and 2: rule 0 (1.0) and rule 1 (0.95) tie, rule 2 (0.94) too: the most sensitive wins.
     expect(chooseRule(s, 'standard', [1, 2])).toBe(2);
     // Tolerance 0: the plain best rule.
     expect(chooseRule(s, 'standard', [2], 0)).toBe(0);
     expect(chooseRule(s, 'standard', [], 0)).toBe(1);
-    // Equal flags: the higher sum; then the earlier rule.
-    expect(chooseRule(scores([[[0.5, 4]], [[0.6, 4]]]), 'standard', [])).toBe(1);
-    expect(chooseRule(scores([[[0.6, 4]], [[0.6, 4]]]), 'standard', [])).toBe(0);
+    // Sensitivity is rows above the bar, not flags: a tie that flags more (a cooldown allowing more repeats) but
+    // is less sensitive loses; the earlier tie-break ('flag-count') chose it.
+    const repeats = scores([[[1.0, 9, 20]], [[0.95, 4, 25]]]);
+    expect(chooseRule(repeats, 'standard', [])).toBe(1);
+    expect(chooseRule(repeats, 'standard', [], undefined, 'flag-count')).toBe(0);
+    // Equally sensitive: the higher sum; then the fewer flags (its extra flags gained nothing); then the earlier rule.
+    expect(chooseRule(scores([[[0.5, 4, 9]], [[0.6, 5, 9]]]), 'standard', [])).toBe(1);
+    expect(chooseRule(scores([[[0.6, 5, 9]], [[0.6, 4, 9]]]), 'standard', [])).toBe(1);
+    expect(chooseRule(scores([[[0.6, 4, 9]], [[0.6, 4, 9]]]), 'standard', [])).toBe(0);
+    // 'flag-count': more flags, then the higher sum, then the earlier rule.
+    expect(chooseRule(scores([[[0.5, 4, 1]], [[0.6, 4, 9]]]), 'standard', [], undefined, 'flag-count')).toBe(1);
+    expect(chooseRule(scores([[[0.6, 4, 1]], [[0.6, 4, 9]]]), 'standard', [], undefined, 'flag-count')).toBe(0);
+    // The excluded file's sensitivity is never read: a huge count there changes nothing.
+    const hidden = scores([
+      [
+        [1.0, 3, 10],
+        [1.0, 3, 1000],
+      ],
+      [
+        [0.95, 3, 20],
+        [0.95, 3, 0],
+      ],
+    ]);
+    expect(chooseRule(hidden, 'standard', [1])).toBe(1);
+  });
+
+  it("counts the rows at or above a rule's bar, before the cooldown and the record rule", () => {
+    const c = (r: number, z: number, recordNovelty = 0, recordLevel = 0) => ({ r, z, recordNovelty, recordLevel });
+    const trace = {
+      name: 'hand',
+      timestamps: [0, 1, 2, 3, 4, 5, 6].map((i) => i * 300_000),
+      // θ = 1 at threshold 0.5: the level bar is 5 (weight 5) or 10 (weight 10); the records carried here are ignored.
+      components: [null, c(1, 0, 0.99), c(0.99, 4.99), c(0, 5, 0, 100), c(0, 10), c(2, 20), c(0.5, 9.99)],
+      windows: [],
+    };
+    const rule = { ...defaultRule(), threshold: 0.5, levelWeight: 5 };
+    expect(rowsAboveBar(trace, rule)).toBe(5);
+    expect(rowsAboveBar(trace, { ...rule, levelWeight: 10 })).toBe(3);
+    expect(rowsAboveBar(trace, { ...rule, level: false })).toBe(2);
+    // θ = 2 (threshold 2/3): r ≥ 2 or z ≥ 10.
+    expect(rowsAboveBar(trace, { ...rule, threshold: 2 / 3 })).toBe(2);
+    // The cooldown, its break and the record rule change the flags, never this count.
+    expect(rowsAboveBar(trace, { ...rule, cooldownMs: 0, cooldownBreak: 0, recordFraction: 0 })).toBe(5);
+    expect(flagsWith(trace, rule)).toEqual([0, 1, 0, 0, 0, 0, 0]);
+  });
+
+  it('reorders the grid so the default break timing comes first, keeping every other order', () => {
+    const grid = designGrid();
+    const scores: GridScores = {
+      raw: grid.map((_, g) => [{ standard: g, reward_low_FP_rate: g, reward_low_FN_rate: g }]),
+      flags: grid.map((_, g) => [g]),
+      aboveBar: grid.map((_, g) => [-g]),
+    };
+    const flipped = defaultBreakFirst(grid, scores);
+    const order = flipped.scores.flags.map(([g]) => g);
+    expect([...order].sort((a, b) => a - b)).toEqual(grid.map((_, g) => g));
+    expect(flipped.grid).toEqual(order.map((g) => grid[g]));
+    expect(flipped.scores.raw.map(([r]) => r.standard)).toEqual(order);
+    expect(flipped.scores.aboveBar.map(([a]) => -a)).toEqual(order);
+    // 216 rules per break timing: the default's, half the cooldown by either ratio, 2 h novelty only, 2 h either, off.
+    const timing = (r: (typeof grid)[number]) =>
+      r.cooldownBreak === 0 ? 'off' : `${r.cooldownBreakAfterMs / r.cooldownMs}/${r.cooldownBreakByLevel}`;
+    const blocks = [0, 1, 2, 3, 4].map((k) => new Set(flipped.grid.slice(216 * k, 216 * (k + 1)).map(timing)));
+    expect(blocks).toEqual([
+      new Set(['0.5/false']),
+      new Set(['0.5/true']),
+      new Set([`${EARLY_BREAK_SHARE}/false`]),
+      new Set([`${EARLY_BREAK_SHARE}/true`]),
+      new Set(['off']),
+    ]);
+    expect(flipped.grid[0]).toEqual({ ...defaultRule(), threshold: THRESHOLD_GRID[0] });
+    // Within a block, the grid's own order.
+    for (let k = 0; k < 5; k++) {
+      const block = order.slice(216 * k, 216 * (k + 1));
+      expect(block).toEqual([...block].sort((a, b) => a - b));
+    }
   });
 
   it('scores every rule on every file once, under every profile', () => {
@@ -282,6 +407,9 @@ describe('model selection without the scored series or file', () => {
     const grid = [defaultRule(), { ...defaultRule(), threshold: 0.999 }];
     const scores = scoreGrid(traces, grid);
     expect(scores.flags).toEqual([[1], [0]]);
+    // One row (the spike) is above the default bar, none above 0.999's; the cooldown and record rule do not count.
+    expect(scores.aboveBar).toEqual([[1], [0]]);
+    expect(scores.aboveBar[0][0]).toBe(rowsAboveBar(traces[0], grid[0]));
     // Caught on row 1500 of the window 1490..1520 (31 rows): A_TP·σ(−21/31)/σ(−1) under every profile.
     const y = -(1520 - 1500 + 1) / 31;
     const tp = (2 / (1 + Math.exp(5 * y)) - 1) / (2 / (1 + Math.exp(-5)) - 1);
