@@ -95,13 +95,22 @@ const envSchema = z.object({
    * one with the reused V8 context). A burst of interruption runs is bound by workflow tasks, not
    * AWS calls: see the README's interruption section for what a second thread measured.
    */
-  EKSFLOW_WORKFLOW_THREADS: z.coerce.number().int().min(1).max(16).optional(),
+  EKSFLOW_WORKFLOW_THREADS: z.coerce
+    .number({ message: 'must be a whole number of threads from 1 to 16' })
+    .int({ message: 'must be a whole number of threads from 1 to 16' })
+    .min(1, { message: 'must be a whole number of threads from 1 to 16' })
+    .max(16, { message: 'must be a whole number of threads from 1 to 16' })
+    .optional(),
   /**
    * How the worker polls for workflow tasks: `autoscaling` (the SDK's poller autoscaling: more
    * polls while the server reports a backlog) or a fixed maximum of polls (the SDK's default is a
    * fixed 10, of which 2 poll the shared queue where every new run's first task waits).
    */
-  EKSFLOW_WORKFLOW_POLLERS: z.union([z.literal('autoscaling'), z.coerce.number().int().min(2).max(200)]).optional(),
+  EKSFLOW_WORKFLOW_POLLERS: z
+    .union([z.literal('autoscaling'), z.coerce.number().int().min(2).max(200)], {
+      message: 'must be "autoscaling" or a whole number of polls from 2 to 200',
+    })
+    .optional(),
 });
 export type EksflowEnv = z.infer<typeof envSchema>;
 /** The variables readEnv knows (the stack/compose consistency test checks against them). */

@@ -96,4 +96,23 @@ describe('config loading', () => {
     expect(readEnv({ EKSFLOW_CONFIG: '/etc/eksflow.yaml' }).EKSFLOW_CONFIG).toBe('/etc/eksflow.yaml');
     expect(() => readEnv({ EKSFLOW_INGRESS_PORT: 'eighty' })).toThrow(/EKSFLOW_INGRESS_PORT/);
   });
+
+  it('reads the worker tuning variables, and refuses values the SDK would reject later', () => {
+    expect(readEnv({}).EKSFLOW_WORKFLOW_THREADS).toBeUndefined();
+    expect(readEnv({}).EKSFLOW_WORKFLOW_POLLERS).toBeUndefined();
+    expect(readEnv({ EKSFLOW_WORKFLOW_THREADS: '2' }).EKSFLOW_WORKFLOW_THREADS).toBe(2);
+    expect(readEnv({ EKSFLOW_WORKFLOW_POLLERS: 'autoscaling' }).EKSFLOW_WORKFLOW_POLLERS).toBe('autoscaling');
+    expect(readEnv({ EKSFLOW_WORKFLOW_POLLERS: '20' }).EKSFLOW_WORKFLOW_POLLERS).toBe(20);
+    for (const threads of ['0', '17', '1.5', 'many'])
+      expect(() => readEnv({ EKSFLOW_WORKFLOW_THREADS: threads })).toThrow(/EKSFLOW_WORKFLOW_THREADS/);
+    // The SDK needs at least 2 workflow pollers (one sticky, one for the shared queue).
+    for (const pollers of ['1', '201', 'auto', ''])
+      expect(() => readEnv({ EKSFLOW_WORKFLOW_POLLERS: pollers })).toThrow(/EKSFLOW_WORKFLOW_POLLERS/);
+    expect(() => readEnv({ EKSFLOW_WORKFLOW_THREADS: 'many' })).toThrow(
+      /EKSFLOW_WORKFLOW_THREADS: must be a whole number of threads from 1 to 16/,
+    );
+    expect(() => readEnv({ EKSFLOW_WORKFLOW_POLLERS: 'auto' })).toThrow(
+      /EKSFLOW_WORKFLOW_POLLERS: must be "autoscaling" or a whole number of polls from 2 to 200/,
+    );
+  });
 });
