@@ -21,6 +21,7 @@ import type { PriceTable } from '../src/domain/pricing/on-demand-table';
 import {
   clusterKeyOf,
   clusterSpecOf,
+  MAX_GROUPS_PER_READ,
   type ClusterSpec,
   type ControlState,
   type GroupReading,
@@ -48,7 +49,7 @@ const groupRefSchema = nodegroupRefSchema.extend({
   kind: z.enum(['eks-managed', 'self-managed']),
   asgName: z.string().optional(),
 });
-const groupRefsSchema = z.array(groupRefSchema).min(1).max(100);
+const groupRefsSchema = z.array(groupRefSchema).min(1).max(MAX_GROUPS_PER_READ);
 const applySchema = z.object({ ref: groupRefSchema, size: partialSizeSchema, requestToken: requestTokenSchema });
 const terminateSchema = z.object({
   ref: groupRefSchema,

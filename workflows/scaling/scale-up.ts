@@ -4,7 +4,13 @@ import { activeOverride, costImpactPerHour, planGroup, sizeToApply } from '../..
 import { pausedMessage } from '../../src/domain/scaling/control';
 import type { ClusterRunResult, FleetRunResult, GroupResult } from '../../src/domain/scaling/results';
 import type { GroupReadOutcome } from '../../activities/fleet';
-import { groupRefOf, type ClusterSpec, type ControlState, type GroupReading } from '../../src/domain/scaling/types';
+import {
+  groupRefOf,
+  MAX_GROUPS_PER_READ,
+  type ClusterSpec,
+  type ControlState,
+  type GroupReading,
+} from '../../src/domain/scaling/types';
 import {
   applyAndVerify,
   alertSafely,
@@ -80,7 +86,7 @@ export async function scaleUpCluster(input: ClusterRunInput): Promise<ClusterRun
  * when that read fails as a whole, so one bad group never fails its neighbours' reads.
  */
 async function readAll(cluster: ClusterSpec): Promise<GroupReadOutcome[] | undefined> {
-  if (cluster.nodegroups.length === 0 || cluster.nodegroups.length > 100) return undefined;
+  if (cluster.nodegroups.length === 0 || cluster.nodegroups.length > MAX_GROUPS_PER_READ) return undefined;
   try {
     return await read.readGroups(cluster.nodegroups.map((ng) => groupRefOf(cluster, ng)));
   } catch {

@@ -82,6 +82,9 @@ export function controllerWorkflowId(clusterKey: string): string {
   return `cluster/${clusterKey}`;
 }
 
+/** The most groups one `readGroups` activity reads (its input schema's limit; a larger cluster reads per group). */
+export const MAX_GROUPS_PER_READ = 100;
+
 export function groupRefOf(cluster: ClusterSpec, ng: NodegroupConfig): GroupRef {
   return { target: cluster.target, cluster: cluster.name, nodegroup: ng.name, kind: ng.kind, asgName: ng.asgName };
 }
