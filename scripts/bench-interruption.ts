@@ -41,7 +41,7 @@ import { interruptionTaskQueue, type SpotInterruptionResult } from '../workflows
 import { createServer } from 'node:http';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { historyPhases } from './bench-support/history-phases';
-import { noopEventSignal, type noopInterruption } from './bench-support/noop-workflows';
+import { createShapeActivities, noopEventSignal, type noopInterruption } from './bench-support/noop-workflows';
 
 const SINGLE_EVENTS = Number(process.argv[2] ?? 200);
 const BURST_EVENTS = Number(process.argv[3] ?? 1000);
@@ -103,9 +103,16 @@ function startCpuHog(): ChildProcess {
  * Temporal's own ceiling: `events` no-op workflows started the way the ingress starts a run (an
  * HTTP POST answered after signal-with-start), all at once; p99 of POST → workflow completed.
  */
-async function noopCeiling(address: string, events: number): Promise<number> {
-  const taskQueue = 'bench-noop';
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+let runtimeInstalled = false;
+
+async function noopCeiling(
+  address: string,
+  events: number,
+  shape: 'noop' | 'activities' | 'local-activities' = 'noop',
+): Promise<number> {
+  const taskQueue = `bench-${shape}`;
+  if (!runtimeInstalled) Runtime.install({ logger: new DefaultLogger('ERROR') });
+  runtimeInstalled = true;
   const native = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
@@ -113,7 +120,9 @@ async function noopCeiling(address: string, events: number): Promise<number> {
     connection: native,
     taskQueue,
     workflowsPath: require.resolve('./bench-support/noop-workflows'),
+    activities: createShapeActivities(),
   });
+  const workflowType = shape === 'noop' ? 'noopInterruption' : 'shapeInterruption';
   const running = worker.run();
   const server = createServer((req, res) => {
     let body = '';
@@ -121,10 +130,10 @@ async function noopCeiling(address: string, events: number): Promise<number> {
     req.on('end', () => {
       const event = JSON.parse(body) as { id: string };
       client.workflow
-        .signalWithStart<typeof noopInterruption, [unknown]>('noopInterruption', {
+        .signalWithStart<typeof noopInterruption, [unknown]>(workflowType, {
           workflowId: `noop/${event.id}`,
           taskQueue,
-          args: [event],
+          args: [shape === 'noop' ? event : { local: shape === 'local-activities' }],
           signal: noopEventSignal,
           signalArgs: [event],
         })
@@ -138,7 +147,7 @@ async function noopCeiling(address: string, events: number): Promise<number> {
   const port = (server.address() as AddressInfo).port;
   try {
     const start = Date.now();
-    const ids = Array.from({ length: events }, (_, i) => `${start}-${i}`);
+    const ids = Array.from({ length: events }, (_, i) => `${shape}-${start}-${i}`);
     await Promise.all(
       ids.map(async (id) => {
         const res = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: JSON.stringify({ id }) });
@@ -501,6 +510,13 @@ async function main(): Promise<void> {
     }
     const temporalP99 = await noopCeiling(temporal.address, BURST_EVENTS);
     progress(`ceiling: no-op workflows p99 ${temporalP99} ms`);
+    // The run's Temporal shape with empty logic: what its tasks cost the server, as activities and
+    // as local activities (how far the burst could move by running its urgent steps locally).
+    const shapeP99 = await noopCeiling(temporal.address, BURST_EVENTS, 'activities');
+    const shapeLocalP99 = await noopCeiling(temporal.address, BURST_EVENTS, 'local-activities');
+    progress(
+      `ceiling: the run's shape, empty activities p99 ${shapeP99} ms, empty local activities p99 ${shapeLocalP99} ms`,
+    );
     const sdkAws = await freshAws('sdk');
     const sdk = await sdkCeiling(sdkAws, await sdkAws.launch(BURST_EVENTS), 50);
     progress(`ceiling: direct SDK ${JSON.stringify(sdk)}`);
@@ -508,7 +524,7 @@ async function main(): Promise<void> {
     const allEvents = single.length + burst.reduce((a, b) => a + b.events!, 0);
     single.sort((a, b) => a - b);
     process.stdout.write(
-      `${JSON.stringify({ bench: 'interruption', single: { events: single.length, p50_ms: quantile(single, 0.5), p99_ms: quantile(single, 0.99), aws_calls_per_event: perUnit(total(singleCalls), single.length) }, burst, busy, temporal_p99_ms: temporalP99, sdk, aws_calls: allCalls, aws_calls_per_unit: perUnit(allCalls, allEvents), aws_calls_per_event: perUnit(allCalls, allEvents) })}\n`,
+      `${JSON.stringify({ bench: 'interruption', single: { events: single.length, p50_ms: quantile(single, 0.5), p99_ms: quantile(single, 0.99), aws_calls_per_event: perUnit(total(singleCalls), single.length) }, burst, busy, temporal_p99_ms: temporalP99, temporal_shape_p99_ms: shapeP99, temporal_shape_local_p99_ms: shapeLocalP99, sdk, aws_calls: allCalls, aws_calls_per_unit: perUnit(allCalls, allEvents), aws_calls_per_event: perUnit(allCalls, allEvents) })}\n`,
     );
   } catch (err) {
     // Report before cleanup: closing the connection makes pending calls fail noisily.

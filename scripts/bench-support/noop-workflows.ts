@@ -1,4 +1,12 @@
-import { defineSignal, executeChild, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  defineSignal,
+  executeChild,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 
 /**
  * Ceilings of the benchmarks: workflows of the same shape as the real ones with empty logic, so
@@ -9,6 +17,31 @@ export const noopEventSignal = defineSignal<[unknown]>('event');
 /** An interruption run with nothing to do: started by signal-with-start, returns at once. */
 export async function noopInterruption(_input: unknown): Promise<string> {
   setHandler(noopEventSignal, () => undefined);
+  return 'ok';
+}
+
+/** The activity of `shapeInterruption`: nothing. */
+export function createShapeActivities() {
+  return {
+    async shapeStep(): Promise<void> {},
+  };
+}
+
+const shapeRemote = proxyActivities<ReturnType<typeof createShapeActivities>>({ startToCloseTimeout: '1 minute' });
+const shapeLocal = proxyLocalActivities<ReturnType<typeof createShapeActivities>>({ startToCloseTimeout: '1 minute' });
+
+/**
+ * An interruption run's Temporal shape with empty logic: signal-with-start, then identify, launch
+ * and one status read one after another (the burst's four workflow tasks and three activity tasks
+ * per event) — as activities, or as local activities (run inside the workflow task: no activity
+ * task for the server to persist and match, and fewer workflow tasks).
+ */
+export async function shapeInterruption(input: { local?: boolean }): Promise<string> {
+  setHandler(noopEventSignal, () => undefined);
+  const step = input.local ? shapeLocal : shapeRemote;
+  await step.shapeStep();
+  await step.shapeStep();
+  await step.shapeStep();
   return 'ok';
 }
 
