@@ -244,59 +244,59 @@ export function evaluateAnomalyTraces(traces: DetectorTrace[], grid: FlagRule[] 
         traces.map((t, f) => ({ name: t.name, anomalyScores: flagsWith(t, chosen(p, f)), windows: t.windows })),
       ]),
     ) as Record<NabProfileName, CorpusFile[]>;
+  /** The overall line of one leave-one-file-out choice per profile and file, named. */
+  const overallOf = (
+    leaveOneOut: Record<NabProfileName, FlagRule[]>,
+    series: string,
+    gridRules: number | undefined,
+    selection: AnomalyEvalLine['selection'] = 'nested-leave-one-file-out',
+  ): AnomalyEvalLine => {
+    const lines = evaluateAnomalyDetector(corpusOf((p, f) => leaveOneOut[p][f]));
+    return {
+      ...lines[lines.length - 1],
+      series,
+      selection,
+      ...(gridRules === undefined ? {} : { grid_rules: gridRules }),
+    };
+  };
   const scores = scoreGrid(traces, grid);
   const nested = selectRules(traces, grid, scores);
   const flipped = defaultBreakFirst(grid, scores);
-  const flippedChoice = selectRules(traces, flipped.grid, flipped.scores);
-  const flippedLines = evaluateAnomalyDetector(corpusOf((p, f) => flippedChoice.leaveOneOut[p][f]));
+  // The grid's rules whose break follows the default's timing or is off: the grid before every
+  // considered timing joined it (designGrid([DEFAULT_BREAK])'s rules, in its order), scored once.
+  const defaultOnly = pickRules(
+    grid,
+    scores,
+    grid.flatMap((r, g) =>
+      r.cooldownBreak === 0 || CONSIDERED_BREAKS[breakTimingIndex(r)] === DEFAULT_BREAK ? [g] : [],
+    ),
+  );
   const loo = evaluateAnomalyDetector(corpusOf((p, f) => nested.leaveOneOut[p][f]));
   const inSampleLines = evaluateAnomalyDetector(corpusOf((p) => nested.inSample[p]));
-  const bestLines = evaluateAnomalyDetector(corpusOf((p, f) => nested.bestRule[p][f]));
-  const flagCountLines = evaluateAnomalyDetector(corpusOf((p, f) => nested.flagCount[p][f]));
-  const defaultBreakGrid = designGrid([DEFAULT_BREAK]);
-  const defaultBreak = selectRules(traces, defaultBreakGrid);
-  const defaultBreakLines = evaluateAnomalyDetector(corpusOf((p, f) => defaultBreak.leaveOneOut[p][f]));
-  const thresholds = selectRules(traces, thresholdGrid());
-  const thresholdLines = evaluateAnomalyDetector(corpusOf((p, f) => thresholds.leaveOneOut[p][f]));
   const perFile = loo.slice(0, -1).map((line, f) => ({
     ...line,
     threshold: nested.leaveOneOut.standard[f].threshold,
     rule: describeRule(nested.leaveOneOut.standard[f]),
   }));
-  const overall: AnomalyEvalLine = {
-    ...loo[loo.length - 1],
-    selection: 'nested-leave-one-file-out',
-    grid_rules: grid.length,
-  };
-  const bestRule: AnomalyEvalLine = {
-    ...bestLines[bestLines.length - 1],
-    series: 'overall/best-rule-loo',
-    selection: 'nested-leave-one-file-out',
-    grid_rules: grid.length,
-  };
-  const flagCount: AnomalyEvalLine = {
-    ...flagCountLines[flagCountLines.length - 1],
-    series: 'overall/flag-count-tie-loo',
-    selection: 'nested-leave-one-file-out',
-    grid_rules: grid.length,
-  };
-  const defaultFirst: AnomalyEvalLine = {
-    ...flippedLines[flippedLines.length - 1],
-    series: 'overall/default-break-first-loo',
-    selection: 'nested-leave-one-file-out',
-    grid_rules: grid.length,
-  };
-  const defaultBreakOnly: AnomalyEvalLine = {
-    ...defaultBreakLines[defaultBreakLines.length - 1],
-    series: 'overall/default-break-grid-loo',
-    selection: 'nested-leave-one-file-out',
-    grid_rules: defaultBreakGrid.length,
-  };
-  const thresholdOnly: AnomalyEvalLine = {
-    ...thresholdLines[thresholdLines.length - 1],
-    series: 'overall/threshold-only-loo',
-    selection: 'leave-one-file-out',
-  };
+  const overall = overallOf(nested.leaveOneOut, 'overall', grid.length);
+  const bestRule = overallOf(nested.bestRule, 'overall/best-rule-loo', grid.length);
+  const flagCount = overallOf(nested.flagCount, 'overall/flag-count-tie-loo', grid.length);
+  const defaultFirst = overallOf(
+    selectRules(traces, flipped.grid, flipped.scores).leaveOneOut,
+    'overall/default-break-first-loo',
+    grid.length,
+  );
+  const defaultBreakOnly = overallOf(
+    selectRules(traces, defaultOnly.grid, defaultOnly.scores).leaveOneOut,
+    'overall/default-break-grid-loo',
+    defaultOnly.grid.length,
+  );
+  const thresholdOnly = overallOf(
+    selectRules(traces, thresholdGrid()).leaveOneOut,
+    'overall/threshold-only-loo',
+    undefined,
+    'leave-one-file-out',
+  );
   const inSample: AnomalyEvalLine = {
     ...inSampleLines[inSampleLines.length - 1],
     series: 'overall/in-sample',
@@ -668,13 +668,26 @@ export function designGrid(breaks: readonly BreakTiming[] = CONSIDERED_BREAKS): 
  */
 export function defaultBreakFirst(grid: FlagRule[], scores: GridScores): { grid: FlagRule[]; scores: GridScores } {
   const rank = (r: FlagRule) => {
-    if (r.cooldownBreak === 0) return CONSIDERED_BREAKS.length;
-    const at = CONSIDERED_BREAKS.findIndex(
-      (b) => r.cooldownBreakAfterMs === r.cooldownMs * b.share && r.cooldownBreakByLevel === b.byLevel,
-    );
+    const at = breakTimingIndex(r);
     return at < 0 ? CONSIDERED_BREAKS.length : CONSIDERED_BREAKS.length - 1 - at;
   };
-  const order = grid.map((_, g) => g).sort((a, b) => rank(grid[a]) - rank(grid[b]) || a - b);
+  return pickRules(
+    grid,
+    scores,
+    grid.map((_, g) => g).sort((a, b) => rank(grid[a]) - rank(grid[b]) || a - b),
+  );
+}
+
+/** Which of CONSIDERED_BREAKS a rule's break follows; -1 when its break is off (or none of them). */
+function breakTimingIndex(r: FlagRule): number {
+  if (r.cooldownBreak === 0) return -1;
+  return CONSIDERED_BREAKS.findIndex(
+    (b) => r.cooldownBreakAfterMs === r.cooldownMs * b.share && r.cooldownBreakByLevel === b.byLevel,
+  );
+}
+
+/** Rows `order` of a grid already scored, with their scores: a reordering or a subset, scored once. */
+function pickRules(grid: FlagRule[], scores: GridScores, order: number[]): { grid: FlagRule[]; scores: GridScores } {
   return {
     grid: order.map((g) => grid[g]),
     scores: {
