@@ -327,11 +327,7 @@ describe('spot interruption survives a worker crash without a double launch', ()
     // moto ignores CreateFleet's ClientToken, so a resend by the SDK would launch a second fleet.
     const proxy = await motoProxy({ dropFirstCreateFleetAnswer: true });
     try {
-      const lossy = new AwsClientFactory({
-        endpoint: proxy.endpoint,
-        credentials: SANDBOX_CREDENTIALS,
-        maxAttempts: 3,
-      });
+      const lossy = awsThrough(proxy, 3);
       const deps = { ...testActivityDeps({ config, client: stack.client, taskQueue }), aws: lossy };
       const acts = createInterruptionActivities(deps);
       const fleetTarget = (await sandbox.asg(fleetAsg)).inService[1]!;
@@ -357,11 +353,7 @@ describe('spot interruption survives a worker crash without a double launch', ()
     // When the stale attempt wakes up, its absolute target (the raised size) must not land.
     const proxy = await motoProxy({ delayTagWriteAnswerMs: 4_000 });
     try {
-      const staleAws = new AwsClientFactory({
-        endpoint: proxy.endpoint,
-        credentials: SANDBOX_CREDENTIALS,
-        maxAttempts: 1,
-      });
+      const staleAws = awsThrough(proxy, 1);
       const deps = testActivityDeps({ config, client: stack.client, taskQueue });
       const acts = createInterruptionActivities(deps);
       const staleActs = createInterruptionActivities({ ...deps, aws: staleAws });
@@ -410,11 +402,7 @@ describe('spot interruption survives a worker crash without a double launch', ()
     // call is in flight, and AWS has launched nothing a tag scan could find.
     const proxy = await motoProxy({ holdCreateFleetMs: 6_000 });
     try {
-      const slow = new AwsClientFactory({
-        endpoint: proxy.endpoint,
-        credentials: SANDBOX_CREDENTIALS,
-        maxAttempts: 1,
-      });
+      const slow = awsThrough(proxy, 1);
       const deps = { ...testActivityDeps({ config, client: stack.client, taskQueue }), aws: slow };
       const acts = createInterruptionActivities(deps);
       const real = (await sandbox.asg(fleetAsg)).inService[0]!;
@@ -442,6 +430,11 @@ describe('spot interruption survives a worker crash without a double launch', ()
     }
   });
 });
+
+/** An AWS client factory whose calls go through a misbehaving proxy, with the SDK's own retries capped. */
+function awsThrough(proxy: { endpoint: string }, maxAttempts: number): AwsClientFactory {
+  return new AwsClientFactory({ endpoint: proxy.endpoint, credentials: SANDBOX_CREDENTIALS, maxAttempts });
+}
 
 /**
  * An HTTP proxy in front of moto that counts CreateFleet calls and can misbehave on them: hang up
