@@ -7,6 +7,9 @@ import { formatIssues, ConfigError } from './load';
  * The only module that reads process.env. Everything else receives these settings as values,
  * so tests can hand in their own without touching the environment.
  */
+/** One message for every way a thread count can be wrong. */
+const THREADS = { message: 'must be a whole number of threads from 1 to 16' };
+
 const envSchema = z.object({
   EKSFLOW_CONFIG: z.string().default('eksflow.yaml'),
   TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
@@ -95,12 +98,7 @@ const envSchema = z.object({
    * one with the reused V8 context). A burst of interruption runs is bound by workflow tasks, not
    * AWS calls: see the README's interruption section for what a second thread measured.
    */
-  EKSFLOW_WORKFLOW_THREADS: z.coerce
-    .number({ message: 'must be a whole number of threads from 1 to 16' })
-    .int({ message: 'must be a whole number of threads from 1 to 16' })
-    .min(1, { message: 'must be a whole number of threads from 1 to 16' })
-    .max(16, { message: 'must be a whole number of threads from 1 to 16' })
-    .optional(),
+  EKSFLOW_WORKFLOW_THREADS: z.coerce.number(THREADS).int(THREADS).min(1, THREADS).max(16, THREADS).optional(),
   /**
    * How the worker polls for workflow tasks: `autoscaling` (the SDK's poller autoscaling: more
    * polls while the server reports a backlog) or a fixed maximum of polls (the SDK's default is a
