@@ -365,11 +365,9 @@ export function createInterruptionActivities(deps: ActivityDeps) {
     // the case where an earlier attempt may have launched before dying or timing out — first waits
     // for this worker's launch still in flight for it, then looks for what was launched for this
     // instance by its tags, which is what works on moto, which ignores ClientToken. Skipping that
-    // scan on the first attempt keeps a burst off a DescribeInstances each (the scan is batched).
-    // A local activity always scans: when its worker dies before the workflow task completes, the
-    // next worker runs it again as attempt 1, with a batch (and ClientToken) of its own.
+    // scan on the first attempt keeps a burst off a DescribeInstances each.
     const info = activityInfoOrUndefined();
-    if (info?.attempt !== 1 || info.isLocal) {
+    if (info?.attempt !== 1) {
       const flying = await launchInFlight(deps, shape, identity.instanceId, owner)?.catch(() => undefined);
       if (flying) return earlier([flying]);
       const existing = await launchedEarlier(deps, m.target, identity.instanceId, purpose, legacyTag);

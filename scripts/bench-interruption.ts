@@ -14,8 +14,6 @@
  * Each phase gets a fresh moto: moto keeps every instance in one Python process, and slows with
  * each earlier phase's thousands (the busy phase once ran an hour behind them).
  * AWS calls are counted in the worker processes (src/aws/call-counter.ts).
- * EKSFLOW_INTERRUPTION_QUEUE (own, shared or local; default own, as deployed) is the mode of the
- * ingress and the workers, printed as `interruption_queue`.
  * Prints one JSON line on stdout; progress goes to stderr.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -39,9 +37,7 @@ import { buildIngressServer } from '../src/ingress/server';
 import { REPO_ROOT, startMoto, startTemporalDevServer } from '../src/sandbox/processes';
 import { ensureLaunchTemplate, seedCluster } from '../src/sandbox/seed';
 import { REPLACEMENT_TAG } from '../src/domain/interruption/capacity';
-import type { SpotInterruptionResult } from '../workflows/interruption/messages';
-import { interruptionRoutingFor } from '../src/client/interruption';
-import { readEnv } from '../src/config/env';
+import { interruptionTaskQueue, type SpotInterruptionResult } from '../workflows/interruption/messages';
 import { createServer } from 'node:http';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { historyPhases } from './bench-support/history-phases';
@@ -50,10 +46,6 @@ import { createShapeActivities, noopEventSignal, type noopInterruption } from '.
 const SINGLE_EVENTS = Number(process.argv[2] ?? 200);
 const BURST_EVENTS = Number(process.argv[3] ?? 1000);
 const TOKEN = 'bench-interruption-token-0123456789';
-/** The deployment mode of the interruption calls under test (ingress and workers alike). */
-const QUEUE_MODE = readEnv({
-  EKSFLOW_INTERRUPTION_QUEUE: process.env.EKSFLOW_INTERRUPTION_QUEUE,
-}).EKSFLOW_INTERRUPTION_QUEUE;
 const account = '777777777777';
 const region = 'us-east-1';
 const progress = (msg: string) => process.stderr.write(`[bench:interruption] ${msg}\n`);
@@ -402,8 +394,6 @@ async function main(): Promise<void> {
       return undefined;
     };
     let url = '';
-    const routing = (taskQueue: string) =>
-      interruptionRoutingFor({ TEMPORAL_TASK_QUEUE: taskQueue, EKSFLOW_INTERRUPTION_QUEUE: QUEUE_MODE });
     const openIngress = async (taskQueue: string) => {
       await app?.close();
       app = buildIngressServer({
@@ -412,8 +402,7 @@ async function main(): Promise<void> {
         token: TOKEN,
         bodyLimit: 64 * 1024,
         workflowTiming: { pollIntervalMs: 1_000 },
-        interruptionTaskQueue: routing(taskQueue).activityTaskQueue,
-        interruptionUrgent: routing(taskQueue).urgent,
+        interruptionTaskQueue: interruptionTaskQueue(taskQueue),
       });
       await app.listen({ port: 0, host: '127.0.0.1' });
       url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -535,7 +524,7 @@ async function main(): Promise<void> {
     const allEvents = single.length + burst.reduce((a, b) => a + b.events!, 0);
     single.sort((a, b) => a - b);
     process.stdout.write(
-      `${JSON.stringify({ bench: 'interruption', interruption_queue: QUEUE_MODE, single: { events: single.length, p50_ms: quantile(single, 0.5), p99_ms: quantile(single, 0.99), aws_calls_per_event: perUnit(total(singleCalls), single.length) }, burst, busy, temporal_p99_ms: temporalP99, temporal_shape_p99_ms: shapeP99, temporal_shape_local_p99_ms: shapeLocalP99, sdk, aws_calls: allCalls, aws_calls_per_unit: perUnit(allCalls, allEvents), aws_calls_per_event: perUnit(allCalls, allEvents) })}\n`,
+      `${JSON.stringify({ bench: 'interruption', single: { events: single.length, p50_ms: quantile(single, 0.5), p99_ms: quantile(single, 0.99), aws_calls_per_event: perUnit(total(singleCalls), single.length) }, burst, busy, temporal_p99_ms: temporalP99, temporal_shape_p99_ms: shapeP99, temporal_shape_local_p99_ms: shapeLocalP99, sdk, aws_calls: allCalls, aws_calls_per_unit: perUnit(allCalls, allEvents), aws_calls_per_event: perUnit(allCalls, allEvents) })}\n`,
     );
   } catch (err) {
     // Report before cleanup: closing the connection makes pending calls fail noisily.

@@ -94,7 +94,6 @@ export async function createWorker(
     ...(env.EKSFLOW_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: env.EKSFLOW_MAX_CACHED_WORKFLOWS } : {}),
     ...(env.EKSFLOW_WORKFLOW_THREADS !== undefined ? { workflowThreadPoolSize: env.EKSFLOW_WORKFLOW_THREADS } : {}),
     ...workflowPolling(env.EKSFLOW_WORKFLOW_POLLERS),
-    ...workflowSlots(env),
     sinks: metricsSinks(metrics),
     interceptors: {
       // A prebuilt bundle (scripts/build.ts) carries the config-pin interceptor already.
@@ -282,22 +281,4 @@ function workflowPolling(pollers: EksflowEnv['EKSFLOW_WORKFLOW_POLLERS']): Parti
   if (pollers === undefined) return {};
   if (pollers === 'autoscaling') return { workflowTaskPollerBehavior: { type: 'autoscaling' } };
   return { workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: pollers } };
-}
-
-/**
- * The main worker's slots: EKSFLOW_WORKFLOW_TASK_SLOTS workflow tasks at once (the SDK's 40 when
- * unset). With EKSFLOW_INTERRUPTION_QUEUE=local an interruption's workflow task keeps its slot
- * while its urgent local activities run (a fleet launch waits up to a 1 s batch window), so that
- * mode defaults to 400 workflow tasks and 500 local activities — the interruption worker's 500
- * activity slots, moved to where the calls now run.
- */
-export function workflowSlots(
-  env: Pick<EksflowEnv, 'EKSFLOW_INTERRUPTION_QUEUE' | 'EKSFLOW_WORKFLOW_TASK_SLOTS'>,
-): Partial<WorkerOptions> {
-  const local = env.EKSFLOW_INTERRUPTION_QUEUE === 'local';
-  const tasks = env.EKSFLOW_WORKFLOW_TASK_SLOTS ?? (local ? 400 : undefined);
-  return {
-    ...(tasks !== undefined ? { maxConcurrentWorkflowTaskExecutions: tasks } : {}),
-    ...(local ? { maxConcurrentLocalActivityExecutions: 500 } : {}),
-  };
 }

@@ -25,21 +25,6 @@ export function interruptionQueueFor(
   return env.EKSFLOW_INTERRUPTION_QUEUE === 'own' ? interruptionTaskQueue(env.TEMPORAL_TASK_QUEUE) : undefined;
 }
 
-/** Where a run's urgent calls go (SpotInterruptionInput `activityTaskQueue` / `urgent`), as the ingress starts it. */
-export interface InterruptionRouting {
-  activityTaskQueue?: string;
-  urgent?: 'local';
-}
-
-/** This deployment's EKSFLOW_INTERRUPTION_QUEUE as the input of the runs the ingress starts. */
-export function interruptionRoutingFor(
-  env: Pick<EksflowEnv, 'TEMPORAL_TASK_QUEUE' | 'EKSFLOW_INTERRUPTION_QUEUE'>,
-): InterruptionRouting {
-  const activityTaskQueue = interruptionQueueFor(env);
-  if (activityTaskQueue) return { activityTaskQueue };
-  return env.EKSFLOW_INTERRUPTION_QUEUE === 'local' ? { urgent: 'local' } : {};
-}
-
 /**
  * Starts `spot-interruption/<instance-id>` with signal-with-start: a running workflow for the
  * instance receives the event as a signal (and ignores an event id it has seen), otherwise one
@@ -53,8 +38,6 @@ export async function startInterruption(
     searchAttributes?: boolean;
     /** The interruption activities' own task queue (see SpotInterruptionInput.activityTaskQueue). */
     activityTaskQueue?: string;
-    /** See SpotInterruptionInput.urgent. */
-    urgent?: 'local';
   },
   trigger: InterruptionTrigger,
 ): Promise<string> {
@@ -65,15 +48,7 @@ export async function startInterruption(
     {
       workflowId,
       taskQueue: opts.taskQueue,
-      args: [
-        {
-          trigger,
-          timing: opts.timing,
-          searchAttributes,
-          activityTaskQueue: opts.activityTaskQueue,
-          ...(opts.urgent ? { urgent: opts.urgent } : {}),
-        },
-      ],
+      args: [{ trigger, timing: opts.timing, searchAttributes, activityTaskQueue: opts.activityTaskQueue }],
       // Findable in the UI from the first moment; the workflow adds cluster, action and severity.
       typedSearchAttributes: searchAttributes
         ? [

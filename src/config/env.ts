@@ -9,7 +9,6 @@ import { formatIssues, ConfigError } from './load';
  */
 /** One message for every way a thread count can be wrong. */
 const THREADS = { message: 'must be a whole number of threads from 1 to 16' };
-const TASK_SLOTS = { message: 'must be a whole number of workflow task slots from 2 to 2000' };
 
 const envSchema = z.object({
   EKSFLOW_CONFIG: z.string().default('eksflow.yaml'),
@@ -77,23 +76,10 @@ const envSchema = z.object({
   EKSFLOW_AWS_CALLS_FILE: z.string().optional(),
   /**
    * `own`: interruption activities run on `<TEMPORAL_TASK_QUEUE>-interruption`, served by a worker
-   * of their own in every worker process (its own slots); `shared`: on the one task queue;
-   * `local`: the calls racing the 120 s notice run as local activities inside the workflow's own
-   * workflow task (its worker's local-activity slots, which nothing else uses), the rest on the one
-   * task queue. Workers and ingress must agree.
+   * of their own in every worker process (its own slots); `shared`: on the one task queue.
+   * Workers and ingress must agree.
    */
-  EKSFLOW_INTERRUPTION_QUEUE: z.enum(['own', 'shared', 'local']).default('own'),
-  /**
-   * Workflow tasks a worker runs at once (the SDK's `maxConcurrentWorkflowTaskExecutions`, 40 by
-   * default). With EKSFLOW_INTERRUPTION_QUEUE=local a workflow task holds its slot while its urgent
-   * calls run, so the default there is 400. Never more than the sticky cache holds.
-   */
-  EKSFLOW_WORKFLOW_TASK_SLOTS: z.coerce
-    .number(TASK_SLOTS)
-    .int(TASK_SLOTS)
-    .min(2, TASK_SLOTS)
-    .max(2_000, TASK_SLOTS)
-    .optional(),
+  EKSFLOW_INTERRUPTION_QUEUE: z.enum(['own', 'shared']).default('own'),
   /**
    * A prebuilt workflow bundle (src/build/workflow-bundle.ts) for a worker run through tsx: the
    * local stack builds one so restarted workers poll in seconds. Compiled workers find

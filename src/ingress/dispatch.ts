@@ -18,8 +18,6 @@ export interface DispatchDeps {
   workflowSearchAttributes?: boolean;
   /** Interruption activities go to this queue (the workers' own interruption worker); default the workflow's. */
   interruptionTaskQueue?: string;
-  /** `local`: interruption runs make their urgent calls as local activities (SpotInterruptionInput.urgent). */
-  interruptionUrgent?: 'local';
   metrics?: IngressMetrics;
 }
 
@@ -80,7 +78,6 @@ export function startInterruptionWorkflow(deps: DispatchDeps, trigger: Interrupt
       timing: deps.workflowTiming,
       searchAttributes: deps.workflowSearchAttributes,
       activityTaskQueue: deps.interruptionTaskQueue,
-      urgent: deps.interruptionUrgent,
     },
     trigger,
   );

@@ -4,12 +4,12 @@ import { currentSizesFrom, tokensFromSecret } from '../api/aws-reads';
 import { AuditLog } from '../audit';
 import { awsClientFactoryFromEnv } from '../aws/clients';
 import { connectClient } from '../client';
-import { interruptionRoutingFor } from '../client/interruption';
+import { interruptionQueueFor } from '../client/interruption';
 import { readEnv, type EksflowEnv } from '../config/env';
 import { ConfigError, loadConfigFile } from '../config/load';
 import { createLogger } from '../log';
 import { MetricsRegistry, startMetricsServer } from '../metrics';
-import { IngressMetrics, type DispatchDeps } from './dispatch';
+import { IngressMetrics } from './dispatch';
 import { buildIngressServer } from './server';
 import { reportSourceFromEnv } from './reports';
 import { startSqsPoller } from './sqs-poller';
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   const app = buildIngressServer({
     client,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
-    ...interruptionDeps(env),
+    interruptionTaskQueue: interruptionQueueFor(env),
     token: env.EKSFLOW_INGRESS_TOKEN,
     config,
     bodyLimit: env.EKSFLOW_INGRESS_BODY_LIMIT,
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
       queueUrl: env.EKSFLOW_SQS_QUEUE_URL,
       client,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
-      ...interruptionDeps(env),
+      interruptionTaskQueue: interruptionQueueFor(env),
       metrics,
       log,
     });
@@ -110,10 +110,4 @@ if (require.main === module) {
     process.stderr.write(`eksflow ingress: ${(err as Error).stack ?? String(err)}\n`);
     process.exit(1);
   });
-}
-
-/** EKSFLOW_INTERRUPTION_QUEUE as the dispatch's options (the same for the HTTP intake and the SQS poller). */
-function interruptionDeps(env: EksflowEnv): Pick<DispatchDeps, 'interruptionTaskQueue' | 'interruptionUrgent'> {
-  const routing = interruptionRoutingFor(env);
-  return { interruptionTaskQueue: routing.activityTaskQueue, interruptionUrgent: routing.urgent };
 }

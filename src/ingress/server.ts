@@ -24,9 +24,8 @@ export interface IngressServerDeps {
   /** Largest accepted body in bytes (larger → 413). Default 256 KiB, EventBridge's own event size limit. */
   bodyLimit?: number;
   workflowTiming?: SpotInterruptionTiming;
-  /** See DispatchDeps.interruptionTaskQueue and interruptionUrgent. */
+  /** See DispatchDeps.interruptionTaskQueue. */
   interruptionTaskQueue?: string;
-  interruptionUrgent?: 'local';
   metrics?: IngressMetrics;
   /** The process's Prometheus registry, served as text on `/metrics` to Prometheus. */
   registry?: MetricsRegistry;
@@ -123,7 +122,6 @@ export function buildIngressServer(deps: IngressServerDeps): FastifyInstance {
           taskQueue: deps.taskQueue,
           workflowTiming: deps.workflowTiming,
           interruptionTaskQueue: deps.interruptionTaskQueue,
-          interruptionUrgent: deps.interruptionUrgent,
           metrics,
         },
         event,

@@ -429,82 +429,6 @@ describe('spot interruption survives a worker crash without a double launch', ()
       await proxy.close();
     }
   });
-  it('urgent calls as local activities: a worker killed after its fleet launched, before its workflow task completed, is followed by one that finds the launch', async () => {
-    // The first worker's AWS calls go through a proxy that passes CreateFleet on at once and holds
-    // its answer: moto has launched the replacement, the worker has not heard back. The worker is
-    // killed there; the workflow task times out and the next worker runs the local activities
-    // again from attempt 1 — its launch must find the first by tag, not launch a second.
-    const proxy = await motoProxy({ holdCreateFleetAnswerMs: 120_000 });
-    const localTaskQueue = uniqueName('crash-local');
-    const env = { EKSFLOW_INTERRUPTION_QUEUE: 'local' };
-    const secondAudit = join(mkdtempSync(join(tmpdir(), 'eksflow-crash-local-')), 'audit.jsonl');
-    try {
-      const first = await spawnWorkerProcess({
-        config: rawConfig,
-        taskQueue: localTaskQueue,
-        env: { ...env, EKSFLOW_AWS_ENDPOINT: proxy.endpoint },
-      });
-      workers.push(first);
-      const interrupted = (await sandbox.asg(fleetAsg)).inService[0]!;
-      const event = (name: 'ec2-spot-instance-interruption-warning' | 'ec2-instance-state-change-notification') => {
-        const state = name === 'ec2-instance-state-change-notification' ? 'terminated' : undefined;
-        const parsed = parseEventBridgeEvent(
-          sampleEventFor(name, { instanceId: interrupted, time: Date.now(), region, account, state }),
-        );
-        if (!parsed.ok) throw new Error(parsed.error);
-        return parsed.event;
-      };
-      const deps = {
-        client: stack.client,
-        taskQueue: localTaskQueue,
-        interruptionUrgent: 'local' as const,
-        workflowTiming: { pollIntervalMs: 500 },
-      };
-      await dispatchEvent(deps, event('ec2-spot-instance-interruption-warning'));
-      await eventually(
-        async () => proxy.createFleets,
-        (n) => n === 1,
-        'the first worker sending CreateFleet',
-        { timeoutMs: 30_000 },
-      );
-      await eventually(
-        () => sandbox.launchedFor(interrupted, 'replacement'),
-        (l) => l.length === 1,
-        'moto launching the replacement',
-      );
-      await first.kill();
-      const second = await spawnWorkerProcess({
-        config: rawConfig,
-        taskQueue: localTaskQueue,
-        auditLog: secondAudit,
-        env,
-      });
-      workers.push(second);
-      const handle = stack.client.workflow.getHandle<() => Promise<SpotInterruptionResult>>(
-        `spot-interruption/${interrupted}`,
-      );
-      await waitForPhase(handle, 'waiting-for-termination');
-      // AWS reclaims the interrupted instance and EventBridge says so: the run ends.
-      await sandbox.terminate(interrupted);
-      await dispatchEvent(deps, event('ec2-instance-state-change-notification'));
-      const result = await handle.result();
-      const launched = await sandbox.launchedFor(interrupted, 'replacement');
-      expect(launched).toHaveLength(1);
-      expect(result).toMatchObject({ outcome: 'replaced', strategy: 'ec2-fleet', success: true });
-      expect(result.newInstances).toEqual(launched.map((i) => i.id));
-      expect(new AuditLog(secondAudit).read().filter((r) => r.action === 'ec2:CreateFleet')).toHaveLength(0);
-      expect(proxy.createFleets).toBe(1);
-      // The urgent calls ran as local activities: no activity task for them in the run's history.
-      const history = await handle.fetchHistory();
-      const scheduled = (history.events ?? [])
-        .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
-        .filter((n): n is string => !!n);
-      expect(scheduled).not.toContain('launchFleet');
-      expect(scheduled).not.toContain('identifyInstance');
-    } finally {
-      await proxy.close();
-    }
-  });
 });
 
 /** An AWS client factory whose calls go through a misbehaving proxy, with the SDK's own retries capped. */
@@ -522,8 +446,6 @@ async function motoProxy(opts: {
   holdCreateFleetMs?: number;
   /** Passes an Auto Scaling tag write on at once but answers it this much later (a stalled caller). */
   delayTagWriteAnswerMs?: number;
-  /** Passes CreateFleet on at once but answers it this much later (the fleet is launched, its caller waits). */
-  holdCreateFleetAnswerMs?: number;
 }): Promise<{ endpoint: string; readonly createFleets: number; close: () => Promise<void> }> {
   const upstream = new URL(motoEndpoint());
   let createFleets = 0;
@@ -549,10 +471,7 @@ async function motoProxy(opts: {
                 res.end(Buffer.concat(parts));
               };
               if (isTagWrite && opts.delayTagWriteAnswerMs) setTimeout(reply, opts.delayTagWriteAnswerMs);
-              else if (isCreateFleet && opts.holdCreateFleetAnswerMs) {
-                const held = setTimeout(reply, opts.holdCreateFleetAnswerMs);
-                res.on('close', () => clearTimeout(held));
-              } else reply();
+              else reply();
             });
           },
         );
@@ -568,10 +487,6 @@ async function motoProxy(opts: {
     get createFleets() {
       return createFleets;
     },
-    close: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
+    close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }

@@ -39,14 +39,6 @@ export interface SpotInterruptionInput {
    * them). Absent: the workflow's own queue.
    */
   activityTaskQueue?: string;
-  /**
-   * `local`: the calls that race the 120 s notice (identify, launch or raise, the replacement
-   * checks) run as local activities in the worker that runs the workflow — no activity task
-   * round trips through the server, and their own local-activity slots, which nothing else uses
-   * (EKSFLOW_INTERRUPTION_QUEUE=local). Absent: activities (on `activityTaskQueue` when set).
-   * Fixed for the run at its start, so replay never changes path.
-   */
-  urgent?: 'local';
 }
 
 /** The task queue of interruption activities beside the deployment's queue `base`. */

@@ -5,7 +5,6 @@ import {
   ParentClosePolicy,
   patched,
   proxyActivities,
-  proxyLocalActivities,
   setHandler,
   sleep,
   upsertSearchAttributes,
@@ -188,12 +187,7 @@ class SpotInterruption {
 
   /** Activities that must finish before the deadline as it stands now (or `untilMs`). */
   private urgent(untilMs = this.deadlineMs) {
-    const options = beforeDeadline(untilMs, Date.now());
-    if (this.input.urgent === 'local') {
-      const { startToCloseTimeout, scheduleToCloseTimeout, retry } = options;
-      return proxyLocalActivities<Activities>({ startToCloseTimeout, scheduleToCloseTimeout, retry });
-    }
-    return proxyActivities<Activities>(onQueue(options, this.input.activityTaskQueue));
+    return proxyActivities<Activities>(onQueue(beforeDeadline(untilMs, Date.now()), this.input.activityTaskQueue));
   }
 
   private async alert(a: AlertArgs): Promise<void> {

@@ -3,8 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfigFile } from '../../../src/config/load';
 import { readEnv } from '../../../src/config/env';
-import { interruptionRoutingFor } from '../../../src/client/interruption';
-import { workflowSlots } from '../../../src/worker';
 import { REPO_ROOT } from '../../../src/sandbox/processes';
 
 const dir = mkdtempSync(join(tmpdir(), 'eksflow-config-'));
@@ -116,33 +114,5 @@ describe('config loading', () => {
     expect(() => readEnv({ EKSFLOW_WORKFLOW_POLLERS: 'auto' })).toThrow(
       /EKSFLOW_WORKFLOW_POLLERS: must be "autoscaling" or a whole number of polls from 2 to 200/,
     );
-    for (const slots of ['1', '2001', '7.5', 'lots'])
-      expect(() => readEnv({ EKSFLOW_WORKFLOW_TASK_SLOTS: slots })).toThrow(
-        /EKSFLOW_WORKFLOW_TASK_SLOTS: must be a whole number of workflow task slots from 2 to 2000/,
-      );
-    expect(() => readEnv({ EKSFLOW_INTERRUPTION_QUEUE: 'remote' })).toThrow(/EKSFLOW_INTERRUPTION_QUEUE/);
-  });
-
-  it('maps EKSFLOW_INTERRUPTION_QUEUE to the runs the ingress starts and to the worker slots', () => {
-    const env = (mode?: string, slots?: string) =>
-      readEnv({
-        TEMPORAL_TASK_QUEUE: 'q',
-        ...(mode ? { EKSFLOW_INTERRUPTION_QUEUE: mode } : {}),
-        ...(slots ? { EKSFLOW_WORKFLOW_TASK_SLOTS: slots } : {}),
-      });
-    expect(interruptionRoutingFor(env())).toEqual({ activityTaskQueue: 'q-interruption' });
-    expect(interruptionRoutingFor(env('own'))).toEqual({ activityTaskQueue: 'q-interruption' });
-    expect(interruptionRoutingFor(env('shared'))).toEqual({});
-    expect(interruptionRoutingFor(env('local'))).toEqual({ urgent: 'local' });
-    expect(workflowSlots(env())).toEqual({});
-    expect(workflowSlots(env('shared', '64'))).toEqual({ maxConcurrentWorkflowTaskExecutions: 64 });
-    expect(workflowSlots(env('local'))).toEqual({
-      maxConcurrentWorkflowTaskExecutions: 400,
-      maxConcurrentLocalActivityExecutions: 500,
-    });
-    expect(workflowSlots(env('local', '100'))).toEqual({
-      maxConcurrentWorkflowTaskExecutions: 100,
-      maxConcurrentLocalActivityExecutions: 500,
-    });
   });
 });
