@@ -30,13 +30,29 @@ function rssMb(pid: number): number {
   return m ? Math.round(Number(m[1]) / 1024) : NaN;
 }
 
-/** Queries every bench alert's status, 32 at a time. */
+let queryRetries = 0;
+
+/**
+ * Queries every bench alert's status, 32 at a time. A query is retried (up to 3 attempts): with a
+ * small sticky cache, the SDK's core now and then fails a query whose run it is replaying
+ * ("Extra buffered run should not have produced an activation" in the worker's log).
+ */
 async function queryAll(client: Client): Promise<void> {
+  const query = async (id: string) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await alertStatus(client, id);
+      } catch (err) {
+        if (attempt === 3) throw err;
+        queryRetries++;
+        const cause = (err as Error & { cause?: Error }).cause?.message ?? '';
+        progress(`query ${id} failed (${(err as Error).message}: ${cause}); retrying`);
+      }
+    }
+  };
   for (let i = 0; i < N; i += 32)
     await Promise.all(
-      Array.from({ length: Math.min(32, N - i) }, (_, j) =>
-        alertStatus(client, alertWorkflowId(`bench-worker-${i + j}`)),
-      ),
+      Array.from({ length: Math.min(32, N - i) }, (_, j) => query(alertWorkflowId(`bench-worker-${i + j}`))),
     );
 }
 
@@ -137,7 +153,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 2_000));
     const rssAfter = rssMb(pid);
     process.stdout.write(
-      `${JSON.stringify({ bench: 'worker', ready_ms: readyMs, rss_idle_mb: rssIdle, rss_after_mb: rssAfter, workflows: N, query_ms: queryMs, max_cached: process.env.EKSFLOW_MAX_CACHED_WORKFLOWS ?? 'default', runtime: existsSync(compiled) ? 'compiled' : 'tsx' })}\n`,
+      `${JSON.stringify({ bench: 'worker', ready_ms: readyMs, rss_idle_mb: rssIdle, rss_after_mb: rssAfter, workflows: N, query_ms: queryMs, query_retries: queryRetries, max_cached: process.env.EKSFLOW_MAX_CACHED_WORKFLOWS ?? 'default', runtime: existsSync(compiled) ? 'compiled' : 'tsx' })}\n`,
     );
   } finally {
     if (child && child.exitCode === null) {
