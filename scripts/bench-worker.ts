@@ -8,6 +8,9 @@
  * `query_ms` is the time to query all of them once they are open (32 at a time): a run the sticky
  * cache no longer holds is replayed from its history to answer, so it shows what a smaller cache
  * (EKSFLOW_MAX_CACHED_WORKFLOWS, printed as `max_cached`) costs a burst of wake-ups.
+ * `rss_settled_mb` is the RSS once the worker has been idle BENCH_SETTLE_SECONDS (default 60):
+ * `rss_after_mb`, 2 s after the last query, still holds the garbage of the runs replayed and
+ * evicted, which V8 collects and returns some 30 s later, in its own time.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,6 +26,7 @@ import { REPO_ROOT, startTemporalDevServer } from '../src/sandbox/processes';
 import { startReceivers } from '../src/sandbox/receivers';
 
 const N = Number(process.env.BENCH_WORKFLOWS ?? 1000);
+const SETTLE_S = Number(process.env.BENCH_SETTLE_SECONDS ?? 60);
 const progress = (msg: string) => process.stderr.write(`[bench:worker] ${msg}\n`);
 
 /** The process's resident set (MB), from /proc. */
@@ -153,8 +157,11 @@ async function main(): Promise<void> {
     const queryMs = Date.now() - q0;
     await new Promise((r) => setTimeout(r, 2_000));
     const rssAfter = rssMb(pid);
+    progress(`RSS ${rssAfter} MB 2 s after the last query; idle ${SETTLE_S} s more`);
+    await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
+    const rssSettled = rssMb(pid);
     process.stdout.write(
-      `${JSON.stringify({ bench: 'worker', ready_ms: readyMs, rss_idle_mb: rssIdle, rss_after_mb: rssAfter, workflows: N, query_ms: queryMs, query_retries: queryRetries, max_cached: Number(process.env.EKSFLOW_MAX_CACHED_WORKFLOWS ?? DEFAULT_MAX_CACHED_WORKFLOWS), runtime: existsSync(compiled) ? 'compiled' : 'tsx' })}\n`,
+      `${JSON.stringify({ bench: 'worker', ready_ms: readyMs, rss_idle_mb: rssIdle, rss_after_mb: rssAfter, rss_settled_mb: rssSettled, workflows: N, query_ms: queryMs, query_retries: queryRetries, max_cached: Number(process.env.EKSFLOW_MAX_CACHED_WORKFLOWS ?? DEFAULT_MAX_CACHED_WORKFLOWS), runtime: existsSync(compiled) ? 'compiled' : 'tsx' })}\n`,
     );
   } finally {
     if (child && child.exitCode === null) {
