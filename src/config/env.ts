@@ -12,11 +12,12 @@ const THREADS = { message: 'must be a whole number of threads from 1 to 16' };
 
 /**
  * The sticky cache's default size, a memory budget. The SDK's own default grows with the heap
- * limit (~2,300 runs on a 4 GB heap). bench:worker, 1,000 open alerts (idle worker ~260 MB): all
- * cached 724 MB, 100 cached 484 MB, none 471 MB; a cached alert run holds ~0.2 MB of V8 heap (its
- * own instance of every bundled module, its state) and ~0.1 MB in the SDK's core. What a small
- * cache costs: a run woken past it is replayed from its history first (querying the 1,000:
- * 3.2 s all cached, 9.8 s with 100, 15 s with none).
+ * limit (~2,300 runs on a 4 GB heap). bench:worker, 1,000 open alerts, worker RSS 2 s after the
+ * last query / after 60 s idle (idle worker ~235 MB): 2,000 cached (all) 708 / 666 MB, 100 cached
+ * 500 / 275 MB, none 419 / 281 MB; a cached alert run holds ~0.3 MB (its own instance of every
+ * bundled module, its state, the SDK core's copy). What a small cache costs: a run woken past it
+ * is replayed from its history first (querying the 1,000: ~3 s all cached, ~10–16 s with 100 or
+ * none, on a loaded 2-core machine).
  */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
 
