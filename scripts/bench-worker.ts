@@ -5,6 +5,12 @@
  * (`rss_idle_mb`) and RSS after 1,000 open alert workflows (each waiting on its escalation timer,
  * so they stay in the worker's sticky cache; `rss_after_mb`). RSS is the worker process's own
  * (VmRSS); with tsx the loader's parent process is not counted. BENCH_WORKFLOWS changes 1,000.
+ * `query_ms` is the time to query all of them once they are open (32 at a time): a run the sticky
+ * cache no longer holds is replayed from its history to answer, so it shows what a smaller cache
+ * (EKSFLOW_MAX_CACHED_WORKFLOWS, printed as `max_cached`) costs a burst of wake-ups.
+ * `rss_settled_mb` is the RSS once the worker has been idle BENCH_SETTLE_SECONDS (default 60):
+ * `rss_after_mb`, 2 s after the last query, still holds the garbage of the runs replayed and
+ * evicted, which V8 collects and returns some 30 s later, in its own time.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,17 +20,45 @@ import { Client, Connection } from '@temporalio/client';
 import { stringify } from 'yaml';
 import { alertStatus, openOrMergeAlert } from '../src/client/alerts';
 import { alertWorkflowId } from '../src/domain/alerts/dedup';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/config/env';
 import { parseConfig } from '../src/config/load';
 import { REPO_ROOT, startTemporalDevServer } from '../src/sandbox/processes';
 import { startReceivers } from '../src/sandbox/receivers';
 
 const N = Number(process.env.BENCH_WORKFLOWS ?? 1000);
+const SETTLE_S = Number(process.env.BENCH_SETTLE_SECONDS ?? 60);
 const progress = (msg: string) => process.stderr.write(`[bench:worker] ${msg}\n`);
 
 /** The process's resident set (MB), from /proc. */
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Math.round(Number(m[1]) / 1024) : NaN;
+}
+
+let queryRetries = 0;
+
+/**
+ * Queries every bench alert's status, 32 at a time. A query is retried (up to 3 attempts): with a
+ * small sticky cache, the SDK's core now and then fails a query whose run it is replaying
+ * ("Extra buffered run should not have produced an activation" in the worker's log).
+ */
+async function queryAll(client: Client): Promise<void> {
+  const query = async (id: string) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await alertStatus(client, id);
+      } catch (err) {
+        if (attempt === 3) throw err;
+        queryRetries++;
+        const cause = (err as Error & { cause?: Error }).cause?.message ?? '';
+        progress(`query ${id} failed (${(err as Error).message}: ${cause}); retrying`);
+      }
+    }
+  };
+  for (let i = 0; i < N; i += 32)
+    await Promise.all(
+      Array.from({ length: Math.min(32, N - i) }, (_, j) => query(alertWorkflowId(`bench-worker-${i + j}`))),
+    );
 }
 
 async function main(): Promise<void> {
@@ -115,16 +149,19 @@ async function main(): Promise<void> {
     );
     // Each workflow answered a query: it has run its first task and now waits (cached) on its timer.
     // (Deliveries are no signal: a warning out of business hours goes to the digest.)
-    for (let i = 0; i < N; i += 32)
-      await Promise.all(
-        Array.from({ length: Math.min(32, N - i) }, (_, j) =>
-          alertStatus(client, alertWorkflowId(`bench-worker-${i + j}`)),
-        ),
-      );
+    await queryAll(client);
+    // Again, timed: every run has been through the cache once (the burst above may have overlapped
+    // with first tasks still running).
+    const q0 = Date.now();
+    await queryAll(client);
+    const queryMs = Date.now() - q0;
     await new Promise((r) => setTimeout(r, 2_000));
     const rssAfter = rssMb(pid);
+    progress(`RSS ${rssAfter} MB 2 s after the last query; idle ${SETTLE_S} s more`);
+    await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
+    const rssSettled = rssMb(pid);
     process.stdout.write(
-      `${JSON.stringify({ bench: 'worker', ready_ms: readyMs, rss_idle_mb: rssIdle, rss_after_mb: rssAfter, workflows: N, runtime: existsSync(compiled) ? 'compiled' : 'tsx' })}\n`,
+      `${JSON.stringify({ bench: 'worker', ready_ms: readyMs, rss_idle_mb: rssIdle, rss_after_mb: rssAfter, rss_settled_mb: rssSettled, workflows: N, query_ms: queryMs, query_retries: queryRetries, max_cached: Number(process.env.EKSFLOW_MAX_CACHED_WORKFLOWS ?? DEFAULT_MAX_CACHED_WORKFLOWS), runtime: existsSync(compiled) ? 'compiled' : 'tsx' })}\n`,
     );
   } finally {
     if (child && child.exitCode === null) {

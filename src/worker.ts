@@ -91,7 +91,7 @@ export async function createWorker(
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     ...source,
     activities,
-    ...(env.EKSFLOW_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: env.EKSFLOW_MAX_CACHED_WORKFLOWS } : {}),
+    maxCachedWorkflows: env.EKSFLOW_MAX_CACHED_WORKFLOWS,
     ...(env.EKSFLOW_WORKFLOW_THREADS !== undefined ? { workflowThreadPoolSize: env.EKSFLOW_WORKFLOW_THREADS } : {}),
     ...workflowPolling(env.EKSFLOW_WORKFLOW_POLLERS),
     sinks: metricsSinks(metrics),

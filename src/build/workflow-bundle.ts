@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { asciiBundle } from './ascii';
 
 const root = join(__dirname, '..', '..');
 
@@ -8,6 +9,7 @@ const root = join(__dirname, '..', '..');
  * workflows/index.ts with the config-version pin interceptor (workflows/lib/config-pin.ts), which a
  * prebuilt bundle must carry. `npm run build` writes it to dist/workflow-bundle.js; the local stack
  * (`npm run stack`, the chaos run) builds it once so that a restarted worker polls in seconds.
+ * ASCII only (src/build/ascii.ts): a one-byte string in each isolate that loads it.
  */
 export async function buildWorkflowBundle(): Promise<string> {
   const { code } = await bundleWorkflowCode({
@@ -22,5 +24,5 @@ export async function buildWorkflowBundle(): Promise<string> {
       log() {},
     },
   });
-  return code;
+  return asciiBundle(code);
 }

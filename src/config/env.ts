@@ -10,6 +10,17 @@ import { formatIssues, ConfigError } from './load';
 /** One message for every way a thread count can be wrong. */
 const THREADS = { message: 'must be a whole number of threads from 1 to 16' };
 
+/**
+ * The sticky cache's default size, a memory budget. The SDK's own default grows with the heap
+ * limit (~2,300 runs on a 4 GB heap). bench:worker, 1,000 open alerts, worker RSS 2 s after the
+ * last query / after 60 s idle (idle worker ~235 MB): 2,000 cached (all) 708 / 666 MB, 100 cached
+ * 500 / 275 MB, none 419 / 281 MB; a cached alert run holds ~0.3 MB (its own instance of every
+ * bundled module, its state, the SDK core's copy). What a small cache costs: a run woken past it
+ * is replayed from its history first (querying the 1,000: ~3 s all cached, ~10–16 s with 100 or
+ * none, on a loaded 2-core machine).
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
+
 const envSchema = z.object({
   EKSFLOW_CONFIG: z.string().default('eksflow.yaml'),
   TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
@@ -87,12 +98,11 @@ const envSchema = z.object({
    */
   EKSFLOW_WORKFLOW_BUNDLE: z.string().optional(),
   /**
-   * Workflows a worker keeps in its sticky cache (the SDK's `maxCachedWorkflows`). The SDK's
-   * default grows with the heap (thousands on a large host) and each cached run holds its state
-   * in the worker's memory: bench:worker measured 1,946 MB RSS with 1,000 open alerts. A run
-   * evicted from the cache is replayed from its history on its next task (CPU, not correctness).
+   * Workflows a worker keeps in its sticky cache (the SDK's `maxCachedWorkflows`), default
+   * DEFAULT_MAX_CACHED_WORKFLOWS. A run evicted from the cache is replayed from its history on its
+   * next task (CPU, not correctness). 0 turns the cache off.
    */
-  EKSFLOW_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).optional(),
+  EKSFLOW_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(DEFAULT_MAX_CACHED_WORKFLOWS),
   /**
    * Threads running workflow code in a worker (the SDK's `workflowThreadPoolSize`; its default is
    * one with the reused V8 context). A burst of interruption runs is bound by workflow tasks, not

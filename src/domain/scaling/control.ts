@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazySchema, zod } from '../lazy-zod';
 import type { NodegroupConfig } from '../../config/clusters';
 import type { BusinessCalendar, Phase } from '../timetable/phase';
 import { phaseAt } from '../timetable/phase';
@@ -10,33 +11,44 @@ import type { ActionRecord, ControlState, OverrideState, PauseState } from './ty
  * Operator requests to a cluster controller, parsed with zod at the edge (CLI, update
  * validators, signal handlers), and the pure state transitions they cause.
  */
-const who = z.string().min(1).max(100).default('operator');
-export const pauseRequestSchema = z
-  .object({
-    reason: z.string().min(1, 'a reason is required').max(500),
-    by: who,
-    untilMs: z.number().int().positive().optional(),
-  })
-  .strict();
+/** Who made a request (the schemas below are built on first use: src/domain/lazy-zod.ts). */
+const who = () => zod().string().min(1).max(100).default('operator');
+export const pauseRequestSchema = lazySchema(() => {
+  const z = zod();
+  return z
+    .object({
+      reason: z.string().min(1, 'a reason is required').max(500),
+      by: who(),
+      untilMs: z.number().int().positive().optional(),
+    })
+    .strict();
+});
 export type PauseRequest = z.input<typeof pauseRequestSchema>;
 
-export const resumeRequestSchema = z.object({ by: who }).strict();
+export const resumeRequestSchema = lazySchema(() => zod().object({ by: who() }).strict());
 export type ResumeRequest = z.input<typeof resumeRequestSchema>;
 
-export const overrideRequestSchema = z
-  .object({
-    nodegroup: z.string().min(1),
-    min: z.number().int().nonnegative().optional(),
-    desired: z.number().int().nonnegative().optional(),
-    max: z.number().int().positive().optional(),
-    untilMs: z.number().int().positive(),
-    reason: z.string().min(1, 'a reason is required').max(500),
-    by: who,
-  })
-  .strict();
+export const overrideRequestSchema = lazySchema(() => {
+  const z = zod();
+  return z
+    .object({
+      nodegroup: z.string().min(1),
+      min: z.number().int().nonnegative().optional(),
+      desired: z.number().int().nonnegative().optional(),
+      max: z.number().int().positive().optional(),
+      untilMs: z.number().int().positive(),
+      reason: z.string().min(1, 'a reason is required').max(500),
+      by: who(),
+    })
+    .strict();
+});
 export type OverrideRequest = z.input<typeof overrideRequestSchema>;
 
-export const clearOverrideRequestSchema = z.object({ nodegroup: z.string().min(1), by: who }).strict();
+export const clearOverrideRequestSchema = lazySchema(() =>
+  zod()
+    .object({ nodegroup: zod().string().min(1), by: who() })
+    .strict(),
+);
 export type ClearOverrideRequest = z.input<typeof clearOverrideRequestSchema>;
 
 export const MAX_LAST_ACTIONS = 20;

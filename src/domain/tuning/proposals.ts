@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazySchema, zod } from '../lazy-zod';
 import type { NodegroupConfig } from '../../config/clusters';
 import type { NodegroupSize } from '../size';
 import { isBusinessDay, BUSINESS_END_MINUTE, type BusinessCalendar } from '../timetable/phase';
@@ -261,12 +262,19 @@ export function proposeForGroup(input: ProposeInput): ProposalOutcome {
 }
 
 /** Operator decisions on a pending change (update validators, CLI, API). */
-const who = z.string().min(1).max(100);
-export const approveRequestSchema = z.object({ by: who, note: z.string().max(500).optional() }).strict();
+const who = () => zod().string().min(1).max(100);
+// Built on first use (src/domain/lazy-zod.ts): the pending-change workflow imports this module.
+export const approveRequestSchema = lazySchema(() =>
+  zod()
+    .object({ by: who(), note: zod().string().max(500).optional() })
+    .strict(),
+);
 export type ApproveRequest = z.input<typeof approveRequestSchema>;
-export const rejectRequestSchema = z
-  .object({ by: who, reason: z.string().min(1, 'a reason is required').max(500) })
-  .strict();
+export const rejectRequestSchema = lazySchema(() =>
+  zod()
+    .object({ by: who(), reason: zod().string().min(1, 'a reason is required').max(500) })
+    .strict(),
+);
 export type RejectRequest = z.input<typeof rejectRequestSchema>;
 
 export type ProposalState = 'pending' | 'approved' | 'rejected' | 'expired';

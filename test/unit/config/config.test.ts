@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfigFile } from '../../../src/config/load';
-import { readEnv } from '../../../src/config/env';
+import { DEFAULT_MAX_CACHED_WORKFLOWS, readEnv } from '../../../src/config/env';
 import { REPO_ROOT } from '../../../src/sandbox/processes';
 
 const dir = mkdtempSync(join(tmpdir(), 'eksflow-config-'));
@@ -95,6 +95,15 @@ describe('config loading', () => {
   it('reads EKSFLOW_CONFIG and validates other environment settings', () => {
     expect(readEnv({ EKSFLOW_CONFIG: '/etc/eksflow.yaml' }).EKSFLOW_CONFIG).toBe('/etc/eksflow.yaml');
     expect(() => readEnv({ EKSFLOW_INGRESS_PORT: 'eighty' })).toThrow(/EKSFLOW_INGRESS_PORT/);
+  });
+
+  it('sizes the sticky cache by default, and takes EKSFLOW_MAX_CACHED_WORKFLOWS as given', () => {
+    expect(DEFAULT_MAX_CACHED_WORKFLOWS).toBe(100);
+    expect(readEnv({}).EKSFLOW_MAX_CACHED_WORKFLOWS).toBe(DEFAULT_MAX_CACHED_WORKFLOWS);
+    expect(readEnv({ EKSFLOW_MAX_CACHED_WORKFLOWS: '0' }).EKSFLOW_MAX_CACHED_WORKFLOWS).toBe(0);
+    expect(readEnv({ EKSFLOW_MAX_CACHED_WORKFLOWS: '2500' }).EKSFLOW_MAX_CACHED_WORKFLOWS).toBe(2500);
+    for (const size of ['-1', '1.5', 'many', '100001'])
+      expect(() => readEnv({ EKSFLOW_MAX_CACHED_WORKFLOWS: size })).toThrow(/EKSFLOW_MAX_CACHED_WORKFLOWS/);
   });
 
   it('reads the worker tuning variables, and refuses values the SDK would reject later', () => {
