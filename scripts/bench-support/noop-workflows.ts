@@ -111,9 +111,10 @@ export interface CeilingScaleUpInput {
 }
 
 /**
- * The 08:00 scale-up's shape with empty logic: a child per cluster (its controller read, one read
- * of its groups, a spot outlook for every other group) and a child per group (the update, one poll
- * interval, one verifying read).
+ * The 08:00 scale-up's shape with empty logic: a child per cluster that reads its controller and
+ * its groups at once, then per group its update (a spot group's outlook beside it), then one
+ * poll interval and one read of all its groups (workflows/scaling/scale-up.ts
+ * `scaleUpGroupsHere`; no child per group).
  */
 export async function ceilingScaleUp(input: CeilingScaleUpInput): Promise<void> {
   await scaleSteps.ceilingStep(); // listFleet
@@ -125,18 +126,15 @@ export async function ceilingScaleUp(input: CeilingScaleUpInput): Promise<void> 
 }
 
 export async function ceilingScaleUpCluster(input: CeilingScaleUpInput): Promise<void> {
-  await scaleSteps.ceilingStep(); // controlState
-  await scaleSteps.ceilingStep(); // readGroups
+  await Promise.all([scaleSteps.ceilingStep(), scaleSteps.ceilingStep()]); // controlState, readGroups
   await Promise.all(
     Array.from({ length: input.groups }, async (_, g) => {
-      if (g % 2) await scaleSteps.ceilingStep(); // spot outlook
-      await executeChild(ceilingScaleUpGroup, { workflowId: `${workflowInfo().workflowId}/${g}`, args: [input] });
+      await Promise.all([
+        scaleSteps.ceilingApply(),
+        ...(g % 2 ? [scaleSteps.ceilingStep()] : []), // spot outlook
+      ]);
     }),
   );
-}
-
-export async function ceilingScaleUpGroup(input: CeilingScaleUpInput): Promise<void> {
-  await scaleSteps.ceilingApply();
   await sleep(input.pollMs);
-  await scaleSteps.ceilingStep(); // the verifying read
+  await scaleSteps.ceilingStep(); // the verifying readGroups
 }
