@@ -1,3 +1,4 @@
+import { DeleteNodegroupCommand } from '@aws-sdk/client-eks';
 import { temporal } from '@temporalio/proto';
 import { scaleUpFleet } from '../../workflows';
 import { requestTokenFor } from '../../workflows/scaling/scale-group';
@@ -14,6 +15,7 @@ import {
   type TestWorker,
 } from '../support/stack';
 import { scalingCluster } from '../support/scaling-fixtures';
+import { eventually } from '../support/eventually';
 
 const EventType = temporal.api.enums.v1.EventType;
 type Event = temporal.api.history.v1.IHistoryEvent;
@@ -29,7 +31,9 @@ describe('scale-up: a cluster workflow applies and verifies its groups itself (d
   // its EKS group in desired mode never gets its instances InService and times out.
   const steady = scalingCluster('it-upc-steady', { accountId: '111111111111', region: 'ap-south-1' });
   const stuck = scalingCluster('it-upc-stuck', { accountId: '222222222222', region: 'us-east-1' });
-  const config = testConfig({ clusters: [steady, stuck] });
+  // Its EKS group in desired mode never settles either, and is deleted while it is being verified.
+  const gone = scalingCluster('it-upc-gone', { accountId: '111111111111', region: 'ap-south-1' });
+  const config = testConfig({ clusters: [steady, stuck, gone] });
   const taskQueue = uniqueName('it-upc');
   const settings = { pollIntervalMs: 250, verifyTimeoutMs: 3_000 };
   let stack: Awaited<ReturnType<typeof connectDevServer>>;
@@ -78,7 +82,7 @@ describe('scale-up: a cluster workflow applies and verifies its groups itself (d
     const result = await stack.client.workflow.execute(scaleUpFleet, {
       taskQueue,
       workflowId: fleetId,
-      args: [{ settings }],
+      args: [{ settings, clusters: [steady.name, stuck.name] }],
     });
     const byCluster = Object.fromEntries(result.clusters.map((c) => [c.cluster, c]));
     const groupsOf = (name: string) => Object.fromEntries(byCluster[name]!.groups.map((g) => [g.nodegroup, g]));
@@ -140,5 +144,31 @@ describe('scale-up: a cluster workflow applies and verifies its groups itself (d
         expect(reads.at(-1)).toEqual(['general']);
       }
     }
+  });
+
+  it('a group whose read fails for good while it is verified fails alone; the loop goes on for the others', async () => {
+    const c = config.clusters[2]!;
+    const fleetId = uniqueName('scale-up-gone');
+    const clusterId = `${fleetId}/${clusterKeyOf(c)}`;
+    const run = stack.client.workflow.start(scaleUpFleet, {
+      taskQueue,
+      workflowId: fleetId,
+      args: [{ settings: { pollIntervalMs: 250, verifyTimeoutMs: 60_000 }, clusters: [gone.name] }],
+    });
+    await run;
+    // Once the verify loop reads (the read before the updates, then the loop's), the group goes away.
+    await eventually(
+      async () => scheduled(await events(clusterId).catch(() => []), 'readGroups').length,
+      (n) => n >= 2,
+      'the verify loop reading',
+      { timeoutMs: 30_000 },
+    );
+    await aws.eks(c).send(new DeleteNodegroupCommand({ clusterName: c.name, nodegroupName: 'general' }));
+    const result = await (await run).result();
+    const groups = Object.fromEntries(result.clusters[0]!.groups.map((g) => [g.nodegroup, g]));
+    expect(groups.general).toMatchObject({ status: 'failed' });
+    expect(groups.general!.reason).toMatch(/^readGroup: .*(not ?found|does not exist)/i);
+    expect(groups.workers).toMatchObject({ status: 'scaled' });
+    expect(groups.batch).toMatchObject({ status: 'scaled' });
   });
 });
