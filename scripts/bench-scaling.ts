@@ -28,6 +28,9 @@ import { startMoto, startTemporalDevServer, type ManagedProcess } from '../src/s
 import { createWorker } from '../src/worker';
 import type { FleetRunResult } from '../src/domain/scaling/results';
 import { applySchedules, scheduleIdFor } from '../schedules/apply';
+import type { EksflowConfig } from '../src/config/schema';
+import { awsServiceMutationQueue } from '../src/domain/limits/queues';
+import { limitedQueuesFor } from '../src/worker-queues';
 import { applyOptionsFor, timetableFor } from '../schedules/from-config';
 import { historyPhases } from './bench-support/history-phases';
 import { createScaleUpCeilingActivities, type ceilingScaleUp } from './bench-support/noop-workflows';
@@ -62,32 +65,56 @@ function benchConfig() {
 
 /**
  * The scale-up's workflow shape with empty logic (scripts/bench-support/noop-workflows.ts
- * `ceilingScaleUp`: a child per cluster with its reads, a child per group with its update, one
- * poll interval and one read), started the same way on the same dev server: ms from the start to
- * the last group's "update".
+ * `ceilingScaleUp`: a child per cluster with its reads, its groups' updates on rate-limited queues
+ * of the real rate, one poll interval and one read of all its groups), started the same way on
+ * the same dev server: ms from the start to the last group's "update".
  */
-async function temporalCeiling(client: Client, address: string, pollMs: number): Promise<number> {
+async function temporalCeiling(client: Client, address: string, config: EksflowConfig): Promise<number> {
   const applied: number[] = [];
+  const base = 'bench-scaling-ceiling';
   const native = await NativeConnection.connect({ address });
+  const activities = createScaleUpCeilingActivities(applied);
   const worker = await Worker.create({
     connection: native,
-    taskQueue: 'bench-scaling-ceiling',
+    taskQueue: base,
     workflowsPath: require.resolve('./bench-support/noop-workflows'),
-    activities: createScaleUpCeilingActivities(applied),
+    activities,
   });
+  // The updates' queues: each account/region's EKS mutation queue at the rate the real one has.
+  const eks = limitedQueuesFor(config, base).filter((q) => q.service === 'eks');
+  const applyWorkers = await Promise.all(
+    eks.map((q) =>
+      Worker.create({
+        connection: native,
+        taskQueue: q.taskQueue,
+        activities,
+        maxTaskQueueActivitiesPerSecond: q.ratePerSecond,
+      }),
+    ),
+  );
+  const applyRuns = applyWorkers.map((w) => w.run());
   progress('Temporal ceiling: the same workflow shape with empty activities');
   try {
     return await worker.runUntil(async () => {
       const t0 = Date.now();
       await client.workflow.execute<typeof ceilingScaleUp>('ceilingScaleUp', {
-        taskQueue: 'bench-scaling-ceiling',
+        taskQueue: base,
         workflowId: `ceiling-scale-up-${t0}`,
-        args: [{ clusters: CLUSTERS, groups: GROUPS, pollMs }],
+        args: [
+          {
+            clusters: CLUSTERS,
+            groups: GROUPS,
+            pollMs: config.timetable.verifyPollSeconds * 1000,
+            applyQueues: config.clusters.map((c) => awsServiceMutationQueue(base, c, 'eks')),
+          },
+        ],
       });
       if (applied.length !== CLUSTERS * GROUPS) throw new Error(`ceiling applied ${applied.length} groups`);
       return Math.max(...applied) - t0;
     });
   } finally {
+    for (const w of applyWorkers) w.shutdown();
+    await Promise.all(applyRuns);
     await native.close();
   }
 }
@@ -150,11 +177,7 @@ async function main(): Promise<void> {
     const firstUpdate = Math.min(...updates.map((r) => Date.parse(r.at)));
     // Where the time went: queue waits and run times per activity type, workflow task and child start.
     const runIds = result.clusters.map((c) => `${workflowId}/${c.clusterKey}`);
-    const phases = await historyPhases(client, [
-      workflowId,
-      ...runIds,
-      ...result.clusters.flatMap((c, i) => c.groups.map((g) => `${runIds[i]}/${g.nodegroup}`)),
-    ]);
+    const phases = await historyPhases(client, [workflowId, ...runIds]);
     for (const [k, v] of Object.entries(phases))
       progress(`phase ${k}: n ${v.n}, p50 ${v.p50_ms} ms, p95 ${v.p95_ms} ms`);
     const groups = result.clusters.flatMap((c) => c.groups);
@@ -183,7 +206,7 @@ async function main(): Promise<void> {
     worker.shutdown();
     await running;
     // Temporal's own ceiling: the same workflow shape with empty activities, on the same server.
-    const temporalMs = await temporalCeiling(client, temporal.address, config.timetable.verifyPollSeconds * 1000);
+    const temporalMs = await temporalCeiling(client, temporal.address, config);
     process.stdout.write(
       `${JSON.stringify({
         bench: 'scaling',
@@ -201,6 +224,8 @@ async function main(): Promise<void> {
         aws_calls: totalAwsCalls(calls),
         aws_calls_per_unit: Math.round((totalAwsCalls(calls) / Math.max(1, groups.length)) * 10) / 10,
         aws_calls_per_nodegroup: Math.round((totalAwsCalls(calls) / Math.max(1, groups.length)) * 10) / 10,
+        workflow_tasks_per_nodegroup:
+          Math.round(((phases['workflow_task:run']?.n ?? 0) / Math.max(1, groups.length)) * 10) / 10,
       })}\n`,
     );
 

@@ -25,6 +25,7 @@ import { clusterSpecOf, controllerWorkflowId } from '../src/domain/scaling/types
 import { startMoto, startTemporalDevServer, type ManagedProcess } from '../src/sandbox/processes';
 import { startReceivers, type Receivers } from '../src/sandbox/receivers';
 import { seedCluster } from '../src/sandbox/seed';
+import { startReconcilerLoop } from '../src/sandbox/nodegroup-asg-reconciler';
 import { proposeForGroup } from '../src/domain/tuning/proposals';
 
 const ROUTING_KEY = 'R0UTINGKEYR0UTINGKEYR0UTINGKEY01';
@@ -265,12 +266,39 @@ async function tuning(ctx: Ctx): Promise<Recorded> {
   return { workflowId, runId: h.firstExecutionRunId };
 }
 
+/**
+ * The 08:00 scale-up of the recorder's cluster: the cluster's run applies its group and verifies
+ * it itself (no child per group), reading until the sandbox's stand-in for EKS brings the
+ * instances InService. Recorded last: its run starts the cluster's controller, which
+ * `clusterController.json` records from its first run.
+ */
+async function scaleUpInCluster(ctx: Ctx, tag: string): Promise<Recorded> {
+  const fleetId = `eksflow/scale-up-record-${tag}`;
+  const reconciler = startReconcilerLoop(ctx.aws, ctx.config.clusters, 1_000);
+  try {
+    await ctx.client.workflow.execute('scaleUpFleet', {
+      workflowId: fleetId,
+      taskQueue: ctx.taskQueue,
+      args: [{ settings: { pollIntervalMs: 300, verifyTimeoutMs: 60_000 } }],
+    });
+  } finally {
+    reconciler.stop();
+  }
+  const cluster = clusterSpecOf(ctx.config.clusters[0]!);
+  await ctx.client.workflow
+    .getHandle(controllerWorkflowId(cluster.key))
+    .terminate('recording done')
+    .catch(() => undefined);
+  return { workflowId: `${fleetId}/${cluster.key}` };
+}
+
 const SCENARIOS: Record<string, (ctx: Ctx, tag: string) => Promise<Recorded>> = {
   'alertEscalation.json': alertLadder,
   'alertEscalation-deferred.json': alertDeferred,
   'alertEscalation-continued.json': alertContinued,
   'clusterController.json': (ctx) => controller(ctx),
   'tuningProposal.json': (ctx) => tuning(ctx),
+  'scaleUpCluster-in-cluster.json': scaleUpInCluster,
 };
 
 export async function record(dir: string, only: string[]): Promise<void> {

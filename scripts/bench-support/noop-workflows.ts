@@ -108,35 +108,46 @@ export interface CeilingScaleUpInput {
   clusters: number;
   groups: number;
   pollMs: number;
+  /**
+   * Per cluster, the task queue its updates go to: the rate-limited EKS queue of its
+   * account/region, polled at the real queue's rate (the real updates are dispatched so too).
+   */
+  applyQueues: string[];
 }
 
 /**
- * The 08:00 scale-up's shape with empty logic: a child per cluster (its controller read, one read
- * of its groups, a spot outlook for every other group) and a child per group (the update, one poll
- * interval, one verifying read).
+ * The 08:00 scale-up's shape with empty logic: a child per cluster that reads its controller and
+ * its groups at once, then per group its update (on its account/region's rate-limited queue, a
+ * spot group's outlook beside it), then one
+ * poll interval and one read of all its groups (workflows/scaling/scale-up.ts
+ * `scaleUpGroupsHere`; no child per group).
  */
 export async function ceilingScaleUp(input: CeilingScaleUpInput): Promise<void> {
   await scaleSteps.ceilingStep(); // listFleet
   await Promise.all(
     Array.from({ length: input.clusters }, (_, c) =>
-      executeChild(ceilingScaleUpCluster, { workflowId: `${workflowInfo().workflowId}/${c}`, args: [input] }),
+      executeChild(ceilingScaleUpCluster, {
+        workflowId: `${workflowInfo().workflowId}/${c}`,
+        args: [{ ...input, cluster: c }],
+      }),
     ),
   );
 }
 
-export async function ceilingScaleUpCluster(input: CeilingScaleUpInput): Promise<void> {
-  await scaleSteps.ceilingStep(); // controlState
-  await scaleSteps.ceilingStep(); // readGroups
+export async function ceilingScaleUpCluster(input: CeilingScaleUpInput & { cluster: number }): Promise<void> {
+  const c = input.cluster;
+  await Promise.all([scaleSteps.ceilingStep(), scaleSteps.ceilingStep()]); // controlState, readGroups
   await Promise.all(
     Array.from({ length: input.groups }, async (_, g) => {
-      if (g % 2) await scaleSteps.ceilingStep(); // spot outlook
-      await executeChild(ceilingScaleUpGroup, { workflowId: `${workflowInfo().workflowId}/${g}`, args: [input] });
+      await Promise.all([
+        proxyActivities<ReturnType<typeof createScaleUpCeilingActivities>>({
+          startToCloseTimeout: '1 minute',
+          taskQueue: input.applyQueues[c]!,
+        }).ceilingApply(),
+        ...(g % 2 ? [scaleSteps.ceilingStep()] : []), // spot outlook
+      ]);
     }),
   );
-}
-
-export async function ceilingScaleUpGroup(input: CeilingScaleUpInput): Promise<void> {
-  await scaleSteps.ceilingApply();
   await sleep(input.pollMs);
-  await scaleSteps.ceilingStep(); // the verifying read
+  await scaleSteps.ceilingStep(); // the verifying readGroups
 }

@@ -2,7 +2,7 @@ import { DescribeNodegroupCommand, UpdateNodegroupConfigCommand } from '@aws-sdk
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { scaleDownFleet } from '../../workflows';
+import { scaleDownFleet, scaleUpFleet } from '../../workflows';
 import { AuditLog } from '../../src/audit';
 import { seedCluster } from '../../src/sandbox/seed';
 import { reconcileNodegroupAsgs, startReconcilerLoop } from '../../src/sandbox/nodegroup-asg-reconciler';
@@ -131,5 +131,104 @@ describe('gradual scale-down survives a worker crash', () => {
       .eks(cluster)
       .send(new DescribeNodegroupCommand({ clusterName: cluster.name, nodegroupName: 'general' }));
     expect(ng.nodegroup!.scalingConfig).toMatchObject({ minSize: 1, desiredSize: 1, maxSize: 8 });
+  });
+});
+
+/**
+ * The scale-up's cluster run applies and verifies its group itself: a worker SIGKILLed while that
+ * run waits between verifying reads is replaced; the run picks up from its history, the group is
+ * verified, and its UpdateNodegroupConfig was applied once, with the run's client token.
+ */
+describe('scale-up survives a worker crash during verification', () => {
+  const aws = testAwsFactory();
+  const raw = {
+    clusters: [
+      {
+        name: uniqueName('it-crash-up'),
+        accountId: '444444444444',
+        region: 'ap-south-1',
+        nodegroups: [
+          {
+            name: 'general',
+            instanceTypes: ['m5.large'],
+            businessHours: { min: 2, desired: 4, max: 8 },
+            offHours: { min: 1, desired: 1, max: 8 },
+          },
+        ],
+      },
+    ],
+  };
+  const config = testConfig(raw);
+  const cluster = config.clusters[0]!;
+  const taskQueue = uniqueName('it-crash-up');
+  const auditLog = join(mkdtempSync(join(tmpdir(), 'eksflow-crash-up-')), 'audit.jsonl');
+  let stack: Awaited<ReturnType<typeof connectDevServer>>;
+  let reconciler: { stop(): void };
+  const workers: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    await seedCluster(aws, cluster);
+    await reconcileNodegroupAsgs(aws, [cluster]);
+    reconciler = startReconcilerLoop(aws, [cluster], 200);
+    stack = await connectDevServer();
+  });
+
+  afterAll(async () => {
+    reconciler?.stop();
+    for (const w of workers) await w.stop().catch(() => undefined);
+    await stack?.client.workflow
+      .getHandle(controllerWorkflowId(clusterKeyOf(cluster)))
+      .terminate('test done')
+      .catch(() => undefined);
+    await stack?.close();
+  });
+
+  it('finishes after the worker is killed between verifying reads, the update applied once', async () => {
+    workers.push(await spawnWorkerProcess({ config: raw, taskQueue, auditLog }));
+    const fleetId = uniqueName('crash-up');
+    const clusterId = `${fleetId}/${clusterKeyOf(cluster)}`;
+    // A long poll interval: the kill lands while the run waits for its first verifying read.
+    const handle = await stack.client.workflow.start(scaleUpFleet, {
+      taskQueue,
+      workflowId: fleetId,
+      args: [{ settings: { pollIntervalMs: 4_000, verifyTimeoutMs: 60_000 } }],
+    });
+    const audit = new AuditLog(auditLog);
+    const updates = () =>
+      audit.read().filter((r) => r.action === 'eks:UpdateNodegroupConfig' && r.workflowId === clusterId);
+    // Killed once the run has recorded the update's completion and started its poll timer.
+    await eventually(
+      async () =>
+        (
+          await stack.client.workflow
+            .getHandle(clusterId)
+            .fetchHistory()
+            .catch(() => ({ events: [] }))
+        ).events?.some((e) => e.timerStartedEventAttributes) ?? false,
+      (waiting) => waiting,
+      'the run waiting to verify',
+    );
+    expect(updates()).toHaveLength(1);
+    await workers[0]!.kill();
+    await eventually(
+      () => livingInGroup(workers[0]!.child.pid!),
+      (living) => living.length === 0,
+      'every process of the killed worker to exit',
+      { timeoutMs: 5_000 },
+    );
+
+    workers.push(await spawnWorkerProcess({ config: raw, taskQueue, auditLog }));
+    const result = await handle.result();
+    expect(result.clusters[0]!.groups[0]).toMatchObject({
+      status: 'scaled',
+      before: { min: 1, desired: 1, max: 8 },
+      after: { min: 2, desired: 4, max: 8 },
+      inService: 4,
+    });
+    expect(updates()).toHaveLength(1);
+    const ng = await aws
+      .eks(cluster)
+      .send(new DescribeNodegroupCommand({ clusterName: cluster.name, nodegroupName: 'general' }));
+    expect(ng.nodegroup!.scalingConfig).toMatchObject({ minSize: 2, desiredSize: 4, maxSize: 8 });
   });
 });

@@ -64,9 +64,11 @@ interface Reading {
   inService: number;
 }
 
-/** The group's client token: `<workflowId>/<nodegroup>`, as the APIs accept it. */
-const requestTokenOf = (nodegroup: string) =>
-  `${workflowInfo().workflowId}/${nodegroup}`.replace(/[^A-Za-z0-9-_]/g, '-').slice(-64);
+/** A group's client token: `<workflowId>/<nodegroup>`, as the APIs accept it. */
+export const requestTokenFor = (workflowId: string, nodegroup: string) =>
+  `${workflowId}/${nodegroup}`.replace(/[^A-Za-z0-9-_]/g, '-').slice(-64);
+
+const requestTokenOf = (nodegroup: string) => requestTokenFor(workflowInfo().workflowId, nodegroup);
 
 /**
  * Reads with durable timers between reads until `settled` or the timeout (from `startedAt`).

@@ -10,6 +10,7 @@ import {
   type ClusterSpec,
   type ControlState,
   type GroupReading,
+  type GroupRef,
 } from '../../src/domain/scaling/types';
 import {
   applyAndVerify,
@@ -26,6 +27,8 @@ import {
 } from './lib';
 import { failureMessage } from '../lib/failures';
 import { runForEachCluster, type ClusterRunInput, type FleetRunInput } from './fleet';
+import { applyGroup, verifyGroups, type AppliedGroup } from './cluster-groups';
+import { requestTokenFor } from './scale-group';
 
 /**
  * 08:00 IST: every node group of a cluster to its business-hours size (forecast-adjusted,
@@ -48,7 +51,11 @@ export async function scaleUpCluster(input: ClusterRunInput): Promise<ClusterRun
     if (!dryRun) await reportSafely(cluster.key, 'scale-up', reason);
     return { ...base, status: 'skipped', reason, groups: [], finishedAtMs: Date.now() };
   }
-  const groups = await Promise.all(cluster.nodegroups.map((ng, i) => scaleUpGroup(input, ng, state, readings?.[i])));
+  // The cluster's own workflow applies and verifies its groups (one loop of `readGroups` for all
+  // of them); runs recorded before started a child workflow per group, and replay so.
+  const groups = patched('scale-up-groups-in-cluster')
+    ? await scaleUpGroupsHere(input, state, readings)
+    : await Promise.all(cluster.nodegroups.map((ng, i) => scaleUpGroup(input, ng, state, readings?.[i])));
   // Workloads come back once their nodes are there.
   const workloads = dryRun ? undefined : await scaleWorkloads(cluster, 'up');
   for (const g of groups.filter((g) => g.status === 'timeout' || g.status === 'failed')) {
@@ -94,55 +101,135 @@ async function readAll(cluster: ClusterSpec): Promise<GroupReadOutcome[] | undef
   }
 }
 
+interface PlannedGroup {
+  ref: GroupRef;
+  head: Pick<GroupResult, 'nodegroup' | 'kind' | 'mode'>;
+  reading: GroupReading;
+  plan: ReturnType<typeof planGroup>;
+}
+
+/** A group's reading (its own read when the cluster's read failed), forecast and plan. */
+async function planUpGroup(
+  input: ClusterRunInput,
+  ng: NodegroupConfig,
+  state: ControlState,
+  pre?: GroupReadOutcome,
+): Promise<PlannedGroup> {
+  const ref = groupRefOf(input.cluster, ng);
+  const reading = pre === undefined ? await read.readGroup(ref) : readingOf(pre);
+  const forecast = await forecastFor(input.cluster, ng);
+  const plan = planGroup({
+    ng,
+    phase: 'business',
+    current: reading.size,
+    forecast,
+    override: activeOverride(state.overrides, ng.name, Date.now()),
+  });
+  return { ref, head: { nodegroup: ng.name, kind: ng.kind, mode: ng.scalingMode }, reading, plan };
+}
+
+/** The part of a group's result known once it is planned (and its spot note is in). */
+function plannedResult(input: ClusterRunInput, ng: NodegroupConfig, p: PlannedGroup, spotNote: string | null) {
+  const { plan } = p;
+  if (spotNote) plan.reasons.push(spotNote);
+  const costImpactUsdPerHour = costImpactPerHour(plan.current, plan.target, priceFor(input.prices, input.cluster, ng));
+  return {
+    ...p.head,
+    before: plan.current,
+    target: plan.target,
+    forecast: plan.forecast,
+    reason: plan.reasons.join('; '),
+    ...(costImpactUsdPerHour !== undefined ? { costImpactUsdPerHour } : {}),
+  };
+}
+
+/** What a dry run or an unchanged plan returns: nothing to apply. */
+function unapplied(input: ClusterRunInput, p: PlannedGroup, common: ReturnType<typeof plannedResult>): GroupResult {
+  if (input.dryRun) return { ...common, status: 'planned' };
+  return { ...common, status: 'no_change', after: p.plan.current, inService: p.reading.inService };
+}
+
+const timeoutReason = (r: { after: { desired: number }; waitedMs: number; inService: number }) =>
+  `not ACTIVE with ${r.after.desired} instances InService after ${Math.round(r.waitedMs / 1000)} s (${r.inService} InService)`;
+
+/** Runs recorded before 'scale-up-groups-in-cluster': a child workflow per group applies and verifies. */
 async function scaleUpGroup(
   input: ClusterRunInput,
   ng: NodegroupConfig,
   state: ControlState,
   pre?: GroupReadOutcome,
 ): Promise<GroupResult> {
-  const { cluster } = input;
-  const ref = groupRefOf(cluster, ng);
   const head = { nodegroup: ng.name, kind: ng.kind, mode: ng.scalingMode };
   try {
-    const reading = pre === undefined ? await read.readGroup(ref) : readingOf(pre);
-    const forecast = await forecastFor(cluster, ng);
-    const plan = planGroup({
-      ng,
-      phase: 'business',
-      current: reading.size,
-      forecast,
-      override: activeOverride(state.overrides, ng.name, Date.now()),
-    });
+    const p = await planUpGroup(input, ng, state, pre);
     // Runs recorded before the spot price check existed replay without it.
-    const spotNote = patched('spot-price-outlook') ? await spotOutlookFor(cluster, ng, plan.target.desired) : null;
-    if (spotNote) plan.reasons.push(spotNote);
-    const costImpactUsdPerHour = costImpactPerHour(plan.current, plan.target, priceFor(input.prices, cluster, ng));
-    const common = {
-      ...head,
-      before: plan.current,
-      target: plan.target,
-      forecast: plan.forecast,
-      reason: plan.reasons.join('; '),
-      ...(costImpactUsdPerHour !== undefined ? { costImpactUsdPerHour } : {}),
-    };
-    if (input.dryRun) return { ...common, status: 'planned' };
-    if (!plan.change) return { ...common, status: 'no_change', after: plan.current, inService: reading.inService };
-    const size = sizeToApply(plan);
+    const spotNote = patched('spot-price-outlook')
+      ? await spotOutlookFor(input.cluster, ng, p.plan.target.desired)
+      : null;
+    const common = plannedResult(input, ng, p, spotNote);
+    if (input.dryRun || !p.plan.change) return unapplied(input, p, common);
     const r = await applyAndVerify(
-      ref,
+      p.ref,
       ng.scalingMode,
-      size,
+      sizeToApply(p.plan),
       input.settings,
       childId(workflowInfo().workflowId, ng.name),
     );
-    const reason =
-      r.status === 'timeout'
-        ? `not ACTIVE with ${r.after.desired} instances InService after ${Math.round(r.waitedMs / 1000)} s (${r.inService} InService)`
-        : common.reason;
+    const reason = r.status === 'timeout' ? timeoutReason(r) : common.reason;
     return { ...common, status: r.status, before: r.before, after: r.after, inService: r.inService, reason };
   } catch (err) {
     return { ...head, status: 'failed', reason: failureMessage(err) };
   }
+}
+
+/**
+ * Every group of the cluster planned and applied at once, the spot outlook beside the update (it
+ * only adds a note), then one verify loop for all updated groups (cluster-groups.ts). A group's
+ * client token is the one its child workflow used: `<run id>/<group>/<group>`.
+ */
+async function scaleUpGroupsHere(
+  input: ClusterRunInput,
+  state: ControlState,
+  readings: GroupReadOutcome[] | undefined,
+): Promise<GroupResult[]> {
+  const { cluster } = input;
+  const staged = await Promise.all(
+    cluster.nodegroups.map(async (ng, i): Promise<GroupResult | { common: GroupResult; applied: AppliedGroup }> => {
+      try {
+        const p = await planUpGroup(input, ng, state, readings?.[i]);
+        if (input.dryRun || !p.plan.change)
+          return unapplied(
+            input,
+            p,
+            plannedResult(input, ng, p, await spotOutlookFor(cluster, ng, p.plan.target.desired)),
+          );
+        const token = requestTokenFor(childId(workflowInfo().workflowId, ng.name), ng.name);
+        const [spotNote, applied] = await Promise.all([
+          spotOutlookFor(cluster, ng, p.plan.target.desired),
+          applyGroup(p.ref, ng.scalingMode, sizeToApply(p.plan), token),
+        ]);
+        return { common: { ...plannedResult(input, ng, p, spotNote), status: 'scaled' }, applied };
+      } catch (err) {
+        return {
+          nodegroup: ng.name,
+          kind: ng.kind,
+          mode: ng.scalingMode,
+          status: 'failed',
+          reason: failureMessage(err),
+        };
+      }
+    }),
+  );
+  const toVerify = staged.flatMap((s) => ('applied' in s ? [s.applied] : []));
+  const verified = await verifyGroups(toVerify, input.settings);
+  let k = 0;
+  return staged.map((s): GroupResult => {
+    if (!('applied' in s)) return s;
+    const v = verified[k++]!;
+    if ('error' in v) return { ...s.common, status: 'failed', reason: v.error };
+    const reason = v.status === 'timeout' ? timeoutReason(v) : s.common.reason;
+    return { ...s.common, status: v.status, before: v.before, after: v.after, inService: v.inService, reason };
+  });
 }
 
 function readingOf(pre: GroupReadOutcome): GroupReading {
