@@ -5,7 +5,8 @@
  *   single: 200 events one after another, HTTP 202 → CreateFleet accepted.
  *   burst:  1,000 warnings posted at once, with one and with two worker processes: event time →
  *           CreateFleet accepted, and how many made it within the 120 s notice.
- *   busy:   the same burst with one worker while a CPU hog (a child process spinning one core) runs.
+ *   busy:   the same burst with one worker while a CPU hog (a child process spinning one core) runs;
+ *           its ceiling is the run's empty shape beside the same hog (`busy.temporal_shape_p99_ms`).
  *   ceiling: a no-op workflow per event started the same way (HTTP → signal-with-start), 1,000 at
  *           once: Temporal's own p99 on this machine (`temporal_p99_ms`); and the replacement
  *           calls made directly with the SDK, no Temporal (`sdk`: one DescribeInstances and one
@@ -517,6 +518,18 @@ async function main(): Promise<void> {
     progress(
       `ceiling: the run's shape, empty activities p99 ${shapeP99} ms, empty local activities p99 ${shapeLocalP99} ms`,
     );
+    // The busy burst's own ceiling: the same empty shape beside the same CPU hog.
+    const shapeHog = startCpuHog();
+    const busyShapeP99 = await noopCeiling(temporal.address, BURST_EVENTS, 'activities').finally(() =>
+      shapeHog.kill('SIGKILL'),
+    );
+    progress(`ceiling: the run's shape beside the CPU hog p99 ${busyShapeP99} ms`);
+    if (busy)
+      busy = {
+        ...busy,
+        temporal_shape_p99_ms: busyShapeP99,
+        ratio: Math.round((busy.p99_ms! / busyShapeP99) * 100) / 100,
+      };
     const sdkAws = await freshAws('sdk');
     const sdk = await sdkCeiling(sdkAws, await sdkAws.launch(BURST_EVENTS), 50);
     progress(`ceiling: direct SDK ${JSON.stringify(sdk)}`);
