@@ -28,7 +28,7 @@ import {
 import { failureMessage } from '../lib/failures';
 import { runForEachCluster, type ClusterRunInput, type FleetRunInput } from './fleet';
 import { applyGroup, verifyGroups, type AppliedGroup } from './cluster-groups';
-import { requestTokenFor } from './scale-group';
+import { requestTokenFor, type ScaleNodegroupResult } from './scale-group';
 
 /**
  * 08:00 IST: every node group of a cluster to its business-hours size (forecast-adjusted,
@@ -125,7 +125,7 @@ async function planUpGroup(
     forecast,
     override: activeOverride(state.overrides, ng.name, Date.now()),
   });
-  return { ref, head: { nodegroup: ng.name, kind: ng.kind, mode: ng.scalingMode }, reading, plan };
+  return { ref, head: headOf(ng), reading, plan };
 }
 
 /** The part of a group's result known once it is planned (and its spot note is in). */
@@ -149,8 +149,19 @@ function unapplied(input: ClusterRunInput, p: PlannedGroup, common: ReturnType<t
   return { ...common, status: 'no_change', after: p.plan.current, inService: p.reading.inService };
 }
 
-const timeoutReason = (r: { after: { desired: number }; waitedMs: number; inService: number }) =>
-  `not ACTIVE with ${r.after.desired} instances InService after ${Math.round(r.waitedMs / 1000)} s (${r.inService} InService)`;
+const headOf = (ng: NodegroupConfig) => ({ nodegroup: ng.name, kind: ng.kind, mode: ng.scalingMode });
+
+/** A planned group's result once its size was applied and verified (by its child or by the cluster's run). */
+function verifiedResult(common: Omit<GroupResult, 'status'>, r: ScaleNodegroupResult): GroupResult {
+  const reason =
+    r.status === 'timeout'
+      ? `not ACTIVE with ${r.after.desired} instances InService after ${Math.round(r.waitedMs / 1000)} s (${r.inService} InService)`
+      : common.reason;
+  return { ...common, status: r.status, before: r.before, after: r.after, inService: r.inService, reason };
+}
+
+/** A group planned by the cluster's run: its result already (not applied, failed), or applied and awaiting verification. */
+type Staged = GroupResult | { common: Omit<GroupResult, 'status'>; applied: AppliedGroup };
 
 /** Runs recorded before 'scale-up-groups-in-cluster': a child workflow per group applies and verifies. */
 async function scaleUpGroup(
@@ -159,7 +170,6 @@ async function scaleUpGroup(
   state: ControlState,
   pre?: GroupReadOutcome,
 ): Promise<GroupResult> {
-  const head = { nodegroup: ng.name, kind: ng.kind, mode: ng.scalingMode };
   try {
     const p = await planUpGroup(input, ng, state, pre);
     // Runs recorded before the spot price check existed replay without it.
@@ -175,10 +185,9 @@ async function scaleUpGroup(
       input.settings,
       childId(workflowInfo().workflowId, ng.name),
     );
-    const reason = r.status === 'timeout' ? timeoutReason(r) : common.reason;
-    return { ...common, status: r.status, before: r.before, after: r.after, inService: r.inService, reason };
+    return verifiedResult(common, r);
   } catch (err) {
-    return { ...head, status: 'failed', reason: failureMessage(err) };
+    return { ...headOf(ng), status: 'failed', reason: failureMessage(err) };
   }
 }
 
@@ -194,7 +203,7 @@ async function scaleUpGroupsHere(
 ): Promise<GroupResult[]> {
   const { cluster } = input;
   const staged = await Promise.all(
-    cluster.nodegroups.map(async (ng, i): Promise<GroupResult | { common: GroupResult; applied: AppliedGroup }> => {
+    cluster.nodegroups.map(async (ng, i): Promise<Staged> => {
       try {
         const p = await planUpGroup(input, ng, state, readings?.[i]);
         if (input.dryRun || !p.plan.change)
@@ -208,15 +217,9 @@ async function scaleUpGroupsHere(
           spotOutlookFor(cluster, ng, p.plan.target.desired),
           applyGroup(p.ref, ng.scalingMode, sizeToApply(p.plan), token),
         ]);
-        return { common: { ...plannedResult(input, ng, p, spotNote), status: 'scaled' }, applied };
+        return { common: plannedResult(input, ng, p, spotNote), applied };
       } catch (err) {
-        return {
-          nodegroup: ng.name,
-          kind: ng.kind,
-          mode: ng.scalingMode,
-          status: 'failed',
-          reason: failureMessage(err),
-        };
+        return { ...headOf(ng), status: 'failed', reason: failureMessage(err) };
       }
     }),
   );
@@ -226,9 +229,7 @@ async function scaleUpGroupsHere(
   return staged.map((s): GroupResult => {
     if (!('applied' in s)) return s;
     const v = verified[k++]!;
-    if ('error' in v) return { ...s.common, status: 'failed', reason: v.error };
-    const reason = v.status === 'timeout' ? timeoutReason(v) : s.common.reason;
-    return { ...s.common, status: v.status, before: v.before, after: v.after, inService: v.inService, reason };
+    return 'error' in v ? { ...s.common, status: 'failed', reason: v.error } : verifiedResult(s.common, v);
   });
 }
 
