@@ -30,7 +30,7 @@ import type { FleetRunResult } from '../src/domain/scaling/results';
 import { applySchedules, scheduleIdFor } from '../schedules/apply';
 import type { EksflowConfig } from '../src/config/schema';
 import { awsServiceMutationQueue } from '../src/domain/limits/queues';
-import { limitedQueuesFor } from '../src/worker-queues';
+import { LimitedQueueWorkers } from '../src/worker-queues';
 import { applyOptionsFor, timetableFor } from '../schedules/from-config';
 import { historyPhases } from './bench-support/history-phases';
 import { createScaleUpCeilingActivities, type ceilingScaleUp } from './bench-support/noop-workflows';
@@ -80,19 +80,10 @@ async function temporalCeiling(client: Client, address: string, config: EksflowC
     workflowsPath: require.resolve('./bench-support/noop-workflows'),
     activities,
   });
-  // The updates' queues: each account/region's EKS mutation queue at the rate the real one has.
-  const eks = limitedQueuesFor(config, base).filter((q) => q.service === 'eks');
-  const applyWorkers = await Promise.all(
-    eks.map((q) =>
-      Worker.create({
-        connection: native,
-        taskQueue: q.taskQueue,
-        activities,
-        maxTaskQueueActivitiesPerSecond: q.ratePerSecond,
-      }),
-    ),
-  );
-  const applyRuns = applyWorkers.map((w) => w.run());
+  // The updates' queues: each account/region's EKS mutation queue at the rate the real one has,
+  // served as a worker serves them (the other limited queues of the config stay idle here).
+  const limited = new LimitedQueueWorkers({ connection: native, namespace: 'default', baseQueue: base, activities });
+  await limited.sync(config);
   progress('Temporal ceiling: the same workflow shape with empty activities');
   try {
     return await worker.runUntil(async () => {
@@ -113,8 +104,7 @@ async function temporalCeiling(client: Client, address: string, config: EksflowC
       return Math.max(...applied) - t0;
     });
   } finally {
-    for (const w of applyWorkers) w.shutdown();
-    await Promise.all(applyRuns);
+    await limited.shutdown();
     await native.close();
   }
 }
