@@ -20,7 +20,7 @@ import { Client, Connection } from '@temporalio/client';
 import { stringify } from 'yaml';
 import { alertStatus, openOrMergeAlert } from '../src/client/alerts';
 import { alertWorkflowId } from '../src/domain/alerts/dedup';
-import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/config/env';
+import { readEnv } from '../src/config/env';
 import { parseConfig } from '../src/config/load';
 import { REPO_ROOT, startTemporalDevServer } from '../src/sandbox/processes';
 import { startReceivers } from '../src/sandbox/receivers';
@@ -161,7 +161,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
     const rssSettled = rssMb(pid);
     process.stdout.write(
-      `${JSON.stringify({ bench: 'worker', ready_ms: readyMs, rss_idle_mb: rssIdle, rss_after_mb: rssAfter, rss_settled_mb: rssSettled, workflows: N, query_ms: queryMs, query_retries: queryRetries, max_cached: Number(process.env.EKSFLOW_MAX_CACHED_WORKFLOWS ?? DEFAULT_MAX_CACHED_WORKFLOWS), runtime: existsSync(compiled) ? 'compiled' : 'tsx' })}\n`,
+      `${JSON.stringify({ bench: 'worker', ready_ms: readyMs, rss_idle_mb: rssIdle, rss_after_mb: rssAfter, rss_settled_mb: rssSettled, workflows: N, query_ms: queryMs, query_retries: queryRetries, max_cached: readEnv().EKSFLOW_MAX_CACHED_WORKFLOWS, runtime: existsSync(compiled) ? 'compiled' : 'tsx' })}\n`,
     );
   } finally {
     if (child && child.exitCode === null) {
